@@ -1,0 +1,24 @@
+import Koa from 'koa';
+import { errorHandler } from './middleware/errors.ts';
+import { tenantResolver } from './middleware/tenant.ts';
+import { healthRoutes } from './routes/health.ts';
+import type { Services } from './services.ts';
+import { cookieKeys } from './queries/secrets.ts';
+import type { Tenant } from './tenants/registry.ts';
+
+export function createApp(services: Services): Koa {
+  const app = new Koa({ proxy: new URL(services.config.publicUrl).protocol === 'https:' });
+  // Must equal the provider's cookie keys, or interaction cookies set by the provider cannot be read here.
+  app.keys = cookieKeys(services.masterKey);
+  app.use(errorHandler(services.log));
+  const health = healthRoutes();
+  app.use(health.routes());
+  app.use(tenantResolver(services.tenants));
+  // Whatever no route of ours answered belongs to the instance's OIDC provider (discovery, authorize, token, …).
+  app.use(async (ctx) => {
+    const { tenant } = ctx.state as { tenant: Tenant };
+    ctx.respond = false;
+    await tenant.handle(ctx.req, ctx.res);
+  });
+  return app;
+}

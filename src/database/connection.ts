@@ -1,0 +1,65 @@
+import mongoose from 'mongoose';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { domainModels } from '../models/index.ts';
+import { OIDC_MODEL_NAMES, oidcPayloadModel } from '../models/oidc-payload.ts';
+import { buildFerretdb, startFerretdb, type RunningFerretdb } from './ferretdb.ts';
+
+export type DatabaseKind = 'mongodb' | 'ferretdb';
+
+export interface Database {
+  kind: DatabaseKind;
+  uri: string;
+  close(): Promise<void>;
+}
+
+const DEFAULT_DATABASE_NAME = 'castellan';
+
+function databaseName(uri: string): string {
+  return /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1] ?? DEFAULT_DATABASE_NAME;
+}
+
+/** Real MongoDB expires documents itself; the sweep (database/sweeper.ts) still runs, since FerretDB has no TTL. */
+async function createTtlIndexes(): Promise<void> {
+  await Promise.all(OIDC_MODEL_NAMES.map((name) => oidcPayloadModel(name).collection.createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 })));
+}
+
+/** Connects mongoose to MONGODB_URI, or to an embedded FerretDB started (and built, once) for this process. */
+export async function openDatabase(config: Config, log: Logger): Promise<Database> {
+  let embedded: RunningFerretdb | null = null;
+  let uri = config.mongodbUri;
+  if (!uri) {
+    const binary = config.ferretdb.bin ?? (await buildFerretdb(config.ferretdb.version, (line) => log.info(line)));
+    embedded = await startFerretdb(binary, config.dataDir);
+    uri = embedded.uri;
+    log.info({ uri }, 'embedded FerretDB started');
+  }
+  try {
+    await mongoose.connect(uri, { dbName: databaseName(uri), serverSelectionTimeoutMS: 10_000, autoIndex: false });
+    await Promise.all([...domainModels, ...OIDC_MODEL_NAMES.map(oidcPayloadModel)].map((model) => model.createIndexes()));
+    if (!embedded) await createTtlIndexes();
+  } catch (error) {
+    await mongoose.disconnect().catch(() => undefined);
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    kind: embedded ? 'ferretdb' : 'mongodb',
+    uri,
+    async close() {
+      await mongoose.disconnect();
+      await embedded?.stop();
+    },
+  };
+}
+
+export async function databaseReachable(): Promise<boolean> {
+  const db = mongoose.connection.db;
+  if (!db || mongoose.connection.readyState !== 1) return false;
+  try {
+    await db.command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,160 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import mongoose from 'mongoose';
+
+export class DatabaseUnavailableError extends Error {}
+
+export function ferretdbCacheDir(version: string): string {
+  const cacheRoot = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  return path.join(cacheRoot, 'castellan', `ferretdb-${version}`);
+}
+
+function hasGo(): boolean {
+  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+}
+
+function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new DatabaseUnavailableError(`${command} ${args.join(' ')} failed (exit ${code}):\n${stderr}`));
+    });
+  });
+}
+
+/**
+ * Builds FerretDB from the Go module proxy into the cache folder, once.
+ * Two things rule out a plain `go install module@version`: it asks the proxy for the module's version
+ * list (refused by some proxies), and the published module leaves build/version/version.txt empty,
+ * which FerretDB's own release build fills in (the binary panics at start without it).
+ * So: download the exact version, copy its source, write version.txt, build that.
+ */
+export async function buildFerretdb(version: string, report: (line: string) => void): Promise<string> {
+  const target = path.join(ferretdbCacheDir(version), 'ferretdb');
+  if (existsSync(target)) return target;
+  if (!hasGo()) {
+    throw new DatabaseUnavailableError(
+      'No database: set MONGODB_URI to a MongoDB server, or FERRETDB_BIN to a FerretDB v1 binary, or install Go (https://go.dev/dl) so Castellan can build its embedded FerretDB.',
+    );
+  }
+  mkdirSync(path.dirname(target), { recursive: true });
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-ferretdb-build-'));
+  const partial = `${target}.${process.pid}.partial`;
+  const started = Date.now();
+  const ticker = setInterval(() => report(`  ...still building FerretDB (${Math.round((Date.now() - started) / 1000)}s)`), 15_000);
+  try {
+    report(`Downloading FerretDB ${version} from the Go module proxy...`);
+    const download = JSON.parse(await run('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${version}`], { cwd: workDir })) as { Dir: string };
+    const sourceDir = path.join(workDir, 'src');
+    cpSync(download.Dir, sourceDir, { recursive: true });
+    chmodRecursive(sourceDir);
+    writeFileSync(path.join(sourceDir, 'build', 'version', 'version.txt'), `${version}\n`);
+    report(`Building FerretDB ${version} into ${path.dirname(target)} (once; about two minutes)...`);
+    await run('go', ['build', '-buildvcs=false', '-o', partial, './cmd/ferretdb'], {
+      cwd: sourceDir,
+      env: { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
+    });
+    renameSync(partial, target);
+  } finally {
+    clearInterval(ticker);
+    rmSync(workDir, { recursive: true, force: true });
+    rmSync(partial, { force: true });
+  }
+  report(`FerretDB ${version} built in ${Math.round((Date.now() - started) / 1000)}s.`);
+  return target;
+}
+
+/** The Go module cache is read-only; the copy must be writable to add version.txt and to delete it later. */
+function chmodRecursive(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) chmodRecursive(full);
+    else chmodSync(full, 0o644);
+  }
+}
+
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningFerretdb {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+async function waitUntilAnswering(uri: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new DatabaseUnavailableError(`FerretDB exited at start (code ${child.exitCode}):\n${output()}`);
+    const client = new mongoose.mongo.MongoClient(uri, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
+    try {
+      await client.connect();
+      await client.db('admin').command({ ping: 1 });
+      return;
+    } catch (error) {
+      lastError = error;
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new DatabaseUnavailableError(`FerretDB did not answer within 30s: ${String(lastError)}\n${output()}`);
+}
+
+/**
+ * Starts FerretDB (SQLite backend) under a tiny shell guardian whose stdin is a pipe from this process.
+ * When this process goes away for any reason, even SIGKILL, the pipe closes and the guardian stops
+ * FerretDB, so no orphan survives us.
+ */
+export async function startFerretdb(binary: string, dataDir: string): Promise<RunningFerretdb> {
+  const sqliteDir = path.join(dataDir, 'ferretdb');
+  mkdirSync(sqliteDir, { recursive: true });
+  const port = await freeLoopbackPort();
+  const args = [
+    '--handler=sqlite',
+    `--sqlite-url=file:${sqliteDir}/`,
+    `--listen-addr=127.0.0.1:${port}`,
+    `--state-dir=${sqliteDir}`,
+    '--telemetry=disable',
+    '--debug-addr=-',
+    '--log-level=warn',
+  ];
+  const guardian = 'trap "" INT; "$0" "$@" & pid=$!; cat >/dev/null; kill -TERM $pid 2>/dev/null; wait $pid';
+  const child = spawn('sh', ['-c', guardian, binary, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let output = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    output = (output + chunk).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const uri = `mongodb://127.0.0.1:${port}/`;
+  const stop = async (): Promise<void> => {
+    child.stdin?.end();
+    await exited;
+  };
+  try {
+    await waitUntilAnswering(uri, child, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { uri, stop };
+}

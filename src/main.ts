@@ -1,0 +1,50 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { DatabaseUnavailableError } from './database/ferretdb.ts';
+import { createLogger } from './logger.ts';
+import { startCastellan } from './server.ts';
+
+function fail(message: string): never {
+  process.stderr.write(`castellan: ${message}\n`);
+  process.exit(1);
+}
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
+const log = createLogger(config.logLevel);
+
+let running;
+try {
+  running = await startCastellan(config, log);
+} catch (error) {
+  if (error instanceof DatabaseUnavailableError) fail(error.message);
+  log.fatal({ err: error }, 'start failed');
+  process.exit(1);
+}
+
+const { bootstrap } = running;
+if (bootstrap.generatedCredentials) {
+  const lines = Object.entries(bootstrap.generatedCredentials).map(([key, value]) => `  ${key}: ${value}`);
+  process.stdout.write(`\nGenerated bootstrap credentials (shown once; also in ${config.dataDir}/bootstrap-credentials.json, mode 0600):\n${lines.join('\n')}\n\n`);
+}
+log.info({ issuer: config.publicUrl, database: running.database.kind }, `Castellan is listening on ${config.publicUrl}`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,51 @@
+import { Schema, model, type Model } from 'mongoose';
+
+/**
+ * Storage for node-oidc-provider's models (sessions, codes, tokens, grants, interactions, …), one
+ * collection per model. The payload is kept as a JSON string: it can carry client-chosen keys
+ * (claims requests, resource URLs) with dots, which FerretDB v1 refuses as field names.
+ * The fields the adapter looks up by are lifted next to it.
+ */
+export interface OidcPayloadDocument {
+  _id: string;
+  payload: string;
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+  consumed?: boolean;
+  expiresAt?: Date;
+}
+
+const oidcPayloadSchema = new Schema<OidcPayloadDocument>(
+  {
+    _id: { type: String, required: true },
+    payload: { type: String, required: true },
+    grantId: String,
+    uid: String,
+    userCode: String,
+    consumed: Boolean,
+    expiresAt: Date,
+  },
+  { versionKey: false, strict: 'throw' },
+);
+oidcPayloadSchema.index({ grantId: 1 });
+oidcPayloadSchema.index({ uid: 1 });
+oidcPayloadSchema.index({ userCode: 1 });
+
+export const OIDC_MODEL_NAMES = [
+  'Grant', 'Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken', 'ClientCredentials', 'Client', 'InitialAccessToken',
+  'RegistrationAccessToken', 'DeviceCode', 'Interaction', 'ReplayDetection', 'BackchannelAuthenticationRequest',
+  'PushedAuthorizationRequest', 'PreAuthorizedCode',
+] as const;
+
+const models = new Map<string, Model<OidcPayloadDocument>>();
+
+export function oidcPayloadModel(name: string): Model<OidcPayloadDocument> {
+  let found = models.get(name);
+  if (!found) {
+    const collection = `oidc_${name.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())}s`;
+    found = model<OidcPayloadDocument>(`Oidc${name}`, oidcPayloadSchema, collection);
+    models.set(name, found);
+  }
+  return found;
+}

@@ -1,0 +1,34 @@
+import { Schema, model, type InferSchemaType } from 'mongoose';
+import { idField, metadataSchema, schemaOptions, stateField, tokenLifetimesSchema } from './common.ts';
+import { loginPolicySchema } from './login-policy.ts';
+
+const domainSchema = new Schema(
+  {
+    domain: { type: String, required: true, lowercase: true, maxlength: 253, match: /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/ },
+    verified: { type: Boolean, default: false },
+  },
+  { _id: false },
+);
+
+const organizationSchema = new Schema(
+  {
+    _id: idField,
+    instanceId: { type: String, required: true },
+    name: { type: String, required: true, trim: true, minlength: 1, maxlength: 200 },
+    state: stateField,
+    domains: { type: [domainSchema], default: [] },
+    /** Kept as its own field so that a unique index can hold it (array elements cannot be unique in FerretDB v1). */
+    primaryDomain: { type: String, required: true, lowercase: true },
+    /** Partial override of the instance's login policy; absent fields inherit. */
+    loginPolicy: { type: loginPolicySchema, default: null },
+    tokenLifetimes: { type: tokenLifetimesSchema, default: null },
+    metadata: { type: [metadataSchema], default: [] },
+  },
+  { ...schemaOptions, collection: 'organizations' },
+);
+organizationSchema.index({ instanceId: 1, name: 1 }, { unique: true });
+organizationSchema.index({ instanceId: 1, primaryDomain: 1 }, { unique: true });
+organizationSchema.index({ instanceId: 1, 'domains.domain': 1 });
+
+export type OrganizationDocument = InferSchemaType<typeof organizationSchema>;
+export const Organization = model('Organization', organizationSchema);

@@ -1,0 +1,86 @@
+import { Schema, model, type InferSchemaType } from 'mongoose';
+import { idField, metadataSchema, schemaOptions } from './common.ts';
+
+export const USER_STATES = ['active', 'inactive', 'locked'] as const;
+export const ACCESS_TOKEN_TYPES = ['bearer', 'jwt'] as const;
+
+const humanSchema = new Schema(
+  {
+    email: { type: String, required: true, lowercase: true, trim: true, maxlength: 320, match: /^[^\s@]+@[^\s@]+$/ },
+    emailVerified: { type: Boolean, default: false },
+    givenName: { type: String, required: true, trim: true, maxlength: 200 },
+    familyName: { type: String, required: true, trim: true, maxlength: 200 },
+    displayName: { type: String, trim: true, maxlength: 200 },
+    nickname: { type: String, trim: true, maxlength: 200 },
+    locale: { type: String, maxlength: 35 },
+    gender: { type: String, enum: ['female', 'male', 'diverse'] },
+    phone: { type: String, maxlength: 40 },
+    phoneVerified: { type: Boolean, default: false },
+    /** argon2id PHC string; absent for users who have not set a password yet. */
+    passwordHash: { type: String },
+  },
+  { _id: false },
+);
+
+const publicKeySchema = new Schema(
+  { keyId: { type: String, required: true }, jwk: { type: Schema.Types.Mixed, required: true }, expiresAt: { type: Date } },
+  { _id: false },
+);
+
+const machineSchema = new Schema(
+  {
+    name: { type: String, required: true, trim: true, maxlength: 200 },
+    description: { type: String, maxlength: 1000 },
+    accessTokenType: { type: String, enum: ACCESS_TOKEN_TYPES, default: 'bearer' },
+    /** Keyed hash (HMAC-SHA256) of the client secret: secrets are random, so no slow hash is needed. */
+    secretHash: { type: String },
+    keys: { type: [publicKeySchema], default: [] },
+  },
+  { _id: false },
+);
+
+const userSchema = new Schema(
+  {
+    _id: idField,
+    instanceId: { type: String, required: true },
+    orgId: { type: String, required: true },
+    type: { type: String, enum: ['human', 'machine'], required: true },
+    /**
+     * Unique in the instance (ZITADEL's default domain policy), so a machine user's username can be its
+     * client_credentials client id, and `username@domain` identifies the user unambiguously.
+     */
+    username: { type: String, required: true, lowercase: true, trim: true, minlength: 1, maxlength: 200, match: /^[a-z0-9._@+-]+$/ },
+    state: { type: String, enum: USER_STATES, default: 'active', required: true },
+    human: { type: humanSchema, default: null },
+    machine: { type: machineSchema, default: null },
+    metadata: { type: [metadataSchema], default: [] },
+    failedPasswordAttempts: { type: Number, default: 0, min: 0 },
+  },
+  { ...schemaOptions, collection: 'users' },
+);
+userSchema.index({ instanceId: 1, username: 1 }, { unique: true });
+userSchema.index({ instanceId: 1, orgId: 1 });
+userSchema.index({ instanceId: 1, 'human.email': 1 });
+userSchema.pre('validate', function requireMatchingProfile() {
+  if (this.type === 'human' && !this.human) this.invalidate('human', 'a human user needs a human profile');
+  if (this.type === 'machine' && !this.machine) this.invalidate('machine', 'a machine user needs a machine profile');
+  if (this.human && this.machine) this.invalidate('type', 'a user is either human or machine');
+});
+
+export type UserDocument = InferSchemaType<typeof userSchema> & { _id: string };
+export const User = model('User', userSchema);
+
+const personalAccessTokenSchema = new Schema(
+  {
+    _id: idField,
+    instanceId: { type: String, required: true },
+    userId: { type: String, required: true },
+    tokenHash: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { ...schemaOptions, collection: 'personal_access_tokens' },
+);
+personalAccessTokenSchema.index({ tokenHash: 1 }, { unique: true });
+personalAccessTokenSchema.index({ instanceId: 1, userId: 1 });
+
+export const PersonalAccessToken = model('PersonalAccessToken', personalAccessTokenSchema);

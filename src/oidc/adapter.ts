@@ -1,0 +1,71 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { oidcPayloadModel } from '../models/oidc-payload.ts';
+
+/** Thrown by `consume` when a concurrent request consumed the same code or token first. */
+export class AlreadyConsumedError extends Error {
+  constructor(model: string) {
+    super(`${model} was already consumed`);
+  }
+}
+
+/**
+ * node-oidc-provider storage on MongoDB / FerretDB. Documents: `{_id, payload (JSON string), expiresAt,
+ * grantId, uid, userCode, consumed}`. Expired documents are filtered on read and swept periodically.
+ */
+export class MongoAdapter implements Adapter {
+  readonly #name: string;
+  readonly #model;
+
+  constructor(name: string) {
+    this.#name = name;
+    this.#model = oidcPayloadModel(name);
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const fields = {
+      payload: JSON.stringify(payload),
+      ...(payload.grantId ? { grantId: payload.grantId } : {}),
+      ...(payload.uid ? { uid: payload.uid } : {}),
+      ...(payload.userCode ? { userCode: payload.userCode } : {}),
+      ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
+    };
+    await this.#model.replaceOne({ _id: id }, fields, { upsert: true });
+  }
+
+  async #findOne(filter: Record<string, string>): Promise<AdapterPayload | undefined> {
+    const found = await this.#model.findOne(filter).lean();
+    if (!found || (found.expiresAt && found.expiresAt.getTime() <= Date.now())) return undefined;
+    const payload = JSON.parse(found.payload) as AdapterPayload;
+    return found.consumed ? { ...payload, consumed: Math.floor(Date.now() / 1000) } : payload;
+  }
+
+  find(id: string): Promise<AdapterPayload | undefined> {
+    return this.#findOne({ _id: id });
+  }
+
+  findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.#findOne({ uid });
+  }
+
+  findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.#findOne({ userCode });
+  }
+
+  /**
+   * Atomic "mark consumed only if not yet consumed". The provider checks `consumed` and then calls
+   * this without looking at the result, so the loser of a race must fail here, not succeed silently
+   * (the Keycloak CVE-2026-1035 shape).
+   */
+  async consume(id: string): Promise<void> {
+    const won = await this.#model.findOneAndUpdate({ _id: id, consumed: { $ne: true } }, { $set: { consumed: true } }, { projection: { _id: 1 } }).lean();
+    if (!won) throw new AlreadyConsumedError(this.#name);
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.#model.deleteOne({ _id: id });
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.#model.deleteMany({ grantId });
+  }
+}

@@ -1,0 +1,61 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.ts';
+import { loadDemo } from './bootstrap/demo.ts';
+import { bootstrapInstance, type BootstrapResult } from './bootstrap/instance.ts';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './database/connection.ts';
+import { startSweeper } from './database/sweeper.ts';
+import type { Logger } from './logger.ts';
+import { createTenant } from './oidc/provider.ts';
+import type { Services } from './services.ts';
+import { loadMasterKey } from './tenants/master-key.ts';
+import { TenantRegistry } from './tenants/registry.ts';
+
+export interface RunningCastellan {
+  url: string;
+  services: Services;
+  database: Database;
+  bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+/** Opens the database, bootstraps the first instance (and the demo), and serves HTTP. */
+export async function startCastellan(config: Config, log: Logger): Promise<RunningCastellan> {
+  const masterKey = loadMasterKey(config);
+  const database = await openDatabase(config, log);
+  try {
+    const bootstrap = await bootstrapInstance(config, masterKey);
+    if (config.demo ?? database.kind === 'ferretdb') await loadDemo(config, bootstrap.instanceId, masterKey);
+    const tenants: TenantRegistry = new TenantRegistry((instance) => createTenant(instance, services), config.publicUrl);
+    const services: Services = { config, log, masterKey, tenants };
+    const app = createApp(services);
+    const server = http.createServer(app.callback());
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, resolve);
+    });
+    const stopSweeper = startSweeper(config.sweepIntervalSeconds, log);
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      services,
+      database,
+      bootstrap,
+      async close() {
+        stopSweeper();
+        // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const forced = setTimeout(() => server.closeAllConnections(), 10_000);
+        await closed;
+        clearTimeout(forced);
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * ZITADEL's reserved scopes (spec §1). Pure parsing: which org a login is restricted to, which roles and
+ * projects are asked for. Whether a scope is *allowed* for a client is decided where the client is known.
+ */
+
+export const SCOPE = {
+  orgId: 'urn:zitadel:iam:org:id:',
+  orgDomainPrimary: 'urn:zitadel:iam:org:domain:primary:',
+  projectRole: 'urn:zitadel:iam:org:project:role:',
+  projectId: 'urn:zitadel:iam:org:project:id:',
+  roleOrgId: 'urn:zitadel:iam:org:roles:id:',
+  idpId: 'urn:zitadel:iam:org:idp:id:',
+  projectsRoles: 'urn:zitadel:iam:org:projects:roles',
+  metadata: 'urn:zitadel:iam:user:metadata',
+  resourceOwner: 'urn:zitadel:iam:user:resourceowner',
+} as const;
+
+const AUDIENCE_SUFFIX = ':aud';
+/** `urn:zitadel:iam:org:project:id:zitadel:aud` names the instance's own management project. */
+export const MANAGEMENT_PROJECT_ALIAS = 'zitadel';
+
+export const STANDARD_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'] as const;
+
+export interface ReservedScopes {
+  /** From `urn:zitadel:iam:org:id:{id}`: restricts login to that org's users. */
+  orgIds: string[];
+  /** From `urn:zitadel:iam:org:domain:primary:{domain}`: restricts login to the org with that primary domain. */
+  orgPrimaryDomains: string[];
+  /** From `urn:zitadel:iam:org:project:role:{key}`: the role keys asked for (a filter). */
+  roleKeys: string[];
+  /** `urn:zitadel:iam:org:projects:roles`: per-project role claims for every audience project. */
+  projectsRoles: boolean;
+  /** From `urn:zitadel:iam:org:project:id:{id}:aud`, with `zitadel` kept as the alias. */
+  audienceProjectIds: string[];
+  /** From `urn:zitadel:iam:org:roles:id:{orgId}`: only grants made by these orgs count. */
+  roleOrgIds: string[];
+  /** From `urn:zitadel:iam:org:idp:id:{id}`. */
+  idpIds: string[];
+  metadata: boolean;
+  resourceOwner: boolean;
+}
+
+export function splitScope(scope: string | string[] | undefined | null): string[] {
+  if (!scope) return [];
+  const values = Array.isArray(scope) ? scope : scope.split(' ');
+  return [...new Set(values.filter(Boolean))];
+}
+
+function suffixes(scopes: string[], prefix: string): string[] {
+  return scopes.filter((scope) => scope.startsWith(prefix) && scope.length > prefix.length).map((scope) => scope.slice(prefix.length));
+}
+
+export function parseReservedScopes(scope: string | string[] | undefined | null): ReservedScopes {
+  const scopes = splitScope(scope);
+  return {
+    orgIds: suffixes(scopes, SCOPE.orgId),
+    orgPrimaryDomains: suffixes(scopes, SCOPE.orgDomainPrimary),
+    roleKeys: suffixes(scopes, SCOPE.projectRole),
+    projectsRoles: scopes.includes(SCOPE.projectsRoles),
+    audienceProjectIds: suffixes(scopes, SCOPE.projectId)
+      .filter((rest) => rest.endsWith(AUDIENCE_SUFFIX) && rest.length > AUDIENCE_SUFFIX.length)
+      .map((rest) => rest.slice(0, -AUDIENCE_SUFFIX.length)),
+    roleOrgIds: suffixes(scopes, SCOPE.roleOrgId),
+    idpIds: suffixes(scopes, SCOPE.idpId),
+    metadata: scopes.includes(SCOPE.metadata),
+    resourceOwner: scopes.includes(SCOPE.resourceOwner),
+  };
+}
+
+/** True for every scope value in ZITADEL's reserved `urn:zitadel:iam:` namespace that Castellan understands. */
+export function isReservedScope(scope: string): boolean {
+  return (
+    scope === SCOPE.projectsRoles ||
+    scope === SCOPE.metadata ||
+    scope === SCOPE.resourceOwner ||
+    [SCOPE.orgId, SCOPE.orgDomainPrimary, SCOPE.projectRole, SCOPE.projectId, SCOPE.roleOrgId, SCOPE.idpId].some(
+      (prefix) => scope.startsWith(prefix) && scope.length > prefix.length,
+    )
+  );
+}
+
+/** The org a login is restricted to, as requested: by id or by primary domain (resolved by the caller). */
+export type RequestedOrg = { kind: 'none' } | { kind: 'id'; value: string } | { kind: 'domain'; value: string } | { kind: 'several'; ids: string[]; domains: string[] };
+
+export function requestedOrg(reserved: Pick<ReservedScopes, 'orgIds' | 'orgPrimaryDomains'>): RequestedOrg {
+  const { orgIds, orgPrimaryDomains } = reserved;
+  if (orgIds.length + orgPrimaryDomains.length === 0) return { kind: 'none' };
+  if (orgIds.length === 1 && orgPrimaryDomains.length === 0) return { kind: 'id', value: orgIds[0]! };
+  if (orgIds.length === 0 && orgPrimaryDomains.length === 1) return { kind: 'domain', value: orgPrimaryDomains[0]! };
+  // Several org scopes are allowed only if they all resolve to the same org; the caller resolves and compares.
+  return { kind: 'several', ids: orgIds, domains: orgPrimaryDomains };
+}

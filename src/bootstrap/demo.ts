@@ -70,6 +70,8 @@ export async function loadDemo(config: Config, instanceId: string, masterKey: Ma
       flatRolesClaim: true,
     },
   });
+  // PUBLIC_URL may have changed since the demo was loaded: keep the demo RP reachable at the current one.
+  await Application.updateOne({ instanceId, clientId: DEMO_CLIENT_ID }, { $addToSet: { 'oidc.redirectUris': `${config.publicUrl}/demo/callback`, 'oidc.postLogoutRedirectUris': `${config.publicUrl}/` } });
   const grants: Record<string, string> = {};
   for (const name of ['Alpha', 'Beta']) {
     grants[name] = await ensure(ProjectGrant, { instanceId, projectId, grantedOrgId: orgs[name] }, { orgId: orgs.ACME, roleKeys: ['accountant', 'developer'] });

@@ -28,9 +28,15 @@ export function slug(name: string): string {
 export async function bootstrapInstance(config: Config, masterKey: MasterKey): Promise<BootstrapResult> {
   const issuer = config.publicUrl;
   const host = new URL(issuer).hostname;
-  const existing = await Instance.findOne({ issuer }).lean();
+  // The first instance is the default one; PUBLIC_URL is its address, so a changed PUBLIC_URL moves it
+  // rather than creating a second instance.
+  const existing = (await Instance.findOne({ issuer }).lean()) ?? (await Instance.findOne({}).sort({ createdAt: 1, _id: 1 }).lean());
+  if (existing && existing.issuer !== issuer) {
+    await Instance.updateOne({ _id: existing._id }, { $set: { issuer }, $addToSet: { domains: host } });
+    await recordEvent({ instanceId: existing._id, orgId: null, actorId: SYSTEM_ACTOR, type: 'instance.issuer.changed', resourceType: 'instance', resourceId: existing._id, payload: { from: existing.issuer, to: issuer } });
+  }
   const instanceId = existing?._id ?? newId();
-  const orgPrimaryDomain = `${slug(config.bootstrap.orgName)}.${host}`;
+  const orgPrimaryDomain = `${slug(config.bootstrap.orgName)}.${existing?.primaryDomain ?? host}`;
   const generated: Record<string, string> = {};
 
   let org: { _id: string } | null = await Organization.findOne({ instanceId, primaryDomain: orgPrimaryDomain }, { _id: 1 }).lean();

@@ -12,7 +12,7 @@ before(async () => {
 });
 after(() => dropDatabase());
 
-async function assertInvalid(document: mongoose.Document, path: string): Promise<void> {
+async function assertInvalid(document: { validate(): Promise<unknown> }, path: string): Promise<void> {
   await assert.rejects(document.validate(), (error: unknown) => {
     assert.ok(error instanceof mongoose.Error.ValidationError, String(error));
     assert.ok(Object.keys(error.errors).some((key) => key === path || key.startsWith(`${path}.`)), `expected an error on ${path}, got ${Object.keys(error.errors).join(', ')}`);

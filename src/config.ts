@@ -36,6 +36,8 @@ const configSchema = z.object({
   }),
   sweepIntervalSeconds: z.number().int().positive(),
   maxBodyBytes: z.number().int().positive(),
+  /** 1: serve in this process; more: a node:cluster primary with this many stateless worker processes. */
+  workers: z.coerce.number().int().min(1).max(64),
 });
 
 export type Config = z.infer<typeof configSchema> & { publicUrl: string };
@@ -90,6 +92,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['CASTELLAN_MASTER_KEY', 'masterKey', (raw) => raw],
     ['FERRETDB_BIN', 'ferretdb.bin', (raw) => raw],
     ['LOG_LEVEL', 'logLevel', (raw) => raw],
+    ['WORKERS', 'workers', (raw) => raw],
     ['CASTELLAN_DEMO', 'demo', (raw, name) => parseBoolean(name, raw)],
     ['CASTELLAN_BOOTSTRAP_ADMIN_PASSWORD', 'bootstrap.adminPassword', (raw) => raw],
     ['CASTELLAN_BOOTSTRAP_CLIENT_ID', 'bootstrap.clientId', (raw) => raw],

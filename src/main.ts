@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+import { startCluster } from './cluster.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DatabaseUnavailableError } from './database/ferretdb.ts';
 import { createLogger } from './logger.ts';
@@ -19,7 +21,8 @@ const log = createLogger(config.logLevel);
 
 let running;
 try {
-  running = await startCastellan(config, log);
+  // A cluster worker (forked by startCluster) serves in-process like a single-process Castellan.
+  running = cluster.isPrimary && config.workers > 1 ? await startCluster(config, log) : await startCastellan(config, log);
 } catch (error) {
   if (error instanceof DatabaseUnavailableError) fail(error.message);
   log.fatal({ err: error }, 'start failed');
@@ -31,7 +34,7 @@ if (bootstrap.generatedCredentials) {
   const lines = Object.entries(bootstrap.generatedCredentials).map(([key, value]) => `  ${key}: ${value}`);
   process.stdout.write(`\nGenerated bootstrap credentials (shown once; also in ${config.dataDir}/bootstrap-credentials.json, mode 0600):\n${lines.join('\n')}\n\n`);
 }
-log.info({ issuer: config.publicUrl, database: running.database.kind }, `Castellan is listening on ${config.publicUrl}`);
+if (cluster.isPrimary) log.info({ issuer: config.publicUrl, database: running.database.kind, workers: config.workers }, `Castellan is listening on ${config.publicUrl}`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -6,6 +6,7 @@ import { bootstrapInstance, type BootstrapResult } from './bootstrap/instance.ts
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './database/connection.ts';
 import { startSweeper } from './database/sweeper.ts';
+import type { MasterKey } from './libraries/crypto.ts';
 import type { Logger } from './logger.ts';
 import { createTenant } from './oidc/provider.ts';
 import type { Services } from './services.ts';
@@ -20,13 +21,30 @@ export interface RunningCastellan {
   close(): Promise<void>;
 }
 
-/** Opens the database, bootstraps the first instance (and the demo), and serves HTTP. */
-export async function startCastellan(config: Config, log: Logger): Promise<RunningCastellan> {
+export interface PreparedDatabase {
+  masterKey: MasterKey;
+  database: Database;
+  bootstrap: BootstrapResult;
+}
+
+/** Opens the database and bootstraps the first instance (and the demo); closes the database again on failure. */
+export async function openAndBootstrap(config: Config, log: Logger): Promise<PreparedDatabase> {
   const masterKey = loadMasterKey(config);
   const database = await openDatabase(config, log);
   try {
     const bootstrap = await bootstrapInstance(config, masterKey);
     if (config.demo ?? database.kind === 'ferretdb') await loadDemo(config, bootstrap.instanceId, masterKey);
+    return { masterKey, database, bootstrap };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** Opens the database, bootstraps the first instance (and the demo), and serves HTTP. */
+export async function startCastellan(config: Config, log: Logger): Promise<RunningCastellan> {
+  const { masterKey, database, bootstrap } = await openAndBootstrap(config, log);
+  try {
     const tenants: TenantRegistry = new TenantRegistry((instance) => createTenant(instance, services), config.publicUrl);
     const services: Services = { config, log, masterKey, tenants };
     const app = createApp(services);

@@ -24,6 +24,12 @@ async function createTtlIndexes(): Promise<void> {
   await Promise.all(OIDC_MODEL_NAMES.map((name) => oidcPayloadModel(name).collection.createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 })));
 }
 
+/** A FerretDB reached by MONGODB_URI (e.g. an embedded one shared with cluster workers) refuses TTL indexes. */
+async function isFerretdb(): Promise<boolean> {
+  const info = await mongoose.connection.db?.admin().command({ buildInfo: 1 });
+  return typeof info?.ferretdbVersion === 'string';
+}
+
 /** Connects mongoose to MONGODB_URI, or to an embedded FerretDB started (and built, once) for this process. */
 export async function openDatabase(config: Config, log: Logger): Promise<Database> {
   let embedded: RunningFerretdb | null = null;
@@ -37,7 +43,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
   try {
     await mongoose.connect(uri, { dbName: databaseName(uri), serverSelectionTimeoutMS: 10_000, autoIndex: false });
     await Promise.all([...domainModels, ...OIDC_MODEL_NAMES.map(oidcPayloadModel)].map((model) => model.createIndexes()));
-    if (!embedded) await createTtlIndexes();
+    if (!embedded && !(await isFerretdb())) await createTtlIndexes();
   } catch (error) {
     await mongoose.disconnect().catch(() => undefined);
     await embedded?.stop();

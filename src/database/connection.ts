@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { domainModels } from '../models/index.ts';
-import { OIDC_MODEL_NAMES, oidcPayloadModel } from '../models/oidc-payload.ts';
+import { OIDC_MODEL_NAMES, OidcConsumption, oidcPayloadModel } from '../models/oidc-payload.ts';
 import { buildFerretdb, startFerretdb, type RunningFerretdb } from './ferretdb.ts';
 
 export type DatabaseKind = 'mongodb' | 'ferretdb';
@@ -21,7 +21,8 @@ function databaseName(uri: string): string {
 
 /** Real MongoDB expires documents itself; the sweep (database/sweeper.ts) still runs, since FerretDB has no TTL. */
 async function createTtlIndexes(): Promise<void> {
-  await Promise.all(OIDC_MODEL_NAMES.map((name) => oidcPayloadModel(name).collection.createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 })));
+  const collections = [...OIDC_MODEL_NAMES.map((name) => oidcPayloadModel(name).collection), OidcConsumption.collection];
+  await Promise.all(collections.map((collection) => collection.createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 })));
 }
 
 /** A FerretDB reached by MONGODB_URI (e.g. an embedded one shared with cluster workers) refuses TTL indexes. */

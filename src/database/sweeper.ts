@@ -1,9 +1,10 @@
 import type { Logger } from '../logger.ts';
-import { OIDC_MODEL_NAMES, oidcPayloadModel } from '../models/oidc-payload.ts';
+import { OIDC_MODEL_NAMES, OidcConsumption, oidcPayloadModel } from '../models/oidc-payload.ts';
 
 /** Deletes expired OIDC artifacts. The provider re-checks expiry on every read, so lag here is harmless. */
 export async function sweepExpired(now = new Date()): Promise<number> {
-  const results = await Promise.all(OIDC_MODEL_NAMES.map((name) => oidcPayloadModel(name).deleteMany({ expiresAt: { $lt: now } })));
+  const expired = { expiresAt: { $lt: now } };
+  const results = await Promise.all([...OIDC_MODEL_NAMES.map((name) => oidcPayloadModel(name).deleteMany(expired)), OidcConsumption.deleteMany(expired)]);
   return results.reduce((sum, result) => sum + result.deletedCount, 0);
 }
 

@@ -49,3 +49,16 @@ export function oidcPayloadModel(name: string): Model<OidcPayloadDocument> {
   }
   return found;
 }
+
+/**
+ * One document per consumed code or token, keyed by `${model}:${id}`. Inserting it is how `consume`
+ * decides a race: FerretDB v1 does not make concurrent conditional updates of one document atomic
+ * (measured: 20 concurrent "set consumed if not consumed" updates had several winners), but a
+ * duplicate `_id` is refused on every MongoDB-compatible server.
+ */
+const oidcConsumptionSchema = new Schema<{ _id: string; expiresAt: Date }>(
+  { _id: { type: String, required: true }, expiresAt: { type: Date, required: true } },
+  { versionKey: false, strict: 'throw', collection: 'oidc_consumptions' },
+);
+
+export const OidcConsumption = model('OidcConsumption', oidcConsumptionSchema);

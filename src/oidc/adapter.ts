@@ -1,12 +1,8 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { oidcPayloadModel } from '../models/oidc-payload.ts';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { OidcConsumption, oidcPayloadModel } from '../models/oidc-payload.ts';
 
-/** Thrown by `consume` when a concurrent request consumed the same code or token first. */
-export class AlreadyConsumedError extends Error {
-  constructor(model: string) {
-    super(`${model} was already consumed`);
-  }
-}
+const DUPLICATE_KEY = 11000;
+const CONSUMPTION_RETENTION_MS = 24 * 3600 * 1000;
 
 /**
  * node-oidc-provider storage on MongoDB / FerretDB. Documents: `{_id, payload (JSON string), expiresAt,
@@ -54,11 +50,19 @@ export class MongoAdapter implements Adapter {
   /**
    * Atomic "mark consumed only if not yet consumed". The provider checks `consumed` and then calls
    * this without looking at the result, so the loser of a race must fail here, not succeed silently
-   * (the Keycloak CVE-2026-1035 shape).
+   * (the Keycloak CVE-2026-1035 shape). The unique consumption marker decides the race; the flag on
+   * the payload document lets a later, sequential replay be seen as such by `find`.
    */
   async consume(id: string): Promise<void> {
-    const won = await this.#model.findOneAndUpdate({ _id: id, consumed: { $ne: true } }, { $set: { consumed: true } }, { projection: { _id: 1 } }).lean();
-    if (!won) throw new AlreadyConsumedError(this.#name);
+    const stored = await this.#model.findOne({ _id: id }, { expiresAt: 1 }).lean();
+    const expiresAt = stored?.expiresAt ?? new Date(Date.now() + CONSUMPTION_RETENTION_MS);
+    try {
+      await OidcConsumption.create({ _id: `${this.#name}:${id}`, expiresAt });
+    } catch (error) {
+      if ((error as { code?: number }).code === DUPLICATE_KEY) throw new errors.InvalidGrant(`${this.#name} was already used`);
+      throw error;
+    }
+    await this.#model.updateOne({ _id: id }, { $set: { consumed: true } });
   }
 
   async destroy(id: string): Promise<void> {

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sweepExpired } from '../../src/database/sweeper.ts';
+import { oidcPayloadModel } from '../../src/models/oidc-payload.ts';
+import { MongoAdapter } from '../../src/oidc/adapter.ts';
+import { useFreshDatabase } from '../helpers/database.ts';
+
+let dropDatabase: () => Promise<void>;
+before(async () => {
+  dropDatabase = await useFreshDatabase();
+});
+after(() => dropDatabase());
+
+describe('oidc-provider storage adapter', () => {
+  it('stores, finds by id, uid and user code, and destroys', async () => {
+    const sessions = new MongoAdapter('Session');
+    await sessions.upsert('s1', { uid: 'u1', accountId: 'a' }, 60);
+    assert.deepEqual(await sessions.find('s1'), { uid: 'u1', accountId: 'a' });
+    assert.deepEqual(await sessions.findByUid('u1'), { uid: 'u1', accountId: 'a' });
+    const devices = new MongoAdapter('DeviceCode');
+    await devices.upsert('d1', { userCode: 'BCDF-GHJK', grantId: 'g' }, 60);
+    assert.equal((await devices.findByUserCode('BCDF-GHJK'))?.grantId, 'g');
+    await sessions.destroy('s1');
+    assert.equal(await sessions.find('s1'), undefined);
+  });
+
+  it('keeps client-chosen keys with dots and dollars intact (FerretDB refuses them as field names)', async () => {
+    const grants = new MongoAdapter('Grant');
+    const payload = { accountId: 'a', resources: { 'https://api.example.com': 'read' }, rejected: { $where: 'x' } };
+    await grants.upsert('g-dots', payload, 60);
+    assert.deepEqual(await grants.find('g-dots'), payload);
+  });
+
+  it('hides expired entries and sweeps them away', async () => {
+    const codes = new MongoAdapter('AuthorizationCode');
+    await codes.upsert('expired', { accountId: 'a' }, 60);
+    await oidcPayloadModel('AuthorizationCode').updateOne({ _id: 'expired' }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    assert.equal(await codes.find('expired'), undefined);
+    await codes.upsert('live', { accountId: 'a' }, 60);
+    assert.ok((await sweepExpired()) >= 1);
+    assert.equal(await oidcPayloadModel('AuthorizationCode').exists({ _id: 'expired' }), null);
+    assert.ok(await codes.find('live'));
+  });
+
+  it('revokes everything of a grant', async () => {
+    const tokens = new MongoAdapter('AccessToken');
+    await tokens.upsert('t1', { grantId: 'g1' }, 60);
+    await tokens.upsert('t2', { grantId: 'g1' }, 60);
+    await tokens.upsert('t3', { grantId: 'g2' }, 60);
+    await tokens.revokeByGrantId('g1');
+    assert.equal(await tokens.find('t1'), undefined);
+    assert.equal(await tokens.find('t2'), undefined);
+    assert.ok(await tokens.find('t3'));
+  });
+
+  it('lets exactly one of many concurrent consumers consume a code', async () => {
+    const codes = new MongoAdapter('AuthorizationCode');
+    for (let round = 0; round < 10; round++) {
+      const id = `race-${round}`;
+      await codes.upsert(id, { accountId: 'a', grantId: 'g' }, 60);
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => codes.consume(id)));
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, `round ${round}: exactly one winner`);
+      assert.ok((await codes.find(id))?.consumed, 'the stored code reads as consumed');
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { Application } from './application.ts';
 import { Event } from './event.ts';
 import { Instance } from './instance.ts';
+import { LoginAttempt } from './login-attempt.ts';
 import { Membership } from './membership.ts';
 import { Organization } from './organization.ts';
 import { ProjectGrant } from './project-grant.ts';
@@ -9,6 +10,6 @@ import { SigningKey } from './signing-key.ts';
 import { UserGrant } from './user-grant.ts';
 import { PersonalAccessToken, User } from './user.ts';
 
-export { Application, Event, Instance, Membership, Organization, PersonalAccessToken, Project, ProjectGrant, SigningKey, User, UserGrant };
+export { Application, Event, Instance, LoginAttempt, Membership, Organization, PersonalAccessToken, Project, ProjectGrant, SigningKey, User, UserGrant };
 
-export const domainModels = [Instance, Organization, User, PersonalAccessToken, Project, Application, ProjectGrant, UserGrant, Membership, Event, SigningKey];
+export const domainModels = [Instance, Organization, User, PersonalAccessToken, Project, Application, ProjectGrant, UserGrant, Membership, Event, SigningKey, LoginAttempt];

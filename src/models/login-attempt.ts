@@ -1,0 +1,20 @@
+import { Schema, model } from 'mongoose';
+import { idField } from './common.ts';
+
+/**
+ * One document per password attempt that has not yet been cleared by a successful login. Counting
+ * inserted documents is exact under concurrency on FerretDB v1, where concurrent `$inc` on one user
+ * document loses updates (measured: 20 parallel increments left the counter at 3).
+ */
+const loginAttemptSchema = new Schema(
+  {
+    _id: idField,
+    instanceId: { type: String, required: true },
+    userId: { type: String, required: true },
+    createdAt: { type: Date, default: () => new Date(), required: true },
+  },
+  { versionKey: false, strict: 'throw', collection: 'login_attempts' },
+);
+loginAttemptSchema.index({ instanceId: 1, userId: 1 });
+
+export const LoginAttempt = model('LoginAttempt', loginAttemptSchema);

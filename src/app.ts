@@ -2,6 +2,7 @@ import Koa from 'koa';
 import { errorHandler } from './middleware/errors.ts';
 import { tenantResolver } from './middleware/tenant.ts';
 import { healthRoutes } from './routes/health.ts';
+import { interactionRoutes } from './routes/interaction.ts';
 import type { Services } from './services.ts';
 import { cookieKeys } from './queries/secrets.ts';
 import type { Tenant } from './tenants/registry.ts';
@@ -14,6 +15,7 @@ export function createApp(services: Services): Koa {
   const health = healthRoutes();
   app.use(health.routes());
   app.use(tenantResolver(services.tenants));
+  app.use(interactionRoutes(services).routes());
   // Whatever no route of ours answered belongs to the instance's OIDC provider (discovery, authorize, token, …).
   app.use(async (ctx) => {
     const { tenant } = ctx.state as { tenant: Tenant };

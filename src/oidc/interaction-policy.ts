@@ -1,0 +1,24 @@
+import { interactionPolicy } from 'oidc-provider';
+import { sessionNeedsFreshLogin } from '../queries/login.ts';
+
+const { Check, base } = interactionPolicy;
+
+/**
+ * The provider's default prompts, with one more login check: a browser session only satisfies a request
+ * when its user could log in to it now. A session of org X does not satisfy a request scoped to org Y,
+ * and a user who was deactivated, lost the required grant, or whose org lost the project grant is sent
+ * back to the login page (which then explains why), on every path that reuses a session.
+ */
+export function castellanInteractionPolicy(instanceId: string): interactionPolicy.DefaultPolicy {
+  const policy = base();
+  policy.get('login')!.checks.add(
+    new Check('castellan_login_requirements', 'the signed-in user may not use this login request', async (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      // Without a session the provider's own `no_session` check already asks for a login.
+      if (!accountId || !ctx.oidc.client) return Check.NO_NEED_TO_PROMPT;
+      const needsLogin = await sessionNeedsFreshLogin(instanceId, ctx.oidc.client.clientId, ctx.oidc.params?.scope, accountId);
+      return needsLogin ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return policy;
+}

@@ -1,0 +1,155 @@
+import { LOGIN_MESSAGES, loginProblem, type LoginMessage } from '../libraries/login-checks.ts';
+import { verifyPassword } from '../libraries/passwords.ts';
+import { effectiveLoginPolicy, type LoginPolicyOverride } from '../libraries/policy.ts';
+import { parseReservedScopes, requestedOrg } from '../libraries/scopes.ts';
+import type { LoginPolicy } from '../models/login-policy.ts';
+import { Application, Organization, Project, ProjectGrant, User, UserGrant } from '../models/index.ts';
+import { recordEvent, SYSTEM_ACTOR } from './events.ts';
+import { clearPasswordAttempts, reservePasswordAttempt } from './login-attempts.ts';
+
+export interface LoginInstance {
+  _id: string;
+  name: string;
+  loginPolicy?: unknown;
+}
+
+export interface LoginOrg {
+  _id: string;
+  name: string;
+  state: string;
+  loginPolicy?: unknown;
+}
+
+export interface LoginUser {
+  _id: string;
+  orgId: string;
+  type: string;
+  state: string;
+  username: string;
+  human?: { email?: string | null; passwordHash?: string | null } | null;
+}
+
+const ORG_FIELDS = { _id: 1, name: 1, state: 1, loginPolicy: 1 } as const;
+const USER_FIELDS = { _id: 1, orgId: 1, type: 1, state: 1, username: 1, 'human.email': 1, 'human.passwordHash': 1 } as const;
+
+export type RequiredOrg = { ok: true; org: LoginOrg | null } | { ok: false; message: LoginMessage };
+
+/** The org an authorization request's org scopes name (by id or primary domain), all of which must agree. */
+export async function resolveRequiredOrg(instanceId: string, scope: unknown): Promise<RequiredOrg> {
+  const requested = requestedOrg(parseReservedScopes(typeof scope === 'string' ? scope : null));
+  if (requested.kind === 'none') return { ok: true, org: null };
+  const byId = (id: string) => Organization.findOne({ instanceId, _id: id }, ORG_FIELDS).lean<LoginOrg>();
+  const byDomain = (domain: string) => Organization.findOne({ instanceId, primaryDomain: domain.toLowerCase() }, ORG_FIELDS).lean<LoginOrg>();
+  const lookups =
+    requested.kind === 'id' ? [byId(requested.value)] : requested.kind === 'domain' ? [byDomain(requested.value)] : [...requested.ids.map(byId), ...requested.domains.map(byDomain)];
+  const orgs = await Promise.all(lookups);
+  if (orgs.some((org) => org === null)) return { ok: false, message: LOGIN_MESSAGES.orgNotFound };
+  if (new Set(orgs.map((org) => org!._id)).size > 1) return { ok: false, message: LOGIN_MESSAGES.orgScopesConflict };
+  return { ok: true, org: orgs[0]! };
+}
+
+export function findOrg(instanceId: string, orgId: string): Promise<LoginOrg | null> {
+  return Organization.findOne({ instanceId, _id: orgId }, ORG_FIELDS).lean<LoginOrg>();
+}
+
+export function findLoginUser(instanceId: string, userId: string): Promise<LoginUser | null> {
+  return User.findOne({ instanceId, _id: userId }, USER_FIELDS).lean<LoginUser>();
+}
+
+export function policyOf(instance: LoginInstance, org: LoginOrg | null): LoginPolicy {
+  return effectiveLoginPolicy(instance.loginPolicy as LoginPolicyOverride | null, org?.loginPolicy as LoginPolicyOverride | null);
+}
+
+export interface IdentifiedUser {
+  user: LoginUser | null;
+  /** The org selected by domain discovery, when no org was required and the login name's domain allows it. */
+  discoveredOrg: LoginOrg | null;
+}
+
+/**
+ * Finds the user a typed login name names: a username; `username@domain` with a verified domain of
+ * the user's org; or an email address, unless the user's org policy disables login with email.
+ * Without a required org, `…@{verified domain}` of an org that allows domain discovery selects that org.
+ */
+export async function identifyUser(instance: LoginInstance, loginName: string, requiredOrg: LoginOrg | null): Promise<IdentifiedUser> {
+  const instanceId = instance._id;
+  const name = loginName.trim().toLowerCase();
+  const at = name.lastIndexOf('@');
+  const domainOrg =
+    at > 0 && at < name.length - 1
+      ? await Organization.findOne({ instanceId, domains: { $elemMatch: { domain: name.slice(at + 1), verified: true } } }, ORG_FIELDS).lean<LoginOrg>()
+      : null;
+  const discoveredOrg = !requiredOrg && domainOrg && policyOf(instance, domainOrg).allowDomainDiscovery ? domainOrg : null;
+
+  let user = await User.findOne({ instanceId, username: name, type: 'human' }, USER_FIELDS).lean<LoginUser>();
+  if (!user && domainOrg) user = await User.findOne({ instanceId, orgId: domainOrg._id, username: name.slice(0, at), type: 'human' }, USER_FIELDS).lean<LoginUser>();
+  if (!user && at > 0) {
+    const byEmail = await User.find({ instanceId, 'human.email': name, type: 'human' }, USER_FIELDS).limit(2).lean<LoginUser[]>();
+    const candidate = byEmail.length === 1 ? byEmail[0]! : null;
+    if (candidate && !policyOf(instance, await findOrg(instanceId, candidate.orgId)).disableLoginWithEmail) user = candidate;
+  }
+  return { user, discoveredOrg };
+}
+
+export type PasswordResult = 'ok' | 'wrong' | 'locked' | 'inactive';
+
+async function lock(instanceId: string, user: LoginUser, attempts: number): Promise<void> {
+  const locked = await User.updateOne({ instanceId, _id: user._id, state: 'active' }, { $set: { state: 'locked' } });
+  if (locked.modifiedCount === 1) {
+    await recordEvent({ instanceId, orgId: user.orgId, actorId: SYSTEM_ACTOR, type: 'user.locked', resourceType: 'user', resourceId: user._id, payload: { failedPasswordAttempts: attempts } });
+  }
+}
+
+/**
+ * Verifies a password under the lockout policy. Every attempt first reserves one of the policy's
+ * attempts (queries/login-attempts.ts), before the hash is checked, so parallel guesses can never run
+ * more verifications than the policy allows. A failed last attempt, or any attempt beyond it, locks the user.
+ * Success forgets the attempts, and only counts while the user is still active (a concurrent lock wins).
+ */
+export async function checkPassword(instanceId: string, user: LoginUser, password: string, maxAttempts: number): Promise<PasswordResult> {
+  const reservation = await reservePasswordAttempt(instanceId, user._id, maxAttempts);
+  if (!reservation.allowed) {
+    // The policy's attempts are used up (possibly by parallel guesses that are still running).
+    await lock(instanceId, user, reservation.attempts);
+    return 'locked';
+  }
+  const hash = user.human?.passwordHash;
+  if (hash && (await verifyPassword(hash, password))) {
+    if (maxAttempts > 0) await clearPasswordAttempts(instanceId, user._id);
+    const current = await User.findOne({ instanceId, _id: user._id }, { state: 1 }).lean();
+    if (current?.state === 'active') return 'ok';
+    return current?.state === 'locked' ? 'locked' : 'inactive';
+  }
+  await recordEvent({ instanceId, orgId: user.orgId, actorId: user._id, type: 'user.password.check.failed', resourceType: 'user', resourceId: user._id });
+  if (maxAttempts > 0 && reservation.attempts >= maxAttempts) {
+    await lock(instanceId, user, reservation.attempts);
+    return 'locked';
+  }
+  return 'wrong';
+}
+
+/**
+ * Why `user` may not finish a login for `clientId` (ZITADEL's login checks and state checks), or null.
+ * The same rules run for a fresh login and for a browser session reused by a new request.
+ */
+export async function loginRequirementProblem(instanceId: string, clientId: string, user: LoginUser, requiredOrgId: string | null): Promise<LoginMessage | null> {
+  const [userOrg, application] = await Promise.all([
+    Organization.findOne({ instanceId, _id: user.orgId }, { state: 1 }).lean(),
+    Application.findOne({ instanceId, clientId }, { state: 1, projectId: 1 }).lean(),
+  ]);
+  const project = application ? await Project.findOne({ instanceId, _id: application.projectId }, { orgId: 1, state: 1, projectRoleCheck: 1, hasProjectCheck: 1 }).lean() : null;
+  const [userHasActiveGrant, userOrgHasActiveProjectGrant] = await Promise.all([
+    project?.projectRoleCheck ? UserGrant.exists({ instanceId, userId: user._id, projectId: project._id, state: 'active' }) : null,
+    project?.hasProjectCheck && project.orgId !== user.orgId ? ProjectGrant.exists({ instanceId, projectId: project._id, grantedOrgId: user.orgId, state: 'active' }) : null,
+  ]);
+  return loginProblem({ user, userOrg, requiredOrgId, application, project, userHasActiveGrant: Boolean(userHasActiveGrant), userOrgHasActiveProjectGrant: Boolean(userOrgHasActiveProjectGrant) });
+}
+
+/** For a request that arrives with a browser session: whether that session's user must log in again. */
+export async function sessionNeedsFreshLogin(instanceId: string, clientId: string, scope: unknown, accountId: string): Promise<boolean> {
+  const required = await resolveRequiredOrg(instanceId, scope);
+  if (!required.ok) return true;
+  const user = await findLoginUser(instanceId, accountId);
+  if (!user) return true;
+  return (await loginRequirementProblem(instanceId, clientId, user, required.org?._id ?? null)) !== null;
+}

@@ -90,3 +90,24 @@ export function requestedOrg(reserved: Pick<ReservedScopes, 'orgIds' | 'orgPrima
   // Several org scopes are allowed only if they all resolve to the same org; the caller resolves and compares.
   return { kind: 'several', ids: orgIds, domains: orgPrimaryDomains };
 }
+
+/**
+ * The scopes that survive a request (spec §1.1): standard scopes, and reserved scopes this client may ask
+ * for. Role scopes must name a role of the client's own project (`'any'` for machine users); everything
+ * else, legacy `urn:iam:*` scopes included, is dropped silently.
+ */
+export function allowedScopes(scope: string | string[] | undefined | null, projectRoleKeys: readonly string[] | 'any'): string[] {
+  const standard = new Set<string>(STANDARD_SCOPES);
+  return splitScope(scope).filter((value) => {
+    if (standard.has(value)) return true;
+    if (!isReservedScope(value)) return false;
+    if (!value.startsWith(SCOPE.projectRole) || projectRoleKeys === 'any') return true;
+    return projectRoleKeys.includes(value.slice(SCOPE.projectRole.length));
+  });
+}
+
+/** projectRoleAssertion without role scopes: one role scope per current project role, frozen at /authorize. */
+export function withAssertedRoleScopes(scopes: string[], projectRoleKeys: readonly string[]): string[] {
+  if (scopes.some((value) => value.startsWith(SCOPE.projectRole))) return scopes;
+  return [...scopes, ...projectRoleKeys.map((key) => `${SCOPE.projectRole}${key}`)];
+}

@@ -3,29 +3,42 @@ import { OidcConsumption, oidcPayloadModel } from '../models/oidc-payload.ts';
 
 const DUPLICATE_KEY = 11000;
 const CONSUMPTION_RETENTION_MS = 24 * 3600 * 1000;
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
+/** Resolves a JWT access token to its stored id (`jti`) after verifying it, or null. */
+export type JwtResolver = (value: string) => Promise<string | null>;
 
 /**
  * node-oidc-provider storage on MongoDB / FerretDB. Documents: `{_id, payload (JSON string), expiresAt,
- * grantId, uid, userCode, consumed}`. Expired documents are filtered on read and swept periodically.
+ * grantId, uid, userCode, consumed}`. Every key is prefixed with the instance id, so one instance can never
+ * find another's codes, tokens or sessions. Expired documents are filtered on read and swept periodically.
  */
 export class MongoAdapter implements Adapter {
   readonly #name: string;
   readonly #model;
+  readonly #prefix: string;
+  readonly #resolveJwt: JwtResolver | null;
 
-  constructor(name: string) {
+  constructor(name: string, instanceId: string, resolveJwt: JwtResolver | null = null) {
     this.#name = name;
     this.#model = oidcPayloadModel(name);
+    this.#prefix = `${instanceId}:`;
+    this.#resolveJwt = resolveJwt;
+  }
+
+  #key(value: string): string {
+    return this.#prefix + value;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const fields = {
       payload: JSON.stringify(payload),
-      ...(payload.grantId ? { grantId: payload.grantId } : {}),
-      ...(payload.uid ? { uid: payload.uid } : {}),
-      ...(payload.userCode ? { userCode: payload.userCode } : {}),
+      ...(payload.grantId ? { grantId: this.#key(payload.grantId) } : {}),
+      ...(payload.uid ? { uid: this.#key(payload.uid) } : {}),
+      ...(payload.userCode ? { userCode: this.#key(payload.userCode) } : {}),
       ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
     };
-    await this.#model.replaceOne({ _id: id }, fields, { upsert: true });
+    await this.#model.replaceOne({ _id: this.#key(id) }, fields, { upsert: true });
   }
 
   async #findOne(filter: Record<string, string>): Promise<AdapterPayload | undefined> {
@@ -35,16 +48,21 @@ export class MongoAdapter implements Adapter {
     return found.consumed ? { ...payload, consumed: Math.floor(Date.now() / 1000) } : payload;
   }
 
-  find(id: string): Promise<AdapterPayload | undefined> {
-    return this.#findOne({ _id: id });
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    // JWT access tokens are stored like opaque ones under their jti, so they can be introspected and revoked.
+    if (this.#resolveJwt && JWT_SHAPE.test(id)) {
+      const jti = await this.#resolveJwt(id);
+      return jti ? this.#findOne({ _id: this.#key(jti) }) : undefined;
+    }
+    return this.#findOne({ _id: this.#key(id) });
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.#findOne({ uid });
+    return this.#findOne({ uid: this.#key(uid) });
   }
 
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.#findOne({ userCode });
+    return this.#findOne({ userCode: this.#key(userCode) });
   }
 
   /**
@@ -53,7 +71,8 @@ export class MongoAdapter implements Adapter {
    * (the Keycloak CVE-2026-1035 shape). The unique consumption marker decides the race; the flag on
    * the payload document lets a later, sequential replay be seen as such by `find`.
    */
-  async consume(id: string): Promise<void> {
+  async consume(plainId: string): Promise<void> {
+    const id = this.#key(plainId);
     const stored = await this.#model.findOne({ _id: id }, { expiresAt: 1 }).lean();
     const expiresAt = stored?.expiresAt ?? new Date(Date.now() + CONSUMPTION_RETENTION_MS);
     try {
@@ -66,10 +85,10 @@ export class MongoAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#model.deleteOne({ _id: id });
+    await this.#model.deleteOne({ _id: this.#key(id) });
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.#model.deleteMany({ grantId });
+    await this.#model.deleteMany({ grantId: this.#key(grantId) });
   }
 }

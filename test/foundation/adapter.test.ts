@@ -13,11 +13,11 @@ after(() => dropDatabase());
 
 describe('oidc-provider storage adapter', () => {
   it('stores, finds by id, uid and user code, and destroys', async () => {
-    const sessions = new MongoAdapter('Session');
+    const sessions = new MongoAdapter('Session', 'i1');
     await sessions.upsert('s1', { uid: 'u1', accountId: 'a' }, 60);
     assert.deepEqual(await sessions.find('s1'), { uid: 'u1', accountId: 'a' });
     assert.deepEqual(await sessions.findByUid('u1'), { uid: 'u1', accountId: 'a' });
-    const devices = new MongoAdapter('DeviceCode');
+    const devices = new MongoAdapter('DeviceCode', 'i1');
     await devices.upsert('d1', { userCode: 'BCDF-GHJK', grantId: 'g' }, 60);
     assert.equal((await devices.findByUserCode('BCDF-GHJK'))?.grantId, 'g');
     await sessions.destroy('s1');
@@ -25,25 +25,25 @@ describe('oidc-provider storage adapter', () => {
   });
 
   it('keeps client-chosen keys with dots and dollars intact (FerretDB refuses them as field names)', async () => {
-    const grants = new MongoAdapter('Grant');
+    const grants = new MongoAdapter('Grant', 'i1');
     const payload = { accountId: 'a', resources: { 'https://api.example.com': 'read' }, rejected: { $where: 'x' } };
     await grants.upsert('g-dots', payload, 60);
     assert.deepEqual(await grants.find('g-dots'), payload);
   });
 
   it('hides expired entries and sweeps them away', async () => {
-    const codes = new MongoAdapter('AuthorizationCode');
+    const codes = new MongoAdapter('AuthorizationCode', 'i1');
     await codes.upsert('expired', { accountId: 'a' }, 60);
-    await oidcPayloadModel('AuthorizationCode').updateOne({ _id: 'expired' }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    await oidcPayloadModel('AuthorizationCode').updateOne({ _id: 'i1:expired' }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
     assert.equal(await codes.find('expired'), undefined);
     await codes.upsert('live', { accountId: 'a' }, 60);
     assert.ok((await sweepExpired()) >= 1);
-    assert.equal(await oidcPayloadModel('AuthorizationCode').exists({ _id: 'expired' }), null);
+    assert.equal(await oidcPayloadModel('AuthorizationCode').exists({ _id: 'i1:expired' }), null);
     assert.ok(await codes.find('live'));
   });
 
   it('revokes everything of a grant', async () => {
-    const tokens = new MongoAdapter('AccessToken');
+    const tokens = new MongoAdapter('AccessToken', 'i1');
     await tokens.upsert('t1', { grantId: 'g1' }, 60);
     await tokens.upsert('t2', { grantId: 'g1' }, 60);
     await tokens.upsert('t3', { grantId: 'g2' }, 60);
@@ -54,7 +54,7 @@ describe('oidc-provider storage adapter', () => {
   });
 
   it('lets exactly one of many concurrent consumers consume a code', async () => {
-    const codes = new MongoAdapter('AuthorizationCode');
+    const codes = new MongoAdapter('AuthorizationCode', 'i1');
     for (let round = 0; round < 10; round++) {
       const id = `race-${round}`;
       await codes.upsert(id, { accountId: 'a', grantId: 'g' }, 60);

@@ -1,0 +1,31 @@
+import type { ClaimOrg, ClaimUser } from '../libraries/user-claims.ts';
+import { Organization, User } from '../models/index.ts';
+import { cached } from '../oidc/client-cache.ts';
+
+export interface OrgSummary extends ClaimOrg {
+  state: 'active' | 'inactive';
+}
+
+/** An org of the instance by id, cached (orgs change rarely; writes invalidate the instance's cache). */
+export function findOrg(instanceId: string, orgId: string): Promise<OrgSummary | null> {
+  return cached(instanceId, `org:${orgId}`, async () => (await Organization.findOne({ _id: orgId, instanceId }, { name: 1, primaryDomain: 1, state: 1 }).lean()) as OrgSummary | null);
+}
+
+/** An org of the instance by its primary domain, cached. */
+export function findOrgByPrimaryDomain(instanceId: string, domain: string): Promise<OrgSummary | null> {
+  return cached(instanceId, `org-domain:${domain.toLowerCase()}`, async () => (await Organization.findOne({ instanceId, primaryDomain: domain.toLowerCase() }, { name: 1, primaryDomain: 1, state: 1 }).lean()) as OrgSummary | null);
+}
+
+export interface Account {
+  user: ClaimUser & { orgId: string };
+  org: OrgSummary;
+}
+
+/** An active user of an active org; anything else cannot obtain tokens. Read live (never cached). */
+export async function findActiveAccount(instanceId: string, userId: string): Promise<Account | null> {
+  const user = await User.findOne({ _id: userId, instanceId, state: 'active' }, { 'human.passwordHash': 0 }).lean();
+  if (!user) return null;
+  const org = await findOrg(instanceId, user.orgId);
+  if (!org || org.state !== 'active') return null;
+  return { user: user as unknown as Account['user'], org };
+}

@@ -75,10 +75,10 @@ export async function identifyUser(instance: LoginInstance, loginName: string, r
   const instanceId = instance._id;
   const name = loginName.trim().toLowerCase();
   const at = name.lastIndexOf('@');
-  const domainOrg =
-    at > 0 && at < name.length - 1
-      ? await Organization.findOne({ instanceId, domains: { $elemMatch: { domain: name.slice(at + 1), verified: true } } }, ORG_FIELDS).lean<LoginOrg>()
-      : null;
+  const domain = at > 0 && at < name.length - 1 ? name.slice(at + 1) : null;
+  // FerretDB v1 has no $elemMatch on subdocument fields: match the domain, then check it is verified here.
+  const domainOrgs = domain ? await Organization.find({ instanceId, 'domains.domain': domain }, { ...ORG_FIELDS, domains: 1 }).lean<Array<LoginOrg & { domains: Array<{ domain: string; verified: boolean }> }>>() : [];
+  const domainOrg = domainOrgs.find((org) => org.domains.some((entry) => entry.domain === domain && entry.verified)) ?? null;
   const discoveredOrg = !requiredOrg && domainOrg && policyOf(instance, domainOrg).allowDomainDiscovery ? domainOrg : null;
 
   let user = await User.findOne({ instanceId, username: name, type: 'human' }, USER_FIELDS).lean<LoginUser>();

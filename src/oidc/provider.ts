@@ -1,4 +1,4 @@
-import Provider, { errors, type Adapter, type Client, type Configuration } from 'oidc-provider';
+import Provider, { errors, type Adapter, type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { resolveProjectAliases, audienceAdmits, tokenAudience } from '../libraries/audience.ts';
 import { allowedScopes, isReservedScope, parseReservedScopes, requestedOrg, splitScope, withAssertedRoleScopes, STANDARD_SCOPES } from '../libraries/scopes.ts';
 import { EMAIL_CLAIMS, PHONE_CLAIMS, PROFILE_CLAIMS, standardClaims } from '../libraries/user-claims.ts';
@@ -65,6 +65,12 @@ async function checkOrgScopes(instanceId: string, scopes: string[], info: Client
   if (orgs.some((org) => !org || org.state !== 'active')) throw new errors.InvalidRequest('Organisation not found');
   if (new Set(orgs.map((org) => org!._id)).size > 1) throw new errors.InvalidScope('Only one organization scope may be provided', scopes.find((scope) => isReservedScope(scope) && scope.includes(':org:')) ?? 'scope');
   return scopes;
+}
+
+/** The scope as the client sent it, before the provider's own filtering. */
+function requestedScope(ctx: KoaContextWithOIDC): string[] {
+  const raw = (ctx.method === 'POST' ? (ctx.oidc.body as Record<string, unknown> | undefined)?.scope : ctx.query.scope) ?? '';
+  return typeof raw === 'string' ? splitScope(raw) : [];
 }
 
 export async function createTenant(instance: InstanceRecord, services: Services): Promise<Tenant> {
@@ -139,7 +145,8 @@ export async function createTenant(instance: InstanceRecord, services: Services)
           return audienceAdmits(audience, { clientId: caller.clientId, projectId: clientInfo(caller).projectId });
         },
       },
-      revocation: { enabled: true },
+      // A client revokes only its own tokens (ZITADEL: "token was not issued for this client").
+      revocation: { enabled: true, allowedPolicy: (_ctx, caller, token) => token.clientId === caller.clientId },
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true, charset: 'base-20', mask: '****-****', ...pages.deviceFlow },
       rpInitiatedLogout: { enabled: true, ...pages.logout },
@@ -150,6 +157,8 @@ export async function createTenant(instance: InstanceRecord, services: Services)
           if (!client || !SCOPE_ROUTES.has(ctx.oidc.route)) return undefined as never;
           const info = clientInfo(client);
           let scopes = allowedScopes(ctx.oidc.params?.scope as string | undefined, info.kind === 'machine' ? 'any' : info.projectRoleKeys);
+          // ZITADEL issues refresh tokens for offline_access without prompt=consent (the provider drops it then).
+          if (ctx.oidc.route === 'authorization' && requestedScope(ctx).includes('offline_access') && client.grantTypeAllowed('refresh_token') && !scopes.includes('offline_access')) scopes.push('offline_access');
           scopes = await checkOrgScopes(instanceId, scopes, info);
           if (ctx.oidc.route !== 'token' && info.projectRoleAssertion) scopes = withAssertedRoleScopes(scopes, info.projectRoleKeys);
           ctx.oidc.params!.scope = scopes.length ? scopes.join(' ') : undefined;

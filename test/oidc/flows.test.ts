@@ -232,3 +232,49 @@ describe('seed 002: roles are read live', () => {
     assert.equal(rolesOf(decodeJwt(refreshed.access_token)), undefined);
   });
 });
+
+describe('reserved scopes through the code flow', () => {
+  async function authorizeRedirect(scope: string): Promise<URL> {
+    const config = await demoConfig();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: `${server.config.publicUrl}/demo/callback`,
+      scope,
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      state: 's',
+    });
+    const response = await fetch(url, { redirect: 'manual' });
+    return new URL(response.headers.get('location')!, server.config.publicUrl);
+  }
+
+  it('rejects an unknown org with invalid_request and two different orgs with invalid_scope, redirected to the client', async () => {
+    const unknown = await authorizeRedirect('openid urn:zitadel:iam:org:id:999999');
+    assert.equal(unknown.pathname, '/demo/callback');
+    assert.equal(unknown.searchParams.get('error'), 'invalid_request');
+    assert.equal(unknown.searchParams.get('error_description'), 'Organisation not found');
+    const two = await authorizeRedirect(`openid urn:zitadel:iam:org:id:${orgs.Alpha} urn:zitadel:iam:org:domain:primary:beta.localhost`);
+    assert.equal(two.searchParams.get('error'), 'invalid_scope');
+    const same = await authorizeRedirect(`openid urn:zitadel:iam:org:id:${orgs.Alpha} urn:zitadel:iam:org:domain:primary:alpha.localhost`);
+    assert.match(same.pathname, /^\/ui\/login\//, 'the same org twice is fine');
+  });
+
+  it('emits org, resource-owner and metadata claims exactly, and the management project in the audience', async () => {
+    await User.updateOne({ instanceId, username: 'alice' }, { $set: { metadata: [{ key: 'tier', value: Buffer.from('gold') }] } });
+    const scope = `openid urn:zitadel:iam:org:id:${orgs.Alpha} urn:zitadel:iam:org:domain:primary:alpha.localhost urn:zitadel:iam:user:metadata urn:zitadel:iam:org:project:id:zitadel:aud urn:iam:org:project:roles`;
+    const tokens = await demoLogin('alice', scope);
+    const claims = tokens.claims()!;
+    const reserved = Object.fromEntries(Object.entries(claims).filter(([name]) => name.startsWith('urn:zitadel:iam:') && !name.endsWith(':roles')));
+    assert.deepEqual(reserved, {
+      'urn:zitadel:iam:org:id': orgs.Alpha,
+      'urn:zitadel:iam:org:domain:primary': 'alpha.localhost',
+      'urn:zitadel:iam:user:resourceowner:id': orgs.Alpha,
+      'urn:zitadel:iam:user:resourceowner:name': 'Alpha',
+      'urn:zitadel:iam:user:resourceowner:primary_domain': 'alpha.localhost',
+      'urn:zitadel:iam:user:metadata': { tier: Buffer.from('gold').toString('base64url') },
+    });
+    const tenant = (await server.services.tenants.byId(instanceId))!;
+    const stored = await tenant.provider.AccessToken.find(tokens.access_token);
+    assert.ok((stored as unknown as { aud: string[] }).aud.includes(managementProjectId), 'zitadel:aud names the management project');
+    assert.ok(!tokens.scope?.includes('urn:iam:'), 'legacy scopes are dropped silently');
+  });
+});

@@ -1,0 +1,143 @@
+// The bench's data, written straight through the mongoose models (documents built by the models, so
+// defaults and casting are exactly what the application writes; big sets go in as bulk inserts).
+import type { Document, Model } from 'mongoose';
+import { randomSecret, secretHash, type MasterKey } from '../../src/libraries/crypto.ts';
+import { newId } from '../../src/libraries/ids.ts';
+import { hashPassword } from '../../src/libraries/passwords.ts';
+import { Application, Instance, Membership, Organization, PersonalAccessToken, Project, User, UserGrant } from '../../src/models/index.ts';
+import { PAT_PREFIX } from '../../src/queries/personal-access-tokens.ts';
+import { clientSecretHashKey } from '../../src/queries/secrets.ts';
+import type { Credentials, LoginClient } from './login-flow.ts';
+
+const BATCH = 1_000;
+const PASSWORD = 'Bench-Passw0rd!';
+export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+export const BENCH_ROLE = 'reader';
+
+export interface CastellanFixture {
+  instanceId: string;
+  orgId: string;
+  projectId: string;
+  web: LoginClient;
+  machine: { clientId: string; clientSecret: string };
+  machineJwt: { clientId: string; clientSecret: string };
+  /** Human users of the bench org, all with the same password, each holding one user grant. */
+  users: Credentials[];
+  /** The user whose grants grow from 1 to 1,000. */
+  growthUser: Credentials & { userId: string };
+  /** A personal access token of an IAM_OWNER machine user, for the management API. */
+  adminToken: string;
+}
+
+/** Builds documents with the model (defaults, casting, validation) and inserts them in batches. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any of the application's models
+async function bulkInsert(model: Model<any>, documents: Iterable<Record<string, unknown>>): Promise<void> {
+  let batch: unknown[] = [];
+  const flush = async (): Promise<void> => {
+    if (batch.length) await model.collection.insertMany(batch as never[], { ordered: false });
+    batch = [];
+  };
+  for (const document of documents) {
+    const built = new model(document) as Document;
+    await built.validate();
+    batch.push(built.toObject());
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+}
+
+function* range(from: number, to: number): Generator<number> {
+  for (let index = from; index < to; index += 1) yield index;
+}
+
+export async function seedCastellan(issuer: string, masterKey: MasterKey, userCount: number): Promise<CastellanFixture> {
+  const instance = await Instance.findOne({ issuer }).lean();
+  if (!instance) throw new Error(`no instance with issuer ${issuer}: did Castellan bootstrap?`);
+  const instanceId = instance._id as string;
+  const hashKey = clientSecretHashKey(masterKey);
+  const primaryDomain = `bench.${instance.primaryDomain}`;
+  const org = await Organization.create({ instanceId, name: 'Bench', primaryDomain, domains: [{ domain: primaryDomain, verified: true }] });
+  const project = await Project.create({ instanceId, orgId: org._id, name: 'Bench', roles: [{ key: BENCH_ROLE, displayName: 'Reader' }], projectRoleAssertion: true });
+  const web = { clientId: 'bench-web', clientSecret: randomSecret(), redirectUri: REDIRECT_URI, scope: 'openid profile email offline_access' };
+  await Application.create({
+    instanceId,
+    projectId: project._id,
+    orgId: org._id,
+    name: 'Bench web',
+    type: 'oidc',
+    clientId: web.clientId,
+    clientSecretHash: secretHash(hashKey, web.clientSecret),
+    oidc: { redirectUris: [REDIRECT_URI], grantTypes: ['authorization_code', 'refresh_token'], authMethod: 'basic', accessTokenType: 'bearer' },
+  });
+  const machineUser = async (username: string, accessTokenType: 'bearer' | 'jwt'): Promise<{ clientId: string; clientSecret: string; userId: string }> => {
+    const clientSecret = randomSecret();
+    const user = await User.create({ instanceId, orgId: org._id, type: 'machine', username, machine: { name: username, accessTokenType, secretHash: secretHash(hashKey, clientSecret) } });
+    return { clientId: username, clientSecret, userId: user._id };
+  };
+  const machine = await machineUser('bench-machine', 'bearer');
+  const machineJwt = await machineUser('bench-machine-jwt', 'jwt');
+  const admin = await machineUser('bench-admin', 'bearer');
+  await Membership.create({ instanceId, level: 'instance', resourceId: instanceId, orgId: instanceId, userId: admin.userId, roles: ['IAM_OWNER'] });
+  const adminToken = `${PAT_PREFIX}${randomSecret(32)}`;
+  await PersonalAccessToken.create({ instanceId, userId: admin.userId, tokenHash: secretHash(hashKey, adminToken), expiresAt: new Date(Date.now() + 86_400_000) });
+
+  const passwordHash = await hashPassword(PASSWORD);
+  const humans = Array.from({ length: userCount }, (_, index) => ({ _id: newId(), username: `bench-user-${index}` }));
+  await bulkInsert(
+    User,
+    humans.map(({ _id, username }) => ({ _id, instanceId, orgId: org._id, type: 'human', username, human: { email: `${username}@${primaryDomain}`, emailVerified: true, givenName: 'Bench', familyName: username, passwordHash } })),
+  );
+  await bulkInsert(UserGrant, humans.map(({ _id }) => ({ instanceId, userId: _id, userOrgId: org._id, projectId: project._id, orgId: org._id, roleKeys: [BENCH_ROLE] })));
+  const credentials = humans.map(({ username }) => ({ loginName: `${username}@${primaryDomain}`, password: PASSWORD }));
+  const [growth] = humans;
+  if (!growth || !credentials[0]) throw new Error('the bench needs at least one user');
+  return { instanceId, orgId: org._id, projectId: project._id, web, machine, machineJwt, users: credentials, growthUser: { ...credentials[0], userId: growth._id }, adminToken };
+}
+
+/** Gives one user `total` user grants in all: one on the bench project, the others on projects of their own. */
+export async function growUserGrants(fixture: CastellanFixture, total: number): Promise<void> {
+  const projects = [...range(0, total - 1)].map((index) => ({ _id: newId(), name: `Growth project ${index}` }));
+  await bulkInsert(Project, projects.map(({ _id, name }) => ({ _id, instanceId: fixture.instanceId, orgId: fixture.orgId, name, roles: [{ key: BENCH_ROLE, displayName: 'Reader' }] })));
+  await bulkInsert(UserGrant, projects.map(({ _id }) => ({ instanceId: fixture.instanceId, userId: fixture.growthUser.userId, userOrgId: fixture.orgId, projectId: _id, orgId: fixture.orgId, roleKeys: [BENCH_ROLE] })));
+}
+
+/** Adds organizations until the instance has `total`. */
+export async function growOrganizations(instanceId: string, total: number): Promise<void> {
+  const existing = await Organization.countDocuments({ instanceId });
+  const stamp = newId();
+  await bulkInsert(
+    Organization,
+    (function* () {
+      for (const index of range(existing, total)) {
+        const domain = `org-${stamp}-${index}.bench.test`;
+        yield { instanceId, name: `Org ${stamp} ${index}`, primaryDomain: domain, domains: [{ domain, verified: true }] };
+      }
+    })(),
+  );
+}
+
+/** Adds human users (without passwords; they only take up room) to `orgId` until the instance has `total`. */
+export async function growUsers(instanceId: string, orgId: string, total: number): Promise<void> {
+  const existing = await User.countDocuments({ instanceId });
+  const stamp = newId();
+  await bulkInsert(
+    User,
+    (function* () {
+      for (const index of range(existing, total)) {
+        const username = `filler-${stamp}-${index}`;
+        yield { instanceId, orgId, type: 'human', username, human: { email: `${username}@bench.test`, givenName: 'Filler', familyName: String(index) } };
+      }
+    })(),
+  );
+}
+
+/** Users and projects whose every pair can receive one new user grant (the management-API write scenario). */
+export async function grantTargets(fixture: CastellanFixture, count: number): Promise<Array<{ userId: string; projectId: string }>> {
+  const side = Math.ceil(Math.sqrt(count));
+  const stamp = newId();
+  const users = [...range(0, side)].map((index) => ({ _id: newId(), username: `grantee-${stamp}-${index}` }));
+  const projects = [...range(0, side)].map((index) => ({ _id: newId(), name: `Grant target ${stamp} ${index}` }));
+  await bulkInsert(User, users.map(({ _id, username }) => ({ _id, instanceId: fixture.instanceId, orgId: fixture.orgId, type: 'human', username, human: { email: `${username}@bench.test`, givenName: 'Grantee', familyName: username } })));
+  await bulkInsert(Project, projects.map(({ _id, name }) => ({ _id, instanceId: fixture.instanceId, orgId: fixture.orgId, name, roles: [{ key: BENCH_ROLE, displayName: 'Reader' }] })));
+  return users.flatMap((user) => projects.map((project) => ({ userId: user._id, projectId: project._id }))).slice(0, count);
+}

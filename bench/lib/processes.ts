@@ -1,0 +1,142 @@
+// The processes of a bench run: Castellan (single or cluster), the bare library, the load generator.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { projectRoot } from '../../src/config.ts';
+import type { LoadJob, LoadResult } from '../load.ts';
+import { childPids, commandName } from './proc.ts';
+
+const START_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+export interface ServerProcess {
+  name: string;
+  url: string;
+  /** The processes that serve requests: the workers of a cluster, else the process itself. */
+  servingPids(): number[];
+  /** Every process of the server (a cluster's primary included), for CPU accounting. */
+  allPids(): number[];
+  /** Lines the server wrote at error level or above (the bench reports them). */
+  errorLines(): string[];
+  stop(): Promise<void>;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const forced = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(forced);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Cluster workers; not the shell guarding an embedded FerretDB. */
+function nodeChildren(pid: number): number[] {
+  return childPids(pid).filter((child) => commandName(child) !== 'sh');
+}
+
+/** Starts `node <script>` and resolves once a line of its output matches `ready`. */
+function startNodeProcess(name: string, script: string, env: NodeJS.ProcessEnv, ready: RegExp, url: string): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [script], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const errors: string[] = [];
+  let tail = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${name} did not start within ${START_TIMEOUT_MS / 1000}s:\n${tail}`)), START_TIMEOUT_MS);
+    let started = false;
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    const onLine = (line: string): void => {
+      tail = `${tail}${line}\n`.slice(-4000);
+      if (/"level":(50|60)/.test(line)) errors.push(line.slice(0, 1000));
+      if (!started && ready.test(line)) {
+        started = true;
+        clearTimeout(timer);
+        resolve({
+          name,
+          url,
+          servingPids: () => {
+            const workers = nodeChildren(child.pid!);
+            return workers.length ? workers : [child.pid!];
+          },
+          allPids: () => [child.pid!, ...nodeChildren(child.pid!)],
+          errorLines: () => errors,
+          stop: () => stopChild(child),
+        });
+      }
+    };
+    for (const stream of [child.stdout, child.stderr]) {
+      let partial = '';
+      stream.setEncoding('utf8').on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop() ?? '';
+        lines.forEach(onLine);
+      });
+    }
+    child.once('exit', (code) => {
+      if (!started) fail(new Error(`${name} exited with code ${code} before it was ready:\n${tail}`));
+    });
+  });
+}
+
+export interface CastellanOptions {
+  port: number;
+  mongodbUri: string;
+  dataDir: string;
+  masterKey: string;
+  workers: number;
+}
+
+export function issuerFor(port: number): string {
+  return `http://localhost:${port}`;
+}
+
+export function startCastellan(options: CastellanOptions): Promise<ServerProcess> {
+  const url = issuerFor(options.port);
+  return startNodeProcess(
+    `castellan (${options.workers} worker${options.workers > 1 ? 's' : ''})`,
+    'src/main.ts',
+    { PORT: String(options.port), PUBLIC_URL: url, MONGODB_URI: options.mongodbUri, DATA_DIR: options.dataDir, CASTELLAN_MASTER_KEY: options.masterKey, CASTELLAN_DEMO: 'false', WORKERS: String(options.workers), LOG_LEVEL: 'info' },
+    /Castellan is listening/,
+    url,
+  );
+}
+
+export function startBareProvider(port: number): Promise<ServerProcess> {
+  const url = issuerFor(port);
+  return startNodeProcess('bare node-oidc-provider', path.join('bench', 'bare-provider.ts'), { PORT: String(port), PUBLIC_URL: url }, /bare provider listening/, url);
+}
+
+export class LoadGenerator {
+  readonly #child: ChildProcess;
+
+  constructor() {
+    this.#child = spawn(process.execPath, [path.join(projectRoot, 'bench', 'load.ts')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  }
+
+  get pid(): number {
+    return this.#child.pid!;
+  }
+
+  run(job: LoadJob): Promise<LoadResult> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`the load generator exited (code ${code})`));
+      this.#child.once('exit', onExit);
+      this.#child.once('message', (message: { result?: LoadResult; failure?: string }) => {
+        this.#child.off('exit', onExit);
+        if (message.result) resolve(message.result);
+        else reject(new Error(`load generator: ${message.failure}`));
+      });
+      this.#child.send(job);
+    });
+  }
+
+  close(): Promise<void> {
+    this.#child.disconnect();
+    return new Promise((resolve) => (this.#child.exitCode !== null ? resolve() : this.#child.once('exit', () => resolve())));
+  }
+}

@@ -1,6 +1,8 @@
 import Koa from 'koa';
 import { errorHandler } from './middleware/errors.ts';
+import { apiRoutes } from './routes/api/index.ts';
 import { tenantResolver } from './middleware/tenant.ts';
+import { demoRoutes } from './routes/demo.ts';
 import { healthRoutes } from './routes/health.ts';
 import { interactionRoutes } from './routes/interaction.ts';
 import type { Services } from './services.ts';
@@ -16,6 +18,8 @@ export function createApp(services: Services): Koa {
   app.use(health.routes());
   app.use(tenantResolver(services.tenants));
   app.use(interactionRoutes(services).routes());
+  app.use(demoRoutes(services).routes());
+  app.use(apiRoutes(services).routes());
   // Whatever no route of ours answered belongs to the instance's OIDC provider (discovery, authorize, token, …).
   app.use(async (ctx) => {
     const { tenant } = ctx.state as { tenant: Tenant };

@@ -61,16 +61,22 @@ export interface LoginOptions {
   jar?: CookieJar;
 }
 
-export interface LoginFlow {
-  config: client.Configuration;
+/** Where a cookie-keeping, script-less browser stands. */
+export interface Browsing {
   jar: CookieJar;
-  redirectUri: string;
-  codeVerifier: string;
-  state: string;
-  /** The page the flow stopped on (login name, password, error), or null once the RP's redirect URI is reached. */
+  /** Stop when a redirect leads here (the relying party); null: follow everything. */
+  redirectUri: string | null;
+  /** The page the browser stopped on (login name, password, error, …), or null once the redirect URI is reached. */
   page: Page | null;
   /** The redirect to the relying party (with `code` or `error`), once reached. */
   callbackUrl: URL | null;
+}
+
+export interface LoginFlow extends Browsing {
+  config: client.Configuration;
+  redirectUri: string;
+  codeVerifier: string;
+  state: string;
 }
 
 /** openid-client configuration for a client of the test server (plain HTTP allowed: it is loopback). */
@@ -109,7 +115,8 @@ function isAutoSubmitPage(html: string): boolean {
   return html.includes('<title>Submitting Callback</title>');
 }
 
-function reachedRedirectUri(location: URL, redirectUri: string): boolean {
+function reachedRedirectUri(location: URL, redirectUri: string | null): boolean {
+  if (redirectUri === null) return false;
   const target = new URL(redirectUri);
   return location.origin === target.origin && location.pathname === target.pathname;
 }
@@ -118,7 +125,7 @@ function reachedRedirectUri(location: URL, redirectUri: string): boolean {
  * Sends a request and follows redirects and auto-submitting forms until it lands on a page of the
  * login UI or on the relying party's redirect URI.
  */
-async function navigate(flow: LoginFlow, url: string, init: { method: 'GET' } | { method: 'POST'; form: Record<string, string> }): Promise<LoginFlow> {
+async function navigate<T extends Browsing>(flow: T, url: string, init: { method: 'GET' } | { method: 'POST'; form: Record<string, string> }): Promise<T> {
   let request = init;
   let target = new URL(url);
   for (let hops = 0; hops < 20; hops++) {
@@ -152,6 +159,11 @@ async function navigate(flow: LoginFlow, url: string, init: { method: 'GET' } | 
   throw new Error(`too many redirects while navigating from ${url}`);
 }
 
+/** Opens a URL like a browser without JavaScript, following every redirect (e.g. the demo relying party). */
+export function openPage(jar: CookieJar, url: string): Promise<Browsing> {
+  return navigate({ jar, redirectUri: null, page: null, callbackUrl: null }, url, { method: 'GET' });
+}
+
 /** Starts a code flow with PKCE S256 and follows it to the first page (or straight to the redirect URI). */
 export async function startLogin(options: LoginOptions): Promise<LoginFlow> {
   const config = await clientConfig(options.baseUrl, options.clientId, options.clientSecret);
@@ -170,18 +182,18 @@ export async function startLogin(options: LoginOptions): Promise<LoginFlow> {
 }
 
 /** Submits the form on the current page with `fields` (the page's hidden inputs, e.g. `csrf`, are kept). */
-export function submitForm(flow: LoginFlow, fields: Record<string, string>): Promise<LoginFlow> {
+export function submitForm<T extends Browsing>(flow: T, fields: Record<string, string>): Promise<T> {
   if (!flow.page) throw new Error(`no page to submit a form on (the flow is at ${flow.callbackUrl?.toString() ?? 'nowhere'})`);
   const form = parseForm(flow.page.html, flow.page.url);
   if (!form) throw new Error(`no form on the page at ${flow.page.url} (status ${flow.page.status}):\n${flow.page.html.slice(0, 2000)}`);
   return navigate(flow, form.action, { method: 'POST', form: { ...form.inputs, ...fields } });
 }
 
-export function submitLoginName(flow: LoginFlow, loginName: string): Promise<LoginFlow> {
+export function submitLoginName<T extends Browsing>(flow: T, loginName: string): Promise<T> {
   return submitForm(flow, { loginName });
 }
 
-export function submitPassword(flow: LoginFlow, password: string): Promise<LoginFlow> {
+export function submitPassword<T extends Browsing>(flow: T, password: string): Promise<T> {
   return submitForm(flow, { password });
 }
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
 import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/bootstrap/demo.ts';
 import { Application, Organization, Project, User } from '../../src/models/index.ts';
-import { CookieJar, openPage, pageText, parseForm, startLogin, submitForm, submitLoginName, submitPassword, clientConfig, type Browsing } from '../helpers/login.ts';
+import { CookieJar, openPage, pageText, startLogin, submitForm, submitLoginName, submitPassword, clientConfig, type Browsing } from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;

@@ -15,3 +15,28 @@ export interface EventInput {
 export async function recordEvent(input: EventInput): Promise<void> {
   await Event.create({ ...input, payload: input.payload ?? {} });
 }
+
+export interface EventFilter {
+  orgId?: string;
+  resourceId?: string;
+  actorId?: string;
+  since?: Date;
+  /** Continue after this event (the last one of the previous page). */
+  before?: { createdAt: Date; id: string };
+}
+
+/** The audit trail, newest first (by `createdAt`, then `_id`). */
+export function listEvents(instanceId: string, filter: EventFilter, limit: number): Promise<Array<EventInput & { _id: string; createdAt: Date }>> {
+  const query: Record<string, unknown> = { instanceId };
+  if (filter.orgId) query.orgId = filter.orgId;
+  if (filter.resourceId) query.resourceId = filter.resourceId;
+  if (filter.actorId) query.actorId = filter.actorId;
+  const createdAt: Record<string, Date> = {};
+  if (filter.since) createdAt.$gte = filter.since;
+  if (filter.before) {
+    createdAt.$lte = filter.before.createdAt;
+    query.$or = [{ createdAt: { $lt: filter.before.createdAt } }, { createdAt: filter.before.createdAt, _id: { $lt: filter.before.id } }];
+  }
+  if (Object.keys(createdAt).length) query.createdAt = createdAt;
+  return Event.find(query).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<Array<EventInput & { _id: string; createdAt: Date }>>();
+}

@@ -1,0 +1,78 @@
+import type { Context } from 'koa';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { Organization, SigningKey, User } from '../models/index.ts';
+import { resolvePermissions, type MembershipFacts, type Permissions, type RolePermissions } from '../libraries/permissions.ts';
+import { membershipsOfUser } from '../queries/memberships.ts';
+import { personalAccessTokenOwner } from '../queries/personal-access-tokens.ts';
+import { clientSecretHashKey } from '../queries/secrets.ts';
+import type { Services } from '../services.ts';
+import type { Tenant } from '../tenants/registry.ts';
+import { HttpError } from './errors.ts';
+
+/** The authenticated user behind an API request, with its manager permissions. */
+export interface Caller {
+  userId: string;
+  orgId: string;
+  permissions: Permissions;
+}
+
+function unauthorized(message = 'a valid bearer token is required'): HttpError {
+  return new HttpError(401, message);
+}
+
+function audienceIncludes(aud: string | string[] | undefined, audience: string): boolean {
+  return Array.isArray(aud) ? aud.includes(audience) : aud === audience;
+}
+
+async function instanceKeys(instanceId: string): Promise<JSONWebKeySet> {
+  const keys = await SigningKey.find({ instanceId }, { publicJwk: 1 }).lean();
+  return { keys: keys.map((key) => key.publicJwk as JSONWebKeySet['keys'][number]) };
+}
+
+/**
+ * The user a bearer token stands for, or null. Accepted: personal access tokens of machine users;
+ * the instance provider's opaque access tokens (user tokens and client_credentials tokens of machine
+ * users); and its JWT access tokens, verified against the instance's keys and still stored under
+ * their `jti` (so revocation holds). Provider tokens must name the management API in their audience.
+ */
+async function tokenUser(tenant: Tenant, token: string, hashKey: Buffer): Promise<string | null> {
+  const instanceId = tenant.instance._id;
+  const patOwner = await personalAccessTokenOwner(instanceId, token, hashKey);
+  if (patOwner) return patOwner;
+  const audience = tenant.instance.managementProjectId;
+  let tokenId = token;
+  if (token.split('.').length === 3) {
+    try {
+      const { payload } = await jwtVerify(token, createLocalJWKSet(await instanceKeys(instanceId)), { issuer: tenant.instance.issuer });
+      if (typeof payload.jti !== 'string') return null;
+      tokenId = payload.jti;
+    } catch {
+      return null;
+    }
+  }
+  const accessToken = await tenant.provider.AccessToken.find(tokenId);
+  if (accessToken) return audienceIncludes(accessToken.aud, audience) ? accessToken.accountId : null;
+  const clientToken = await tenant.provider.ClientCredentials.find(tokenId);
+  if (!clientToken?.clientId || !audienceIncludes(clientToken.aud, audience)) return null;
+  const machine = await User.findOne({ instanceId, type: 'machine', username: clientToken.clientId.toLowerCase() }, { _id: 1 }).lean();
+  return machine?._id ?? null;
+}
+
+/** Resolves `Authorization: Bearer …` to an active caller of an active org, or answers 401. */
+export function apiAuthenticator(services: Services, mapping: RolePermissions) {
+  const hashKey = clientSecretHashKey(services.masterKey);
+  return async function authenticate(ctx: Context): Promise<Caller> {
+    const { tenant } = ctx.state as { tenant: Tenant };
+    const match = /^Bearer ([\x21-\x7e]{1,4096})$/i.exec(ctx.get('authorization'));
+    if (!match?.[1]) throw unauthorized();
+    const userId = await tokenUser(tenant, match[1], hashKey);
+    if (!userId) throw unauthorized('the token is invalid, expired or not meant for this API');
+    const instanceId = tenant.instance._id;
+    const user = await User.findOne({ instanceId, _id: userId }, { orgId: 1, state: 1 }).lean();
+    if (user?.state !== 'active') throw unauthorized('the user is not active');
+    const org = await Organization.findOne({ instanceId, _id: user.orgId }, { state: 1 }).lean();
+    if (org?.state !== 'active') throw unauthorized("the user's organization is not active");
+    const memberships = await membershipsOfUser(instanceId, userId);
+    return { userId, orgId: user.orgId, permissions: resolvePermissions(memberships as MembershipFacts[], mapping) };
+  };
+}

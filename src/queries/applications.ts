@@ -1,0 +1,105 @@
+import { Application, Project } from '../models/index.ts';
+import type { API_AUTH_METHODS, OIDC_APP_TYPES, OIDC_AUTH_METHODS, OIDC_GRANT_TYPES, OIDC_RESPONSE_TYPES } from '../models/application.ts';
+import { type ApplicationDocument } from '../models/application.ts';
+import type { ACCESS_TOKEN_TYPES } from '../models/user.ts';
+import type { ProjectDocument } from '../models/project.ts';
+import { randomSecret, secretHash } from '../libraries/crypto.ts';
+import { newId } from '../libraries/ids.ts';
+import { HttpError } from '../middleware/errors.ts';
+import { notFound, recordChange, type Actor } from './writes.ts';
+
+export interface OidcSettings {
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  grantTypes?: Array<(typeof OIDC_GRANT_TYPES)[number]>;
+  responseTypes?: Array<(typeof OIDC_RESPONSE_TYPES)[number]>;
+  appType?: (typeof OIDC_APP_TYPES)[number];
+  authMethod?: (typeof OIDC_AUTH_METHODS)[number];
+  accessTokenType?: (typeof ACCESS_TOKEN_TYPES)[number];
+  accessTokenRoleAssertion?: boolean;
+  idTokenRoleAssertion?: boolean;
+  idTokenUserinfoAssertion?: boolean;
+  devMode?: boolean;
+}
+
+export interface ApiSettings {
+  authMethod: (typeof API_AUTH_METHODS)[number];
+}
+
+export type NewApplication = { name: string; type: 'oidc'; oidc: OidcSettings } | { name: string; type: 'api'; api: ApiSettings };
+
+/** Only clients that authenticate with a shared secret get one (an OIDC app's method defaults to basic). */
+export function usesClientSecret(app: { type: 'oidc' | 'api'; oidc?: { authMethod?: string | null } | null; api?: { authMethod?: string | null } | null }): boolean {
+  const method = app.type === 'oidc' ? (app.oidc?.authMethod ?? 'basic') : app.api?.authMethod;
+  return method === 'basic' || method === 'post';
+}
+
+export function findApplication(instanceId: string, projectId: string, appId: string): Promise<ApplicationDocument | null> {
+  return Application.findOne({ instanceId, projectId, _id: appId }).lean<ApplicationDocument>();
+}
+
+export function listApplications(instanceId: string, projectId: string): Promise<ApplicationDocument[]> {
+  return Application.find({ instanceId, projectId }).sort({ _id: 1 }).lean<ApplicationDocument[]>();
+}
+
+/** Creates the app; the client secret, if any, is returned once and stored only as a keyed hash. */
+export async function createApplication(actor: Actor, project: ProjectDocument, input: NewApplication, hashKey: Buffer): Promise<{ app: ApplicationDocument; clientSecret: string | null }> {
+  const clientId = newId();
+  const draft = { instanceId: actor.instanceId, projectId: project._id, orgId: project.orgId, clientId, ...input };
+  const clientSecret = usesClientSecret(input) ? randomSecret() : null;
+  const created = await Application.create({ ...draft, ...(clientSecret ? { clientSecretHash: secretHash(hashKey, clientSecret) } : {}) });
+  // A project deleted meanwhile sweeps its apps before and after; this covers an insert that lands in between.
+  if (!(await Project.exists({ instanceId: actor.instanceId, _id: project._id }))) {
+    await Application.deleteOne({ _id: created._id });
+    throw notFound();
+  }
+  await recordChange(actor, { orgId: project.orgId, type: 'application.added', resourceType: 'application', resourceId: created._id, payload: { projectId: project._id, name: input.name, type: input.type, clientId } });
+  return { app: created.toObject() as ApplicationDocument, clientSecret };
+}
+
+export async function changeApplication(actor: Actor, app: ApplicationDocument, change: { name?: string; oidc?: Partial<OidcSettings>; api?: Partial<ApiSettings> }): Promise<ApplicationDocument> {
+  const set: Record<string, unknown> = {};
+  if (change.name !== undefined) set.name = change.name;
+  if (change.oidc) {
+    if (app.type !== 'oidc') throw new HttpError(400, 'oidc: this is not an OIDC application', { errors: [{ field: 'oidc', message: 'this is not an OIDC application' }] });
+    set.oidc = { ...app.oidc, ...change.oidc };
+  }
+  if (change.api) {
+    if (app.type !== 'api') throw new HttpError(400, 'api: this is not an API application', { errors: [{ field: 'api', message: 'this is not an API application' }] });
+    set.api = { ...app.api, ...change.api };
+  }
+  const updated = await Application.findOneAndUpdate({ instanceId: actor.instanceId, _id: app._id }, { $set: set }, { new: true, runValidators: true }).lean<ApplicationDocument>();
+  if (!updated) throw notFound();
+  await recordChange(actor, { orgId: app.orgId, type: 'application.changed', resourceType: 'application', resourceId: app._id, payload: { projectId: app.projectId, ...change } });
+  return updated;
+}
+
+export async function setApplicationState(actor: Actor, app: ApplicationDocument, state: 'active' | 'inactive'): Promise<ApplicationDocument> {
+  const updated = await Application.findOneAndUpdate({ instanceId: actor.instanceId, _id: app._id }, { $set: { state } }, { new: true }).lean<ApplicationDocument>();
+  if (!updated) throw notFound();
+  await recordChange(actor, { orgId: app.orgId, type: state === 'active' ? 'application.reactivated' : 'application.deactivated', resourceType: 'application', resourceId: app._id, payload: { projectId: app.projectId } });
+  return updated;
+}
+
+export async function regenerateClientSecret(actor: Actor, app: ApplicationDocument, hashKey: Buffer): Promise<string> {
+  if (!usesClientSecret(app)) throw new HttpError(409, 'this application does not authenticate with a client secret');
+  const clientSecret = randomSecret();
+  const updated = await Application.updateOne({ instanceId: actor.instanceId, _id: app._id }, { $set: { clientSecretHash: secretHash(hashKey, clientSecret) } });
+  if (updated.matchedCount === 0) throw notFound();
+  await recordChange(actor, { orgId: app.orgId, type: 'application.secret.changed', resourceType: 'application', resourceId: app._id, payload: { projectId: app.projectId } });
+  return clientSecret;
+}
+
+export async function removeApplication(actor: Actor, app: ApplicationDocument): Promise<void> {
+  const removed = await Application.findOneAndDelete({ instanceId: actor.instanceId, _id: app._id }).lean();
+  if (!removed) throw notFound();
+  await recordChange(actor, { orgId: app.orgId, type: 'application.removed', resourceType: 'application', resourceId: app._id, payload: { projectId: app.projectId } });
+}
+
+/** Cascade step: every app of a project, with an event each (idempotent). */
+export async function removeApplicationsOf(actor: Actor, project: Pick<ProjectDocument, '_id' | 'orgId'>, reason: string): Promise<void> {
+  const apps = await Application.find({ instanceId: actor.instanceId, projectId: project._id }, { _id: 1 }).lean();
+  if (apps.length === 0) return;
+  await Application.deleteMany({ instanceId: actor.instanceId, _id: { $in: apps.map((app) => app._id) } });
+  for (const app of apps) await recordChange(actor, { orgId: project.orgId, type: 'application.cascade.removed', resourceType: 'application', resourceId: app._id, payload: { projectId: project._id, reason } });
+}

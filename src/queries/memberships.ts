@@ -1,0 +1,59 @@
+import { Membership, User } from '../models/index.ts';
+import type { MembershipDocument } from '../models/membership.ts';
+import type { ManagerLevel } from '../libraries/permissions.ts';
+import { notFound, recordChange, uniquely, type Actor } from './writes.ts';
+
+/** The resource a manager holds roles on. */
+export interface MembershipTarget {
+  level: ManagerLevel;
+  resourceId: string;
+  /** The org the resource belongs to (for a project grant, the granted org); the instance id at instance level. */
+  orgId: string;
+  projectId: string | null;
+}
+
+function eventOrgId(target: MembershipTarget): string | null {
+  return target.level === 'instance' ? null : target.orgId;
+}
+
+export function listMembers(instanceId: string, target: MembershipTarget): Promise<MembershipDocument[]> {
+  return Membership.find({ instanceId, level: target.level, resourceId: target.resourceId }).sort({ _id: 1 }).lean<MembershipDocument[]>();
+}
+
+export function membershipsOfUser(instanceId: string, userId: string): Promise<MembershipDocument[]> {
+  return Membership.find({ instanceId, userId }).lean<MembershipDocument[]>();
+}
+
+export async function addMember(actor: Actor, target: MembershipTarget, userId: string, roles: string[]): Promise<MembershipDocument> {
+  const user = await User.exists({ instanceId: actor.instanceId, _id: userId });
+  if (!user) throw notFound();
+  const created = await uniquely(
+    () => Membership.create({ instanceId: actor.instanceId, userId, level: target.level, resourceId: target.resourceId, orgId: target.orgId, projectId: target.projectId, roles }),
+    'the user is already a manager here',
+  );
+  // A user deleted meanwhile must not leave a membership behind (user deletion sweeps first, this checks after).
+  if (!(await User.exists({ instanceId: actor.instanceId, _id: userId }))) {
+    await Membership.deleteOne({ _id: created._id });
+    throw notFound();
+  }
+  await recordChange(actor, { orgId: eventOrgId(target), type: 'member.added', resourceType: `${target.level}.member`, resourceId: target.resourceId, payload: { userId, roles } });
+  return created.toObject() as MembershipDocument;
+}
+
+export async function changeMember(actor: Actor, target: MembershipTarget, userId: string, roles: string[]): Promise<MembershipDocument> {
+  const updated = await Membership.findOneAndUpdate({ instanceId: actor.instanceId, level: target.level, resourceId: target.resourceId, userId }, { $set: { roles } }, { new: true }).lean<MembershipDocument>();
+  if (!updated) throw notFound();
+  await recordChange(actor, { orgId: eventOrgId(target), type: 'member.changed', resourceType: `${target.level}.member`, resourceId: target.resourceId, payload: { userId, roles } });
+  return updated;
+}
+
+export async function removeMember(actor: Actor, target: MembershipTarget, userId: string): Promise<void> {
+  const removed = await Membership.findOneAndDelete({ instanceId: actor.instanceId, level: target.level, resourceId: target.resourceId, userId }).lean();
+  if (!removed) throw notFound();
+  await recordChange(actor, { orgId: eventOrgId(target), type: 'member.removed', resourceType: `${target.level}.member`, resourceId: target.resourceId, payload: { userId } });
+}
+
+/** Cascade step: every membership on a resource (idempotent). */
+export async function removeMembersOf(actor: Actor, level: ManagerLevel, resourceId: string): Promise<void> {
+  await Membership.deleteMany({ instanceId: actor.instanceId, level, resourceId });
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { ApiRoute } from './route.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+const problem = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'detail'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } }, required: ['field', 'message'] } },
+  },
+};
+
+const ERRORS: Record<string, string> = {
+  '400': 'Invalid input (names the field)',
+  '401': 'Missing or invalid bearer token',
+  '403': 'The resource is visible, but the caller lacks the permission',
+  '404': 'No such resource, or one the caller may not see',
+  '409': 'Conflicts with an existing resource',
+};
+
+/** The OpenAPI 3.1 document, generated from the same route table and zod schemas that serve requests. */
+export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const apiRoute of routes) {
+    const pathParams = [...apiRoute.path.matchAll(/\{([^}]+)\}/g)].map((match) => ({ name: match[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const querySchema = apiRoute.query ? jsonSchema(apiRoute.query, 'input') : null;
+    const required = new Set((querySchema?.required as string[] | undefined) ?? []);
+    const queryParams = Object.entries((querySchema?.properties as Record<string, JsonSchema> | undefined) ?? {}).map(([name, schema]) => ({ name, in: 'query', required: required.has(name), schema }));
+    const success = apiRoute.response
+      ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(apiRoute.response, 'output') } } }
+      : { description: 'Done, no content' };
+    paths[apiRoute.path] ??= {};
+    paths[apiRoute.path]![apiRoute.method] = {
+      operationId: `${apiRoute.method}${apiRoute.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      summary: apiRoute.summary,
+      tags: [apiRoute.tag],
+      'x-permission': apiRoute.permission,
+      'x-resource': apiRoute.resource,
+      parameters: [...pathParams, ...queryParams],
+      ...(apiRoute.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(apiRoute.body, 'input') } } } } : {}),
+      responses: {
+        [String(apiRoute.status)]: success,
+        ...Object.fromEntries(Object.entries(ERRORS).map(([status, description]) => [status, { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } }])),
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Castellan management API', version: '1.0.0', description: 'Organizations, users, projects, project grants, user grants and managers, with delegated administration.' },
+    servers: [{ url: serverUrl }],
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token of this instance whose audience includes the management API (scope urn:zitadel:iam:org:project:id:zitadel:aud), or a personal access token' } },
+      schemas: { Problem: problem },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { hasPermission } from '../../libraries/permissions.ts';
+import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../libraries/policy.ts';
+import { instanceContext, orgContext } from '../../libraries/resource-context.ts';
+import { addOrgDomain, createOrg, listOrgs, removeOrg, removeOrgDomain, renameOrg, setOrgLoginPolicy, setOrgState, type OrgRecord } from '../../queries/orgs.ts';
+import { loadOrg } from './load.ts';
+import { route } from './route.ts';
+import { domain, name, page, state } from './schemas.ts';
+
+const orgView = z.object({
+  id: z.string(),
+  name: z.string(),
+  primaryDomain: z.string(),
+  state,
+  domains: z.array(z.object({ domain: z.string(), verified: z.boolean() })),
+});
+
+function toOrgView(org: OrgRecord): z.input<typeof orgView> {
+  return { id: org._id, name: org.name, primaryDomain: org.primaryDomain, state: org.state, domains: org.domains.map((entry) => ({ domain: entry.domain, verified: entry.verified ?? false })) };
+}
+
+const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a #rrggbb color');
+/** An org's override of the instance login policy: every field optional, absent means inherited. */
+const loginPolicyOverride = z.strictObject({
+  allowUsernamePassword: z.boolean().optional(),
+  allowRegister: z.boolean().optional(),
+  allowExternalIdp: z.boolean().optional(),
+  forceMfa: z.boolean().optional(),
+  hidePasswordReset: z.boolean().optional(),
+  ignoreUnknownUsernames: z.boolean().optional(),
+  allowDomainDiscovery: z.boolean().optional(),
+  disableLoginWithEmail: z.boolean().optional(),
+  passwordComplexity: z
+    .strictObject({
+      minLength: z.number().int().min(1).max(128).optional(),
+      requireUppercase: z.boolean().optional(),
+      requireLowercase: z.boolean().optional(),
+      requireNumber: z.boolean().optional(),
+      requireSymbol: z.boolean().optional(),
+    })
+    .optional(),
+  lockout: z.strictObject({ maxPasswordAttempts: z.number().int().min(0).max(1000).optional() }).optional(),
+  branding: z.strictObject({ displayName: z.string().max(200).optional(), primaryColor: hexColor.optional(), backgroundColor: hexColor.optional(), fontColor: hexColor.optional() }).optional(),
+});
+
+const booleanFlag = z.boolean();
+const loginPolicyView = z.object({
+  override: loginPolicyOverride.nullable(),
+  effective: z.object({
+    allowUsernamePassword: booleanFlag,
+    allowRegister: booleanFlag,
+    allowExternalIdp: booleanFlag,
+    forceMfa: booleanFlag,
+    hidePasswordReset: booleanFlag,
+    ignoreUnknownUsernames: booleanFlag,
+    allowDomainDiscovery: booleanFlag,
+    disableLoginWithEmail: booleanFlag,
+    passwordComplexity: z.object({ minLength: z.number(), requireUppercase: booleanFlag, requireLowercase: booleanFlag, requireNumber: booleanFlag, requireSymbol: booleanFlag }),
+    lockout: z.object({ maxPasswordAttempts: z.number() }),
+    branding: z.object({ displayName: z.string().nullable(), primaryColor: z.string(), backgroundColor: z.string(), fontColor: z.string() }),
+  }),
+});
+
+/** Drops the nulls and empty objects mongoose keeps for unset parts of a stored override. */
+function storedOverride(org: OrgRecord): z.output<typeof loginPolicyOverride> | null {
+  if (!org.loginPolicy) return null;
+  const clean = (value: unknown): unknown => {
+    if (value === null || value === undefined) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value)) return value;
+    const entries = Object.entries(value).map(([key, inner]) => [key, clean(inner)] as const).filter(([, inner]) => inner !== undefined);
+    return entries.length ? Object.fromEntries(entries) : undefined;
+  };
+  return (clean(org.loginPolicy) as z.output<typeof loginPolicyOverride> | undefined) ?? {};
+}
+
+function toPolicyView(org: OrgRecord, instancePolicy: LoginPolicyOverride | null | undefined): z.input<typeof loginPolicyView> {
+  const override = storedOverride(org);
+  return { override, effective: effectiveLoginPolicy(instancePolicy, override as LoginPolicyOverride | null) };
+}
+
+const TAG = 'Organizations';
+
+export const orgRoutes = [
+  route({
+    method: 'post', path: '/orgs', tag: TAG, summary: 'Create an organization; its primary domain defaults to a slug of the name under the instance domain',
+    permission: 'org.create', resource: 'org', status: 201,
+    body: z.strictObject({ name, primaryDomain: domain.optional() }),
+    response: orgView,
+    async handler({ body, actor, tenant, authorize }) {
+      authorize(instanceContext);
+      return toOrgView(await createOrg(actor, body, tenant.instance.primaryDomain));
+    },
+  }),
+  route({
+    method: 'get', path: '/orgs', tag: TAG, summary: 'List the organizations the caller can see',
+    permission: 'org.read', resource: 'org', query: page,
+    response: z.object({ orgs: z.array(orgView) }),
+    async handler({ query, actor, caller, authorizeAnywhere }) {
+      authorizeAnywhere(true);
+      const { permissions } = caller;
+      const visible = permissions.instance.has('org.read') ? undefined : [...permissions.orgs].filter(([, set]) => set.has('org.read')).map(([orgId]) => orgId);
+      return { orgs: (await listOrgs(actor.instanceId, query, visible)).map(toOrgView) };
+    },
+  }),
+  route({
+    method: 'get', path: '/orgs/{orgId}', tag: TAG, summary: 'Read an organization',
+    permission: 'org.read', resource: 'org', response: orgView,
+    async handler({ params, actor, authorize }) {
+      const org = await loadOrg(actor, params);
+      authorize(orgContext(org._id));
+      return toOrgView(org);
+    },
+  }),
+  route({
+    method: 'patch', path: '/orgs/{orgId}', tag: TAG, summary: 'Rename an organization',
+    permission: 'org.write', resource: 'org', body: z.strictObject({ name }), response: orgView,
+    async handler({ params, body, actor, authorize }) {
+      const org = await loadOrg(actor, params);
+      authorize(orgContext(org._id));
+      return toOrgView(await renameOrg(actor, org, body.name));
+    },
+  }),
+  ...(['deactivate', 'reactivate'] as const).map((action) =>
+    route({
+      method: 'post', path: `/orgs/{orgId}/${action}`, tag: TAG, summary: action === 'deactivate' ? 'Deactivate an organization (its users cannot log in; nothing is lost)' : 'Reactivate an organization',
+      permission: 'org.write', resource: 'org', response: orgView,
+      async handler({ params, actor, tenant, authorize }) {
+        const org = await loadOrg(actor, params);
+        authorize(orgContext(org._id));
+        return toOrgView(await setOrgState(actor, org, action === 'deactivate' ? 'inactive' : 'active', tenant.instance.defaultOrgId));
+      },
+    }),
+  ),
+  route({
+    method: 'delete', path: '/orgs/{orgId}', tag: TAG, summary: 'Delete an organization with its users, projects, grants and managers',
+    permission: 'org.delete', resource: 'org', response: null,
+    async handler({ params, actor, tenant, authorize }) {
+      const org = await loadOrg(actor, params);
+      authorize(orgContext(org._id));
+      await removeOrg(actor, org, tenant.instance.defaultOrgId);
+    },
+  }),
+  route({
+    method: 'post', path: '/orgs/{orgId}/domains', tag: TAG, summary: 'Add a domain to an organization (unique in the instance)',
+    permission: 'org.write', resource: 'org', status: 201, body: z.strictObject({ domain }), response: orgView,
+    async handler({ params, body, actor, authorize }) {
+      const org = await loadOrg(actor, params);
+      authorize(orgContext(org._id));
+      return toOrgView(await addOrgDomain(actor, org, body.domain));
+    },
+  }),
+  route({
+    method: 'delete', path: '/orgs/{orgId}/domains/{domain}', tag: TAG, summary: 'Remove a domain (not the primary one)',
+    permission: 'org.write', resource: 'org', response: null,
+    async handler({ params, actor, authorize }) {
+      const org = await loadOrg(actor, params);
+      authorize(orgContext(org._id));
+      await removeOrgDomain(actor, org, (params.domain ?? '').toLowerCase());
+    },
+  }),
+  route({
+    method: 'get', path: '/orgs/{orgId}/login-policy', tag: TAG, summary: "The org's login policy override and the effective policy",
+    permission: 'policy.read', resource: 'org', response: loginPolicyView,
+    async handler({ params, actor, tenant, authorize }) {
+      const org = await loadOrg(actor, params);
+      authorize(orgContext(org._id));
+      return toPolicyView(org, tenant.instance.loginPolicy as LoginPolicyOverride);
+    },
+  }),
+  route({
+    method: 'put', path: '/orgs/{orgId}/login-policy', tag: TAG, summary: "Replace the org's override of the instance login policy",
+    permission: 'policy.write', resource: 'org', body: loginPolicyOverride, response: loginPolicyView,
+    async handler({ params, body, actor, tenant, authorize }) {
+      const org = await loadOrg(actor, params);
+      authorize(orgContext(org._id));
+      return toPolicyView(await setOrgLoginPolicy(actor, org, body as LoginPolicyOverride), tenant.instance.loginPolicy as LoginPolicyOverride);
+    },
+  }),
+  route({
+    method: 'delete', path: '/orgs/{orgId}/login-policy', tag: TAG, summary: 'Drop the override: the org inherits the instance login policy again',
+    permission: 'policy.delete', resource: 'org', response: null,
+    async handler({ params, actor, authorize }) {
+      const org = await loadOrg(actor, params);
+      authorize(orgContext(org._id));
+      await setOrgLoginPolicy(actor, org, null);
+    },
+  }),
+];
+
+/** Whether the caller sees the org at all (used by list routes whose items carry narrower contexts). */
+export function seesOrg(permissions: Parameters<typeof hasPermission>[0], orgId: string, alsoWith: string): boolean {
+  return hasPermission(permissions, 'org.read', orgContext(orgId)) || hasPermission(permissions, alsoWith, orgContext(orgId));
+}

@@ -1,0 +1,132 @@
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import { decideAccess, readPermissionOf, type ResourceContext } from '../../libraries/permissions.ts';
+import type { Caller } from '../../middleware/api-auth.ts';
+import { HttpError } from '../../middleware/errors.ts';
+import { invalidateClientCache } from '../../oidc/client-cache.ts';
+import { notFound, type Actor } from '../../queries/writes.ts';
+import type { Services } from '../../services.ts';
+import type { Tenant } from '../../tenants/registry.ts';
+
+/** The kinds of resource a route acts on, with the permission that makes one visible. */
+export const RESOURCE_READ_PERMISSIONS = {
+  instance: 'iam.read',
+  org: 'org.read',
+  user: 'user.read',
+  project: 'project.read',
+  application: 'project.app.read',
+  projectGrant: 'project.grant.read',
+  userGrant: 'user.grant.read',
+  events: 'events.read',
+} as const;
+export type ResourceKind = keyof typeof RESOURCE_READ_PERMISSIONS;
+
+export interface RouteContext<B, Q> {
+  params: Record<string, string>;
+  body: B;
+  query: Q;
+  caller: Caller;
+  actor: Actor;
+  tenant: Tenant;
+  services: Services;
+  /**
+   * Checks the route's declared permission against the resource's context: 404 when the caller
+   * cannot see the resource (exactly as when it does not exist), 403 when it can see but not act.
+   */
+  authorize(context: ResourceContext, visibleContext?: ResourceContext): void;
+  /** For routes whose permission is not tied to one resource (e.g. the exact login-name lookup). */
+  authorizeAnywhere(held: boolean): void;
+}
+
+export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, R extends z.ZodType> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI path template under /api/v1, e.g. `/orgs/{orgId}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** The permission the route checks (ZITADEL's name). */
+  permission: string;
+  /** The resource the route acts on; its read permission (and the permission's own read form) makes it visible. */
+  resource: ResourceKind;
+  body?: B;
+  query?: Q;
+  /** null: 204 without a body. */
+  response: R | null;
+  status?: 200 | 201;
+  handler(ctx: RouteContext<z.output<B>, z.output<Q>>): Promise<z.input<R> | void>;
+}
+
+export interface ApiRoute {
+  method: RouteSpec<z.ZodType, z.ZodType, z.ZodType>['method'];
+  path: string;
+  summary: string;
+  tag: string;
+  permission: string;
+  resource: ResourceKind;
+  body: z.ZodType | undefined;
+  query: z.ZodType | undefined;
+  response: z.ZodType | null;
+  status: number;
+  visibleWith: string[];
+  handler(ctx: RouteContext<unknown, unknown>): Promise<unknown>;
+}
+
+export function route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodNull>(spec: RouteSpec<B, Q, R>): ApiRoute {
+  return {
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    tag: spec.tag,
+    permission: spec.permission,
+    resource: spec.resource,
+    body: spec.body,
+    query: spec.query,
+    response: spec.response,
+    status: spec.response === null ? 204 : (spec.status ?? 200),
+    visibleWith: [...new Set([RESOURCE_READ_PERMISSIONS[spec.resource], readPermissionOf(spec.permission)])],
+    handler: spec.handler as ApiRoute['handler'],
+  };
+}
+
+/** 400 naming each offending field. */
+export function validationError(error: z.ZodError): HttpError {
+  const errors = error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+  return new HttpError(400, errors.map((entry) => `${entry.field}: ${entry.message}`).join('; '), { errors });
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+/** Runs one route for an authenticated caller; refuses to answer if the handler never checked a permission. */
+export async function runRoute(apiRoute: ApiRoute, ctx: Context, caller: Caller, services: Services): Promise<void> {
+  const tenant = (ctx.state as { tenant: Tenant }).tenant;
+  let authorized = false;
+  const routeContext: RouteContext<unknown, unknown> = {
+    params: ctx.params as Record<string, string>,
+    body: apiRoute.body ? parseWith(apiRoute.body, (ctx.request as { body?: unknown }).body ?? {}) : undefined,
+    query: apiRoute.query ? parseWith(apiRoute.query, ctx.query) : undefined,
+    caller,
+    actor: { instanceId: tenant.instance._id, actorId: caller.userId },
+    tenant,
+    services,
+    authorize(context, visibleContext) {
+      const decision = decideAccess(caller.permissions, { permission: apiRoute.permission, visibleWith: apiRoute.visibleWith }, context, visibleContext);
+      if (decision === 'not-found') throw notFound();
+      if (decision === 'forbidden') throw new HttpError(403, `missing permission ${apiRoute.permission}`);
+      authorized = true;
+    },
+    authorizeAnywhere(held) {
+      if (!held) throw new HttpError(403, `missing permission ${apiRoute.permission}`);
+      authorized = true;
+    },
+  };
+  const result = await apiRoute.handler(routeContext);
+  if (!authorized) throw new Error(`route ${apiRoute.method.toUpperCase()} ${apiRoute.path} answered without a permission check`);
+  // Any change may touch what the provider caches per instance (apps, projects, orgs, machine users).
+  if (apiRoute.method !== 'get') invalidateClientCache(tenant.instance._id);
+  ctx.status = apiRoute.status;
+  if (apiRoute.response) ctx.body = apiRoute.response.parse(result);
+}

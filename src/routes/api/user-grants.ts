@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { hasPermission } from '../../libraries/permissions.ts';
+import { orgContext, userGrantContext } from '../../libraries/resource-context.ts';
+import type { UserGrantDocument } from '../../models/user-grant.ts';
+import { changeUserGrantRoles, createUserGrant, listUserGrants, projectAccessOf, removeUserGrant, setUserGrantState } from '../../queries/user-grants.ts';
+import { notFound } from '../../queries/writes.ts';
+import { loadOrg, loadUserGrant } from './load.ts';
+import { route, type ApiRoute } from './route.ts';
+import { id, page, roleKeys, state } from './schemas.ts';
+
+const TAG = 'User grants';
+const userGrantView = z.object({ id: z.string(), orgId: z.string(), userId: z.string(), userOrgId: z.string(), projectId: z.string(), projectGrantId: z.string().nullable(), roleKeys: z.array(z.string()), state });
+const toUserGrantView = (grant: UserGrantDocument): z.input<typeof userGrantView> => ({
+  id: grant._id, orgId: grant.orgId, userId: grant.userId, userOrgId: grant.userOrgId, projectId: grant.projectId, projectGrantId: grant.projectGrantId ?? null, roleKeys: grant.roleKeys, state: grant.state,
+});
+const contextOf = (grant: UserGrantDocument) => userGrantContext({ orgId: grant.orgId, projectId: grant.projectId, projectGrantId: grant.projectGrantId ?? null });
+
+export const userGrantRoutes: ApiRoute[] = [
+  route({
+    method: 'post', path: '/orgs/{orgId}/user-grants', tag: TAG,
+    summary: "Give a user (of any organization) roles on a project, as the granting org: its own project's roles, or within its project grant's subset",
+    permission: 'user.grant.write', resource: 'org', status: 201, body: z.strictObject({ userId: id, projectId: id, roleKeys }), response: userGrantView,
+    async handler({ params, body, actor, authorize }) {
+      const org = await loadOrg(actor, params);
+      const access = await projectAccessOf(actor.instanceId, org._id, body.projectId);
+      // A project the org neither owns nor was granted does not exist from this org's point of view.
+      const context = userGrantContext({ orgId: org._id, projectId: body.projectId, projectGrantId: access?.projectGrantId ?? null });
+      authorize(context);
+      if (!access) throw notFound();
+      return toUserGrantView(await createUserGrant(actor, { orgId: org._id, ...body }, access.projectGrantId));
+    },
+  }),
+  route({
+    method: 'get', path: '/orgs/{orgId}/user-grants', tag: TAG, summary: 'The user grants an organization made, optionally for one user or project',
+    permission: 'user.grant.read', resource: 'org', query: page.extend({ userId: id.optional(), projectId: id.optional() }),
+    response: z.object({ userGrants: z.array(userGrantView) }),
+    async handler({ params, query, actor, caller, authorize }) {
+      const org = await loadOrg(actor, params);
+      const grants = await listUserGrants(actor.instanceId, { orgId: org._id, userId: query.userId, projectId: query.projectId }, query);
+      const visible = grants.filter((grant) => hasPermission(caller.permissions, 'user.grant.read', contextOf(grant)));
+      // Project and grant managers see their part of the list; the org itself must be visible otherwise.
+      authorize(visible.length ? contextOf(visible[0]!) : orgContext(org._id));
+      return { userGrants: visible.map(toUserGrantView) };
+    },
+  }),
+  route({
+    method: 'get', path: '/orgs/{orgId}/user-grants/{userGrantId}', tag: TAG, summary: 'Read a user grant',
+    permission: 'user.grant.read', resource: 'userGrant', response: userGrantView,
+    async handler({ params, actor, authorize }) {
+      const grant = await loadUserGrant(actor, params);
+      authorize(contextOf(grant));
+      return toUserGrantView(grant);
+    },
+  }),
+  route({
+    method: 'patch', path: '/orgs/{orgId}/user-grants/{userGrantId}', tag: TAG, summary: "Replace a user grant's roles",
+    permission: 'user.grant.write', resource: 'userGrant', body: z.strictObject({ roleKeys }), response: userGrantView,
+    async handler({ params, body, actor, authorize }) {
+      const grant = await loadUserGrant(actor, params);
+      authorize(contextOf(grant));
+      return toUserGrantView(await changeUserGrantRoles(actor, grant, body.roleKeys));
+    },
+  }),
+  ...(['deactivate', 'reactivate'] as const).map((action) =>
+    route({
+      method: 'post', path: `/orgs/{orgId}/user-grants/{userGrantId}/${action}`, tag: TAG, summary: action === 'deactivate' ? 'Deactivate a user grant (its roles leave tokens; nothing is lost)' : 'Reactivate a user grant',
+      permission: 'user.grant.write', resource: 'userGrant', response: userGrantView,
+      async handler({ params, actor, authorize }) {
+        const grant = await loadUserGrant(actor, params);
+        authorize(contextOf(grant));
+        return toUserGrantView(await setUserGrantState(actor, grant, action === 'deactivate' ? 'inactive' : 'active'));
+      },
+    }),
+  ),
+  route({
+    method: 'delete', path: '/orgs/{orgId}/user-grants/{userGrantId}', tag: TAG, summary: 'Delete a user grant',
+    permission: 'user.grant.delete', resource: 'userGrant', response: null,
+    async handler({ params, actor, authorize }) {
+      const grant = await loadUserGrant(actor, params);
+      authorize(contextOf(grant));
+      await removeUserGrant(actor, grant);
+    },
+  }),
+];

@@ -35,7 +35,8 @@ export async function createProjectGrant(actor: Actor, project: ProjectDocument,
     throw notFound();
   }
   const projectKeys = current.roles.map((role) => role.key);
-  await ProjectGrant.updateOne({ _id: created._id }, { $pull: { roleKeys: { $nin: projectKeys } } });
+  const vanished = created.roleKeys.filter((key) => !projectKeys.includes(key));
+  if (vanished.length) await ProjectGrant.updateOne({ _id: created._id }, { $pullAll: { roleKeys: vanished } });
   await recordChange(actor, { orgId: project.orgId, type: 'project.grant.added', resourceType: 'project.grant', resourceId: created._id, payload: { projectId: project._id, grantedOrgId, roleKeys } });
   return (await ProjectGrant.findById(created._id).lean<ProjectGrantDocument>())!;
 }

@@ -32,7 +32,8 @@ async function reconcile(instanceId: string, grant: UserGrantDocument): Promise<
     await UserGrant.deleteOne({ instanceId, _id: grant._id });
     return false;
   }
-  await UserGrant.updateOne({ instanceId, _id: grant._id }, { $pull: { roleKeys: { $nin: assignable } } });
+  const unassignable = grant.roleKeys.filter((key) => !assignable.includes(key));
+  if (unassignable.length) await UserGrant.updateOne({ instanceId, _id: grant._id }, { $pullAll: { roleKeys: unassignable } });
   return true;
 }
 
@@ -116,12 +117,15 @@ export async function removeUserGrantsWhere(actor: Actor, filter: UserGrantFilte
   }
 }
 
-/** Cascade step: removes role keys from every matching user grant that holds one, with an event each (idempotent). */
+/**
+ * Cascade step: removes role keys from every matching user grant that holds one, with an event each
+ * (idempotent). `$pullAll`, because FerretDB v1 ignores `$pull` with `$in`/`$nin` conditions.
+ */
 export async function pullRolesFromUserGrants(actor: Actor, filter: UserGrantFilter, roleKeys: string[], cause: Record<string, unknown>): Promise<void> {
   if (roleKeys.length === 0) return;
   const affected = await UserGrant.find({ ...filter, instanceId: actor.instanceId, roleKeys: { $in: roleKeys } }, { orgId: 1, userId: 1, roleKeys: 1 }).lean();
   if (affected.length === 0) return;
-  await UserGrant.updateMany({ instanceId: actor.instanceId, _id: { $in: affected.map((grant) => grant._id) } }, { $pull: { roleKeys: { $in: roleKeys } } });
+  await UserGrant.updateMany({ instanceId: actor.instanceId, _id: { $in: affected.map((grant) => grant._id) } }, { $pullAll: { roleKeys } });
   for (const grant of affected) {
     const removed = grant.roleKeys.filter((key) => roleKeys.includes(key));
     await recordChange(actor, { orgId: grant.orgId, type: 'user.grant.cascade.changed', resourceType: 'user.grant', resourceId: grant._id, payload: { userId: grant.userId, removedRoleKeys: removed, ...cause } });

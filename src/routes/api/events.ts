@@ -38,7 +38,7 @@ export const eventRoutes = [
   route({
     method: 'get', path: '/events', tag: 'Audit', summary: "The audit trail, newest first; without orgId it is the whole instance's (instance managers only)",
     permission: 'events.read', resource: 'events',
-    query: z.object({
+    query: z.strictObject({
       orgId: id.optional(),
       resourceId: id.optional(),
       actorId: z.string().max(64).optional(),

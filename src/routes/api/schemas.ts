@@ -13,7 +13,7 @@ export const domain = z.string().trim().toLowerCase().max(253).regex(/^[a-z0-9](
 export const metadataKey = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'may contain letters, digits and _.:-');
 export const state = z.enum(['active', 'inactive']);
 
-export const page = z.object({
+export const page = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });

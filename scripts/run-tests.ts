@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { buildFerretdb, startFerretdb } from '../src/database/ferretdb.ts';
+import { ensureChromium } from './ensure-chromium.ts';
 
 const config = loadConfig({ ...process.env, MONGODB_URI: '' });
 let uri = process.env.MONGODB_URI;
@@ -21,6 +22,7 @@ if (!uri) {
 }
 
 const files = process.argv.slice(2);
+if (files.length === 0 || files.some((file) => file.includes('browser'))) ensureChromium();
 const runner = spawn(process.execPath, ['--test', '--test-timeout=300000', ...(files.length ? files : ['test/**/*.test.ts'])], {
   stdio: 'inherit',
   env: { ...process.env, CASTELLAN_TEST_MONGODB_URI: uri, CASTELLAN_FERRETDB_BIN: config.ferretdb.bin ?? '' },

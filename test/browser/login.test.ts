@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../src/bootstrap/demo.ts';
+import { LOGIN_MESSAGES } from '../../src/libraries/login-checks.ts';
+import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+// scripts/run-tests.ts installs Chromium before the suite where it can; elsewhere these tests are skipped.
+const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+
+let server: TestServer;
+let browser: Browser;
+
+before(async () => {
+  if (skip) return;
+  server = await startTestServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Accessibility basics every page must meet: a language, a heading, a label for every input, alt on every image. */
+async function assertAccessibleBasics(page: Page): Promise<void> {
+  const report = await page.evaluate(() => {
+    const inputs = Array.from(document.querySelectorAll('input, select, textarea')).filter((element) => (element as HTMLInputElement).type !== 'hidden');
+    const unlabelled = inputs
+      .filter((element) => {
+        const labelled = (element as HTMLInputElement).labels?.length || element.getAttribute('aria-label') || element.getAttribute('aria-labelledby');
+        return !labelled;
+      })
+      .map((element) => element.outerHTML);
+    const describedBy = inputs
+      .flatMap((element) => (element.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean))
+      .filter((id) => !document.getElementById(id));
+    return {
+      lang: document.documentElement.lang,
+      headings: document.querySelectorAll('h1').length,
+      unlabelled,
+      imagesWithoutAlt: Array.from(document.querySelectorAll('img')).filter((img) => !img.hasAttribute('alt')).map((img) => img.outerHTML),
+      danglingDescribedBy: describedBy,
+      viewport: document.querySelector('meta[name=viewport]')?.getAttribute('content') ?? null,
+    };
+  });
+  assert.equal(report.lang, 'en', `${page.url()}: html lang`);
+  assert.equal(report.headings, 1, `${page.url()}: one h1`);
+  assert.deepEqual(report.unlabelled, [], `${page.url()}: inputs without a label`);
+  assert.deepEqual(report.imagesWithoutAlt, [], `${page.url()}: images without alt`);
+  assert.deepEqual(report.danglingDescribedBy, [], `${page.url()}: aria-describedby pointing nowhere`);
+  assert.match(report.viewport ?? '', /width=device-width/, `${page.url()}: responsive viewport`);
+}
+
+describe('login in a real browser', { skip }, () => {
+  it('logs in through the real pages with the keyboard only and shows the demo claims', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}/`);
+      await assertAccessibleBasics(page);
+      await page.getByRole('link', { name: 'Log in as a demo user' }).click();
+
+      await page.waitForURL(/\/ui\/login\/[^/]+$/);
+      await assertAccessibleBasics(page);
+      // The login name field has the focus on arrival, then the keyboard moves on to the submit button.
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'loginName');
+      await page.keyboard.type('alice');
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Next');
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Enter');
+
+      await page.waitForURL(/\/password$/);
+      await assertAccessibleBasics(page);
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'password');
+      await page.keyboard.type('not the password');
+      // The answer re-renders the page at the same URL: wait for its error message, not for a URL change.
+      await page.keyboard.press('Enter');
+      await page.locator('#password-error').waitFor();
+      await assertAccessibleBasics(page);
+      const error = await page.evaluate(() => {
+        const field = document.getElementById('password');
+        const id = field?.getAttribute('aria-describedby');
+        return { text: id ? document.getElementById(id)?.textContent : null, invalid: field?.getAttribute('aria-invalid') };
+      });
+      assert.equal(error.text, LOGIN_MESSAGES.passwordInvalid, 'the error is tied to the password field');
+      assert.equal(error.invalid, 'true');
+
+      await page.getByLabel('Password').focus();
+      await page.keyboard.type(DEMO_PASSWORD);
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/demo\/callback/);
+      await assertAccessibleBasics(page);
+      const idToken = JSON.parse((await page.locator('#id-token').textContent()) ?? '{}') as Record<string, unknown>;
+      assert.ok(idToken['urn:zitadel:iam:org:project:roles'], 'the roles claim is shown');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the pages stay usable on a narrow screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 640 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}/demo/login`);
+      await page.waitForURL(/\/ui\/login\//);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      assert.equal(overflow, false, 'no horizontal scrolling');
+      const box = await page.getByLabel('Login name').boundingBox();
+      assert.ok(box && box.width > 250, 'the field uses the width');
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import Provider, { errors, type Adapter, type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { resolveProjectAliases, audienceAdmits, tokenAudience } from '../libraries/audience.ts';
 import { allowedScopes, isReservedScope, parseReservedScopes, requestedOrg, splitScope, withAssertedRoleScopes, STANDARD_SCOPES } from '../libraries/scopes.ts';
-import { EMAIL_CLAIMS, PHONE_CLAIMS, PROFILE_CLAIMS, standardClaims } from '../libraries/user-claims.ts';
+import { EMAIL_CLAIMS, PHONE_CLAIMS, PROFILE_CLAIMS } from '../libraries/user-claims.ts';
 import { secretMatches } from '../libraries/crypto.ts';
 import type { TokenLifetimes } from '../models/common.ts';
 import { findActiveAccount, findOrg, findOrgByPrimaryDomain, type OrgSummary } from '../queries/accounts.ts';
@@ -198,7 +198,9 @@ export async function createTenant(instance: InstanceRecord, services: Services)
           const asserted = client
             ? await buildClaims({ instanceId, managementProjectId: instance.managementProjectId, account, scope, target: use === 'id_token' ? 'id_token' : 'userinfo', client: clientInfo(client) })
             : {};
-          return { sub, ...standardClaims(account.user, account.org), [ASSERTED]: asserted } as never;
+          // Standard claims come only from `buildClaims`: the access token's audience disables the provider's
+          // conformIdTokenClaims, so any claim offered here would reach the ID token whatever idTokenUserinfoAssertion says.
+          return { sub, [ASSERTED]: asserted } as never;
         },
       };
     },

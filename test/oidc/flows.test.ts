@@ -2,53 +2,40 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
 import * as client from 'openid-client';
-import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/bootstrap/demo.ts';
+import { DEMO_CLIENT_ID, DEMO_PASSWORD } from '../../src/bootstrap/demo.ts';
 import { secretHash } from '../../src/libraries/crypto.ts';
-import { Application, Organization, Project, ProjectGrant, User, UserGrant } from '../../src/models/index.ts';
+import { Application, Project, ProjectGrant, User, UserGrant } from '../../src/models/index.ts';
 import { invalidateClientCache } from '../../src/oidc/client-cache.ts';
 import { clientSecretHashKey } from '../../src/queries/secrets.ts';
-import { clientConfig, loginWithPassword } from '../helpers/login.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { clientConfig } from '../helpers/login.ts';
+import { appConfig, demoApp, introspect, login, startOidcFixture, userIdOf, type OidcFixture } from '../helpers/oidc.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 const MACHINE_ID = 'robot-tests';
 const MACHINE_SECRET = 'machine-secret-for-tests-0123456789';
 
+let fixture: OidcFixture;
 let server: TestServer;
 let instanceId: string;
 let managementProjectId: string;
 let projectId: string;
-const orgs: Record<string, string> = {};
+let orgs: Record<string, string>;
 
-async function demoLogin(loginName: string, scope = 'openid profile email offline_access') {
-  return loginWithPassword({
-    baseUrl: server.config.publicUrl,
-    clientId: DEMO_CLIENT_ID,
-    clientSecret: demoClientSecret(server.services.masterKey),
-    redirectUri: `${server.config.publicUrl}/demo/callback`,
-    scope,
-    loginName,
-    password: DEMO_PASSWORD,
-  });
+function demoLogin(loginName: string, scope = 'openid profile email offline_access') {
+  return login(fixture, demoApp(fixture), loginName, scope);
 }
 
 function demoConfig(): Promise<client.Configuration> {
-  return clientConfig(server.config.publicUrl, DEMO_CLIENT_ID, demoClientSecret(server.services.masterKey));
+  return appConfig(fixture, demoApp(fixture));
 }
 
-async function userId(username: string): Promise<string> {
-  return (await User.findOne({ instanceId, username }, { _id: 1 }).lean())!._id;
-}
-
-async function introspect(config: client.Configuration, token: string): Promise<Record<string, unknown>> {
-  return (await client.tokenIntrospection(config, token)) as Record<string, unknown>;
+function userId(username: string): Promise<string> {
+  return userIdOf(fixture, username);
 }
 
 before(async () => {
-  server = await startTestServer({ CASTELLAN_BOOTSTRAP_CLIENT_ID: MACHINE_ID, CASTELLAN_BOOTSTRAP_CLIENT_SECRET: MACHINE_SECRET });
-  instanceId = server.bootstrap.instanceId;
-  managementProjectId = (await (await import('../../src/models/index.ts')).Instance.findById(instanceId).lean())!.managementProjectId;
-  for (const org of await Organization.find({ instanceId }).lean()) orgs[org.name] = org._id;
-  projectId = (await Application.findOne({ instanceId, clientId: DEMO_CLIENT_ID }).lean())!.projectId;
+  fixture = await startOidcFixture({ CASTELLAN_BOOTSTRAP_CLIENT_ID: MACHINE_ID, CASTELLAN_BOOTSTRAP_CLIENT_SECRET: MACHINE_SECRET });
+  ({ server, instanceId, managementProjectId, orgs, demoProjectId: projectId } = fixture);
 });
 after(() => server.stop());
 
@@ -102,10 +89,10 @@ describe('code flow with PKCE (seed 002: demo-rp, roles asserted everywhere, JWT
   it('redeems a code at most once when many requests race for it', async () => {
     for (let round = 0; round < 5; round++) {
       const { startLogin, submitLoginName, submitPassword } = await import('../helpers/login.ts');
-      let flow = await startLogin({ baseUrl: server.config.publicUrl, clientId: DEMO_CLIENT_ID, clientSecret: demoClientSecret(server.services.masterKey), redirectUri: `${server.config.publicUrl}/demo/callback`, scope: 'openid offline_access' });
+      let flow = await startLogin({ baseUrl: server.config.publicUrl, ...demoApp(fixture), scope: 'openid offline_access' });
       flow = await submitPassword(await submitLoginName(flow, 'bob'), DEMO_PASSWORD);
       const code = flow.callbackUrl!.searchParams.get('code')!;
-      const basic = `Basic ${Buffer.from(`${DEMO_CLIENT_ID}:${demoClientSecret(server.services.masterKey)}`).toString('base64')}`;
+      const basic = `Basic ${Buffer.from(`${DEMO_CLIENT_ID}:${fixture.demoClientSecret}`).toString('base64')}`;
       const responses = await Promise.all(
         Array.from({ length: 12 }, () =>
           fetch(`${server.config.publicUrl}/oauth/v2/token`, {

@@ -56,6 +56,17 @@ async function assertAccessibleBasics(page: Page): Promise<void> {
   assert.match(report.viewport ?? '', /width=device-width/, `${page.url()}: responsive viewport`);
 }
 
+/** The id of the focused element once focus settles (Chromium applies `autofocus` after the load event). */
+async function focusedIdOnceSettled(page: Page, expected: string): Promise<string | undefined> {
+  let id: string | undefined;
+  for (let tries = 0; tries < 50; tries++) {
+    id = await page.evaluate(() => document.activeElement?.id);
+    if (id === expected) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return id;
+}
+
 describe('login in a real browser', { skip }, () => {
   it('logs in through the real pages with the keyboard only and shows the demo claims', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
@@ -68,7 +79,7 @@ describe('login in a real browser', { skip }, () => {
       await page.waitForURL(/\/ui\/login\/[^/]+$/);
       await assertAccessibleBasics(page);
       // The login name field has the focus on arrival, then the keyboard moves on to the submit button.
-      assert.equal(await page.evaluate(() => document.activeElement?.id), 'loginName');
+      assert.equal(await focusedIdOnceSettled(page, 'loginName'), 'loginName');
       await page.keyboard.type('alice');
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Next');
@@ -77,7 +88,7 @@ describe('login in a real browser', { skip }, () => {
 
       await page.waitForURL(/\/password$/);
       await assertAccessibleBasics(page);
-      assert.equal(await page.evaluate(() => document.activeElement?.id), 'password');
+      assert.equal(await focusedIdOnceSettled(page, 'password'), 'password');
       await page.keyboard.type('not the password');
       // The answer re-renders the page at the same URL: wait for its error message, not for a URL change.
       await page.keyboard.press('Enter');

@@ -100,18 +100,19 @@ export function demoRoutes(services: Services): Router {
       return fail(ctx, 400, 'The demo login has expired. Start again from the start page.');
     }
     const rp = await rpConfiguration(tenant.instance.issuer);
-    let tokens;
+    let tokens, userinfo, introspection;
     try {
       tokens = await client.authorizationCodeGrant(rp, new URL(ctx.originalUrl, config.publicUrl), { pkceCodeVerifier: state.codeVerifier, expectedState: state.state, expectedNonce: state.nonce });
+      [userinfo, introspection] = await Promise.all([
+        client.fetchUserInfo(rp, tokens.access_token, tokens.claims()?.sub ?? client.skipSubjectCheck),
+        client.tokenIntrospection(rp, tokens.access_token),
+      ]);
     } catch (error) {
+      // Whatever the provider answered (an error redirect, a refused code), the RP's library says it in words.
       const description = (error as { error_description?: string }).error_description ?? (error as Error).message;
-      return fail(ctx, 400, `The provider did not issue tokens: ${description}`);
+      return fail(ctx, 400, `The demo relying party could not complete the login: ${description}`);
     }
     const idTokenClaims = tokens.claims();
-    const [userinfo, introspection] = await Promise.all([
-      client.fetchUserInfo(rp, tokens.access_token, idTokenClaims?.sub ?? client.skipSubjectCheck),
-      client.tokenIntrospection(rp, tokens.access_token),
-    ]);
     let accessTokenClaims: unknown = 'An opaque access token: its claims are what introspection returns.';
     try {
       accessTokenClaims = decodeJwt(tokens.access_token);

@@ -54,7 +54,6 @@ const userSchema = new Schema(
     human: { type: humanSchema, default: null },
     machine: { type: machineSchema, default: null },
     metadata: { type: [metadataSchema], default: [] },
-    failedPasswordAttempts: { type: Number, default: 0, min: 0 },
   },
   { ...schemaOptions, collection: 'users' },
 );

@@ -3,6 +3,7 @@ import type { UserDocument } from '../models/user.ts';
 import { randomSecret, secretHash } from '../libraries/crypto.ts';
 import { hashPassword } from '../libraries/passwords.ts';
 import { HttpError } from '../middleware/errors.ts';
+import { clearPasswordAttempts } from './login-attempts.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
 import { notFound, recordChange, rewriteArray, uniquely, type Actor } from './writes.ts';
 
@@ -109,8 +110,10 @@ export async function changeUser(actor: Actor, user: UserDocument, change: UserC
 }
 
 export async function setUserState(actor: Actor, user: UserDocument, state: 'active' | 'inactive', eventType: string): Promise<UserDocument> {
-  const updated = await User.findOneAndUpdate({ instanceId: actor.instanceId, _id: user._id }, { $set: { state, failedPasswordAttempts: 0 } }, { new: true }).lean<UserDocument>();
+  const updated = await User.findOneAndUpdate({ instanceId: actor.instanceId, _id: user._id }, { $set: { state } }, { new: true }).lean<UserDocument>();
   if (!updated) throw notFound();
+  // Reactivating a locked user unlocks it: its failed attempts are forgotten, or the next one would lock it again.
+  if (state === 'active') await clearPasswordAttempts(actor.instanceId, user._id);
   await recordChange(actor, { orgId: user.orgId, type: eventType, resourceType: 'user', resourceId: user._id });
   return updated;
 }

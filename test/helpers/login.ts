@@ -159,9 +159,12 @@ async function navigate<T extends Browsing>(flow: T, url: string, init: { method
   throw new Error(`too many redirects while navigating from ${url}`);
 }
 
-/** Opens a URL like a browser without JavaScript, following every redirect (e.g. the demo relying party). */
-export function openPage(jar: CookieJar, url: string): Promise<Browsing> {
-  return navigate({ jar, redirectUri: null, page: null, callbackUrl: null }, url, { method: 'GET' });
+/**
+ * Opens a URL like a browser without JavaScript, following every redirect (e.g. the demo relying party),
+ * or stopping at a redirect to `stopAt` (a relying party's URI that is not served, e.g. after logout).
+ */
+export function openPage(jar: CookieJar, url: string, stopAt: string | null = null): Promise<Browsing> {
+  return navigate({ jar, redirectUri: stopAt, page: null, callbackUrl: null }, url, { method: 'GET' });
 }
 
 /** Starts a code flow with PKCE S256 and follows it to the first page (or straight to the redirect URI). */

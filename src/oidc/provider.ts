@@ -145,8 +145,14 @@ export async function createTenant(instance: InstanceRecord, services: Services)
           return audienceAdmits(audience, { clientId: caller.clientId, projectId: clientInfo(caller).projectId });
         },
       },
-      // A client revokes only its own tokens (ZITADEL: "token was not issued for this client").
-      revocation: { enabled: true, allowedPolicy: (_ctx, caller, token) => token.clientId === caller.clientId },
+      // A client revokes only its own tokens, and is told so as ZITADEL does (the provider would answer 200 and keep the token).
+      revocation: {
+        enabled: true,
+        allowedPolicy(_ctx, caller, token) {
+          if (token.clientId !== caller.clientId) throw new errors.InvalidClient('token was not issued for this client');
+          return true;
+        },
+      },
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true, charset: 'base-20', mask: '****-****', ...pages.deviceFlow },
       rpInitiatedLogout: { enabled: true, ...pages.logout },

@@ -3,8 +3,8 @@ import { hasPermission } from '../../libraries/permissions.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../libraries/policy.ts';
 import { instanceContext, orgContext } from '../../libraries/resource-context.ts';
 import { addOrgDomain, createOrg, listOrgs, removeOrg, removeOrgDomain, renameOrg, setOrgLoginPolicy, setOrgState, type OrgRecord } from '../../queries/orgs.ts';
-import { loadOrg } from './load.ts';
-import { route } from './route.ts';
+import { ORG } from './load.ts';
+import { resourceRoute, route, stateRoutes } from './route.ts';
 import { domain, name, page, state } from './schemas.ts';
 
 const orgView = z.object({
@@ -102,87 +102,45 @@ export const orgRoutes = [
       return { orgs: (await listOrgs(actor.instanceId, query, visible)).map(toOrgView) };
     },
   }),
-  route({
-    method: 'get', path: '/orgs/{orgId}', tag: TAG, summary: 'Read an organization',
-    permission: 'org.read', resource: 'org', response: orgView,
-    async handler({ params, actor, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      return toOrgView(org);
-    },
+  resourceRoute({
+    method: 'get', path: '/orgs/{orgId}', tag: TAG, summary: 'Read an organization', permission: 'org.read', on: ORG, response: orgView,
+    handler: async ({ target }) => toOrgView(target),
   }),
-  route({
-    method: 'patch', path: '/orgs/{orgId}', tag: TAG, summary: 'Rename an organization',
-    permission: 'org.write', resource: 'org', body: z.strictObject({ name }), response: orgView,
-    async handler({ params, body, actor, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      return toOrgView(await renameOrg(actor, org, body.name));
-    },
+  resourceRoute({
+    method: 'patch', path: '/orgs/{orgId}', tag: TAG, summary: 'Rename an organization', permission: 'org.write', on: ORG, body: z.strictObject({ name }), response: orgView,
+    handler: async ({ target, body, actor }) => toOrgView(await renameOrg(actor, target, body.name)),
   }),
-  ...(['deactivate', 'reactivate'] as const).map((action) =>
-    route({
-      method: 'post', path: `/orgs/{orgId}/${action}`, tag: TAG, summary: action === 'deactivate' ? 'Deactivate an organization (its users cannot log in; nothing is lost)' : 'Reactivate an organization',
-      permission: 'org.write', resource: 'org', response: orgView,
-      async handler({ params, actor, tenant, authorize }) {
-        const org = await loadOrg(actor, params);
-        authorize(orgContext(org._id));
-        return toOrgView(await setOrgState(actor, org, action === 'deactivate' ? 'inactive' : 'active', tenant.instance.defaultOrgId));
-      },
-    }),
-  ),
-  route({
-    method: 'delete', path: '/orgs/{orgId}', tag: TAG, summary: 'Delete an organization with its users, projects, grants and managers',
-    permission: 'org.delete', resource: 'org', response: null,
-    async handler({ params, actor, tenant, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      await removeOrg(actor, org, tenant.instance.defaultOrgId);
-    },
+  ...stateRoutes({
+    base: '/orgs/{orgId}', tag: TAG, permission: 'org.write', on: ORG, response: orgView,
+    summaries: { deactivate: 'Deactivate an organization (its users cannot log in; nothing is lost)', reactivate: 'Reactivate an organization' },
+    change: async ({ target, actor, tenant }, orgState) => toOrgView(await setOrgState(actor, target, orgState, tenant.instance.defaultOrgId)),
   }),
-  route({
+  resourceRoute({
+    method: 'delete', path: '/orgs/{orgId}', tag: TAG, summary: 'Delete an organization with its users, projects, grants and managers', permission: 'org.delete', on: ORG, response: null,
+    handler: ({ target, actor, tenant }) => removeOrg(actor, target, tenant.instance.defaultOrgId),
+  }),
+  resourceRoute({
     method: 'post', path: '/orgs/{orgId}/domains', tag: TAG, summary: 'Add a domain to an organization (unique in the instance)',
-    permission: 'org.write', resource: 'org', status: 201, body: z.strictObject({ domain }), response: orgView,
-    async handler({ params, body, actor, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      return toOrgView(await addOrgDomain(actor, org, body.domain));
-    },
+    permission: 'org.write', on: ORG, status: 201, body: z.strictObject({ domain }), response: orgView,
+    handler: async ({ target, body, actor }) => toOrgView(await addOrgDomain(actor, target, body.domain)),
   }),
-  route({
-    method: 'delete', path: '/orgs/{orgId}/domains/{domain}', tag: TAG, summary: 'Remove a domain (not the primary one)',
-    permission: 'org.write', resource: 'org', response: null,
-    async handler({ params, actor, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      await removeOrgDomain(actor, org, (params.domain ?? '').toLowerCase());
-    },
+  resourceRoute({
+    method: 'delete', path: '/orgs/{orgId}/domains/{domain}', tag: TAG, summary: 'Remove a domain (not the primary one)', permission: 'org.write', on: ORG, response: null,
+    handler: ({ target, params, actor }) => removeOrgDomain(actor, target, (params.domain ?? '').toLowerCase()),
   }),
-  route({
-    method: 'get', path: '/orgs/{orgId}/login-policy', tag: TAG, summary: "The org's login policy override and the effective policy",
-    permission: 'policy.read', resource: 'org', response: loginPolicyView,
-    async handler({ params, actor, tenant, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      return toPolicyView(org, tenant.instance.loginPolicy as LoginPolicyOverride);
-    },
+  resourceRoute({
+    method: 'get', path: '/orgs/{orgId}/login-policy', tag: TAG, summary: "The org's login policy override and the effective policy", permission: 'policy.read', on: ORG, response: loginPolicyView,
+    handler: async ({ target, tenant }) => toPolicyView(target, tenant.instance.loginPolicy as LoginPolicyOverride),
   }),
-  route({
+  resourceRoute({
     method: 'put', path: '/orgs/{orgId}/login-policy', tag: TAG, summary: "Replace the org's override of the instance login policy",
-    permission: 'policy.write', resource: 'org', body: loginPolicyOverride, response: loginPolicyView,
-    async handler({ params, body, actor, tenant, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      return toPolicyView(await setOrgLoginPolicy(actor, org, body as LoginPolicyOverride), tenant.instance.loginPolicy as LoginPolicyOverride);
-    },
+    permission: 'policy.write', on: ORG, body: loginPolicyOverride, response: loginPolicyView,
+    handler: async ({ target, body, actor, tenant }) => toPolicyView(await setOrgLoginPolicy(actor, target, body as LoginPolicyOverride), tenant.instance.loginPolicy as LoginPolicyOverride),
   }),
-  route({
-    method: 'delete', path: '/orgs/{orgId}/login-policy', tag: TAG, summary: 'Drop the override: the org inherits the instance login policy again',
-    permission: 'policy.delete', resource: 'org', response: null,
-    async handler({ params, actor, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      await setOrgLoginPolicy(actor, org, null);
+  resourceRoute({
+    method: 'delete', path: '/orgs/{orgId}/login-policy', tag: TAG, summary: 'Drop the override: the org inherits the instance login policy again', permission: 'policy.delete', on: ORG, response: null,
+    handler: async ({ target, actor }) => {
+      await setOrgLoginPolicy(actor, target, null);
     },
   }),
 ];

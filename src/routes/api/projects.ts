@@ -3,14 +3,13 @@ import { OIDC_APP_TYPES, OIDC_AUTH_METHODS, OIDC_GRANT_TYPES, OIDC_RESPONSE_TYPE
 import { PRIVATE_LABELING_SETTINGS, type ProjectDocument } from '../../models/project.ts';
 import type { ProjectGrantDocument } from '../../models/project-grant.ts';
 import { redirectUriProblems } from '../../libraries/redirect-uris.ts';
-import { orgContext, projectContext, projectGrantOwnerContext, projectGrantViewContext } from '../../libraries/resource-context.ts';
 import { changeApplication, createApplication, listApplications, regenerateClientSecret, removeApplication, setApplicationState, type OidcSettings } from '../../queries/applications.ts';
 import { changeProjectGrantRoles, createProjectGrant, listProjectGrants, removeProjectGrant, setProjectGrantState } from '../../queries/project-grants.ts';
 import { addProjectRole, changeProject, changeProjectRole, createProject, listProjects, removeProject, removeProjectRole, setProjectState } from '../../queries/projects.ts';
 import { clientSecretHashKey } from '../../queries/secrets.ts';
 import { invalidField } from '../../queries/writes.ts';
-import { loadApplication, loadOrg, loadProject, loadProjectGrant } from './load.ts';
-import { route, type ApiRoute } from './route.ts';
+import { APPLICATION, loadProject, ORG, PROJECT, PROJECT_GRANT, PROJECT_GRANT_VIEW } from './load.ts';
+import { resourceRoute, stateRoutes, type ApiRoute } from './route.ts';
 import { id, name, roleKey, roleKeys, state } from './schemas.ts';
 
 const projectSettings = {
@@ -105,244 +104,141 @@ const APPS = 'Applications';
 const GRANTS = 'Project grants';
 
 const projectRoutes: ApiRoute[] = [
-  route({
+  resourceRoute({
     method: 'post', path: '/orgs/{orgId}/projects', tag: PROJECTS, summary: 'Create a project (the creator becomes its PROJECT_OWNER)',
-    permission: 'project.create', resource: 'org', status: 201, body: z.strictObject({ name, ...projectSettings }), response: projectView,
-    async handler({ params, body, actor, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      return toProjectView(await createProject(actor, org._id, body));
-    },
+    permission: 'project.create', on: ORG, status: 201, body: z.strictObject({ name, ...projectSettings }), response: projectView,
+    handler: async ({ target, body, actor }) => toProjectView(await createProject(actor, target._id, body)),
   }),
-  route({
+  resourceRoute({
     method: 'get', path: '/orgs/{orgId}/projects', tag: PROJECTS, summary: "List an organization's own projects",
-    permission: 'project.read', resource: 'org', response: z.object({ projects: z.array(projectView) }),
-    async handler({ params, actor, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      return { projects: (await listProjects(actor.instanceId, org._id)).map(toProjectView) };
-    },
+    permission: 'project.read', on: ORG, response: z.object({ projects: z.array(projectView) }),
+    handler: async ({ target, actor }) => ({ projects: (await listProjects(actor.instanceId, target._id)).map(toProjectView) }),
   }),
-  route({
+  resourceRoute({
     method: 'get', path: '/orgs/{orgId}/granted-projects', tag: GRANTS, summary: 'The project grants an organization received',
-    permission: 'project.grant.read', resource: 'org', response: z.object({ grants: z.array(grantView) }),
-    async handler({ params, actor, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      return { grants: (await listProjectGrants(actor.instanceId, { grantedOrgId: org._id })).map(toGrantView) };
-    },
+    permission: 'project.grant.read', on: ORG, response: z.object({ grants: z.array(grantView) }),
+    handler: async ({ target, actor }) => ({ grants: (await listProjectGrants(actor.instanceId, { grantedOrgId: target._id })).map(toGrantView) }),
   }),
-  route({
-    method: 'get', path: '/projects/{projectId}', tag: PROJECTS, summary: 'Read a project with its roles',
-    permission: 'project.read', resource: 'project', response: projectView,
-    async handler({ params, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      return toProjectView(project);
-    },
+  resourceRoute({
+    method: 'get', path: '/projects/{projectId}', tag: PROJECTS, summary: 'Read a project with its roles', permission: 'project.read', on: PROJECT, response: projectView,
+    handler: async ({ target }) => toProjectView(target),
   }),
-  route({
+  resourceRoute({
     method: 'patch', path: '/projects/{projectId}', tag: PROJECTS, summary: "Change a project's name or settings",
-    permission: 'project.write', resource: 'project', body: z.strictObject({ name: name.optional(), ...projectSettings }), response: projectView,
-    async handler({ params, body, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      return toProjectView(await changeProject(actor, project, body));
-    },
+    permission: 'project.write', on: PROJECT, body: z.strictObject({ name: name.optional(), ...projectSettings }), response: projectView,
+    handler: async ({ target, body, actor }) => toProjectView(await changeProject(actor, target, body)),
   }),
-  ...(['deactivate', 'reactivate'] as const).map((action) =>
-    route({
-      method: 'post', path: `/projects/{projectId}/${action}`, tag: PROJECTS, summary: action === 'deactivate' ? 'Deactivate a project (nothing is lost)' : 'Reactivate a project',
-      permission: 'project.write', resource: 'project', response: projectView,
-      async handler({ params, actor, authorize }) {
-        const project = await loadProject(actor, params);
-        authorize(projectContext(project));
-        return toProjectView(await setProjectState(actor, project, action === 'deactivate' ? 'inactive' : 'active'));
-      },
-    }),
-  ),
-  route({
-    method: 'delete', path: '/projects/{projectId}', tag: PROJECTS, summary: 'Delete a project with its grants, user grants, apps and managers',
-    permission: 'project.delete', resource: 'project', response: null,
-    async handler({ params, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      await removeProject(actor, project);
-    },
+  ...stateRoutes({
+    base: '/projects/{projectId}', tag: PROJECTS, permission: 'project.write', on: PROJECT, response: projectView,
+    summaries: { deactivate: 'Deactivate a project (nothing is lost)', reactivate: 'Reactivate a project' },
+    change: async ({ target, actor }, projectState) => toProjectView(await setProjectState(actor, target, projectState)),
   }),
-  route({
-    method: 'get', path: '/projects/{projectId}/roles', tag: PROJECTS, summary: "A project's roles",
-    permission: 'project.role.read', resource: 'project', response: z.object({ roles: z.array(roleView) }),
-    async handler({ params, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      return { roles: toProjectView(project).roles };
-    },
+  resourceRoute({
+    method: 'delete', path: '/projects/{projectId}', tag: PROJECTS, summary: 'Delete a project with its grants, user grants, apps and managers', permission: 'project.delete', on: PROJECT, response: null,
+    handler: ({ target, actor }) => removeProject(actor, target),
   }),
-  route({
+  resourceRoute({
+    method: 'get', path: '/projects/{projectId}/roles', tag: PROJECTS, summary: "A project's roles", permission: 'project.role.read', on: PROJECT, response: z.object({ roles: z.array(roleView) }),
+    handler: async ({ target }) => ({ roles: toProjectView(target).roles }),
+  }),
+  resourceRoute({
     method: 'post', path: '/projects/{projectId}/roles', tag: PROJECTS, summary: 'Add a role to a project',
-    permission: 'project.role.write', resource: 'project', status: 201, body: z.strictObject({ key: roleKey, displayName: name, group: name.optional() }), response: roleView,
-    async handler({ params, body, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      await addProjectRole(actor, project, body);
+    permission: 'project.role.write', on: PROJECT, status: 201, body: z.strictObject({ key: roleKey, displayName: name, group: name.optional() }), response: roleView,
+    async handler({ target, body, actor }) {
+      await addProjectRole(actor, target, body);
       return { key: body.key, displayName: body.displayName, group: body.group ?? null };
     },
   }),
-  route({
+  resourceRoute({
     method: 'patch', path: '/projects/{projectId}/roles/{key}', tag: PROJECTS, summary: "Change a role's display name or group",
-    permission: 'project.role.write', resource: 'project', body: z.strictObject({ displayName: name.optional(), group: name.optional() }), response: null,
-    async handler({ params, body, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      await changeProjectRole(actor, project, params.key ?? '', body);
-    },
+    permission: 'project.role.write', on: PROJECT, body: z.strictObject({ displayName: name.optional(), group: name.optional() }), response: null,
+    handler: ({ target, params, body, actor }) => changeProjectRole(actor, target, params.key ?? '', body),
   }),
-  route({
+  resourceRoute({
     method: 'delete', path: '/projects/{projectId}/roles/{key}', tag: PROJECTS, summary: 'Remove a role from the project, its grants and its user grants',
-    permission: 'project.role.delete', resource: 'project', response: null,
-    async handler({ params, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      await removeProjectRole(actor, project, params.key ?? '');
-    },
+    permission: 'project.role.delete', on: PROJECT, response: null,
+    handler: ({ target, params, actor }) => removeProjectRole(actor, target, params.key ?? ''),
   }),
 ];
 
 const appRoutes: ApiRoute[] = [
-  route({
+  resourceRoute({
     method: 'post', path: '/projects/{projectId}/apps', tag: APPS, summary: 'Create an OIDC or API application; a client secret, if the auth method uses one, is shown once',
-    permission: 'project.app.write', resource: 'project', status: 201, body: newApp,
+    permission: 'project.app.write', on: PROJECT, status: 201, body: newApp,
     response: z.object({ id: z.string(), clientId: z.string(), clientSecret: z.string().optional() }),
-    async handler({ params, body, actor, services, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
+    async handler({ target, body, actor, services }) {
       const { type, name: appName, ...settings } = body;
       if (type === 'oidc') checkRedirectUris(settings as OidcSettings);
       const input = type === 'oidc' ? { type, name: appName, oidc: settings as OidcSettings } : { type, name: appName, api: { authMethod: (settings as { authMethod: 'basic' | 'private_key_jwt' }).authMethod } };
-      const { app, clientSecret } = await createApplication(actor, project, input, clientSecretHashKey(services.masterKey));
+      const { app, clientSecret } = await createApplication(actor, target, input, clientSecretHashKey(services.masterKey));
       return { id: app._id, clientId: app.clientId, ...(clientSecret ? { clientSecret } : {}) };
     },
   }),
-  route({
+  resourceRoute({
     method: 'get', path: '/projects/{projectId}/apps', tag: APPS, summary: "A project's applications",
-    permission: 'project.app.read', resource: 'project', response: z.object({ apps: z.array(appView) }),
-    async handler({ params, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      return { apps: (await listApplications(actor.instanceId, project._id)).map(toAppView) };
-    },
+    permission: 'project.app.read', on: PROJECT, response: z.object({ apps: z.array(appView) }),
+    handler: async ({ target, actor }) => ({ apps: (await listApplications(actor.instanceId, target._id)).map(toAppView) }),
   }),
-  route({
-    method: 'get', path: '/projects/{projectId}/apps/{appId}', tag: APPS, summary: 'Read an application',
-    permission: 'project.app.read', resource: 'application', response: appView,
-    async handler({ params, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      return toAppView(await loadApplication(actor, params));
-    },
+  resourceRoute({
+    method: 'get', path: '/projects/{projectId}/apps/{appId}', tag: APPS, summary: 'Read an application', permission: 'project.app.read', on: APPLICATION, response: appView,
+    handler: async ({ target }) => toAppView(target),
   }),
-  route({
+  resourceRoute({
     method: 'patch', path: '/projects/{projectId}/apps/{appId}', tag: APPS, summary: "Change an application's name or configuration",
-    permission: 'project.app.write', resource: 'application', body: appChange, response: appView,
-    async handler({ params, body, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      const app = await loadApplication(actor, params);
+    permission: 'project.app.write', on: APPLICATION, body: appChange, response: appView,
+    async handler({ target: app, body, actor }) {
       const { name: appName, apiAuthMethod, ...oidc } = body;
       const oidcChange = Object.keys(oidc).length ? (oidc as Partial<OidcSettings>) : undefined;
       if (oidcChange) checkRedirectUris({ ...app.oidc, ...oidcChange } as OidcSettings);
       return toAppView(await changeApplication(actor, app, { name: appName, oidc: oidcChange, api: apiAuthMethod ? { authMethod: apiAuthMethod } : undefined }));
     },
   }),
-  ...(['deactivate', 'reactivate'] as const).map((action) =>
-    route({
-      method: 'post', path: `/projects/{projectId}/apps/{appId}/${action}`, tag: APPS, summary: action === 'deactivate' ? 'Deactivate an application (its client is refused; nothing is lost)' : 'Reactivate an application',
-      permission: 'project.app.write', resource: 'application', response: appView,
-      async handler({ params, actor, authorize }) {
-        const project = await loadProject(actor, params);
-        authorize(projectContext(project));
-        return toAppView(await setApplicationState(actor, await loadApplication(actor, params), action === 'deactivate' ? 'inactive' : 'active'));
-      },
-    }),
-  ),
-  route({
-    method: 'post', path: '/projects/{projectId}/apps/{appId}/secret', tag: APPS, summary: 'Generate a new client secret (shown once; the old one stops working)',
-    permission: 'project.app.write', resource: 'application', response: z.object({ clientId: z.string(), clientSecret: z.string() }),
-    async handler({ params, actor, services, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      const app = await loadApplication(actor, params);
-      return { clientId: app.clientId, clientSecret: await regenerateClientSecret(actor, app, clientSecretHashKey(services.masterKey)) };
-    },
+  ...stateRoutes({
+    base: '/projects/{projectId}/apps/{appId}', tag: APPS, permission: 'project.app.write', on: APPLICATION, response: appView,
+    summaries: { deactivate: 'Deactivate an application (its client is refused; nothing is lost)', reactivate: 'Reactivate an application' },
+    change: async ({ target, actor }, appState) => toAppView(await setApplicationState(actor, target, appState)),
   }),
-  route({
-    method: 'delete', path: '/projects/{projectId}/apps/{appId}', tag: APPS, summary: 'Delete an application',
-    permission: 'project.app.delete', resource: 'application', response: null,
-    async handler({ params, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      await removeApplication(actor, await loadApplication(actor, params));
-    },
+  resourceRoute({
+    method: 'post', path: '/projects/{projectId}/apps/{appId}/secret', tag: APPS, summary: 'Generate a new client secret (shown once; the old one stops working)',
+    permission: 'project.app.write', on: APPLICATION, response: z.object({ clientId: z.string(), clientSecret: z.string() }),
+    handler: async ({ target, actor, services }) => ({ clientId: target.clientId, clientSecret: await regenerateClientSecret(actor, target, clientSecretHashKey(services.masterKey)) }),
+  }),
+  resourceRoute({
+    method: 'delete', path: '/projects/{projectId}/apps/{appId}', tag: APPS, summary: 'Delete an application', permission: 'project.app.delete', on: APPLICATION, response: null,
+    handler: ({ target, actor }) => removeApplication(actor, target),
   }),
 ];
 
 const grantRoutes: ApiRoute[] = [
-  route({
+  resourceRoute({
     method: 'post', path: '/projects/{projectId}/grants', tag: GRANTS, summary: 'Grant the project to another organization with a subset of its roles',
-    permission: 'project.grant.write', resource: 'project', status: 201, body: z.strictObject({ grantedOrgId: id, roleKeys }), response: grantView,
-    async handler({ params, body, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      return toGrantView(await createProjectGrant(actor, project, body.grantedOrgId, body.roleKeys));
-    },
+    permission: 'project.grant.write', on: PROJECT, status: 201, body: z.strictObject({ grantedOrgId: id, roleKeys }), response: grantView,
+    handler: async ({ target, body, actor }) => toGrantView(await createProjectGrant(actor, target, body.grantedOrgId, body.roleKeys)),
   }),
-  route({
+  resourceRoute({
     method: 'get', path: '/projects/{projectId}/grants', tag: GRANTS, summary: "A project's grants",
-    permission: 'project.grant.read', resource: 'project', response: z.object({ grants: z.array(grantView) }),
-    async handler({ params, actor, authorize }) {
-      const project = await loadProject(actor, params);
-      authorize(projectContext(project));
-      return { grants: (await listProjectGrants(actor.instanceId, { projectId: project._id })).map(toGrantView) };
-    },
+    permission: 'project.grant.read', on: PROJECT, response: z.object({ grants: z.array(grantView) }),
+    handler: async ({ target, actor }) => ({ grants: (await listProjectGrants(actor.instanceId, { projectId: target._id })).map(toGrantView) }),
   }),
-  route({
+  resourceRoute({
     method: 'get', path: '/projects/{projectId}/grants/{grantId}', tag: GRANTS, summary: 'Read a project grant (also visible to the granted organization)',
-    permission: 'project.grant.read', resource: 'projectGrant', response: grantView,
-    async handler({ params, actor, authorize }) {
-      const grant = await loadProjectGrant(actor, params);
-      authorize(projectGrantViewContext(grant));
-      return toGrantView(grant);
-    },
+    permission: 'project.grant.read', on: PROJECT_GRANT_VIEW, response: grantView,
+    handler: async ({ target }) => toGrantView(target),
   }),
-  route({
+  resourceRoute({
     method: 'patch', path: '/projects/{projectId}/grants/{grantId}', tag: GRANTS, summary: "Replace the grant's role subset; dropped roles leave its user grants",
-    permission: 'project.grant.write', resource: 'projectGrant', body: z.strictObject({ roleKeys }), response: grantView,
-    async handler({ params, body, actor, authorize }) {
-      const grant = await loadProjectGrant(actor, params);
-      authorize(projectGrantOwnerContext(grant), projectGrantViewContext(grant));
-      return toGrantView(await changeProjectGrantRoles(actor, await loadProject(actor, params), grant, body.roleKeys));
-    },
+    permission: 'project.grant.write', on: PROJECT_GRANT, body: z.strictObject({ roleKeys }), response: grantView,
+    handler: async ({ target, params, body, actor }) => toGrantView(await changeProjectGrantRoles(actor, await loadProject(actor, params), target, body.roleKeys)),
   }),
-  ...(['deactivate', 'reactivate'] as const).map((action) =>
-    route({
-      method: 'post', path: `/projects/{projectId}/grants/{grantId}/${action}`, tag: GRANTS, summary: action === 'deactivate' ? 'Deactivate a project grant (user grants are kept)' : 'Reactivate a project grant',
-      permission: 'project.grant.write', resource: 'projectGrant', response: grantView,
-      async handler({ params, actor, authorize }) {
-        const grant = await loadProjectGrant(actor, params);
-        authorize(projectGrantOwnerContext(grant), projectGrantViewContext(grant));
-        return toGrantView(await setProjectGrantState(actor, grant, action === 'deactivate' ? 'inactive' : 'active'));
-      },
-    }),
-  ),
-  route({
+  ...stateRoutes({
+    base: '/projects/{projectId}/grants/{grantId}', tag: GRANTS, permission: 'project.grant.write', on: PROJECT_GRANT, response: grantView,
+    summaries: { deactivate: 'Deactivate a project grant (user grants are kept)', reactivate: 'Reactivate a project grant' },
+    change: async ({ target, actor }, grantState) => toGrantView(await setProjectGrantState(actor, target, grantState)),
+  }),
+  resourceRoute({
     method: 'delete', path: '/projects/{projectId}/grants/{grantId}', tag: GRANTS, summary: 'Delete a project grant with its user grants and managers',
-    permission: 'project.grant.delete', resource: 'projectGrant', response: null,
-    async handler({ params, actor, authorize }) {
-      const grant = await loadProjectGrant(actor, params);
-      authorize(projectGrantOwnerContext(grant), projectGrantViewContext(grant));
-      await removeProjectGrant(actor, grant);
-    },
+    permission: 'project.grant.delete', on: PROJECT_GRANT, response: null,
+    handler: ({ target, actor }) => removeProjectGrant(actor, target),
   }),
 ];
 

@@ -88,6 +88,50 @@ export function route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType 
   };
 }
 
+export type LocateContext = Pick<RouteContext<unknown, unknown>, 'actor' | 'params' | 'authorize'>;
+
+/** A kind of path resource: how a route finds it and checks its permission on it (see load.ts). */
+export interface Located<T> {
+  kind: ResourceKind;
+  /** Loads the resource and authorizes the route on it (404 when missing or hidden, 403 when visible only). */
+  locate(ctx: LocateContext): Promise<T>;
+}
+
+type ResourceRouteSpec<T, B extends z.ZodType, Q extends z.ZodType, R extends z.ZodType> = Omit<RouteSpec<B, Q, R>, 'resource' | 'handler'> & {
+  on: Located<T>;
+  /** Defaults to the located kind. */
+  resource?: ResourceKind;
+  handler(ctx: RouteContext<z.output<B>, z.output<Q>> & { target: T }): Promise<z.input<R> | void>;
+};
+
+/** The usual route shape: load the path's resource, authorize on it, act on it. */
+export function resourceRoute<T, B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodNull>(spec: ResourceRouteSpec<T, B, Q, R>): ApiRoute {
+  const { on, handler, ...rest } = spec;
+  return route<B, Q, R>({
+    ...rest,
+    resource: spec.resource ?? on.kind,
+    async handler(ctx) {
+      return handler({ ...ctx, target: await on.locate(ctx) });
+    },
+  });
+}
+
+export const STATE_ACTIONS = ['deactivate', 'reactivate'] as const;
+export type StateAction = (typeof STATE_ACTIONS)[number];
+
+/** `POST {base}/deactivate` and `POST {base}/reactivate`: reversible, nothing is lost. */
+export function stateRoutes<T, R extends z.ZodType>(spec: Pick<ResourceRouteSpec<T, z.ZodUndefined, z.ZodUndefined, R>, 'tag' | 'permission' | 'on' | 'resource'> & {
+  base: string;
+  response: R;
+  summaries: Record<StateAction, string>;
+  change(ctx: RouteContext<undefined, undefined> & { target: T }, state: 'active' | 'inactive', action: StateAction): Promise<z.input<R>>;
+}): ApiRoute[] {
+  const { base, summaries, change, ...rest } = spec;
+  return STATE_ACTIONS.map((action) =>
+    resourceRoute({ ...rest, method: 'post', path: `${base}/${action}`, summary: summaries[action], handler: (ctx) => change(ctx, action === 'deactivate' ? 'inactive' : 'active', action) }),
+  );
+}
+
 /** 400 naming each offending field. */
 export function validationError(error: z.ZodError): HttpError {
   const errors = error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || '(body)', message: issue.message }));

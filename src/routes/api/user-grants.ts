@@ -4,8 +4,8 @@ import { orgContext, userGrantContext } from '../../libraries/resource-context.t
 import type { UserGrantDocument } from '../../models/user-grant.ts';
 import { changeUserGrantRoles, createUserGrant, listUserGrants, projectAccessOf, removeUserGrant, setUserGrantState } from '../../queries/user-grants.ts';
 import { notFound } from '../../queries/writes.ts';
-import { loadOrg, loadUserGrant } from './load.ts';
-import { route, type ApiRoute } from './route.ts';
+import { loadOrg, USER_GRANT, userGrantContextOf } from './load.ts';
+import { resourceRoute, route, stateRoutes, type ApiRoute } from './route.ts';
 import { id, page, roleKeys, state } from './schemas.ts';
 
 const TAG = 'User grants';
@@ -13,7 +13,6 @@ const userGrantView = z.object({ id: z.string(), orgId: z.string(), userId: z.st
 const toUserGrantView = (grant: UserGrantDocument): z.input<typeof userGrantView> => ({
   id: grant._id, orgId: grant.orgId, userId: grant.userId, userOrgId: grant.userOrgId, projectId: grant.projectId, projectGrantId: grant.projectGrantId ?? null, roleKeys: grant.roleKeys, state: grant.state,
 });
-const contextOf = (grant: UserGrantDocument) => userGrantContext({ orgId: grant.orgId, projectId: grant.projectId, projectGrantId: grant.projectGrantId ?? null });
 
 export const userGrantRoutes: ApiRoute[] = [
   route({
@@ -37,48 +36,28 @@ export const userGrantRoutes: ApiRoute[] = [
     async handler({ params, query, actor, caller, authorize }) {
       const org = await loadOrg(actor, params);
       const grants = await listUserGrants(actor.instanceId, { orgId: org._id, userId: query.userId, projectId: query.projectId }, query);
-      const visible = grants.filter((grant) => hasPermission(caller.permissions, 'user.grant.read', contextOf(grant)));
+      const visible = grants.filter((grant) => hasPermission(caller.permissions, 'user.grant.read', userGrantContextOf(grant)));
       // Project and grant managers see their part of the list; the org itself must be visible otherwise.
-      authorize(visible.length ? contextOf(visible[0]!) : orgContext(org._id));
+      authorize(visible.length ? userGrantContextOf(visible[0]!) : orgContext(org._id));
       return { userGrants: visible.map(toUserGrantView) };
     },
   }),
-  route({
-    method: 'get', path: '/orgs/{orgId}/user-grants/{userGrantId}', tag: TAG, summary: 'Read a user grant',
-    permission: 'user.grant.read', resource: 'userGrant', response: userGrantView,
-    async handler({ params, actor, authorize }) {
-      const grant = await loadUserGrant(actor, params);
-      authorize(contextOf(grant));
-      return toUserGrantView(grant);
-    },
+  resourceRoute({
+    method: 'get', path: '/orgs/{orgId}/user-grants/{userGrantId}', tag: TAG, summary: 'Read a user grant', permission: 'user.grant.read', on: USER_GRANT, response: userGrantView,
+    handler: async ({ target }) => toUserGrantView(target),
   }),
-  route({
+  resourceRoute({
     method: 'patch', path: '/orgs/{orgId}/user-grants/{userGrantId}', tag: TAG, summary: "Replace a user grant's roles",
-    permission: 'user.grant.write', resource: 'userGrant', body: z.strictObject({ roleKeys }), response: userGrantView,
-    async handler({ params, body, actor, authorize }) {
-      const grant = await loadUserGrant(actor, params);
-      authorize(contextOf(grant));
-      return toUserGrantView(await changeUserGrantRoles(actor, grant, body.roleKeys));
-    },
+    permission: 'user.grant.write', on: USER_GRANT, body: z.strictObject({ roleKeys }), response: userGrantView,
+    handler: async ({ target, body, actor }) => toUserGrantView(await changeUserGrantRoles(actor, target, body.roleKeys)),
   }),
-  ...(['deactivate', 'reactivate'] as const).map((action) =>
-    route({
-      method: 'post', path: `/orgs/{orgId}/user-grants/{userGrantId}/${action}`, tag: TAG, summary: action === 'deactivate' ? 'Deactivate a user grant (its roles leave tokens; nothing is lost)' : 'Reactivate a user grant',
-      permission: 'user.grant.write', resource: 'userGrant', response: userGrantView,
-      async handler({ params, actor, authorize }) {
-        const grant = await loadUserGrant(actor, params);
-        authorize(contextOf(grant));
-        return toUserGrantView(await setUserGrantState(actor, grant, action === 'deactivate' ? 'inactive' : 'active'));
-      },
-    }),
-  ),
-  route({
-    method: 'delete', path: '/orgs/{orgId}/user-grants/{userGrantId}', tag: TAG, summary: 'Delete a user grant',
-    permission: 'user.grant.delete', resource: 'userGrant', response: null,
-    async handler({ params, actor, authorize }) {
-      const grant = await loadUserGrant(actor, params);
-      authorize(contextOf(grant));
-      await removeUserGrant(actor, grant);
-    },
+  ...stateRoutes({
+    base: '/orgs/{orgId}/user-grants/{userGrantId}', tag: TAG, permission: 'user.grant.write', on: USER_GRANT, response: userGrantView,
+    summaries: { deactivate: 'Deactivate a user grant (its roles leave tokens; nothing is lost)', reactivate: 'Reactivate a user grant' },
+    change: async ({ target, actor }, grantState) => toUserGrantView(await setUserGrantState(actor, target, grantState)),
+  }),
+  resourceRoute({
+    method: 'delete', path: '/orgs/{orgId}/user-grants/{userGrantId}', tag: TAG, summary: 'Delete a user grant', permission: 'user.grant.delete', on: USER_GRANT, response: null,
+    handler: ({ target, actor }) => removeUserGrant(actor, target),
   }),
 ];

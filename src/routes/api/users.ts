@@ -3,7 +3,6 @@ import { clientSecretHashKey } from '../../queries/secrets.ts';
 import { hasPermissionAnywhere } from '../../libraries/permissions.ts';
 import { passwordProblems } from '../../libraries/passwords.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../libraries/policy.ts';
-import { orgContext } from '../../libraries/resource-context.ts';
 import type { UserDocument } from '../../models/user.ts';
 import { findOrg } from '../../queries/orgs.ts';
 import { createPersonalAccessToken, listPersonalAccessTokens, removePersonalAccessToken } from '../../queries/personal-access-tokens.ts';
@@ -11,8 +10,8 @@ import {
   changeUser, createHumanUser, createMachineUser, displayNameOf, findUserByLoginName, listUsers, loginNameOf, removeMachineSecret, removeUser, removeUserMetadata, setMachineSecret, setUserMetadata, setUserState,
 } from '../../queries/users.ts';
 import { invalidField, notFound } from '../../queries/writes.ts';
-import { loadOrg, loadUser } from './load.ts';
-import { route } from './route.ts';
+import { ORG, USER } from './load.ts';
+import { resourceRoute, route, stateRoutes } from './route.ts';
 import { metadataKey, name, page, username } from './schemas.ts';
 
 const TAG = 'Users';
@@ -46,21 +45,19 @@ function toUserView(user: UserDocument, primaryDomain: string): z.input<typeof u
   };
 }
 
-async function primaryDomainOf(instanceId: string, orgId: string): Promise<string> {
-  return (await findOrg(instanceId, orgId))?.primaryDomain ?? '';
+async function viewOf(actor: { instanceId: string }, user: UserDocument): Promise<z.input<typeof userView>> {
+  return toUserView(user, (await findOrg(actor.instanceId, user.orgId))?.primaryDomain ?? '');
 }
 
 const DEFAULT_PAT_LIFETIME_MS = 365 * 24 * 3600 * 1000;
 
 export const userRoutes = [
-  route({
+  resourceRoute({
     method: 'post', path: '/orgs/{orgId}/users/human', tag: TAG, summary: "Create a human user; a password must satisfy the org's effective password complexity",
-    permission: 'user.write', resource: 'org', status: 201,
+    permission: 'user.write', on: ORG, status: 201,
     body: z.strictObject({ username, email, givenName: name, familyName: name, displayName: name.optional(), password: z.string().min(1).max(1024).optional(), metadata: z.record(metadataKey, metadataValue).optional() }),
     response: z.object({ id: z.string(), loginName: z.string() }),
-    async handler({ params, body, actor, tenant, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
+    async handler({ target: org, body, actor, tenant }) {
       if (body.password) {
         const rules = effectiveLoginPolicy(tenant.instance.loginPolicy as LoginPolicyOverride, org.loginPolicy as LoginPolicyOverride).passwordComplexity;
         const problems = passwordProblems(body.password, rules);
@@ -70,25 +67,17 @@ export const userRoutes = [
       return { id: user._id, loginName: loginNameOf(user, org) };
     },
   }),
-  route({
+  resourceRoute({
     method: 'post', path: '/orgs/{orgId}/users/machine', tag: TAG, summary: 'Create a machine user (service account); its username is its client_credentials client id',
-    permission: 'user.write', resource: 'org', status: 201,
+    permission: 'user.write', on: ORG, status: 201,
     body: z.strictObject({ username, name, description: z.string().max(1000).optional(), accessTokenType: accessTokenType.optional() }),
     response: z.object({ id: z.string() }),
-    async handler({ params, body, actor, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      return { id: (await createMachineUser(actor, org._id, body))._id };
-    },
+    handler: async ({ target, body, actor }) => ({ id: (await createMachineUser(actor, target._id, body))._id }),
   }),
-  route({
+  resourceRoute({
     method: 'get', path: '/orgs/{orgId}/users', tag: TAG, summary: "List an organization's users",
-    permission: 'user.read', resource: 'org', query: page, response: z.object({ users: z.array(userView) }),
-    async handler({ params, query, actor, authorize }) {
-      const org = await loadOrg(actor, params);
-      authorize(orgContext(org._id));
-      return { users: (await listUsers(actor.instanceId, org._id, query)).map((user) => toUserView(user, org.primaryDomain)) };
-    },
+    permission: 'user.read', on: ORG, query: page, response: z.object({ users: z.array(userView) }),
+    handler: async ({ target: org, query, actor }) => ({ users: (await listUsers(actor.instanceId, org._id, query)).map((user) => toUserView(user, org.primaryDomain)) }),
   }),
   route({
     method: 'get', path: '/users/_by-login-name/{loginName}', tag: TAG, summary: 'Find a user of any organization by exact login name (username@org-primary-domain); no search, no listing',
@@ -101,125 +90,73 @@ export const userRoutes = [
       return { id: found.user._id, orgId: found.user.orgId, loginName: loginNameOf(found.user, found), displayName: displayNameOf(found.user) };
     },
   }),
-  route({
-    method: 'get', path: '/users/{userId}', tag: TAG, summary: 'Read a user',
-    permission: 'user.read', resource: 'user', response: userView,
-    async handler({ params, actor, authorize }) {
-      const user = await loadUser(actor, params);
-      authorize(orgContext(user.orgId));
-      return toUserView(user, await primaryDomainOf(actor.instanceId, user.orgId));
-    },
+  resourceRoute({
+    method: 'get', path: '/users/{userId}', tag: TAG, summary: 'Read a user', permission: 'user.read', on: USER, response: userView,
+    handler: ({ target, actor }) => viewOf(actor, target),
   }),
-  route({
+  resourceRoute({
     method: 'patch', path: '/users/{userId}', tag: TAG, summary: "Change a user's username or profile (human: email, names; machine: name, description, accessTokenType)",
-    permission: 'user.write', resource: 'user',
+    permission: 'user.write', on: USER,
     body: z.strictObject({ username: username.optional(), email: email.optional(), givenName: name.optional(), familyName: name.optional(), displayName: name.optional(), name: name.optional(), description: z.string().max(1000).optional(), accessTokenType: accessTokenType.optional() }),
     response: userView,
-    async handler({ params, body, actor, authorize }) {
-      const user = await loadUser(actor, params);
-      authorize(orgContext(user.orgId));
-      return toUserView(await changeUser(actor, user, body), await primaryDomainOf(actor.instanceId, user.orgId));
-    },
+    handler: async ({ target, body, actor }) => viewOf(actor, await changeUser(actor, target, body)),
   }),
-  ...(['deactivate', 'reactivate'] as const).map((action) =>
-    route({
-      method: 'post', path: `/users/{userId}/${action}`, tag: TAG, summary: action === 'deactivate' ? 'Deactivate a user (cannot log in or call the API; nothing is lost)' : 'Reactivate a deactivated or locked user',
-      permission: 'user.write', resource: 'user', response: userView,
-      async handler({ params, actor, authorize }) {
-        const user = await loadUser(actor, params);
-        authorize(orgContext(user.orgId));
-        const updated = await setUserState(actor, user, action === 'deactivate' ? 'inactive' : 'active', action === 'deactivate' ? 'user.deactivated' : 'user.reactivated');
-        return toUserView(updated, await primaryDomainOf(actor.instanceId, user.orgId));
-      },
-    }),
-  ),
-  route({
-    method: 'delete', path: '/users/{userId}', tag: TAG, summary: 'Delete a user with its tokens, manager roles and user grants',
-    permission: 'user.delete', resource: 'user', response: null,
-    async handler({ params, actor, authorize }) {
-      const user = await loadUser(actor, params);
-      authorize(orgContext(user.orgId));
-      await removeUser(actor, user);
-    },
+  ...stateRoutes({
+    base: '/users/{userId}', tag: TAG, permission: 'user.write', on: USER, response: userView,
+    summaries: { deactivate: 'Deactivate a user (cannot log in or call the API; nothing is lost)', reactivate: 'Reactivate a deactivated or locked user' },
+    change: async ({ target, actor }, userState, action) => viewOf(actor, await setUserState(actor, target, userState, action === 'deactivate' ? 'user.deactivated' : 'user.reactivated')),
   }),
-  route({
+  resourceRoute({
+    method: 'delete', path: '/users/{userId}', tag: TAG, summary: 'Delete a user with its tokens, manager roles and user grants', permission: 'user.delete', on: USER, response: null,
+    handler: ({ target, actor }) => removeUser(actor, target),
+  }),
+  resourceRoute({
     method: 'post', path: '/users/{userId}/secret', tag: TAG, summary: 'Generate a client_credentials secret for a machine user (shown once)',
-    permission: 'user.write', resource: 'user', response: z.object({ clientId: z.string(), clientSecret: z.string() }),
-    async handler({ params, actor, services, authorize }) {
-      const user = await loadUser(actor, params);
-      authorize(orgContext(user.orgId));
-      return { clientId: user.username, clientSecret: await setMachineSecret(actor, user, clientSecretHashKey(services.masterKey)) };
-    },
+    permission: 'user.write', on: USER, response: z.object({ clientId: z.string(), clientSecret: z.string() }),
+    handler: async ({ target, actor, services }) => ({ clientId: target.username, clientSecret: await setMachineSecret(actor, target, clientSecretHashKey(services.masterKey)) }),
   }),
-  route({
-    method: 'delete', path: '/users/{userId}/secret', tag: TAG, summary: "Remove a machine user's client secret",
-    permission: 'user.write', resource: 'user', response: null,
-    async handler({ params, actor, authorize }) {
-      const user = await loadUser(actor, params);
-      authorize(orgContext(user.orgId));
-      await removeMachineSecret(actor, user);
-    },
+  resourceRoute({
+    method: 'delete', path: '/users/{userId}/secret', tag: TAG, summary: "Remove a machine user's client secret", permission: 'user.write', on: USER, response: null,
+    handler: ({ target, actor }) => removeMachineSecret(actor, target),
   }),
-  route({
+  resourceRoute({
     method: 'post', path: '/users/{userId}/personal-access-tokens', tag: TAG, summary: 'Create a personal access token for a machine user (shown once)',
-    permission: 'user.write', resource: 'user', status: 201,
+    permission: 'user.write', on: USER, status: 201,
     body: z.strictObject({ expiresAt: z.iso.datetime({ offset: true }).optional() }),
     response: z.object({ id: z.string(), token: z.string(), expiresAt: z.string() }),
-    async handler({ params, body, actor, services, authorize }) {
-      const user = await loadUser(actor, params);
-      authorize(orgContext(user.orgId));
-      if (user.type !== 'machine') throw invalidField('userId', 'only machine users have personal access tokens');
+    async handler({ target, body, actor, services }) {
+      if (target.type !== 'machine') throw invalidField('userId', 'only machine users have personal access tokens');
       const expiresAt = body.expiresAt ? new Date(body.expiresAt) : new Date(Date.now() + DEFAULT_PAT_LIFETIME_MS);
       if (expiresAt.getTime() <= Date.now()) throw invalidField('expiresAt', 'must be in the future');
-      const created = await createPersonalAccessToken(actor, user, expiresAt, clientSecretHashKey(services.masterKey));
+      const created = await createPersonalAccessToken(actor, target, expiresAt, clientSecretHashKey(services.masterKey));
       return { id: created.id, token: created.token, expiresAt: created.expiresAt.toISOString() };
     },
   }),
-  route({
+  resourceRoute({
     method: 'get', path: '/users/{userId}/personal-access-tokens', tag: TAG, summary: "List a machine user's personal access tokens (never the tokens themselves)",
-    permission: 'user.read', resource: 'user', response: z.object({ tokens: z.array(z.object({ id: z.string(), expiresAt: z.string() })) }),
-    async handler({ params, actor, authorize }) {
-      const user = await loadUser(actor, params);
-      authorize(orgContext(user.orgId));
-      return { tokens: (await listPersonalAccessTokens(actor.instanceId, user._id)).map((token) => ({ id: token._id, expiresAt: token.expiresAt.toISOString() })) };
-    },
+    permission: 'user.read', on: USER, response: z.object({ tokens: z.array(z.object({ id: z.string(), expiresAt: z.string() })) }),
+    handler: async ({ target, actor }) => ({ tokens: (await listPersonalAccessTokens(actor.instanceId, target._id)).map((token) => ({ id: token._id, expiresAt: token.expiresAt.toISOString() })) }),
   }),
-  route({
-    method: 'delete', path: '/users/{userId}/personal-access-tokens/{tokenId}', tag: TAG, summary: 'Revoke a personal access token',
-    permission: 'user.write', resource: 'user', response: null,
-    async handler({ params, actor, authorize }) {
-      const user = await loadUser(actor, params);
-      authorize(orgContext(user.orgId));
-      await removePersonalAccessToken(actor, user, params.tokenId ?? '');
-    },
+  resourceRoute({
+    method: 'delete', path: '/users/{userId}/personal-access-tokens/{tokenId}', tag: TAG, summary: 'Revoke a personal access token', permission: 'user.write', on: USER, response: null,
+    handler: ({ target, params, actor }) => removePersonalAccessToken(actor, target, params.tokenId ?? ''),
   }),
-  route({
+  resourceRoute({
     method: 'get', path: '/users/{userId}/metadata', tag: TAG, summary: "A user's metadata (values as UTF-8 strings)",
-    permission: 'user.read', resource: 'user', response: z.object({ metadata: z.record(z.string(), z.string()) }),
-    async handler({ params, actor, authorize }) {
-      const user = await loadUser(actor, params);
-      authorize(orgContext(user.orgId));
-      return { metadata: Object.fromEntries(user.metadata.map((entry) => [entry.key, Buffer.from(entry.value.buffer).toString('utf8')])) };
-    },
+    permission: 'user.read', on: USER, response: z.object({ metadata: z.record(z.string(), z.string()) }),
+    handler: async ({ target }) => ({ metadata: Object.fromEntries(target.metadata.map((entry) => [entry.key, Buffer.from(entry.value.buffer).toString('utf8')])) }),
   }),
-  route({
+  resourceRoute({
     method: 'put', path: '/users/{userId}/metadata/{key}', tag: TAG, summary: 'Set one metadata entry (the value is a UTF-8 string; tokens carry it base64url-encoded)',
-    permission: 'user.write', resource: 'user', body: z.strictObject({ value: metadataValue }), response: null,
-    async handler({ params, body, actor, authorize }) {
-      const user = await loadUser(actor, params);
-      authorize(orgContext(user.orgId));
+    permission: 'user.write', on: USER, body: z.strictObject({ value: metadataValue }), response: null,
+    async handler({ target, params, body, actor }) {
       const key = metadataKey.safeParse(params.key);
       if (!key.success) throw invalidField('key', key.error.issues[0]?.message ?? 'invalid');
-      await setUserMetadata(actor, user, key.data, body.value);
+      await setUserMetadata(actor, target, key.data, body.value);
     },
   }),
-  route({
-    method: 'delete', path: '/users/{userId}/metadata/{key}', tag: TAG, summary: 'Remove one metadata entry',
-    permission: 'user.write', resource: 'user', response: null,
-    async handler({ params, actor, authorize }) {
-      const user = await loadUser(actor, params);
-      authorize(orgContext(user.orgId));
-      await removeUserMetadata(actor, user, params.key ?? '');
-    },
+  resourceRoute({
+    method: 'delete', path: '/users/{userId}/metadata/{key}', tag: TAG, summary: 'Remove one metadata entry', permission: 'user.write', on: USER, response: null,
+    handler: ({ target, params, actor }) => removeUserMetadata(actor, target, params.key ?? ''),
   }),
 ];

@@ -23,6 +23,8 @@ export interface HttpJob extends CommonJob {
    * `field` of the previous response in place of `{token}` in `template`, starting from `initial`.
    */
   chain?: { template: string; field: string; initial: string[] };
+  /** Measure every request to its end, also those still running when the time is up (slow scenarios). */
+  completeInFlight?: boolean;
   /** A successful response must be 2xx and contain this text (guards against counting e.g. `active:false`). */
   expect: string;
 }
@@ -144,26 +146,35 @@ async function runLogins(job: LoginJob): Promise<LoadResult> {
   return recorder.result(seconds);
 }
 
-/** One chain of single-use tokens per loop; a chain whose token was refused ends (and counts as an error). */
-async function runChains(job: HttpJob & { chain: NonNullable<HttpJob['chain']> }): Promise<LoadResult> {
+/**
+ * Closed loops over fetch: used for chains of single-use tokens (a chain whose token was refused ends,
+ * counted as an error) and where requests may be slower than the run, which autocannon would cut off.
+ */
+async function runLoops(job: HttpJob): Promise<LoadResult> {
   const recorder = new Recorder();
-  const chains: Array<string | undefined> = job.chain.initial.slice(0, job.concurrency);
+  const { chain } = job;
+  const chains: Array<string | undefined> = chain?.initial.slice(0, job.concurrency) ?? [];
   const seconds = await closedLoops(job, recorder, async (loop) => {
-    const token = chains[loop];
-    if (!token) throw new Error('no valid token left in this chain');
-    chains[loop] = undefined;
-    const response = await fetch(`${job.base}${job.path}`, { method: job.method, headers: job.headers, body: job.chain.template.replace('{token}', encodeURIComponent(token)) });
-    const body = await response.text();
-    if (!response.ok || !body.includes(job.expect)) throw new Error(`${response.status} ${body}`);
-    const next = (JSON.parse(body) as Record<string, unknown>)[job.chain.field];
-    if (typeof next !== 'string') throw new Error(`no ${job.chain.field} in ${body}`);
+    let body = job.body;
+    if (chain) {
+      const token = chains[loop];
+      if (!token) throw new Error('no valid token left in this chain');
+      chains[loop] = undefined;
+      body = chain.template.replace('{token}', encodeURIComponent(token));
+    }
+    const response = await fetch(`${job.base}${job.path}`, { method: job.method, headers: job.headers, ...(body === undefined ? {} : { body }) });
+    const text = await response.text();
+    if (!response.ok || !text.includes(job.expect)) throw new Error(`${response.status} ${text}`);
+    if (!chain) return;
+    const next = (JSON.parse(text) as Record<string, unknown>)[chain.field];
+    if (typeof next !== 'string') throw new Error(`no ${chain.field} in ${text}`);
     chains[loop] = next;
   });
   return recorder.result(seconds, 0, chains.filter((token): token is string => token !== undefined));
 }
 
 process.on('message', (job: LoadJob) => {
-  const run = job.kind === 'login' ? runLogins(job) : job.chain ? runChains({ ...job, chain: job.chain }) : runHttp(job);
+  const run = job.kind === 'login' ? runLogins(job) : job.chain || job.completeInFlight ? runLoops(job) : runHttp(job);
   run.then(
     (result) => process.send?.({ result }),
     (error: unknown) => process.send?.({ failure: (error as Error).stack ?? String(error) }),

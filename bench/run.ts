@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/config.ts';
 import { freeLoopbackPort } from '../src/database/ferretdb.ts';
 import { MasterKey } from '../src/libraries/crypto.ts';
+import { OIDC_MODEL_NAMES, oidcPayloadModel } from '../src/models/oidc-payload.ts';
 import { BARE } from './lib/bare-clients.ts';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.ts';
 import { grantTargets, growOrganizations, growUserGrants, growUsers, seedCastellan, BENCH_ROLE, type CastellanFixture } from './lib/dataset.ts';
@@ -30,7 +31,7 @@ const SCENARIOS = {
   'api-read': "management API: list a user's grants",
 } as const;
 type ScenarioId = keyof typeof SCENARIOS;
-const CLUSTER_SCENARIOS: ScenarioId[] = ['cc-opaque', 'introspection', 'userinfo'];
+const CLUSTER_SCENARIOS: ScenarioId[] = ['cc-opaque', 'introspection'];
 
 const { values: args } = parseArgs({
   options: {
@@ -47,14 +48,16 @@ const { values: args } = parseArgs({
 });
 
 const quick = args.quick;
-const timing: Timing = { seconds: Number(args.seconds ?? (quick ? 3 : 20)), warmupSeconds: Number(args.warmup ?? (quick ? 1 : 5)) };
-const growthTiming: Timing = { seconds: quick ? 2 : 10, warmupSeconds: quick ? 1 : 3 };
+const timing: Timing = { seconds: Number(args.seconds ?? (quick ? 2 : 20)), warmupSeconds: Number(args.warmup ?? (quick ? 0.5 : 5)) };
+const growthTiming: Timing = { seconds: quick ? 1 : 10, warmupSeconds: quick ? 0.5 : 3 };
 const concurrency = Number(args.concurrency);
 const growthConcurrency = 16;
 const sizes = { grants: 1_000, orgsSmall: 10, orgsLarge: quick ? 1_000 : 10_000, usersSmall: 1_000, usersLarge: quick ? 10_000 : 100_000 };
 const selected = (args.only?.split(',') ?? Object.keys(SCENARIOS)) as ScenarioId[];
 for (const id of selected) if (!(id in SCENARIOS)) throw new Error(`unknown scenario ${id}; known: ${Object.keys(SCENARIOS).join(', ')}`);
 const BENCH_USERS = 40;
+const startedAt = Date.now();
+const elapsed = (): string => `[${Math.round((Date.now() - startedAt) / 1000)}s]`;
 
 /** What a scenario needs from the server under test; absent parts make the scenario not applicable. */
 interface Target {
@@ -144,15 +147,30 @@ async function scenarioJob(id: ScenarioId, target: Target, sessions: Sessions): 
   }
 }
 
-async function runScenarios(ids: ScenarioId[], target: Target, options: MeasureOptions, onFirst?: () => void): Promise<Map<ScenarioId, Outcome>> {
+/**
+ * Measures each scenario in turn. With `warmPass`, every scenario first runs for its warm-up time once,
+ * so that the warm memory baseline (taken by `warmPass`) is of a process that has run every code path.
+ */
+async function runScenarios(ids: ScenarioId[], target: Target, options: MeasureOptions, warmPass?: () => void): Promise<Map<ScenarioId, Outcome>> {
   const sessions = new Sessions(target);
+  // Jobs are made just before their first run: tokens made long before could have left the bare library's bounded in-memory store.
+  const jobs = new Map<ScenarioId, LoadJob | { missing: string }>();
+  const jobFor = async (id: ScenarioId): Promise<LoadJob | { missing: string }> => jobs.get(id) ?? (await scenarioJob(id, target, sessions));
+  if (warmPass) {
+    const warmOptions = { ...options, timing: { warmupSeconds: 0, seconds: options.timing.warmupSeconds } };
+    for (const id of ids) {
+      const job = await jobFor(id);
+      jobs.set(id, job);
+      if (!('missing' in job)) await measure(warmOptions, job, (next) => jobs.set(id, next));
+    }
+    warmPass();
+  }
   const outcomes = new Map<ScenarioId, Outcome>();
   for (const id of ids) {
-    const job = await scenarioJob(id, target, sessions);
+    const job = await jobFor(id);
     const outcome = 'missing' in job ? job : await measure(options, job);
     outcomes.set(id, outcome);
-    console.log(`  ${target.server.name} · ${id}: ${'missing' in outcome ? `n/a (${outcome.missing.slice(0, 160)})` : `${Math.round(outcome.measurement.requestsPerSecond)}/s, p99 ${outcome.measurement.latencyMs.p99} ms, errors ${outcome.measurement.errors}`}`);
-    if (outcomes.size === 1) onFirst?.();
+    console.log(`  ${elapsed()} ${target.server.name} · ${id}: ${'missing' in outcome ? `n/a (${outcome.missing.slice(0, 160)})` : `${Math.round(outcome.measurement.requestsPerSecond)}/s, p99 ${outcome.measurement.latencyMs.p99} ms, errors ${outcome.measurement.errors}`}`);
   }
   return outcomes;
 }
@@ -174,6 +192,12 @@ async function castellanTarget(server: ServerProcess, fixture: CastellanFixture)
   return { server, endpoints: await discoverEndpoints(server.url), web: fixture.web, users: fixture.users, machine: fixture.machine, machineJwt: fixture.machineJwt, api: { fixture } };
 }
 
+/** Tokens, codes, sessions, … stored by the provider: every scenario adds to them, and some storage operations cost more as they grow. */
+async function storedOidcDocuments(): Promise<number> {
+  const counts = await Promise.all(OIDC_MODEL_NAMES.map((name) => oidcPayloadModel(name).estimatedDocumentCount()));
+  return counts.reduce((sum, count) => sum + count, 0);
+}
+
 /** Token issuance (refresh grant) and userinfo for one user, as the data around it grows. */
 async function growth(target: Target, fixture: CastellanFixture, options: MeasureOptions): Promise<Report['growth']> {
   const growthUsers = [fixture.growthUser];
@@ -183,13 +207,14 @@ async function growth(target: Target, fixture: CastellanFixture, options: Measur
   if ('missing' in chains || 'missing' in access) return { missing: 'missing' in chains ? chains.missing : (access as { missing: string }).missing };
   const load = loadFor(target, growthTiming.seconds, growthConcurrency);
   let refresh: LoadJob = refreshJob(load, fixture.web, chains.tokens);
-  const userinfo = userinfoJob(load, access.token);
+  const userinfo = { ...userinfoJob(load, access.token), completeInFlight: true };
   const growthOptions = { ...options, timing: growthTiming };
   const point = async (label: string): Promise<GrowthPoint> => {
+    const oidcDocuments = await storedOidcDocuments();
     const token = await measure(growthOptions, refresh, (next) => (refresh = next));
     const info = await measure(growthOptions, userinfo);
-    console.log(`  growth · ${label}: token ${'missing' in token ? 'n/a' : `p50 ${token.measurement.latencyMs.p50} ms`}, userinfo ${'missing' in info ? 'n/a' : `p50 ${info.measurement.latencyMs.p50} ms`}`);
-    return { label, token, userinfo: info };
+    console.log(`  ${elapsed()} growth · ${label}: token ${'missing' in token ? 'n/a' : `p50 ${token.measurement.latencyMs.p50} ms`}, userinfo ${'missing' in info ? 'n/a' : `p50 ${info.measurement.latencyMs.p50} ms`}`);
+    return { label, oidcDocuments, token, userinfo: info };
   };
   await growOrganizations(fixture.instanceId, sizes.orgsSmall);
   await growUsers(fixture.instanceId, fixture.orgId, sizes.usersSmall);
@@ -209,17 +234,16 @@ async function growth(target: Target, fixture: CastellanFixture, options: Measur
 
 function machineDescription(database: BenchDatabase): Report['machine'] {
   const cpus = os.cpus();
-  return { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, os: `${os.type()} ${os.release()}`, database: database.description };
+  return { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, os: `${os.type()} ${os.release()}`, database: database.description, loadAverage: [os.loadavg()[0]!] };
 }
 
 async function main(): Promise<void> {
-  const started = Date.now();
   console.log(`Castellan bench (${quick ? 'quick' : 'full'}): ${timing.seconds}s per scenario after ${timing.warmupSeconds}s warm-up, ${concurrency} concurrent requests`);
   const database = await openBenchDatabase();
   const load = new LoadGenerator();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-bench-'));
   const masterKey = MasterKey.generate();
-  const report: Report = { mode: quick ? 'quick' : 'full', startedAt: new Date(started).toISOString(), machine: machineDescription(database), timing, growthTiming, concurrency, growthConcurrency, scenarios: [], cluster: [], growth: null, memory: [] };
+  const report: Report = { mode: quick ? 'quick' : 'full', startedAt: new Date(startedAt).toISOString(), machine: machineDescription(database), timing, growthTiming, concurrency, growthConcurrency, scenarios: [], cluster: [], growth: null, memory: [] };
   const options = (server: ServerProcess, scenarioTiming = timing): MeasureOptions => ({ server, load, databasePid: database.pid, timing: scenarioTiming });
   const castellan = (workers: number): Promise<ServerProcess> => freeLoopbackPort().then((port) => startCastellan({ port, workers, mongodbUri: database.uri, dataDir, masterKey: masterKey.toBase64url() }));
   try {
@@ -238,7 +262,7 @@ async function main(): Promise<void> {
     const seed = async (server: ServerProcess): Promise<CastellanFixture> => (fixture ??= await seedCastellan(server.url, masterKey, BENCH_USERS));
     let oneWorker = new Map<ScenarioId, Outcome>();
     if (!args['no-cluster']) {
-      console.log('Castellan, 1 worker:');
+      console.log(`${elapsed()} Castellan, 1 worker:`);
       const server = await castellan(1);
       try {
         const target = await castellanTarget(server, await seed(server));
@@ -248,7 +272,7 @@ async function main(): Promise<void> {
       }
     }
 
-    console.log('Castellan, 2 workers:');
+    console.log(`${elapsed()} Castellan, 2 workers:`);
     const server = await castellan(2);
     try {
       const target = await castellanTarget(server, await seed(server));
@@ -278,7 +302,8 @@ async function main(): Promise<void> {
     await database.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  report.durationSeconds = Math.round((Date.now() - started) / 1000);
+  report.durationSeconds = Math.round((Date.now() - startedAt) / 1000);
+  report.machine.loadAverage.push(os.loadavg()[0]!);
   printReport(report);
   const out = args.out ?? path.join(projectRoot, 'bench', 'results', `${report.startedAt.replace(/[:.]/g, '-')}.json`);
   mkdirSync(path.dirname(out), { recursive: true });

@@ -75,8 +75,7 @@ export async function measure(options: MeasureOptions, job: LoadJob, after?: (jo
   const problem = await probe(job);
   if (problem) return { missing: problem };
   const { server, load, databasePid, timing } = options;
-  const warm = await load.run({ ...job, seconds: timing.warmupSeconds });
-  const measured = continuing(job, warm, timing.seconds);
+  const measured = timing.warmupSeconds > 0 ? continuing(job, await load.run({ ...job, seconds: timing.warmupSeconds }), timing.seconds) : { ...job, seconds: timing.seconds };
   const pids = server.allPids();
   const cpuBefore = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const databaseBefore = databasePid ? cpuSeconds(databasePid) : 0;

@@ -17,6 +17,8 @@ export interface ClusterResult {
 
 export interface GrowthPoint {
   label: string;
+  /** OIDC documents (tokens, sessions, …) stored when the point was measured: they grow along, a confounder. */
+  oidcDocuments: number;
   token: Outcome;
   userinfo: Outcome;
 }
@@ -41,7 +43,8 @@ export interface Report {
   mode: 'quick' | 'full';
   startedAt: string;
   durationSeconds?: number;
-  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; os: string; database: string };
+  /** loadAverage: the 1-minute load average before and after the run (anything else running distorts the figures). */
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; os: string; database: string; loadAverage: number[] };
   timing: Timing;
   growthTiming: Timing;
   concurrency: number;
@@ -82,7 +85,7 @@ function table(headers: string[], rows: string[][]): string {
 export function growthRatio(small: Outcome, large: Outcome): number | null {
   const a = measured(small);
   const b = measured(large);
-  return a && b && a.latencyMs.p50 > 0 ? b.latencyMs.p50 / a.latencyMs.p50 : null;
+  return a?.requests && b?.requests ? b.latencyMs.p50 / a.latencyMs.p50 : null;
 }
 
 function targetChecks(report: Report): TargetCheck[] {
@@ -127,6 +130,7 @@ export function printReport(report: Report): void {
   const out: string[] = [];
   out.push(`\n## Castellan bench (${report.mode}), ${report.startedAt}`);
   out.push(`${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, ${machine.os}, Node ${machine.node}; database: ${machine.database}`);
+  out.push(`Load average (1 min) before / after the run: ${machine.loadAverage.map((load) => number(load, 2)).join(' / ')} (on ${machine.cpus} CPUs; more than the bench's own processes means the figures are distorted).`);
   out.push(`${report.timing.seconds}s per scenario after ${report.timing.warmupSeconds}s warm-up, ${report.concurrency} concurrent requests; Castellan with 2 workers; bare = node-oidc-provider, in-memory, 1 process.`);
   out.push('CPU = server CPU ms per request (+ database CPU ms per request); ratio = Castellan req/s ÷ bare req/s.\n');
   out.push(
@@ -173,9 +177,15 @@ export function printReport(report: Report): void {
         const a = measured(small);
         const b = measured(large);
         const ratio = growthRatio(small, large);
-        return a && b && ratio !== null ? `${number(a.latencyMs.p50, 1)} → ${number(b.latencyMs.p50, 1)} ms (×${number(ratio, 2)})` : 'n/a (feature missing)';
+        if (!a || !b) return 'n/a (feature missing)';
+        return ratio === null ? 'no request completed' : `${number(a.latencyMs.p50, 1)} → ${number(b.latencyMs.p50, 1)} ms (×${number(ratio, 2)})`;
       };
-      out.push(table(['data growth', 'token issuance p50', 'userinfo p50'], report.growth.ratios.map((ratio) => [ratio.name, cell(ratio.points[0].token, ratio.points[1].token), cell(ratio.points[0].userinfo, ratio.points[1].userinfo)])));
+      out.push(
+        table(
+          ['data growth', 'token issuance p50', 'userinfo p50', 'OIDC documents stored'],
+          report.growth.ratios.map((ratio) => [ratio.name, cell(ratio.points[0].token, ratio.points[1].token), cell(ratio.points[0].userinfo, ratio.points[1].userinfo), `${number(ratio.points[0].oidcDocuments)} → ${number(ratio.points[1].oidcDocuments)}`]),
+        ),
+      );
     }
   }
   if (report.memory.length) {

@@ -120,7 +120,7 @@ export async function createTenant(instance: InstanceRecord, services: Services)
     ttl: {
       AccessToken: (_ctx, _token, client) => lifetimesOf(client, instanceLifetimes).accessTokenSeconds,
       ClientCredentials: (_ctx, _token, client) => lifetimesOf(client, instanceLifetimes).accessTokenSeconds,
-      IdToken: (_ctx, _token, client) => lifetimesOf(client, instanceLifetimes).idTokenSeconds,
+      IdToken: (_ctx, _token, client) => lifetimesOf(client, instanceLifetimes).idTokenSeconds + (client ? clientInfo(client).clockSkewSeconds : 0),
       // Idle lifetime, never beyond the grant, whose lifetime is the absolute one.
       RefreshToken: (ctx, _token, client) => {
         const idle = lifetimesOf(client, instanceLifetimes).refreshTokenIdleSeconds;
@@ -204,6 +204,9 @@ export async function createTenant(instance: InstanceRecord, services: Services)
           const asserted = client
             ? await buildClaims({ instanceId, managementProjectId: instance.managementProjectId, account, scope, target: use === 'id_token' ? 'id_token' : 'userinfo', client: clientInfo(client) })
             : {};
+          // The provider signs an `iat` in the payload as it is: the app's clock skew moves it back (exp moves by the ttl).
+          const skew = use === 'id_token' && client ? clientInfo(client).clockSkewSeconds : 0;
+          if (skew) asserted.iat = Math.floor(Date.now() / 1000) - skew;
           // Standard claims come only from `buildClaims`: the access token's audience disables the provider's
           // conformIdTokenClaims, so any claim offered here would reach the ID token whatever idTokenUserinfoAssertion says.
           return { sub, [ASSERTED]: asserted } as never;

@@ -90,14 +90,15 @@ export function tokenEndpoints(provider: Provider, tokens: TokenContext, instanc
     const account = await findActiveAccount(instanceId, subject);
     const custom = account ? await buildClaims({ instanceId, managementProjectId, account, scope: token.scope ?? '', target: 'access_token', client: info }) : {};
     const iat = payload.iat ?? Math.floor(Date.now() / 1000);
+    const skew = info.clockSkewSeconds;
     return new SignJWT({ ...custom, client_id: token.clientId })
       .setProtectedHeader({ alg: 'RS256', kid: tokens.signingKid, typ: 'JWT' })
       .setIssuer(instance.issuer)
       .setSubject(subject)
       .setAudience(token.aud ?? [])
-      .setIssuedAt(iat)
-      .setNotBefore(iat)
-      .setExpirationTime(payload.exp ?? iat)
+      .setIssuedAt(iat - skew)
+      .setNotBefore(iat - skew)
+      .setExpirationTime((payload.exp ?? iat) + skew)
       .setJti(token.jti)
       .sign(tokens.signingKey);
   }

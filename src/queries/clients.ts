@@ -21,6 +21,8 @@ export interface ClientInfo {
   /** Every client id of the project plus the project id: the base audience of its tokens. */
   projectAudience: string[] | null;
   lifetimes: TokenLifetimes;
+  /** ZITADEL's per-app clock skew (0–5 s): added to the expiry and subtracted from the issue time of JWTs it issues. */
+  clockSkewSeconds: number;
 }
 
 export type CastellanClientMetadata = ClientMetadata & { castellan: ClientInfo };
@@ -81,6 +83,7 @@ async function loadApplicationClient(instanceId: string, lifetimes: TokenLifetim
       projectRoleKeys: project.roles.map((role) => role.key),
       projectAudience: [...siblings.map((sibling) => sibling.clientId), project._id],
       lifetimes: effectiveLifetimes(lifetimes, org.tokenLifetimes, project.tokenLifetimes),
+      clockSkewSeconds: oidc?.clockSkewSeconds ?? 0,
     },
   };
   // The stored value is a keyed hash; Client#compareClientSecret is replaced to compare against it.
@@ -115,6 +118,7 @@ async function loadMachineClient(instanceId: string, lifetimes: TokenLifetimes, 
       projectRoleKeys: [],
       projectAudience: null,
       lifetimes: effectiveLifetimes(lifetimes, org.tokenLifetimes),
+      clockSkewSeconds: 0,
     },
   };
 }

@@ -81,3 +81,19 @@ describe('token lifetimes', () => {
     assert.equal(lifetime(await introspect(config, tokens.access_token)), 600);
   });
 });
+
+describe('application clock skew', () => {
+  it('is added to exp and subtracted from iat and nbf of the ID token and the JWT access token; expires_in is unchanged', async () => {
+    const { accessTokenSeconds, idTokenSeconds } = fixture.server.config.tokenLifetimes;
+    const project = await createProject(fixture, 'Skewed', { orgId: fixture.orgs.Alpha!, roles: [] });
+    const skewed = await createOidcApp(fixture, project, 'skewed-rp', { clockSkewSeconds: 5, accessTokenType: 'jwt' });
+    const tokens = await login(fixture, skewed, 'alice', 'openid');
+    assert.equal(tokens.expires_in, accessTokenSeconds);
+    const access = decodeJwt(tokens.access_token);
+    assert.equal(lifetime(access), accessTokenSeconds + 10);
+    assert.equal(access.nbf, access.iat);
+    // The provider takes the ID token's iat and exp from two clock readings, which may straddle a second.
+    const idToken = lifetime(tokens.claims()!);
+    assert.ok(idToken === idTokenSeconds + 10 || idToken === idTokenSeconds + 11, `ID token lifetime ${idToken}`);
+  });
+});

@@ -6,7 +6,8 @@ import type { ProjectDocument } from '../models/project.ts';
 import { randomSecret, secretHash } from '../libraries/crypto.ts';
 import { newId } from '../libraries/ids.ts';
 import { HttpError } from '../middleware/errors.ts';
-import { notFound, recordChange, type Actor } from './writes.ts';
+import { jwkThumbprint, type PublicSigningJwk } from '../libraries/jwk.ts';
+import { notFound, recordChange, rewriteArray, type Actor } from './writes.ts';
 
 export interface OidcSettings {
   redirectUris: string[];
@@ -32,6 +33,11 @@ export type NewApplication = { name: string; type: 'oidc'; oidc: OidcSettings } 
 export function usesClientSecret(app: { type: 'oidc' | 'api'; oidc?: { authMethod?: string | null } | null; api?: { authMethod?: string | null } | null }): boolean {
   const method = app.type === 'oidc' ? (app.oidc?.authMethod ?? 'basic') : app.api?.authMethod;
   return method === 'basic' || method === 'post';
+}
+
+/** Keys are what a private_key_jwt client authenticates with; other apps have no use for them. */
+export function usesKeys(app: { type: 'oidc' | 'api'; oidc?: { authMethod?: string | null } | null; api?: { authMethod?: string | null } | null }): boolean {
+  return (app.type === 'oidc' ? app.oidc?.authMethod : app.api?.authMethod) === 'private_key_jwt';
 }
 
 export function findApplication(instanceId: string, projectId: string, appId: string): Promise<ApplicationDocument | null> {
@@ -102,4 +108,39 @@ export async function removeApplicationsOf(actor: Actor, project: Pick<ProjectDo
   if (apps.length === 0) return;
   await Application.deleteMany({ instanceId: actor.instanceId, _id: { $in: apps.map((app) => app._id) } });
   for (const app of apps) await recordChange(actor, { orgId: project.orgId, type: 'application.cascade.removed', resourceType: 'application', resourceId: app._id, payload: { projectId: project._id, reason } });
+}
+
+export const MAX_APPLICATION_KEYS = 20;
+
+export interface ApplicationKey {
+  keyId: string;
+  /** The public JWK as registered (without kid: the provider serves keyId as the kid). */
+  jwk: Record<string, unknown>;
+  expiresAt?: Date | null;
+}
+
+/** Registers a public key; the same key twice, a taken key id, or too many keys is a 409. */
+export async function addApplicationKey(actor: Actor, app: ApplicationDocument, input: { keyId: string; jwk: PublicSigningJwk; expiresAt: Date | null }): Promise<ApplicationKey> {
+  if (!usesKeys(app)) throw new HttpError(409, 'this application does not authenticate with private_key_jwt');
+  const key: ApplicationKey = { keyId: input.keyId, jwk: { ...input.jwk }, ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}) };
+  const thumbprint = jwkThumbprint(key.jwk);
+  const found = await rewriteArray<ApplicationKey>(Application, { instanceId: actor.instanceId, _id: app._id }, 'keys', (keys) => {
+    if (keys.some((existing) => existing.keyId === key.keyId)) throw new HttpError(409, `the key id ${key.keyId} is taken`);
+    if (keys.some((existing) => jwkThumbprint(existing.jwk) === thumbprint)) throw new HttpError(409, 'this key is already registered');
+    if (keys.length >= MAX_APPLICATION_KEYS) throw new HttpError(409, `an application holds at most ${MAX_APPLICATION_KEYS} keys; remove one first`);
+    return [...keys, key];
+  });
+  if (!found) throw notFound();
+  await recordChange(actor, { orgId: app.orgId, type: 'application.key.added', resourceType: 'application', resourceId: app._id, payload: { projectId: app.projectId, keyId: key.keyId, thumbprint, expiresAt: key.expiresAt ?? null } });
+  return key;
+}
+
+export async function removeApplicationKey(actor: Actor, app: ApplicationDocument, keyId: string): Promise<void> {
+  let present = false;
+  const found = await rewriteArray<ApplicationKey>(Application, { instanceId: actor.instanceId, _id: app._id }, 'keys', (keys) => {
+    present = keys.some((key) => key.keyId === keyId);
+    return keys.filter((key) => key.keyId !== keyId);
+  });
+  if (!found || !present) throw notFound();
+  await recordChange(actor, { orgId: app.orgId, type: 'application.key.removed', resourceType: 'application', resourceId: app._id, payload: { projectId: app.projectId, keyId } });
 }

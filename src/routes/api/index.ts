@@ -8,6 +8,7 @@ import { apiAuthenticator } from '../../middleware/api-auth.ts';
 import { HttpError } from '../../middleware/errors.ts';
 import type { Services } from '../../services.ts';
 import type { Tenant } from '../../tenants/registry.ts';
+import { appKeyRoutes } from './app-keys.ts';
 import { eventRoutes } from './events.ts';
 import { memberRoutes } from './members.ts';
 import { openApiDocument } from './openapi.ts';
@@ -25,7 +26,7 @@ export function loadRolePermissions(): RolePermissions {
 }
 
 export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
-  return [...orgRoutes, ...userRoutes, ...projectAreaRoutes, ...userGrantRoutes, ...memberRoutes(mapping), ...eventRoutes];
+  return [...orgRoutes, ...userRoutes, ...projectAreaRoutes, ...appKeyRoutes, ...userGrantRoutes, ...memberRoutes(mapping), ...eventRoutes];
 }
 
 /** `/orgs/{orgId}` → `/orgs/:orgId`. */

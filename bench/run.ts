@@ -44,6 +44,8 @@ const { values: args } = parseArgs({
     'no-cluster': { type: 'boolean', default: false },
     'no-growth': { type: 'boolean', default: false },
     out: { type: 'string' },
+    /** Write V8 CPU profiles of every Castellan process to bench/results/profiles/ (summarise with bench/profile-summary.ts). */
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -245,7 +247,8 @@ async function main(): Promise<void> {
   const masterKey = MasterKey.generate();
   const report: Report = { mode: quick ? 'quick' : 'full', startedAt: new Date(startedAt).toISOString(), machine: machineDescription(database), timing, growthTiming, concurrency, growthConcurrency, scenarios: [], cluster: [], growth: null, memory: [] };
   const options = (server: ServerProcess, scenarioTiming = timing): MeasureOptions => ({ server, load, databasePid: database.pid, timing: scenarioTiming });
-  const castellan = (workers: number): Promise<ServerProcess> => freeLoopbackPort().then((port) => startCastellan({ port, workers, mongodbUri: database.uri, dataDir, masterKey: masterKey.toBase64url() }));
+  const profileDir = args.profile ? path.join(projectRoot, 'bench', 'results', 'profiles') : null;
+  const castellan = (workers: number): Promise<ServerProcess> => freeLoopbackPort().then((port) => startCastellan({ port, workers, mongodbUri: database.uri, dataDir, masterKey: masterKey.toBase64url(), profileDir }));
   try {
     let bare = new Map<ScenarioId, Outcome>();
     if (!args['no-bare']) {

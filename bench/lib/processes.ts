@@ -89,6 +89,8 @@ export interface CastellanOptions {
   dataDir: string;
   masterKey: string;
   workers: number;
+  /** Write a V8 CPU profile per process into this folder (on exit). */
+  profileDir?: string | null;
 }
 
 export function issuerFor(port: number): string {
@@ -100,7 +102,17 @@ export function startCastellan(options: CastellanOptions): Promise<ServerProcess
   return startNodeProcess(
     `castellan (${options.workers} worker${options.workers > 1 ? 's' : ''})`,
     'src/main.ts',
-    { PORT: String(options.port), PUBLIC_URL: url, MONGODB_URI: options.mongodbUri, DATA_DIR: options.dataDir, CASTELLAN_MASTER_KEY: options.masterKey, CASTELLAN_DEMO: 'false', WORKERS: String(options.workers), LOG_LEVEL: 'info' },
+    {
+      PORT: String(options.port),
+      PUBLIC_URL: url,
+      MONGODB_URI: options.mongodbUri,
+      DATA_DIR: options.dataDir,
+      CASTELLAN_MASTER_KEY: options.masterKey,
+      CASTELLAN_DEMO: 'false',
+      WORKERS: String(options.workers),
+      LOG_LEVEL: 'info',
+      ...(options.profileDir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${options.profileDir}` } : {}),
+    },
     /Castellan is listening/,
     url,
   );

@@ -132,6 +132,14 @@ export async function removeUser(actor: Actor, user: UserDocument, reason = 'use
   await recordChange(actor, { orgId: user.orgId, type: reason === 'user.removed' ? reason : 'user.cascade.removed', resourceType: 'user', resourceId: user._id, payload: { username: user.username } });
 }
 
+/** Sets a human user's password (already checked against its org's complexity); the event never carries it. */
+export async function setUserPassword(actor: Actor, user: UserDocument, password: string): Promise<void> {
+  if (user.type !== 'human') throw new HttpError(409, 'only human users have passwords');
+  const updated = await User.updateOne({ instanceId: actor.instanceId, _id: user._id, type: 'human' }, { $set: { 'human.passwordHash': await hashPassword(password) } });
+  if (updated.matchedCount === 0) throw notFound();
+  await recordChange(actor, { orgId: user.orgId, type: 'user.password.changed', resourceType: 'user', resourceId: user._id });
+}
+
 /** A new client_credentials secret for a machine user (its client id is its username); shown once. */
 export async function setMachineSecret(actor: Actor, user: UserDocument, hashKey: Buffer): Promise<string> {
   if (user.type !== 'machine') throw new HttpError(409, 'only machine users have client secrets');

@@ -4,13 +4,14 @@ import { hasPermissionAnywhere } from '../../libraries/permissions.ts';
 import { passwordProblems } from '../../libraries/passwords.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../libraries/policy.ts';
 import type { UserDocument } from '../../models/user.ts';
-import { findOrg } from '../../queries/orgs.ts';
+import type { Tenant } from '../../tenants/registry.ts';
+import { findOrg, type OrgRecord } from '../../queries/orgs.ts';
 import { createPersonalAccessToken, listPersonalAccessTokens, removePersonalAccessToken } from '../../queries/personal-access-tokens.ts';
 import {
-  changeUser, createHumanUser, createMachineUser, displayNameOf, findUserByLoginName, listUsers, loginNameOf, removeMachineSecret, removeUser, removeUserMetadata, setMachineSecret, setUserMetadata, setUserState,
+  changeUser, createHumanUser, createMachineUser, displayNameOf, findUserByLoginName, listUsers, loginNameOf, removeMachineSecret, removeUser, removeUserMetadata, setMachineSecret, setUserPassword, setUserMetadata, setUserState,
 } from '../../queries/users.ts';
 import { invalidField, notFound } from '../../queries/writes.ts';
-import { ORG, USER } from './load.ts';
+import { loadOrg, ORG, USER } from './load.ts';
 import { resourceRoute, route, stateRoutes } from './route.ts';
 import { metadataKey, name, page, username } from './schemas.ts';
 
@@ -18,6 +19,7 @@ const TAG = 'Users';
 const email = z.string().trim().toLowerCase().max(320).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
 const accessTokenType = z.enum(['bearer', 'jwt']);
 const metadataValue = z.string().max(10_000);
+const password = z.string().min(1).max(1024);
 
 const userView = z.object({
   id: z.string(),
@@ -45,6 +47,13 @@ function toUserView(user: UserDocument, primaryDomain: string): z.input<typeof u
   };
 }
 
+/** A password must satisfy the effective complexity of the user's org (its override of the instance policy). */
+function checkPassword(tenant: Tenant, org: OrgRecord, password: string): void {
+  const rules = effectiveLoginPolicy(tenant.instance.loginPolicy as LoginPolicyOverride, org.loginPolicy as LoginPolicyOverride).passwordComplexity;
+  const problems = passwordProblems(password, rules);
+  if (problems.length) throw invalidField('password', problems.join('; '));
+}
+
 async function viewOf(actor: { instanceId: string }, user: UserDocument): Promise<z.input<typeof userView>> {
   return toUserView(user, (await findOrg(actor.instanceId, user.orgId))?.primaryDomain ?? '');
 }
@@ -55,14 +64,10 @@ export const userRoutes = [
   resourceRoute({
     method: 'post', path: '/orgs/{orgId}/users/human', tag: TAG, summary: "Create a human user; a password must satisfy the org's effective password complexity",
     permission: 'user.write', on: ORG, status: 201,
-    body: z.strictObject({ username, email, givenName: name, familyName: name, displayName: name.optional(), password: z.string().min(1).max(1024).optional(), metadata: z.record(metadataKey, metadataValue).optional() }),
+    body: z.strictObject({ username, email, givenName: name, familyName: name, displayName: name.optional(), password: password.optional(), metadata: z.record(metadataKey, metadataValue).optional() }),
     response: z.object({ id: z.string(), loginName: z.string() }),
     async handler({ target: org, body, actor, tenant }) {
-      if (body.password) {
-        const rules = effectiveLoginPolicy(tenant.instance.loginPolicy as LoginPolicyOverride, org.loginPolicy as LoginPolicyOverride).passwordComplexity;
-        const problems = passwordProblems(body.password, rules);
-        if (problems.length) throw invalidField('password', problems.join('; '));
-      }
+      if (body.password) checkPassword(tenant, org, body.password);
       const user = await createHumanUser(actor, org._id, body);
       return { id: user._id, loginName: loginNameOf(user, org) };
     },
@@ -109,6 +114,14 @@ export const userRoutes = [
   resourceRoute({
     method: 'delete', path: '/users/{userId}', tag: TAG, summary: 'Delete a user with its tokens, manager roles and user grants', permission: 'user.delete', on: USER, response: null,
     handler: ({ target, actor }) => removeUser(actor, target),
+  }),
+  resourceRoute({
+    method: 'put', path: '/users/{userId}/password', tag: TAG, summary: "Set a human user's password; it must satisfy the org's effective password complexity",
+    permission: 'user.write', on: USER, body: z.strictObject({ password }), response: null,
+    async handler({ target, body, actor, tenant }) {
+      checkPassword(tenant, await loadOrg(actor, { orgId: target.orgId }), body.password);
+      await setUserPassword(actor, target, body.password);
+    },
   }),
   resourceRoute({
     method: 'post', path: '/users/{userId}/secret', tag: TAG, summary: 'Generate a client_credentials secret for a machine user (shown once)',

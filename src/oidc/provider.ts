@@ -3,6 +3,7 @@ import { resolveProjectAliases, audienceAdmits, tokenAudience } from '../librari
 import { allowedScopes, isReservedScope, parseReservedScopes, requestedOrg, splitScope, withAssertedRoleScopes, STANDARD_SCOPES } from '../libraries/scopes.ts';
 import { EMAIL_CLAIMS, PHONE_CLAIMS, PROFILE_CLAIMS } from '../libraries/user-claims.ts';
 import { secretMatches } from '../libraries/crypto.ts';
+import { globMatches } from '../libraries/uri-globs.ts';
 import type { TokenLifetimes } from '../models/common.ts';
 import { findActiveAccount, findOrg, findOrgByPrimaryDomain, type OrgSummary } from '../queries/accounts.ts';
 import { loadClientMetadata, type ClientInfo } from '../queries/clients.ts';
@@ -221,6 +222,14 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   tenantProvider.Client.prototype.compareClientSecret = function compareHashedSecret(this: Client, actual: string) {
     return secretMatches(hashKey, actual, this.clientSecret ?? '');
   };
+  // Development mode (ZITADEL): the registered URIs are glob patterns.
+  for (const [method, list] of [['redirectUriAllowed', 'redirectUris'], ['postLogoutRedirectUriAllowed', 'postLogoutRedirectUris']] as const) {
+    const exact = tenantProvider.Client.prototype[method];
+    tenantProvider.Client.prototype[method] = function globRedirectAllowed(this: Client, value: string) {
+      const { devMode } = clientInfo(this);
+      return devMode ? devMode[list].some((pattern) => globMatches(pattern, value)) : exact.call(this, value);
+    };
+  }
   // Role, reserved and asserted claims have dynamic names (per project), which no static claim list can declare.
   const maskResult = tenantProvider.Claims.prototype.result;
   tenantProvider.Claims.prototype.result = async function withAsserted(this: { available: Record<symbol, unknown> }) {

@@ -1,4 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider';
+import { registrableUris } from '../libraries/uri-globs.ts';
 import type { TokenLifetimes } from '../models/common.ts';
 import { Application, Organization, Project, User } from '../models/index.ts';
 
@@ -23,6 +24,8 @@ export interface ClientInfo {
   lifetimes: TokenLifetimes;
   /** ZITADEL's per-app clock skew (0–5 s): added to the expiry and subtracted from the issue time of JWTs it issues. */
   clockSkewSeconds: number;
+  /** Development mode: redirect and post-logout URIs are glob patterns (matched by the provider's client). */
+  devMode: { redirectUris: string[]; postLogoutRedirectUris: string[] } | null;
 }
 
 export type CastellanClientMetadata = ClientMetadata & { castellan: ClientInfo };
@@ -61,13 +64,14 @@ async function loadApplicationClient(instanceId: string, lifetimes: TokenLifetim
   const oidc = app.type === 'oidc' ? app.oidc : null;
   const authMethod = oidc?.authMethod ?? app.api?.authMethod ?? 'basic';
   const grantTypes = oidc?.grantTypes ?? [];
+  const devMode = oidc?.devMode ?? false;
   const metadata: CastellanClientMetadata = {
     client_id: app.clientId,
     token_endpoint_auth_method: AUTH_METHODS[authMethod],
     grant_types: [...grantTypes],
     response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
-    redirect_uris: oidc?.redirectUris ?? [],
-    post_logout_redirect_uris: oidc?.postLogoutRedirectUris ?? [],
+    redirect_uris: registrableUris(oidc?.redirectUris ?? [], devMode),
+    post_logout_redirect_uris: registrableUris(oidc?.postLogoutRedirectUris ?? [], devMode),
     application_type: oidc?.appType === 'native' ? 'native' : 'web',
     castellan: {
       kind: 'app',
@@ -84,6 +88,7 @@ async function loadApplicationClient(instanceId: string, lifetimes: TokenLifetim
       projectAudience: [...siblings.map((sibling) => sibling.clientId), project._id],
       lifetimes: effectiveLifetimes(lifetimes, org.tokenLifetimes, project.tokenLifetimes),
       clockSkewSeconds: oidc?.clockSkewSeconds ?? 0,
+      devMode: devMode ? { redirectUris: oidc?.redirectUris ?? [], postLogoutRedirectUris: oidc?.postLogoutRedirectUris ?? [] } : null,
     },
   };
   // The stored value is a keyed hash; Client#compareClientSecret is replaced to compare against it.
@@ -119,6 +124,7 @@ async function loadMachineClient(instanceId: string, lifetimes: TokenLifetimes, 
       projectAudience: null,
       lifetimes: effectiveLifetimes(lifetimes, org.tokenLifetimes),
       clockSkewSeconds: 0,
+      devMode: null,
     },
   };
 }

@@ -44,8 +44,8 @@ export function findApplication(instanceId: string, projectId: string, appId: st
   return Application.findOne({ instanceId, projectId, _id: appId }).lean<ApplicationDocument>();
 }
 
-export function listApplications(instanceId: string, projectId: string): Promise<ApplicationDocument[]> {
-  return Application.find({ instanceId, projectId }).sort({ _id: 1 }).lean<ApplicationDocument[]>();
+export function listApplications(instanceId: string, projectId: string, page: { limit: number; offset: number }): Promise<ApplicationDocument[]> {
+  return Application.find({ instanceId, projectId }).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<ApplicationDocument[]>();
 }
 
 /** Creates the app; the client secret, if any, is returned once and stored only as a keyed hash. */

@@ -16,8 +16,8 @@ function eventOrgId(target: MembershipTarget): string | null {
   return target.level === 'instance' ? null : target.orgId;
 }
 
-export function listMembers(instanceId: string, target: MembershipTarget): Promise<MembershipDocument[]> {
-  return Membership.find({ instanceId, level: target.level, resourceId: target.resourceId }).sort({ _id: 1 }).lean<MembershipDocument[]>();
+export function listMembers(instanceId: string, target: MembershipTarget, page: { limit: number; offset: number }): Promise<MembershipDocument[]> {
+  return Membership.find({ instanceId, level: target.level, resourceId: target.resourceId }).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<MembershipDocument[]>();
 }
 
 export function membershipsOfUser(instanceId: string, userId: string): Promise<MembershipDocument[]> {

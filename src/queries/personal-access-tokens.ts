@@ -19,8 +19,8 @@ export async function createPersonalAccessToken(actor: Actor, user: { _id: strin
   return { id: created._id, token, expiresAt };
 }
 
-export function listPersonalAccessTokens(instanceId: string, userId: string): Promise<PatSummary[]> {
-  return PersonalAccessToken.find({ instanceId, userId }, { tokenHash: 0 }).sort({ _id: 1 }).lean<PatSummary[]>();
+export function listPersonalAccessTokens(instanceId: string, userId: string, page: { limit: number; offset: number }): Promise<PatSummary[]> {
+  return PersonalAccessToken.find({ instanceId, userId }, { tokenHash: 0 }).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<PatSummary[]>();
 }
 
 export async function removePersonalAccessToken(actor: Actor, user: { _id: string; orgId: string }, tokenId: string): Promise<void> {

@@ -15,8 +15,8 @@ export function findProjectGrant(instanceId: string, projectId: string, grantId:
   return ProjectGrant.findOne({ instanceId, projectId, _id: grantId }).lean<ProjectGrantDocument>();
 }
 
-export function listProjectGrants(instanceId: string, filter: { projectId: string } | { grantedOrgId: string }): Promise<ProjectGrantDocument[]> {
-  return ProjectGrant.find({ instanceId, ...filter }).sort({ _id: 1 }).lean<ProjectGrantDocument[]>();
+export function listProjectGrants(instanceId: string, filter: { projectId: string } | { grantedOrgId: string }, page: { limit: number; offset: number }): Promise<ProjectGrantDocument[]> {
+  return ProjectGrant.find({ instanceId, ...filter }).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<ProjectGrantDocument[]>();
 }
 
 export async function createProjectGrant(actor: Actor, project: ProjectDocument, grantedOrgId: string, roleKeys: string[]): Promise<ProjectGrantDocument> {

@@ -23,8 +23,8 @@ export function findProject(instanceId: string, projectId: string): Promise<Proj
   return Project.findOne({ instanceId, _id: projectId }).lean<ProjectDocument>();
 }
 
-export function listProjects(instanceId: string, orgId: string): Promise<ProjectDocument[]> {
-  return Project.find({ instanceId, orgId }).sort({ _id: 1 }).lean<ProjectDocument[]>();
+export function listProjects(instanceId: string, orgId: string, page: { limit: number; offset: number }): Promise<ProjectDocument[]> {
+  return Project.find({ instanceId, orgId }).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<ProjectDocument[]>();
 }
 
 /** As in ZITADEL, whoever creates a project becomes its PROJECT_OWNER (so an ORG_PROJECT_CREATOR can manage what it created). */

@@ -6,7 +6,7 @@ import type { MembershipDocument } from '../../models/membership.ts';
 import { addMember, changeMember, listMembers, removeMember, type MembershipTarget } from '../../queries/memberships.ts';
 import { loadOrg, loadProject, loadProjectGrant } from './load.ts';
 import { route, type ApiRoute, type ResourceKind, type RouteContext } from './route.ts';
-import { id } from './schemas.ts';
+import { id, page } from './schemas.ts';
 
 interface MemberLevel {
   level: ManagerLevel;
@@ -69,11 +69,11 @@ export function memberRoutes(mapping: RolePermissions): ApiRoute[] {
     return [
       route({
         method: 'get', path: level.base, tag, summary: `List the managers (${level.level})`,
-        permission: `${level.permission}.read`, resource: level.resource, response: z.object({ members: z.array(memberView) }),
+        permission: `${level.permission}.read`, resource: level.resource, query: page, response: z.object({ members: z.array(memberView) }),
         async handler(ctx) {
           const { target, context } = await level.locate(ctx);
           ctx.authorize(context);
-          return { members: (await listMembers(ctx.actor.instanceId, target)).map(toMemberView) };
+          return { members: (await listMembers(ctx.actor.instanceId, target, ctx.query)).map(toMemberView) };
         },
       }),
       route({

@@ -10,7 +10,7 @@ import { clientSecretHashKey } from '../../queries/secrets.ts';
 import { invalidField } from '../../queries/writes.ts';
 import { APPLICATION, loadProject, ORG, PROJECT, PROJECT_GRANT, PROJECT_GRANT_VIEW } from './load.ts';
 import { resourceRoute, stateRoutes, type ApiRoute } from './route.ts';
-import { id, name, roleKey, roleKeys, state } from './schemas.ts';
+import { id, name, page, roleKey, roleKeys, state } from './schemas.ts';
 
 const projectSettings = {
   projectRoleAssertion: z.boolean().optional(),
@@ -111,13 +111,13 @@ const projectRoutes: ApiRoute[] = [
   }),
   resourceRoute({
     method: 'get', path: '/orgs/{orgId}/projects', tag: PROJECTS, summary: "List an organization's own projects",
-    permission: 'project.read', on: ORG, response: z.object({ projects: z.array(projectView) }),
-    handler: async ({ target, actor }) => ({ projects: (await listProjects(actor.instanceId, target._id)).map(toProjectView) }),
+    permission: 'project.read', on: ORG, query: page, response: z.object({ projects: z.array(projectView) }),
+    handler: async ({ target, query, actor }) => ({ projects: (await listProjects(actor.instanceId, target._id, query)).map(toProjectView) }),
   }),
   resourceRoute({
     method: 'get', path: '/orgs/{orgId}/granted-projects', tag: GRANTS, summary: 'The project grants an organization received',
-    permission: 'project.grant.read', on: ORG, response: z.object({ grants: z.array(grantView) }),
-    handler: async ({ target, actor }) => ({ grants: (await listProjectGrants(actor.instanceId, { grantedOrgId: target._id })).map(toGrantView) }),
+    permission: 'project.grant.read', on: ORG, query: page, response: z.object({ grants: z.array(grantView) }),
+    handler: async ({ target, query, actor }) => ({ grants: (await listProjectGrants(actor.instanceId, { grantedOrgId: target._id }, query)).map(toGrantView) }),
   }),
   resourceRoute({
     method: 'get', path: '/projects/{projectId}', tag: PROJECTS, summary: 'Read a project with its roles', permission: 'project.read', on: PROJECT, response: projectView,
@@ -176,8 +176,8 @@ const appRoutes: ApiRoute[] = [
   }),
   resourceRoute({
     method: 'get', path: '/projects/{projectId}/apps', tag: APPS, summary: "A project's applications",
-    permission: 'project.app.read', on: PROJECT, response: z.object({ apps: z.array(appView) }),
-    handler: async ({ target, actor }) => ({ apps: (await listApplications(actor.instanceId, target._id)).map(toAppView) }),
+    permission: 'project.app.read', on: PROJECT, query: page, response: z.object({ apps: z.array(appView) }),
+    handler: async ({ target, query, actor }) => ({ apps: (await listApplications(actor.instanceId, target._id, query)).map(toAppView) }),
   }),
   resourceRoute({
     method: 'get', path: '/projects/{projectId}/apps/{appId}', tag: APPS, summary: 'Read an application', permission: 'project.app.read', on: APPLICATION, response: appView,
@@ -217,8 +217,8 @@ const grantRoutes: ApiRoute[] = [
   }),
   resourceRoute({
     method: 'get', path: '/projects/{projectId}/grants', tag: GRANTS, summary: "A project's grants",
-    permission: 'project.grant.read', on: PROJECT, response: z.object({ grants: z.array(grantView) }),
-    handler: async ({ target, actor }) => ({ grants: (await listProjectGrants(actor.instanceId, { projectId: target._id })).map(toGrantView) }),
+    permission: 'project.grant.read', on: PROJECT, query: page, response: z.object({ grants: z.array(grantView) }),
+    handler: async ({ target, query, actor }) => ({ grants: (await listProjectGrants(actor.instanceId, { projectId: target._id }, query)).map(toGrantView) }),
   }),
   resourceRoute({
     method: 'get', path: '/projects/{projectId}/grants/{grantId}', tag: GRANTS, summary: 'Read a project grant (also visible to the granted organization)',

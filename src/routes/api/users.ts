@@ -147,8 +147,8 @@ export const userRoutes = [
   }),
   resourceRoute({
     method: 'get', path: '/users/{userId}/personal-access-tokens', tag: TAG, summary: "List a machine user's personal access tokens (never the tokens themselves)",
-    permission: 'user.read', on: USER, response: z.object({ tokens: z.array(z.object({ id: z.string(), expiresAt: z.string() })) }),
-    handler: async ({ target, actor }) => ({ tokens: (await listPersonalAccessTokens(actor.instanceId, target._id)).map((token) => ({ id: token._id, expiresAt: token.expiresAt.toISOString() })) }),
+    permission: 'user.read', on: USER, query: page, response: z.object({ tokens: z.array(z.object({ id: z.string(), expiresAt: z.string() })) }),
+    handler: async ({ target, query, actor }) => ({ tokens: (await listPersonalAccessTokens(actor.instanceId, target._id, query)).map((token) => ({ id: token._id, expiresAt: token.expiresAt.toISOString() })) }),
   }),
   resourceRoute({
     method: 'delete', path: '/users/{userId}/personal-access-tokens/{tokenId}', tag: TAG, summary: 'Revoke a personal access token', permission: 'user.write', on: USER, response: null,

@@ -74,14 +74,14 @@ export async function changeApplication(actor: Actor, app: ApplicationDocument, 
     if (app.type !== 'api') throw new HttpError(400, 'api: this is not an API application', { errors: [{ field: 'api', message: 'this is not an API application' }] });
     set.api = { ...app.api, ...change.api };
   }
-  const updated = await Application.findOneAndUpdate({ instanceId: actor.instanceId, _id: app._id }, { $set: set }, { new: true, runValidators: true }).lean<ApplicationDocument>();
+  const updated = await Application.findOneAndUpdate({ instanceId: actor.instanceId, _id: app._id }, { $set: set }, { returnDocument: 'after', runValidators: true }).lean<ApplicationDocument>();
   if (!updated) throw notFound();
   await recordChange(actor, { orgId: app.orgId, type: 'application.changed', resourceType: 'application', resourceId: app._id, payload: { projectId: app.projectId, ...change } });
   return updated;
 }
 
 export async function setApplicationState(actor: Actor, app: ApplicationDocument, state: 'active' | 'inactive'): Promise<ApplicationDocument> {
-  const updated = await Application.findOneAndUpdate({ instanceId: actor.instanceId, _id: app._id }, { $set: { state } }, { new: true }).lean<ApplicationDocument>();
+  const updated = await Application.findOneAndUpdate({ instanceId: actor.instanceId, _id: app._id }, { $set: { state } }, { returnDocument: 'after' }).lean<ApplicationDocument>();
   if (!updated) throw notFound();
   await recordChange(actor, { orgId: app.orgId, type: state === 'active' ? 'application.reactivated' : 'application.deactivated', resourceType: 'application', resourceId: app._id, payload: { projectId: app.projectId } });
   return updated;

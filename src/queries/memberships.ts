@@ -41,7 +41,7 @@ export async function addMember(actor: Actor, target: MembershipTarget, userId: 
 }
 
 export async function changeMember(actor: Actor, target: MembershipTarget, userId: string, roles: string[]): Promise<MembershipDocument> {
-  const updated = await Membership.findOneAndUpdate({ instanceId: actor.instanceId, level: target.level, resourceId: target.resourceId, userId }, { $set: { roles } }, { new: true }).lean<MembershipDocument>();
+  const updated = await Membership.findOneAndUpdate({ instanceId: actor.instanceId, level: target.level, resourceId: target.resourceId, userId }, { $set: { roles } }, { returnDocument: 'after' }).lean<MembershipDocument>();
   if (!updated) throw notFound();
   await recordChange(actor, { orgId: eventOrgId(target), type: 'member.changed', resourceType: `${target.level}.member`, resourceId: target.resourceId, payload: { userId, roles } });
   return updated;

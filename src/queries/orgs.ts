@@ -38,7 +38,7 @@ export async function createOrg(actor: Actor, input: { name: string; primaryDoma
 }
 
 export async function renameOrg(actor: Actor, org: OrgRecord, name: string): Promise<OrgRecord> {
-  const updated = await uniquely(() => Organization.findOneAndUpdate({ instanceId: actor.instanceId, _id: org._id }, { $set: { name } }, { new: true, runValidators: true }).lean<OrgRecord>(), 'an organization with this name exists');
+  const updated = await uniquely(() => Organization.findOneAndUpdate({ instanceId: actor.instanceId, _id: org._id }, { $set: { name } }, { returnDocument: 'after', runValidators: true }).lean<OrgRecord>(), 'an organization with this name exists');
   if (!updated) throw notFound();
   await recordChange(actor, { orgId: org._id, type: 'org.changed', resourceType: 'org', resourceId: org._id, payload: { name } });
   return updated;
@@ -50,7 +50,7 @@ function refuseDefaultOrg(org: OrgRecord, defaultOrgId: string, what: string): v
 
 export async function setOrgState(actor: Actor, org: OrgRecord, state: 'active' | 'inactive', defaultOrgId: string): Promise<OrgRecord> {
   if (state === 'inactive') refuseDefaultOrg(org, defaultOrgId, 'deactivated');
-  const updated = await Organization.findOneAndUpdate({ instanceId: actor.instanceId, _id: org._id }, { $set: { state } }, { new: true }).lean<OrgRecord>();
+  const updated = await Organization.findOneAndUpdate({ instanceId: actor.instanceId, _id: org._id }, { $set: { state } }, { returnDocument: 'after' }).lean<OrgRecord>();
   if (!updated) throw notFound();
   await recordChange(actor, { orgId: org._id, type: state === 'active' ? 'org.reactivated' : 'org.deactivated', resourceType: 'org', resourceId: org._id });
   return updated;
@@ -58,7 +58,7 @@ export async function setOrgState(actor: Actor, org: OrgRecord, state: 'active' 
 
 export async function addOrgDomain(actor: Actor, org: OrgRecord, domain: string): Promise<OrgRecord> {
   if (await domainTaken(actor.instanceId, domain)) throw new HttpError(409, `the domain ${domain} is taken`);
-  const updated = await Organization.findOneAndUpdate({ instanceId: actor.instanceId, _id: org._id }, { $push: { domains: { domain, verified: false } } }, { new: true, runValidators: true }).lean<OrgRecord>();
+  const updated = await Organization.findOneAndUpdate({ instanceId: actor.instanceId, _id: org._id }, { $push: { domains: { domain, verified: false } } }, { returnDocument: 'after', runValidators: true }).lean<OrgRecord>();
   if (!updated) throw notFound();
   // Array elements cannot carry a unique index in FerretDB v1: the second of two racing writers backs out.
   if ((await Organization.countDocuments({ instanceId: actor.instanceId, 'domains.domain': domain })) > 1) {
@@ -80,7 +80,7 @@ export async function removeOrgDomain(actor: Actor, org: OrgRecord, domain: stri
 }
 
 export async function setOrgLoginPolicy(actor: Actor, org: OrgRecord, policy: LoginPolicyOverride | null): Promise<OrgRecord> {
-  const updated = await Organization.findOneAndUpdate({ instanceId: actor.instanceId, _id: org._id }, { $set: { loginPolicy: policy } }, { new: true, runValidators: true }).lean<OrgRecord>();
+  const updated = await Organization.findOneAndUpdate({ instanceId: actor.instanceId, _id: org._id }, { $set: { loginPolicy: policy } }, { returnDocument: 'after', runValidators: true }).lean<OrgRecord>();
   if (!updated) throw notFound();
   await recordChange(actor, { orgId: org._id, type: policy ? 'org.login_policy.set' : 'org.login_policy.reset', resourceType: 'org', resourceId: org._id, payload: policy ? { policy } : {} });
   return updated;

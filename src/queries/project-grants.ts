@@ -52,7 +52,7 @@ export async function changeProjectGrantRoles(actor: Actor, project: ProjectDocu
   const dropped = grant.roleKeys.filter((key) => !wanted.includes(key));
   const cause = { projectGrantId: grant._id, reason: 'project.grant.changed' };
   await pullRolesFromUserGrants(actor, { projectGrantId: grant._id }, dropped, cause);
-  const updated = await ProjectGrant.findOneAndUpdate({ instanceId: actor.instanceId, _id: grant._id }, { $set: { roleKeys: wanted } }, { new: true }).lean<ProjectGrantDocument>();
+  const updated = await ProjectGrant.findOneAndUpdate({ instanceId: actor.instanceId, _id: grant._id }, { $set: { roleKeys: wanted } }, { returnDocument: 'after' }).lean<ProjectGrantDocument>();
   if (!updated) throw notFound();
   await pullRolesFromUserGrants(actor, { projectGrantId: grant._id }, dropped, cause);
   await recordChange(actor, { orgId: grant.orgId, type: 'project.grant.changed', resourceType: 'project.grant', resourceId: grant._id, payload: { projectId: grant.projectId, grantedOrgId: grant.grantedOrgId, roleKeys: wanted, removedRoleKeys: dropped } });
@@ -60,7 +60,7 @@ export async function changeProjectGrantRoles(actor: Actor, project: ProjectDocu
 }
 
 export async function setProjectGrantState(actor: Actor, grant: ProjectGrantDocument, state: 'active' | 'inactive'): Promise<ProjectGrantDocument> {
-  const updated = await ProjectGrant.findOneAndUpdate({ instanceId: actor.instanceId, _id: grant._id }, { $set: { state } }, { new: true }).lean<ProjectGrantDocument>();
+  const updated = await ProjectGrant.findOneAndUpdate({ instanceId: actor.instanceId, _id: grant._id }, { $set: { state } }, { returnDocument: 'after' }).lean<ProjectGrantDocument>();
   if (!updated) throw notFound();
   await recordChange(actor, { orgId: grant.orgId, type: state === 'active' ? 'project.grant.reactivated' : 'project.grant.deactivated', resourceType: 'project.grant', resourceId: grant._id, payload: { projectId: grant.projectId, grantedOrgId: grant.grantedOrgId } });
   return updated;

@@ -46,14 +46,14 @@ export async function createProject(actor: Actor, orgId: string, settings: Proje
 }
 
 export async function changeProject(actor: Actor, project: ProjectDocument, settings: ProjectSettings): Promise<ProjectDocument> {
-  const updated = await uniquely(() => Project.findOneAndUpdate({ instanceId: actor.instanceId, _id: project._id }, { $set: settings }, { new: true, runValidators: true }).lean<ProjectDocument>(), DUPLICATE_NAME);
+  const updated = await uniquely(() => Project.findOneAndUpdate({ instanceId: actor.instanceId, _id: project._id }, { $set: settings }, { returnDocument: 'after', runValidators: true }).lean<ProjectDocument>(), DUPLICATE_NAME);
   if (!updated) throw notFound();
   await recordChange(actor, { orgId: project.orgId, type: 'project.changed', resourceType: 'project', resourceId: project._id, payload: { ...settings } });
   return updated;
 }
 
 export async function setProjectState(actor: Actor, project: ProjectDocument, state: 'active' | 'inactive'): Promise<ProjectDocument> {
-  const updated = await Project.findOneAndUpdate({ instanceId: actor.instanceId, _id: project._id }, { $set: { state } }, { new: true }).lean<ProjectDocument>();
+  const updated = await Project.findOneAndUpdate({ instanceId: actor.instanceId, _id: project._id }, { $set: { state } }, { returnDocument: 'after' }).lean<ProjectDocument>();
   if (!updated) throw notFound();
   await recordChange(actor, { orgId: project.orgId, type: state === 'active' ? 'project.reactivated' : 'project.deactivated', resourceType: 'project', resourceId: project._id });
   return updated;

@@ -86,14 +86,14 @@ export async function changeUserGrantRoles(actor: Actor, grant: UserGrantDocumen
   const assignable = await assignableRoleKeys(actor.instanceId, grant.projectId, grant.projectGrantId ?? null);
   if (!assignable) throw notFound();
   requireAssignable(roleKeys, assignable);
-  const updated = await UserGrant.findOneAndUpdate({ instanceId: actor.instanceId, _id: grant._id }, { $set: { roleKeys: [...new Set(roleKeys)] } }, { new: true }).lean<UserGrantDocument>();
+  const updated = await UserGrant.findOneAndUpdate({ instanceId: actor.instanceId, _id: grant._id }, { $set: { roleKeys: [...new Set(roleKeys)] } }, { returnDocument: 'after' }).lean<UserGrantDocument>();
   if (!updated || !(await reconcile(actor.instanceId, updated))) throw notFound();
   await recordChange(actor, { orgId: grant.orgId, type: 'user.grant.changed', resourceType: 'user.grant', resourceId: grant._id, payload: { userId: grant.userId, roleKeys } });
   return (await UserGrant.findById(grant._id).lean<UserGrantDocument>()) ?? updated;
 }
 
 export async function setUserGrantState(actor: Actor, grant: UserGrantDocument, state: 'active' | 'inactive'): Promise<UserGrantDocument> {
-  const updated = await UserGrant.findOneAndUpdate({ instanceId: actor.instanceId, _id: grant._id }, { $set: { state } }, { new: true }).lean<UserGrantDocument>();
+  const updated = await UserGrant.findOneAndUpdate({ instanceId: actor.instanceId, _id: grant._id }, { $set: { state } }, { returnDocument: 'after' }).lean<UserGrantDocument>();
   if (!updated) throw notFound();
   await recordChange(actor, { orgId: grant.orgId, type: state === 'active' ? 'user.grant.reactivated' : 'user.grant.deactivated', resourceType: 'user.grant', resourceId: grant._id, payload: { userId: grant.userId } });
   return updated;

@@ -103,14 +103,14 @@ export async function changeUser(actor: Actor, user: UserDocument, change: UserC
     if (!user.machine) throw new HttpError(400, `${field}: only machine users have it`, { errors: [{ field, message: 'only machine users have it' }] });
     set[`machine.${field}`] = change[field];
   }
-  const updated = await uniquely(() => User.findOneAndUpdate({ instanceId: actor.instanceId, _id: user._id }, { $set: set }, { new: true, runValidators: true }).lean<UserDocument>(), DUPLICATE_USERNAME);
+  const updated = await uniquely(() => User.findOneAndUpdate({ instanceId: actor.instanceId, _id: user._id }, { $set: set }, { returnDocument: 'after', runValidators: true }).lean<UserDocument>(), DUPLICATE_USERNAME);
   if (!updated) throw notFound();
   await recordChange(actor, { orgId: user.orgId, type: 'user.changed', resourceType: 'user', resourceId: user._id, payload: { ...change } });
   return updated;
 }
 
 export async function setUserState(actor: Actor, user: UserDocument, state: 'active' | 'inactive', eventType: string): Promise<UserDocument> {
-  const updated = await User.findOneAndUpdate({ instanceId: actor.instanceId, _id: user._id }, { $set: { state } }, { new: true }).lean<UserDocument>();
+  const updated = await User.findOneAndUpdate({ instanceId: actor.instanceId, _id: user._id }, { $set: { state } }, { returnDocument: 'after' }).lean<UserDocument>();
   if (!updated) throw notFound();
   // Reactivating a locked user unlocks it: its failed attempts are forgotten, or the next one would lock it again.
   if (state === 'active') await clearPasswordAttempts(actor.instanceId, user._id);

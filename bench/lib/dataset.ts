@@ -101,34 +101,20 @@ export async function growUserGrants(fixture: CastellanFixture, total: number): 
   await bulkInsert(UserGrant, projects.map(({ _id }) => ({ instanceId: fixture.instanceId, userId: fixture.growthUser.userId, userOrgId: fixture.orgId, projectId: _id, orgId: fixture.orgId, roleKeys: [BENCH_ROLE] })));
 }
 
-/** Adds organizations until the instance has `total`. */
-export async function growOrganizations(instanceId: string, total: number): Promise<void> {
-  const existing = await Organization.countDocuments({ instanceId });
+/** Adds documents made by `make` until the instance has `total` of them. */
+async function topUp(model: typeof Organization | typeof User, instanceId: string, total: number, make: (name: string) => Record<string, unknown>): Promise<void> {
+  const existing = await (model as typeof Organization).countDocuments({ instanceId });
   const stamp = newId();
-  await bulkInsert(
-    Organization,
-    (function* () {
-      for (const index of range(existing, total)) {
-        const domain = `org-${stamp}-${index}.bench.test`;
-        yield { instanceId, name: `Org ${stamp} ${index}`, primaryDomain: domain, domains: [{ domain, verified: true }] };
-      }
-    })(),
-  );
+  await bulkInsert(model, [...range(existing, total)].map((index) => ({ instanceId, ...make(`filler-${stamp}-${index}`) })));
 }
 
-/** Adds human users (without passwords; they only take up room) to `orgId` until the instance has `total`. */
-export async function growUsers(instanceId: string, orgId: string, total: number): Promise<void> {
-  const existing = await User.countDocuments({ instanceId });
-  const stamp = newId();
-  await bulkInsert(
-    User,
-    (function* () {
-      for (const index of range(existing, total)) {
-        const username = `filler-${stamp}-${index}`;
-        yield { instanceId, orgId, type: 'human', username, human: { email: `${username}@bench.test`, givenName: 'Filler', familyName: String(index) } };
-      }
-    })(),
-  );
+export function growOrganizations(instanceId: string, total: number): Promise<void> {
+  return topUp(Organization, instanceId, total, (name) => ({ name, primaryDomain: `${name}.bench.test`, domains: [{ domain: `${name}.bench.test`, verified: true }] }));
+}
+
+/** Human users without passwords: they only take up room, in `orgId`. */
+export function growUsers(instanceId: string, orgId: string, total: number): Promise<void> {
+  return topUp(User, instanceId, total, (username) => ({ orgId, type: 'human', username, human: { email: `${username}@bench.test`, givenName: 'Filler', familyName: username } }));
 }
 
 /** Users and projects whose every pair can receive one new user grant (the management-API write scenario). */

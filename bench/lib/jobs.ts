@@ -11,9 +11,13 @@ export interface Load {
 
 const FORM = 'application/x-www-form-urlencoded';
 
-export function clientCredentialsJob(load: Load, client: { clientId: string; clientSecret: string }, scope = ''): HttpJob {
-  const body = new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }).toString();
-  return { kind: 'http', base: load.base, concurrency: load.concurrency, seconds: load.seconds, method: 'POST', path: load.endpoints.token, headers: { authorization: basicAuth(client.clientId, client.clientSecret), 'content-type': FORM }, body, expect: '"access_token"' };
+/** A POST with the client authenticated by HTTP Basic, as every token-endpoint scenario sends it. */
+function clientPost(load: Load, path: string, client: { clientId: string; clientSecret: string }, rest: Pick<HttpJob, 'expect' | 'body' | 'chain'>): HttpJob {
+  return { kind: 'http', base: load.base, concurrency: load.concurrency, seconds: load.seconds, method: 'POST', path, headers: { authorization: basicAuth(client.clientId, client.clientSecret), 'content-type': FORM }, ...rest };
+}
+
+export function clientCredentialsJob(load: Load, client: { clientId: string; clientSecret: string }): HttpJob {
+  return clientPost(load, load.endpoints.token, client, { body: 'grant_type=client_credentials', expect: '"access_token"' });
 }
 
 export function loginJob(load: Load, client: LoginClient, users: Credentials[]): LoginJob {
@@ -22,17 +26,7 @@ export function loginJob(load: Load, client: LoginClient, users: Credentials[]):
 
 /** Rotating refresh tokens: each one is used once, each response hands on the next. */
 export function refreshJob(load: Load, client: LoginClient, refreshTokens: string[]): HttpJob {
-  return {
-    kind: 'http',
-    base: load.base,
-    concurrency: load.concurrency,
-    seconds: load.seconds,
-    method: 'POST',
-    path: load.endpoints.token,
-    headers: { authorization: basicAuth(client.clientId, client.clientSecret), 'content-type': FORM },
-    chain: { template: 'grant_type=refresh_token&refresh_token={token}', field: 'refresh_token', initial: refreshTokens },
-    expect: '"access_token"',
-  };
+  return clientPost(load, load.endpoints.token, client, { chain: { template: 'grant_type=refresh_token&refresh_token={token}', field: 'refresh_token', initial: refreshTokens }, expect: '"access_token"' });
 }
 
 export function userinfoJob(load: Load, accessToken: string): HttpJob {
@@ -40,17 +34,7 @@ export function userinfoJob(load: Load, accessToken: string): HttpJob {
 }
 
 export function introspectionJob(load: Load, client: { clientId: string; clientSecret: string }, token: string): HttpJob {
-  return {
-    kind: 'http',
-    base: load.base,
-    concurrency: load.concurrency,
-    seconds: load.seconds,
-    method: 'POST',
-    path: load.endpoints.introspection,
-    headers: { authorization: basicAuth(client.clientId, client.clientSecret), 'content-type': FORM },
-    body: new URLSearchParams({ token }).toString(),
-    expect: '"active":true',
-  };
+  return clientPost(load, load.endpoints.introspection, client, { body: new URLSearchParams({ token }).toString(), expect: '"active":true' });
 }
 
 /** `count` logins, a few at a time; null (with the reason) when logging in does not work. */

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/config.ts';
 import { freeLoopbackPort } from '../src/database/ferretdb.ts';
 import { MasterKey } from '../src/libraries/crypto.ts';
-import { OIDC_MODEL_NAMES, oidcPayloadModel } from '../src/models/oidc-payload.ts';
+import { OIDC_MODEL_NAMES, OidcConsumption, oidcPayloadModel } from '../src/models/oidc-payload.ts';
 import { BARE } from './lib/bare-clients.ts';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.ts';
 import { grantTargets, growOrganizations, growUserGrants, growUsers, seedCastellan, BENCH_ROLE, type CastellanFixture } from './lib/dataset.ts';
@@ -193,6 +193,11 @@ async function storedOidcDocuments(): Promise<number> {
   return counts.reduce((sum, count) => sum + count, 0);
 }
 
+/** Each Castellan phase starts without the tokens of the one before: what is stored changes what some operations cost. */
+async function clearOidcDocuments(): Promise<void> {
+  await Promise.all([...OIDC_MODEL_NAMES.map((name) => oidcPayloadModel(name)), OidcConsumption].map((model) => (model as typeof OidcConsumption).deleteMany({})));
+}
+
 /** Token issuance (refresh grant) and userinfo for one user, as the data around it grows. */
 async function growth(target: Target, fixture: CastellanFixture, options: MeasureOptions): Promise<Report['growth']> {
   const growthUsers = [fixture.growthUser];
@@ -241,7 +246,10 @@ async function main(): Promise<void> {
   const report: Report = { mode: quick ? 'quick' : 'full', startedAt: new Date(startedAt).toISOString(), machine: machineDescription(database), timing, growthTiming, concurrency, growthConcurrency, scenarios: [], cluster: [], growth: null, memory: [] };
   const options = (server: ServerProcess, scenarioTiming = timing): MeasureOptions => ({ server, load, databasePid: database.pid, timing: scenarioTiming });
   const profileDir = args.profile ? path.join(projectRoot, 'bench', 'results', 'profiles') : null;
-  const castellan = (workers: number): Promise<ServerProcess> => freeLoopbackPort().then((port) => startCastellan({ port, workers, mongodbUri: database.uri, dataDir, masterKey: masterKey.toBase64url(), profileDir }));
+  const castellan = async (workers: number): Promise<ServerProcess> => {
+    await clearOidcDocuments();
+    return startCastellan({ port: await freeLoopbackPort(), workers, mongodbUri: database.uri, dataDir, masterKey: masterKey.toBase64url(), profileDir });
+  };
   try {
     let bare = new Map<ScenarioId, Outcome>();
     if (!args['no-bare']) {

@@ -28,9 +28,12 @@ try {
     for (let start = 0; start < documents.length; start += 1_000) await collection.insertMany(documents.slice(start, start + 1_000) as never[]);
     const existing = (index: number): string => `t${round * 200 + index}`;
     const fresh = (index: number): string => `new-${round}-${index}`;
+    // Look-ups aim at the newest documents: a scan that stops at the first match would look fast on the oldest.
+    const newest = (index: number): number => size - 1 - index;
     const timings: Array<[string, (index: number) => Promise<unknown>]> = [
-      ['findOne {_id}', (i) => collection.findOne({ _id: existing(i) } as never)],
-      ['findOne {grantId} (indexed)', (i) => collection.findOne({ grantId: `g${i}` })],
+      ['findOne {_id}', (i) => collection.findOne({ _id: `t${newest(i)}` } as never)],
+      ['findOne {grantId} (indexed)', (i) => collection.findOne({ grantId: `g${newest(i)}` })],
+      ['findOne {_id, grantId}', (i) => collection.findOne({ _id: `t${newest(i)}`, grantId: `g${newest(i)}` } as never)],
       ['insertOne', (i) => collection.insertOne({ _id: fresh(i), payload: '{}', expiresAt } as never)],
       ['updateOne {_id} $set', (i) => collection.updateOne({ _id: existing(i) } as never, { $set: { consumed: true } })],
       ['updateOne {_id} $set, upsert (new)', (i) => collection.updateOne({ _id: `upsert-${fresh(i)}` } as never, { $set: { payload: '{}' } }, { upsert: true })],

@@ -189,7 +189,7 @@ export function printReport(report: Report): void {
     }
   }
   if (report.memory.length) {
-    out.push('\nMemory per worker (resident, MB): warm = after the first scenario, peak = highest sample under load, after = idle after the run:\n');
+    out.push('\nMemory per worker (resident, MB): warm = after a warm pass over every scenario, peak = highest sample under load, after = idle after the whole run:\n');
     out.push(table(['worker', 'warm', 'peak', 'after', 'after / warm'], report.memory.map((worker) => [`pid ${worker.pid}`, String(worker.warmRssMb), String(worker.peakRssMb), String(worker.afterRssMb), worker.warmRssMb ? number(worker.afterRssMb / worker.warmRssMb, 2) : ''])));
   }
   report.targets = targetChecks(report);

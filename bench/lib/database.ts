@@ -40,7 +40,8 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
   const before = new Set(childPids(process.pid));
   const ferretdb = await startFerretdb(binary, dataDir);
   const guardian = childPids(process.pid).find((pid) => !before.has(pid));
-  const pid = (guardian && childPids(guardian).find((child) => commandName(child) === 'ferretdb')) ?? null;
+  // The guardian shell runs FerretDB (whatever its binary is called) and a `cat` watching its stdin.
+  const pid = (guardian && childPids(guardian).find((child) => commandName(child) !== 'cat')) ?? null;
   await mongoose.connect(ferretdb.uri, { dbName: 'castellan', autoIndex: false });
   return {
     uri: ferretdb.uri,

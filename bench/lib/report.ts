@@ -157,7 +157,7 @@ export function printReport(report: Report): void {
     ),
   );
   if (report.cluster.length) {
-    out.push('\nCluster mode (same scenarios, 1 worker vs 2 workers):\n');
+    out.push('\nCluster mode (1 worker vs 2 workers, each measured right after its start with no stored tokens):\n');
     out.push(
       table(
         ['scenario', '1 worker req/s', '1 worker p99', '2 workers req/s', '2 workers p99', 'speed-up'],

@@ -76,7 +76,7 @@ function loadFor(target: Target, seconds: number, scenarioConcurrency = concurre
   return { base: target.server.url, endpoints: target.endpoints, concurrency: scenarioConcurrency, seconds };
 }
 
-/** Tokens from real logins, fetched once per target (an access token, and one refresh-token chain per connection). */
+/** Tokens from real logins: one access token per target (made once), refresh tokens to start chains from (made on demand). */
 class Sessions {
   #accessToken: Promise<{ token: string } | { missing: string }> | null = null;
   readonly #target: Target;
@@ -90,8 +90,8 @@ class Sessions {
     return this.#accessToken;
   }
 
-  async refreshTokens(count: number, users = this.#target.users): Promise<{ tokens: string[] } | { missing: string }> {
-    const result = await logins(loadFor(this.#target, 0), this.#target.web, users, count + 1);
+  async refreshTokens(count: number): Promise<{ tokens: string[] } | { missing: string }> {
+    const result = await logins(loadFor(this.#target, 0), this.#target.web, this.#target.users, count + 1);
     if ('missing' in result) return result;
     const tokens = result.tokens.map((set) => set.refresh_token).filter((token): token is string => typeof token === 'string');
     return tokens.length === result.tokens.length ? { tokens } : { missing: 'the token response of a login has no refresh_token' };
@@ -200,9 +200,8 @@ async function clearOidcDocuments(): Promise<void> {
 
 /** Token issuance (refresh grant) and userinfo for one user, as the data around it grows. */
 async function growth(target: Target, fixture: CastellanFixture, options: MeasureOptions): Promise<Report['growth']> {
-  const growthUsers = [fixture.growthUser];
-  const sessions = new Sessions({ ...target, users: growthUsers });
-  const chains = await sessions.refreshTokens(growthConcurrency, growthUsers);
+  const sessions = new Sessions({ ...target, users: [fixture.growthUser] });
+  const chains = await sessions.refreshTokens(growthConcurrency);
   const access = await sessions.accessToken();
   if ('missing' in chains || 'missing' in access) return { missing: 'missing' in chains ? chains.missing : (access as { missing: string }).missing };
   const load = loadFor(target, growthTiming.seconds, growthConcurrency);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,9 +7,27 @@ import mongoose from 'mongoose';
 
 export class DatabaseUnavailableError extends Error {}
 
+/**
+ * FerretDB v1's SQLite backend looks `_id` up with `_ferretdb_sjson->'$._id'`, while the `_id` index it
+ * creates is on `_ferretdb_sjson->"_id"`: SQLite only uses an expression index for the identical
+ * expression, so every find, update and delete by `_id` scanned the whole table (measured: findOne by
+ * `_id` 4 ms at 1,000 documents, 65 ms at 30,000). Castellan's build writes the index's expression,
+ * same value, into the query. The suffix keeps patched binaries apart from unpatched ones.
+ */
+const ID_LOOKUP_FROM = `IDColumn = DefaultColumn + "->'$._id'"`;
+const ID_LOOKUP_TO = 'IDColumn = DefaultColumn + `->"_id"`';
+const BUILD_FLAVOUR = 'castellan-idindex';
+
 export function ferretdbCacheDir(version: string): string {
   const cacheRoot = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
-  return path.join(cacheRoot, 'castellan', `ferretdb-${version}`);
+  return path.join(cacheRoot, 'castellan', `ferretdb-${version}-${BUILD_FLAVOUR}`);
+}
+
+function patchIdLookup(sourceDir: string): void {
+  const file = path.join(sourceDir, 'internal', 'backends', 'sqlite', 'metadata', 'metadata.go');
+  const source = readFileSync(file, 'utf8');
+  if (!source.includes(ID_LOOKUP_FROM)) throw new DatabaseUnavailableError(`Cannot apply Castellan's _id index patch to ${file}: the FerretDB source differs from v1.24.2`);
+  writeFileSync(file, source.replace(ID_LOOKUP_FROM, ID_LOOKUP_TO));
 }
 
 function hasGo(): boolean {
@@ -36,7 +54,7 @@ function run(command: string, args: string[], options: { cwd: string; env?: Node
  * Two things rule out a plain `go install module@version`: it asks the proxy for the module's version
  * list (refused by some proxies), and the published module leaves build/version/version.txt empty,
  * which FerretDB's own release build fills in (the binary panics at start without it).
- * So: download the exact version, copy its source, write version.txt, build that.
+ * So: download the exact version, copy its source, write version.txt, apply the `_id` index fix, build that.
  */
 export async function buildFerretdb(version: string, report: (line: string) => void): Promise<string> {
   const target = path.join(ferretdbCacheDir(version), 'ferretdb');
@@ -58,6 +76,7 @@ export async function buildFerretdb(version: string, report: (line: string) => v
     cpSync(download.Dir, sourceDir, { recursive: true });
     chmodRecursive(sourceDir);
     writeFileSync(path.join(sourceDir, 'build', 'version', 'version.txt'), `${version}\n`);
+    patchIdLookup(sourceDir);
     report(`Building FerretDB ${version} into ${path.dirname(target)} (once; about two minutes)...`);
     await run('go', ['build', '-buildvcs=false', '-o', partial, './cmd/ferretdb'], {
       cwd: sourceDir,

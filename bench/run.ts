@@ -296,7 +296,7 @@ async function main(): Promise<void> {
       report.memory = pids.map((pid, index) => ({
         pid,
         warmRssMb: Math.round(warmRss[index] ?? 0),
-        peakRssMb: Math.max(0, ...peaks.map((outcome) => ('measurement' in outcome ? (outcome.measurement.peakRssMb[index] ?? 0) : 0))),
+        peakRssMb: Math.max(Math.round(warmRss[index] ?? 0), ...peaks.map((outcome) => ('measurement' in outcome ? (outcome.measurement.peakRssMb[index] ?? 0) : 0))),
         afterRssMb: Math.round(rssMegabytes(pid)),
       }));
     } finally {

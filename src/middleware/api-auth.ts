@@ -8,6 +8,7 @@ import { clientSecretHashKey } from '../queries/secrets.ts';
 import type { Services } from '../services.ts';
 import type { Tenant } from '../tenants/registry.ts';
 import { HttpError } from './errors.ts';
+import { findScoped } from '../queries/scoped.ts';
 
 /** The authenticated user behind an API request, with its manager permissions. */
 export interface Caller {
@@ -68,9 +69,9 @@ export function apiAuthenticator(services: Services, mapping: RolePermissions) {
     const userId = await tokenUser(tenant, match[1], hashKey);
     if (!userId) throw unauthorized('the token is invalid, expired or not meant for this API');
     const instanceId = tenant.instance._id;
-    const user = await User.findOne({ instanceId, _id: userId }, { orgId: 1, state: 1 }).lean();
+    const user = await findScoped(User, instanceId, userId, {}, { orgId: 1, state: 1 });
     if (user?.state !== 'active') throw unauthorized('the user is not active');
-    const org = await Organization.findOne({ instanceId, _id: user.orgId }, { state: 1 }).lean();
+    const org = await findScoped(Organization, instanceId, user.orgId, {}, { state: 1 });
     if (org?.state !== 'active') throw unauthorized("the user's organization is not active");
     const memberships = await membershipsOfUser(instanceId, userId);
     return { userId, orgId: user.orgId, permissions: resolvePermissions(memberships as MembershipFacts[], mapping) };

@@ -1,6 +1,7 @@
 import type { ClaimOrg, ClaimUser } from '../libraries/user-claims.ts';
 import { Organization, User } from '../models/index.ts';
 import { cached } from '../oidc/client-cache.ts';
+import { findScoped } from './scoped.ts';
 
 export interface OrgSummary extends ClaimOrg {
   state: 'active' | 'inactive';
@@ -8,7 +9,7 @@ export interface OrgSummary extends ClaimOrg {
 
 /** An org of the instance by id, cached (orgs change rarely; writes invalidate the instance's cache). */
 export function findOrg(instanceId: string, orgId: string): Promise<OrgSummary | null> {
-  return cached(instanceId, `org:${orgId}`, async () => (await Organization.findOne({ _id: orgId, instanceId }, { name: 1, primaryDomain: 1, state: 1 }).lean()) as OrgSummary | null);
+  return cached(instanceId, `org:${orgId}`, async () => (await findScoped(Organization, instanceId, orgId, {}, { name: 1, primaryDomain: 1, state: 1 })) as OrgSummary | null);
 }
 
 /** An org of the instance by its primary domain, cached. */
@@ -23,7 +24,7 @@ export interface Account {
 
 /** An active user of an active org; anything else cannot obtain tokens. Read live (never cached). */
 export async function findActiveAccount(instanceId: string, userId: string): Promise<Account | null> {
-  const user = await User.findOne({ _id: userId, instanceId, state: 'active' }, { 'human.passwordHash': 0 }).lean();
+  const user = await findScoped(User, instanceId, userId, { state: 'active' }, { 'human.passwordHash': 0 });
   if (!user) return null;
   const org = await findOrg(instanceId, user.orgId);
   if (!org || org.state !== 'active') return null;

@@ -8,6 +8,7 @@ import { newId } from '../libraries/ids.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { jwkThumbprint, type PublicSigningJwk } from '../libraries/jwk.ts';
 import { notFound, recordChange, rewriteArray, type Actor } from './writes.ts';
+import { findScoped } from './scoped.ts';
 
 export interface OidcSettings {
   redirectUris: string[];
@@ -41,7 +42,7 @@ export function usesKeys(app: { type: 'oidc' | 'api'; oidc?: { authMethod?: stri
 }
 
 export function findApplication(instanceId: string, projectId: string, appId: string): Promise<ApplicationDocument | null> {
-  return Application.findOne({ instanceId, projectId, _id: appId }).lean<ApplicationDocument>();
+  return findScoped(Application, instanceId, appId, { projectId });
 }
 
 export function listApplications(instanceId: string, projectId: string, page: { limit: number; offset: number }): Promise<ApplicationDocument[]> {

@@ -2,6 +2,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import { registrableUris } from '../libraries/uri-globs.ts';
 import type { TokenLifetimes } from '../models/common.ts';
 import { Application, Organization, Project, User } from '../models/index.ts';
+import { findScoped } from './scoped.ts';
 
 /** What Castellan needs about a client beyond OIDC metadata; carried in the metadata as `castellan`. */
 export interface ClientInfo {
@@ -55,11 +56,11 @@ async function loadApplicationClient(instanceId: string, lifetimes: TokenLifetim
   const app = await Application.findOne({ instanceId, clientId, state: 'active' }).lean();
   if (!app) return undefined;
   const [project, siblings] = await Promise.all([
-    Project.findOne({ _id: app.projectId, instanceId, state: 'active' }).lean(),
+    findScoped(Project, instanceId, app.projectId, { state: 'active' }),
     Application.find({ instanceId, projectId: app.projectId }, { clientId: 1 }).lean(),
   ]);
   if (!project) return undefined;
-  const org = await Organization.findOne({ _id: project.orgId, instanceId, state: 'active' }, { tokenLifetimes: 1 }).lean();
+  const org = await findScoped(Organization, instanceId, project.orgId, { state: 'active' }, { tokenLifetimes: 1 });
   if (!org) return undefined;
   const oidc = app.type === 'oidc' ? app.oidc : null;
   const authMethod = oidc?.authMethod ?? app.api?.authMethod ?? 'basic';
@@ -100,7 +101,7 @@ async function loadApplicationClient(instanceId: string, lifetimes: TokenLifetim
 async function loadMachineClient(instanceId: string, lifetimes: TokenLifetimes, clientId: string): Promise<CastellanClientMetadata | undefined> {
   const user = await User.findOne({ instanceId, username: clientId, type: 'machine', state: 'active' }, { orgId: 1, machine: 1 }).lean();
   if (!user?.machine?.secretHash) return undefined;
-  const org = await Organization.findOne({ _id: user.orgId, instanceId, state: 'active' }, { tokenLifetimes: 1 }).lean();
+  const org = await findScoped(Organization, instanceId, user.orgId, { state: 'active' }, { tokenLifetimes: 1 });
   if (!org) return undefined;
   return {
     client_id: clientId,

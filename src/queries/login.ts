@@ -6,6 +6,7 @@ import type { LoginPolicy } from '../models/login-policy.ts';
 import { Application, Organization, Project, ProjectGrant, User, UserGrant } from '../models/index.ts';
 import { recordEvent, SYSTEM_ACTOR } from './events.ts';
 import { clearPasswordAttempts, reservePasswordAttempt } from './login-attempts.ts';
+import { findScoped } from './scoped.ts';
 
 export interface LoginInstance {
   _id: string;
@@ -38,7 +39,7 @@ export type RequiredOrg = { ok: true; org: LoginOrg | null } | { ok: false; mess
 export async function resolveRequiredOrg(instanceId: string, scope: unknown): Promise<RequiredOrg> {
   const requested = requestedOrg(parseReservedScopes(typeof scope === 'string' ? scope : null));
   if (requested.kind === 'none') return { ok: true, org: null };
-  const byId = (id: string) => Organization.findOne({ instanceId, _id: id }, ORG_FIELDS).lean<LoginOrg>();
+  const byId = (id: string) => findScoped(Organization, instanceId, id, {}, ORG_FIELDS);
   const byDomain = (domain: string) => Organization.findOne({ instanceId, primaryDomain: domain.toLowerCase() }, ORG_FIELDS).lean<LoginOrg>();
   const lookups =
     requested.kind === 'id' ? [byId(requested.value)] : requested.kind === 'domain' ? [byDomain(requested.value)] : [...requested.ids.map(byId), ...requested.domains.map(byDomain)];
@@ -49,11 +50,11 @@ export async function resolveRequiredOrg(instanceId: string, scope: unknown): Pr
 }
 
 export function findOrg(instanceId: string, orgId: string): Promise<LoginOrg | null> {
-  return Organization.findOne({ instanceId, _id: orgId }, ORG_FIELDS).lean<LoginOrg>();
+  return findScoped(Organization, instanceId, orgId, {}, ORG_FIELDS);
 }
 
 export function findLoginUser(instanceId: string, userId: string): Promise<LoginUser | null> {
-  return User.findOne({ instanceId, _id: userId }, USER_FIELDS).lean<LoginUser>();
+  return findScoped(User, instanceId, userId, {}, USER_FIELDS);
 }
 
 export function policyOf(instance: LoginInstance, org: LoginOrg | null): LoginPolicy {
@@ -116,7 +117,7 @@ export async function checkPassword(instanceId: string, user: LoginUser, passwor
   const hash = user.human?.passwordHash;
   if (hash && (await verifyPassword(hash, password))) {
     if (maxAttempts > 0) await clearPasswordAttempts(instanceId, user._id);
-    const current = await User.findOne({ instanceId, _id: user._id }, { state: 1 }).lean();
+    const current = await findScoped(User, instanceId, user._id, {}, { state: 1 });
     if (current?.state === 'active') return 'ok';
     return current?.state === 'locked' ? 'locked' : 'inactive';
   }
@@ -134,10 +135,10 @@ export async function checkPassword(instanceId: string, user: LoginUser, passwor
  */
 export async function loginRequirementProblem(instanceId: string, clientId: string, user: LoginUser, requiredOrgId: string | null): Promise<LoginMessage | null> {
   const [userOrg, application] = await Promise.all([
-    Organization.findOne({ instanceId, _id: user.orgId }, { state: 1 }).lean(),
+    findScoped(Organization, instanceId, user.orgId, {}, { state: 1 }),
     Application.findOne({ instanceId, clientId }, { state: 1, projectId: 1 }).lean(),
   ]);
-  const project = application ? await Project.findOne({ instanceId, _id: application.projectId }, { orgId: 1, state: 1, projectRoleCheck: 1, hasProjectCheck: 1 }).lean() : null;
+  const project = application ? await findScoped(Project, instanceId, application.projectId, {}, { orgId: 1, state: 1, projectRoleCheck: 1, hasProjectCheck: 1 }) : null;
   const [userHasActiveGrant, userOrgHasActiveProjectGrant] = await Promise.all([
     project?.projectRoleCheck ? UserGrant.exists({ instanceId, userId: user._id, projectId: project._id, state: 'active' }) : null,
     project?.hasProjectCheck && project.orgId !== user.orgId ? ProjectGrant.exists({ instanceId, projectId: project._id, grantedOrgId: user.orgId, state: 'active' }) : null,

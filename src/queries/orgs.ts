@@ -11,11 +11,12 @@ import { removeProject } from './projects.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
 import { removeUser } from './users.ts';
 import { notFound, recordChange, rewriteArray, uniquely, type Actor } from './writes.ts';
+import { findScoped } from './scoped.ts';
 
 export type OrgRecord = OrganizationDocument & { _id: string };
 
 export function findOrg(instanceId: string, orgId: string): Promise<OrgRecord | null> {
-  return Organization.findOne({ instanceId, _id: orgId }).lean<OrgRecord>();
+  return findScoped(Organization, instanceId, orgId);
 }
 
 export function listOrgs(instanceId: string, page: { limit: number; offset: number }, onlyIds?: string[]): Promise<OrgRecord[]> {

@@ -4,6 +4,7 @@ import type { ProjectGrantDocument } from '../models/project-grant.ts';
 import { removeMembersOf } from './memberships.ts';
 import { pullRolesFromUserGrants, removeUserGrantsWhere } from './user-grants.ts';
 import { invalidField, notFound, recordChange, uniquely, type Actor } from './writes.ts';
+import { findScoped } from './scoped.ts';
 
 function requireProjectRoles(project: ProjectDocument, roleKeys: string[]): void {
   const known = project.roles.map((role) => role.key);
@@ -12,7 +13,7 @@ function requireProjectRoles(project: ProjectDocument, roleKeys: string[]): void
 }
 
 export function findProjectGrant(instanceId: string, projectId: string, grantId: string): Promise<ProjectGrantDocument | null> {
-  return ProjectGrant.findOne({ instanceId, projectId, _id: grantId }).lean<ProjectGrantDocument>();
+  return findScoped(ProjectGrant, instanceId, grantId, { projectId });
 }
 
 export function listProjectGrants(instanceId: string, filter: { projectId: string } | { grantedOrgId: string }, page: { limit: number; offset: number }): Promise<ProjectGrantDocument[]> {
@@ -29,7 +30,7 @@ export async function createProjectGrant(actor: Actor, project: ProjectDocument,
     'the project is already granted to this organization',
   );
   // The project or the granted org may have been deleted meanwhile; their deletions sweep grants before and after.
-  const current = await Project.findOne({ instanceId, _id: project._id }, { roles: 1 }).lean();
+  const current = await findScoped(Project, instanceId, project._id, {}, { roles: 1 });
   if (!current || !(await Organization.exists({ instanceId, _id: grantedOrgId }))) {
     await ProjectGrant.deleteOne({ _id: created._id });
     throw notFound();

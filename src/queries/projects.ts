@@ -8,6 +8,7 @@ import { removeMembersOf } from './memberships.ts';
 import { removeProjectGrant } from './project-grants.ts';
 import { pullRolesFromUserGrants, removeUserGrantsWhere } from './user-grants.ts';
 import { notFound, recordChange, rewriteArray, uniquely, type Actor } from './writes.ts';
+import { findScoped } from './scoped.ts';
 
 export interface ProjectSettings {
   name?: string;
@@ -20,7 +21,7 @@ export interface ProjectSettings {
 const DUPLICATE_NAME = 'the organization already has a project with this name';
 
 export function findProject(instanceId: string, projectId: string): Promise<ProjectDocument | null> {
-  return Project.findOne({ instanceId, _id: projectId }).lean<ProjectDocument>();
+  return findScoped(Project, instanceId, projectId);
 }
 
 export function listProjects(instanceId: string, orgId: string, page: { limit: number; offset: number }): Promise<ProjectDocument[]> {

@@ -3,16 +3,17 @@ import { Project, ProjectGrant, User, UserGrant } from '../models/index.ts';
 import type { UserGrantDocument } from '../models/user-grant.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { invalidField, notFound, recordChange, uniquely, type Actor } from './writes.ts';
+import { findScoped } from './scoped.ts';
 
 type UserGrantFilter = QueryFilter<UserGrantDocument>;
 
 /** The role keys a user grant may hold: the project's roles, or the project grant's subset of them; null when either is gone. */
 async function assignableRoleKeys(instanceId: string, projectId: string, projectGrantId: string | null): Promise<string[] | null> {
-  const project = await Project.findOne({ instanceId, _id: projectId }, { roles: 1 }).lean();
+  const project = await findScoped(Project, instanceId, projectId, {}, { roles: 1 });
   if (!project) return null;
   const projectKeys = project.roles.map((role) => role.key);
   if (!projectGrantId) return projectKeys;
-  const grant = await ProjectGrant.findOne({ instanceId, _id: projectGrantId, projectId }, { roleKeys: 1 }).lean();
+  const grant = await findScoped(ProjectGrant, instanceId, projectGrantId, { projectId }, { roleKeys: 1 });
   return grant ? grant.roleKeys.filter((key) => projectKeys.includes(key)) : null;
 }
 
@@ -47,7 +48,7 @@ export interface NewUserGrant {
 
 /** How the granting org reaches the project: it owns it, or holds a grant; null when it does neither. */
 export async function projectAccessOf(instanceId: string, orgId: string, projectId: string): Promise<{ projectGrantId: string | null } | null> {
-  const project = await Project.findOne({ instanceId, _id: projectId }, { orgId: 1 }).lean();
+  const project = await findScoped(Project, instanceId, projectId, {}, { orgId: 1 });
   if (!project) return null;
   if (project.orgId === orgId) return { projectGrantId: null };
   const grant = await ProjectGrant.findOne({ instanceId, projectId, grantedOrgId: orgId }, { _id: 1 }).lean();
@@ -56,7 +57,7 @@ export async function projectAccessOf(instanceId: string, orgId: string, project
 
 export async function createUserGrant(actor: Actor, input: NewUserGrant, projectGrantId: string | null): Promise<UserGrantDocument> {
   const { instanceId } = actor;
-  const user = await User.findOne({ instanceId, _id: input.userId }, { orgId: 1 }).lean();
+  const user = await findScoped(User, instanceId, input.userId, {}, { orgId: 1 });
   if (!user) throw notFound();
   const assignable = await assignableRoleKeys(instanceId, input.projectId, projectGrantId);
   if (!assignable) throw notFound();
@@ -72,7 +73,7 @@ export async function createUserGrant(actor: Actor, input: NewUserGrant, project
 }
 
 export function findUserGrant(instanceId: string, orgId: string, grantId: string): Promise<UserGrantDocument | null> {
-  return UserGrant.findOne({ instanceId, orgId, _id: grantId }).lean<UserGrantDocument>();
+  return findScoped(UserGrant, instanceId, grantId, { orgId });
 }
 
 export function listUserGrants(instanceId: string, filter: { orgId: string; userId?: string; projectId?: string }, page: { limit: number; offset: number }): Promise<UserGrantDocument[]> {

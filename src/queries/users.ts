@@ -6,6 +6,7 @@ import { HttpError } from '../middleware/errors.ts';
 import { clearPasswordAttempts } from './login-attempts.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
 import { notFound, recordChange, rewriteArray, uniquely, type Actor } from './writes.ts';
+import { findScoped } from './scoped.ts';
 
 const DUPLICATE_USERNAME = 'the username is taken in this instance';
 
@@ -19,7 +20,7 @@ export function displayNameOf(user: Pick<UserDocument, 'human' | 'machine' | 'us
 }
 
 export function findUser(instanceId: string, userId: string): Promise<UserDocument | null> {
-  return User.findOne({ instanceId, _id: userId }).lean<UserDocument>();
+  return findScoped(User, instanceId, userId);
 }
 
 export function listUsers(instanceId: string, orgId: string, page: { limit: number; offset: number }): Promise<UserDocument[]> {

@@ -35,6 +35,8 @@ const configSchema = z.object({
     refreshTokenAbsoluteSeconds: z.number().int().positive(),
   }),
   sweepIntervalSeconds: z.number().int().positive(),
+  /** How often each process looks for changes made by other processes to what it caches (the staleness bound). */
+  cacheRevisionPollMs: z.number().int().min(10).max(60_000),
   maxBodyBytes: z.number().int().positive(),
   /** 1: serve in this process; more: a node:cluster primary with this many stateless worker processes. */
   workers: z.coerce.number().int().min(1).max(64),
@@ -93,6 +95,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['FERRETDB_BIN', 'ferretdb.bin', (raw) => raw],
     ['LOG_LEVEL', 'logLevel', (raw) => raw],
     ['WORKERS', 'workers', (raw) => raw],
+    ['CACHE_REVISION_POLL_MS', 'cacheRevisionPollMs', (raw) => Number(raw)],
     ['CASTELLAN_DEMO', 'demo', (raw, name) => parseBoolean(name, raw)],
     ['CASTELLAN_BOOTSTRAP_ADMIN_PASSWORD', 'bootstrap.adminPassword', (raw) => raw],
     ['CASTELLAN_BOOTSTRAP_CLIENT_ID', 'bootstrap.clientId', (raw) => raw],

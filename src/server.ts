@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
+import { watchCacheRevisions } from './cache/revisions.ts';
 import { loadDemo } from './bootstrap/demo.ts';
 import { bootstrapInstance, type BootstrapResult } from './bootstrap/instance.ts';
 import type { Config } from './config.ts';
@@ -55,6 +56,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       server.listen(config.port, resolve);
     });
     const stopSweeper = startSweeper(config.sweepIntervalSeconds, log);
+    const stopWatchingCaches = watchCacheRevisions(config.cacheRevisionPollMs, log);
     const { port } = server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,
@@ -63,6 +65,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       bootstrap,
       async close() {
         stopSweeper();
+        stopWatchingCaches();
         // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -1,6 +1,7 @@
 // The bench's data, written straight through the mongoose models (documents built by the models, so
 // defaults and casting are exactly what the application writes; big sets go in as bulk inserts).
 import type { Document, Model } from 'mongoose';
+import { invalidateInstanceCaches } from '../../src/cache/revisions.ts';
 import { randomSecret, secretHash, type MasterKey } from '../../src/libraries/crypto.ts';
 import { newId } from '../../src/libraries/ids.ts';
 import { hashPassword } from '../../src/libraries/passwords.ts';
@@ -33,17 +34,21 @@ export interface CastellanFixture {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any of the application's models
 async function bulkInsert(model: Model<any>, documents: Iterable<Record<string, unknown>>): Promise<void> {
   let batch: unknown[] = [];
+  const instanceIds = new Set<string>();
   const flush = async (): Promise<void> => {
     if (batch.length) await model.collection.insertMany(batch as never[], { ordered: false });
     batch = [];
   };
   for (const document of documents) {
     const built = new model(document) as Document;
+    if (typeof document.instanceId === 'string') instanceIds.add(document.instanceId);
     await built.validate();
     batch.push(built.toObject());
     if (batch.length >= BATCH) await flush();
   }
   await flush();
+  // The running servers cache what these documents change: tell them, as the API would.
+  await Promise.all([...instanceIds].map((instanceId) => invalidateInstanceCaches(instanceId)));
 }
 
 function* range(from: number, to: number): Generator<number> {

@@ -1,7 +1,9 @@
 import type { Context } from 'koa';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { Organization, SigningKey, User } from '../models/index.ts';
+import { cached } from '../cache/instance-cache.ts';
+import { SigningKey, User } from '../models/index.ts';
 import { resolvePermissions, type MembershipFacts, type Permissions, type RolePermissions } from '../libraries/permissions.ts';
+import { findOrg } from '../queries/accounts.ts';
 import { membershipsOfUser } from '../queries/memberships.ts';
 import { personalAccessTokenOwner } from '../queries/personal-access-tokens.ts';
 import { clientSecretHashKey } from '../queries/secrets.ts';
@@ -25,9 +27,11 @@ function audienceIncludes(aud: string | string[] | undefined, audience: string):
   return Array.isArray(aud) ? aud.includes(audience) : aud === audience;
 }
 
-async function instanceKeys(instanceId: string): Promise<JSONWebKeySet> {
-  const keys = await SigningKey.find({ instanceId }, { publicJwk: 1 }).lean();
-  return { keys: keys.map((key) => key.publicJwk as JSONWebKeySet['keys'][number]) };
+function instanceKeys(instanceId: string): Promise<JSONWebKeySet> {
+  return cached(instanceId, 'public-signing-keys', async () => {
+    const keys = await SigningKey.find({ instanceId }, { publicJwk: 1 }).lean();
+    return { keys: keys.map((key) => key.publicJwk as JSONWebKeySet['keys'][number]) };
+  });
 }
 
 /**
@@ -55,7 +59,8 @@ async function tokenUser(tenant: Tenant, token: string, hashKey: Buffer): Promis
   if (accessToken) return audienceIncludes(accessToken.aud, audience) ? accessToken.accountId : null;
   const clientToken = await tenant.provider.ClientCredentials.find(tokenId);
   if (!clientToken?.clientId || !audienceIncludes(clientToken.aud, audience)) return null;
-  const machine = await User.findOne({ instanceId, type: 'machine', username: clientToken.clientId.toLowerCase() }, { _id: 1 }).lean();
+  const username = clientToken.clientId.toLowerCase();
+  const machine = await cached(instanceId, `machine-by-username:${username}`, () => User.findOne({ instanceId, type: 'machine', username }, { _id: 1 }).lean());
   return machine?._id ?? null;
 }
 
@@ -69,9 +74,9 @@ export function apiAuthenticator(services: Services, mapping: RolePermissions) {
     const userId = await tokenUser(tenant, match[1], hashKey);
     if (!userId) throw unauthorized('the token is invalid, expired or not meant for this API');
     const instanceId = tenant.instance._id;
-    const user = await findScoped(User, instanceId, userId, {}, { orgId: 1, state: 1 });
+    const user = await cached(instanceId, `user-state:${userId}`, () => findScoped(User, instanceId, userId, {}, { orgId: 1, state: 1 }));
     if (user?.state !== 'active') throw unauthorized('the user is not active');
-    const org = await findScoped(Organization, instanceId, user.orgId, {}, { state: 1 });
+    const org = await findOrg(instanceId, user.orgId);
     if (org?.state !== 'active') throw unauthorized("the user's organization is not active");
     const memberships = await membershipsOfUser(instanceId, userId);
     return { userId, orgId: user.orgId, permissions: resolvePermissions(memberships as MembershipFacts[], mapping) };

@@ -1,6 +1,7 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions, stateField } from './common.ts';
 import { ACCESS_TOKEN_TYPES } from './user.ts';
+import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
 
 export const OIDC_GRANT_TYPES = ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'] as const;
 export const OIDC_RESPONSE_TYPES = ['code'] as const;
@@ -56,4 +57,5 @@ applicationSchema.pre('validate', function requireMatchingConfig() {
 });
 
 export type ApplicationDocument = InferSchemaType<typeof applicationSchema> & { _id: string };
+applicationSchema.plugin(dropCachesOnWrite);
 export const Application = model('Application', applicationSchema);

@@ -1,6 +1,7 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions, stateField, tokenLifetimesSchema } from './common.ts';
 import { loginPolicySchema } from './login-policy.ts';
+import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
 
 const instanceSchema = new Schema(
   {
@@ -24,4 +25,5 @@ instanceSchema.index({ domains: 1 });
 instanceSchema.index({ issuer: 1 }, { unique: true });
 
 export type InstanceDocument = InferSchemaType<typeof instanceSchema>;
+instanceSchema.plugin(dropCachesOnWrite);
 export const Instance = model('Instance', instanceSchema);

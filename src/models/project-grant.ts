@@ -1,5 +1,6 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions, stateField } from './common.ts';
+import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
 
 const projectGrantSchema = new Schema(
   {
@@ -21,4 +22,5 @@ projectGrantSchema.pre('validate', function refuseGrantToOwner() {
 });
 
 export type ProjectGrantDocument = InferSchemaType<typeof projectGrantSchema> & { _id: string };
+projectGrantSchema.plugin(dropCachesOnWrite);
 export const ProjectGrant = model('ProjectGrant', projectGrantSchema);

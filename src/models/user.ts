@@ -1,5 +1,6 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, metadataSchema, schemaOptions } from './common.ts';
+import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
 
 export const USER_STATES = ['active', 'inactive', 'locked'] as const;
 export const ACCESS_TOKEN_TYPES = ['bearer', 'jwt'] as const;
@@ -67,6 +68,7 @@ userSchema.pre('validate', function requireMatchingProfile() {
 });
 
 export type UserDocument = InferSchemaType<typeof userSchema> & { _id: string };
+userSchema.plugin(dropCachesOnWrite);
 export const User = model('User', userSchema);
 
 const personalAccessTokenSchema = new Schema(
@@ -82,4 +84,5 @@ const personalAccessTokenSchema = new Schema(
 personalAccessTokenSchema.index({ tokenHash: 1 }, { unique: true });
 personalAccessTokenSchema.index({ instanceId: 1, userId: 1 });
 
+personalAccessTokenSchema.plugin(dropCachesOnWrite);
 export const PersonalAccessToken = model('PersonalAccessToken', personalAccessTokenSchema);

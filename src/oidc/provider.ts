@@ -12,7 +12,7 @@ import type { Services } from '../services.ts';
 import type { InstanceRecord, Tenant } from '../tenants/registry.ts';
 import { MongoAdapter } from './adapter.ts';
 import { buildClaims, clientInfo } from './claims.ts';
-import { cached } from './client-cache.ts';
+import { cached } from '../cache/instance-cache.ts';
 import { castellanInteractionPolicy } from './interaction-policy.ts';
 import { providerPages } from './pages.ts';
 import { createTokenContext, tokenEndpoints } from './tokens.ts';

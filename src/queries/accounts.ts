@@ -1,6 +1,6 @@
 import type { ClaimOrg, ClaimUser } from '../libraries/user-claims.ts';
 import { Organization, User } from '../models/index.ts';
-import { cached } from '../oidc/client-cache.ts';
+import { cached } from '../cache/instance-cache.ts';
 import { findScoped } from './scoped.ts';
 
 export interface OrgSummary extends ClaimOrg {
@@ -22,11 +22,16 @@ export interface Account {
   org: OrgSummary;
 }
 
-/** An active user of an active org; anything else cannot obtain tokens. Read live (never cached). */
-export async function findActiveAccount(instanceId: string, userId: string): Promise<Account | null> {
-  const user = await findScoped(User, instanceId, userId, { state: 'active' }, { 'human.passwordHash': 0 });
-  if (!user) return null;
-  const org = await findOrg(instanceId, user.orgId);
-  if (!org || org.state !== 'active') return null;
-  return { user: user as unknown as Account['user'], org };
+/**
+ * An active user of an active org; anything else cannot obtain tokens. Cached: a change to the user or
+ * its org reaches every process within the cache revision poll (cache/revisions.ts).
+ */
+export function findActiveAccount(instanceId: string, userId: string): Promise<Account | null> {
+  return cached(instanceId, `account:${userId}`, async () => {
+    const user = await findScoped(User, instanceId, userId, { state: 'active' }, { 'human.passwordHash': 0 });
+    if (!user) return null;
+    const org = await findOrg(instanceId, user.orgId);
+    if (!org || org.state !== 'active') return null;
+    return { user: user as unknown as Account['user'], org };
+  });
 }

@@ -1,3 +1,5 @@
+import { cached } from '../cache/instance-cache.ts';
+import { invalidateInstanceCaches } from '../cache/revisions.ts';
 import { LOGIN_MESSAGES, loginProblem, type LoginMessage } from '../libraries/login-checks.ts';
 import { verifyPassword } from '../libraries/passwords.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../libraries/policy.ts';
@@ -39,8 +41,9 @@ export type RequiredOrg = { ok: true; org: LoginOrg | null } | { ok: false; mess
 export async function resolveRequiredOrg(instanceId: string, scope: unknown): Promise<RequiredOrg> {
   const requested = requestedOrg(parseReservedScopes(typeof scope === 'string' ? scope : null));
   if (requested.kind === 'none') return { ok: true, org: null };
-  const byId = (id: string) => findScoped(Organization, instanceId, id, {}, ORG_FIELDS);
-  const byDomain = (domain: string) => Organization.findOne({ instanceId, primaryDomain: domain.toLowerCase() }, ORG_FIELDS).lean<LoginOrg>();
+  const byId = (id: string) => findOrg(instanceId, id);
+  const byDomain = (domain: string) =>
+    cached(instanceId, `login-org-by-domain:${domain.toLowerCase()}`, () => Organization.findOne({ instanceId, primaryDomain: domain.toLowerCase() }, ORG_FIELDS).lean<LoginOrg>());
   const lookups =
     requested.kind === 'id' ? [byId(requested.value)] : requested.kind === 'domain' ? [byDomain(requested.value)] : [...requested.ids.map(byId), ...requested.domains.map(byDomain)];
   const orgs = await Promise.all(lookups);
@@ -49,12 +52,22 @@ export async function resolveRequiredOrg(instanceId: string, scope: unknown): Pr
   return { ok: true, org: orgs[0]! };
 }
 
+/** Cached, like every look-up below that is not of the user itself (whose state and password are read fresh). */
 export function findOrg(instanceId: string, orgId: string): Promise<LoginOrg | null> {
-  return findScoped(Organization, instanceId, orgId, {}, ORG_FIELDS);
+  return cached(instanceId, `login-org:${orgId}`, () => findScoped(Organization, instanceId, orgId, {}, ORG_FIELDS));
 }
 
 export function findLoginUser(instanceId: string, userId: string): Promise<LoginUser | null> {
   return findScoped(User, instanceId, userId, {}, USER_FIELDS);
+}
+
+/** The ids of (at most two) human users a filter matches. */
+function humanUserIds(instanceId: string, key: string, filter: Record<string, string>): Promise<string[]> {
+  return cached(instanceId, `login-user-ids:${key}`, async () => (await User.find({ instanceId, type: 'human', ...filter }, { _id: 1 }).limit(2).lean()).map((user) => user._id));
+}
+
+async function loginUserById(instanceId: string, ids: string[]): Promise<LoginUser | null> {
+  return ids.length === 1 ? findLoginUser(instanceId, ids[0]!) : null;
 }
 
 export function policyOf(instance: LoginInstance, org: LoginOrg | null): LoginPolicy {
@@ -78,15 +91,21 @@ export async function identifyUser(instance: LoginInstance, loginName: string, r
   const at = name.lastIndexOf('@');
   const domain = at > 0 && at < name.length - 1 ? name.slice(at + 1) : null;
   // FerretDB v1 has no $elemMatch on subdocument fields: match the domain, then check it is verified here.
-  const domainOrgs = domain ? await Organization.find({ instanceId, 'domains.domain': domain }, { ...ORG_FIELDS, domains: 1 }).lean<Array<LoginOrg & { domains: Array<{ domain: string; verified: boolean }> }>>() : [];
+  const domainOrgs = domain
+    ? await cached(instanceId, `login-orgs-with-domain:${domain}`, () =>
+        Organization.find({ instanceId, 'domains.domain': domain }, { ...ORG_FIELDS, domains: 1 }).lean<Array<LoginOrg & { domains: Array<{ domain: string; verified: boolean }> }>>(),
+      )
+    : [];
   const domainOrg = domainOrgs.find((org) => org.domains.some((entry) => entry.domain === domain && entry.verified)) ?? null;
   const discoveredOrg = !requiredOrg && domainOrg && policyOf(instance, domainOrg).allowDomainDiscovery ? domainOrg : null;
 
-  let user = await User.findOne({ instanceId, username: name, type: 'human' }, USER_FIELDS).lean<LoginUser>();
-  if (!user && domainOrg) user = await User.findOne({ instanceId, orgId: domainOrg._id, username: name.slice(0, at), type: 'human' }, USER_FIELDS).lean<LoginUser>();
+  let user = await loginUserById(instanceId, await humanUserIds(instanceId, `username:${name}`, { username: name }));
+  if (!user && domainOrg) {
+    const username = name.slice(0, at);
+    user = await loginUserById(instanceId, await humanUserIds(instanceId, `org-username:${domainOrg._id}:${username}`, { orgId: domainOrg._id, username }));
+  }
   if (!user && at > 0) {
-    const byEmail = await User.find({ instanceId, 'human.email': name, type: 'human' }, USER_FIELDS).limit(2).lean<LoginUser[]>();
-    const candidate = byEmail.length === 1 ? byEmail[0]! : null;
+    const candidate = await loginUserById(instanceId, await humanUserIds(instanceId, `email:${name}`, { 'human.email': name }));
     if (candidate && !policyOf(instance, await findOrg(instanceId, candidate.orgId)).disableLoginWithEmail) user = candidate;
   }
   return { user, discoveredOrg };
@@ -97,6 +116,7 @@ export type PasswordResult = 'ok' | 'wrong' | 'locked' | 'inactive';
 async function lock(instanceId: string, user: LoginUser, attempts: number): Promise<void> {
   const locked = await User.updateOne({ instanceId, _id: user._id, state: 'active' }, { $set: { state: 'locked' } });
   if (locked.modifiedCount === 1) {
+    await invalidateInstanceCaches(instanceId);
     await recordEvent({ instanceId, orgId: user.orgId, actorId: SYSTEM_ACTOR, type: 'user.locked', resourceType: 'user', resourceId: user._id, payload: { failedPasswordAttempts: attempts } });
   }
 }
@@ -135,13 +155,19 @@ export async function checkPassword(instanceId: string, user: LoginUser, passwor
  */
 export async function loginRequirementProblem(instanceId: string, clientId: string, user: LoginUser, requiredOrgId: string | null): Promise<LoginMessage | null> {
   const [userOrg, application] = await Promise.all([
-    findScoped(Organization, instanceId, user.orgId, {}, { state: 1 }),
-    Application.findOne({ instanceId, clientId }, { state: 1, projectId: 1 }).lean(),
+    findOrg(instanceId, user.orgId),
+    cached(instanceId, `login-app:${clientId}`, () => Application.findOne({ instanceId, clientId }, { state: 1, projectId: 1 }).lean()),
   ]);
-  const project = application ? await findScoped(Project, instanceId, application.projectId, {}, { orgId: 1, state: 1, projectRoleCheck: 1, hasProjectCheck: 1 }) : null;
+  const project = application
+    ? await cached(instanceId, `login-project:${application.projectId}`, () => findScoped(Project, instanceId, application.projectId, {}, { orgId: 1, state: 1, projectRoleCheck: 1, hasProjectCheck: 1 }))
+    : null;
   const [userHasActiveGrant, userOrgHasActiveProjectGrant] = await Promise.all([
-    project?.projectRoleCheck ? UserGrant.exists({ instanceId, userId: user._id, projectId: project._id, state: 'active' }) : null,
-    project?.hasProjectCheck && project.orgId !== user.orgId ? ProjectGrant.exists({ instanceId, projectId: project._id, grantedOrgId: user.orgId, state: 'active' }) : null,
+    project?.projectRoleCheck
+      ? cached(instanceId, `login-has-grant:${user._id}:${project._id}`, () => UserGrant.exists({ instanceId, userId: user._id, projectId: project._id, state: 'active' }))
+      : null,
+    project?.hasProjectCheck && project.orgId !== user.orgId
+      ? cached(instanceId, `login-has-project-grant:${project._id}:${user.orgId}`, () => ProjectGrant.exists({ instanceId, projectId: project._id, grantedOrgId: user.orgId, state: 'active' }))
+      : null,
   ]);
   return loginProblem({ user, userOrg, requiredOrgId, application, project, userHasActiveGrant: Boolean(userHasActiveGrant), userOrgHasActiveProjectGrant: Boolean(userOrgHasActiveProjectGrant) });
 }

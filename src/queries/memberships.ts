@@ -1,3 +1,4 @@
+import { cached } from '../cache/instance-cache.ts';
 import { Membership, User } from '../models/index.ts';
 import type { MembershipDocument } from '../models/membership.ts';
 import type { ManagerLevel } from '../libraries/permissions.ts';
@@ -20,8 +21,9 @@ export function listMembers(instanceId: string, target: MembershipTarget, page: 
   return Membership.find({ instanceId, level: target.level, resourceId: target.resourceId }).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<MembershipDocument[]>();
 }
 
+/** Cached: what API authentication reads on every request. */
 export function membershipsOfUser(instanceId: string, userId: string): Promise<MembershipDocument[]> {
-  return Membership.find({ instanceId, userId }).lean<MembershipDocument[]>();
+  return cached(instanceId, `memberships:${userId}`, () => Membership.find({ instanceId, userId }).lean<MembershipDocument[]>());
 }
 
 export async function addMember(actor: Actor, target: MembershipTarget, userId: string, roles: string[]): Promise<MembershipDocument> {

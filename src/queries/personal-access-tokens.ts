@@ -1,3 +1,4 @@
+import { cached } from '../cache/instance-cache.ts';
 import { PersonalAccessToken } from '../models/index.ts';
 import { randomSecret, secretHash } from '../libraries/crypto.ts';
 import { notFound, recordChange, type Actor } from './writes.ts';
@@ -32,6 +33,7 @@ export async function removePersonalAccessToken(actor: Actor, user: { _id: strin
 /** The owner of an unexpired token, or null. */
 export async function personalAccessTokenOwner(instanceId: string, token: string, hashKey: Buffer): Promise<string | null> {
   if (!token.startsWith(PAT_PREFIX)) return null;
-  const found = await PersonalAccessToken.findOne({ instanceId, tokenHash: secretHash(hashKey, token) }, { userId: 1, expiresAt: 1 }).lean();
+  const tokenHash = secretHash(hashKey, token);
+  const found = await cached(instanceId, `pat:${tokenHash}`, () => PersonalAccessToken.findOne({ instanceId, tokenHash }, { userId: 1, expiresAt: 1 }).lean());
   return found && found.expiresAt.getTime() > Date.now() ? found.userId : null;
 }

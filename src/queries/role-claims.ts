@@ -1,18 +1,21 @@
 import type { GrantRow } from '../libraries/role-claims.ts';
+import { cached } from '../cache/instance-cache.ts';
 import { UserGrant } from '../models/index.ts';
 import { findOrg } from './accounts.ts';
 
 /**
- * The user's active grants on the given projects (optionally only those made by `roleOrgIds`), in one
- * indexed query, read live so a removed grant is gone from the next token. Project-grant and project
- * state are not consulted, as in ZITADEL (spec §2.1).
+ * The user's active grants on the given projects (optionally only those made by `roleOrgIds`), cached
+ * until the instance changes (cache/revisions.ts), so a removed grant is gone from the next token once
+ * every process has seen the change. Project-grant and project state are not consulted, as in ZITADEL (spec §2.1).
  */
 export async function loadRoleGrants(instanceId: string, userId: string, projectIds: string[], roleOrgIds: string[]): Promise<GrantRow[]> {
   if (projectIds.length === 0) return [];
-  return UserGrant.find(
-    { instanceId, userId, state: 'active', projectId: { $in: projectIds }, ...(roleOrgIds.length ? { orgId: { $in: roleOrgIds } } : {}) },
-    { _id: 0, projectId: 1, orgId: 1, roleKeys: 1 },
-  ).lean();
+  return cached(instanceId, `role-grants:${userId}:${projectIds.join(',')}:${roleOrgIds.join(',')}`, () =>
+    UserGrant.find(
+      { instanceId, userId, state: 'active', projectId: { $in: projectIds }, ...(roleOrgIds.length ? { orgId: { $in: roleOrgIds } } : {}) },
+      { _id: 0, projectId: 1, orgId: 1, roleKeys: 1 },
+    ).lean<GrantRow[]>(),
+  );
 }
 
 /** Granting org id → its primary domain, for the inner objects of the roles claim. */

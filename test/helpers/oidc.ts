@@ -7,7 +7,6 @@ import { secretHash } from '../../src/libraries/crypto.ts';
 import type { TokenLifetimes } from '../../src/models/common.ts';
 import type { ApplicationDocument } from '../../src/models/application.ts';
 import { Application, Instance, Organization, Project, User } from '../../src/models/index.ts';
-import { invalidateClientCache } from '../../src/oidc/client-cache.ts';
 import { clientSecretHashKey } from '../../src/queries/secrets.ts';
 import { clientConfig, loginWithPassword, type CookieJar } from './login.ts';
 import { startTestServer, type TestServer } from './server.ts';
@@ -65,7 +64,6 @@ export async function createProject(fixture: OidcFixture, name: string, options:
     projectRoleAssertion: options.projectRoleAssertion ?? false,
     tokenLifetimes: options.tokenLifetimes ?? null,
   });
-  invalidateClientCache(fixture.instanceId);
   return project._id;
 }
 
@@ -93,7 +91,6 @@ export async function createOidcApp(fixture: OidcFixture, projectId: string, cli
     clientSecretHash: clientSecret === undefined ? undefined : secretHash(clientSecretHashKey(fixture.server.services.masterKey), clientSecret),
     oidc: config,
   });
-  invalidateClientCache(fixture.instanceId);
   return { clientId, clientSecret, redirectUri: config.redirectUris?.[0] ?? RP_REDIRECT_URI };
 }
 

@@ -5,7 +5,6 @@ import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { Project, User, UserGrant } from '../../src/models/index.ts';
-import { invalidateClientCache } from '../../src/oidc/client-cache.ts';
 import { appConfig, createOidcApp, createProject, customClaims, introspect, login, startOidcFixture, userIdOf, type OidcFixture, type OidcSettings, type TestApp } from '../helpers/oidc.ts';
 
 const ROLE_SCOPES = 'urn:zitadel:iam:org:project:role:reader urn:zitadel:iam:org:project:role:writer';
@@ -115,7 +114,6 @@ describe('project projectRoleAssertion', () => {
     const before = await login(fixture, apps.asserted!, 'alice', 'openid offline_access');
     await Project.updateOne({ _id: assertingProject }, { $push: { roles: { key: 'auditor', displayName: 'Auditor' } } });
     await UserGrant.updateOne({ instanceId: fixture.instanceId, userId: alice, projectId: assertingProject }, { $push: { roleKeys: 'auditor' } });
-    invalidateClientCache(fixture.instanceId);
     try {
       const refreshed = await client.refreshTokenGrant(config, before.refresh_token!);
       assert.deepEqual(customClaims(await client.fetchUserInfo(config, refreshed.access_token, alice)), rolesOf(assertingProject, ['reader', 'writer']));
@@ -124,7 +122,6 @@ describe('project projectRoleAssertion', () => {
     } finally {
       await Project.updateOne({ _id: assertingProject }, { $pull: { roles: { key: 'auditor' } } });
       await UserGrant.updateOne({ instanceId: fixture.instanceId, userId: alice, projectId: assertingProject }, { $pull: { roleKeys: 'auditor' } });
-      invalidateClientCache(fixture.instanceId);
     }
   });
 });

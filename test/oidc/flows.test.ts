@@ -5,7 +5,6 @@ import * as client from 'openid-client';
 import { DEMO_CLIENT_ID, DEMO_PASSWORD } from '../../src/bootstrap/demo.ts';
 import { secretHash } from '../../src/libraries/crypto.ts';
 import { Application, Project, ProjectGrant, User, UserGrant } from '../../src/models/index.ts';
-import { invalidateClientCache } from '../../src/oidc/client-cache.ts';
 import { clientSecretHashKey } from '../../src/queries/secrets.ts';
 import { clientConfig } from '../helpers/login.ts';
 import { appConfig, demoApp, introspect, login, startOidcFixture, userIdOf, type OidcFixture } from '../helpers/oidc.ts';
@@ -140,7 +139,6 @@ describe('introspection callers', () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     insiderKey = privateKey;
     await Application.create({ instanceId, projectId, orgId: orgs.ACME, name: 'Insider API', type: 'api', clientId: 'insider-jwt', api: { authMethod: 'private_key_jwt' }, keys: [{ keyId: 'k1', jwk: await exportJWK(publicKey) }] });
-    invalidateClientCache(instanceId);
   });
 
   it('answers active:false to a client of another project', async () => {
@@ -186,10 +184,8 @@ describe('client credentials for a machine user (client id = username)', () => {
     const unauthorized = (error: { status?: number }) => error.status === 401;
     await assert.rejects(client.clientCredentialsGrant(await clientConfig(server.config.publicUrl, MACHINE_ID, 'wrong-secret'), {}), unauthorized);
     await User.updateOne({ instanceId, username: MACHINE_ID }, { $set: { state: 'inactive' } });
-    invalidateClientCache(instanceId);
     await assert.rejects(client.clientCredentialsGrant(await clientConfig(server.config.publicUrl, MACHINE_ID, MACHINE_SECRET), {}), unauthorized);
     await User.updateOne({ instanceId, username: MACHINE_ID }, { $set: { state: 'active' } });
-    invalidateClientCache(instanceId);
   });
 });
 

@@ -6,7 +6,6 @@ import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { secretHash } from '../../src/libraries/crypto.ts';
 import { Organization, Project, User } from '../../src/models/index.ts';
-import { invalidateClientCache } from '../../src/oidc/client-cache.ts';
 import { clientSecretHashKey } from '../../src/queries/secrets.ts';
 import { clientConfig } from '../helpers/login.ts';
 import { appConfig, createOidcApp, createProject, introspect, login, startOidcFixture, type OidcFixture, type TestApp } from '../helpers/oidc.ts';
@@ -24,10 +23,9 @@ function lifetime(claims: { iat?: unknown; exp?: unknown }): number {
 
 before(async () => {
   fixture = await startOidcFixture();
-  const { instanceId, orgs } = fixture;
+  const { orgs } = fixture;
   await Organization.updateOne({ _id: orgs.ACME }, { $set: { tokenLifetimes: { accessTokenSeconds: 300, idTokenSeconds: 400, refreshTokenIdleSeconds: 7200 } } });
   await Organization.updateOne({ _id: orgs.Beta }, { $set: { tokenLifetimes: { accessTokenSeconds: 600 } } });
-  invalidateClientCache(instanceId);
   shortProject = await createProject(fixture, 'Short-lived', { orgId: orgs.ACME!, roles: [], tokenLifetimes: { accessTokenSeconds: 900, idTokenSeconds: 1200 } });
   shortApp = await createOidcApp(fixture, shortProject, 'short-rp');
   orgApp = await createOidcApp(fixture, await createProject(fixture, 'ACME defaults', { orgId: orgs.ACME!, roles: [] }), 'acme-rp', { accessTokenType: 'jwt' });
@@ -66,7 +64,6 @@ describe('token lifetimes', () => {
 
   it('a changed override applies to the next token', async () => {
     await Project.updateOne({ _id: shortProject }, { $set: { 'tokenLifetimes.accessTokenSeconds': 1800 } });
-    invalidateClientCache(fixture.instanceId);
     const tokens = await login(fixture, shortApp, 'alice', 'openid');
     assert.equal(tokens.expires_in, 1800);
   });
@@ -74,7 +71,6 @@ describe('token lifetimes', () => {
   it('a machine user gets its organization’s override (client credentials)', async () => {
     const secret = 'lifetime-bot-secret-0123456789abcdef';
     await User.create({ instanceId: fixture.instanceId, orgId: fixture.orgs.Beta, type: 'machine', username: 'lifetime-bot', machine: { name: 'Lifetime bot', secretHash: secretHash(clientSecretHashKey(fixture.server.services.masterKey), secret) } });
-    invalidateClientCache(fixture.instanceId);
     const config = await clientConfig(fixture.baseUrl, 'lifetime-bot', secret);
     const tokens = await client.clientCredentialsGrant(config, {});
     assert.equal(tokens.expires_in, 600);

@@ -6,7 +6,6 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { secretHash } from '../../src/libraries/crypto.ts';
 import { ProjectGrant, User, UserGrant } from '../../src/models/index.ts';
-import { invalidateClientCache } from '../../src/oidc/client-cache.ts';
 import { clientSecretHashKey } from '../../src/queries/secrets.ts';
 import { clientConfig } from '../helpers/login.ts';
 import { appConfig, customClaims, demoApp, introspect, startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
@@ -36,7 +35,6 @@ before(async () => {
   // Beta grants its machine `developer` on the time project, through its project grant (as it does for Bob).
   const betaGrant = await ProjectGrant.findOne({ instanceId, projectId: fixture.demoProjectId, grantedOrgId: orgs.Beta }).lean();
   await UserGrant.create({ instanceId, userId: machineId, userOrgId: orgs.Beta, orgId: orgs.Beta, projectId: fixture.demoProjectId, projectGrantId: betaGrant!._id, roleKeys: ['developer'] });
-  invalidateClientCache(instanceId);
   config = await clientConfig(fixture.baseUrl, MACHINE, SECRET);
 });
 after(() => fixture.server.stop());

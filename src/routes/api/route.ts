@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { decideAccess, readPermissionOf, type ResourceContext } from '../../libraries/permissions.ts';
 import type { Caller } from '../../middleware/api-auth.ts';
 import { HttpError } from '../../middleware/errors.ts';
-import { invalidateClientCache } from '../../oidc/client-cache.ts';
+import { invalidateInstanceCaches } from '../../cache/revisions.ts';
 import { notFound, type Actor } from '../../queries/writes.ts';
 import type { Services } from '../../services.ts';
 import type { Tenant } from '../../tenants/registry.ts';
@@ -167,10 +167,15 @@ export async function runRoute(apiRoute: ApiRoute, ctx: Context, caller: Caller,
       authorized = true;
     },
   };
-  const result = await apiRoute.handler(routeContext);
+  let result: unknown;
+  try {
+    result = await apiRoute.handler(routeContext);
+  } finally {
+    // Any change may touch what is cached per instance (apps, projects, orgs, users, grants, memberships),
+    // and a write that failed half-way may have changed some of it.
+    if (apiRoute.method !== 'get' && authorized) await invalidateInstanceCaches(tenant.instance._id);
+  }
   if (!authorized) throw new Error(`route ${apiRoute.method.toUpperCase()} ${apiRoute.path} answered without a permission check`);
-  // Any change may touch what the provider caches per instance (apps, projects, orgs, machine users).
-  if (apiRoute.method !== 'get') invalidateClientCache(tenant.instance._id);
   ctx.status = apiRoute.status;
   if (apiRoute.response) ctx.body = apiRoute.response.parse(result);
 }

@@ -1,0 +1,13 @@
+import { Schema, model } from 'mongoose';
+
+/**
+ * One document per instance whose `revision` changes on every write that cached data depends on. Each
+ * process polls it by `_id` (the only look-up FerretDB v1 serves from an index) and drops its caches of
+ * the instance when it changed; no change feed is needed, which FerretDB v1 does not have.
+ */
+const cacheRevisionSchema = new Schema<{ _id: string; revision: string; changedAt: Date }>(
+  { _id: { type: String, required: true }, revision: { type: String, required: true }, changedAt: { type: Date, required: true } },
+  { versionKey: false, strict: 'throw', collection: 'cache_revisions' },
+);
+
+export const CacheRevision = model('CacheRevision', cacheRevisionSchema);

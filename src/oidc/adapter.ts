@@ -1,9 +1,13 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { InsertBatcher } from '../database/insert-batcher.ts';
 import { OidcConsumption, oidcPayloadModel } from '../models/oidc-payload.ts';
 
 const DUPLICATE_KEY = 11000;
 const CONSUMPTION_RETENTION_MS = 24 * 3600 * 1000;
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+/** Written once when issued (later writes are rare): inserted through the group commit first. */
+const WRITTEN_ONCE = new Set(['AccessToken', 'ClientCredentials', 'RefreshToken', 'AuthorizationCode', 'Grant', 'ReplayDetection', 'PushedAuthorizationRequest']);
+const batchers = new Map<string, InsertBatcher>();
 
 /** Resolves a JWT access token to its stored id (`jti`) after verifying it, or null. */
 export type JwtResolver = (value: string) => Promise<string | null>;
@@ -18,12 +22,14 @@ export class MongoAdapter implements Adapter {
   readonly #model;
   readonly #prefix: string;
   readonly #resolveJwt: JwtResolver | null;
+  readonly #inserts: InsertBatcher | null;
 
   constructor(name: string, instanceId: string, resolveJwt: JwtResolver | null = null) {
     this.#name = name;
     this.#model = oidcPayloadModel(name);
     this.#prefix = `${instanceId}:`;
     this.#resolveJwt = resolveJwt;
+    this.#inserts = WRITTEN_ONCE.has(name) ? batcherFor(this.#model.collection) : null;
   }
 
   #key(value: string): string {
@@ -38,7 +44,9 @@ export class MongoAdapter implements Adapter {
       ...(payload.userCode ? { userCode: this.#key(payload.userCode) } : {}),
       ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
     };
-    await this.#model.replaceOne({ _id: this.#key(id) }, fields, { upsert: true });
+    const _id = this.#key(id);
+    if (this.#inserts && (await this.#inserts.insert({ _id, ...fields })) === 'inserted') return;
+    await this.#model.replaceOne({ _id }, fields, { upsert: true });
   }
 
   async #findOne(filter: Record<string, string>): Promise<AdapterPayload | undefined> {
@@ -91,4 +99,11 @@ export class MongoAdapter implements Adapter {
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.#model.deleteMany({ grantId: this.#key(grantId) });
   }
+}
+
+/** One group commit per collection and process, shared by the adapters of every instance. */
+function batcherFor(collection: ConstructorParameters<typeof InsertBatcher>[0]): InsertBatcher {
+  let batcher = batchers.get(collection.collectionName);
+  if (!batcher) batchers.set(collection.collectionName, (batcher = new InsertBatcher(collection)));
+  return batcher;
 }

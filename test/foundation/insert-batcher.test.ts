@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import mongoose from 'mongoose';
+import { InsertBatcher } from '../../src/database/insert-batcher.ts';
+import { useFreshDatabase } from '../helpers/database.ts';
+
+let drop: () => Promise<void>;
+before(async () => {
+  drop = await useFreshDatabase();
+});
+after(() => drop());
+
+it('inserts concurrent documents in batches, tells which ids were taken, and writes nothing over them', async () => {
+  const collection = mongoose.connection.db!.collection<{ _id: string; value: number }>('batched');
+  await collection.insertMany([{ _id: 'taken-1', value: -1 }, { _id: 'taken-2', value: -2 }]);
+  const batcher = new InsertBatcher(collection as never);
+  const ids = [...Array.from({ length: 60 }, (_, index) => `new-${index}`), 'taken-1', 'taken-2'];
+  const outcomes = await Promise.all(ids.map((_id, index) => batcher.insert({ _id, value: index })));
+  assert.deepEqual(outcomes, ids.map((id) => (id.startsWith('taken') ? 'exists' : 'inserted')));
+  const stored = await collection.find({}).toArray();
+  assert.equal(stored.length, 62);
+  assert.deepEqual(stored.filter((document) => document._id.startsWith('taken')).map((document) => document.value).sort(), [-1, -2]);
+
+  // Later inserts, after the first batches went out, are not lost either.
+  assert.equal(await batcher.insert({ _id: 'late', value: 99 }), 'inserted');
+  assert.equal((await collection.findOne({ _id: 'late' }))?.value, 99);
+});
+
+it('an insert the database refuses is rejected, and the rest of its batch is still written', async () => {
+  const collection = mongoose.connection.db!.collection('refused');
+  const batcher = new InsertBatcher(collection as never);
+  // A field name both FerretDB and MongoDB refuse: it may not start with `$`.
+  const [good, bad] = await Promise.allSettled([batcher.insert({ _id: 'ok', value: 1 }), batcher.insert({ _id: 'bad', $value: 2 })]);
+  assert.deepEqual(good, { status: 'fulfilled', value: 'inserted' });
+  assert.equal(bad!.status, 'rejected');
+  assert.deepEqual(await collection.find({}).toArray(), [{ _id: 'ok', value: 1 }]);
+});

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/config.ts';
 import { freeLoopbackPort } from '../src/database/ferretdb.ts';
 import { MasterKey } from '../src/libraries/crypto.ts';
-import { OIDC_MODEL_NAMES, OidcConsumption, oidcPayloadModel } from '../src/models/oidc-payload.ts';
+import { OidcConsumption, oidcPayloadModels } from '../src/models/oidc-payload.ts';
 import { BARE } from './lib/bare-clients.ts';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.ts';
 import { grantTargets, growOrganizations, growUserGrants, growUsers, seedCastellan, BENCH_ROLE, type CastellanFixture } from './lib/dataset.ts';
@@ -189,13 +189,13 @@ async function castellanTarget(server: ServerProcess, fixture: CastellanFixture)
 
 /** Tokens, codes, sessions, … stored by the provider: every scenario adds to them, and some storage operations cost more as they grow. */
 async function storedOidcDocuments(): Promise<number> {
-  const counts = await Promise.all(OIDC_MODEL_NAMES.map((name) => oidcPayloadModel(name).estimatedDocumentCount()));
+  const counts = await Promise.all(oidcPayloadModels().map((model) => model.estimatedDocumentCount()));
   return counts.reduce((sum, count) => sum + count, 0);
 }
 
 /** Each Castellan phase starts without the tokens of the one before: what is stored changes what some operations cost. */
 async function clearOidcDocuments(): Promise<void> {
-  await Promise.all([...OIDC_MODEL_NAMES.map((name) => oidcPayloadModel(name)), OidcConsumption].map((model) => (model as typeof OidcConsumption).deleteMany({})));
+  await Promise.all([...oidcPayloadModels(), OidcConsumption].map((model) => (model as typeof OidcConsumption).deleteMany({})));
 }
 
 /** Token issuance (refresh grant) and userinfo for one user, as the data around it grows. */

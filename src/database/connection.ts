@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { domainModels } from '../models/index.ts';
-import { OIDC_MODEL_NAMES, OidcConsumption, oidcPayloadModel } from '../models/oidc-payload.ts';
+import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
 import { buildFerretdb, startFerretdb, type RunningFerretdb } from './ferretdb.ts';
 
 export type DatabaseKind = 'mongodb' | 'ferretdb';
@@ -21,7 +21,7 @@ function databaseName(uri: string): string {
 
 /** Real MongoDB expires documents itself; the sweep (database/sweeper.ts) still runs, since FerretDB has no TTL. */
 async function createTtlIndexes(): Promise<void> {
-  const collections = [...OIDC_MODEL_NAMES.map((name) => oidcPayloadModel(name).collection), OidcConsumption.collection];
+  const collections = [...oidcPayloadModels().map((model) => model.collection), OidcConsumption.collection];
   await Promise.all(collections.map((collection) => collection.createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 })));
 }
 
@@ -43,7 +43,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
   }
   try {
     await mongoose.connect(uri, { dbName: databaseName(uri), serverSelectionTimeoutMS: 10_000, autoIndex: false });
-    await Promise.all([...domainModels, ...OIDC_MODEL_NAMES.map(oidcPayloadModel)].map((model) => model.createIndexes()));
+    await Promise.all([...domainModels, ...oidcPayloadModels()].map((model) => model.createIndexes()));
     if (!embedded && !(await isFerretdb())) await createTtlIndexes();
   } catch (error) {
     await mongoose.disconnect().catch(() => undefined);

@@ -1,10 +1,10 @@
 import type { Logger } from '../logger.ts';
-import { OIDC_MODEL_NAMES, OidcConsumption, oidcPayloadModel } from '../models/oidc-payload.ts';
+import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
 
 /** Deletes expired OIDC artifacts. The provider re-checks expiry on every read, so lag here is harmless. */
 export async function sweepExpired(now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lt: now } };
-  const results = await Promise.all([...OIDC_MODEL_NAMES.map((name) => oidcPayloadModel(name).deleteMany(expired)), OidcConsumption.deleteMany(expired)]);
+  const results = await Promise.all([...oidcPayloadModels().map((model) => model.deleteMany(expired)), OidcConsumption.deleteMany(expired)]);
   return results.reduce((sum, result) => sum + result.deletedCount, 0);
 }
 

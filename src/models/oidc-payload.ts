@@ -12,6 +12,8 @@ export interface OidcPayloadDocument {
   grantId?: string;
   uid?: string;
   userCode?: string;
+  /** In a collection shared by several models: the model the document belongs to. */
+  kind?: string;
   consumed?: boolean;
   expiresAt?: Date;
 }
@@ -23,6 +25,7 @@ const oidcPayloadSchema = new Schema<OidcPayloadDocument>(
     grantId: String,
     uid: String,
     userCode: String,
+    kind: String,
     consumed: Boolean,
     expiresAt: Date,
   },
@@ -38,16 +41,31 @@ export const OIDC_MODEL_NAMES = [
   'PushedAuthorizationRequest', 'PreAuthorizedCode',
 ] as const;
 
+/**
+ * Introspection looks a token value up as an access token, a client-credentials token and a refresh token
+ * at once: kept in one collection, the three look-ups are one read (oidc/adapter.ts).
+ */
+const SHARED_COLLECTIONS: Partial<Record<string, string>> = { AccessToken: 'oidc_tokens', ClientCredentials: 'oidc_tokens', RefreshToken: 'oidc_tokens' };
+
+export function isSharedCollection(name: string): boolean {
+  return SHARED_COLLECTIONS[name] !== undefined;
+}
+
 const models = new Map<string, Model<OidcPayloadDocument>>();
 
 export function oidcPayloadModel(name: string): Model<OidcPayloadDocument> {
-  let found = models.get(name);
+  const collection = SHARED_COLLECTIONS[name] ?? `oidc_${name.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())}s`;
+  let found = models.get(collection);
   if (!found) {
-    const collection = `oidc_${name.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())}s`;
-    found = model<OidcPayloadDocument>(`Oidc${name}`, oidcPayloadSchema, collection);
-    models.set(name, found);
+    found = model<OidcPayloadDocument>(`Oidc:${collection}`, oidcPayloadSchema, collection);
+    models.set(collection, found);
   }
   return found;
+}
+
+/** Every collection of the provider's models, once each. */
+export function oidcPayloadModels(): Array<Model<OidcPayloadDocument>> {
+  return [...new Set(OIDC_MODEL_NAMES.map(oidcPayloadModel))];
 }
 
 /**

@@ -1,6 +1,6 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { InsertBatcher } from '../database/insert-batcher.ts';
-import { OidcConsumption, oidcPayloadModel } from '../models/oidc-payload.ts';
+import { isSharedCollection, OidcConsumption, oidcPayloadModel, type OidcPayloadDocument } from '../models/oidc-payload.ts';
 
 const DUPLICATE_KEY = 11000;
 const CONSUMPTION_RETENTION_MS = 24 * 3600 * 1000;
@@ -8,6 +8,8 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 /** Written once when issued (later writes are rare): inserted through the group commit first. */
 const WRITTEN_ONCE = new Set(['AccessToken', 'ClientCredentials', 'RefreshToken', 'AuthorizationCode', 'Grant', 'ReplayDetection', 'PushedAuthorizationRequest']);
 const batchers = new Map<string, InsertBatcher>();
+/** Reads by `_id` under way, per collection: the same look-up made by several models at once is made once. */
+const readsInFlight = new Map<string, Promise<OidcPayloadDocument | null>>();
 
 /** Resolves a JWT access token to its stored id (`jti`) after verifying it, or null. */
 export type JwtResolver = (value: string) => Promise<string | null>;
@@ -23,6 +25,8 @@ export class MongoAdapter implements Adapter {
   readonly #prefix: string;
   readonly #resolveJwt: JwtResolver | null;
   readonly #inserts: InsertBatcher | null;
+  /** Set when the model shares its collection: documents carry it, and other models' documents are not ours. */
+  readonly #kind: string | undefined;
 
   constructor(name: string, instanceId: string, resolveJwt: JwtResolver | null = null) {
     this.#name = name;
@@ -30,6 +34,7 @@ export class MongoAdapter implements Adapter {
     this.#prefix = `${instanceId}:`;
     this.#resolveJwt = resolveJwt;
     this.#inserts = WRITTEN_ONCE.has(name) ? batcherFor(this.#model.collection) : null;
+    this.#kind = isSharedCollection(name) ? name : undefined;
   }
 
   #key(value: string): string {
@@ -39,6 +44,7 @@ export class MongoAdapter implements Adapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const fields = {
       payload: JSON.stringify(payload),
+      ...(this.#kind ? { kind: this.#kind } : {}),
       ...(payload.grantId ? { grantId: this.#key(payload.grantId) } : {}),
       ...(payload.uid ? { uid: this.#key(payload.uid) } : {}),
       ...(payload.userCode ? { userCode: this.#key(payload.userCode) } : {}),
@@ -49,9 +55,21 @@ export class MongoAdapter implements Adapter {
     await this.#model.replaceOne({ _id }, fields, { upsert: true });
   }
 
+  #read(filter: Record<string, string>): Promise<OidcPayloadDocument | null> {
+    if (filter._id === undefined) return this.#model.findOne(filter).lean<OidcPayloadDocument>().exec();
+    const key = `${this.#model.collection.collectionName}|${filter._id}`;
+    let read = readsInFlight.get(key);
+    if (!read) {
+      read = this.#model.findOne(filter).lean<OidcPayloadDocument>().exec();
+      readsInFlight.set(key, read);
+      void read.finally(() => readsInFlight.delete(key)).catch(() => undefined);
+    }
+    return read;
+  }
+
   async #findOne(filter: Record<string, string>): Promise<AdapterPayload | undefined> {
-    const found = await this.#model.findOne(filter).lean();
-    if (!found || (found.expiresAt && found.expiresAt.getTime() <= Date.now())) return undefined;
+    const found = await this.#read(filter);
+    if (!found || found.kind !== this.#kind || (found.expiresAt && found.expiresAt.getTime() <= Date.now())) return undefined;
     const payload = JSON.parse(found.payload) as AdapterPayload;
     return found.consumed ? { ...payload, consumed: Math.floor(Date.now() / 1000) } : payload;
   }

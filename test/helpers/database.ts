@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { domainModels } from '../../src/models/index.ts';
-import { OIDC_MODEL_NAMES, oidcPayloadModel } from '../../src/models/oidc-payload.ts';
+import { oidcPayloadModels } from '../../src/models/oidc-payload.ts';
 
 export function testDatabaseServer(): string {
   const uri = process.env.CASTELLAN_TEST_MONGODB_URI;
@@ -20,7 +20,7 @@ export function freshDatabaseUri(): string {
 export async function useFreshDatabase(): Promise<() => Promise<void>> {
   const uri = freshDatabaseUri();
   await mongoose.connect(uri, { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
-  await Promise.all([...domainModels, ...OIDC_MODEL_NAMES.map(oidcPayloadModel)].map((model) => model.createIndexes()));
+  await Promise.all([...domainModels, ...oidcPayloadModels()].map((model) => model.createIndexes()));
   return async () => {
     await mongoose.connection.db?.dropDatabase();
     await mongoose.disconnect();

@@ -15,6 +15,16 @@ export interface Database {
 
 const DEFAULT_DATABASE_NAME = 'castellan';
 
+/**
+ * The driver's default of 100 connections per process buys nothing against FerretDB's single SQLite
+ * writer and costs memory in every worker; a `maxPoolSize` in the URI wins.
+ */
+const DEFAULT_POOL_SIZE = 16;
+
+function poolOptions(uri: string): { maxPoolSize?: number } {
+  return /[?&]maxPoolSize=/i.test(uri) ? {} : { maxPoolSize: DEFAULT_POOL_SIZE };
+}
+
 function databaseName(uri: string): string {
   return /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1] ?? DEFAULT_DATABASE_NAME;
 }
@@ -42,7 +52,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
     log.info({ uri }, 'embedded FerretDB started');
   }
   try {
-    await mongoose.connect(uri, { dbName: databaseName(uri), serverSelectionTimeoutMS: 10_000, autoIndex: false });
+    await mongoose.connect(uri, { dbName: databaseName(uri), serverSelectionTimeoutMS: 10_000, autoIndex: false, ...poolOptions(uri) });
     await Promise.all([...domainModels, ...oidcPayloadModels()].map((model) => model.createIndexes()));
     if (!embedded && !(await isFerretdb())) await createTtlIndexes();
   } catch (error) {

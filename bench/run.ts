@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/config.ts';
 import { freeLoopbackPort } from '../src/database/ferretdb.ts';
 import { MasterKey } from '../src/libraries/crypto.ts';
+import { deleteInBatches } from '../src/database/sweeper.ts';
 import { OidcConsumption, oidcPayloadModels } from '../src/models/oidc-payload.ts';
 import { BARE } from './lib/bare-clients.ts';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.ts';
@@ -195,7 +196,7 @@ async function storedOidcDocuments(): Promise<number> {
 
 /** Each Castellan phase starts without the tokens of the one before: what is stored changes what some operations cost. */
 async function clearOidcDocuments(): Promise<void> {
-  await Promise.all([...oidcPayloadModels(), OidcConsumption].map((model) => (model as typeof OidcConsumption).deleteMany({})));
+  await Promise.all([...oidcPayloadModels(), OidcConsumption].map((model) => deleteInBatches(model as never, {})));
 }
 
 /** Token issuance (refresh grant) and userinfo for one user, as the data around it grows. */

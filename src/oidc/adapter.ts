@@ -115,7 +115,9 @@ export class MongoAdapter implements Adapter {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.#model.deleteMany({ grantId: this.#key(grantId) });
+    // The provider revokes per model (refresh tokens only for clients allowed to refresh): in a shared
+    // collection, only this model's documents.
+    await this.#model.deleteMany({ grantId: this.#key(grantId), ...(this.#kind ? { kind: this.#kind } : {}) });
   }
 }
 

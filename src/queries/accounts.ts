@@ -5,16 +5,21 @@ import { findScoped } from './scoped.ts';
 
 export interface OrgSummary extends ClaimOrg {
   state: 'active' | 'inactive';
+  /** The org's override of the instance login policy, if any. */
+  loginPolicy?: unknown;
 }
+
+/** What claims, token checks and the login read of an org. */
+export const ORG_SUMMARY_FIELDS = { name: 1, primaryDomain: 1, state: 1, loginPolicy: 1 } as const;
 
 /** An org of the instance by id, cached (orgs change rarely; writes invalidate the instance's cache). */
 export function findOrg(instanceId: string, orgId: string): Promise<OrgSummary | null> {
-  return cached(instanceId, `org:${orgId}`, async () => (await findScoped(Organization, instanceId, orgId, {}, { name: 1, primaryDomain: 1, state: 1 })) as OrgSummary | null);
+  return cached(instanceId, `org:${orgId}`, async () => (await findScoped(Organization, instanceId, orgId, {}, ORG_SUMMARY_FIELDS)) as OrgSummary | null);
 }
 
 /** An org of the instance by its primary domain, cached. */
 export function findOrgByPrimaryDomain(instanceId: string, domain: string): Promise<OrgSummary | null> {
-  return cached(instanceId, `org-domain:${domain.toLowerCase()}`, async () => (await Organization.findOne({ instanceId, primaryDomain: domain.toLowerCase() }, { name: 1, primaryDomain: 1, state: 1 }).lean()) as OrgSummary | null);
+  return cached(instanceId, `org-domain:${domain.toLowerCase()}`, async () => (await Organization.findOne({ instanceId, primaryDomain: domain.toLowerCase() }, ORG_SUMMARY_FIELDS).lean()) as OrgSummary | null);
 }
 
 export interface Account {

@@ -6,6 +6,7 @@ import { effectiveLoginPolicy, type LoginPolicyOverride } from '../libraries/pol
 import { parseReservedScopes, requestedOrg } from '../libraries/scopes.ts';
 import type { LoginPolicy } from '../models/login-policy.ts';
 import { Application, Organization, Project, ProjectGrant, User, UserGrant } from '../models/index.ts';
+import { findOrg, findOrgByPrimaryDomain, ORG_SUMMARY_FIELDS } from './accounts.ts';
 import { recordEvent, SYSTEM_ACTOR } from './events.ts';
 import { clearPasswordAttempts, reservePasswordAttempt } from './login-attempts.ts';
 import { findScoped } from './scoped.ts';
@@ -32,7 +33,6 @@ export interface LoginUser {
   human?: { email?: string | null; passwordHash?: string | null } | null;
 }
 
-const ORG_FIELDS = { _id: 1, name: 1, state: 1, loginPolicy: 1 } as const;
 const USER_FIELDS = { _id: 1, orgId: 1, type: 1, state: 1, username: 1, 'human.email': 1, 'human.passwordHash': 1 } as const;
 
 export type RequiredOrg = { ok: true; org: LoginOrg | null } | { ok: false; message: LoginMessage };
@@ -42,8 +42,7 @@ export async function resolveRequiredOrg(instanceId: string, scope: unknown): Pr
   const requested = requestedOrg(parseReservedScopes(typeof scope === 'string' ? scope : null));
   if (requested.kind === 'none') return { ok: true, org: null };
   const byId = (id: string) => findOrg(instanceId, id);
-  const byDomain = (domain: string) =>
-    cached(instanceId, `login-org-by-domain:${domain.toLowerCase()}`, () => Organization.findOne({ instanceId, primaryDomain: domain.toLowerCase() }, ORG_FIELDS).lean<LoginOrg>());
+  const byDomain = (domain: string) => findOrgByPrimaryDomain(instanceId, domain);
   const lookups =
     requested.kind === 'id' ? [byId(requested.value)] : requested.kind === 'domain' ? [byDomain(requested.value)] : [...requested.ids.map(byId), ...requested.domains.map(byDomain)];
   const orgs = await Promise.all(lookups);
@@ -52,21 +51,16 @@ export async function resolveRequiredOrg(instanceId: string, scope: unknown): Pr
   return { ok: true, org: orgs[0]! };
 }
 
-/** Cached, like every look-up below that is not of the user itself (whose state and password are read fresh). */
-export function findOrg(instanceId: string, orgId: string): Promise<LoginOrg | null> {
-  return cached(instanceId, `login-org:${orgId}`, () => findScoped(Organization, instanceId, orgId, {}, ORG_FIELDS));
-}
-
 export function findLoginUser(instanceId: string, userId: string): Promise<LoginUser | null> {
   return findScoped(User, instanceId, userId, {}, USER_FIELDS);
 }
 
-/** The ids of (at most two) human users a filter matches. */
+/** The ids of (at most two) human users a filter matches; cached, while the user itself is read fresh (state, password). */
 function humanUserIds(instanceId: string, key: string, filter: Record<string, string>): Promise<string[]> {
   return cached(instanceId, `login-user-ids:${key}`, async () => (await User.find({ instanceId, type: 'human', ...filter }, { _id: 1 }).limit(2).lean()).map((user) => user._id));
 }
 
-async function loginUserById(instanceId: string, ids: string[]): Promise<LoginUser | null> {
+async function soleLoginUser(instanceId: string, ids: string[]): Promise<LoginUser | null> {
   return ids.length === 1 ? findLoginUser(instanceId, ids[0]!) : null;
 }
 
@@ -93,19 +87,19 @@ export async function identifyUser(instance: LoginInstance, loginName: string, r
   // FerretDB v1 has no $elemMatch on subdocument fields: match the domain, then check it is verified here.
   const domainOrgs = domain
     ? await cached(instanceId, `login-orgs-with-domain:${domain}`, () =>
-        Organization.find({ instanceId, 'domains.domain': domain }, { ...ORG_FIELDS, domains: 1 }).lean<Array<LoginOrg & { domains: Array<{ domain: string; verified: boolean }> }>>(),
+        Organization.find({ instanceId, 'domains.domain': domain }, { ...ORG_SUMMARY_FIELDS, domains: 1 }).lean<Array<LoginOrg & { domains: Array<{ domain: string; verified: boolean }> }>>(),
       )
     : [];
   const domainOrg = domainOrgs.find((org) => org.domains.some((entry) => entry.domain === domain && entry.verified)) ?? null;
   const discoveredOrg = !requiredOrg && domainOrg && policyOf(instance, domainOrg).allowDomainDiscovery ? domainOrg : null;
 
-  let user = await loginUserById(instanceId, await humanUserIds(instanceId, `username:${name}`, { username: name }));
+  let user = await soleLoginUser(instanceId, await humanUserIds(instanceId, `username:${name}`, { username: name }));
   if (!user && domainOrg) {
     const username = name.slice(0, at);
-    user = await loginUserById(instanceId, await humanUserIds(instanceId, `org-username:${domainOrg._id}:${username}`, { orgId: domainOrg._id, username }));
+    user = await soleLoginUser(instanceId, await humanUserIds(instanceId, `org-username:${domainOrg._id}:${username}`, { orgId: domainOrg._id, username }));
   }
   if (!user && at > 0) {
-    const candidate = await loginUserById(instanceId, await humanUserIds(instanceId, `email:${name}`, { 'human.email': name }));
+    const candidate = await soleLoginUser(instanceId, await humanUserIds(instanceId, `email:${name}`, { 'human.email': name }));
     if (candidate && !policyOf(instance, await findOrg(instanceId, candidate.orgId)).disableLoginWithEmail) user = candidate;
   }
   return { user, discoveredOrg };

@@ -6,8 +6,9 @@ import { LOGIN_MESSAGES } from '../libraries/login-checks.ts';
 import { emptyProgress, nextStep, stepReachable, type LoginProgress, type StepName } from '../libraries/login-steps.ts';
 import { brandingFrom, renderView } from '../libraries/views.ts';
 import type { LoginPolicy } from '../models/login-policy.ts';
+import { findOrg } from '../queries/accounts.ts';
 import {
-  checkPassword, findLoginUser, findOrg, identifyUser, loginRequirementProblem, policyOf, resolveRequiredOrg,
+  checkPassword, findLoginUser, identifyUser, loginRequirementProblem, policyOf, resolveRequiredOrg,
   type LoginOrg, type LoginUser,
 } from '../queries/login.ts';
 import type { Services } from '../services.ts';

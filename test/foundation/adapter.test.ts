@@ -53,6 +53,24 @@ describe('oidc-provider storage adapter', () => {
     assert.ok(await tokens.find('t3'));
   });
 
+  it('keeps the token models apart in their shared collection: look-ups and revocation by grant', async () => {
+    const access = new MongoAdapter('AccessToken', 'i1');
+    const refresh = new MongoAdapter('RefreshToken', 'i1');
+    const client = new MongoAdapter('ClientCredentials', 'i1');
+    await refresh.upsert('shared-rt', { grantId: 'g-shared', kind: 'RefreshToken' }, 60);
+    await access.upsert('shared-at', { grantId: 'g-shared', kind: 'AccessToken' }, 60);
+    assert.equal(oidcPayloadModel('AccessToken'), oidcPayloadModel('RefreshToken'));
+
+    // What introspection does: the same value looked up as every token model at once.
+    const lookups = await Promise.all([access, client, refresh].map((adapter) => adapter.find('shared-rt')));
+    assert.deepEqual(lookups.map((found) => found?.kind), [undefined, undefined, 'RefreshToken']);
+
+    // The provider revokes refresh tokens by grant only for clients allowed to refresh: per model.
+    await access.revokeByGrantId('g-shared');
+    assert.equal(await access.find('shared-at'), undefined);
+    assert.equal((await refresh.find('shared-rt'))?.kind, 'RefreshToken');
+  });
+
   it('lets exactly one of many concurrent consumers consume a code', async () => {
     const codes = new MongoAdapter('AuthorizationCode', 'i1');
     for (let round = 0; round < 10; round++) {

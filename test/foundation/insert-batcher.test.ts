@@ -13,10 +13,22 @@ after(() => drop());
 it('inserts concurrent documents in batches, tells which ids were taken, and writes nothing over them', async () => {
   const collection = mongoose.connection.db!.collection<{ _id: string; value: number }>('batched');
   await collection.insertMany([{ _id: 'taken-1', value: -1 }, { _id: 'taken-2', value: -2 }]);
-  const batcher = new InsertBatcher(collection as never);
+  // The real collection, with its insertMany calls counted.
+  let insertManyCalls = 0;
+  const counted = new Proxy(collection, {
+    get(target, property, receiver) {
+      if (property !== 'insertMany') return Reflect.get(target, property, receiver) as unknown;
+      return (...args: Parameters<typeof target.insertMany>) => {
+        insertManyCalls += 1;
+        return target.insertMany(...args);
+      };
+    },
+  });
+  const batcher = new InsertBatcher(counted as never);
   const ids = [...Array.from({ length: 60 }, (_, index) => `new-${index}`), 'taken-1', 'taken-2'];
   const outcomes = await Promise.all(ids.map((_id, index) => batcher.insert({ _id, value: index })));
   assert.deepEqual(outcomes, ids.map((id) => (id.startsWith('taken') ? 'exists' : 'inserted')));
+  assert.equal(insertManyCalls, 1, 'inserts requested together go to the database in one insertMany');
   const stored = await collection.find({}).toArray();
   assert.equal(stored.length, 62);
   assert.deepEqual(stored.filter((document) => document._id.startsWith('taken')).map((document) => document.value).sort(), [-1, -2]);

@@ -3,7 +3,7 @@ import { InsertBatcher } from '../database/insert-batcher.ts';
 import { isSharedCollection, OidcConsumption, oidcPayloadModel, type OidcPayloadDocument } from '../models/oidc-payload.ts';
 
 const DUPLICATE_KEY = 11000;
-const CONSUMPTION_RETENTION_MS = 24 * 3600 * 1000;
+const CONSUMPTION_RACE_RETENTION_MS = 3600 * 1000;
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 /** Written once when issued (later writes are rare): inserted through the group commit first. */
 const WRITTEN_ONCE = new Set(['AccessToken', 'ClientCredentials', 'RefreshToken', 'AuthorizationCode', 'Grant', 'ReplayDetection', 'PushedAuthorizationRequest']);
@@ -94,20 +94,19 @@ export class MongoAdapter implements Adapter {
   /**
    * Atomic "mark consumed only if not yet consumed". The provider checks `consumed` and then calls
    * this without looking at the result, so the loser of a race must fail here, not succeed silently
-   * (the Keycloak CVE-2026-1035 shape). The unique consumption marker decides the race; the flag on
-   * the payload document lets a later, sequential replay be seen as such by `find`.
+   * (the Keycloak CVE-2026-1035 shape). The flag on the payload document is set first: from then on `find`
+   * shows every later request the replay. The unique consumption marker decides between the requests that
+   * read the document before the flag was set, so it only has to outlive such a race, not the token.
    */
   async consume(plainId: string): Promise<void> {
     const id = this.#key(plainId);
-    const stored = await this.#model.findOne({ _id: id }, { expiresAt: 1 }).lean();
-    const expiresAt = stored?.expiresAt ?? new Date(Date.now() + CONSUMPTION_RETENTION_MS);
+    await this.#model.updateOne({ _id: id }, { $set: { consumed: true } });
     try {
-      await OidcConsumption.create({ _id: `${this.#name}:${id}`, expiresAt });
+      await OidcConsumption.create({ _id: `${this.#name}:${id}`, expiresAt: new Date(Date.now() + CONSUMPTION_RACE_RETENTION_MS) });
     } catch (error) {
       if ((error as { code?: number }).code === DUPLICATE_KEY) throw new errors.InvalidGrant(`${this.#name} was already used`);
       throw error;
     }
-    await this.#model.updateOne({ _id: id }, { $set: { consumed: true } });
   }
 
   async destroy(id: string): Promise<void> {

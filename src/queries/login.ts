@@ -6,7 +6,7 @@ import { effectiveLoginPolicy, type LoginPolicyOverride } from '../libraries/pol
 import { parseReservedScopes, requestedOrg } from '../libraries/scopes.ts';
 import type { LoginPolicy } from '../models/login-policy.ts';
 import { Application, Organization, Project, ProjectGrant, User, UserGrant } from '../models/index.ts';
-import { findOrg, findOrgByPrimaryDomain, ORG_SUMMARY_FIELDS } from './accounts.ts';
+import { findActiveAccount, findOrg, findOrgByPrimaryDomain, ORG_SUMMARY_FIELDS } from './accounts.ts';
 import { recordEvent, SYSTEM_ACTOR } from './events.ts';
 import { clearPasswordAttempts, reservePasswordAttempt } from './login-attempts.ts';
 import { findScoped } from './scoped.ts';
@@ -147,7 +147,12 @@ export async function checkPassword(instanceId: string, user: LoginUser, passwor
  * Why `user` may not finish a login for `clientId` (ZITADEL's login checks and state checks), or null.
  * The same rules run for a fresh login and for a browser session reused by a new request.
  */
-export async function loginRequirementProblem(instanceId: string, clientId: string, user: LoginUser, requiredOrgId: string | null): Promise<LoginMessage | null> {
+export async function loginRequirementProblem(
+  instanceId: string,
+  clientId: string,
+  user: Pick<LoginUser, '_id' | 'orgId' | 'state' | 'type'>,
+  requiredOrgId: string | null,
+): Promise<LoginMessage | null> {
   const [userOrg, application] = await Promise.all([
     findOrg(instanceId, user.orgId),
     cached(instanceId, `login-app:${clientId}`, () => Application.findOne({ instanceId, clientId }, { state: 1, projectId: 1 }).lean()),
@@ -170,7 +175,9 @@ export async function loginRequirementProblem(instanceId: string, clientId: stri
 export async function sessionNeedsFreshLogin(instanceId: string, clientId: string, scope: unknown, accountId: string): Promise<boolean> {
   const required = await resolveRequiredOrg(instanceId, scope);
   if (!required.ok) return true;
-  const user = await findLoginUser(instanceId, accountId);
-  if (!user) return true;
-  return (await loginRequirementProblem(instanceId, clientId, user, required.org?._id ?? null)) !== null;
+  // The cached account: sessions are reused on every authorization request, and a deactivated user or org
+  // leaves the cache within the revision poll.
+  const account = await findActiveAccount(instanceId, accountId);
+  if (!account) return true;
+  return (await loginRequirementProblem(instanceId, clientId, { ...account.user, state: 'active' }, required.org?._id ?? null)) !== null;
 }

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { InteractionResults } from 'oidc-provider';
+import type { Interaction, InteractionResults } from 'oidc-provider';
 import { LOGIN_MESSAGES } from '../libraries/login-checks.ts';
 import { emptyProgress, nextStep, stepReachable, type LoginProgress, type StepName } from '../libraries/login-steps.ts';
 import { brandingFrom, renderView } from '../libraries/views.ts';
@@ -52,6 +52,7 @@ async function readForm(ctx: Context): Promise<URLSearchParams> {
 
 interface LoginContext {
   tenant: Tenant;
+  interaction: Interaction;
   uid: string;
   clientId: string;
   /** The org the request is restricted to by its org scope (not by discovery). */
@@ -108,7 +109,7 @@ export function interactionRoutes(services: Services): Router {
     const policyOrgId = required.org?._id ?? progress.discoveredOrgId ?? user?.orgId ?? null;
     const policyOrg = policyOrgId === required.org?._id ? required.org : policyOrgId ? await findOrg(instance._id, policyOrgId) : null;
     const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint : null;
-    return { tenant, uid, clientId: String(details.params.client_id), scopedOrg: required.org, progress, user, policyOrg, policy: policyOf(instance, policyOrg), loginHint };
+    return { tenant, interaction: details, uid, clientId: String(details.params.client_id), scopedOrg: required.org, progress, user, policyOrg, policy: policyOf(instance, policyOrg), loginHint };
   }
 
   function render(ctx: Context, login: LoginContext, view: string, status: number, context: Record<string, unknown>): void {
@@ -144,9 +145,11 @@ export function interactionRoutes(services: Services): Router {
     writeProgress(ctx, login.uid, null);
     if (problem) throw new LoginPageError(403, 'Login not possible', problem);
     const result: InteractionResults = { login: { accountId: user._id, amr: progress.amr } };
-    const returnTo = await login.tenant.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    // What the provider's interactionResult does, on the interaction this request already read.
+    login.interaction.result = result;
+    await login.interaction.save(login.interaction.exp - Math.floor(Date.now() / 1000));
     ctx.status = 303;
-    ctx.redirect(returnTo);
+    ctx.redirect(login.interaction.returnTo);
   }
 
   async function showLoginName(ctx: Context): Promise<void> {

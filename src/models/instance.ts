@@ -21,7 +21,8 @@ const instanceSchema = new Schema(
   { ...schemaOptions, collection: 'instances' },
 );
 // FerretDB v1 does not enforce unique indexes on array elements; instances are created only by bootstrap.
-instanceSchema.index({ domains: 1 });
+// The name keeps FerretDB from pushing equality on `domains` down to SQLite (src/database/ferretdb-pushdown.go).
+instanceSchema.index({ domains: 1 }, { name: 'domains_multikey' });
 instanceSchema.index({ issuer: 1 }, { unique: true });
 
 export type InstanceDocument = InferSchemaType<typeof instanceSchema>;

@@ -1,6 +1,7 @@
 // The processes of a bench run: Castellan (single or cluster), the bare library, the load generator.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { workerExecArgv } from '../../src/cluster.ts';
 import { projectRoot } from '../../src/config.ts';
 import type { LoadJob, LoadResult } from '../load.ts';
 import { childPids, commandName } from './proc.ts';
@@ -38,8 +39,8 @@ function nodeChildren(pid: number): number[] {
 }
 
 /** Starts `node <script>` and resolves once a line of its output matches `ready`. */
-function startNodeProcess(name: string, script: string, env: NodeJS.ProcessEnv, ready: RegExp, url: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [script], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startNodeProcess(name: string, script: string, env: NodeJS.ProcessEnv, ready: RegExp, url: string, execArgv: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...execArgv, script], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const errors: string[] = [];
   let tail = '';
   return new Promise((resolve, reject) => {
@@ -115,6 +116,8 @@ export function startCastellan(options: CastellanOptions): Promise<ServerProcess
     },
     /Castellan is listening/,
     url,
+    // As `npm start` and cluster workers run.
+    workerExecArgv(),
   );
 }
 

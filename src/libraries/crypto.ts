@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * Every secret Castellan needs at run time is derived from one 32-byte master key (from config, or
@@ -29,6 +29,11 @@ export class MasterKey {
     return Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), `castellan:${purpose}`, length));
   }
 
+  /** A derived HMAC key: node's HMAC takes a KeyObject several times faster than the same bytes as a Buffer. */
+  hmacKey(purpose: string): KeyObject {
+    return createSecretKey(this.derive(purpose));
+  }
+
   encrypt(plaintext: string, purpose: string): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.derive(`encrypt:${purpose}`), iv);
@@ -46,11 +51,11 @@ export class MasterKey {
 }
 
 /** Keyed hash for high-entropy secrets (client secrets, personal access tokens): cheap and not reversible. */
-export function secretHash(hashKey: Buffer, secret: string): string {
+export function secretHash(hashKey: KeyObject, secret: string): string {
   return createHmac('sha256', hashKey).update(secret, 'utf8').digest('base64url');
 }
 
-export function secretMatches(hashKey: Buffer, secret: string, expectedHash: string): boolean {
+export function secretMatches(hashKey: KeyObject, secret: string, expectedHash: string): boolean {
   const actual = Buffer.from(secretHash(hashKey, secret));
   const expected = Buffer.from(expectedHash);
   return actual.length === expected.length && timingSafeEqual(actual, expected);

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { Context } from 'koa';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { cached } from '../cache/instance-cache.ts';
@@ -40,7 +41,7 @@ function instanceKeys(instanceId: string): Promise<JSONWebKeySet> {
  * users); and its JWT access tokens, verified against the instance's keys and still stored under
  * their `jti` (so revocation holds). Provider tokens must name the management API in their audience.
  */
-async function tokenUser(tenant: Tenant, token: string, hashKey: Buffer): Promise<string | null> {
+async function tokenUser(tenant: Tenant, token: string, hashKey: KeyObject): Promise<string | null> {
   const instanceId = tenant.instance._id;
   const patOwner = await personalAccessTokenOwner(instanceId, token, hashKey);
   if (patOwner) return patOwner;

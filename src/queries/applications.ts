@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { Application, Project } from '../models/index.ts';
 import type { API_AUTH_METHODS, OIDC_APP_TYPES, OIDC_AUTH_METHODS, OIDC_GRANT_TYPES, OIDC_RESPONSE_TYPES } from '../models/application.ts';
 import { type ApplicationDocument } from '../models/application.ts';
@@ -50,7 +51,7 @@ export function listApplications(instanceId: string, projectId: string, page: { 
 }
 
 /** Creates the app; the client secret, if any, is returned once and stored only as a keyed hash. */
-export async function createApplication(actor: Actor, project: ProjectDocument, input: NewApplication, hashKey: Buffer): Promise<{ app: ApplicationDocument; clientSecret: string | null }> {
+export async function createApplication(actor: Actor, project: ProjectDocument, input: NewApplication, hashKey: KeyObject): Promise<{ app: ApplicationDocument; clientSecret: string | null }> {
   const clientId = newId();
   const draft = { instanceId: actor.instanceId, projectId: project._id, orgId: project.orgId, clientId, ...input };
   const clientSecret = usesClientSecret(input) ? randomSecret() : null;
@@ -88,7 +89,7 @@ export async function setApplicationState(actor: Actor, app: ApplicationDocument
   return updated;
 }
 
-export async function regenerateClientSecret(actor: Actor, app: ApplicationDocument, hashKey: Buffer): Promise<string> {
+export async function regenerateClientSecret(actor: Actor, app: ApplicationDocument, hashKey: KeyObject): Promise<string> {
   if (!usesClientSecret(app)) throw new HttpError(409, 'this application does not authenticate with a client secret');
   const clientSecret = randomSecret();
   const updated = await Application.updateOne({ instanceId: actor.instanceId, _id: app._id }, { $set: { clientSecretHash: secretHash(hashKey, clientSecret) } });

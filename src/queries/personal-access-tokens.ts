@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { cached } from '../cache/instance-cache.ts';
 import { PersonalAccessToken } from '../models/index.ts';
 import { randomSecret, secretHash } from '../libraries/crypto.ts';
@@ -13,7 +14,7 @@ export interface PatSummary {
   createdAt?: Date;
 }
 
-export async function createPersonalAccessToken(actor: Actor, user: { _id: string; orgId: string }, expiresAt: Date, hashKey: Buffer): Promise<{ id: string; token: string; expiresAt: Date }> {
+export async function createPersonalAccessToken(actor: Actor, user: { _id: string; orgId: string }, expiresAt: Date, hashKey: KeyObject): Promise<{ id: string; token: string; expiresAt: Date }> {
   const token = `${PAT_PREFIX}${randomSecret(32)}`;
   const created = await PersonalAccessToken.create({ instanceId: actor.instanceId, userId: user._id, tokenHash: secretHash(hashKey, token), expiresAt });
   await recordChange(actor, { orgId: user.orgId, type: 'user.pat.added', resourceType: 'user', resourceId: user._id, payload: { tokenId: created._id, expiresAt: expiresAt.toISOString() } });
@@ -31,7 +32,7 @@ export async function removePersonalAccessToken(actor: Actor, user: { _id: strin
 }
 
 /** The owner of an unexpired token, or null. */
-export async function personalAccessTokenOwner(instanceId: string, token: string, hashKey: Buffer): Promise<string | null> {
+export async function personalAccessTokenOwner(instanceId: string, token: string, hashKey: KeyObject): Promise<string | null> {
   if (!token.startsWith(PAT_PREFIX)) return null;
   const tokenHash = secretHash(hashKey, token);
   const found = await cached(instanceId, `pat:${tokenHash}`, () => PersonalAccessToken.findOne({ instanceId, tokenHash }, { userId: 1, expiresAt: 1 }).lean());

@@ -1,8 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import type { MasterKey } from '../libraries/crypto.ts';
 
 /** The key for keyed hashes of client secrets and personal access tokens. */
-export function clientSecretHashKey(masterKey: MasterKey): Buffer {
-  return masterKey.derive('client-secret-hash');
+export function clientSecretHashKey(masterKey: MasterKey): KeyObject {
+  return masterKey.hmacKey('client-secret-hash');
 }
 
 /** Cookie signing keys for the provider and the login UI, newest first. */

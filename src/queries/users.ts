@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { Membership, Organization, PersonalAccessToken, User } from '../models/index.ts';
 import type { UserDocument } from '../models/user.ts';
 import { randomSecret, secretHash } from '../libraries/crypto.ts';
@@ -142,7 +143,7 @@ export async function setUserPassword(actor: Actor, user: UserDocument, password
 }
 
 /** A new client_credentials secret for a machine user (its client id is its username); shown once. */
-export async function setMachineSecret(actor: Actor, user: UserDocument, hashKey: Buffer): Promise<string> {
+export async function setMachineSecret(actor: Actor, user: UserDocument, hashKey: KeyObject): Promise<string> {
   if (user.type !== 'machine') throw new HttpError(409, 'only machine users have client secrets');
   const secret = randomSecret();
   const updated = await User.updateOne({ instanceId: actor.instanceId, _id: user._id }, { $set: { 'machine.secretHash': secretHash(hashKey, secret) } });

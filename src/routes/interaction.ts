@@ -66,7 +66,7 @@ interface LoginContext {
 }
 
 export function interactionRoutes(services: Services): Router {
-  const csrfKey = services.masterKey.derive('csrf');
+  const csrfKey = services.masterKey.hmacKey('csrf');
   const csrfToken = (uid: string) => createHmac('sha256', csrfKey).update(uid).digest('base64url');
 
   function verifyCsrf(uid: string, form: URLSearchParams): void {

@@ -22,11 +22,14 @@ const RESTART_DELAY_MS = 1_000;
 const WORKER_ENV = { UV_THREADPOOL_SIZE: '2' };
 const WORKER_V8_FLAGS = { '--max-old-space-size': '1024', '--max-semi-space-size': '4' };
 
-/** This process's node flags plus the memory defaults it lacks: what a worker (or a single process) should start with. */
-export function workerExecArgv(): string[] {
-  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+/**
+ * The node flags plus the memory defaults they lack: what a worker (or a single process) should start with.
+ * V8 takes the last of repeated flags, so a default must not follow the operator's own, in either spelling.
+ */
+export function workerExecArgv(execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)].map((arg) => arg.replaceAll('_', '-'));
   const defaults = Object.entries(WORKER_V8_FLAGS).filter(([flag]) => !given.some((arg) => arg.startsWith(flag)));
-  return [...process.execArgv, ...defaults.map(([flag, value]) => `${flag}=${value}`)];
+  return [...execArgv, ...defaults.map(([flag, value]) => `${flag}=${value}`)];
 }
 
 /**

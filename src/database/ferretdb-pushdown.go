@@ -53,20 +53,14 @@ func castellanEqualityPushdown(meta *metadata.Collection, filter *types.Document
 		}
 
 		value := must.NotFail(filter.Get(field))
+		_, isString := value.(string)
+		_, isObjectID := value.(types.ObjectID)
 
-		switch value.(type) {
-		case string:
-			if field == "_id" {
-				conditions = append(conditions, metadata.IDColumn+" = ?")
-			} else {
-				conditions = append(conditions, fmt.Sprintf("%s->%q = ?", metadata.DefaultColumn, field))
-			}
-		case types.ObjectID:
-			if field != "_id" {
-				continue
-			}
-
+		switch {
+		case field == "_id" && (isString || isObjectID):
 			conditions = append(conditions, metadata.IDColumn+" = ?")
+		case isString:
+			conditions = append(conditions, fmt.Sprintf("%s->%q = ?", metadata.DefaultColumn, field))
 		default:
 			continue
 		}

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,7 +14,7 @@ export class DatabaseUnavailableError extends Error {}
  * - it looks `_id` up with `_ferretdb_sjson->'$._id'`, while the `_id` index is on `_ferretdb_sjson->"_id"`,
  *   and SQLite only uses an expression index for the identical expression: the lookup uses the index's;
  * - it pushes down no filter but `{_id}`: ferretdb-pushdown.go adds equality on indexed scalar fields.
- * The suffix keeps patched binaries apart from unpatched ones.
+ * The build's cache folder is named by a hash of the patches, so a changed patch is built anew.
  */
 const ID_LOOKUP_FROM = `IDColumn = DefaultColumn + "->'$._id'"`;
 const ID_LOOKUP_TO = 'IDColumn = DefaultColumn + `->"_id"`';
@@ -22,7 +23,8 @@ const QUERY_WHERE_TO = '\tif whereClause == "" {\n\t\twhereClause, args = castel
 const EXPLAIN_WHERE_FROM = '\torderByClause := prepareOrderByClause(params.Sort)';
 const EXPLAIN_WHERE_TO = '\tif whereClause == "" {\n\t\twhereClause, args = castellanEqualityPushdown(meta, params.Filter)\n\t\tfilterPushdown = whereClause != ""\n\t}\n\n' + EXPLAIN_WHERE_FROM;
 const PUSHDOWN_SOURCE = path.join(import.meta.dirname, 'ferretdb-pushdown.go');
-const BUILD_FLAVOUR = 'castellan-pushdown';
+const PATCHES = [ID_LOOKUP_FROM, ID_LOOKUP_TO, QUERY_WHERE_FROM, QUERY_WHERE_TO, EXPLAIN_WHERE_FROM, EXPLAIN_WHERE_TO, readFileSync(PUSHDOWN_SOURCE, 'utf8')];
+const BUILD_FLAVOUR = `castellan-${createHash('sha256').update(PATCHES.join('\0')).digest('hex').slice(0, 12)}`;
 
 export function ferretdbCacheDir(version: string): string {
   const cacheRoot = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');

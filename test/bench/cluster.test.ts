@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
+import { workerExecArgv } from '../../src/cluster.ts';
 import { freeLoopbackPort } from '../../src/database/ferretdb.ts';
 import { MasterKey } from '../../src/libraries/crypto.ts';
 import { startCastellan } from '../../bench/lib/processes.ts';
@@ -52,4 +53,10 @@ it('WORKERS=2 serves from two worker processes sharing keys, replaces a dead wor
   } finally {
     if (!stopped) await server.stop();
   }
+});
+
+it("adds the workers' memory flags the operator did not set, and never after the operator's own", () => {
+  assert.deepEqual(workerExecArgv(['--enable-source-maps'], ''), ['--enable-source-maps', '--max-old-space-size=1024', '--max-semi-space-size=4']);
+  assert.deepEqual(workerExecArgv(['--max_old_space_size=4096'], ''), ['--max_old_space_size=4096', '--max-semi-space-size=4']);
+  assert.deepEqual(workerExecArgv([], '--max-semi-space-size=16  --max-old-space-size=2048'), []);
 });

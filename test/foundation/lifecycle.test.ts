@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -62,9 +62,23 @@ async function waitForNoFerretdb(dataDir: string): Promise<string> {
   return ferretdbProcessesFor(dataDir);
 }
 
-async function countDocuments(output: string): Promise<Record<string, number>> {
+function databaseUri(output: string): string {
   const uri = /"uri":"(mongodb:\/\/[^"]+)"/.exec(output)?.[1];
   assert.ok(uri, 'the log names the embedded FerretDB address');
+  return uri;
+}
+
+/** The folder of the embedded FerretDB's Unix socket, checked to be private to this user. */
+function privateSocketDir(output: string): string {
+  const socket = decodeURIComponent(/^mongodb:\/\/([^/]+)\//.exec(databaseUri(output))?.[1] ?? '');
+  assert.match(socket, /^\/.+\.sock$/, 'the embedded FerretDB is reached over a Unix socket, not a TCP port');
+  const folder = path.dirname(socket);
+  assert.equal(statSync(folder).mode & 0o777, 0o700, 'only this user can enter the socket folder');
+  return folder;
+}
+
+async function countDocuments(output: string): Promise<Record<string, number>> {
+  const uri = databaseUri(output);
   const connection = await mongoose.createConnection(uri, { dbName: 'castellan' }).asPromise();
   try {
     const names = ['instances', 'organizations', 'users', 'projects', 'applications', 'project_grants', 'user_grants', 'memberships', 'signing_keys'];
@@ -86,11 +100,13 @@ describe('the start command on the embedded FerretDB', { skip: !existsSync(ferre
     const discovery = (await (await fetch(`${first.url}/.well-known/openid-configuration`)).json()) as { issuer: string };
     assert.equal(discovery.issuer, `http://localhost:${new URL(first.url).port}`);
     const countsAfterFirst = await countDocuments(first.output());
+    const socketDir = privateSocketDir(first.output());
     assert.equal(countsAfterFirst.instances, 1);
     assert.ok((countsAfterFirst.organizations ?? 0) >= 4, 'the bootstrap org and the demo orgs ACME, Alpha, Beta exist');
     first.child.kill('SIGTERM');
     assert.equal(await first.exited, 0, first.output());
     assert.equal(await waitForNoFerretdb(dataDir), '', 'FerretDB stopped with Castellan');
+    assert.equal(existsSync(socketDir), false, 'the socket folder is removed');
 
     const second = await startProcess(dataDir);
     await waitUntilReady(second);
@@ -107,9 +123,12 @@ describe('the start command on the embedded FerretDB', { skip: !existsSync(ferre
     const started = await startProcess(dataDir, { CASTELLAN_DEMO: 'false' });
     await waitUntilReady(started);
     assert.notEqual(ferretdbProcessesFor(dataDir), '', 'FerretDB runs while Castellan runs');
+    const socketDir = privateSocketDir(started.output());
     started.child.kill('SIGKILL');
     await started.exited;
     assert.equal(await waitForNoFerretdb(dataDir), '', 'FerretDB exits when its parent dies');
+    for (let attempt = 0; attempt < 50 && existsSync(socketDir); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(existsSync(socketDir), false, 'the guardian removes the socket folder');
   });
 });
 

@@ -6,13 +6,13 @@ import { demoRoutes } from './routes/demo.ts';
 import { healthRoutes } from './routes/health.ts';
 import { interactionRoutes } from './routes/interaction.ts';
 import type { Services } from './services.ts';
-import { cookieKeys } from './queries/secrets.ts';
+import { cookieSigner } from './queries/secrets.ts';
 import type { Tenant } from './tenants/registry.ts';
 
 export function createApp(services: Services): Koa {
   const app = new Koa({ proxy: new URL(services.config.publicUrl).protocol === 'https:' });
   // Must equal the provider's cookie keys, or interaction cookies set by the provider cannot be read here.
-  app.keys = cookieKeys(services.masterKey);
+  app.keys = cookieSigner(services.masterKey);
   app.use(errorHandler(services.log));
   const health = healthRoutes();
   app.use(health.routes());

@@ -7,7 +7,7 @@ import { globMatches } from '../libraries/uri-globs.ts';
 import type { TokenLifetimes } from '../models/common.ts';
 import { findActiveAccount, findOrg, findOrgByPrimaryDomain, type OrgSummary } from '../queries/accounts.ts';
 import { loadClientMetadata, type ClientInfo } from '../queries/clients.ts';
-import { clientSecretHashKey, cookieKeys } from '../queries/secrets.ts';
+import { clientSecretHashKey, cookieSigner } from '../queries/secrets.ts';
 import type { Services } from '../services.ts';
 import type { InstanceRecord, Tenant } from '../tenants/registry.ts';
 import { MongoAdapter } from './adapter.ts';
@@ -104,7 +104,7 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   const configuration: Configuration = {
     adapter: (name: string) => (name === 'Client' ? clientAdapter : new MongoAdapter(name, instanceId, jwtModels.has(name) ? tokenContext.resolveJwt : null)),
     jwks: { keys: tokenContext.privateJwks as never },
-    cookies: { keys: cookieKeys(masterKey) },
+    cookies: { keys: cookieSigner(masterKey) },
     routes: ROUTES,
     interactions: { url: (_ctx, interaction) => interactionUrl(interaction.uid), policy },
     renderError: pages.renderError,

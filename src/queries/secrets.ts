@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { CookieSigner } from '../libraries/cookie-signer.ts';
 import type { MasterKey } from '../libraries/crypto.ts';
 
 /** The key for keyed hashes of client secrets and personal access tokens. */
@@ -6,7 +7,7 @@ export function clientSecretHashKey(masterKey: MasterKey): KeyObject {
   return masterKey.hmacKey('client-secret-hash');
 }
 
-/** Cookie signing keys for the provider and the login UI, newest first. */
-export function cookieKeys(masterKey: MasterKey): string[] {
-  return [masterKey.derive('cookie-keys:1').toString('base64url')];
+/** Signs and checks the cookies of the provider and the login UI (one key today; rotation prepends). */
+export function cookieSigner(masterKey: MasterKey): CookieSigner {
+  return new CookieSigner([masterKey.derive('cookie-keys:1').toString('base64url')]);
 }

@@ -128,16 +128,22 @@ export function interactionRoutes(services: Services): Router {
     render(ctx, login, 'password.njk', status, { title: 'Enter your password', error, loginName: login.progress.loginName });
   }
 
-  const STEP_PATHS: Record<StepName, string> = { 'login-name': '', password: '/password' };
+  const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => void> = {
+    'login-name': (ctx, login) => renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
+    password: (ctx, login) => renderPassword(ctx, login, 200, null),
+  };
 
-  /** Moves to the next step, or finishes the interaction once the user is authenticated and allowed in. */
+  /**
+   * Moves to the next step, or finishes the interaction once the user is authenticated and allowed in.
+   * The next step's page is the answer to the form, as in ZITADEL's and Keycloak's logins: a redirect
+   * would cost the browser a round trip and the server a second read of the interaction and the user.
+   */
   async function advance(ctx: Context, login: LoginContext, progress: LoginProgress): Promise<void> {
     const step = nextStep(login.policy, progress);
     if (step === 'no-method') throw new LoginPageError(403, 'Login not possible', LOGIN_MESSAGES.passwordLoginNotAllowed);
     if (step !== 'authenticated') {
       writeProgress(ctx, login.uid, progress);
-      ctx.status = 303;
-      ctx.redirect(`/ui/login/${login.uid}${STEP_PATHS[step]}`);
+      STEP_PAGES[step](ctx, { ...login, progress });
       return;
     }
     const user = login.user!;

@@ -86,7 +86,8 @@ describe('login in a real browser', { skip }, () => {
       await page.keyboard.press('Shift+Tab');
       await page.keyboard.press('Enter');
 
-      await page.waitForURL(/\/password$/);
+      // The password page is the answer to the login name form.
+      await page.getByLabel('Password').waitFor();
       await assertAccessibleBasics(page);
       assert.equal(await focusedIdOnceSettled(page, 'password'), 'password');
       await page.keyboard.type('not the password');

@@ -47,7 +47,8 @@ describe('login through the forms', () => {
     assert.ok(form.inputs.csrf, 'hidden csrf input');
     assert.ok('loginName' in form.inputs, 'loginName input');
     const passwordPage = await submitLoginName(flow, 'alice');
-    assert.match(passwordPage.page!.url, /\/ui\/login\/[^/]+\/password$/);
+    assert.equal(passwordPage.page?.status, 200);
+    assert.match(passwordPage.page!.url, /\/ui\/login\/[^/]+\/login-name$/, 'the password page is the answer to the login name form, not a redirect');
     const passwordForm = parseForm(passwordPage.page!.html, passwordPage.page!.url)!;
     assert.match(passwordForm.action, /\/ui\/login\/[^/]+\/password$/);
     assert.ok(passwordForm.inputs.csrf && 'password' in passwordForm.inputs);

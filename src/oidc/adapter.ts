@@ -1,3 +1,4 @@
+import type { Collection } from 'mongodb';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { InsertBatcher } from '../database/insert-batcher.ts';
 import { isSharedCollection, OidcConsumption, oidcPayloadModel, type OidcPayloadDocument } from '../models/oidc-payload.ts';
@@ -21,7 +22,9 @@ export type JwtResolver = (value: string) => Promise<string | null>;
  */
 export class MongoAdapter implements Adapter {
   readonly #name: string;
-  readonly #model;
+  /** The driver's collection, not mongoose queries: the adapter writes whole documents it builds itself, and
+   * a mongoose query cost a login more CPU than the database round trip it made. */
+  readonly #collection: Collection<OidcPayloadDocument>;
   readonly #prefix: string;
   readonly #resolveJwt: JwtResolver | null;
   readonly #inserts: InsertBatcher | null;
@@ -30,10 +33,12 @@ export class MongoAdapter implements Adapter {
 
   constructor(name: string, instanceId: string, resolveJwt: JwtResolver | null = null) {
     this.#name = name;
-    this.#model = oidcPayloadModel(name);
+    const { collection } = oidcPayloadModel(name);
+    // mongoose types a model's collection by Document; its schema is OidcPayloadDocument.
+    this.#collection = collection as unknown as Collection<OidcPayloadDocument>;
     this.#prefix = `${instanceId}:`;
     this.#resolveJwt = resolveJwt;
-    this.#inserts = WRITTEN_ONCE.has(name) ? batcherFor(this.#model.collection) : null;
+    this.#inserts = WRITTEN_ONCE.has(name) ? batcherFor(collection) : null;
     this.#kind = isSharedCollection(name) ? name : undefined;
   }
 
@@ -52,15 +57,15 @@ export class MongoAdapter implements Adapter {
     };
     const _id = this.#key(id);
     if (this.#inserts && (await this.#inserts.insert({ _id, ...fields })) === 'inserted') return;
-    await this.#model.replaceOne({ _id }, fields, { upsert: true });
+    await this.#collection.replaceOne({ _id }, fields, { upsert: true });
   }
 
   #read(filter: Record<string, string>): Promise<OidcPayloadDocument | null> {
-    if (filter._id === undefined) return this.#model.findOne(filter).lean<OidcPayloadDocument>().exec();
-    const key = `${this.#model.collection.collectionName}|${filter._id}`;
+    if (filter._id === undefined) return this.#collection.findOne(filter);
+    const key = `${this.#collection.collectionName}|${filter._id}`;
     let read = readsInFlight.get(key);
     if (!read) {
-      read = this.#model.findOne(filter).lean<OidcPayloadDocument>().exec();
+      read = this.#collection.findOne(filter);
       readsInFlight.set(key, read);
       void read.finally(() => readsInFlight.delete(key)).catch(() => undefined);
     }
@@ -100,9 +105,9 @@ export class MongoAdapter implements Adapter {
    */
   async consume(plainId: string): Promise<void> {
     const id = this.#key(plainId);
-    await this.#model.updateOne({ _id: id }, { $set: { consumed: true } });
+    await this.#collection.updateOne({ _id: id }, { $set: { consumed: true } });
     try {
-      await OidcConsumption.create({ _id: `${this.#name}:${id}`, expiresAt: new Date(Date.now() + CONSUMPTION_RACE_RETENTION_MS) });
+      await OidcConsumption.collection.insertOne({ _id: `${this.#name}:${id}` as never, expiresAt: new Date(Date.now() + CONSUMPTION_RACE_RETENTION_MS) });
     } catch (error) {
       if ((error as { code?: number }).code === DUPLICATE_KEY) throw new errors.InvalidGrant(`${this.#name} was already used`);
       throw error;
@@ -110,13 +115,13 @@ export class MongoAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#model.deleteOne({ _id: this.#key(id) });
+    await this.#collection.deleteOne({ _id: this.#key(id) });
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     // The provider revokes per model (refresh tokens only for clients allowed to refresh): in a shared
     // collection, only this model's documents.
-    await this.#model.deleteMany({ grantId: this.#key(grantId), ...(this.#kind ? { kind: this.#kind } : {}) });
+    await this.#collection.deleteMany({ grantId: this.#key(grantId), ...(this.#kind ? { kind: this.#kind } : {}) });
   }
 }
 

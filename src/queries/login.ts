@@ -119,7 +119,7 @@ async function lock(instanceId: string, user: LoginUser, attempts: number): Prom
  * Verifies a password under the lockout policy. Every attempt first reserves one of the policy's
  * attempts (queries/login-attempts.ts), before the hash is checked, so parallel guesses can never run
  * more verifications than the policy allows. A failed last attempt, or any attempt beyond it, locks the user.
- * Success forgets the attempts, and only counts while the user is still active (a concurrent lock wins).
+ * Success forgets the attempts, and only counts while the user is still active (a lock by a parallel attempt wins).
  */
 export async function checkPassword(instanceId: string, user: LoginUser, password: string, maxAttempts: number): Promise<PasswordResult> {
   const reservation = await reservePasswordAttempt(instanceId, user._id, maxAttempts);
@@ -130,8 +130,10 @@ export async function checkPassword(instanceId: string, user: LoginUser, passwor
   }
   const hash = user.human?.passwordHash;
   if (hash && (await verifyPassword(hash, password))) {
+    // With a lockout policy, parallel attempts may have locked the user while this one was checked: read the
+    // state again. Without one, the state read with the user just before the check is as fresh as it gets.
     if (maxAttempts > 0) await clearPasswordAttempts(instanceId, user._id);
-    const current = await findScoped(User, instanceId, user._id, {}, { state: 1 });
+    const current = maxAttempts > 0 ? await findScoped(User, instanceId, user._id, {}, { state: 1 }) : user;
     if (current?.state === 'active') return 'ok';
     return current?.state === 'locked' ? 'locked' : 'inactive';
   }

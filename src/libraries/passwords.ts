@@ -1,10 +1,11 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { LoginPolicy } from '../models/login-policy.ts';
 
-// OWASP Password Storage Cheat Sheet: argon2id (the library's default algorithm), 7 MiB, 5 iterations, 1 lane. @node-rs/argon2 (argon2-rust,
-// which picks the CPU's vector instructions at run time) computes the same PHC strings as the reference C
-// code of the `argon2` package, in a third of the CPU time (measured here: 4.6 against 15.6 ms per check).
-// An attacker's implementation is at least as fast, so a slower one only costs the defender.
+// OWASP Password Storage Cheat Sheet: argon2id (the library's default algorithm), 7 MiB, 5 iterations,
+// 1 lane. @node-rs/argon2 (argon2-rust, which picks the CPU's vector instructions at run time) computes the
+// same PHC strings as the reference C code of the `argon2` package, in a third of the CPU time (measured
+// here: 4.6 against 15.6 ms per check). An attacker's implementation is at least as fast, so a slower one
+// only costs the defender.
 const ARGON2_OPTIONS = { memoryCost: 7_168, timeCost: 5, parallelism: 1 } as const;
 
 export function hashPassword(password: string): Promise<string> {

@@ -24,6 +24,16 @@ describe('oidc-provider storage adapter', () => {
     assert.equal(await sessions.find('s1'), undefined);
   });
 
+  it('indexes each collection by what its models are looked up by, and nothing else', async () => {
+    const indexed = async (name: string) => (await oidcPayloadModel(name).listIndexes()).map((index) => Object.keys(index.key as object).join(',')).sort();
+    assert.deepEqual(await indexed('AccessToken'), ['_id', 'grantId'], 'access, client-credentials and refresh tokens: revocation by grant');
+    assert.deepEqual(await indexed('AuthorizationCode'), ['_id', 'grantId']);
+    assert.deepEqual(await indexed('DeviceCode'), ['_id', 'grantId', 'userCode']);
+    assert.deepEqual(await indexed('Session'), ['_id', 'uid']);
+    assert.deepEqual(await indexed('Interaction'), ['_id']);
+    assert.deepEqual(await indexed('Grant'), ['_id']);
+  });
+
   it('keeps client-chosen keys with dots and dollars intact (FerretDB refuses them as field names)', async () => {
     const grants = new MongoAdapter('Grant', 'i1');
     const payload = { accountId: 'a', resources: { 'https://api.example.com': 'read' }, rejected: { $where: 'x' } };

@@ -17,15 +17,18 @@ export async function invalidateInstanceCaches(instanceId: string): Promise<void
   await CacheRevision.replaceOne({ _id: instanceId }, { revision, changedAt: new Date() }, { upsert: true });
 }
 
+/** One read for every cached instance (a process may cache many), not one per instance. */
 async function pollRevisions(): Promise<void> {
-  await Promise.all(
-    cachedInstanceIds().map(async (instanceId) => {
-      const current = (await CacheRevision.findById(instanceId, { revision: 1 }).lean())?.revision ?? null;
-      // An instance not seen before may have been cached before a change this process never saw.
-      if (!seen.has(instanceId) || seen.get(instanceId) !== current) dropInstanceCache(instanceId);
-      seen.set(instanceId, current);
-    }),
-  );
+  const instanceIds = cachedInstanceIds();
+  if (instanceIds.length === 0) return;
+  const stored = await CacheRevision.find({ _id: { $in: instanceIds } }, { revision: 1 }).lean();
+  const revisions = new Map(stored.map((entry) => [entry._id, entry.revision]));
+  for (const instanceId of instanceIds) {
+    const current = revisions.get(instanceId) ?? null;
+    // An instance not seen before may have been cached before a change this process never saw.
+    if (!seen.has(instanceId) || seen.get(instanceId) !== current) dropInstanceCache(instanceId);
+    seen.set(instanceId, current);
+  }
 }
 
 /**

@@ -52,9 +52,8 @@ async function readForm(ctx: Context): Promise<URLSearchParams> {
 
 interface LoginContext {
   tenant: Tenant;
+  /** The provider's interaction, read once per request: its `uid` names the login, `params` the request. */
   interaction: Interaction;
-  uid: string;
-  clientId: string;
   /** The org the request is restricted to by its org scope (not by discovery). */
   scopedOrg: LoginOrg | null;
   progress: LoginProgress;
@@ -109,14 +108,14 @@ export function interactionRoutes(services: Services): Router {
     const policyOrgId = required.org?._id ?? progress.discoveredOrgId ?? user?.orgId ?? null;
     const policyOrg = policyOrgId === required.org?._id ? required.org : policyOrgId ? await findOrg(instance._id, policyOrgId) : null;
     const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint : null;
-    return { tenant, interaction: details, uid, clientId: String(details.params.client_id), scopedOrg: required.org, progress, user, policyOrg, policy: policyOf(instance, policyOrg), loginHint };
+    return { tenant, interaction: details, scopedOrg: required.org, progress, user, policyOrg, policy: policyOf(instance, policyOrg), loginHint };
   }
 
   function render(ctx: Context, login: LoginContext, view: string, status: number, context: Record<string, unknown>): void {
     ctx.status = status;
     ctx.type = 'html';
     ctx.set('cache-control', 'no-store');
-    ctx.body = renderView(view, { branding: brandingFrom(login.policy, login.policyOrg?.name ?? login.tenant.instance.name), uid: login.uid, csrf: csrfToken(login.uid), ...context });
+    ctx.body = renderView(view, { branding: brandingFrom(login.policy, login.policyOrg?.name ?? login.tenant.instance.name), uid: login.interaction.uid, csrf: csrfToken(login.interaction.uid), ...context });
   }
 
   function renderLoginName(ctx: Context, login: LoginContext, status: number, error: string | null, loginName: string): void {
@@ -142,13 +141,13 @@ export function interactionRoutes(services: Services): Router {
     const step = nextStep(login.policy, progress);
     if (step === 'no-method') throw new LoginPageError(403, 'Login not possible', LOGIN_MESSAGES.passwordLoginNotAllowed);
     if (step !== 'authenticated') {
-      writeProgress(ctx, login.uid, progress);
+      writeProgress(ctx, login.interaction.uid, progress);
       STEP_PAGES[step](ctx, { ...login, progress });
       return;
     }
     const user = login.user!;
-    const problem = await loginRequirementProblem(login.tenant.instance._id, login.clientId, user, login.scopedOrg?._id ?? progress.discoveredOrgId);
-    writeProgress(ctx, login.uid, null);
+    const problem = await loginRequirementProblem(login.tenant.instance._id, String(login.interaction.params.client_id), user, login.scopedOrg?._id ?? progress.discoveredOrgId);
+    writeProgress(ctx, login.interaction.uid, null);
     if (problem) throw new LoginPageError(403, 'Login not possible', problem);
     const result: InteractionResults = { login: { accountId: user._id, amr: progress.amr } };
     // What the provider's interactionResult does, on the interaction this request already read.
@@ -166,7 +165,7 @@ export function interactionRoutes(services: Services): Router {
   async function submitLoginName(ctx: Context): Promise<void> {
     const form = await readForm(ctx);
     const login = await loadContext(ctx);
-    verifyCsrf(login.uid, form);
+    verifyCsrf(login.interaction.uid, form);
     const loginName = (form.get('loginName') ?? '').trim();
     if (!login.policy.allowUsernamePassword) return renderLoginName(ctx, login, 403, null, loginName);
     if (!loginName || loginName.length > MAX_LOGIN_NAME) return renderLoginName(ctx, login, 400, 'Enter your login name.', loginName);
@@ -193,7 +192,7 @@ export function interactionRoutes(services: Services): Router {
     const login = await loadContext(ctx);
     if (!stepReachable('password', login.policy, login.progress) || login.progress.loginName === null) {
       ctx.status = 303;
-      ctx.redirect(`/ui/login/${login.uid}`);
+      ctx.redirect(`/ui/login/${login.interaction.uid}`);
       return null;
     }
     return login;
@@ -208,7 +207,7 @@ export function interactionRoutes(services: Services): Router {
     const form = await readForm(ctx);
     const login = await loadPasswordStep(ctx);
     if (!login) return;
-    verifyCsrf(login.uid, form);
+    verifyCsrf(login.interaction.uid, form);
     const password = form.get('password') ?? '';
     if (!password || password.length > MAX_PASSWORD) return renderPassword(ctx, login, 400, 'Enter your password.');
     const generic = login.policy.ignoreUnknownUsernames;

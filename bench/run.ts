@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/config.ts';
-import { freeLoopbackPort } from '../src/database/ferretdb.ts';
+import { freeLoopbackPort } from './lib/ports.ts';
 import { MasterKey } from '../src/libraries/crypto.ts';
 import { deleteInBatches } from '../src/database/sweeper.ts';
 import { OidcConsumption, oidcPayloadModels } from '../src/models/oidc-payload.ts';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
 import mongoose from 'mongoose';
-import { freeLoopbackPort } from '../../src/database/ferretdb.ts';
+import { freeLoopbackPort } from '../../bench/lib/ports.ts';
 import { MasterKey } from '../../src/libraries/crypto.ts';
 import { User } from '../../src/models/index.ts';
 import { createPersonalAccessToken } from '../../src/queries/personal-access-tokens.ts';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
 import { workerExecArgv } from '../../src/cluster.ts';
-import { freeLoopbackPort } from '../../src/database/ferretdb.ts';
+import { freeLoopbackPort } from '../../bench/lib/ports.ts';
 import { MasterKey } from '../../src/libraries/crypto.ts';
 import { startCastellan } from '../../bench/lib/processes.ts';
 import { cpuSeconds } from '../../bench/lib/proc.ts';

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import mongoose from 'mongoose';
 import { loadConfig, projectRoot } from '../../src/config.ts';
-import { ferretdbCacheDir, freeLoopbackPort } from '../../src/database/ferretdb.ts';
+import { ferretdbCacheDir } from '../../src/database/ferretdb.ts';
+import { freeLoopbackPort } from '../../bench/lib/ports.ts';
 
 // These tests run the README's start command (`node src/main.ts`) as a real process on the embedded
 // FerretDB, the way a newcomer does.

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { freeLoopbackPort } from '../../src/database/ferretdb.ts';
+import { freeLoopbackPort } from '../../bench/lib/ports.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startCastellan, type RunningCastellan } from '../../src/server.ts';
 import { freshDatabaseUri } from './database.ts';

@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { InsertBatcher } from '../database/insert-batcher.ts';
+import type { TokenSealer } from '../libraries/token-sealer.ts';
 import { isSharedCollection, OidcConsumption, oidcPayloadModel, type OidcPayloadDocument } from '../models/oidc-payload.ts';
 
 const DUPLICATE_KEY = 11000;
@@ -17,6 +18,13 @@ const readsInFlight = new Map<string, Promise<OidcPayloadDocument | null>>();
 /** Resolves a JWT access token to its stored id (`jti`) after verifying it, or null. */
 export type JwtResolver = (value: string) => Promise<string | null>;
 
+export interface TokenFormats {
+  /** For models whose access tokens may be JWTs: they are stored under their `jti`. */
+  resolveJwt?: JwtResolver | null;
+  /** For models whose opaque tokens carry their own payload: not stored, only their revocation is. */
+  sealer?: TokenSealer | null;
+}
+
 /**
  * node-oidc-provider storage on MongoDB / FerretDB. Documents: `{_id, payload (JSON string), expiresAt,
  * grantId, uid, userCode, consumed}`. Every key is prefixed with the instance id, so one instance can never
@@ -31,17 +39,19 @@ export class MongoAdapter implements Adapter {
   readonly #collection: Collection<OidcPayloadDocument>;
   readonly #prefix: string;
   readonly #resolveJwt: JwtResolver | null;
+  readonly #sealer: TokenSealer | null;
   readonly #inserts: InsertBatcher | null;
   /** Set when the model shares its collection: documents carry it, and other models' documents are not ours. */
   readonly #kind: string | undefined;
 
-  constructor(name: string, instanceId: string, resolveJwt: JwtResolver | null = null) {
+  constructor(name: string, instanceId: string, formats: TokenFormats = {}) {
     this.#name = name;
     const { collection } = oidcPayloadModel(name);
     // mongoose types every collection by Document; this one holds what its schema says.
     this.#collection = collection as unknown as Collection<OidcPayloadDocument>;
     this.#prefix = `${instanceId}:`;
-    this.#resolveJwt = resolveJwt;
+    this.#resolveJwt = formats.resolveJwt ?? null;
+    this.#sealer = formats.sealer ?? null;
     this.#inserts = WRITTEN_ONCE.has(name) ? batcherFor(collection) : null;
     this.#kind = isSharedCollection(name) ? name : undefined;
   }
@@ -89,7 +99,32 @@ export class MongoAdapter implements Adapter {
       const jti = await this.#resolveJwt(id);
       return jti ? this.#findOne({ _id: this.#key(jti) }) : undefined;
     }
+    const sealed = this.#sealer?.open(id) as AdapterPayload | undefined;
+    if (sealed) return this.#unlessRevoked(sealed);
+    // Stored tokens, and JWTs that introspection and revocation have already replaced by their jti.
     return this.#findOne({ _id: this.#key(id) });
+  }
+
+  async #unlessRevoked(sealed: AdapterPayload): Promise<AdapterPayload | undefined> {
+    if (typeof sealed.jti !== 'string' || sealed.kind !== this.#name) return undefined;
+    const revocation = await this.#read({ _id: this.#revocationKey(sealed.jti) });
+    const revoked = revocation?.kind === this.#revocationKind && !(revocation.expiresAt && revocation.expiresAt.getTime() <= Date.now());
+    return revoked ? undefined : sealed;
+  }
+
+  /** The revocation of a sealed token: a document of a kind of its own, so `find` never takes it for a token. */
+  get #revocationKind(): string {
+    return `${this.#name}:revoked`;
+  }
+
+  #revocationKey(jti: string): string {
+    return this.#key(`revoked:${jti}`);
+  }
+
+  /** Records that a sealed token (never stored itself) is revoked, until it would have expired. */
+  async revokeSealed(jti: string, expiresIn: number): Promise<void> {
+    const expiresAt = new Date(Date.now() + expiresIn * 1000);
+    await this.#collection.replaceOne({ _id: this.#revocationKey(jti) }, { payload: '{}', kind: this.#revocationKind, expiresAt }, { upsert: true });
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {

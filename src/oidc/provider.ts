@@ -102,7 +102,13 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   policy.get('consent')?.checks.remove('native_client_prompt');
 
   const configuration: Configuration = {
-    adapter: (name: string) => (name === 'Client' ? clientAdapter : new MongoAdapter(name, instanceId, jwtModels.has(name) ? tokenContext.resolveJwt : null)),
+    adapter: (name: string) =>
+      name === 'Client'
+        ? clientAdapter
+        : new MongoAdapter(name, instanceId, {
+            resolveJwt: jwtModels.has(name) ? tokenContext.resolveJwt : null,
+            sealer: name === 'ClientCredentials' ? tokenContext.clientCredentialsSealer : null,
+          }),
     jwks: { keys: tokenContext.privateJwks as never },
     cookies: { keys: cookieSigner(masterKey) },
     routes: ROUTES,

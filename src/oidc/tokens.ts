@@ -4,11 +4,13 @@ import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from 'jose
 import type Provider from 'oidc-provider';
 import type { Client, KoaContextWithOIDC } from 'oidc-provider';
 import type { MasterKey } from '../libraries/crypto.ts';
+import type { TokenSealer } from '../libraries/token-sealer.ts';
 import { findActiveAccount } from '../queries/accounts.ts';
 import type { ClientInfo } from '../queries/clients.ts';
+import { clientCredentialsSealer } from '../queries/secrets.ts';
 import { loadSigningJwks } from '../queries/signing-keys.ts';
 import type { InstanceRecord } from '../tenants/registry.ts';
-import type { JwtResolver } from './adapter.ts';
+import type { JwtResolver, MongoAdapter } from './adapter.ts';
 import { buildClaims, clientInfo } from './claims.ts';
 
 const PRIVATE_PARTS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'];
@@ -21,6 +23,8 @@ export interface TokenContext {
   resolveJwt: JwtResolver;
   signingKey: CryptoKey | Uint8Array;
   signingKid: string;
+  /** Seals opaque client-credentials tokens. */
+  clientCredentialsSealer: TokenSealer;
 }
 
 export async function createTokenContext(instance: InstanceRecord, masterKey: MasterKey): Promise<TokenContext> {
@@ -33,6 +37,7 @@ export async function createTokenContext(instance: InstanceRecord, masterKey: Ma
     privateJwks,
     signingKey: await importJWK(signing, 'RS256'),
     signingKid: signing.kid,
+    clientCredentialsSealer: clientCredentialsSealer(masterKey, instance._id),
     async resolveJwt(value) {
       try {
         const { payload } = await jwtVerify(value, keySet, { issuer: instance.issuer });
@@ -77,6 +82,9 @@ async function readForm(req: IncomingMessage): Promise<querystring.ParsedUrlQuer
  * - every access token stores its ZITADEL audience (`aud`), so the management API and introspection read it;
  * - JWT access tokens (app or machine setting) are signed here but stored like opaque ones under their
  *   `jti`, so they are introspectable and revocable, and usable at userinfo;
+ * - opaque client-credentials tokens are sealed (they carry their own payload, encrypted) and not stored:
+ *   they belong to no grant, so nothing needs to find them but their holder, and issuing one then costs no
+ *   database write. Revoking one stores its revocation until it would have expired;
  * - userinfo is Castellan's: ZITADEL's access tokens carry an audience and are still valid at userinfo,
  *   which the provider's own endpoint refuses;
  * - introspection answers with the live claims (roles for the introspecting client's project).
@@ -110,10 +118,18 @@ export function tokenEndpoints(provider: Provider, tokens: TokenContext, instanc
       const info = this.client ? clientInfo(this.client) : null;
       if (info) this.aud = audienceOf(this, info);
       const result = await opaque.call(this);
-      if (!info || info.accessTokenType !== 'jwt' || !result.payload) return result;
-      return { value: await signAccessToken(this, info, result.payload), payload: result.payload };
+      if (!result.payload) return result;
+      if (info?.accessTokenType === 'jwt') return { value: await signAccessToken(this, info, result.payload), payload: result.payload };
+      if (Model === provider.ClientCredentials) return { value: tokens.clientCredentialsSealer.seal(result.payload) };
+      return result;
     };
   }
+  const destroyStored = provider.ClientCredentials.prototype.destroy;
+  provider.ClientCredentials.prototype.destroy = async function revokeSealedOrStored(this: InstanceType<typeof provider.ClientCredentials>) {
+    // The provider's adapter factory (oidc/provider.ts) gives every token model a MongoAdapter.
+    await (this.adapter as unknown as MongoAdapter).revokeSealed(this.jti, Math.max(1, this.remainingTTL));
+    await destroyStored.call(this);
+  };
 
   function bearerError(ctx: KoaContextWithOIDC, status: number, error: string, description: string): void {
     ctx.status = status;

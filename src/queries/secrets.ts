@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { CookieSigner } from '../libraries/cookie-signer.ts';
 import type { MasterKey } from '../libraries/crypto.ts';
+import { TokenSealer } from '../libraries/token-sealer.ts';
 
 /** The key for keyed hashes of client secrets and personal access tokens. */
 export function clientSecretHashKey(masterKey: MasterKey): KeyObject {
@@ -10,4 +11,9 @@ export function clientSecretHashKey(masterKey: MasterKey): KeyObject {
 /** Signs and checks the cookies of the provider and the login UI (one key today; rotation prepends). */
 export function cookieSigner(masterKey: MasterKey): CookieSigner {
   return new CookieSigner([masterKey.derive('cookie-keys:1').toString('base64url')]);
+}
+
+/** Seals one instance's self-contained client-credentials tokens (see oidc/tokens.ts). */
+export function clientCredentialsSealer(masterKey: MasterKey, instanceId: string): TokenSealer {
+  return new TokenSealer(masterKey.derive('token-sealing:1'), `${instanceId}:ClientCredentials`);
 }

@@ -29,6 +29,7 @@ export interface TokenFormats {
  * node-oidc-provider storage on MongoDB / FerretDB. Documents: `{_id, payload (JSON string), expiresAt,
  * grantId, uid, userCode, consumed}`. Every key is prefixed with the instance id, so one instance can never
  * find another's codes, tokens or sessions. Expired documents are filtered on read and swept periodically.
+ * Sealed tokens (a model given a sealer) are never stored: only their revocations are.
  */
 export class MongoAdapter implements Adapter {
   readonly #name: string;

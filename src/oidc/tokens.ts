@@ -126,7 +126,8 @@ export function tokenEndpoints(provider: Provider, tokens: TokenContext, instanc
   }
   const destroyStored = provider.ClientCredentials.prototype.destroy;
   provider.ClientCredentials.prototype.destroy = async function revokeSealedOrStored(this: InstanceType<typeof provider.ClientCredentials>) {
-    // The provider's adapter factory (oidc/provider.ts) gives every token model a MongoAdapter.
+    // The provider's adapter factory (oidc/provider.ts) gives every token model a MongoAdapter. A JWT is
+    // stored and deleted as well; its revocation record is then redundant, and revocations are rare.
     await (this.adapter as unknown as MongoAdapter).revokeSealed(this.jti, Math.max(1, this.remainingTTL));
     await destroyStored.call(this);
   };

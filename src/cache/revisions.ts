@@ -25,8 +25,9 @@ async function pollRevisions(): Promise<void> {
   const revisions = new Map(stored.map((entry) => [entry._id, entry.revision]));
   for (const instanceId of instanceIds) {
     const current = revisions.get(instanceId) ?? null;
-    // An instance not seen before may have been cached before a change this process never saw.
-    if (!seen.has(instanceId) || seen.get(instanceId) !== current) dropInstanceCache(instanceId);
+    // An instance not seen before (undefined, which no revision equals) may have been cached before a change
+    // this process never saw.
+    if (seen.get(instanceId) !== current) dropInstanceCache(instanceId);
     seen.set(instanceId, current);
   }
 }

@@ -85,7 +85,7 @@ function run(command: string, args: string[], options: { cwd: string; env?: Node
  * Two things rule out a plain `go install module@version`: it asks the proxy for the module's version
  * list (refused by some proxies), and the published module leaves build/version/version.txt empty,
  * which FerretDB's own release build fills in (the binary panics at start without it).
- * So: download the exact version, copy its source, write version.txt, apply the `_id` index fix, build that.
+ * So: download the exact version, copy its source, write version.txt, apply Castellan's patches, build that.
  */
 export async function buildFerretdb(version: string, report: (line: string) => void): Promise<string> {
   const target = path.join(ferretdbCacheDir(version), 'ferretdb');

@@ -15,6 +15,11 @@ const consumptionMarkers = OidcConsumption.collection as unknown as Collection<{
 /** Reads by `_id` under way, per collection: the same look-up made by several models at once is made once. */
 const readsInFlight = new Map<string, Promise<OidcPayloadDocument | null>>();
 
+/** A stored document of this kind that has not expired. */
+function isLive(found: OidcPayloadDocument | null, kind: string | undefined): found is OidcPayloadDocument {
+  return !!found && found.kind === kind && !(found.expiresAt && found.expiresAt.getTime() <= Date.now());
+}
+
 /** Resolves a JWT access token to its stored id (`jti`) after verifying it, or null. */
 export type JwtResolver = (value: string) => Promise<string | null>;
 
@@ -89,7 +94,7 @@ export class MongoAdapter implements Adapter {
 
   async #findOne(filter: Record<string, string>): Promise<AdapterPayload | undefined> {
     const found = await this.#read(filter);
-    if (!found || found.kind !== this.#kind || (found.expiresAt && found.expiresAt.getTime() <= Date.now())) return undefined;
+    if (!isLive(found, this.#kind)) return undefined;
     const payload = JSON.parse(found.payload) as AdapterPayload;
     return found.consumed ? { ...payload, consumed: Math.floor(Date.now() / 1000) } : payload;
   }
@@ -109,8 +114,7 @@ export class MongoAdapter implements Adapter {
   async #unlessRevoked(sealed: AdapterPayload): Promise<AdapterPayload | undefined> {
     if (typeof sealed.jti !== 'string' || sealed.kind !== this.#name) return undefined;
     const revocation = await this.#read({ _id: this.#revocationKey(sealed.jti) });
-    const revoked = revocation?.kind === this.#revocationKind && !(revocation.expiresAt && revocation.expiresAt.getTime() <= Date.now());
-    return revoked ? undefined : sealed;
+    return isLive(revocation, this.#revocationKind) ? undefined : sealed;
   }
 
   /** The revocation of a sealed token: a document of a kind of its own, so `find` never takes it for a token. */

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { generateKeyPair, exportJWK } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { hashPassword, verifyPassword } from '../src/libraries/passwords.ts';
+import { hashPassword, verifyPassword } from '../src/platform/passwords.ts';
 import { BARE } from './lib/bare-clients.ts';
 
 const port = Number(process.env.PORT);

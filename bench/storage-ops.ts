@@ -2,7 +2,7 @@
 // database as a collection grows. On FerretDB v1 (SQLite) some operations scan the whole collection, so
 // their cost grows with the number of stored tokens; this shows which ones, to pick the others.
 import mongoose from 'mongoose';
-import { oidcPayloadModel } from '../src/models/oidc-payload.ts';
+import { oidcPayloadModel } from '../src/store/models/oidc-payload.ts';
 import { openBenchDatabase } from './lib/database.ts';
 
 const SIZES = [1_000, 10_000, 30_000];

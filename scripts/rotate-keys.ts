@@ -1,11 +1,11 @@
 // One signing-key rotation step for every instance (see rotateSigningKeys). Run it on a schedule, e.g.
 // daily; running processes pick up the new keys when they restart or their tenant is invalidated.
-import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/database/connection.ts';
-import { createLogger } from '../src/logger.ts';
-import { Instance } from '../src/models/index.ts';
-import { rotateSigningKeys } from '../src/queries/signing-keys.ts';
-import { loadMasterKey } from '../src/tenants/master-key.ts';
+import { loadConfig } from '../src/platform/config.ts';
+import { openDatabase } from '../src/store/database/connection.ts';
+import { createLogger } from '../src/platform/logger.ts';
+import { Instance } from '../src/store/models/index.ts';
+import { rotateSigningKeys } from '../src/store/queries/signing-keys.ts';
+import { loadMasterKey } from '../src/platform/master-key.ts';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);

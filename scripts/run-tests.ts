@@ -4,8 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../src/config.ts';
-import { buildFerretdb, startFerretdb } from '../src/database/ferretdb.ts';
+import { loadConfig } from '../src/platform/config.ts';
+import { buildFerretdb, startFerretdb } from '../src/platform/ferretdb.ts';
 import { ensureChromium } from './ensure-chromium.ts';
 
 const config = loadConfig({ ...process.env, MONGODB_URI: '' });

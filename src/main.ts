@@ -1,9 +1,9 @@
 import cluster from 'node:cluster';
-import { startCluster } from './cluster.ts';
-import { ConfigError, loadConfig } from './config.ts';
-import { DatabaseUnavailableError } from './database/ferretdb.ts';
-import { createLogger } from './logger.ts';
-import { startCastellan } from './server.ts';
+import { startCluster } from './process/cluster.ts';
+import { ConfigError, loadConfig } from './platform/config.ts';
+import { DatabaseUnavailableError } from './platform/ferretdb.ts';
+import { createLogger } from './platform/logger.ts';
+import { startCastellan } from './process/server.ts';
 
 function fail(message: string): never {
   process.stderr.write(`castellan: ${message}\n`);

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { loadConfig } from '../../src/config.ts';
-import { buildFerretdb, startFerretdb } from '../../src/database/ferretdb.ts';
+import { loadConfig } from '../../src/platform/config.ts';
+import { buildFerretdb, startFerretdb } from '../../src/platform/ferretdb.ts';
 import { childPids, commandName } from './proc.ts';
 
 export interface BenchDatabase {

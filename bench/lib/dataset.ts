@@ -1,13 +1,13 @@
 // The bench's data, written straight through the mongoose models (documents built by the models, so
 // defaults and casting are exactly what the application writes; big sets go in as bulk inserts).
 import type { Document, Model } from 'mongoose';
-import { invalidateInstanceCaches } from '../../src/cache/revisions.ts';
-import { randomSecret, secretHash, type MasterKey } from '../../src/libraries/crypto.ts';
-import { newId } from '../../src/libraries/ids.ts';
-import { hashPassword } from '../../src/libraries/passwords.ts';
-import { Application, Instance, Membership, Organization, PersonalAccessToken, Project, User, UserGrant } from '../../src/models/index.ts';
-import { PAT_PREFIX } from '../../src/queries/personal-access-tokens.ts';
-import { clientSecretHashKey } from '../../src/queries/secrets.ts';
+import { invalidateInstanceCaches } from '../../src/store/cache/revisions.ts';
+import { randomSecret, secretHash, type MasterKey } from '../../src/platform/crypto.ts';
+import { newId } from '../../src/platform/ids.ts';
+import { hashPassword } from '../../src/platform/passwords.ts';
+import { Application, Instance, Membership, Organization, PersonalAccessToken, Project, User, UserGrant } from '../../src/store/models/index.ts';
+import { PAT_PREFIX } from '../../src/domain/commands/personal-access-tokens.ts';
+import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import type { Credentials, LoginClient } from './login-flow.ts';
 
 const BATCH = 1_000;

@@ -1,8 +1,8 @@
 // The processes of a bench run: Castellan (single or cluster), the bare library, the load generator.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { workerExecArgv } from '../../src/cluster.ts';
-import { projectRoot } from '../../src/config.ts';
+import { workerExecArgv } from '../../src/process/cluster.ts';
+import { projectRoot } from '../../src/platform/config.ts';
 import type { LoadJob, LoadResult } from '../load.ts';
 import { childPids, commandName } from './proc.ts';
 

@@ -1,8 +1,8 @@
 import type { Collection } from 'mongodb';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import { InsertBatcher } from '../database/insert-batcher.ts';
-import type { TokenSealer } from '../libraries/token-sealer.ts';
-import { isSharedCollection, OidcConsumption, oidcPayloadModel, type OidcPayloadDocument } from '../models/oidc-payload.ts';
+import { InsertBatcher } from '../store/database/insert-batcher.ts';
+import type { TokenSealer } from '../platform/token-sealer.ts';
+import { isSharedCollection, OidcConsumption, oidcPayloadModel, type OidcPayloadDocument } from '../store/models/oidc-payload.ts';
 
 const DUPLICATE_KEY = 11000;
 const CONSUMPTION_RACE_RETENTION_MS = 3600 * 1000;

@@ -1,11 +1,11 @@
 import type { Client } from 'oidc-provider';
-import { resolveProjectAliases } from '../libraries/audience.ts';
-import { roleAudience, roleClaims, rolesByProject } from '../libraries/role-claims.ts';
-import { parseReservedScopes, splitScope } from '../libraries/scopes.ts';
-import { reservedUserClaims, scopedStandardClaims, standardClaims } from '../libraries/user-claims.ts';
-import type { Account } from '../queries/accounts.ts';
-import type { ClientInfo } from '../queries/clients.ts';
-import { loadOrgDomains, loadRoleGrants } from '../queries/role-claims.ts';
+import { resolveProjectAliases } from '../domain/rules/audience.ts';
+import { roleAudience, roleClaims, rolesByProject } from '../domain/rules/role-claims.ts';
+import { parseReservedScopes, splitScope } from '../domain/rules/scopes.ts';
+import { reservedUserClaims, scopedStandardClaims, standardClaims } from '../domain/rules/user-claims.ts';
+import type { Account } from '../store/queries/accounts.ts';
+import type { ClientInfo } from './clients.ts';
+import { loadOrgDomains, loadRoleGrants } from '../store/queries/role-grants.ts';
 
 /** Where the claims go; each output has its own assertion switches (spec §3). */
 export type ClaimTarget = 'id_token' | 'userinfo' | 'access_token' | 'introspection';

@@ -1,5 +1,5 @@
 import { interactionPolicy } from 'oidc-provider';
-import { sessionNeedsFreshLogin } from '../queries/login.ts';
+import { sessionNeedsFreshLogin } from '../domain/login.ts';
 
 const { Check, base } = interactionPolicy;
 

@@ -1,6 +1,7 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import { brandingFrom, renderView } from '../libraries/views.ts';
-import { policyOf, type LoginInstance } from '../queries/login.ts';
+import { brandingFrom } from '../domain/rules/branding.ts';
+import { renderView } from '../platform/templates.ts';
+import { policyOf, type LoginInstance } from '../domain/login.ts';
 
 type DeviceFlowPages = Pick<NonNullable<NonNullable<Configuration['features']>['deviceFlow']>, 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'>;
 type LogoutPages = Pick<NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>, 'logoutSource' | 'postLogoutSuccessSource'>;

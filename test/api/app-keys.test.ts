@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import * as client from 'openid-client';
-import { Event } from '../../src/models/index.ts';
+import { Event } from '../../src/store/models/index.ts';
 import { demoApp, introspect, login, startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 import { bootstrapToken, call } from './helpers.ts';
 

@@ -1,6 +1,6 @@
-import { User } from '../../src/models/index.ts';
-import { createPersonalAccessToken } from '../../src/queries/personal-access-tokens.ts';
-import { clientSecretHashKey } from '../../src/queries/secrets.ts';
+import { User } from '../../src/store/models/index.ts';
+import { createPersonalAccessToken } from '../../src/domain/commands/personal-access-tokens.ts';
+import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import type { TestServer } from '../helpers/server.ts';
 
 export interface ApiResponse {

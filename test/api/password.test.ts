@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { LOGIN_MESSAGES } from '../../src/libraries/login-checks.ts';
-import { Event, User } from '../../src/models/index.ts';
+import { LOGIN_MESSAGES } from '../../src/domain/rules/login-checks.ts';
+import { Event, User } from '../../src/store/models/index.ts';
 import { loginWithPassword, pageText, startLogin, submitLoginName, submitPassword } from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { bootstrapToken, call } from './helpers.ts';

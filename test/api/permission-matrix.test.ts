@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { roleFitsLevel, MANAGER_LEVELS, type ManagerLevel } from '../../src/libraries/permissions.ts';
-import { loadRolePermissions } from '../../src/routes/api/index.ts';
+import { roleFitsLevel, MANAGER_LEVELS, type ManagerLevel } from '../../src/domain/rules/permissions.ts';
+import { loadRolePermissions } from '../../src/http/api/index.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { bootstrapToken, call } from './helpers.ts';
 

@@ -1,6 +1,6 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Application, Membership, ProjectGrant, User, UserGrant } from '../../src/models/index.ts';
+import { Application, Membership, ProjectGrant, User, UserGrant } from '../../src/store/models/index.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { bootstrapToken, call } from './helpers.ts';
 

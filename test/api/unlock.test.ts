@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { DEMO_CLIENT_ID, demoClientSecret } from '../../src/bootstrap/demo.ts';
-import { Organization } from '../../src/models/index.ts';
+import { DEMO_CLIENT_ID, demoClientSecret } from '../../src/domain/setup/demo.ts';
+import { Organization } from '../../src/store/models/index.ts';
 import { pageText, startLogin, submitLoginName, submitPassword, type LoginOptions } from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { bootstrapToken, call } from './helpers.ts';

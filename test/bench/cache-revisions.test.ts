@@ -5,10 +5,10 @@ import path from 'node:path';
 import { after, it } from 'node:test';
 import mongoose from 'mongoose';
 import { freeLoopbackPort } from '../../bench/lib/ports.ts';
-import { MasterKey } from '../../src/libraries/crypto.ts';
-import { User } from '../../src/models/index.ts';
-import { createPersonalAccessToken } from '../../src/queries/personal-access-tokens.ts';
-import { clientSecretHashKey } from '../../src/queries/secrets.ts';
+import { MasterKey } from '../../src/platform/crypto.ts';
+import { User } from '../../src/store/models/index.ts';
+import { createPersonalAccessToken } from '../../src/domain/commands/personal-access-tokens.ts';
+import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { startCastellan } from '../../bench/lib/processes.ts';
 import { freshDatabaseUri } from '../helpers/database.ts';
 

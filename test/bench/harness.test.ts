@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
-import { projectRoot } from '../../src/config.ts';
+import { projectRoot } from '../../src/platform/config.ts';
 import type { Report } from '../../bench/lib/report.ts';
 import { testDatabaseServer } from '../helpers/database.ts';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../src/bootstrap/demo.ts';
-import { LOGIN_MESSAGES } from '../../src/libraries/login-checks.ts';
+import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
+import { LOGIN_MESSAGES } from '../../src/domain/rules/login-checks.ts';
 import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 

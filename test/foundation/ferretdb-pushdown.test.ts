@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mongoose, { type Model } from 'mongoose';
-import { domainModels } from '../../src/models/index.ts';
-import { oidcPayloadModels } from '../../src/models/oidc-payload.ts';
+import { domainModels } from '../../src/store/models/index.ts';
+import { oidcPayloadModels } from '../../src/store/models/oidc-payload.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
 interface Doc {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import mongoose from 'mongoose';
-import { InsertBatcher } from '../../src/database/insert-batcher.ts';
+import { InsertBatcher } from '../../src/store/database/insert-batcher.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
 let drop: () => Promise<void>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cached, dropInstanceCache } from '../../src/cache/instance-cache.ts';
+import { cached, dropInstanceCache } from '../../src/store/cache/instance-cache.ts';
 
 /** A loader that counts its calls and answers with the call number. */
 function counter(): { load: () => Promise<number>; calls: () => number } {

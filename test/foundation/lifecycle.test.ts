@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import mongoose from 'mongoose';
-import { loadConfig, projectRoot } from '../../src/config.ts';
-import { ferretdbCacheDir } from '../../src/database/ferretdb.ts';
+import { loadConfig, projectRoot } from '../../src/platform/config.ts';
+import { ferretdbCacheDir } from '../../src/platform/ferretdb.ts';
 import { freeLoopbackPort } from '../../bench/lib/ports.ts';
 
 // These tests run the README's start command (`node src/main.ts`) as a real process on the embedded

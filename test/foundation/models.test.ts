@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mongoose from 'mongoose';
-import { Application, Event, Membership, Organization, PersonalAccessToken, Project, ProjectGrant, User, UserGrant } from '../../src/models/index.ts';
+import { Application, Event, Membership, Organization, PersonalAccessToken, Project, ProjectGrant, User, UserGrant } from '../../src/store/models/index.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
 const instanceId = 'instance-1';

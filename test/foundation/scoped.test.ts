@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { Organization } from '../../src/models/index.ts';
-import { findScoped } from '../../src/queries/scoped.ts';
+import { Organization } from '../../src/store/models/index.ts';
+import { findScoped } from '../../src/store/queries/scoped.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
 let dropDatabase: () => Promise<void>;

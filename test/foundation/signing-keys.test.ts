@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MasterKey } from '../../src/libraries/crypto.ts';
-import { SigningKey } from '../../src/models/index.ts';
-import { ensureSigningKeys, loadSigningJwks, rotateSigningKeys } from '../../src/queries/signing-keys.ts';
+import { MasterKey } from '../../src/platform/crypto.ts';
+import { SigningKey } from '../../src/store/models/index.ts';
+import { ensureSigningKeys, loadSigningJwks, rotateSigningKeys } from '../../src/store/queries/signing-keys.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
 let dropDatabase: () => Promise<void>;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { sweepExpired } from '../../src/database/sweeper.ts';
-import { oidcPayloadModel } from '../../src/models/oidc-payload.ts';
+import { sweepExpired } from '../../src/store/database/sweeper.ts';
+import { oidcPayloadModel } from '../../src/store/models/oidc-payload.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
 let drop: () => Promise<void>;

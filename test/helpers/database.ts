@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { domainModels } from '../../src/models/index.ts';
-import { oidcPayloadModels } from '../../src/models/oidc-payload.ts';
+import { domainModels } from '../../src/store/models/index.ts';
+import { oidcPayloadModels } from '../../src/store/models/oidc-payload.ts';
 
 export function testDatabaseServer(): string {
   const uri = process.env.CASTELLAN_TEST_MONGODB_URI;

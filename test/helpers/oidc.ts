@@ -2,12 +2,12 @@
 // need, applications and projects written with the models (the client cache is invalidated after each
 // write, as the management API does), and a password login through the real login UI.
 import * as client from 'openid-client';
-import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/bootstrap/demo.ts';
-import { secretHash } from '../../src/libraries/crypto.ts';
-import type { TokenLifetimes } from '../../src/models/common.ts';
-import type { ApplicationDocument } from '../../src/models/application.ts';
-import { Application, Instance, Organization, Project, User } from '../../src/models/index.ts';
-import { clientSecretHashKey } from '../../src/queries/secrets.ts';
+import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/domain/setup/demo.ts';
+import { secretHash } from '../../src/platform/crypto.ts';
+import type { TokenLifetimes } from '../../src/store/models/common.ts';
+import type { ApplicationDocument } from '../../src/store/models/application.ts';
+import { Application, Instance, Organization, Project, User } from '../../src/store/models/index.ts';
+import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { clientConfig, loginWithPassword, type CookieJar } from './login.ts';
 import { startTestServer, type TestServer } from './server.ts';
 

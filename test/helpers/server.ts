@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { loadConfig, type Config } from '../../src/config.ts';
+import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { freeLoopbackPort } from '../../bench/lib/ports.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startCastellan, type RunningCastellan } from '../../src/server.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { startCastellan, type RunningCastellan } from '../../src/process/server.ts';
 import { freshDatabaseUri } from './database.ts';
 
 export interface TestServer extends RunningCastellan {

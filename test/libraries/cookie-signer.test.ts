@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { CookieSigner } from '../../src/libraries/cookie-signer.ts';
+import { CookieSigner } from '../../src/platform/cookie-signer.ts';
 
 const data = '_interaction=Yx3c-uid; path=/';
 /** Keygrip's signature with its defaults: HMAC-SHA1 of the cookie under the key string, base64url without padding. */

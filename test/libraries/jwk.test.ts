@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import test from 'node:test';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
-import { jwkThumbprint, publicJwkProblem, type PublicSigningJwk } from '../../src/libraries/jwk.ts';
+import { jwkThumbprint, publicJwkProblem, type PublicSigningJwk } from '../../src/domain/rules/jwk.ts';
 
 test('the thumbprint is RFC 7638 (as jose computes it) and ignores optional members', async () => {
   for (const alg of ['ES256', 'RS256'] as const) {

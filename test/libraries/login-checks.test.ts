@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LOGIN_MESSAGES, loginProblem, type LoginFacts } from '../../src/libraries/login-checks.ts';
-import { emptyProgress, nextStep, stepReachable } from '../../src/libraries/login-steps.ts';
-import { defaultLoginPolicy } from '../../src/models/login-policy.ts';
+import { LOGIN_MESSAGES, loginProblem, type LoginFacts } from '../../src/domain/rules/login-checks.ts';
+import { emptyProgress, nextStep, stepReachable } from '../../src/domain/rules/login-steps.ts';
+import { defaultLoginPolicy } from '../../src/domain/rules/login-policy.ts';
 
 const allowed: LoginFacts = {
   user: { orgId: 'org-a', state: 'active', type: 'human' },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hashPassword, verifyPassword } from '../../src/libraries/passwords.ts';
+import { hashPassword, verifyPassword } from '../../src/platform/passwords.ts';
 
 const PASSWORD = 'correct horse battery staple';
 /** Made by the `argon2` package (reference C code), which Castellan used before: stored hashes must keep working. */

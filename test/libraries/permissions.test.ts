@@ -1,8 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { decideAccess, hasPermission, hasPermissionAnywhere, parseRolePermissions, resolvePermissions, roleFitsLevel } from '../../src/libraries/permissions.ts';
-import { orgContext, projectContext, projectGrantOwnerContext, projectGrantViewContext, userGrantContext } from '../../src/libraries/resource-context.ts';
-import { loadRolePermissions } from '../../src/routes/api/index.ts';
+import { decideAccess, hasPermission, hasPermissionAnywhere, parseRolePermissions, resolvePermissions, roleFitsLevel } from '../../src/domain/rules/permissions.ts';
+import { orgContext, projectContext, projectGrantOwnerContext, projectGrantViewContext, userGrantContext } from '../../src/domain/rules/resource-context.ts';
+import { loadRolePermissions } from '../../src/http/api/index.ts';
 
 const mapping = loadRolePermissions();
 const grant = { _id: 'g1', projectId: 'p1', orgId: 'acme', grantedOrgId: 'beta' };

@@ -1,8 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { effectiveLoginPolicy } from '../../src/libraries/policy.ts';
-import { defaultLoginPolicy } from '../../src/models/login-policy.ts';
-import { redirectUriProblems } from '../../src/libraries/redirect-uris.ts';
+import { effectiveLoginPolicy } from '../../src/domain/rules/login-policy.ts';
+import { defaultLoginPolicy } from '../../src/domain/rules/login-policy.ts';
+import { redirectUriProblems } from '../../src/domain/rules/redirect-uris.ts';
 
 test('effective login policy: defaults, then the instance, then the org; unset and null inherit', () => {
   assert.deepEqual(effectiveLoginPolicy(null, null), defaultLoginPolicy);

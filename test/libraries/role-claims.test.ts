@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { audienceAdmits, resolveProjectAliases, tokenAudience } from '../../src/libraries/audience.ts';
-import { roleAudience, roleClaims, rolesByProject, type RoleRequest } from '../../src/libraries/role-claims.ts';
-import { allowedScopes, withAssertedRoleScopes } from '../../src/libraries/scopes.ts';
-import { reservedUserClaims, scopedStandardClaims, standardClaims } from '../../src/libraries/user-claims.ts';
+import { audienceAdmits, resolveProjectAliases, tokenAudience } from '../../src/domain/rules/audience.ts';
+import { roleAudience, roleClaims, rolesByProject, type RoleRequest } from '../../src/domain/rules/role-claims.ts';
+import { allowedScopes, withAssertedRoleScopes } from '../../src/domain/rules/scopes.ts';
+import { reservedUserClaims, scopedStandardClaims, standardClaims } from '../../src/domain/rules/user-claims.ts';
 
 const base: RoleRequest = { currentProjectId: 'p1', projectRoleAssertion: false, audienceProjectIds: [], roleKeys: [], projectsRoles: false, introspection: false };
 const domains = new Map([

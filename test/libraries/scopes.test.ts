@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isReservedScope, parseReservedScopes, requestedOrg, splitScope } from '../../src/libraries/scopes.ts';
+import { isReservedScope, parseReservedScopes, requestedOrg, splitScope } from '../../src/domain/rules/scopes.ts';
 
 describe('reserved scopes', () => {
   it('parses every reserved scope of the spec', () => {

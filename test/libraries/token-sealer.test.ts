@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
-import { TokenSealer } from '../../src/libraries/token-sealer.ts';
+import { TokenSealer } from '../../src/platform/token-sealer.ts';
 
 const key = randomBytes(32);
 const payload = { jti: 'abc', kind: 'ClientCredentials', clientId: 'robot', exp: 1_900_000_000 };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
-import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/bootstrap/demo.ts';
-import { Application, Organization, Project, User } from '../../src/models/index.ts';
+import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/domain/setup/demo.ts';
+import { Application, Organization, Project, User } from '../../src/store/models/index.ts';
 import { CookieJar, openPage, pageText, startLogin, submitForm, submitLoginName, submitPassword, clientConfig, type Browsing } from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 

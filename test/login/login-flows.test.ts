@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
-import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/bootstrap/demo.ts';
-import { LOGIN_MESSAGES } from '../../src/libraries/login-checks.ts';
-import { Organization, User } from '../../src/models/index.ts';
-import { CSRF_MESSAGE, EXPIRED_MESSAGE } from '../../src/routes/interaction.ts';
+import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/domain/setup/demo.ts';
+import { LOGIN_MESSAGES } from '../../src/domain/rules/login-checks.ts';
+import { Organization, User } from '../../src/store/models/index.ts';
+import { CSRF_MESSAGE, EXPIRED_MESSAGE } from '../../src/http/login/interaction.ts';
 import { loginWithPassword, pageText, parseForm, startLogin, submitForm, submitLoginName, submitPassword, type LoginOptions } from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 

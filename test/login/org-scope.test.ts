@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/bootstrap/demo.ts';
-import { secretHash } from '../../src/libraries/crypto.ts';
-import { LOGIN_MESSAGES } from '../../src/libraries/login-checks.ts';
-import { Application, Organization, Project, ProjectGrant, User, UserGrant } from '../../src/models/index.ts';
-import { clientSecretHashKey } from '../../src/queries/secrets.ts';
+import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/domain/setup/demo.ts';
+import { secretHash } from '../../src/platform/crypto.ts';
+import { LOGIN_MESSAGES } from '../../src/domain/rules/login-checks.ts';
+import { Application, Organization, Project, ProjectGrant, User, UserGrant } from '../../src/store/models/index.ts';
+import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { CookieJar, loginWithPassword, pageText, startLogin, submitLoginName, submitPassword, type LoginOptions } from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 

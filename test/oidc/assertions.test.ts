@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
-import { Project, User, UserGrant } from '../../src/models/index.ts';
+import { Project, User, UserGrant } from '../../src/store/models/index.ts';
 import { appConfig, createOidcApp, createProject, customClaims, introspect, login, startOidcFixture, userIdOf, type OidcFixture, type OidcSettings, type TestApp } from '../helpers/oidc.ts';
 
 const ROLE_SCOPES = 'urn:zitadel:iam:org:project:role:reader urn:zitadel:iam:org:project:role:writer';

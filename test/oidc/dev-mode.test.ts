@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
-import { globMatches } from '../../src/libraries/uri-globs.ts';
+import { globMatches } from '../../src/domain/rules/uri-globs.ts';
 import { CookieJar, openPage, startLogin, submitForm } from '../helpers/login.ts';
 import { appConfig, createOidcApp, login, startOidcFixture, type OidcFixture, type TestApp } from '../helpers/oidc.ts';
 

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
-import { secretHash } from '../../src/libraries/crypto.ts';
-import { Organization, Project, User } from '../../src/models/index.ts';
-import { clientSecretHashKey } from '../../src/queries/secrets.ts';
+import { secretHash } from '../../src/platform/crypto.ts';
+import { Organization, Project, User } from '../../src/store/models/index.ts';
+import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { clientConfig } from '../helpers/login.ts';
 import { appConfig, createOidcApp, createProject, introspect, login, startOidcFixture, type OidcFixture, type TestApp } from '../helpers/oidc.ts';
 

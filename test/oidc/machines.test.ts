@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as client from 'openid-client';
-import { secretHash } from '../../src/libraries/crypto.ts';
-import { ProjectGrant, User, UserGrant } from '../../src/models/index.ts';
-import { clientSecretHashKey } from '../../src/queries/secrets.ts';
+import { secretHash } from '../../src/platform/crypto.ts';
+import { ProjectGrant, User, UserGrant } from '../../src/store/models/index.ts';
+import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { clientConfig } from '../helpers/login.ts';
 import { appConfig, customClaims, demoApp, introspect, startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
-import { ProjectGrant, User, UserGrant } from '../../src/models/index.ts';
+import { ProjectGrant, User, UserGrant } from '../../src/store/models/index.ts';
 import { appConfig, createOidcApp, createProject, customClaims, demoApp, introspect, login, startOidcFixture, userIdOf, type OidcFixture, type TestApp } from '../helpers/oidc.ts';
 
 const SCOPE = {

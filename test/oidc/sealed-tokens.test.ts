@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import * as client from 'openid-client';
-import { secretHash } from '../../src/libraries/crypto.ts';
-import { User } from '../../src/models/index.ts';
-import { oidcPayloadModel } from '../../src/models/oidc-payload.ts';
-import { clientCredentialsSealer, clientSecretHashKey } from '../../src/queries/secrets.ts';
+import { secretHash } from '../../src/platform/crypto.ts';
+import { User } from '../../src/store/models/index.ts';
+import { oidcPayloadModel } from '../../src/store/models/oidc-payload.ts';
+import { clientCredentialsSealer, clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { clientConfig } from '../helpers/login.ts';
 import { introspect, startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 

@@ -1,0 +1,177 @@
+import type { KeyObject } from 'node:crypto';
+import { Membership, Organization, PersonalAccessToken, User } from '../../store/models/index.ts';
+import type { UserDocument } from '../../store/models/user.ts';
+import { randomSecret, secretHash } from '../../platform/crypto.ts';
+import { hashPassword } from '../../platform/passwords.ts';
+import { clearPasswordAttempts } from '../../store/queries/login-attempts.ts';
+import { removeUserGrantsWhere } from './user-grants.ts';
+import { recordChange, changeArray, uniquely, type Actor } from './changes.ts';
+import { notFound, conflict, invalidField } from '../errors.ts';
+import { findScoped } from '../../store/queries/scoped.ts';
+
+const DUPLICATE_USERNAME = 'the username is taken in this instance';
+
+export function loginNameOf(user: { username: string }, org: { primaryDomain: string }): string {
+  return `${user.username}@${org.primaryDomain}`;
+}
+
+export function displayNameOf(user: Pick<UserDocument, 'human' | 'machine' | 'username'>): string {
+  if (user.human) return user.human.displayName || `${user.human.givenName} ${user.human.familyName}`;
+  return user.machine?.name ?? user.username;
+}
+
+export function findUser(instanceId: string, userId: string): Promise<UserDocument | null> {
+  return findScoped(User, instanceId, userId);
+}
+
+export function listUsers(instanceId: string, orgId: string, page: { limit: number; offset: number }): Promise<UserDocument[]> {
+  return User.find({ instanceId, orgId }).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<UserDocument[]>();
+}
+
+/** The exact `username@org-primary-domain` lookup, the only way to find a user of another organization. */
+export async function findUserByLoginName(instanceId: string, loginName: string): Promise<{ user: UserDocument; primaryDomain: string } | null> {
+  const at = loginName.lastIndexOf('@');
+  if (at <= 0) return null;
+  const username = loginName.slice(0, at).toLowerCase();
+  const primaryDomain = loginName.slice(at + 1).toLowerCase();
+  const org = await Organization.findOne({ instanceId, primaryDomain }, { _id: 1 }).lean();
+  if (!org) return null;
+  const user = await User.findOne({ instanceId, orgId: org._id, username }).lean<UserDocument>();
+  return user ? { user, primaryDomain } : null;
+}
+
+export interface NewHuman {
+  username: string;
+  email: string;
+  givenName: string;
+  familyName: string;
+  displayName?: string;
+  password?: string;
+  metadata?: Record<string, string>;
+}
+
+function metadataEntries(metadata: Record<string, string> | undefined): Array<{ key: string; value: Buffer }> {
+  return Object.entries(metadata ?? {}).map(([key, value]) => ({ key, value: Buffer.from(value, 'utf8') }));
+}
+
+/** Keeps a user created while its org is being deleted from outliving it (the org deletion sweeps users before and after). */
+async function requireOrgStillThere(instanceId: string, orgId: string, userId: string): Promise<void> {
+  if (await Organization.exists({ instanceId, _id: orgId })) return;
+  await User.deleteOne({ instanceId, _id: userId });
+  throw notFound();
+}
+
+export async function createHumanUser(actor: Actor, orgId: string, input: NewHuman): Promise<UserDocument> {
+  const { password, metadata, ...profile } = input;
+  const human = { email: profile.email, givenName: profile.givenName, familyName: profile.familyName, displayName: profile.displayName ?? `${profile.givenName} ${profile.familyName}`, ...(password ? { passwordHash: await hashPassword(password) } : {}) };
+  const created = await uniquely(() => User.create({ instanceId: actor.instanceId, orgId, type: 'human', username: profile.username, human, metadata: metadataEntries(metadata) }), DUPLICATE_USERNAME);
+  await requireOrgStillThere(actor.instanceId, orgId, created._id);
+  await recordChange(actor, { orgId, type: 'user.human.added', resourceType: 'user', resourceId: created._id, payload: { username: created.username, email: human.email } });
+  return created.toObject() as UserDocument;
+}
+
+export async function createMachineUser(actor: Actor, orgId: string, input: { username: string; name: string; description?: string; accessTokenType?: 'bearer' | 'jwt' }): Promise<UserDocument> {
+  const { username, ...machine } = input;
+  const created = await uniquely(() => User.create({ instanceId: actor.instanceId, orgId, type: 'machine', username, machine }), DUPLICATE_USERNAME);
+  await requireOrgStillThere(actor.instanceId, orgId, created._id);
+  await recordChange(actor, { orgId, type: 'user.machine.added', resourceType: 'user', resourceId: created._id, payload: { username: created.username, name: machine.name } });
+  return created.toObject() as UserDocument;
+}
+
+export interface UserChange {
+  username?: string;
+  email?: string;
+  givenName?: string;
+  familyName?: string;
+  displayName?: string;
+  name?: string;
+  description?: string;
+  accessTokenType?: 'bearer' | 'jwt';
+}
+
+export async function changeUser(actor: Actor, user: UserDocument, change: UserChange): Promise<UserDocument> {
+  const set: Record<string, unknown> = {};
+  if (change.username !== undefined) set.username = change.username;
+  const humanFields = ['email', 'givenName', 'familyName', 'displayName'] as const;
+  const machineFields = ['name', 'description', 'accessTokenType'] as const;
+  for (const field of humanFields) {
+    if (change[field] === undefined) continue;
+    if (!user.human) throw invalidField(field, 'only human users have it');
+    set[`human.${field}`] = change[field];
+    if (field === 'email') set['human.emailVerified'] = false;
+  }
+  for (const field of machineFields) {
+    if (change[field] === undefined) continue;
+    if (!user.machine) throw invalidField(field, 'only machine users have it');
+    set[`machine.${field}`] = change[field];
+  }
+  const updated = await uniquely(() => User.findOneAndUpdate({ instanceId: actor.instanceId, _id: user._id }, { $set: set }, { returnDocument: 'after', runValidators: true }).lean<UserDocument>(), DUPLICATE_USERNAME);
+  if (!updated) throw notFound();
+  await recordChange(actor, { orgId: user.orgId, type: 'user.changed', resourceType: 'user', resourceId: user._id, payload: { ...change } });
+  return updated;
+}
+
+export async function setUserState(actor: Actor, user: UserDocument, state: 'active' | 'inactive', eventType: string): Promise<UserDocument> {
+  const updated = await User.findOneAndUpdate({ instanceId: actor.instanceId, _id: user._id }, { $set: { state } }, { returnDocument: 'after' }).lean<UserDocument>();
+  if (!updated) throw notFound();
+  // Reactivating a locked user unlocks it: its failed attempts are forgotten, or the next one would lock it again.
+  if (state === 'active') await clearPasswordAttempts(actor.instanceId, user._id);
+  await recordChange(actor, { orgId: user.orgId, type: eventType, resourceType: 'user', resourceId: user._id });
+  return updated;
+}
+
+/** Deletes a user with its credentials, manager roles and user grants (before the user, and once more after). */
+export async function removeUser(actor: Actor, user: UserDocument, reason = 'user.removed'): Promise<void> {
+  const { instanceId } = actor;
+  const sweep = async () => {
+    await PersonalAccessToken.deleteMany({ instanceId, userId: user._id });
+    await Membership.deleteMany({ instanceId, userId: user._id });
+    await removeUserGrantsWhere(actor, { userId: user._id }, { reason, removedUserId: user._id });
+  };
+  await sweep();
+  await User.deleteOne({ instanceId, _id: user._id });
+  await sweep();
+  await recordChange(actor, { orgId: user.orgId, type: reason === 'user.removed' ? reason : 'user.cascade.removed', resourceType: 'user', resourceId: user._id, payload: { username: user.username } });
+}
+
+/** Sets a human user's password (already checked against its org's complexity); the event never carries it. */
+export async function setUserPassword(actor: Actor, user: UserDocument, password: string): Promise<void> {
+  if (user.type !== 'human') throw conflict('only human users have passwords');
+  const updated = await User.updateOne({ instanceId: actor.instanceId, _id: user._id, type: 'human' }, { $set: { 'human.passwordHash': await hashPassword(password) } });
+  if (updated.matchedCount === 0) throw notFound();
+  await recordChange(actor, { orgId: user.orgId, type: 'user.password.changed', resourceType: 'user', resourceId: user._id });
+}
+
+/** A new client_credentials secret for a machine user (its client id is its username); shown once. */
+export async function setMachineSecret(actor: Actor, user: UserDocument, hashKey: KeyObject): Promise<string> {
+  if (user.type !== 'machine') throw conflict('only machine users have client secrets');
+  const secret = randomSecret();
+  const updated = await User.updateOne({ instanceId: actor.instanceId, _id: user._id }, { $set: { 'machine.secretHash': secretHash(hashKey, secret) } });
+  if (updated.matchedCount === 0) throw notFound();
+  await recordChange(actor, { orgId: user.orgId, type: 'user.secret.set', resourceType: 'user', resourceId: user._id });
+  return secret;
+}
+
+export async function removeMachineSecret(actor: Actor, user: UserDocument): Promise<void> {
+  if (user.type !== 'machine' || !user.machine?.secretHash) throw notFound();
+  await User.updateOne({ instanceId: actor.instanceId, _id: user._id }, { $unset: { 'machine.secretHash': 1 } });
+  await recordChange(actor, { orgId: user.orgId, type: 'user.secret.removed', resourceType: 'user', resourceId: user._id });
+}
+
+type MetadataEntry = { key: string; value: Buffer };
+
+export async function setUserMetadata(actor: Actor, user: UserDocument, key: string, value: string): Promise<void> {
+  const entry = { key, value: Buffer.from(value, 'utf8') };
+  const found = await changeArray<MetadataEntry>(User, { instanceId: actor.instanceId, _id: user._id }, 'metadata', (entries) => [...entries.filter((existing) => existing.key !== key), entry]);
+  if (!found) throw notFound();
+  await recordChange(actor, { orgId: user.orgId, type: 'user.metadata.set', resourceType: 'user', resourceId: user._id, payload: { key } });
+}
+
+export async function removeUserMetadata(actor: Actor, user: UserDocument, key: string): Promise<void> {
+  const found = await changeArray<MetadataEntry>(User, { instanceId: actor.instanceId, _id: user._id }, 'metadata', (entries) => {
+    if (!entries.some((existing) => existing.key === key)) throw notFound();
+    return entries.filter((existing) => existing.key !== key);
+  });
+  if (!found) throw notFound();
+  await recordChange(actor, { orgId: user.orgId, type: 'user.metadata.removed', resourceType: 'user', resourceId: user._id, payload: { key } });
+}

@@ -1,0 +1,184 @@
+import { cached } from '../store/cache/instance-cache.ts';
+import { invalidateInstanceCaches } from '../store/cache/revisions.ts';
+import { LOGIN_MESSAGES, loginProblem, type LoginMessage } from './rules/login-checks.ts';
+import { verifyPassword } from '../platform/passwords.ts';
+import { effectiveLoginPolicy, type LoginPolicy, type LoginPolicyOverride } from './rules/login-policy.ts';
+import { parseReservedScopes, requestedOrg } from './rules/scopes.ts';
+import { Application, Organization, Project, ProjectGrant, User, UserGrant } from '../store/models/index.ts';
+import { findActiveAccount, findOrg, findOrgByPrimaryDomain, ORG_SUMMARY_FIELDS } from '../store/queries/accounts.ts';
+import { recordEvent, SYSTEM_ACTOR } from '../store/queries/events.ts';
+import { clearPasswordAttempts, reservePasswordAttempt } from '../store/queries/login-attempts.ts';
+import { findScoped } from '../store/queries/scoped.ts';
+
+export interface LoginInstance {
+  _id: string;
+  name: string;
+  loginPolicy?: unknown;
+}
+
+export interface LoginOrg {
+  _id: string;
+  name: string;
+  state: string;
+  loginPolicy?: unknown;
+}
+
+export interface LoginUser {
+  _id: string;
+  orgId: string;
+  type: string;
+  state: string;
+  username: string;
+  human?: { email?: string | null; passwordHash?: string | null } | null;
+}
+
+const USER_FIELDS = { _id: 1, orgId: 1, type: 1, state: 1, username: 1, 'human.email': 1, 'human.passwordHash': 1 } as const;
+
+export type RequiredOrg = { ok: true; org: LoginOrg | null } | { ok: false; message: LoginMessage };
+
+/** The org an authorization request's org scopes name (by id or primary domain), all of which must agree. */
+export async function resolveRequiredOrg(instanceId: string, scope: unknown): Promise<RequiredOrg> {
+  const requested = requestedOrg(parseReservedScopes(typeof scope === 'string' ? scope : null));
+  if (requested.kind === 'none') return { ok: true, org: null };
+  const byId = (id: string) => findOrg(instanceId, id);
+  const byDomain = (domain: string) => findOrgByPrimaryDomain(instanceId, domain);
+  const lookups =
+    requested.kind === 'id' ? [byId(requested.value)] : requested.kind === 'domain' ? [byDomain(requested.value)] : [...requested.ids.map(byId), ...requested.domains.map(byDomain)];
+  const orgs = await Promise.all(lookups);
+  if (orgs.some((org) => org === null)) return { ok: false, message: LOGIN_MESSAGES.orgNotFound };
+  if (new Set(orgs.map((org) => org!._id)).size > 1) return { ok: false, message: LOGIN_MESSAGES.orgScopesConflict };
+  return { ok: true, org: orgs[0]! };
+}
+
+export function findLoginUser(instanceId: string, userId: string): Promise<LoginUser | null> {
+  return findScoped(User, instanceId, userId, {}, USER_FIELDS);
+}
+
+/** The ids of (at most two) human users a filter matches; cached, while the user itself is read fresh (state, password). */
+function humanUserIds(instanceId: string, key: string, filter: Record<string, string>): Promise<string[]> {
+  return cached(instanceId, `login-user-ids:${key}`, async () => (await User.find({ instanceId, type: 'human', ...filter }, { _id: 1 }).limit(2).lean()).map((user) => user._id));
+}
+
+async function soleLoginUser(instanceId: string, ids: string[]): Promise<LoginUser | null> {
+  return ids.length === 1 ? findLoginUser(instanceId, ids[0]!) : null;
+}
+
+export function policyOf(instance: LoginInstance, org: LoginOrg | null): LoginPolicy {
+  return effectiveLoginPolicy(instance.loginPolicy as LoginPolicyOverride | null, org?.loginPolicy as LoginPolicyOverride | null);
+}
+
+export interface IdentifiedUser {
+  user: LoginUser | null;
+  /** The org selected by domain discovery, when no org was required and the login name's domain allows it. */
+  discoveredOrg: LoginOrg | null;
+}
+
+/**
+ * Finds the user a typed login name names: a username; `username@domain` with a verified domain of
+ * the user's org; or an email address, unless the user's org policy disables login with email.
+ * Without a required org, `…@{verified domain}` of an org that allows domain discovery selects that org.
+ */
+export async function identifyUser(instance: LoginInstance, loginName: string, requiredOrg: LoginOrg | null): Promise<IdentifiedUser> {
+  const instanceId = instance._id;
+  const name = loginName.trim().toLowerCase();
+  const at = name.lastIndexOf('@');
+  const domain = at > 0 && at < name.length - 1 ? name.slice(at + 1) : null;
+  // FerretDB v1 has no $elemMatch on subdocument fields: match the domain, then check it is verified here.
+  const domainOrgs = domain
+    ? await cached(instanceId, `login-orgs-with-domain:${domain}`, () =>
+        Organization.find({ instanceId, 'domains.domain': domain }, { ...ORG_SUMMARY_FIELDS, domains: 1 }).lean<Array<LoginOrg & { domains: Array<{ domain: string; verified: boolean }> }>>(),
+      )
+    : [];
+  const domainOrg = domainOrgs.find((org) => org.domains.some((entry) => entry.domain === domain && entry.verified)) ?? null;
+  const discoveredOrg = !requiredOrg && domainOrg && policyOf(instance, domainOrg).allowDomainDiscovery ? domainOrg : null;
+
+  let user = await soleLoginUser(instanceId, await humanUserIds(instanceId, `username:${name}`, { username: name }));
+  if (!user && domainOrg) {
+    const username = name.slice(0, at);
+    user = await soleLoginUser(instanceId, await humanUserIds(instanceId, `org-username:${domainOrg._id}:${username}`, { orgId: domainOrg._id, username }));
+  }
+  if (!user && at > 0) {
+    const candidate = await soleLoginUser(instanceId, await humanUserIds(instanceId, `email:${name}`, { 'human.email': name }));
+    if (candidate && !policyOf(instance, await findOrg(instanceId, candidate.orgId)).disableLoginWithEmail) user = candidate;
+  }
+  return { user, discoveredOrg };
+}
+
+export type PasswordResult = 'ok' | 'wrong' | 'locked' | 'inactive';
+
+async function lock(instanceId: string, user: LoginUser, attempts: number): Promise<void> {
+  const locked = await User.updateOne({ instanceId, _id: user._id, state: 'active' }, { $set: { state: 'locked' } });
+  if (locked.modifiedCount === 1) {
+    await invalidateInstanceCaches(instanceId);
+    await recordEvent({ instanceId, orgId: user.orgId, actorId: SYSTEM_ACTOR, type: 'user.locked', resourceType: 'user', resourceId: user._id, payload: { failedPasswordAttempts: attempts } });
+  }
+}
+
+/**
+ * Verifies a password under the lockout policy. Every attempt first reserves one of the policy's
+ * attempts (queries/login-attempts.ts), before the hash is checked, so parallel guesses can never run
+ * more verifications than the policy allows. A failed last attempt, or any attempt beyond it, locks the user.
+ * Success forgets the attempts, and only counts while the user is still active (a lock by a parallel attempt wins).
+ */
+export async function checkPassword(instanceId: string, user: LoginUser, password: string, maxAttempts: number): Promise<PasswordResult> {
+  const reservation = await reservePasswordAttempt(instanceId, user._id, maxAttempts);
+  if (!reservation.allowed) {
+    // The policy's attempts are used up (possibly by parallel guesses that are still running).
+    await lock(instanceId, user, reservation.attempts);
+    return 'locked';
+  }
+  const hash = user.human?.passwordHash;
+  if (hash && (await verifyPassword(hash, password))) {
+    // With a lockout policy, parallel attempts may have locked the user while this one was checked: read the
+    // state again. Without one, the state read with the user just before the check is as fresh as it gets.
+    if (maxAttempts > 0) await clearPasswordAttempts(instanceId, user._id);
+    const current = maxAttempts > 0 ? await findScoped(User, instanceId, user._id, {}, { state: 1 }) : user;
+    if (current?.state === 'active') return 'ok';
+    return current?.state === 'locked' ? 'locked' : 'inactive';
+  }
+  await recordEvent({ instanceId, orgId: user.orgId, actorId: user._id, type: 'user.password.check.failed', resourceType: 'user', resourceId: user._id });
+  if (maxAttempts > 0 && reservation.attempts >= maxAttempts) {
+    await lock(instanceId, user, reservation.attempts);
+    return 'locked';
+  }
+  return 'wrong';
+}
+
+/**
+ * Why `user` may not finish a login for `clientId` (ZITADEL's login checks and state checks), or null.
+ * The same rules run for a fresh login and for a browser session reused by a new request.
+ */
+export async function loginRequirementProblem(
+  instanceId: string,
+  clientId: string,
+  user: Pick<LoginUser, '_id' | 'orgId' | 'state' | 'type'>,
+  requiredOrgId: string | null,
+): Promise<LoginMessage | null> {
+  const [userOrg, application] = await Promise.all([
+    findOrg(instanceId, user.orgId),
+    cached(instanceId, `login-app:${clientId}`, () => Application.findOne({ instanceId, clientId }, { state: 1, projectId: 1 }).lean()),
+  ]);
+  const project = application
+    ? await cached(instanceId, `login-project:${application.projectId}`, () => findScoped(Project, instanceId, application.projectId, {}, { orgId: 1, state: 1, projectRoleCheck: 1, hasProjectCheck: 1 }))
+    : null;
+  const [userHasActiveGrant, userOrgHasActiveProjectGrant] = await Promise.all([
+    project?.projectRoleCheck
+      ? cached(instanceId, `login-has-grant:${user._id}:${project._id}`, () => UserGrant.exists({ instanceId, userId: user._id, projectId: project._id, state: 'active' }))
+      : null,
+    project?.hasProjectCheck && project.orgId !== user.orgId
+      ? cached(instanceId, `login-has-project-grant:${project._id}:${user.orgId}`, () => ProjectGrant.exists({ instanceId, projectId: project._id, grantedOrgId: user.orgId, state: 'active' }))
+      : null,
+  ]);
+  return loginProblem({ user, userOrg, requiredOrgId, application, project, userHasActiveGrant: Boolean(userHasActiveGrant), userOrgHasActiveProjectGrant: Boolean(userOrgHasActiveProjectGrant) });
+}
+
+/** For a request that arrives with a browser session: whether that session's user must log in again. */
+export async function sessionNeedsFreshLogin(instanceId: string, clientId: string, scope: unknown, accountId: string): Promise<boolean> {
+  const required = await resolveRequiredOrg(instanceId, scope);
+  if (!required.ok) return true;
+  // The cached account: sessions are reused on every authorization request, and a deactivated user or org
+  // leaves the cache within the revision poll.
+  const account = await findActiveAccount(instanceId, accountId);
+  if (!account) return true;
+  return (await loginRequirementProblem(instanceId, clientId, { ...account.user, state: 'active' }, required.org?._id ?? null)) !== null;
+}

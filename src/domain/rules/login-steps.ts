@@ -1,0 +1,56 @@
+import type { LoginPolicy } from './login-policy.ts';
+
+/**
+ * The login as a sequence of steps. Each step says when it applies and when it is done; the login UI
+ * shows the first step that applies and is not done, and finishes the interaction when none is left.
+ * Adding MFA, external identity providers or registration means adding a step here and a page for it.
+ */
+export interface LoginProgress {
+  /** Set by the login-name step; null while the user is unknown. */
+  userId: string | null;
+  /** The typed login name, kept to show on later pages. */
+  loginName: string | null;
+  /** Org chosen by domain discovery (an org scope is re-read from the request each time). */
+  discoveredOrgId: string | null;
+  /** Authentication methods completed so far (OIDC `amr` values). */
+  amr: string[];
+  /** Set when `ignoreUnknownUsernames` let an unknown login name through to the password page. */
+  unknownUser: boolean;
+}
+
+export const STEP_NAMES = ['login-name', 'password'] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+interface Step {
+  name: StepName;
+  applies(policy: LoginPolicy, progress: LoginProgress): boolean;
+  done(progress: LoginProgress): boolean;
+}
+
+const STEPS: Step[] = [
+  { name: 'login-name', applies: () => true, done: (progress) => progress.userId !== null || progress.unknownUser },
+  { name: 'password', applies: (policy) => policy.allowUsernamePassword, done: (progress) => progress.amr.includes('pwd') },
+];
+
+export function emptyProgress(): LoginProgress {
+  return { userId: null, loginName: null, discoveredOrgId: null, amr: [], unknownUser: false };
+}
+
+export type NextStep = StepName | 'authenticated' | 'no-method';
+
+/**
+ * The step to show next; 'authenticated' once every applicable step is done and at least one method
+ * authenticated the user; 'no-method' when the policy leaves no way to authenticate.
+ */
+export function nextStep(policy: LoginPolicy, progress: LoginProgress): NextStep {
+  const step = STEPS.find((candidate) => candidate.applies(policy, progress) && !candidate.done(progress));
+  if (step) return step.name;
+  return progress.amr.length > 0 && progress.userId !== null ? 'authenticated' : 'no-method';
+}
+
+/** Whether a request for `step` is in order (earlier steps done), so a step cannot be skipped by URL. */
+export function stepReachable(step: StepName, policy: LoginPolicy, progress: LoginProgress): boolean {
+  const next = nextStep(policy, progress);
+  const index = STEP_NAMES.indexOf(next as StepName);
+  return index !== -1 && STEP_NAMES.indexOf(step) <= index;
+}

@@ -1,0 +1,85 @@
+import type { KeyObject } from 'node:crypto';
+import type { Context } from 'koa';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { cached } from '../../store/cache/instance-cache.ts';
+import { SigningKey, User } from '../../store/models/index.ts';
+import { resolvePermissions, type MembershipFacts, type Permissions, type RolePermissions } from '../../domain/rules/permissions.ts';
+import { findOrg } from '../../store/queries/accounts.ts';
+import { membershipsOfUser } from '../../domain/commands/memberships.ts';
+import { personalAccessTokenOwner } from '../../domain/commands/personal-access-tokens.ts';
+import { clientSecretHashKey } from '../../platform/derived-keys.ts';
+import type { Services } from '../../oidc/services.ts';
+import type { Tenant } from '../../oidc/tenants.ts';
+import { HttpError } from '../middleware/errors.ts';
+import { findScoped } from '../../store/queries/scoped.ts';
+
+/** The authenticated user behind an API request, with its manager permissions. */
+export interface Caller {
+  userId: string;
+  orgId: string;
+  permissions: Permissions;
+}
+
+function unauthorized(message = 'a valid bearer token is required'): HttpError {
+  return new HttpError(401, message);
+}
+
+function audienceIncludes(aud: string | string[] | undefined, audience: string): boolean {
+  return Array.isArray(aud) ? aud.includes(audience) : aud === audience;
+}
+
+function instanceKeys(instanceId: string): Promise<JSONWebKeySet> {
+  return cached(instanceId, 'public-signing-keys', async () => {
+    const keys = await SigningKey.find({ instanceId }, { publicJwk: 1 }).lean();
+    return { keys: keys.map((key) => key.publicJwk as JSONWebKeySet['keys'][number]) };
+  });
+}
+
+/**
+ * The user a bearer token stands for, or null. Accepted: personal access tokens of machine users;
+ * the instance provider's opaque access tokens (user tokens and client_credentials tokens of machine
+ * users); and its JWT access tokens, verified against the instance's keys and still stored under
+ * their `jti` (so revocation holds). Provider tokens must name the management API in their audience.
+ */
+async function tokenUser(tenant: Tenant, token: string, hashKey: KeyObject): Promise<string | null> {
+  const instanceId = tenant.instance._id;
+  const patOwner = await personalAccessTokenOwner(instanceId, token, hashKey);
+  if (patOwner) return patOwner;
+  const audience = tenant.instance.managementProjectId;
+  let tokenId = token;
+  if (token.split('.').length === 3) {
+    try {
+      const { payload } = await jwtVerify(token, createLocalJWKSet(await instanceKeys(instanceId)), { issuer: tenant.instance.issuer });
+      if (typeof payload.jti !== 'string') return null;
+      tokenId = payload.jti;
+    } catch {
+      return null;
+    }
+  }
+  const accessToken = await tenant.provider.AccessToken.find(tokenId);
+  if (accessToken) return audienceIncludes(accessToken.aud, audience) ? accessToken.accountId : null;
+  const clientToken = await tenant.provider.ClientCredentials.find(tokenId);
+  if (!clientToken?.clientId || !audienceIncludes(clientToken.aud, audience)) return null;
+  const username = clientToken.clientId.toLowerCase();
+  const machine = await cached(instanceId, `machine-by-username:${username}`, () => User.findOne({ instanceId, type: 'machine', username }, { _id: 1 }).lean());
+  return machine?._id ?? null;
+}
+
+/** Resolves `Authorization: Bearer …` to an active caller of an active org, or answers 401. */
+export function apiAuthenticator(services: Services, mapping: RolePermissions) {
+  const hashKey = clientSecretHashKey(services.masterKey);
+  return async function authenticate(ctx: Context): Promise<Caller> {
+    const { tenant } = ctx.state as { tenant: Tenant };
+    const match = /^Bearer ([\x21-\x7e]{1,4096})$/i.exec(ctx.get('authorization'));
+    if (!match?.[1]) throw unauthorized();
+    const userId = await tokenUser(tenant, match[1], hashKey);
+    if (!userId) throw unauthorized('the token is invalid, expired or not meant for this API');
+    const instanceId = tenant.instance._id;
+    const user = await cached(instanceId, `user-state:${userId}`, () => findScoped(User, instanceId, userId, {}, { orgId: 1, state: 1 }));
+    if (user?.state !== 'active') throw unauthorized('the user is not active');
+    const org = await findOrg(instanceId, user.orgId);
+    if (org?.state !== 'active') throw unauthorized("the user's organization is not active");
+    const memberships = await membershipsOfUser(instanceId, userId);
+    return { userId, orgId: user.orgId, permissions: resolvePermissions(memberships as MembershipFacts[], mapping) };
+  };
+}

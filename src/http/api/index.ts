@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import { projectRoot } from '../../platform/config.ts';
+import { parseRolePermissions, type RolePermissions } from '../../domain/rules/permissions.ts';
+import { apiAuthenticator } from './authenticate.ts';
+import { HttpError } from '../middleware/errors.ts';
+import type { Services } from '../../oidc/services.ts';
+import type { Tenant } from '../../oidc/tenants.ts';
+import { appKeyRoutes } from './app-keys.ts';
+import { eventRoutes } from './events.ts';
+import { memberRoutes } from './members.ts';
+import { openApiDocument } from './openapi.ts';
+import { orgRoutes } from './orgs.ts';
+import { projectAreaRoutes } from './projects.ts';
+import { runRoute, type ApiRoute } from './route.ts';
+import { userGrantRoutes } from './user-grants.ts';
+import { userRoutes } from './users.ts';
+
+export const API_PREFIX = '/api/v1';
+
+/** config/role-permissions.json: operators change what a manager role may do there, without code. */
+export function loadRolePermissions(): RolePermissions {
+  return parseRolePermissions(JSON.parse(readFileSync(path.join(projectRoot, 'config', 'role-permissions.json'), 'utf8')));
+}
+
+export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
+  return [...orgRoutes, ...userRoutes, ...projectAreaRoutes, ...appKeyRoutes, ...userGrantRoutes, ...memberRoutes(mapping), ...eventRoutes];
+}
+
+/** `/orgs/{orgId}` → `/orgs/:orgId`. */
+function koaPath(openApiPath: string): string {
+  return openApiPath.replace(/\{([^}]+)\}/g, ':$1');
+}
+
+/** The management API: JSON in, JSON or problem+json out, every route authenticated and permission-checked. */
+export function apiRoutes(services: Services): Router {
+  const mapping = loadRolePermissions();
+  const routes = apiRouteTable(mapping);
+  const authenticate = apiAuthenticator(services, mapping);
+  const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: services.config.maxBodyBytes, encoding: 'utf-8' });
+  const router = new Router({ prefix: API_PREFIX });
+
+  router.get('/openapi.json', (ctx) => {
+    const { tenant } = ctx.state as { tenant: Tenant };
+    ctx.body = openApiDocument(routes, `${tenant.instance.issuer}${API_PREFIX}`);
+  });
+  // Fewer path parameters first (a stable sort): `/users/_by-login-name/{x}` wins over `/users/{userId}/metadata`.
+  const ordered = [...routes].sort((a, b) => a.path.split('{').length - b.path.split('{').length);
+  for (const apiRoute of ordered) {
+    router[apiRoute.method](koaPath(apiRoute.path), async (ctx) => {
+      const caller = await authenticate(ctx);
+      if (apiRoute.body) {
+        if (ctx.request.length && !ctx.is('application/json')) throw new HttpError(415, 'the request body must be application/json');
+        await parseJson(ctx, async () => {});
+      }
+      await runRoute(apiRoute, ctx, caller, services);
+    });
+  }
+  router.all('/{*rest}', () => {
+    throw new HttpError(404, 'No such resource');
+  });
+  return router;
+}

@@ -1,0 +1,30 @@
+import Koa from 'koa';
+import { errorHandler } from './middleware/errors.ts';
+import { apiRoutes } from './api/index.ts';
+import { tenantResolver } from './middleware/tenant.ts';
+import { demoRoutes } from './demo.ts';
+import { healthRoutes } from './health.ts';
+import { interactionRoutes } from './login/interaction.ts';
+import type { Services } from '../oidc/services.ts';
+import { cookieSigner } from '../platform/derived-keys.ts';
+import type { Tenant } from '../oidc/tenants.ts';
+
+export function createApp(services: Services): Koa {
+  const app = new Koa({ proxy: new URL(services.config.publicUrl).protocol === 'https:' });
+  // Must equal the provider's cookie keys, or interaction cookies set by the provider cannot be read here.
+  app.keys = cookieSigner(services.masterKey);
+  app.use(errorHandler(services.log));
+  const health = healthRoutes();
+  app.use(health.routes());
+  app.use(tenantResolver(services.tenants));
+  app.use(interactionRoutes(services).routes());
+  app.use(demoRoutes(services).routes());
+  app.use(apiRoutes(services).routes());
+  // Whatever no route of ours answered belongs to the instance's OIDC provider (discovery, authorize, token, …).
+  app.use(async (ctx) => {
+    const { tenant } = ctx.state as { tenant: Tenant };
+    ctx.respond = false;
+    await tenant.handle(ctx.req, ctx.res);
+  });
+  return app;
+}

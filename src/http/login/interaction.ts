@@ -1,0 +1,251 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Interaction, InteractionResults } from 'oidc-provider';
+import { LOGIN_MESSAGES } from '../../domain/rules/login-checks.ts';
+import { emptyProgress, nextStep, stepReachable, type LoginProgress, type StepName } from '../../domain/rules/login-steps.ts';
+import { brandingFrom } from '../../domain/rules/branding.ts';
+import { renderView } from '../../platform/templates.ts';
+import type { LoginPolicy } from '../../domain/rules/login-policy.ts';
+import { findOrg } from '../../store/queries/accounts.ts';
+import {
+  checkPassword, findLoginUser, identifyUser, loginRequirementProblem, policyOf, resolveRequiredOrg,
+  type LoginOrg, type LoginUser,
+} from '../../domain/login.ts';
+import type { Services } from '../../oidc/services.ts';
+import type { Tenant } from '../../oidc/tenants.ts';
+
+const PROGRESS_COOKIE = 'castellan_login';
+const MAX_FORM_BYTES = 16 * 1024;
+const MAX_LOGIN_NAME = 320;
+const MAX_PASSWORD = 1024;
+
+export const EXPIRED_MESSAGE = 'Your login has expired or was already completed. Please return to the application and sign in again.';
+export const CSRF_MESSAGE = 'The form could not be accepted because it was not sent from this login page. Please go back and try again.';
+
+/** A page to show instead of the step (expired interaction, bad form, refused login). */
+class LoginPageError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly backUrl: string | null;
+  constructor(status: number, title: string, message: string, backUrl: string | null = null) {
+    super(message);
+    this.status = status;
+    this.title = title;
+    this.backUrl = backUrl;
+  }
+}
+
+/** Reads an urlencoded body into strings only (URLSearchParams never yields objects, so no operator injection). */
+async function readForm(ctx: Context): Promise<URLSearchParams> {
+  if (!ctx.is('application/x-www-form-urlencoded')) throw new LoginPageError(415, 'Unsupported form', 'The form must be sent as application/x-www-form-urlencoded.');
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > MAX_FORM_BYTES) throw new LoginPageError(413, 'Form too large', 'The form is too large.');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) throw new LoginPageError(413, 'Form too large', 'The form is too large.');
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+interface LoginContext {
+  tenant: Tenant;
+  /** The provider's interaction, read once per request: its `uid` names the login, `params` the request. */
+  interaction: Interaction;
+  /** The org the request is restricted to by its org scope (not by discovery). */
+  scopedOrg: LoginOrg | null;
+  progress: LoginProgress;
+  user: LoginUser | null;
+  /** The org whose policy and branding apply: the required org, else the user's org, else none (instance). */
+  policyOrg: LoginOrg | null;
+  policy: LoginPolicy;
+  loginHint: string | null;
+}
+
+export function interactionRoutes(services: Services): Router {
+  const csrfKey = services.masterKey.hmacKey('csrf');
+  const csrfToken = (uid: string) => createHmac('sha256', csrfKey).update(uid).digest('base64url');
+
+  function verifyCsrf(uid: string, form: URLSearchParams): void {
+    const sent = Buffer.from(form.get('csrf') ?? '');
+    const expected = Buffer.from(csrfToken(uid));
+    if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) throw new LoginPageError(400, 'Form not accepted', CSRF_MESSAGE, `/ui/login/${uid}`);
+  }
+
+  function readProgress(ctx: Context, uid: string): LoginProgress {
+    const raw = ctx.cookies.get(PROGRESS_COOKIE, { signed: true });
+    if (!raw) return emptyProgress();
+    try {
+      const stored = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as LoginProgress & { uid: string };
+      return stored.uid === uid ? { userId: stored.userId, loginName: stored.loginName, discoveredOrgId: stored.discoveredOrgId, amr: stored.amr, unknownUser: stored.unknownUser } : emptyProgress();
+    } catch {
+      return emptyProgress();
+    }
+  }
+
+  function writeProgress(ctx: Context, uid: string, progress: LoginProgress | null): void {
+    const value = progress ? Buffer.from(JSON.stringify({ uid, ...progress })).toString('base64url') : null;
+    ctx.cookies.set(PROGRESS_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: `/ui/login/${uid}`, overwrite: true });
+  }
+
+  async function loadContext(ctx: Context): Promise<LoginContext> {
+    const { tenant } = ctx.state as { tenant: Tenant };
+    const uid = String(ctx.params.uid);
+    let details;
+    try {
+      details = await tenant.provider.interactionDetails(ctx.req, ctx.res);
+    } catch {
+      throw new LoginPageError(400, 'Login expired', EXPIRED_MESSAGE);
+    }
+    if (details.uid !== uid) throw new LoginPageError(400, 'Login expired', EXPIRED_MESSAGE);
+    const instance = tenant.instance;
+    const required = await resolveRequiredOrg(instance._id, details.params.scope);
+    if (!required.ok) throw new LoginPageError(400, 'Login not possible', required.message);
+    const progress = readProgress(ctx, uid);
+    const user = progress.userId ? await findLoginUser(instance._id, progress.userId) : null;
+    const policyOrgId = required.org?._id ?? progress.discoveredOrgId ?? user?.orgId ?? null;
+    const policyOrg = policyOrgId === required.org?._id ? required.org : policyOrgId ? await findOrg(instance._id, policyOrgId) : null;
+    const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint : null;
+    return { tenant, interaction: details, scopedOrg: required.org, progress, user, policyOrg, policy: policyOf(instance, policyOrg), loginHint };
+  }
+
+  function render(ctx: Context, login: LoginContext, view: string, status: number, context: Record<string, unknown>): void {
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.set('cache-control', 'no-store');
+    ctx.body = renderView(view, { branding: brandingFrom(login.policy, login.policyOrg?.name ?? login.tenant.instance.name), uid: login.interaction.uid, csrf: csrfToken(login.interaction.uid), ...context });
+  }
+
+  function renderLoginName(ctx: Context, login: LoginContext, status: number, error: string | null, loginName: string): void {
+    const passwordLoginAllowed = login.policy.allowUsernamePassword;
+    render(ctx, login, 'login-name.njk', status, { title: 'Sign in', passwordLoginAllowed, error: passwordLoginAllowed ? error : LOGIN_MESSAGES.passwordLoginNotAllowed, loginName });
+  }
+
+  function renderPassword(ctx: Context, login: LoginContext, status: number, error: string | null): void {
+    render(ctx, login, 'password.njk', status, { title: 'Enter your password', error, loginName: login.progress.loginName });
+  }
+
+  const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => void> = {
+    'login-name': (ctx, login) => renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
+    password: (ctx, login) => renderPassword(ctx, login, 200, null),
+  };
+
+  /**
+   * Moves to the next step, or finishes the interaction once the user is authenticated and allowed in.
+   * The next step's page is the answer to the form, as in ZITADEL's and Keycloak's logins: a redirect
+   * would cost the browser a round trip and the server a second read of the interaction and the user.
+   */
+  async function advance(ctx: Context, login: LoginContext, progress: LoginProgress): Promise<void> {
+    const step = nextStep(login.policy, progress);
+    if (step === 'no-method') throw new LoginPageError(403, 'Login not possible', LOGIN_MESSAGES.passwordLoginNotAllowed);
+    if (step !== 'authenticated') {
+      writeProgress(ctx, login.interaction.uid, progress);
+      STEP_PAGES[step](ctx, { ...login, progress });
+      return;
+    }
+    const user = login.user!;
+    const problem = await loginRequirementProblem(login.tenant.instance._id, String(login.interaction.params.client_id), user, login.scopedOrg?._id ?? progress.discoveredOrgId);
+    writeProgress(ctx, login.interaction.uid, null);
+    if (problem) throw new LoginPageError(403, 'Login not possible', problem);
+    const result: InteractionResults = { login: { accountId: user._id, amr: progress.amr } };
+    // What the provider's interactionResult does, on the interaction this request already read.
+    login.interaction.result = result;
+    await login.interaction.save(login.interaction.exp - Math.floor(Date.now() / 1000));
+    ctx.status = 303;
+    ctx.redirect(login.interaction.returnTo);
+  }
+
+  async function showLoginName(ctx: Context): Promise<void> {
+    const login = await loadContext(ctx);
+    renderLoginName(ctx, login, 200, null, login.progress.loginName ?? login.loginHint ?? '');
+  }
+
+  async function submitLoginName(ctx: Context): Promise<void> {
+    const form = await readForm(ctx);
+    const login = await loadContext(ctx);
+    verifyCsrf(login.interaction.uid, form);
+    const loginName = (form.get('loginName') ?? '').trim();
+    if (!login.policy.allowUsernamePassword) return renderLoginName(ctx, login, 403, null, loginName);
+    if (!loginName || loginName.length > MAX_LOGIN_NAME) return renderLoginName(ctx, login, 400, 'Enter your login name.', loginName);
+    const instance = login.tenant.instance;
+    const { user, discoveredOrg } = await identifyUser(instance, loginName, login.scopedOrg);
+    const requiredOrg = login.scopedOrg ?? discoveredOrg;
+    const userOrg = user ? (user.orgId === requiredOrg?._id ? requiredOrg : await findOrg(instance._id, user.orgId)) : null;
+    const policyOrg = requiredOrg ?? userOrg;
+    const identified: LoginContext = { ...login, user, policyOrg, policy: policyOf(instance, policyOrg) };
+    const progress: LoginProgress = { ...emptyProgress(), loginName, discoveredOrgId: discoveredOrg?._id ?? null };
+    if (!user) {
+      if (identified.policy.ignoreUnknownUsernames) return advance(ctx, identified, { ...progress, unknownUser: true });
+      return renderLoginName(ctx, identified, 400, LOGIN_MESSAGES.userNotFound, loginName);
+    }
+    if (requiredOrg && user.orgId !== requiredOrg._id) return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.notAllowedOrg, loginName);
+    if (user.state === 'locked') return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.userLocked, loginName);
+    if (user.state !== 'active') return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.userInactive, loginName);
+    if (userOrg?.state !== 'active') return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.orgInactive, loginName);
+    return advance(ctx, identified, { ...progress, userId: user._id });
+  }
+
+  /** The password page and its form are only reachable once the login name step is done. */
+  async function loadPasswordStep(ctx: Context): Promise<LoginContext | null> {
+    const login = await loadContext(ctx);
+    if (!stepReachable('password', login.policy, login.progress) || login.progress.loginName === null) {
+      ctx.status = 303;
+      ctx.redirect(`/ui/login/${login.interaction.uid}`);
+      return null;
+    }
+    return login;
+  }
+
+  async function showPassword(ctx: Context): Promise<void> {
+    const login = await loadPasswordStep(ctx);
+    if (login) renderPassword(ctx, login, 200, null);
+  }
+
+  async function submitPassword(ctx: Context): Promise<void> {
+    const form = await readForm(ctx);
+    const login = await loadPasswordStep(ctx);
+    if (!login) return;
+    verifyCsrf(login.interaction.uid, form);
+    const password = form.get('password') ?? '';
+    if (!password || password.length > MAX_PASSWORD) return renderPassword(ctx, login, 400, 'Enter your password.');
+    const generic = login.policy.ignoreUnknownUsernames;
+    if (!login.user) return renderPassword(ctx, login, 401, LOGIN_MESSAGES.usernameOrPasswordInvalid);
+    const outcome = await checkPassword(login.tenant.instance._id, login.user, password, login.policy.lockout.maxPasswordAttempts);
+    if (outcome === 'wrong') return renderPassword(ctx, login, 401, generic ? LOGIN_MESSAGES.usernameOrPasswordInvalid : LOGIN_MESSAGES.passwordInvalid);
+    if (outcome === 'locked') return renderPassword(ctx, login, 403, LOGIN_MESSAGES.userLocked);
+    if (outcome === 'inactive') return renderPassword(ctx, login, 403, LOGIN_MESSAGES.userInactive);
+    return advance(ctx, login, { ...login.progress, amr: [...login.progress.amr, 'pwd'] });
+  }
+
+  /** Pages, not problem+json: a person is reading. Anything unexpected is logged and shown without detail. */
+  function page(handler: (ctx: Context) => Promise<void>) {
+    return async (ctx: Context): Promise<void> => {
+      try {
+        await handler(ctx);
+      } catch (error) {
+        const known = error instanceof LoginPageError;
+        if (!known) services.log.error({ err: error, path: ctx.path }, 'login page failed');
+        const { tenant } = ctx.state as { tenant: Tenant };
+        ctx.status = known ? error.status : 500;
+        ctx.type = 'html';
+        ctx.set('cache-control', 'no-store');
+        ctx.body = renderView('error.njk', {
+          branding: brandingFrom(policyOf(tenant.instance, null), tenant.instance.name),
+          title: known ? error.title : 'Something went wrong',
+          message: known ? error.message : 'The login could not be completed. Please try again later.',
+          backUrl: known ? error.backUrl : null,
+        });
+      }
+    };
+  }
+
+  const router = new Router({ prefix: '/ui/login/:uid' });
+  router.get('/', page(showLoginName));
+  router.post('/login-name', page(submitLoginName));
+  router.get('/password', page(showPassword));
+  router.post('/password', page(submitPassword));
+  return router;
+}

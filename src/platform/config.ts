@@ -1,0 +1,141 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const optionalString = z.string().min(1).nullable().default(null);
+
+const configSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535),
+  publicUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+  dataDir: z.string().min(1),
+  mongodbUri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').nullable().default(null),
+  masterKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes, base64url without padding').nullable().default(null),
+  ferretdb: z.object({
+    version: z.string().regex(/^v\d+\.\d+\.\d+$/),
+    bin: optionalString,
+  }),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** null: load the demo with the embedded database only. */
+  demo: z.boolean().nullable().default(null),
+  bootstrap: z.object({
+    instanceName: z.string().min(1),
+    orgName: z.string().min(1),
+    adminUsername: z.string().min(1),
+    adminPassword: optionalString,
+    clientId: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/).nullable().default(null),
+    clientSecret: z.string().min(16).nullable().default(null),
+  }),
+  tokenLifetimes: z.object({
+    accessTokenSeconds: z.number().int().positive(),
+    idTokenSeconds: z.number().int().positive(),
+    refreshTokenIdleSeconds: z.number().int().positive(),
+    refreshTokenAbsoluteSeconds: z.number().int().positive(),
+  }),
+  sweepIntervalSeconds: z.number().int().positive(),
+  /** How often each process looks for changes made by other processes to what it caches (the staleness bound). */
+  cacheRevisionPollMs: z.number().int().min(10).max(60_000),
+  maxBodyBytes: z.number().int().positive(),
+  /** 1: serve in this process; more: a node:cluster primary with this many stateless worker processes. */
+  workers: z.coerce.number().int().min(1).max(64),
+});
+
+export type Config = z.infer<typeof configSchema> & { publicUrl: string };
+
+type Json = Record<string, unknown>;
+
+function readJson(file: string): Json {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Json;
+  } catch (error) {
+    throw new ConfigError([`${file}: ${(error as Error).message}`]);
+  }
+}
+
+function isPlainObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(base: Json, override: Json): Json {
+  const merged: Json = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return merged;
+}
+
+function parseBoolean(name: string, raw: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError([`${name}: expected true or false, got "${raw}"`]);
+}
+
+/** Environment variables win over files; each maps onto one config path. */
+function fromEnvironment(env: NodeJS.ProcessEnv): Json {
+  const set = (target: Json, keys: string[], value: unknown): void => {
+    const [head, ...rest] = keys as [string, ...string[]];
+    if (rest.length === 0) {
+      target[head] = value;
+      return;
+    }
+    const child = isPlainObject(target[head]) ? target[head] : {};
+    target[head] = child;
+    set(child, rest, value);
+  };
+  const overrides: Json = {};
+  const mapping: Array<[string, string, (raw: string, name: string) => unknown]> = [
+    ['PORT', 'port', (raw) => raw],
+    ['PUBLIC_URL', 'publicUrl', (raw) => raw],
+    ['DATA_DIR', 'dataDir', (raw) => raw],
+    ['MONGODB_URI', 'mongodbUri', (raw) => raw],
+    ['CASTELLAN_MASTER_KEY', 'masterKey', (raw) => raw],
+    ['FERRETDB_BIN', 'ferretdb.bin', (raw) => raw],
+    ['LOG_LEVEL', 'logLevel', (raw) => raw],
+    ['WORKERS', 'workers', (raw) => raw],
+    ['CACHE_REVISION_POLL_MS', 'cacheRevisionPollMs', (raw) => Number(raw)],
+    ['CASTELLAN_DEMO', 'demo', (raw, name) => parseBoolean(name, raw)],
+    ['CASTELLAN_BOOTSTRAP_ADMIN_PASSWORD', 'bootstrap.adminPassword', (raw) => raw],
+    ['CASTELLAN_BOOTSTRAP_CLIENT_ID', 'bootstrap.clientId', (raw) => raw],
+    ['CASTELLAN_BOOTSTRAP_CLIENT_SECRET', 'bootstrap.clientSecret', (raw) => raw],
+  ];
+  for (const [name, keyPath, convert] of mapping) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') set(overrides, keyPath.split('.'), convert(raw, name));
+  }
+  return overrides;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.problems = problems;
+  }
+}
+
+/**
+ * config/default.json, then the file named by CASTELLAN_CONFIG (if any), then environment variables.
+ * Every problem is reported at once, naming the setting.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  let raw = readJson(path.join(projectRoot, 'config', 'default.json'));
+  const extraFile = env.CASTELLAN_CONFIG;
+  if (extraFile) {
+    if (!existsSync(extraFile)) throw new ConfigError([`CASTELLAN_CONFIG: file ${extraFile} does not exist`]);
+    raw = deepMerge(raw, readJson(extraFile));
+  }
+  raw = deepMerge(raw, fromEnvironment(env));
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  }
+  const config = parsed.data;
+  return {
+    ...config,
+    dataDir: path.resolve(projectRoot, config.dataDir),
+    publicUrl: (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/$/, ''),
+  };
+}

@@ -1,0 +1,19 @@
+import type { KeyObject } from 'node:crypto';
+import { CookieSigner } from './cookie-signer.ts';
+import type { MasterKey } from './crypto.ts';
+import { TokenSealer } from './token-sealer.ts';
+
+/** The key for keyed hashes of client secrets and personal access tokens. */
+export function clientSecretHashKey(masterKey: MasterKey): KeyObject {
+  return masterKey.hmacKey('client-secret-hash');
+}
+
+/** Signs and checks the cookies of the provider and the login UI (one key today; rotation prepends). */
+export function cookieSigner(masterKey: MasterKey): CookieSigner {
+  return new CookieSigner([masterKey.derive('cookie-keys:1').toString('base64url')]);
+}
+
+/** Seals one instance's self-contained client-credentials tokens (see oidc/tokens.ts). */
+export function clientCredentialsSealer(masterKey: MasterKey, instanceId: string): TokenSealer {
+  return new TokenSealer(masterKey.derive('token-sealing:1'), `${instanceId}:ClientCredentials`);
+}

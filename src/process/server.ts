@@ -1,0 +1,82 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../http/app.ts';
+import { watchCacheRevisions } from '../store/cache/revisions.ts';
+import { loadDemo } from '../domain/setup/demo.ts';
+import { bootstrapInstance, type BootstrapResult } from '../domain/setup/instance.ts';
+import type { Config } from '../platform/config.ts';
+import { openDatabase, type Database } from '../store/database/connection.ts';
+import { startSweeper } from '../store/database/sweeper.ts';
+import type { MasterKey } from '../platform/crypto.ts';
+import type { Logger } from '../platform/logger.ts';
+import { createTenant } from '../oidc/provider.ts';
+import type { Services } from '../oidc/services.ts';
+import { loadMasterKey } from '../platform/master-key.ts';
+import { TenantRegistry } from '../oidc/tenants.ts';
+
+export interface RunningCastellan {
+  url: string;
+  services: Services;
+  database: Database;
+  bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+export interface PreparedDatabase {
+  masterKey: MasterKey;
+  database: Database;
+  bootstrap: BootstrapResult;
+}
+
+/** Opens the database and bootstraps the first instance (and the demo); closes the database again on failure. */
+export async function openAndBootstrap(config: Config, log: Logger): Promise<PreparedDatabase> {
+  const masterKey = loadMasterKey(config);
+  const database = await openDatabase(config, log);
+  try {
+    const bootstrap = await bootstrapInstance(config, masterKey);
+    if (config.demo ?? database.kind === 'ferretdb') await loadDemo(config, bootstrap.instanceId, masterKey);
+    return { masterKey, database, bootstrap };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** Opens the database, bootstraps the first instance (and the demo), and serves HTTP. */
+export async function startCastellan(config: Config, log: Logger): Promise<RunningCastellan> {
+  const { masterKey, database, bootstrap } = await openAndBootstrap(config, log);
+  try {
+    const tenants: TenantRegistry = new TenantRegistry((instance) => createTenant(instance, services), config.publicUrl);
+    const services: Services = { config, log, masterKey, tenants };
+    const app = createApp(services);
+    const server = http.createServer(app.callback());
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, resolve);
+    });
+    const stopSweeper = startSweeper(config.sweepIntervalSeconds, log);
+    const stopWatchingCaches = watchCacheRevisions(config.cacheRevisionPollMs, log);
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      services,
+      database,
+      bootstrap,
+      async close() {
+        stopSweeper();
+        stopWatchingCaches();
+        // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const forced = setTimeout(() => server.closeAllConnections(), 10_000);
+        await closed;
+        clearTimeout(forced);
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,82 @@
+import mongoose from 'mongoose';
+import type { Config } from '../../platform/config.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { domainModels } from '../models/index.ts';
+import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
+import { buildFerretdb, startFerretdb, type RunningFerretdb } from '../../platform/ferretdb.ts';
+
+export type DatabaseKind = 'mongodb' | 'ferretdb';
+
+export interface Database {
+  kind: DatabaseKind;
+  uri: string;
+  close(): Promise<void>;
+}
+
+const DEFAULT_DATABASE_NAME = 'castellan';
+
+/**
+ * The driver's default of 100 connections per process buys nothing against FerretDB's single SQLite
+ * writer and costs memory in every worker; a `maxPoolSize` in the URI wins.
+ */
+const DEFAULT_POOL_SIZE = 16;
+
+function poolOptions(uri: string): { maxPoolSize?: number } {
+  return /[?&]maxPoolSize=/i.test(uri) ? {} : { maxPoolSize: DEFAULT_POOL_SIZE };
+}
+
+function databaseName(uri: string): string {
+  return /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1] ?? DEFAULT_DATABASE_NAME;
+}
+
+/** Real MongoDB expires documents itself; the sweep (database/sweeper.ts) still runs, since FerretDB has no TTL. */
+async function createTtlIndexes(): Promise<void> {
+  const collections = [...oidcPayloadModels().map((model) => model.collection), OidcConsumption.collection];
+  await Promise.all(collections.map((collection) => collection.createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 })));
+}
+
+/** A FerretDB reached by MONGODB_URI (e.g. an embedded one shared with cluster workers) refuses TTL indexes. */
+async function isFerretdb(): Promise<boolean> {
+  const info = await mongoose.connection.db?.admin().command({ buildInfo: 1 });
+  return typeof info?.ferretdbVersion === 'string';
+}
+
+/** Connects mongoose to MONGODB_URI, or to an embedded FerretDB started (and built, once) for this process. */
+export async function openDatabase(config: Config, log: Logger): Promise<Database> {
+  let embedded: RunningFerretdb | null = null;
+  let uri = config.mongodbUri;
+  if (!uri) {
+    const binary = config.ferretdb.bin ?? (await buildFerretdb(config.ferretdb.version, (line) => log.info(line)));
+    embedded = await startFerretdb(binary, config.dataDir);
+    uri = embedded.uri;
+    log.info({ uri }, 'embedded FerretDB started');
+  }
+  try {
+    await mongoose.connect(uri, { dbName: databaseName(uri), serverSelectionTimeoutMS: 10_000, autoIndex: false, ...poolOptions(uri) });
+    await Promise.all([...domainModels, ...oidcPayloadModels()].map((model) => model.createIndexes()));
+    if (!embedded && !(await isFerretdb())) await createTtlIndexes();
+  } catch (error) {
+    await mongoose.disconnect().catch(() => undefined);
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    kind: embedded ? 'ferretdb' : 'mongodb',
+    uri,
+    async close() {
+      await mongoose.disconnect();
+      await embedded?.stop();
+    },
+  };
+}
+
+export async function databaseReachable(): Promise<boolean> {
+  const db = mongoose.connection.db;
+  if (!db || mongoose.connection.readyState !== 1) return false;
+  try {
+    await db.command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,46 @@
+import type { UserDocument } from '../models/user.ts';
+import { Organization, User } from '../models/index.ts';
+import { cached } from '../cache/instance-cache.ts';
+import { findScoped } from './scoped.ts';
+
+export interface OrgSummary {
+  _id: string;
+  name: string;
+  primaryDomain: string;
+  state: 'active' | 'inactive';
+  /** The org's override of the instance login policy, if any. */
+  loginPolicy?: unknown;
+}
+
+/** What claims, token checks and the login read of an org. */
+export const ORG_SUMMARY_FIELDS = { name: 1, primaryDomain: 1, state: 1, loginPolicy: 1 } as const;
+
+/** An org of the instance by id, cached (orgs change rarely; writes invalidate the instance's cache). */
+export function findOrg(instanceId: string, orgId: string): Promise<OrgSummary | null> {
+  return cached(instanceId, `org:${orgId}`, async () => (await findScoped(Organization, instanceId, orgId, {}, ORG_SUMMARY_FIELDS)) as OrgSummary | null);
+}
+
+/** An org of the instance by its primary domain, cached. */
+export function findOrgByPrimaryDomain(instanceId: string, domain: string): Promise<OrgSummary | null> {
+  return cached(instanceId, `org-domain:${domain.toLowerCase()}`, async () => (await Organization.findOne({ instanceId, primaryDomain: domain.toLowerCase() }, ORG_SUMMARY_FIELDS).lean()) as OrgSummary | null);
+}
+
+export interface Account {
+  /** Without the password hash (projected away). */
+  user: UserDocument;
+  org: OrgSummary;
+}
+
+/**
+ * An active user of an active org; anything else cannot obtain tokens. Cached: a change to the user or
+ * its org reaches every process within the cache revision poll (cache/revisions.ts).
+ */
+export function findActiveAccount(instanceId: string, userId: string): Promise<Account | null> {
+  return cached(instanceId, `account:${userId}`, async () => {
+    const user = await findScoped(User, instanceId, userId, { state: 'active' }, { 'human.passwordHash': 0 });
+    if (!user) return null;
+    const org = await findOrg(instanceId, user.orgId);
+    if (!org || org.state !== 'active') return null;
+    return { user, org };
+  });
+}

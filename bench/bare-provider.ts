@@ -19,11 +19,34 @@ const page = (uid: string, field: 'loginName' | 'password', label: string): stri
 const configuration: Configuration = {
   jwks: { keys: [{ ...signingKey, alg: 'RS256', use: 'sig', kid: 'bench' }] as never },
   clients: [
-    { client_id: BARE.machine.clientId, client_secret: BARE.machine.clientSecret, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
-    { client_id: BARE.machineJwt.clientId, client_secret: BARE.machineJwt.clientSecret, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
-    { client_id: BARE.web.clientId, client_secret: BARE.web.clientSecret, grant_types: ['authorization_code', 'refresh_token'], redirect_uris: [BARE.web.redirectUri] },
+    {
+      client_id: BARE.machine.clientId,
+      client_secret: BARE.machine.clientSecret,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+    {
+      client_id: BARE.machineJwt.clientId,
+      client_secret: BARE.machineJwt.clientSecret,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+    {
+      client_id: BARE.web.clientId,
+      client_secret: BARE.web.clientSecret,
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: [BARE.web.redirectUri],
+    },
   ],
-  routes: { authorization: '/oauth/v2/authorize', token: '/oauth/v2/token', introspection: '/oauth/v2/introspect', jwks: '/oauth/v2/keys', userinfo: '/oidc/v1/userinfo' },
+  routes: {
+    authorization: '/oauth/v2/authorize',
+    token: '/oauth/v2/token',
+    introspection: '/oauth/v2/introspect',
+    jwks: '/oauth/v2/keys',
+    userinfo: '/oidc/v1/userinfo',
+  },
   interactions: { url: (_ctx, interaction) => `/ui/login/${interaction.uid}` },
   pkce: { required: () => true },
   features: {
@@ -33,7 +56,8 @@ const configuration: Configuration = {
     resourceIndicators: {
       enabled: true,
       // Only the JWT machine client gets a resource (the library issues JWT access tokens per resource server).
-      defaultResource: (_ctx, client) => (client?.clientId === BARE.machineJwt.clientId ? BARE.resource : undefined) as string,
+      defaultResource: (_ctx, client) =>
+        (client?.clientId === BARE.machineJwt.clientId ? BARE.resource : undefined) as string,
       getResourceServerInfo: () => ({ scope: '', accessTokenFormat: 'jwt', audience: BARE.resource }),
       useGrantedResource: () => true,
     },
@@ -49,7 +73,9 @@ const configuration: Configuration = {
     return grant;
   },
   async findAccount(_ctx, sub) {
-    return sub === BARE.accountId ? { accountId: sub, claims: () => ({ sub, email: BARE.loginName, name: 'Bench User' }) } : undefined;
+    return sub === BARE.accountId
+      ? { accountId: sub, claims: () => ({ sub, email: BARE.loginName, name: 'Bench User' }) }
+      : undefined;
   },
   claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
 };
@@ -77,8 +103,14 @@ async function interaction(request: http.IncomingMessage, response: http.ServerR
     if (loginName !== BARE.loginName) return html(page(uid, 'loginName', 'Unknown user; login name'));
     return html(page(uid, 'password', 'Password'));
   }
-  if (!(await verifyPassword(passwordHash, form.get('password') ?? ''))) return html(page(uid, 'password', 'Wrong password; password'));
-  await provider.interactionFinished(request, response, { login: { accountId: BARE.accountId } }, { mergeWithLastSubmission: false });
+  if (!(await verifyPassword(passwordHash, form.get('password') ?? '')))
+    return html(page(uid, 'password', 'Wrong password; password'));
+  await provider.interactionFinished(
+    request,
+    response,
+    { login: { accountId: BARE.accountId } },
+    { mergeWithLastSubmission: false },
+  );
 }
 
 const server = http.createServer((request, response) => {

@@ -75,7 +75,13 @@ class Recorder {
       seconds,
       requestsPerSecond: seconds > 0 ? requests / seconds : 0,
       latencyMs: requests
-        ? { p50: ms(this.histogram.percentile(50)), p95: ms(this.histogram.percentile(95)), p99: ms(this.histogram.percentile(99)), mean: ms(this.histogram.mean), max: ms(this.histogram.max) }
+        ? {
+            p50: ms(this.histogram.percentile(50)),
+            p95: ms(this.histogram.percentile(95)),
+            p99: ms(this.histogram.percentile(99)),
+            mean: ms(this.histogram.mean),
+            max: ms(this.histogram.max),
+          }
         : { p50: 0, p95: 0, p99: 0, mean: 0, max: 0 },
       errorSamples: this.samples,
       bodiesUsed,
@@ -109,7 +115,9 @@ async function runHttp(job: HttpJob): Promise<LoadResult> {
     timeout: 30,
     requests: [step],
   });
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => recorder.latency(responseTime));
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) =>
+    recorder.latency(responseTime),
+  );
   instance.on('reqError', (error: Error) => recorder.error(`request error: ${error.message}`));
   const result = await instance;
   return recorder.result(result.duration, nextBody);
@@ -119,7 +127,11 @@ async function runHttp(job: HttpJob): Promise<LoadResult> {
  * `concurrency` loops, each starting its next iteration until the time is up; iterations in flight are
  * awaited, so that nothing a following run depends on (a rotated token) is lost at the end.
  */
-async function closedLoops(job: CommonJob, recorder: Recorder, iteration: (loop: number) => Promise<void>): Promise<number> {
+async function closedLoops(
+  job: CommonJob,
+  recorder: Recorder,
+  iteration: (loop: number) => Promise<void>,
+): Promise<number> {
   const started = performance.now();
   const deadline = started + job.seconds * 1000;
   const loop = async (index: number): Promise<void> => {
@@ -162,7 +174,11 @@ async function runLoops(job: HttpJob): Promise<LoadResult> {
       chains[loop] = undefined;
       body = chain.template.replace('{token}', encodeURIComponent(token));
     }
-    const response = await fetch(`${job.base}${job.path}`, { method: job.method, headers: job.headers, ...(body === undefined ? {} : { body }) });
+    const response = await fetch(`${job.base}${job.path}`, {
+      method: job.method,
+      headers: job.headers,
+      ...(body === undefined ? {} : { body }),
+    });
     const text = await response.text();
     if (!response.ok || !text.includes(job.expect)) throw new Error(`${response.status} ${text}`);
     if (!chain) return;
@@ -170,7 +186,11 @@ async function runLoops(job: HttpJob): Promise<LoadResult> {
     if (typeof next !== 'string') throw new Error(`no ${chain.field} in ${text}`);
     chains[loop] = next;
   });
-  return recorder.result(seconds, 0, chains.filter((token): token is string => token !== undefined));
+  return recorder.result(
+    seconds,
+    0,
+    chains.filter((token): token is string => token !== undefined),
+  );
 }
 
 process.on('message', (job: LoadJob) => {

@@ -20,7 +20,12 @@ const TOP = 25;
 function where(url: string): string {
   if (!url) return '(native)';
   const modules = url.lastIndexOf('node_modules/');
-  if (modules >= 0) return url.slice(modules + 'node_modules/'.length).split('/').slice(0, url.includes('node_modules/@') ? 2 : 1).join('/');
+  if (modules >= 0)
+    return url
+      .slice(modules + 'node_modules/'.length)
+      .split('/')
+      .slice(0, url.includes('node_modules/@') ? 2 : 1)
+      .join('/');
   if (url.startsWith('node:')) return 'node core';
   return path.relative(process.cwd(), url.replace(/^file:\/\//, ''));
 }
@@ -29,7 +34,9 @@ for (const file of process.argv.slice(2)) {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfMs = new Map<number, number>();
-  profile.samples.forEach((id, index) => selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0) / 1000));
+  profile.samples.forEach((id, index) =>
+    selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0) / 1000),
+  );
   const byFunction = new Map<string, number>();
   const byPlace = new Map<string, number>();
   let total = 0;
@@ -49,7 +56,11 @@ for (const file of process.argv.slice(2)) {
     [...map]
       .sort((a, b) => b[1] - a[1])
       .slice(0, TOP)
-      .map(([name, ms]) => `  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(7)} ms  ${name}`)
+      .map(
+        ([name, ms]) => `  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(7)} ms  ${name}`,
+      )
       .join('\n');
-  console.log(`\n${file}: ${total.toFixed(0)} ms busy, ${idle.toFixed(0)} ms idle\nBy package or file:\n${rows(byPlace)}\nBy function (self time):\n${rows(byFunction)}`);
+  console.log(
+    `\n${file}: ${total.toFixed(0)} ms busy, ${idle.toFixed(0)} ms idle\nBy package or file:\n${rows(byPlace)}\nBy function (self time):\n${rows(byFunction)}`,
+  );
 }

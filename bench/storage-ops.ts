@@ -24,8 +24,14 @@ try {
   const rows: string[][] = [];
   for (const [round, size] of SIZES.entries()) {
     const have = await collection.countDocuments();
-    const documents = Array.from({ length: size - have }, (_, index) => ({ _id: `t${have + index}`, payload: '{}', grantId: `g${have + index}`, expiresAt }));
-    for (let start = 0; start < documents.length; start += 1_000) await collection.insertMany(documents.slice(start, start + 1_000) as never[]);
+    const documents = Array.from({ length: size - have }, (_, index) => ({
+      _id: `t${have + index}`,
+      payload: '{}',
+      grantId: `g${have + index}`,
+      expiresAt,
+    }));
+    for (let start = 0; start < documents.length; start += 1_000)
+      await collection.insertMany(documents.slice(start, start + 1_000) as never[]);
     const existing = (index: number): string => `t${round * 200 + index}`;
     const fresh = (index: number): string => `new-${round}-${index}`;
     // Look-ups aim at the newest documents: a scan that stops at the first match would look fast on the oldest.
@@ -33,12 +39,31 @@ try {
     const timings: Array<[string, (index: number) => Promise<unknown>]> = [
       ['findOne {_id}', (i) => collection.findOne({ _id: `t${newest(i)}` } as never)],
       ['findOne {grantId} (indexed)', (i) => collection.findOne({ grantId: `g${newest(i)}` })],
-      ['findOne {_id, grantId}', (i) => collection.findOne({ _id: `t${newest(i)}`, grantId: `g${newest(i)}` } as never)],
+      [
+        'findOne {_id, grantId}',
+        (i) => collection.findOne({ _id: `t${newest(i)}`, grantId: `g${newest(i)}` } as never),
+      ],
       ['insertOne', (i) => collection.insertOne({ _id: fresh(i), payload: '{}', expiresAt } as never)],
-      ['updateOne {_id} $set', (i) => collection.updateOne({ _id: existing(i) } as never, { $set: { consumed: true } })],
-      ['updateOne {_id} $set, upsert (new)', (i) => collection.updateOne({ _id: `upsert-${fresh(i)}` } as never, { $set: { payload: '{}' } }, { upsert: true })],
-      ['replaceOne {_id}, upsert (existing)', (i) => collection.replaceOne({ _id: existing(i + REPEAT) } as never, { payload: '{}' }, { upsert: true })],
-      ['findOneAndUpdate {_id, consumed: {$ne: true}}', (i) => collection.findOneAndUpdate({ _id: existing(i + 2 * REPEAT), consumed: { $ne: true } } as never, { $set: { consumed: true } })],
+      [
+        'updateOne {_id} $set',
+        (i) => collection.updateOne({ _id: existing(i) } as never, { $set: { consumed: true } }),
+      ],
+      [
+        'updateOne {_id} $set, upsert (new)',
+        (i) =>
+          collection.updateOne({ _id: `upsert-${fresh(i)}` } as never, { $set: { payload: '{}' } }, { upsert: true }),
+      ],
+      [
+        'replaceOne {_id}, upsert (existing)',
+        (i) => collection.replaceOne({ _id: existing(i + REPEAT) } as never, { payload: '{}' }, { upsert: true }),
+      ],
+      [
+        'findOneAndUpdate {_id, consumed: {$ne: true}}',
+        (i) =>
+          collection.findOneAndUpdate({ _id: existing(i + 2 * REPEAT), consumed: { $ne: true } } as never, {
+            $set: { consumed: true },
+          }),
+      ],
       ['deleteOne {_id}', (i) => collection.deleteOne({ _id: existing(i + 3 * REPEAT) } as never)],
       ['deleteMany {grantId} (indexed)', (i) => collection.deleteMany({ grantId: `g${round * 200 + 4 * REPEAT + i}` })],
     ];
@@ -49,7 +74,10 @@ try {
   }
   const header = ['operation (ms each)', ...SIZES.map((size) => `${size.toLocaleString('en-US')} docs`)];
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column]!.length)));
-  for (const row of [header, ...rows]) console.log(`| ${row.map((cell, column) => (column ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join(' | ')} |`);
+  for (const row of [header, ...rows])
+    console.log(
+      `| ${row.map((cell, column) => (column ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join(' | ')} |`,
+    );
   console.log(`\n${database.description}`);
 } finally {
   await mongoose.disconnect().catch(() => undefined);

@@ -9,12 +9,17 @@ export function ensureChromium(log: (line: string) => void = console.log): boole
   if (existsSync(CHROMIUM_PATH)) return true;
   const aptAvailable = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
   if (!aptAvailable || process.getuid?.() !== 0) {
-    log(`${CHROMIUM_PATH} is missing and cannot be installed here (needs apt-get as root); browser tests will be skipped.`);
+    log(
+      `${CHROMIUM_PATH} is missing and cannot be installed here (needs apt-get as root); browser tests will be skipped.`,
+    );
     return false;
   }
   log('Installing Chromium for the browser tests (apt-get install chromium)…');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
+  let install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
+    stdio: 'inherit',
+    env,
+  });
   if (install.status !== 0) {
     // The package lists may be missing or stale in a fresh container.
     spawnSync('apt-get', ['update'], { stdio: 'inherit', env });

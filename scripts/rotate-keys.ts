@@ -14,7 +14,11 @@ try {
   const masterKey = loadMasterKey(config);
   for (const instance of await Instance.find({}, { _id: 1, tokenLifetimes: 1 }).lean()) {
     const { accessTokenSeconds, idTokenSeconds } = instance.tokenLifetimes;
-    await rotateSigningKeys(instance._id, masterKey, Math.max(accessTokenSeconds ?? 0, idTokenSeconds ?? 0, config.tokenLifetimes.accessTokenSeconds));
+    await rotateSigningKeys(
+      instance._id,
+      masterKey,
+      Math.max(accessTokenSeconds ?? 0, idTokenSeconds ?? 0, config.tokenLifetimes.accessTokenSeconds),
+    );
     log.info({ instanceId: instance._id }, 'signing keys rotated');
   }
 } finally {

@@ -23,10 +23,14 @@ if (!uri) {
 
 const files = process.argv.slice(2);
 if (files.length === 0 || files.some((file) => file.includes('browser'))) ensureChromium();
-const runner = spawn(process.execPath, ['--test', '--test-timeout=300000', ...(files.length ? files : ['test/**/*.test.ts'])], {
-  stdio: 'inherit',
-  env: { ...process.env, CASTELLAN_TEST_MONGODB_URI: uri, CASTELLAN_FERRETDB_BIN: config.ferretdb.bin ?? '' },
-});
+const runner = spawn(
+  process.execPath,
+  ['--test', '--test-timeout=300000', ...(files.length ? files : ['test/**/*.test.ts'])],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, CASTELLAN_TEST_MONGODB_URI: uri, CASTELLAN_FERRETDB_BIN: config.ferretdb.bin ?? '' },
+  },
+);
 const exitCode = await new Promise<number>((resolve) => runner.on('close', (code) => resolve(code ?? 1)));
 
 await stopDatabase();

@@ -22,7 +22,8 @@ const log = createLogger(config.logLevel);
 let running;
 try {
   // A cluster worker (forked by startCluster) serves in-process like a single-process Castellan.
-  running = cluster.isPrimary && config.workers > 1 ? await startCluster(config, log) : await startCastellan(config, log);
+  running =
+    cluster.isPrimary && config.workers > 1 ? await startCluster(config, log) : await startCastellan(config, log);
 } catch (error) {
   if (error instanceof DatabaseUnavailableError) fail(error.message);
   log.fatal({ err: error }, 'start failed');
@@ -32,9 +33,15 @@ try {
 const { bootstrap } = running;
 if (bootstrap.generatedCredentials) {
   const lines = Object.entries(bootstrap.generatedCredentials).map(([key, value]) => `  ${key}: ${value}`);
-  process.stdout.write(`\nGenerated bootstrap credentials (shown once; also in ${config.dataDir}/bootstrap-credentials.json, mode 0600):\n${lines.join('\n')}\n\n`);
+  process.stdout.write(
+    `\nGenerated bootstrap credentials (shown once; also in ${config.dataDir}/bootstrap-credentials.json, mode 0600):\n${lines.join('\n')}\n\n`,
+  );
 }
-if (cluster.isPrimary) log.info({ issuer: config.publicUrl, database: running.database.kind, workers: config.workers }, `Castellan is listening on ${config.publicUrl}`);
+if (cluster.isPrimary)
+  log.info(
+    { issuer: config.publicUrl, database: running.database.kind, workers: config.workers },
+    `Castellan is listening on ${config.publicUrl}`,
+  );
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -5,7 +5,16 @@ import { invalidateInstanceCaches } from '../../src/store/cache/revisions.ts';
 import { randomSecret, secretHash, type MasterKey } from '../../src/platform/crypto.ts';
 import { newId } from '../../src/platform/ids.ts';
 import { hashPassword } from '../../src/platform/passwords.ts';
-import { Application, Instance, Membership, Organization, PersonalAccessToken, Project, User, UserGrant } from '../../src/store/models/index.ts';
+import {
+  Application,
+  Instance,
+  Membership,
+  Organization,
+  PersonalAccessToken,
+  Project,
+  User,
+  UserGrant,
+} from '../../src/store/models/index.ts';
 import { PAT_PREFIX } from '../../src/domain/commands/personal-access-tokens.ts';
 import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import type { Credentials, LoginClient } from './login-flow.ts';
@@ -55,15 +64,35 @@ function* range(from: number, to: number): Generator<number> {
   for (let index = from; index < to; index += 1) yield index;
 }
 
-export async function seedCastellan(issuer: string, masterKey: MasterKey, userCount: number): Promise<CastellanFixture> {
+export async function seedCastellan(
+  issuer: string,
+  masterKey: MasterKey,
+  userCount: number,
+): Promise<CastellanFixture> {
   const instance = await Instance.findOne({ issuer }).lean();
   if (!instance) throw new Error(`no instance with issuer ${issuer}: did Castellan bootstrap?`);
   const instanceId = instance._id as string;
   const hashKey = clientSecretHashKey(masterKey);
   const primaryDomain = `bench.${instance.primaryDomain}`;
-  const org = await Organization.create({ instanceId, name: 'Bench', primaryDomain, domains: [{ domain: primaryDomain, verified: true }] });
-  const project = await Project.create({ instanceId, orgId: org._id, name: 'Bench', roles: [{ key: BENCH_ROLE, displayName: 'Reader' }], projectRoleAssertion: true });
-  const web = { clientId: 'bench-web', clientSecret: randomSecret(), redirectUri: REDIRECT_URI, scope: 'openid profile email offline_access' };
+  const org = await Organization.create({
+    instanceId,
+    name: 'Bench',
+    primaryDomain,
+    domains: [{ domain: primaryDomain, verified: true }],
+  });
+  const project = await Project.create({
+    instanceId,
+    orgId: org._id,
+    name: 'Bench',
+    roles: [{ key: BENCH_ROLE, displayName: 'Reader' }],
+    projectRoleAssertion: true,
+  });
+  const web = {
+    clientId: 'bench-web',
+    clientSecret: randomSecret(),
+    redirectUri: REDIRECT_URI,
+    scope: 'openid profile email offline_access',
+  };
   await Application.create({
     instanceId,
     projectId: project._id,
@@ -72,63 +101,182 @@ export async function seedCastellan(issuer: string, masterKey: MasterKey, userCo
     type: 'oidc',
     clientId: web.clientId,
     clientSecretHash: secretHash(hashKey, web.clientSecret),
-    oidc: { redirectUris: [REDIRECT_URI], grantTypes: ['authorization_code', 'refresh_token'], authMethod: 'basic', accessTokenType: 'bearer' },
+    oidc: {
+      redirectUris: [REDIRECT_URI],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      authMethod: 'basic',
+      accessTokenType: 'bearer',
+    },
   });
-  const machineUser = async (username: string, accessTokenType: 'bearer' | 'jwt'): Promise<{ clientId: string; clientSecret: string; userId: string }> => {
+  const machineUser = async (
+    username: string,
+    accessTokenType: 'bearer' | 'jwt',
+  ): Promise<{ clientId: string; clientSecret: string; userId: string }> => {
     const clientSecret = randomSecret();
-    const user = await User.create({ instanceId, orgId: org._id, type: 'machine', username, machine: { name: username, accessTokenType, secretHash: secretHash(hashKey, clientSecret) } });
+    const user = await User.create({
+      instanceId,
+      orgId: org._id,
+      type: 'machine',
+      username,
+      machine: { name: username, accessTokenType, secretHash: secretHash(hashKey, clientSecret) },
+    });
     return { clientId: username, clientSecret, userId: user._id };
   };
   const machine = await machineUser('bench-machine', 'bearer');
   const machineJwt = await machineUser('bench-machine-jwt', 'jwt');
   const admin = await machineUser('bench-admin', 'bearer');
-  await Membership.create({ instanceId, level: 'instance', resourceId: instanceId, orgId: instanceId, userId: admin.userId, roles: ['IAM_OWNER'] });
+  await Membership.create({
+    instanceId,
+    level: 'instance',
+    resourceId: instanceId,
+    orgId: instanceId,
+    userId: admin.userId,
+    roles: ['IAM_OWNER'],
+  });
   const adminToken = `${PAT_PREFIX}${randomSecret(32)}`;
-  await PersonalAccessToken.create({ instanceId, userId: admin.userId, tokenHash: secretHash(hashKey, adminToken), expiresAt: new Date(Date.now() + 86_400_000) });
+  await PersonalAccessToken.create({
+    instanceId,
+    userId: admin.userId,
+    tokenHash: secretHash(hashKey, adminToken),
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
 
   const passwordHash = await hashPassword(PASSWORD);
   const humans = Array.from({ length: userCount }, (_, index) => ({ _id: newId(), username: `bench-user-${index}` }));
   await bulkInsert(
     User,
-    humans.map(({ _id, username }) => ({ _id, instanceId, orgId: org._id, type: 'human', username, human: { email: `${username}@${primaryDomain}`, emailVerified: true, givenName: 'Bench', familyName: username, passwordHash } })),
+    humans.map(({ _id, username }) => ({
+      _id,
+      instanceId,
+      orgId: org._id,
+      type: 'human',
+      username,
+      human: {
+        email: `${username}@${primaryDomain}`,
+        emailVerified: true,
+        givenName: 'Bench',
+        familyName: username,
+        passwordHash,
+      },
+    })),
   );
-  await bulkInsert(UserGrant, humans.map(({ _id }) => ({ instanceId, userId: _id, userOrgId: org._id, projectId: project._id, orgId: org._id, roleKeys: [BENCH_ROLE] })));
+  await bulkInsert(
+    UserGrant,
+    humans.map(({ _id }) => ({
+      instanceId,
+      userId: _id,
+      userOrgId: org._id,
+      projectId: project._id,
+      orgId: org._id,
+      roleKeys: [BENCH_ROLE],
+    })),
+  );
   const credentials = humans.map(({ username }) => ({ loginName: `${username}@${primaryDomain}`, password: PASSWORD }));
   const [growth] = humans;
   if (!growth || !credentials[0]) throw new Error('the bench needs at least one user');
-  return { instanceId, orgId: org._id, projectId: project._id, web, machine, machineJwt, users: credentials, growthUser: { ...credentials[0], userId: growth._id }, adminToken };
+  return {
+    instanceId,
+    orgId: org._id,
+    projectId: project._id,
+    web,
+    machine,
+    machineJwt,
+    users: credentials,
+    growthUser: { ...credentials[0], userId: growth._id },
+    adminToken,
+  };
 }
 
 /** Gives one user `total` user grants in all: one on the bench project, the others on projects of their own. */
 export async function growUserGrants(fixture: CastellanFixture, total: number): Promise<void> {
   const projects = [...range(0, total - 1)].map((index) => ({ _id: newId(), name: `Growth project ${index}` }));
-  await bulkInsert(Project, projects.map(({ _id, name }) => ({ _id, instanceId: fixture.instanceId, orgId: fixture.orgId, name, roles: [{ key: BENCH_ROLE, displayName: 'Reader' }] })));
-  await bulkInsert(UserGrant, projects.map(({ _id }) => ({ instanceId: fixture.instanceId, userId: fixture.growthUser.userId, userOrgId: fixture.orgId, projectId: _id, orgId: fixture.orgId, roleKeys: [BENCH_ROLE] })));
+  await bulkInsert(
+    Project,
+    projects.map(({ _id, name }) => ({
+      _id,
+      instanceId: fixture.instanceId,
+      orgId: fixture.orgId,
+      name,
+      roles: [{ key: BENCH_ROLE, displayName: 'Reader' }],
+    })),
+  );
+  await bulkInsert(
+    UserGrant,
+    projects.map(({ _id }) => ({
+      instanceId: fixture.instanceId,
+      userId: fixture.growthUser.userId,
+      userOrgId: fixture.orgId,
+      projectId: _id,
+      orgId: fixture.orgId,
+      roleKeys: [BENCH_ROLE],
+    })),
+  );
 }
 
 /** Adds documents made by `make` until the instance has `total` of them. */
-async function topUp(model: typeof Organization | typeof User, instanceId: string, total: number, make: (name: string) => Record<string, unknown>): Promise<void> {
+async function topUp(
+  model: typeof Organization | typeof User,
+  instanceId: string,
+  total: number,
+  make: (name: string) => Record<string, unknown>,
+): Promise<void> {
   const existing = await (model as typeof Organization).countDocuments({ instanceId });
   const stamp = newId();
-  await bulkInsert(model, [...range(existing, total)].map((index) => ({ instanceId, ...make(`filler-${stamp}-${index}`) })));
+  await bulkInsert(
+    model,
+    [...range(existing, total)].map((index) => ({ instanceId, ...make(`filler-${stamp}-${index}`) })),
+  );
 }
 
 export function growOrganizations(instanceId: string, total: number): Promise<void> {
-  return topUp(Organization, instanceId, total, (name) => ({ name, primaryDomain: `${name}.bench.test`, domains: [{ domain: `${name}.bench.test`, verified: true }] }));
+  return topUp(Organization, instanceId, total, (name) => ({
+    name,
+    primaryDomain: `${name}.bench.test`,
+    domains: [{ domain: `${name}.bench.test`, verified: true }],
+  }));
 }
 
 /** Human users without passwords: they only take up room, in `orgId`. */
 export function growUsers(instanceId: string, orgId: string, total: number): Promise<void> {
-  return topUp(User, instanceId, total, (username) => ({ orgId, type: 'human', username, human: { email: `${username}@bench.test`, givenName: 'Filler', familyName: username } }));
+  return topUp(User, instanceId, total, (username) => ({
+    orgId,
+    type: 'human',
+    username,
+    human: { email: `${username}@bench.test`, givenName: 'Filler', familyName: username },
+  }));
 }
 
 /** Users and projects whose every pair can receive one new user grant (the management-API write scenario). */
-export async function grantTargets(fixture: CastellanFixture, count: number): Promise<Array<{ userId: string; projectId: string }>> {
+export async function grantTargets(
+  fixture: CastellanFixture,
+  count: number,
+): Promise<Array<{ userId: string; projectId: string }>> {
   const side = Math.ceil(Math.sqrt(count));
   const stamp = newId();
   const users = [...range(0, side)].map((index) => ({ _id: newId(), username: `grantee-${stamp}-${index}` }));
   const projects = [...range(0, side)].map((index) => ({ _id: newId(), name: `Grant target ${stamp} ${index}` }));
-  await bulkInsert(User, users.map(({ _id, username }) => ({ _id, instanceId: fixture.instanceId, orgId: fixture.orgId, type: 'human', username, human: { email: `${username}@bench.test`, givenName: 'Grantee', familyName: username } })));
-  await bulkInsert(Project, projects.map(({ _id, name }) => ({ _id, instanceId: fixture.instanceId, orgId: fixture.orgId, name, roles: [{ key: BENCH_ROLE, displayName: 'Reader' }] })));
-  return users.flatMap((user) => projects.map((project) => ({ userId: user._id, projectId: project._id }))).slice(0, count);
+  await bulkInsert(
+    User,
+    users.map(({ _id, username }) => ({
+      _id,
+      instanceId: fixture.instanceId,
+      orgId: fixture.orgId,
+      type: 'human',
+      username,
+      human: { email: `${username}@bench.test`, givenName: 'Grantee', familyName: username },
+    })),
+  );
+  await bulkInsert(
+    Project,
+    projects.map(({ _id, name }) => ({
+      _id,
+      instanceId: fixture.instanceId,
+      orgId: fixture.orgId,
+      name,
+      roles: [{ key: BENCH_ROLE, displayName: 'Reader' }],
+    })),
+  );
+  return users
+    .flatMap((user) => projects.map((project) => ({ userId: user._id, projectId: project._id })))
+    .slice(0, count);
 }

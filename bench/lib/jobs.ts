@@ -1,6 +1,13 @@
 // The load of each scenario, the same for Castellan and for the bare library: only credentials differ.
 import type { HttpJob, LoginJob } from '../load.ts';
-import { basicAuth, passwordLogin, type Credentials, type Endpoints, type LoginClient, type TokenSet } from './login-flow.ts';
+import {
+  basicAuth,
+  passwordLogin,
+  type Credentials,
+  type Endpoints,
+  type LoginClient,
+  type TokenSet,
+} from './login-flow.ts';
 
 export interface Load {
   base: string;
@@ -12,37 +19,92 @@ export interface Load {
 const FORM = 'application/x-www-form-urlencoded';
 
 /** A POST with the client authenticated by HTTP Basic, as every token-endpoint scenario sends it. */
-function clientPost(load: Load, path: string, client: { clientId: string; clientSecret: string }, rest: Pick<HttpJob, 'expect' | 'body' | 'chain'>): HttpJob {
-  return { kind: 'http', base: load.base, concurrency: load.concurrency, seconds: load.seconds, method: 'POST', path, headers: { authorization: basicAuth(client.clientId, client.clientSecret), 'content-type': FORM }, ...rest };
+function clientPost(
+  load: Load,
+  path: string,
+  client: { clientId: string; clientSecret: string },
+  rest: Pick<HttpJob, 'expect' | 'body' | 'chain'>,
+): HttpJob {
+  return {
+    kind: 'http',
+    base: load.base,
+    concurrency: load.concurrency,
+    seconds: load.seconds,
+    method: 'POST',
+    path,
+    headers: { authorization: basicAuth(client.clientId, client.clientSecret), 'content-type': FORM },
+    ...rest,
+  };
 }
 
 export function clientCredentialsJob(load: Load, client: { clientId: string; clientSecret: string }): HttpJob {
-  return clientPost(load, load.endpoints.token, client, { body: 'grant_type=client_credentials', expect: '"access_token"' });
+  return clientPost(load, load.endpoints.token, client, {
+    body: 'grant_type=client_credentials',
+    expect: '"access_token"',
+  });
 }
 
 export function loginJob(load: Load, client: LoginClient, users: Credentials[]): LoginJob {
-  return { kind: 'login', base: load.base, concurrency: load.concurrency, seconds: load.seconds, endpoints: load.endpoints, client, users };
+  return {
+    kind: 'login',
+    base: load.base,
+    concurrency: load.concurrency,
+    seconds: load.seconds,
+    endpoints: load.endpoints,
+    client,
+    users,
+  };
 }
 
 /** Rotating refresh tokens: each one is used once, each response hands on the next. */
 export function refreshJob(load: Load, client: LoginClient, refreshTokens: string[]): HttpJob {
-  return clientPost(load, load.endpoints.token, client, { chain: { template: 'grant_type=refresh_token&refresh_token={token}', field: 'refresh_token', initial: refreshTokens }, expect: '"access_token"' });
+  return clientPost(load, load.endpoints.token, client, {
+    chain: {
+      template: 'grant_type=refresh_token&refresh_token={token}',
+      field: 'refresh_token',
+      initial: refreshTokens,
+    },
+    expect: '"access_token"',
+  });
 }
 
 export function userinfoJob(load: Load, accessToken: string): HttpJob {
-  return { kind: 'http', base: load.base, concurrency: load.concurrency, seconds: load.seconds, method: 'GET', path: load.endpoints.userinfo, headers: { authorization: `Bearer ${accessToken}` }, expect: '"sub"' };
+  return {
+    kind: 'http',
+    base: load.base,
+    concurrency: load.concurrency,
+    seconds: load.seconds,
+    method: 'GET',
+    path: load.endpoints.userinfo,
+    headers: { authorization: `Bearer ${accessToken}` },
+    expect: '"sub"',
+  };
 }
 
-export function introspectionJob(load: Load, client: { clientId: string; clientSecret: string }, token: string): HttpJob {
-  return clientPost(load, load.endpoints.introspection, client, { body: new URLSearchParams({ token }).toString(), expect: '"active":true' });
+export function introspectionJob(
+  load: Load,
+  client: { clientId: string; clientSecret: string },
+  token: string,
+): HttpJob {
+  return clientPost(load, load.endpoints.introspection, client, {
+    body: new URLSearchParams({ token }).toString(),
+    expect: '"active":true',
+  });
 }
 
 /** `count` logins, a few at a time; null (with the reason) when logging in does not work. */
-export async function logins(load: Load, client: LoginClient, users: Credentials[], count: number): Promise<{ tokens: TokenSet[] } | { missing: string }> {
+export async function logins(
+  load: Load,
+  client: LoginClient,
+  users: Credentials[],
+  count: number,
+): Promise<{ tokens: TokenSet[] } | { missing: string }> {
   const tokens: TokenSet[] = [];
   try {
     for (let index = 0; index < count; index += 4) {
-      const batch = Array.from({ length: Math.min(4, count - index) }, (_, offset) => passwordLogin(load.base, load.endpoints, client, users[(index + offset) % users.length]!));
+      const batch = Array.from({ length: Math.min(4, count - index) }, (_, offset) =>
+        passwordLogin(load.base, load.endpoints, client, users[(index + offset) % users.length]!),
+      );
       tokens.push(...(await Promise.all(batch)));
     }
   } catch (error) {

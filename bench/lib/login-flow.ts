@@ -59,7 +59,11 @@ interface Form {
 }
 
 function decodeEntities(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|#39|#x27|#x2F);/g, (entity, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'", '#x2F': '/' })[name] ?? entity);
+  return text.replace(
+    /&(amp|lt|gt|quot|#39|#x27|#x2F);/g,
+    (entity, name: string) =>
+      ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'", '#x2F': '/' })[name] ?? entity,
+  );
 }
 
 function attribute(tag: string, name: string): string | undefined {
@@ -75,7 +79,12 @@ function parseLoginForm(html: string): Form | null {
       const name = attribute(input, 'name');
       if (name && !/^<button/i.test(input)) fields.set(name, attribute(input, 'value') ?? '');
     }
-    if (fields.has('loginName') || fields.has('password')) return { action: attribute(formTag, 'action') ?? '', method: (attribute(formTag, 'method') ?? 'get').toLowerCase(), fields };
+    if (fields.has('loginName') || fields.has('password'))
+      return {
+        action: attribute(formTag, 'action') ?? '',
+        method: (attribute(formTag, 'method') ?? 'get').toLowerCase(),
+        fields,
+      };
   }
   return null;
 }
@@ -97,20 +106,42 @@ export async function discoverEndpoints(issuer: string): Promise<Endpoints> {
   if (!response.ok) throw new Error(`discovery at ${issuer} answered ${response.status}`);
   const document = (await response.json()) as Record<string, string>;
   const pathOf = (key: string): string => (document[key] ? new URL(document[key]).pathname : '');
-  return { authorization: pathOf('authorization_endpoint'), token: pathOf('token_endpoint'), userinfo: pathOf('userinfo_endpoint'), introspection: pathOf('introspection_endpoint') };
+  return {
+    authorization: pathOf('authorization_endpoint'),
+    token: pathOf('token_endpoint'),
+    userinfo: pathOf('userinfo_endpoint'),
+    introspection: pathOf('introspection_endpoint'),
+  };
 }
 
 /** Runs one complete login; throws LoginFailed with what the server answered when a step goes wrong. */
-export async function passwordLogin(base: string, endpoints: Endpoints, client: LoginClient, user: Credentials): Promise<TokenSet> {
+export async function passwordLogin(
+  base: string,
+  endpoints: Endpoints,
+  client: LoginClient,
+  user: Credentials,
+): Promise<TokenSet> {
   const jar = new CookieJar();
   const { verifier, challenge } = pkcePair();
   const state = randomBytes(12).toString('base64url');
-  const query = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: client.redirectUri, scope: client.scope, code_challenge: challenge, code_challenge_method: 'S256', state });
+  const query = new URLSearchParams({
+    client_id: client.clientId,
+    response_type: 'code',
+    redirect_uri: client.redirectUri,
+    scope: client.scope,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state,
+  });
   let url = new URL(`${endpoints.authorization}?${query}`, base).toString();
   let init: RequestInit = {};
   let code: string | null = null;
   for (let step = 0; step < MAX_STEPS && !code; step += 1) {
-    const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: jar.header() } });
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: jar.header() },
+    });
     jar.store(response);
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
@@ -127,19 +158,33 @@ export async function passwordLogin(base: string, endpoints: Endpoints, client: 
     }
     const body = await response.text();
     const form = response.status === 200 ? parseLoginForm(body) : null;
-    if (!form) throw new LoginFailed(`step ${step}: ${response.status} ${url} ${body.replace(/\s+/g, ' ').slice(0, 300)}`);
+    if (!form)
+      throw new LoginFailed(`step ${step}: ${response.status} ${url} ${body.replace(/\s+/g, ' ').slice(0, 300)}`);
     if (form.fields.has('loginName')) form.fields.set('loginName', user.loginName);
     if (form.fields.has('password')) form.fields.set('password', user.password);
     url = new URL(form.action || url, url).toString();
-    init = { method: 'POST', body: new URLSearchParams([...form.fields]).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+    init = {
+      method: 'POST',
+      body: new URLSearchParams([...form.fields]).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    };
   }
   if (!code) throw new LoginFailed(`no code after ${MAX_STEPS} steps (last ${url})`);
   const response = await fetch(new URL(endpoints.token, base), {
     method: 'POST',
-    headers: { authorization: basicAuth(client.clientId, client.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, code_verifier: verifier }).toString(),
+    headers: {
+      authorization: basicAuth(client.clientId, client.clientSecret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: client.redirectUri,
+      code_verifier: verifier,
+    }).toString(),
   });
   const tokens = (await response.json()) as TokenSet & { error?: string; error_description?: string };
-  if (!response.ok || !tokens.access_token) throw new LoginFailed(`token exchange: ${response.status} ${JSON.stringify(tokens).slice(0, 300)}`);
+  if (!response.ok || !tokens.access_token)
+    throw new LoginFailed(`token exchange: ${response.status} ${JSON.stringify(tokens).slice(0, 300)}`);
   return tokens;
 }

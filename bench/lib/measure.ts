@@ -40,9 +40,14 @@ async function probe(job: LoadJob): Promise<string | null> {
   if (job.bodies) body = job.bodies.shift();
   const token = job.chain?.initial.shift();
   if (job.chain) body = job.chain.template.replace('{token}', encodeURIComponent(token ?? ''));
-  const response = await fetch(`${job.base}${job.path}`, { method: job.method, headers: job.headers, ...(body === undefined ? {} : { body }) });
+  const response = await fetch(`${job.base}${job.path}`, {
+    method: job.method,
+    headers: job.headers,
+    ...(body === undefined ? {} : { body }),
+  });
   const text = await response.text();
-  if (!response.ok || !text.includes(job.expect)) return `${job.method} ${job.path} → ${response.status} ${text.replace(/\s+/g, ' ').slice(0, 240)}`;
+  if (!response.ok || !text.includes(job.expect))
+    return `${job.method} ${job.path} → ${response.status} ${text.replace(/\s+/g, ' ').slice(0, 240)}`;
   if (job.chain) {
     const next = (JSON.parse(text) as Record<string, unknown>)[job.chain.field];
     if (typeof next !== 'string') return `no ${job.chain.field} in the response`;
@@ -75,7 +80,10 @@ export async function measure(options: MeasureOptions, job: LoadJob, after?: (jo
   const problem = await probe(job);
   if (problem) return { missing: problem };
   const { server, load, databasePid, timing } = options;
-  const measured = timing.warmupSeconds > 0 ? continuing(job, await load.run({ ...job, seconds: timing.warmupSeconds }), timing.seconds) : { ...job, seconds: timing.seconds };
+  const measured =
+    timing.warmupSeconds > 0
+      ? continuing(job, await load.run({ ...job, seconds: timing.warmupSeconds }), timing.seconds)
+      : { ...job, seconds: timing.seconds };
   const pids = server.allPids();
   const cpuBefore = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const databaseBefore = databasePid ? cpuSeconds(databasePid) : 0;

@@ -39,12 +39,26 @@ function nodeChildren(pid: number): number[] {
 }
 
 /** Starts `node <script>` and resolves once a line of its output matches `ready`. */
-function startNodeProcess(name: string, script: string, env: NodeJS.ProcessEnv, ready: RegExp, url: string, execArgv: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...execArgv, script], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startNodeProcess(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  url: string,
+  execArgv: string[] = [],
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...execArgv, script], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const errors: string[] = [];
   let tail = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${name} did not start within ${START_TIMEOUT_MS / 1000}s:\n${tail}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`${name} did not start within ${START_TIMEOUT_MS / 1000}s:\n${tail}`)),
+      START_TIMEOUT_MS,
+    );
     let started = false;
     const fail = (error: Error): void => {
       clearTimeout(timer);
@@ -112,7 +126,9 @@ export function startCastellan(options: CastellanOptions): Promise<ServerProcess
       CASTELLAN_DEMO: 'false',
       WORKERS: String(options.workers),
       LOG_LEVEL: 'info',
-      ...(options.profileDir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${options.profileDir}` } : {}),
+      ...(options.profileDir
+        ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${options.profileDir}` }
+        : {}),
     },
     /Castellan is listening/,
     url,
@@ -123,14 +139,22 @@ export function startCastellan(options: CastellanOptions): Promise<ServerProcess
 
 export function startBareProvider(port: number): Promise<ServerProcess> {
   const url = issuerFor(port);
-  return startNodeProcess('bare node-oidc-provider', path.join('bench', 'bare-provider.ts'), { PORT: String(port), PUBLIC_URL: url }, /bare provider listening/, url);
+  return startNodeProcess(
+    'bare node-oidc-provider',
+    path.join('bench', 'bare-provider.ts'),
+    { PORT: String(port), PUBLIC_URL: url },
+    /bare provider listening/,
+    url,
+  );
 }
 
 export class LoadGenerator {
   readonly #child: ChildProcess;
 
   constructor() {
-    this.#child = spawn(process.execPath, [path.join(projectRoot, 'bench', 'load.ts')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#child = spawn(process.execPath, [path.join(projectRoot, 'bench', 'load.ts')], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
   }
 
   get pid(): number {
@@ -152,6 +176,8 @@ export class LoadGenerator {
 
   close(): Promise<void> {
     this.#child.disconnect();
-    return new Promise((resolve) => (this.#child.exitCode !== null ? resolve() : this.#child.once('exit', () => resolve())));
+    return new Promise((resolve) =>
+      this.#child.exitCode !== null ? resolve() : this.#child.once('exit', () => resolve()),
+    );
   }
 }

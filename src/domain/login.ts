@@ -32,7 +32,15 @@ export interface LoginUser {
   human?: { email?: string | null; passwordHash?: string | null } | null;
 }
 
-const USER_FIELDS = { _id: 1, orgId: 1, type: 1, state: 1, username: 1, 'human.email': 1, 'human.passwordHash': 1 } as const;
+const USER_FIELDS = {
+  _id: 1,
+  orgId: 1,
+  type: 1,
+  state: 1,
+  username: 1,
+  'human.email': 1,
+  'human.passwordHash': 1,
+} as const;
 
 export type RequiredOrg = { ok: true; org: LoginOrg | null } | { ok: false; message: LoginMessage };
 
@@ -43,7 +51,11 @@ export async function resolveRequiredOrg(instanceId: string, scope: unknown): Pr
   const byId = (id: string) => findOrg(instanceId, id);
   const byDomain = (domain: string) => findOrgByPrimaryDomain(instanceId, domain);
   const lookups =
-    requested.kind === 'id' ? [byId(requested.value)] : requested.kind === 'domain' ? [byDomain(requested.value)] : [...requested.ids.map(byId), ...requested.domains.map(byDomain)];
+    requested.kind === 'id'
+      ? [byId(requested.value)]
+      : requested.kind === 'domain'
+        ? [byDomain(requested.value)]
+        : [...requested.ids.map(byId), ...requested.domains.map(byDomain)];
   const orgs = await Promise.all(lookups);
   if (orgs.some((org) => org === null)) return { ok: false, message: LOGIN_MESSAGES.orgNotFound };
   if (new Set(orgs.map((org) => org!._id)).size > 1) return { ok: false, message: LOGIN_MESSAGES.orgScopesConflict };
@@ -56,7 +68,13 @@ export function findLoginUser(instanceId: string, userId: string): Promise<Login
 
 /** The ids of (at most two) human users a filter matches; cached, while the user itself is read fresh (state, password). */
 function humanUserIds(instanceId: string, key: string, filter: Record<string, string>): Promise<string[]> {
-  return cached(instanceId, `login-user-ids:${key}`, async () => (await User.find({ instanceId, type: 'human', ...filter }, { _id: 1 }).limit(2).lean()).map((user) => user._id));
+  return cached(instanceId, `login-user-ids:${key}`, async () =>
+    (
+      await User.find({ instanceId, type: 'human', ...filter }, { _id: 1 })
+        .limit(2)
+        .lean()
+    ).map((user) => user._id),
+  );
 }
 
 async function soleLoginUser(instanceId: string, ids: string[]): Promise<LoginUser | null> {
@@ -64,7 +82,10 @@ async function soleLoginUser(instanceId: string, ids: string[]): Promise<LoginUs
 }
 
 export function policyOf(instance: LoginInstance, org: LoginOrg | null): LoginPolicy {
-  return effectiveLoginPolicy(instance.loginPolicy as LoginPolicyOverride | null, org?.loginPolicy as LoginPolicyOverride | null);
+  return effectiveLoginPolicy(
+    instance.loginPolicy as LoginPolicyOverride | null,
+    org?.loginPolicy as LoginPolicyOverride | null,
+  );
 }
 
 export interface IdentifiedUser {
@@ -78,7 +99,11 @@ export interface IdentifiedUser {
  * the user's org; or an email address, unless the user's org policy disables login with email.
  * Without a required org, `…@{verified domain}` of an org that allows domain discovery selects that org.
  */
-export async function identifyUser(instance: LoginInstance, loginName: string, requiredOrg: LoginOrg | null): Promise<IdentifiedUser> {
+export async function identifyUser(
+  instance: LoginInstance,
+  loginName: string,
+  requiredOrg: LoginOrg | null,
+): Promise<IdentifiedUser> {
   const instanceId = instance._id;
   const name = loginName.trim().toLowerCase();
   const at = name.lastIndexOf('@');
@@ -86,20 +111,31 @@ export async function identifyUser(instance: LoginInstance, loginName: string, r
   // FerretDB v1 has no $elemMatch on subdocument fields: match the domain, then check it is verified here.
   const domainOrgs = domain
     ? await cached(instanceId, `login-orgs-with-domain:${domain}`, () =>
-        Organization.find({ instanceId, 'domains.domain': domain }, { ...ORG_SUMMARY_FIELDS, domains: 1 }).lean<Array<LoginOrg & { domains: Array<{ domain: string; verified: boolean }> }>>(),
+        Organization.find({ instanceId, 'domains.domain': domain }, { ...ORG_SUMMARY_FIELDS, domains: 1 }).lean<
+          Array<LoginOrg & { domains: Array<{ domain: string; verified: boolean }> }>
+        >(),
       )
     : [];
-  const domainOrg = domainOrgs.find((org) => org.domains.some((entry) => entry.domain === domain && entry.verified)) ?? null;
-  const discoveredOrg = !requiredOrg && domainOrg && policyOf(instance, domainOrg).allowDomainDiscovery ? domainOrg : null;
+  const domainOrg =
+    domainOrgs.find((org) => org.domains.some((entry) => entry.domain === domain && entry.verified)) ?? null;
+  const discoveredOrg =
+    !requiredOrg && domainOrg && policyOf(instance, domainOrg).allowDomainDiscovery ? domainOrg : null;
 
   let user = await soleLoginUser(instanceId, await humanUserIds(instanceId, `username:${name}`, { username: name }));
   if (!user && domainOrg) {
     const username = name.slice(0, at);
-    user = await soleLoginUser(instanceId, await humanUserIds(instanceId, `org-username:${domainOrg._id}:${username}`, { orgId: domainOrg._id, username }));
+    user = await soleLoginUser(
+      instanceId,
+      await humanUserIds(instanceId, `org-username:${domainOrg._id}:${username}`, { orgId: domainOrg._id, username }),
+    );
   }
   if (!user && at > 0) {
-    const candidate = await soleLoginUser(instanceId, await humanUserIds(instanceId, `email:${name}`, { 'human.email': name }));
-    if (candidate && !policyOf(instance, await findOrg(instanceId, candidate.orgId)).disableLoginWithEmail) user = candidate;
+    const candidate = await soleLoginUser(
+      instanceId,
+      await humanUserIds(instanceId, `email:${name}`, { 'human.email': name }),
+    );
+    if (candidate && !policyOf(instance, await findOrg(instanceId, candidate.orgId)).disableLoginWithEmail)
+      user = candidate;
   }
   return { user, discoveredOrg };
 }
@@ -110,7 +146,15 @@ async function lock(instanceId: string, user: LoginUser, attempts: number): Prom
   const locked = await User.updateOne({ instanceId, _id: user._id, state: 'active' }, { $set: { state: 'locked' } });
   if (locked.modifiedCount === 1) {
     await invalidateInstanceCaches(instanceId);
-    await recordEvent({ instanceId, orgId: user.orgId, actorId: SYSTEM_ACTOR, type: 'user.locked', resourceType: 'user', resourceId: user._id, payload: { failedPasswordAttempts: attempts } });
+    await recordEvent({
+      instanceId,
+      orgId: user.orgId,
+      actorId: SYSTEM_ACTOR,
+      type: 'user.locked',
+      resourceType: 'user',
+      resourceId: user._id,
+      payload: { failedPasswordAttempts: attempts },
+    });
   }
 }
 
@@ -120,7 +164,12 @@ async function lock(instanceId: string, user: LoginUser, attempts: number): Prom
  * more verifications than the policy allows. A failed last attempt, or any attempt beyond it, locks the user.
  * Success forgets the attempts, and only counts while the user is still active (a lock by a parallel attempt wins).
  */
-export async function checkPassword(instanceId: string, user: LoginUser, password: string, maxAttempts: number): Promise<PasswordResult> {
+export async function checkPassword(
+  instanceId: string,
+  user: LoginUser,
+  password: string,
+  maxAttempts: number,
+): Promise<PasswordResult> {
   const reservation = await reservePasswordAttempt(instanceId, user._id, maxAttempts);
   if (!reservation.allowed) {
     // The policy's attempts are used up (possibly by parallel guesses that are still running).
@@ -136,7 +185,14 @@ export async function checkPassword(instanceId: string, user: LoginUser, passwor
     if (current?.state === 'active') return 'ok';
     return current?.state === 'locked' ? 'locked' : 'inactive';
   }
-  await recordEvent({ instanceId, orgId: user.orgId, actorId: user._id, type: 'user.password.check.failed', resourceType: 'user', resourceId: user._id });
+  await recordEvent({
+    instanceId,
+    orgId: user.orgId,
+    actorId: user._id,
+    type: 'user.password.check.failed',
+    resourceType: 'user',
+    resourceId: user._id,
+  });
   if (maxAttempts > 0 && reservation.attempts >= maxAttempts) {
     await lock(instanceId, user, reservation.attempts);
     return 'locked';
@@ -156,29 +212,63 @@ export async function loginRequirementProblem(
 ): Promise<LoginMessage | null> {
   const [userOrg, application] = await Promise.all([
     findOrg(instanceId, user.orgId),
-    cached(instanceId, `login-app:${clientId}`, () => Application.findOne({ instanceId, clientId }, { state: 1, projectId: 1 }).lean()),
+    cached(instanceId, `login-app:${clientId}`, () =>
+      Application.findOne({ instanceId, clientId }, { state: 1, projectId: 1 }).lean(),
+    ),
   ]);
   const project = application
-    ? await cached(instanceId, `login-project:${application.projectId}`, () => findScoped(Project, instanceId, application.projectId, {}, { orgId: 1, state: 1, projectRoleCheck: 1, hasProjectCheck: 1 }))
+    ? await cached(instanceId, `login-project:${application.projectId}`, () =>
+        findScoped(
+          Project,
+          instanceId,
+          application.projectId,
+          {},
+          { orgId: 1, state: 1, projectRoleCheck: 1, hasProjectCheck: 1 },
+        ),
+      )
     : null;
   const [userHasActiveGrant, userOrgHasActiveProjectGrant] = await Promise.all([
     project?.projectRoleCheck
-      ? cached(instanceId, `login-has-grant:${user._id}:${project._id}`, () => UserGrant.exists({ instanceId, userId: user._id, projectId: project._id, state: 'active' }))
+      ? cached(instanceId, `login-has-grant:${user._id}:${project._id}`, () =>
+          UserGrant.exists({ instanceId, userId: user._id, projectId: project._id, state: 'active' }),
+        )
       : null,
     project?.hasProjectCheck && project.orgId !== user.orgId
-      ? cached(instanceId, `login-has-project-grant:${project._id}:${user.orgId}`, () => ProjectGrant.exists({ instanceId, projectId: project._id, grantedOrgId: user.orgId, state: 'active' }))
+      ? cached(instanceId, `login-has-project-grant:${project._id}:${user.orgId}`, () =>
+          ProjectGrant.exists({ instanceId, projectId: project._id, grantedOrgId: user.orgId, state: 'active' }),
+        )
       : null,
   ]);
-  return loginProblem({ user, userOrg, requiredOrgId, application, project, userHasActiveGrant: Boolean(userHasActiveGrant), userOrgHasActiveProjectGrant: Boolean(userOrgHasActiveProjectGrant) });
+  return loginProblem({
+    user,
+    userOrg,
+    requiredOrgId,
+    application,
+    project,
+    userHasActiveGrant: Boolean(userHasActiveGrant),
+    userOrgHasActiveProjectGrant: Boolean(userOrgHasActiveProjectGrant),
+  });
 }
 
 /** For a request that arrives with a browser session: whether that session's user must log in again. */
-export async function sessionNeedsFreshLogin(instanceId: string, clientId: string, scope: unknown, accountId: string): Promise<boolean> {
+export async function sessionNeedsFreshLogin(
+  instanceId: string,
+  clientId: string,
+  scope: unknown,
+  accountId: string,
+): Promise<boolean> {
   const required = await resolveRequiredOrg(instanceId, scope);
   if (!required.ok) return true;
   // The cached account: sessions are reused on every authorization request, and a deactivated user or org
   // leaves the cache within the revision poll.
   const account = await findActiveAccount(instanceId, accountId);
   if (!account) return true;
-  return (await loginRequirementProblem(instanceId, clientId, { ...account.user, state: 'active' }, required.org?._id ?? null)) !== null;
+  return (
+    (await loginRequirementProblem(
+      instanceId,
+      clientId,
+      { ...account.user, state: 'active' },
+      required.org?._id ?? null,
+    )) !== null
+  );
 }

@@ -16,7 +16,9 @@ const DEMO_USERS = [
   { loginName: 'alice', description: 'Alpha user; gets "accountant" through Beta\'s grant' },
   { loginName: 'bob', description: 'Beta user; gets "developer" from Beta' },
 ];
-export const DEMO_SCOPE = ['openid', 'profile', 'email', SCOPE.projectsRoles, SCOPE.resourceOwner, SCOPE.metadata].join(' ');
+export const DEMO_SCOPE = ['openid', 'profile', 'email', SCOPE.projectsRoles, SCOPE.resourceOwner, SCOPE.metadata].join(
+  ' ',
+);
 
 interface DemoState {
   codeVerifier: string;
@@ -38,7 +40,13 @@ export function demoRoutes(services: Services): Router {
     let found = configurations.get(issuer);
     if (!found) {
       const options = new URL(issuer).protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : undefined;
-      found = client.discovery(new URL(issuer), DEMO_CLIENT_ID, undefined, client.ClientSecretBasic(demoClientSecret(services.masterKey)), options);
+      found = client.discovery(
+        new URL(issuer),
+        DEMO_CLIENT_ID,
+        undefined,
+        client.ClientSecretBasic(demoClientSecret(services.masterKey)),
+        options,
+      );
       configurations.set(issuer, found);
       found.catch(() => configurations.delete(issuer));
     }
@@ -50,13 +58,19 @@ export function demoRoutes(services: Services): Router {
     ctx.status = status;
     ctx.type = 'html';
     ctx.set('cache-control', 'no-store');
-    ctx.body = renderView(view, { branding: brandingFrom(policyOf(tenant.instance, null), tenant.instance.name), ...context });
+    ctx.body = renderView(view, {
+      branding: brandingFrom(policyOf(tenant.instance, null), tenant.instance.name),
+      ...context,
+    });
   }
 
   /** The demo runs only where the seed-002 demo was loaded, for the instance served at PUBLIC_URL. */
   async function demoAvailable(ctx: Context): Promise<boolean> {
     const { tenant } = ctx.state as { tenant: Tenant };
-    return tenant.instance.issuer === config.publicUrl && Boolean(await Application.exists({ instanceId: tenant.instance._id, clientId: DEMO_CLIENT_ID, state: 'active' }));
+    return (
+      tenant.instance.issuer === config.publicUrl &&
+      Boolean(await Application.exists({ instanceId: tenant.instance._id, clientId: DEMO_CLIENT_ID, state: 'active' }))
+    );
   }
 
   function fail(ctx: Context, status: number, message: string): void {
@@ -67,15 +81,33 @@ export function demoRoutes(services: Services): Router {
 
   router.get('/', async (ctx) => {
     const available = await demoAvailable(ctx);
-    render(ctx, 'demo.njk', 200, { title: 'Castellan', width: '40rem', available, users: DEMO_USERS, password: DEMO_PASSWORD, scope: DEMO_SCOPE });
+    render(ctx, 'demo.njk', 200, {
+      title: 'Castellan',
+      width: '40rem',
+      available,
+      users: DEMO_USERS,
+      password: DEMO_PASSWORD,
+      scope: DEMO_SCOPE,
+    });
   });
 
   router.get('/demo/login', async (ctx) => {
     if (!(await demoAvailable(ctx))) return fail(ctx, 404, 'The demo data is not loaded on this server.');
     const { tenant } = ctx.state as { tenant: Tenant };
     const rp = await rpConfiguration(tenant.instance.issuer);
-    const state: DemoState = { codeVerifier: client.randomPKCECodeVerifier(), state: client.randomState(), nonce: client.randomNonce() };
-    ctx.cookies.set(STATE_COOKIE, Buffer.from(JSON.stringify(state)).toString('base64url'), { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/demo', maxAge: 10 * 60 * 1000 });
+    const state: DemoState = {
+      codeVerifier: client.randomPKCECodeVerifier(),
+      state: client.randomState(),
+      nonce: client.randomNonce(),
+    };
+    ctx.cookies.set(STATE_COOKIE, Buffer.from(JSON.stringify(state)).toString('base64url'), {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.secure,
+      path: '/demo',
+      maxAge: 10 * 60 * 1000,
+    });
     const url = client.buildAuthorizationUrl(rp, {
       redirect_uri: redirectUri,
       scope: DEMO_SCOPE,
@@ -103,7 +135,11 @@ export function demoRoutes(services: Services): Router {
     const rp = await rpConfiguration(tenant.instance.issuer);
     let tokens, userinfo, introspection;
     try {
-      tokens = await client.authorizationCodeGrant(rp, new URL(ctx.originalUrl, config.publicUrl), { pkceCodeVerifier: state.codeVerifier, expectedState: state.state, expectedNonce: state.nonce });
+      tokens = await client.authorizationCodeGrant(rp, new URL(ctx.originalUrl, config.publicUrl), {
+        pkceCodeVerifier: state.codeVerifier,
+        expectedState: state.state,
+        expectedNonce: state.nonce,
+      });
       [userinfo, introspection] = await Promise.all([
         client.fetchUserInfo(rp, tokens.access_token, tokens.claims()?.sub ?? client.skipSubjectCheck),
         client.tokenIntrospection(rp, tokens.access_token),
@@ -120,7 +156,11 @@ export function demoRoutes(services: Services): Router {
     } catch {
       // Opaque token: keep the explanation.
     }
-    const logoutUrl = tokens.id_token ? client.buildEndSessionUrl(rp, { id_token_hint: tokens.id_token, post_logout_redirect_uri: `${config.publicUrl}/` }).toString() : null;
+    const logoutUrl = tokens.id_token
+      ? client
+          .buildEndSessionUrl(rp, { id_token_hint: tokens.id_token, post_logout_redirect_uri: `${config.publicUrl}/` })
+          .toString()
+      : null;
     const json = (value: unknown) => JSON.stringify(value, null, 2);
     render(ctx, 'demo-result.njk', 200, {
       title: 'Signed in to the demo relying party',

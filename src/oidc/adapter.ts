@@ -2,13 +2,26 @@ import type { Collection } from 'mongodb';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { InsertBatcher } from '../store/database/insert-batcher.ts';
 import type { TokenSealer } from '../platform/token-sealer.ts';
-import { isSharedCollection, OidcConsumption, oidcPayloadModel, type OidcPayloadDocument } from '../store/models/oidc-payload.ts';
+import {
+  isSharedCollection,
+  OidcConsumption,
+  oidcPayloadModel,
+  type OidcPayloadDocument,
+} from '../store/models/oidc-payload.ts';
 
 const DUPLICATE_KEY = 11000;
 const CONSUMPTION_RACE_RETENTION_MS = 3600 * 1000;
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 /** Written once when issued (later writes are rare): inserted through the group commit first. */
-const WRITTEN_ONCE = new Set(['AccessToken', 'ClientCredentials', 'RefreshToken', 'AuthorizationCode', 'Grant', 'ReplayDetection', 'PushedAuthorizationRequest']);
+const WRITTEN_ONCE = new Set([
+  'AccessToken',
+  'ClientCredentials',
+  'RefreshToken',
+  'AuthorizationCode',
+  'Grant',
+  'ReplayDetection',
+  'PushedAuthorizationRequest',
+]);
 const batchers = new Map<string, InsertBatcher>();
 // mongoose types every collection by Document; this one holds what its schema says.
 const consumptionMarkers = OidcConsumption.collection as unknown as Collection<{ _id: string; expiresAt: Date }>;
@@ -129,7 +142,11 @@ export class MongoAdapter implements Adapter {
   /** Records that a sealed token (never stored itself) is revoked, until it would have expired. */
   async revokeSealed(jti: string, expiresIn: number): Promise<void> {
     const expiresAt = new Date(Date.now() + expiresIn * 1000);
-    await this.#collection.replaceOne({ _id: this.#revocationKey(jti) }, { payload: '{}', kind: this.#revocationKind, expiresAt }, { upsert: true });
+    await this.#collection.replaceOne(
+      { _id: this.#revocationKey(jti) },
+      { payload: '{}', kind: this.#revocationKind, expiresAt },
+      { upsert: true },
+    );
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -151,9 +168,13 @@ export class MongoAdapter implements Adapter {
     const id = this.#key(plainId);
     await this.#collection.updateOne({ _id: id }, { $set: { consumed: true } });
     try {
-      await consumptionMarkers.insertOne({ _id: `${this.#name}:${id}`, expiresAt: new Date(Date.now() + CONSUMPTION_RACE_RETENTION_MS) });
+      await consumptionMarkers.insertOne({
+        _id: `${this.#name}:${id}`,
+        expiresAt: new Date(Date.now() + CONSUMPTION_RACE_RETENTION_MS),
+      });
     } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY) throw new errors.InvalidGrant(`${this.#name} was already used`);
+      if ((error as { code?: number }).code === DUPLICATE_KEY)
+        throw new errors.InvalidGrant(`${this.#name} was already used`);
       throw error;
     }
   }

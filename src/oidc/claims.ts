@@ -35,12 +35,16 @@ export async function buildClaims(input: ClaimInput): Promise<Record<string, unk
   const reserved = parseReservedScopes(input.scope);
   const claims: Record<string, unknown> = {};
 
-  const withStandard = target === 'userinfo' || target === 'introspection' || (target === 'id_token' && client.idTokenUserinfoAssertion);
+  const withStandard =
+    target === 'userinfo' || target === 'introspection' || (target === 'id_token' && client.idTokenUserinfoAssertion);
   if (withStandard) Object.assign(claims, scopedStandardClaims(standardClaims(account.user, account.org), scopes));
   Object.assign(claims, reservedUserClaims(account.user, account.org, reserved));
 
   const assertRoles =
-    target === 'userinfo' || target === 'introspection' || (target === 'id_token' && client.idTokenRoleAssertion) || (target === 'access_token' && client.accessTokenRoleAssertion);
+    target === 'userinfo' ||
+    target === 'introspection' ||
+    (target === 'id_token' && client.idTokenRoleAssertion) ||
+    (target === 'access_token' && client.accessTokenRoleAssertion);
   if (!assertRoles) return claims;
 
   const currentProjectId = input.currentProjectId !== undefined ? input.currentProjectId : client.projectId;
@@ -54,8 +58,14 @@ export async function buildClaims(input: ClaimInput): Promise<Record<string, unk
   };
   const grants = await loadRoleGrants(input.instanceId, account.user._id, roleAudience(request), reserved.roleOrgIds);
   if (grants.length === 0) return claims;
-  const domains = await loadOrgDomains(input.instanceId, grants.map((grant) => grant.orgId));
-  return Object.assign(claims, roleClaims(rolesByProject(grants, domains, request), currentProjectId, client.flatRolesClaim));
+  const domains = await loadOrgDomains(
+    input.instanceId,
+    grants.map((grant) => grant.orgId),
+  );
+  return Object.assign(
+    claims,
+    roleClaims(rolesByProject(grants, domains, request), currentProjectId, client.flatRolesClaim),
+  );
 }
 
 /** Castellan's view of an oidc-provider client (carried in its metadata by the client adapter). */

@@ -31,7 +31,12 @@ export interface ClientInfo {
 
 export type CastellanClientMetadata = ClientMetadata & { castellan: ClientInfo };
 
-const AUTH_METHODS = { basic: 'client_secret_basic', post: 'client_secret_post', none: 'none', private_key_jwt: 'private_key_jwt' } as const;
+const AUTH_METHODS = {
+  basic: 'client_secret_basic',
+  post: 'client_secret_post',
+  none: 'none',
+  private_key_jwt: 'private_key_jwt',
+} as const;
 
 type LifetimeOverride = Partial<Record<keyof TokenLifetimes, number | null | undefined>> | null | undefined;
 
@@ -47,12 +52,20 @@ export function effectiveLifetimes(instance: TokenLifetimes, ...overrides: Lifet
   return result;
 }
 
-function activeKeys(keys: Array<{ keyId: string; jwk: unknown; expiresAt?: Date | null }>): Array<Record<string, unknown>> {
+function activeKeys(
+  keys: Array<{ keyId: string; jwk: unknown; expiresAt?: Date | null }>,
+): Array<Record<string, unknown>> {
   const now = Date.now();
-  return keys.filter((key) => !key.expiresAt || key.expiresAt.getTime() > now).map((key) => ({ ...(key.jwk as Record<string, unknown>), kid: key.keyId }));
+  return keys
+    .filter((key) => !key.expiresAt || key.expiresAt.getTime() > now)
+    .map((key) => ({ ...(key.jwk as Record<string, unknown>), kid: key.keyId }));
 }
 
-async function loadApplicationClient(instanceId: string, lifetimes: TokenLifetimes, clientId: string): Promise<CastellanClientMetadata | undefined> {
+async function loadApplicationClient(
+  instanceId: string,
+  lifetimes: TokenLifetimes,
+  clientId: string,
+): Promise<CastellanClientMetadata | undefined> {
   const app = await Application.findOne({ instanceId, clientId, state: 'active' }).lean();
   if (!app) return undefined;
   const [project, siblings] = await Promise.all([
@@ -89,17 +102,27 @@ async function loadApplicationClient(instanceId: string, lifetimes: TokenLifetim
       projectAudience: [...siblings.map((sibling) => sibling.clientId), project._id],
       lifetimes: effectiveLifetimes(lifetimes, org.tokenLifetimes, project.tokenLifetimes),
       clockSkewSeconds: oidc?.clockSkewSeconds ?? 0,
-      devMode: devMode ? { redirectUris: oidc?.redirectUris ?? [], postLogoutRedirectUris: oidc?.postLogoutRedirectUris ?? [] } : null,
+      devMode: devMode
+        ? { redirectUris: oidc?.redirectUris ?? [], postLogoutRedirectUris: oidc?.postLogoutRedirectUris ?? [] }
+        : null,
     },
   };
   // The stored value is a keyed hash; Client#compareClientSecret is replaced to compare against it.
-  if (app.clientSecretHash && authMethod !== 'none' && authMethod !== 'private_key_jwt') metadata.client_secret = app.clientSecretHash;
+  if (app.clientSecretHash && authMethod !== 'none' && authMethod !== 'private_key_jwt')
+    metadata.client_secret = app.clientSecretHash;
   if (authMethod === 'private_key_jwt') metadata.jwks = { keys: activeKeys(app.keys) as never };
   return metadata;
 }
 
-async function loadMachineClient(instanceId: string, lifetimes: TokenLifetimes, clientId: string): Promise<CastellanClientMetadata | undefined> {
-  const user = await User.findOne({ instanceId, username: clientId, type: 'machine', state: 'active' }, { orgId: 1, machine: 1 }).lean();
+async function loadMachineClient(
+  instanceId: string,
+  lifetimes: TokenLifetimes,
+  clientId: string,
+): Promise<CastellanClientMetadata | undefined> {
+  const user = await User.findOne(
+    { instanceId, username: clientId, type: 'machine', state: 'active' },
+    { orgId: 1, machine: 1 },
+  ).lean();
   if (!user?.machine?.secretHash) return undefined;
   const org = await findScoped(Organization, instanceId, user.orgId, { state: 'active' }, { tokenLifetimes: 1 });
   if (!org) return undefined;
@@ -134,6 +157,13 @@ async function loadMachineClient(instanceId: string, lifetimes: TokenLifetimes, 
  * A client of the instance: an OIDC or API application, or a machine user (client id = its username, as
  * in ZITADEL). Inactive applications, projects, orgs and users are unknown clients.
  */
-export async function loadClientMetadata(instanceId: string, lifetimes: TokenLifetimes, clientId: string): Promise<CastellanClientMetadata | undefined> {
-  return (await loadApplicationClient(instanceId, lifetimes, clientId)) ?? (await loadMachineClient(instanceId, lifetimes, clientId));
+export async function loadClientMetadata(
+  instanceId: string,
+  lifetimes: TokenLifetimes,
+  clientId: string,
+): Promise<CastellanClientMetadata | undefined> {
+  return (
+    (await loadApplicationClient(instanceId, lifetimes, clientId)) ??
+    (await loadMachineClient(instanceId, lifetimes, clientId))
+  );
 }

@@ -12,13 +12,23 @@ const { Check, base } = interactionPolicy;
 export function castellanInteractionPolicy(instanceId: string): interactionPolicy.DefaultPolicy {
   const policy = base();
   policy.get('login')!.checks.add(
-    new Check('castellan_login_requirements', 'the signed-in user may not use this login request', 'login_required', async (ctx) => {
-      const accountId = ctx.oidc.session?.accountId;
-      // Without a session the provider's own `no_session` check already asks for a login.
-      if (!accountId || !ctx.oidc.client) return Check.NO_NEED_TO_PROMPT;
-      const needsLogin = await sessionNeedsFreshLogin(instanceId, ctx.oidc.client.clientId, ctx.oidc.params?.scope, accountId);
-      return needsLogin ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
-    }),
+    new Check(
+      'castellan_login_requirements',
+      'the signed-in user may not use this login request',
+      'login_required',
+      async (ctx) => {
+        const accountId = ctx.oidc.session?.accountId;
+        // Without a session the provider's own `no_session` check already asks for a login.
+        if (!accountId || !ctx.oidc.client) return Check.NO_NEED_TO_PROMPT;
+        const needsLogin = await sessionNeedsFreshLogin(
+          instanceId,
+          ctx.oidc.client.clientId,
+          ctx.oidc.params?.scope,
+          accountId,
+        );
+        return needsLogin ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+      },
+    ),
   );
   return policy;
 }

@@ -3,8 +3,14 @@ import { brandingFrom } from '../domain/rules/branding.ts';
 import { renderView } from '../platform/templates.ts';
 import { policyOf, type LoginInstance } from '../domain/login.ts';
 
-type DeviceFlowPages = Pick<NonNullable<NonNullable<Configuration['features']>['deviceFlow']>, 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'>;
-type LogoutPages = Pick<NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>, 'logoutSource' | 'postLogoutSuccessSource'>;
+type DeviceFlowPages = Pick<
+  NonNullable<NonNullable<Configuration['features']>['deviceFlow']>,
+  'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'
+>;
+type LogoutPages = Pick<
+  NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>,
+  'logoutSource' | 'postLogoutSuccessSource'
+>;
 
 export interface ProviderPages {
   renderError: NonNullable<Configuration['renderError']>;
@@ -32,36 +38,60 @@ export function providerPages(instance: LoginInstance): ProviderPages {
     ctx.set('cache-control', 'no-store');
     ctx.body = renderView(view, { branding: brandingFrom(policyOf(instance, null), instance.name), ...context });
   };
-  const xsrf = (ctx: KoaContextWithOIDC): string => String((ctx.oidc.session?.state as { secret?: string } | undefined)?.secret ?? '');
-  const clientName = (ctx: KoaContextWithOIDC): string => String(ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId ?? 'An application');
+  const xsrf = (ctx: KoaContextWithOIDC): string =>
+    String((ctx.oidc.session?.state as { secret?: string } | undefined)?.secret ?? '');
+  const clientName = (ctx: KoaContextWithOIDC): string =>
+    String(ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId ?? 'An application');
 
   return {
     renderError(ctx, out) {
       // The provider puts only client-safe text in `out` (server errors arrive as a generic description).
-      page(ctx, 'error.njk', { title: ERROR_TITLES[out.error] ?? 'The request could not be completed', message: out.error_description ?? out.error, detail: `Error code: ${out.error}` });
+      page(ctx, 'error.njk', {
+        title: ERROR_TITLES[out.error] ?? 'The request could not be completed',
+        message: out.error_description ?? out.error,
+        detail: `Error code: ${out.error}`,
+      });
     },
     logout: {
       logoutSource(ctx) {
         page(ctx, 'logout.njk', { title: 'Sign out', action: ctx.oidc.urlFor('end_session_confirm'), xsrf: xsrf(ctx) });
       },
       postLogoutSuccessSource(ctx) {
-        page(ctx, 'message.njk', { title: 'Signed out', message: 'You have been signed out. You can close this window.' });
+        page(ctx, 'message.njk', {
+          title: 'Signed out',
+          message: 'You have been signed out. You can close this window.',
+        });
       },
     },
     deviceFlow: {
       userCodeInputSource(ctx, _form, _out, err) {
         let error: string | null = null;
-        if (err && ('userCode' in err || err.name === 'NoCodeError')) error = 'The code is not valid or has expired. Check the code on your device and try again.';
+        if (err && ('userCode' in err || err.name === 'NoCodeError'))
+          error = 'The code is not valid or has expired. Check the code on your device and try again.';
         else if (err && err.name === 'AbortedError') error = 'The sign-in on the device was aborted.';
         else if (err) error = 'The code could not be checked. Please try again.';
         if (error) ctx.status = 400;
-        page(ctx, 'device-code.njk', { title: 'Sign in on a device', action: ctx.oidc.urlFor('code_verification'), xsrf: xsrf(ctx), error });
+        page(ctx, 'device-code.njk', {
+          title: 'Sign in on a device',
+          action: ctx.oidc.urlFor('code_verification'),
+          xsrf: xsrf(ctx),
+          error,
+        });
       },
       userCodeConfirmSource(ctx, _form, _client, _deviceInfo, userCode) {
-        page(ctx, 'device-confirm.njk', { title: 'Confirm the device', action: ctx.oidc.urlFor('code_verification'), xsrf: xsrf(ctx), userCode, clientName: clientName(ctx) });
+        page(ctx, 'device-confirm.njk', {
+          title: 'Confirm the device',
+          action: ctx.oidc.urlFor('code_verification'),
+          xsrf: xsrf(ctx),
+          userCode,
+          clientName: clientName(ctx),
+        });
       },
       successSource(ctx) {
-        page(ctx, 'message.njk', { title: 'Device signed in', message: `${clientName(ctx)} is now signed in on your device. You can close this window.` });
+        page(ctx, 'message.njk', {
+          title: 'Device signed in',
+          message: `${clientName(ctx)} is now signed in on your device. You can close this window.`,
+        });
       },
     },
   };

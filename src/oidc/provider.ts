@@ -1,6 +1,20 @@
-import Provider, { errors, type Adapter, type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  errors,
+  type Adapter,
+  type Client,
+  type Configuration,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import { resolveProjectAliases, audienceAdmits, tokenAudience } from '../domain/rules/audience.ts';
-import { allowedScopes, isReservedScope, parseReservedScopes, requestedOrg, splitScope, withAssertedRoleScopes, STANDARD_SCOPES } from '../domain/rules/scopes.ts';
+import {
+  allowedScopes,
+  isReservedScope,
+  parseReservedScopes,
+  requestedOrg,
+  splitScope,
+  withAssertedRoleScopes,
+  STANDARD_SCOPES,
+} from '../domain/rules/scopes.ts';
 import { EMAIL_CLAIMS, PHONE_CLAIMS, PROFILE_CLAIMS } from '../domain/rules/user-claims.ts';
 import { secretMatches } from '../platform/crypto.ts';
 import { globMatches } from '../domain/rules/uri-globs.ts';
@@ -56,21 +70,34 @@ function lifetimesOf(client: Client | undefined, fallback: TokenLifetimes): Toke
 /** Org scopes must name one existing, active org (spec §1.3); machine users keep only their own org's. */
 async function checkOrgScopes(instanceId: string, scopes: string[], info: ClientInfo): Promise<string[]> {
   const reserved = parseReservedScopes(scopes);
-  const lookups = [...reserved.orgIds.map((id) => findOrg(instanceId, id)), ...reserved.orgPrimaryDomains.map((domain) => findOrgByPrimaryDomain(instanceId, domain))];
+  const lookups = [
+    ...reserved.orgIds.map((id) => findOrg(instanceId, id)),
+    ...reserved.orgPrimaryDomains.map((domain) => findOrgByPrimaryDomain(instanceId, domain)),
+  ];
   const orgs = await Promise.all(lookups);
   if (info.kind === 'machine') {
-    const orgOf = new Map<string, OrgSummary | null>([...reserved.orgIds.map((id) => `urn:zitadel:iam:org:id:${id}`), ...reserved.orgPrimaryDomains.map((domain) => `urn:zitadel:iam:org:domain:primary:${domain}`)].map((scope, i) => [scope, orgs[i] ?? null]));
+    const orgOf = new Map<string, OrgSummary | null>(
+      [
+        ...reserved.orgIds.map((id) => `urn:zitadel:iam:org:id:${id}`),
+        ...reserved.orgPrimaryDomains.map((domain) => `urn:zitadel:iam:org:domain:primary:${domain}`),
+      ].map((scope, i) => [scope, orgs[i] ?? null]),
+    );
     return scopes.filter((scope) => !orgOf.has(scope) || orgOf.get(scope)?._id === info.orgId);
   }
   if (requestedOrg(reserved).kind === 'none') return scopes;
   if (orgs.some((org) => !org || org.state !== 'active')) throw new errors.InvalidRequest('Organisation not found');
-  if (new Set(orgs.map((org) => org!._id)).size > 1) throw new errors.InvalidScope('Only one organization scope may be provided', scopes.find((scope) => isReservedScope(scope) && scope.includes(':org:')) ?? 'scope');
+  if (new Set(orgs.map((org) => org!._id)).size > 1)
+    throw new errors.InvalidScope(
+      'Only one organization scope may be provided',
+      scopes.find((scope) => isReservedScope(scope) && scope.includes(':org:')) ?? 'scope',
+    );
   return scopes;
 }
 
 /** The scope as the client sent it, before the provider's own filtering. */
 function requestedScope(ctx: KoaContextWithOIDC): string[] {
-  const raw = (ctx.method === 'POST' ? (ctx.oidc.body as Record<string, unknown> | undefined)?.scope : ctx.query.scope) ?? '';
+  const raw =
+    (ctx.method === 'POST' ? (ctx.oidc.body as Record<string, unknown> | undefined)?.scope : ctx.query.scope) ?? '';
   return typeof raw === 'string' ? splitScope(raw) : [];
 }
 
@@ -95,7 +122,11 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   const jwtModels = new Set(['AccessToken', 'ClientCredentials']);
 
   const audienceOf = (token: { scope?: string; clientId?: string }, info: ClientInfo): string[] =>
-    tokenAudience(info.projectAudience, resolveProjectAliases(parseReservedScopes(token.scope).audienceProjectIds, instance.managementProjectId), token.clientId ?? '');
+    tokenAudience(
+      info.projectAudience,
+      resolveProjectAliases(parseReservedScopes(token.scope).audienceProjectIds, instance.managementProjectId),
+      token.clientId ?? '',
+    );
 
   const policy = castellanInteractionPolicy(instanceId);
   // Every application of an instance is first-party: consent is granted by `loadExistingGrant`, never asked.
@@ -117,17 +148,29 @@ export async function createTenant(instance: InstanceRecord, services: Services)
     pkce: { required: () => true },
     responseTypes: ['code'],
     scopes: [...STANDARD_SCOPES],
-    claims: { openid: ['sub'], profile: [...PROFILE_CLAIMS], email: [...EMAIL_CLAIMS], phone: [...PHONE_CLAIMS], address: ['address'] },
+    claims: {
+      openid: ['sub'],
+      profile: [...PROFILE_CLAIMS],
+      email: [...EMAIL_CLAIMS],
+      phone: [...PHONE_CLAIMS],
+      address: ['address'],
+    },
     conformIdTokenClaims: true,
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
-    clientDefaults: { id_token_signed_response_alg: 'RS256', grant_types: ['authorization_code'], response_types: ['code'] },
+    clientDefaults: {
+      id_token_signed_response_alg: 'RS256',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    },
     extraClientMetadata: { properties: ['castellan'] },
     rotateRefreshToken: true,
-    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     ttl: {
       AccessToken: (_ctx, _token, client) => lifetimesOf(client, instanceLifetimes).accessTokenSeconds,
       ClientCredentials: (_ctx, _token, client) => lifetimesOf(client, instanceLifetimes).accessTokenSeconds,
-      IdToken: (_ctx, _token, client) => lifetimesOf(client, instanceLifetimes).idTokenSeconds + (client ? clientInfo(client).clockSkewSeconds : 0),
+      IdToken: (_ctx, _token, client) =>
+        lifetimesOf(client, instanceLifetimes).idTokenSeconds + (client ? clientInfo(client).clockSkewSeconds : 0),
       // Idle lifetime, never beyond the grant, whose lifetime is the absolute one.
       RefreshToken: (ctx, _token, client) => {
         const idle = lifetimesOf(client, instanceLifetimes).refreshTokenIdleSeconds;
@@ -146,7 +189,8 @@ export async function createTenant(instance: InstanceRecord, services: Services)
         enabled: true,
         // Active only for a caller whose client id or project id is in the token's audience.
         async allowedPolicy(_ctx, caller, token) {
-          const owner = token.clientId === caller.clientId ? caller : await tenantProvider.Client.find(token.clientId ?? '');
+          const owner =
+            token.clientId === caller.clientId ? caller : await tenantProvider.Client.find(token.clientId ?? '');
           if (!owner) return false;
           const audience = (token as { aud?: string | string[] }).aud ?? audienceOf(token, clientInfo(owner));
           return audienceAdmits(audience, { clientId: caller.clientId, projectId: clientInfo(caller).projectId });
@@ -156,7 +200,8 @@ export async function createTenant(instance: InstanceRecord, services: Services)
       revocation: {
         enabled: true,
         allowedPolicy(_ctx, caller, token) {
-          if (token.clientId !== caller.clientId) throw new errors.InvalidClient('token was not issued for this client');
+          if (token.clientId !== caller.clientId)
+            throw new errors.InvalidClient('token was not issued for this client');
           return true;
         },
       },
@@ -169,20 +214,42 @@ export async function createTenant(instance: InstanceRecord, services: Services)
           if (oneOf) return oneOf.includes(RESERVED_RESOURCE) ? RESERVED_RESOURCE : oneOf;
           if (!client || !SCOPE_ROUTES.has(ctx.oidc.route)) return undefined as never;
           const info = clientInfo(client);
-          let scopes = allowedScopes(ctx.oidc.params?.scope as string | undefined, info.kind === 'machine' ? 'any' : info.projectRoleKeys);
+          let scopes = allowedScopes(
+            ctx.oidc.params?.scope as string | undefined,
+            info.kind === 'machine' ? 'any' : info.projectRoleKeys,
+          );
           // ZITADEL issues refresh tokens for offline_access without prompt=consent (the provider drops it then).
-          if (ctx.oidc.route === 'authorization' && requestedScope(ctx).includes('offline_access') && client.grantTypeAllowed('refresh_token') && !scopes.includes('offline_access')) scopes.push('offline_access');
+          if (
+            ctx.oidc.route === 'authorization' &&
+            requestedScope(ctx).includes('offline_access') &&
+            client.grantTypeAllowed('refresh_token') &&
+            !scopes.includes('offline_access')
+          )
+            scopes.push('offline_access');
           scopes = await checkOrgScopes(instanceId, scopes, info);
-          if (ctx.oidc.route !== 'token' && info.projectRoleAssertion) scopes = withAssertedRoleScopes(scopes, info.projectRoleKeys);
+          if (ctx.oidc.route !== 'token' && info.projectRoleAssertion)
+            scopes = withAssertedRoleScopes(scopes, info.projectRoleKeys);
           ctx.oidc.params!.scope = scopes.length ? scopes.join(' ') : undefined;
           (ctx.oidc as unknown as Record<symbol, boolean>)[SANITIZED] = true;
           return (scopes.some(isReservedScope) ? RESERVED_RESOURCE : undefined) as never;
         },
         async getResourceServerInfo(ctx, resource, client) {
           // Resource indicators of the client's own choosing are not supported: only the virtual one.
-          if (resource !== RESERVED_RESOURCE || (SCOPE_ROUTES.has(ctx.oidc.route) && !(ctx.oidc as unknown as Record<symbol, boolean>)[SANITIZED])) throw new errors.InvalidTarget();
-          const sources = [ctx.oidc.params?.scope, ...(['AuthorizationCode', 'RefreshToken', 'DeviceCode'] as const).map((name) => ctx.oidc.entities[name]?.scope)];
-          const scope = allowedScopes(sources.filter((value): value is string => typeof value === 'string').join(' '), 'any').join(' ');
+          if (
+            resource !== RESERVED_RESOURCE ||
+            (SCOPE_ROUTES.has(ctx.oidc.route) && !(ctx.oidc as unknown as Record<symbol, boolean>)[SANITIZED])
+          )
+            throw new errors.InvalidTarget();
+          const sources = [
+            ctx.oidc.params?.scope,
+            ...(['AuthorizationCode', 'RefreshToken', 'DeviceCode'] as const).map(
+              (name) => ctx.oidc.entities[name]?.scope,
+            ),
+          ];
+          const scope = allowedScopes(
+            sources.filter((value): value is string => typeof value === 'string').join(' '),
+            'any',
+          ).join(' ');
           return { scope, audience: client.clientId, accessTokenFormat: 'opaque' };
         },
         useGrantedResource: () => false,
@@ -209,7 +276,14 @@ export async function createTenant(instance: InstanceRecord, services: Services)
         async claims(use, scope) {
           const { client } = ctx.oidc;
           const asserted = client
-            ? await buildClaims({ instanceId, managementProjectId: instance.managementProjectId, account, scope, target: use === 'id_token' ? 'id_token' : 'userinfo', client: clientInfo(client) })
+            ? await buildClaims({
+                instanceId,
+                managementProjectId: instance.managementProjectId,
+                account,
+                scope,
+                target: use === 'id_token' ? 'id_token' : 'userinfo',
+                client: clientInfo(client),
+              })
             : {};
           // The provider signs an `iat` in the payload as it is: the app's clock skew moves it back (exp moves by the ttl).
           const skew = use === 'id_token' && client ? clientInfo(client).clockSkewSeconds : 0;
@@ -229,7 +303,10 @@ export async function createTenant(instance: InstanceRecord, services: Services)
     return secretMatches(hashKey, actual, this.clientSecret ?? '');
   };
   // Development mode (ZITADEL): the registered URIs are glob patterns.
-  for (const [method, list] of [['redirectUriAllowed', 'redirectUris'], ['postLogoutRedirectUriAllowed', 'postLogoutRedirectUris']] as const) {
+  for (const [method, list] of [
+    ['redirectUriAllowed', 'redirectUris'],
+    ['postLogoutRedirectUriAllowed', 'postLogoutRedirectUris'],
+  ] as const) {
     const exact = tenantProvider.Client.prototype[method];
     tenantProvider.Client.prototype[method] = function globRedirectAllowed(this: Client, value: string) {
       const { devMode } = clientInfo(this);
@@ -239,7 +316,10 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   // Role, reserved and asserted claims have dynamic names (per project), which no static claim list can declare.
   const maskResult = tenantProvider.Claims.prototype.result;
   tenantProvider.Claims.prototype.result = async function withAsserted(this: { available: Record<symbol, unknown> }) {
-    return { ...(await maskResult.call(this as never)), ...(this.available[ASSERTED] as Record<string, unknown> | undefined) };
+    return {
+      ...(await maskResult.call(this as never)),
+      ...(this.available[ASSERTED] as Record<string, unknown> | undefined),
+    };
   };
   tokenEndpoints(tenantProvider, tokenContext, instance, audienceOf, ROUTES);
   return { instance, provider: tenantProvider, handle: tenantProvider.callback() };

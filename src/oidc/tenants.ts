@@ -34,7 +34,9 @@ export class TenantRegistry {
     const hostname = host.replace(/:\d+$/, '').toLowerCase();
     let instanceId = this.#idByHost.get(hostname);
     if (instanceId === undefined) {
-      const instance = (await Instance.findOne({ domains: hostname }, { _id: 1 }).lean()) ?? (await Instance.findOne({ issuer: this.#defaultIssuer }, { _id: 1 }).lean());
+      const instance =
+        (await Instance.findOne({ domains: hostname }, { _id: 1 }).lean()) ??
+        (await Instance.findOne({ issuer: this.#defaultIssuer }, { _id: 1 }).lean());
       instanceId = instance?._id ?? null;
       if (instanceId) this.#idByHost.set(hostname, instanceId);
     }

@@ -29,7 +29,9 @@ export interface TokenContext {
 
 export async function createTokenContext(instance: InstanceRecord, masterKey: MasterKey): Promise<TokenContext> {
   const privateJwks = await loadSigningJwks(instance._id, masterKey);
-  const publicJwks = privateJwks.map((jwk) => Object.fromEntries(Object.entries(jwk).filter(([name]) => !PRIVATE_PARTS.includes(name))) as JWK);
+  const publicJwks = privateJwks.map(
+    (jwk) => Object.fromEntries(Object.entries(jwk).filter(([name]) => !PRIVATE_PARTS.includes(name))) as JWK,
+  );
   const keySet = createLocalJWKSet({ keys: publicJwks });
   const signing = privateJwks.find((jwk) => jwk.alg === 'RS256');
   if (!signing?.kid) throw new Error(`instance ${instance._id} has no RS256 signing key`);
@@ -89,14 +91,33 @@ async function readForm(req: IncomingMessage): Promise<querystring.ParsedUrlQuer
  *   which the provider's own endpoint refuses;
  * - introspection answers with the live claims (roles for the introspecting client's project).
  */
-export function tokenEndpoints(provider: Provider, tokens: TokenContext, instance: InstanceRecord, audienceOf: AudienceOf, paths: EndpointPaths): void {
+export function tokenEndpoints(
+  provider: Provider,
+  tokens: TokenContext,
+  instance: InstanceRecord,
+  audienceOf: AudienceOf,
+  paths: EndpointPaths,
+): void {
   const instanceId = instance._id;
   const managementProjectId = instance.managementProjectId;
 
-  async function signAccessToken(token: IssuedToken, info: ClientInfo, payload: { iat?: number; exp?: number }): Promise<string> {
+  async function signAccessToken(
+    token: IssuedToken,
+    info: ClientInfo,
+    payload: { iat?: number; exp?: number },
+  ): Promise<string> {
     const subject = token.accountId ?? info.userId ?? token.clientId ?? '';
     const account = await findActiveAccount(instanceId, subject);
-    const custom = account ? await buildClaims({ instanceId, managementProjectId, account, scope: token.scope ?? '', target: 'access_token', client: info }) : {};
+    const custom = account
+      ? await buildClaims({
+          instanceId,
+          managementProjectId,
+          account,
+          scope: token.scope ?? '',
+          target: 'access_token',
+          client: info,
+        })
+      : {};
     const iat = payload.iat ?? Math.floor(Date.now() / 1000);
     const skew = info.clockSkewSeconds;
     return new SignJWT({ ...custom, client_id: token.clientId })
@@ -112,20 +133,25 @@ export function tokenEndpoints(provider: Provider, tokens: TokenContext, instanc
   }
 
   for (const Model of [provider.AccessToken, provider.ClientCredentials]) {
-    const prototype = Model.prototype as unknown as { getValueAndPayload(this: IssuedToken): Promise<{ value: string; payload?: { iat?: number; exp?: number } }> };
+    const prototype = Model.prototype as unknown as {
+      getValueAndPayload(this: IssuedToken): Promise<{ value: string; payload?: { iat?: number; exp?: number } }>;
+    };
     const opaque = prototype.getValueAndPayload;
     prototype.getValueAndPayload = async function castellanValueAndPayload(this: IssuedToken) {
       const info = this.client ? clientInfo(this.client) : null;
       if (info) this.aud = audienceOf(this, info);
       const result = await opaque.call(this);
       if (!result.payload) return result;
-      if (info?.accessTokenType === 'jwt') return { value: await signAccessToken(this, info, result.payload), payload: result.payload };
+      if (info?.accessTokenType === 'jwt')
+        return { value: await signAccessToken(this, info, result.payload), payload: result.payload };
       if (Model === provider.ClientCredentials) return { value: tokens.clientCredentialsSealer.seal(result.payload) };
       return result;
     };
   }
   const destroyStored = provider.ClientCredentials.prototype.destroy;
-  provider.ClientCredentials.prototype.destroy = async function revokeSealedOrStored(this: InstanceType<typeof provider.ClientCredentials>) {
+  provider.ClientCredentials.prototype.destroy = async function revokeSealedOrStored(
+    this: InstanceType<typeof provider.ClientCredentials>,
+  ) {
     // The provider's adapter factory (oidc/provider.ts) gives every token model a MongoAdapter. A JWT is
     // stored and deleted as well; its revocation record is then redundant, and revocations are rare.
     await (this.adapter as unknown as MongoAdapter).revokeSealed(this.jti, Math.max(1, this.remainingTTL));
@@ -134,7 +160,10 @@ export function tokenEndpoints(provider: Provider, tokens: TokenContext, instanc
 
   function bearerError(ctx: KoaContextWithOIDC, status: number, error: string, description: string): void {
     ctx.status = status;
-    ctx.set('WWW-Authenticate', `Bearer realm="${instance.issuer}", error="${error}", error_description="${description}"`);
+    ctx.set(
+      'WWW-Authenticate',
+      `Bearer realm="${instance.issuer}", error="${error}", error_description="${description}"`,
+    );
     ctx.body = { error, error_description: description };
   }
 
@@ -148,14 +177,24 @@ export function tokenEndpoints(provider: Provider, tokens: TokenContext, instanc
     }
     if (!value) return bearerError(ctx, 401, 'invalid_token', 'no access token provided');
     const token = await provider.AccessToken.find(value);
-    if (!token?.isValid || token.isSenderConstrained()) return bearerError(ctx, 401, 'invalid_token', 'invalid access token');
-    if (!token.scopes.has('openid')) return bearerError(ctx, 403, 'insufficient_scope', 'access token missing openid scope');
+    if (!token?.isValid || token.isSenderConstrained())
+      return bearerError(ctx, 401, 'invalid_token', 'invalid access token');
+    if (!token.scopes.has('openid'))
+      return bearerError(ctx, 403, 'insufficient_scope', 'access token missing openid scope');
     const grant = token.grantId ? await provider.Grant.find(token.grantId) : undefined;
     const client = token.clientId ? await provider.Client.find(token.clientId) : undefined;
-    if (!grant || !client || grant.clientId !== token.clientId || grant.accountId !== token.accountId) return bearerError(ctx, 401, 'invalid_token', 'invalid access token');
+    if (!grant || !client || grant.clientId !== token.clientId || grant.accountId !== token.accountId)
+      return bearerError(ctx, 401, 'invalid_token', 'invalid access token');
     const account = token.accountId ? await findActiveAccount(instanceId, token.accountId) : null;
     if (!account) return bearerError(ctx, 401, 'invalid_token', 'no active user');
-    const claims = await buildClaims({ instanceId, managementProjectId, account, scope: token.scope ?? '', target: 'userinfo', client: clientInfo(client) });
+    const claims = await buildClaims({
+      instanceId,
+      managementProjectId,
+      account,
+      scope: token.scope ?? '',
+      target: 'userinfo',
+      client: clientInfo(client),
+    });
     ctx.body = { sub: account.user._id, ...claims };
   }
 
@@ -174,7 +213,8 @@ export function tokenEndpoints(provider: Provider, tokens: TokenContext, instanc
     const body = ctx.body as Record<string, unknown> | undefined;
     if (!body?.active || !ctx.oidc.client) return;
     const { entities } = ctx.oidc;
-    const token = (entities.AccessToken ?? entities.ClientCredentials ?? entities.RefreshToken) as IssuedToken | undefined;
+    const token = (entities.AccessToken ?? entities.ClientCredentials ?? entities.RefreshToken) as
+      IssuedToken | undefined;
     const caller = ctx.oidc.client;
     const owner = token?.clientId === caller.clientId ? caller : await provider.Client.find(token?.clientId ?? '');
     const ownerInfo = owner ? clientInfo(owner) : null;
@@ -186,12 +226,24 @@ export function tokenEndpoints(provider: Provider, tokens: TokenContext, instanc
     }
     body.sub = subject;
     body.aud ??= audienceOf(token, ownerInfo);
-    Object.assign(body, await buildClaims({ instanceId, managementProjectId, account, scope: token.scope ?? '', target: 'introspection', client: ownerInfo, currentProjectId: clientInfo(caller).projectId }));
+    Object.assign(
+      body,
+      await buildClaims({
+        instanceId,
+        managementProjectId,
+        account,
+        scope: token.scope ?? '',
+        target: 'introspection',
+        client: ownerInfo,
+        currentProjectId: clientInfo(caller).projectId,
+      }),
+    );
   }
 
   const { userinfo: userinfoPath, introspection, revocation } = paths;
   provider.use(async (ctx, next) => {
-    if (ctx.path === userinfoPath && (ctx.method === 'GET' || ctx.method === 'POST')) return userinfo(ctx as KoaContextWithOIDC);
+    if (ctx.path === userinfoPath && (ctx.method === 'GET' || ctx.method === 'POST'))
+      return userinfo(ctx as KoaContextWithOIDC);
     const tokenRequest = ctx.method === 'POST' && (ctx.path === introspection || ctx.path === revocation);
     if (tokenRequest) await unwrapJwtToken(ctx as KoaContextWithOIDC);
     await next();

@@ -9,10 +9,21 @@ const optionalString = z.string().min(1).nullable().default(null);
 
 const configSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
-  publicUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+  publicUrl: z
+    .url({ protocol: /^https?$/ })
+    .nullable()
+    .default(null),
   dataDir: z.string().min(1),
-  mongodbUri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').nullable().default(null),
-  masterKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes, base64url without padding').nullable().default(null),
+  mongodbUri: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .nullable()
+    .default(null),
+  masterKey: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes, base64url without padding')
+    .nullable()
+    .default(null),
   ferretdb: z.object({
     version: z.string().regex(/^v\d+\.\d+\.\d+$/),
     bin: optionalString,
@@ -25,7 +36,11 @@ const configSchema = z.object({
     orgName: z.string().min(1),
     adminUsername: z.string().min(1),
     adminPassword: optionalString,
-    clientId: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/).nullable().default(null),
+    clientId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{3,64}$/)
+      .nullable()
+      .default(null),
     clientSecret: z.string().min(16).nullable().default(null),
   }),
   tokenLifetimes: z.object({

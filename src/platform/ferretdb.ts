@@ -1,6 +1,17 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -18,9 +29,13 @@ export class DatabaseUnavailableError extends Error {}
 const ID_LOOKUP_FROM = `IDColumn = DefaultColumn + "->'$._id'"`;
 const ID_LOOKUP_TO = 'IDColumn = DefaultColumn + `->"_id"`';
 const QUERY_WHERE_FROM = '\tq += whereClause\n\tq += prepareOrderByClause(params.Sort)';
-const QUERY_WHERE_TO = '\tif whereClause == "" {\n\t\twhereClause, args = castellanEqualityPushdown(meta, params.Filter)\n\t}\n\n' + QUERY_WHERE_FROM;
+const QUERY_WHERE_TO =
+  '\tif whereClause == "" {\n\t\twhereClause, args = castellanEqualityPushdown(meta, params.Filter)\n\t}\n\n' +
+  QUERY_WHERE_FROM;
 const EXPLAIN_WHERE_FROM = '\torderByClause := prepareOrderByClause(params.Sort)';
-const EXPLAIN_WHERE_TO = '\tif whereClause == "" {\n\t\twhereClause, args = castellanEqualityPushdown(meta, params.Filter)\n\t\tfilterPushdown = whereClause != ""\n\t}\n\n' + EXPLAIN_WHERE_FROM;
+const EXPLAIN_WHERE_TO =
+  '\tif whereClause == "" {\n\t\twhereClause, args = castellanEqualityPushdown(meta, params.Filter)\n\t\tfilterPushdown = whereClause != ""\n\t}\n\n' +
+  EXPLAIN_WHERE_FROM;
 /**
  * FerretDB's leak detector: every document iterator, array iterator and transaction records its creator's
  * stack in a pprof profile and gets a finalizer that panics if it was never closed. That is a developer's
@@ -32,7 +47,18 @@ const TRACK_FROM = 'func Track(obj any, token *Token) {\n';
 const UNTRACK_FROM = 'func Untrack(obj any, token *Token) {\n';
 const RELEASE_BUILD_RETURNS = '\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n\n';
 const PUSHDOWN_SOURCE = path.join(import.meta.dirname, '..', '..', 'tools', 'ferretdb', 'pushdown.go');
-const PATCHES = [ID_LOOKUP_FROM, ID_LOOKUP_TO, QUERY_WHERE_FROM, QUERY_WHERE_TO, EXPLAIN_WHERE_FROM, EXPLAIN_WHERE_TO, TRACK_FROM, UNTRACK_FROM, RELEASE_BUILD_RETURNS, readFileSync(PUSHDOWN_SOURCE, 'utf8')];
+const PATCHES = [
+  ID_LOOKUP_FROM,
+  ID_LOOKUP_TO,
+  QUERY_WHERE_FROM,
+  QUERY_WHERE_TO,
+  EXPLAIN_WHERE_FROM,
+  EXPLAIN_WHERE_TO,
+  TRACK_FROM,
+  UNTRACK_FROM,
+  RELEASE_BUILD_RETURNS,
+  readFileSync(PUSHDOWN_SOURCE, 'utf8'),
+];
 const BUILD_FLAVOUR = `castellan-${createHash('sha256').update(PATCHES.join('\0')).digest('hex').slice(0, 12)}`;
 
 export function ferretdbCacheDir(version: string): string {
@@ -42,7 +68,8 @@ export function ferretdbCacheDir(version: string): string {
 
 function replaceOnce(file: string, from: string, to: string): void {
   const source = readFileSync(file, 'utf8');
-  if (source.split(from).length !== 2) throw new DatabaseUnavailableError(`Cannot patch ${file}: the FerretDB source differs from v1.24.2`);
+  if (source.split(from).length !== 2)
+    throw new DatabaseUnavailableError(`Cannot patch ${file}: the FerretDB source differs from v1.24.2`);
   writeFileSync(file, source.replace(from, to));
 }
 
@@ -67,7 +94,11 @@ function hasGo(): boolean {
 
 function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -99,10 +130,15 @@ export async function buildFerretdb(version: string, report: (line: string) => v
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-ferretdb-build-'));
   const partial = `${target}.${process.pid}.partial`;
   const started = Date.now();
-  const ticker = setInterval(() => report(`  ...still building FerretDB (${Math.round((Date.now() - started) / 1000)}s)`), 15_000);
+  const ticker = setInterval(
+    () => report(`  ...still building FerretDB (${Math.round((Date.now() - started) / 1000)}s)`),
+    15_000,
+  );
   try {
     report(`Downloading FerretDB ${version} from the Go module proxy...`);
-    const download = JSON.parse(await run('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${version}`], { cwd: workDir })) as { Dir: string };
+    const download = JSON.parse(
+      await run('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${version}`], { cwd: workDir }),
+    ) as { Dir: string };
     const sourceDir = path.join(workDir, 'src');
     cpSync(download.Dir, sourceDir, { recursive: true });
     chmodRecursive(sourceDir);
@@ -143,7 +179,8 @@ async function waitUntilAnswering(uri: string, child: ChildProcess, output: () =
   const deadline = Date.now() + 30_000;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new DatabaseUnavailableError(`FerretDB exited at start (code ${child.exitCode}):\n${output()}`);
+    if (child.exitCode !== null)
+      throw new DatabaseUnavailableError(`FerretDB exited at start (code ${child.exitCode}):\n${output()}`);
     const client = new mongoose.mongo.MongoClient(uri, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
     try {
       await client.connect();
@@ -197,8 +234,12 @@ export async function startFerretdb(binary: string, dataDir: string): Promise<Ru
     '--debug-addr=-',
     '--log-level=warn',
   ];
-  const guardian = 'trap "" INT; "$0" "$@" & pid=$!; cat >/dev/null; kill -TERM $pid 2>/dev/null; wait $pid; rm -rf "$CASTELLAN_SOCKET_DIR"';
-  const child = spawn('sh', ['-c', guardian, binary, ...args], { stdio: ['pipe', 'ignore', 'pipe'], env: { GOGC: GO_GC_PERCENT, ...process.env, CASTELLAN_SOCKET_DIR: socketDir } });
+  const guardian =
+    'trap "" INT; "$0" "$@" & pid=$!; cat >/dev/null; kill -TERM $pid 2>/dev/null; wait $pid; rm -rf "$CASTELLAN_SOCKET_DIR"';
+  const child = spawn('sh', ['-c', guardian, binary, ...args], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+    env: { GOGC: GO_GC_PERCENT, ...process.env, CASTELLAN_SOCKET_DIR: socketDir },
+  });
   let output = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     output = (output + chunk).slice(-4000);

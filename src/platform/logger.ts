@@ -6,6 +6,18 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: { service: 'castellan' },
-    redact: { paths: ['password', '*.password', 'clientSecret', '*.clientSecret', 'token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        'clientSecret',
+        '*.clientSecret',
+        'token',
+        '*.token',
+        'authorization',
+        '*.authorization',
+      ],
+      censor: '[redacted]',
+    },
   });
 }

@@ -37,9 +37,13 @@ export class TokenSealer {
     const iv = bytes.subarray(1, 1 + IV_BYTES);
     const body = bytes.subarray(1 + IV_BYTES, bytes.length - TAG_BYTES);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, iv).setAAD(this.#context).setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, iv)
+        .setAAD(this.#context)
+        .setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
       const payload: unknown = JSON.parse(Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8'));
-      return payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+      return payload && typeof payload === 'object' && !Array.isArray(payload)
+        ? (payload as Record<string, unknown>)
+        : undefined;
     } catch {
       return undefined;
     }

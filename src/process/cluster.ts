@@ -43,7 +43,12 @@ export function workerExecArgv(execArgv = process.execArgv, nodeOptions = proces
 export async function startCluster(config: Config, log: Logger): Promise<RunningCluster> {
   const { database, bootstrap } = await openAndBootstrap(config, log);
   // Workers must not bootstrap a second time in parallel, nor load the demo, nor start their own FerretDB.
-  const workerEnv = { ...WORKER_ENV, ...pick(process.env, Object.keys(WORKER_ENV)), MONGODB_URI: database.uri, CASTELLAN_DEMO: 'false' };
+  const workerEnv = {
+    ...WORKER_ENV,
+    ...pick(process.env, Object.keys(WORKER_ENV)),
+    MONGODB_URI: database.uri,
+    CASTELLAN_DEMO: 'false',
+  };
   cluster.setupPrimary({ execArgv: workerExecArgv() });
   let stopping = false;
 
@@ -66,7 +71,9 @@ export async function startCluster(config: Config, log: Logger): Promise<Running
         (worker) =>
           new Promise<void>((resolve, reject) => {
             worker.once('listening', () => resolve());
-            worker.once('exit', (code) => reject(new Error(`worker ${worker.process.pid} exited with code ${code} before listening`)));
+            worker.once('exit', (code) =>
+              reject(new Error(`worker ${worker.process.pid} exited with code ${code} before listening`)),
+            );
           }),
       ),
     );
@@ -79,7 +86,9 @@ export async function startCluster(config: Config, log: Logger): Promise<Running
   log.info({ workers: workers.map((worker) => worker.process.pid) }, `${config.workers} workers listening`);
 
   async function stopWorkers(): Promise<void> {
-    const alive = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && !worker.isDead());
+    const alive = Object.values(cluster.workers ?? {}).filter(
+      (worker): worker is Worker => worker !== undefined && !worker.isDead(),
+    );
     await Promise.all(
       alive.map(
         (worker) =>

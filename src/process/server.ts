@@ -46,7 +46,10 @@ export async function openAndBootstrap(config: Config, log: Logger): Promise<Pre
 export async function startCastellan(config: Config, log: Logger): Promise<RunningCastellan> {
   const { masterKey, database, bootstrap } = await openAndBootstrap(config, log);
   try {
-    const tenants: TenantRegistry = new TenantRegistry((instance) => createTenant(instance, services), config.publicUrl);
+    const tenants: TenantRegistry = new TenantRegistry(
+      (instance) => createTenant(instance, services),
+      config.publicUrl,
+    );
     const services: Services = { config, log, masterKey, tenants };
     const app = createApp(services);
     const server = http.createServer(app.callback());

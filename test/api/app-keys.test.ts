@@ -14,7 +14,9 @@ let clientId: string;
 let aliceToken: string;
 
 function assertionConfig(key: CryptoKey, kid: string): Promise<client.Configuration> {
-  return client.discovery(new URL(fixture.baseUrl), clientId, undefined, client.PrivateKeyJwt({ key, kid }), { execute: [client.allowInsecureRequests] });
+  return client.discovery(new URL(fixture.baseUrl), clientId, undefined, client.PrivateKeyJwt({ key, kid }), {
+    execute: [client.allowInsecureRequests],
+  });
 }
 
 async function publicJwk(alg: 'ES256' | 'RS256'): Promise<{ privateKey: CryptoKey; jwk: JWK }> {
@@ -25,7 +27,11 @@ async function publicJwk(alg: 'ES256' | 'RS256'): Promise<{ privateKey: CryptoKe
 before(async () => {
   fixture = await startOidcFixture();
   admin = await bootstrapToken(fixture.server);
-  const created = await call(fixture.server, admin, 'POST', `/projects/${fixture.demoProjectId}/apps`, { type: 'api', name: 'Resource server', authMethod: 'private_key_jwt' });
+  const created = await call(fixture.server, admin, 'POST', `/projects/${fixture.demoProjectId}/apps`, {
+    type: 'api',
+    name: 'Resource server',
+    authMethod: 'private_key_jwt',
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.equal(created.body.clientSecret, undefined, 'a private_key_jwt app has no secret');
   clientId = created.body.clientId as string;
@@ -42,29 +48,58 @@ describe('keys of a private_key_jwt application', () => {
     const keyId = added.body.keyId as string;
     const result = await introspect(await assertionConfig(ec.privateKey, keyId), aliceToken);
     assert.equal(result.active, true);
-    assert.equal(result.sub, (await call(fixture.server, admin, 'GET', '/users/_by-login-name/alice@alpha.localhost')).body.id);
+    assert.equal(
+      result.sub,
+      (await call(fixture.server, admin, 'GET', '/users/_by-login-name/alice@alpha.localhost')).body.id,
+    );
 
     const rsa = await publicJwk('RS256');
-    const second = await call(fixture.server, admin, 'POST', `${appPath}/keys`, { jwk: { ...rsa.jwk, kid: 'rsa-2025', alg: 'RS256', use: 'sig' } });
+    const second = await call(fixture.server, admin, 'POST', `${appPath}/keys`, {
+      jwk: { ...rsa.jwk, kid: 'rsa-2025', alg: 'RS256', use: 'sig' },
+    });
     assert.equal(second.status, 201, JSON.stringify(second.body));
     assert.equal(second.body.keyId, 'rsa-2025', "the JWK's own kid is kept");
     assert.equal((await introspect(await assertionConfig(rsa.privateKey, 'rsa-2025'), aliceToken)).active, true);
 
     const listed = await call(fixture.server, admin, 'GET', `${appPath}/keys`);
     assert.equal(listed.status, 200);
-    const keys = listed.body.keys as Array<{ keyId: string; jwk: Record<string, string>; thumbprint: string; expiresAt: string | null }>;
-    assert.deepEqual(keys.map((key) => key.keyId), [keyId, 'rsa-2025']);
+    const keys = listed.body.keys as Array<{
+      keyId: string;
+      jwk: Record<string, string>;
+      thumbprint: string;
+      expiresAt: string | null;
+    }>;
+    assert.deepEqual(
+      keys.map((key) => key.keyId),
+      [keyId, 'rsa-2025'],
+    );
     assert.deepEqual(keys[0]!.jwk, { ...ec.jwk, kid: keyId });
     assert.equal(keys[0]!.thumbprint, added.body.thumbprint);
     assert.ok(keys.every((key) => !('d' in key.jwk)));
 
     assert.equal((await call(fixture.server, admin, 'DELETE', `${appPath}/keys/${keyId}`)).status, 204);
-    await assert.rejects(introspect(await assertionConfig(ec.privateKey, keyId), aliceToken), (error: { status?: number }) => error.status === 401);
-    assert.equal((await introspect(await assertionConfig(rsa.privateKey, 'rsa-2025'), aliceToken)).active, true, 'the other key still works');
+    await assert.rejects(
+      introspect(await assertionConfig(ec.privateKey, keyId), aliceToken),
+      (error: { status?: number }) => error.status === 401,
+    );
+    assert.equal(
+      (await introspect(await assertionConfig(rsa.privateKey, 'rsa-2025'), aliceToken)).active,
+      true,
+      'the other key still works',
+    );
     assert.equal((await call(fixture.server, admin, 'DELETE', `${appPath}/keys/${keyId}`)).status, 404);
 
-    const events = await Event.find({ instanceId: fixture.instanceId, type: /^application\.key\./ }).sort({ _id: 1 }).lean();
-    assert.deepEqual(events.map((event) => [event.type, (event.payload as { keyId: string }).keyId]), [['application.key.added', keyId], ['application.key.added', 'rsa-2025'], ['application.key.removed', keyId]]);
+    const events = await Event.find({ instanceId: fixture.instanceId, type: /^application\.key\./ })
+      .sort({ _id: 1 })
+      .lean();
+    assert.deepEqual(
+      events.map((event) => [event.type, (event.payload as { keyId: string }).keyId]),
+      [
+        ['application.key.added', keyId],
+        ['application.key.added', 'rsa-2025'],
+        ['application.key.removed', keyId],
+      ],
+    );
   });
 
   it('refuses private keys, weak or unusable keys, other key types and curves, and past expiry, naming the field', async () => {
@@ -96,13 +131,46 @@ describe('keys of a private_key_jwt application', () => {
 
   it('the same key twice, a taken key id, and an app that does not use private_key_jwt are conflicts', async () => {
     const { jwk } = await publicJwk('ES256');
-    assert.equal((await call(fixture.server, admin, 'POST', `${appPath}/keys`, { jwk: { ...jwk, kid: 'dup-1' }, expiresAt: new Date(Date.now() + 86_400_000).toISOString() })).status, 201);
-    assert.equal((await call(fixture.server, admin, 'POST', `${appPath}/keys`, { jwk })).status, 409, 'same key under another id');
-    assert.equal((await call(fixture.server, admin, 'POST', `${appPath}/keys`, { jwk: { ...(await publicJwk('ES256')).jwk, kid: 'dup-1' } })).status, 409, 'taken key id');
-    const basic = await call(fixture.server, admin, 'POST', `/projects/${fixture.demoProjectId}/apps`, { type: 'api', name: 'Basic API', authMethod: 'basic' });
-    const refused = await call(fixture.server, admin, 'POST', `/projects/${fixture.demoProjectId}/apps/${basic.body.id as string}/keys`, { jwk: (await publicJwk('ES256')).jwk });
+    assert.equal(
+      (
+        await call(fixture.server, admin, 'POST', `${appPath}/keys`, {
+          jwk: { ...jwk, kid: 'dup-1' },
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (await call(fixture.server, admin, 'POST', `${appPath}/keys`, { jwk })).status,
+      409,
+      'same key under another id',
+    );
+    assert.equal(
+      (
+        await call(fixture.server, admin, 'POST', `${appPath}/keys`, {
+          jwk: { ...(await publicJwk('ES256')).jwk, kid: 'dup-1' },
+        })
+      ).status,
+      409,
+      'taken key id',
+    );
+    const basic = await call(fixture.server, admin, 'POST', `/projects/${fixture.demoProjectId}/apps`, {
+      type: 'api',
+      name: 'Basic API',
+      authMethod: 'basic',
+    });
+    const refused = await call(
+      fixture.server,
+      admin,
+      'POST',
+      `/projects/${fixture.demoProjectId}/apps/${basic.body.id as string}/keys`,
+      { jwk: (await publicJwk('ES256')).jwk },
+    );
     assert.equal(refused.status, 409);
-    const listed = (await call(fixture.server, admin, 'GET', `${appPath}/keys`)).body.keys as Array<{ keyId: string; expiresAt: string | null }>;
+    const listed = (await call(fixture.server, admin, 'GET', `${appPath}/keys`)).body.keys as Array<{
+      keyId: string;
+      expiresAt: string | null;
+    }>;
     assert.ok(listed.find((key) => key.keyId === 'dup-1')?.expiresAt);
   });
 });

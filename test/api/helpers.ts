@@ -10,21 +10,45 @@ export interface ApiResponse {
 }
 
 /** A JSON call to the management API with a bearer token. */
-export async function call(server: TestServer, token: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+export async function call(
+  server: TestServer,
+  token: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse> {
   const response = await fetch(`${server.url}/api/v1${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as ApiResponse['body']) : {}, contentType: response.headers.get('content-type') ?? '' };
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as ApiResponse['body']) : {},
+    contentType: response.headers.get('content-type') ?? '',
+  };
 }
 
 /** A personal access token for the bootstrap machine user (IAM_OWNER), minted directly: the one credential tests start from. */
 export async function bootstrapToken(server: TestServer): Promise<string> {
-  const machine = await User.findOne({ instanceId: server.bootstrap.instanceId, type: 'machine', 'machine.name': 'Bootstrap automation' }).lean();
+  const machine = await User.findOne({
+    instanceId: server.bootstrap.instanceId,
+    type: 'machine',
+    'machine.name': 'Bootstrap automation',
+  }).lean();
   if (!machine) throw new Error('bootstrap machine user missing');
   const actor = { instanceId: server.bootstrap.instanceId, actorId: machine._id };
-  const { token } = await createPersonalAccessToken(actor, machine, new Date(Date.now() + 3600_000), clientSecretHashKey(server.services.masterKey));
+  const { token } = await createPersonalAccessToken(
+    actor,
+    machine,
+    new Date(Date.now() + 3600_000),
+    clientSecretHashKey(server.services.masterKey),
+  );
   return token;
 }

@@ -17,7 +17,10 @@ test('the OpenAPI document validates, and every route in it answers as it descri
     const admin = await bootstrapToken(server);
     const documentResponse = await fetch(`${server.url}/api/v1/openapi.json`);
     assert.equal(documentResponse.status, 200);
-    const document = (await documentResponse.json()) as { openapi: string; paths: Record<string, Record<string, Operation>> };
+    const document = (await documentResponse.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, Operation>>;
+    };
     const validation = await new Validator().validate(document as never);
     assert.equal(validation.valid, true, JSON.stringify(validation.errors));
     assert.equal(document.openapi, '3.1.0');
@@ -32,17 +35,35 @@ test('the OpenAPI document validates, and every route in it answers as it descri
     const customer = (await post('/orgs', { name: 'Customer' })).id as string;
     const projectId = (await post(`/orgs/${vendor}/projects`, { name: 'P' })).id as string;
     await post(`/projects/${projectId}/roles`, { key: 'reader', displayName: 'Reader' });
-    const grantId = (await post(`/projects/${projectId}/grants`, { grantedOrgId: customer, roleKeys: ['reader'] })).id as string;
-    const userId = (await post(`/orgs/${customer}/users/machine`, { username: 'fixture-bot', name: 'Bot' })).id as string;
-    const userGrantId = (await post(`/orgs/${customer}/user-grants`, { userId, projectId, roleKeys: ['reader'] })).id as string;
-    const appId = (await post(`/projects/${projectId}/apps`, { type: 'oidc', name: 'Web', redirectUris: ['https://app.example/cb'] })).id as string;
+    const grantId = (await post(`/projects/${projectId}/grants`, { grantedOrgId: customer, roleKeys: ['reader'] }))
+      .id as string;
+    const userId = (await post(`/orgs/${customer}/users/machine`, { username: 'fixture-bot', name: 'Bot' }))
+      .id as string;
+    const userGrantId = (await post(`/orgs/${customer}/user-grants`, { userId, projectId, roleKeys: ['reader'] }))
+      .id as string;
+    const appId = (
+      await post(`/projects/${projectId}/apps`, { type: 'oidc', name: 'Web', redirectUris: ['https://app.example/cb'] })
+    ).id as string;
     const tokenId = (await post(`/users/${userId}/personal-access-tokens`, {})).id as string;
     await call(server, admin, 'PUT', `/users/${userId}/metadata/tier`, { value: 'gold' });
     await post(`/orgs/${customer}/domains`, { domain: 'customer.example' });
     const loginName = `fixture-bot@${(await call(server, admin, 'GET', `/orgs/${customer}`)).body.primaryDomain as string}`;
-    const values: Record<string, string> = { orgId: customer, projectId, grantId, userId, userGrantId, appId, tokenId, key: 'tier', domain: 'customer.example', loginName };
+    const values: Record<string, string> = {
+      orgId: customer,
+      projectId,
+      grantId,
+      userId,
+      userGrantId,
+      appId,
+      tokenId,
+      key: 'tier',
+      domain: 'customer.example',
+      loginName,
+    };
 
-    const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+    );
     // Reads first, deletes last, so each call finds the fixture in place.
     const rank = { get: 0, post: 1, put: 1, patch: 1, delete: 2 } as Record<string, number>;
     operations.sort((a, b) => (rank[a.method] ?? 1) - (rank[b.method] ?? 1) || b.path.length - a.path.length);
@@ -50,11 +71,21 @@ test('the OpenAPI document validates, and every route in it answers as it descri
     for (const { path, method, operation } of operations) {
       assert.match(operation['x-permission'], /^[a-z]+(\.[a-z_]+)*$/, `${method} ${path} declares its permission`);
       const concrete = path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(values[name] ?? 'x'));
-      const response = await call(server, admin, method.toUpperCase(), concrete, operation.requestBody ? {} : undefined);
+      const response = await call(
+        server,
+        admin,
+        method.toUpperCase(),
+        concrete,
+        operation.requestBody ? {} : undefined,
+      );
       const described = operation.responses[String(response.status)];
-      assert.ok(described, `${method} ${path} answered ${response.status}, which it does not describe: ${JSON.stringify(response.body)}`);
+      assert.ok(
+        described,
+        `${method} ${path} answered ${response.status}, which it does not describe: ${JSON.stringify(response.body)}`,
+      );
       if (method === 'get') assert.equal(response.status, 200, `${method} ${path}: ${JSON.stringify(response.body)}`);
-      const schema = described.content?.['application/json']?.schema ?? described.content?.['application/problem+json']?.schema;
+      const schema =
+        described.content?.['application/json']?.schema ?? described.content?.['application/problem+json']?.schema;
       if (schema && !('$ref' in schema)) {
         const parsed = z.fromJSONSchema(schema as never).safeParse(response.body);
         assert.ok(parsed.success, `${method} ${path}: the body does not match its schema: ${parsed.error?.message}`);

@@ -30,15 +30,21 @@ before(async () => {
     await created(`/projects/${first}/grants`, { grantedOrgId: customers[index], roleKeys: [] });
   }
   // Customer 0 also receives the other projects: COUNT grants in all.
-  for (const project of rest) await created(`/projects/${project}/grants`, { grantedOrgId: customers[0], roleKeys: [] });
-  const grantOfFirst = ((await call(server, admin, 'GET', `/projects/${first}/grants`)).body.grants as Array<{ id: string }>)[0]!.id;
+  for (const project of rest)
+    await created(`/projects/${project}/grants`, { grantedOrgId: customers[0], roleKeys: [] });
+  const grantOfFirst = (
+    (await call(server, admin, 'GET', `/projects/${first}/grants`)).body.grants as Array<{ id: string }>
+  )[0]!.id;
   const bot = await created(`/orgs/${vendor}/users/machine`, { username: 'token-holder', name: 'Holder' });
   for (let index = 0; index < COUNT; index++) {
     await created(`/users/${bot}/personal-access-tokens`, {});
     const member = await created(`/orgs/${vendor}/users/machine`, { username: `member-${index}`, name: 'Member' });
     await created(`/orgs/${vendor}/members`, { userId: member, roles: ['ORG_OWNER_VIEWER'] });
     await created(`/projects/${first}/members`, { userId: member, roles: ['PROJECT_OWNER_VIEWER'] });
-    await created(`/projects/${first}/grants/${grantOfFirst}/members`, { userId: member, roles: ['PROJECT_GRANT_OWNER'] });
+    await created(`/projects/${first}/grants/${grantOfFirst}/members`, {
+      userId: member,
+      roles: ['PROJECT_GRANT_OWNER'],
+    });
     await created('/instance/members', { userId: member, roles: ['IAM_OWNER_VIEWER'] });
   }
   Object.assign(lists, {

@@ -10,7 +10,15 @@ import { bootstrapToken, call } from './helpers.ts';
 // the code under test: read → 200 or 404; write → 2xx, 403 when visible, 404 when not.
 
 type Kind = 'org' | 'user' | 'project' | 'app' | 'grant' | 'userGrant' | 'orgMembers';
-interface Side { org: string; user: string; project: string; app: string; grant: string; userGrant: string; member: string }
+interface Side {
+  org: string;
+  user: string;
+  project: string;
+  app: string;
+  grant: string;
+  userGrant: string;
+  member: string;
+}
 interface Probe {
   /** visibleWith: for listings under a parent, the parent's read permission (the parent is visible: 403, not 404). */
   read: { permission: string; visibleWith?: string[]; call: (side: Side) => [string, string, unknown?] };
@@ -27,33 +35,57 @@ const PROBES: Record<Kind, Probe> = {
   },
   user: {
     read: { permission: 'user.read', call: (s) => ['GET', `/users/${s.user}`] },
-    write: { permission: 'user.write', visibleWith: ['user.read'], call: (s) => ['PATCH', `/users/${s.user}`, { name: 'Bot' }] },
+    write: {
+      permission: 'user.write',
+      visibleWith: ['user.read'],
+      call: (s) => ['PATCH', `/users/${s.user}`, { name: 'Bot' }],
+    },
     reach: { read: ['org'], write: ['org'] },
   },
   project: {
     read: { permission: 'project.read', call: (s) => ['GET', `/projects/${s.project}`] },
-    write: { permission: 'project.write', visibleWith: ['project.read'], call: (s) => ['PATCH', `/projects/${s.project}`, { projectRoleCheck: false }] },
+    write: {
+      permission: 'project.write',
+      visibleWith: ['project.read'],
+      call: (s) => ['PATCH', `/projects/${s.project}`, { projectRoleCheck: false }],
+    },
     reach: { read: ['org', 'project'], write: ['org', 'project'] },
   },
   app: {
     read: { permission: 'project.app.read', call: (s) => ['GET', `/projects/${s.project}/apps/${s.app}`] },
-    write: { permission: 'project.app.write', visibleWith: ['project.app.read'], call: (s) => ['PATCH', `/projects/${s.project}/apps/${s.app}`, { name: 'Web' }] },
+    write: {
+      permission: 'project.app.write',
+      visibleWith: ['project.app.read'],
+      call: (s) => ['PATCH', `/projects/${s.project}/apps/${s.app}`, { name: 'Web' }],
+    },
     reach: { read: ['org', 'project'], write: ['org', 'project'] },
   },
   grant: {
     read: { permission: 'project.grant.read', call: (s) => ['GET', `/projects/${s.project}/grants/${s.grant}`] },
-    write: { permission: 'project.grant.write', visibleWith: ['project.grant.read'], call: (s) => ['PATCH', `/projects/${s.project}/grants/${s.grant}`, { roleKeys: ['reader'] }] },
+    write: {
+      permission: 'project.grant.write',
+      visibleWith: ['project.grant.read'],
+      call: (s) => ['PATCH', `/projects/${s.project}/grants/${s.grant}`, { roleKeys: ['reader'] }],
+    },
     // The grant's own managers see it; only the owner side changes it.
     reach: { read: ['org', 'project', 'projectGrant'], write: ['org', 'project'] },
   },
   userGrant: {
     read: { permission: 'user.grant.read', call: (s) => ['GET', `/orgs/${s.org}/user-grants/${s.userGrant}`] },
-    write: { permission: 'user.grant.write', visibleWith: ['user.grant.read'], call: (s) => ['PATCH', `/orgs/${s.org}/user-grants/${s.userGrant}`, { roleKeys: ['reader'] }] },
+    write: {
+      permission: 'user.grant.write',
+      visibleWith: ['user.grant.read'],
+      call: (s) => ['PATCH', `/orgs/${s.org}/user-grants/${s.userGrant}`, { roleKeys: ['reader'] }],
+    },
     reach: { read: ['org', 'project'], write: ['org', 'project'] },
   },
   orgMembers: {
     read: { permission: 'org.member.read', visibleWith: ['org.read'], call: (s) => ['GET', `/orgs/${s.org}/members`] },
-    write: { permission: 'org.member.write', visibleWith: ['org.read', 'org.member.read'], call: (s) => ['PUT', `/orgs/${s.org}/members/${s.member}`, { roles: ['ORG_OWNER_VIEWER'] }] },
+    write: {
+      permission: 'org.member.write',
+      visibleWith: ['org.read', 'org.member.read'],
+      call: (s) => ['PUT', `/orgs/${s.org}/members/${s.member}`, { roles: ['ORG_OWNER_VIEWER'] }],
+    },
     reach: { read: ['org'], write: ['org'] },
   },
 };
@@ -62,7 +94,12 @@ function levelOf(role: string): ManagerLevel | undefined {
   return MANAGER_LEVELS.find((level) => roleFitsLevel(role, level));
 }
 
-function expected(permissions: readonly string[], level: ManagerLevel, own: boolean, probe: Probe): { read: number; write: number[] } {
+function expected(
+  permissions: readonly string[],
+  level: ManagerLevel,
+  own: boolean,
+  probe: Probe,
+): { read: number; write: number[] } {
   const reaches = (levels: ManagerLevel[]) => level === 'instance' || (own && levels.includes(level));
   const holds = (permission: string, levels: ManagerLevel[]) => reaches(levels) && permissions.includes(permission);
   const readVisible = (probe.read.visibleWith ?? []).some((permission) => holds(permission, probe.reach.read));
@@ -81,12 +118,19 @@ async function buildSide(server: TestServer, admin: string, tag: string, third: 
   const org = await post('/orgs', { name: `Org ${tag}` });
   const project = await post(`/orgs/${org}/projects`, { name: 'Portal' });
   await post(`/projects/${project}/roles`, { key: 'reader', displayName: 'Reader' });
-  const app = await post(`/projects/${project}/apps`, { type: 'oidc', name: 'Web', redirectUris: ['https://app.example/cb'] });
+  const app = await post(`/projects/${project}/apps`, {
+    type: 'oidc',
+    name: 'Web',
+    redirectUris: ['https://app.example/cb'],
+  });
   const grant = await post(`/projects/${project}/grants`, { grantedOrgId: third, roleKeys: ['reader'] });
   const user = await post(`/orgs/${org}/users/machine`, { username: `user-${tag}`, name: 'Bot' });
   const userGrant = await post(`/orgs/${org}/user-grants`, { userId: user, projectId: project, roleKeys: ['reader'] });
   const member = await post(`/orgs/${org}/users/machine`, { username: `member-${tag}`, name: 'Member' });
-  assert.equal((await call(server, admin, 'POST', `/orgs/${org}/members`, { userId: member, roles: ['ORG_OWNER_VIEWER'] })).status, 201);
+  assert.equal(
+    (await call(server, admin, 'POST', `/orgs/${org}/members`, { userId: member, roles: ['ORG_OWNER_VIEWER'] })).status,
+    201,
+  );
   return { org, user, project, app, grant, userGrant, member };
 }
 
@@ -103,21 +147,47 @@ test('permission matrix: every manager role × resource kind × own/other org, f
     for (const [role, permissions] of Object.entries(mapping)) {
       const level = levelOf(role);
       if (!level) continue;
-      const caller = (await call(server, admin, 'POST', `/orgs/${own.org}/users/machine`, { username: `caller-${role.toLowerCase().replace(/_/g, '-')}`, name: role })).body.id as string;
-      const membersPath = { instance: '/instance/members', org: `/orgs/${own.org}/members`, project: `/projects/${own.project}/members`, projectGrant: `/projects/${own.project}/grants/${own.grant}/members` }[level];
-      assert.equal((await call(server, admin, 'POST', membersPath, { userId: caller, roles: [role] })).status, 201, role);
-      const token = (await call(server, admin, 'POST', `/users/${caller}/personal-access-tokens`, {})).body.token as string;
+      const caller = (
+        await call(server, admin, 'POST', `/orgs/${own.org}/users/machine`, {
+          username: `caller-${role.toLowerCase().replace(/_/g, '-')}`,
+          name: role,
+        })
+      ).body.id as string;
+      const membersPath = {
+        instance: '/instance/members',
+        org: `/orgs/${own.org}/members`,
+        project: `/projects/${own.project}/members`,
+        projectGrant: `/projects/${own.project}/grants/${own.grant}/members`,
+      }[level];
+      assert.equal(
+        (await call(server, admin, 'POST', membersPath, { userId: caller, roles: [role] })).status,
+        201,
+        role,
+      );
+      const token = (await call(server, admin, 'POST', `/users/${caller}/personal-access-tokens`, {})).body
+        .token as string;
       for (const [kind, probe] of Object.entries(PROBES)) {
-        for (const [sideName, side] of [['own', own], ['other', other]] as const) {
+        for (const [sideName, side] of [
+          ['own', own],
+          ['other', other],
+        ] as const) {
           const expectation = expected(permissions, level, sideName === 'own', probe);
           const [readMethod, readPath] = probe.read.call(side);
           const read = await call(server, token, readMethod, readPath);
-          assert.equal(read.status, expectation.read, `${role} read ${kind} (${sideName}): ${JSON.stringify(read.body)}`);
+          assert.equal(
+            read.status,
+            expectation.read,
+            `${role} read ${kind} (${sideName}): ${JSON.stringify(read.body)}`,
+          );
           const [writeMethod, writePath, body] = probe.write.call(side);
           const write = await call(server, token, writeMethod, writePath, body);
-          assert.ok(expectation.write.includes(write.status), `${role} write ${kind} (${sideName}): expected ${expectation.write.join('/')}, got ${write.status} ${JSON.stringify(write.body)}`);
+          assert.ok(
+            expectation.write.includes(write.status),
+            `${role} write ${kind} (${sideName}): expected ${expectation.write.join('/')}, got ${write.status} ${JSON.stringify(write.body)}`,
+          );
           // A hidden resource is indistinguishable from a missing one.
-          for (const response of [read, write]) if (response.status === 404) assert.deepEqual(response.body, missing.body);
+          for (const response of [read, write])
+            if (response.status === 404) assert.deepEqual(response.body, missing.body);
           checked += 2;
         }
       }

@@ -26,7 +26,8 @@ async function created(path: string, body: unknown): Promise<Record<string, unkn
 
 /** A machine user of the org that manages it (ORG_OWNER), with a client secret; returns its client_credentials config. */
 async function machineManager(username: string, accessTokenType: 'bearer' | 'jwt'): Promise<client.Configuration> {
-  const machine = (await created(`/orgs/${orgId}/users/machine`, { username, name: username, accessTokenType })).id as string;
+  const machine = (await created(`/orgs/${orgId}/users/machine`, { username, name: username, accessTokenType }))
+    .id as string;
   await created(`/orgs/${orgId}/members`, { userId: machine, roles: ['ORG_OWNER'] });
   const secret = await call(server, admin, 'POST', `/users/${machine}/secret`);
   assert.equal(secret.status, 200);
@@ -71,7 +72,11 @@ it('a JWT client_credentials token authenticates; a forged, tampered or revoked 
   const [header, payload, signature] = tokens.access_token.split('.') as [string, string, string];
   const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url');
   const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
-  for (const forged of [`${header}.${forgedPayload}.${signature}`, `${header}.${payload}.${flipped}`, `${header}.${payload}.`]) {
+  for (const forged of [
+    `${header}.${forgedPayload}.${signature}`,
+    `${header}.${payload}.${flipped}`,
+    `${header}.${payload}.`,
+  ]) {
     assert.equal((await call(server, forged, 'GET', `/orgs/${orgId}`)).status, 401);
   }
 
@@ -79,21 +84,53 @@ it('a JWT client_credentials token authenticates; a forged, tampered or revoked 
   assert.equal((await call(server, withoutAudience.access_token, 'GET', `/orgs/${orgId}`)).status, 401);
 
   await client.tokenRevocation(config, tokens.access_token);
-  assert.equal((await call(server, tokens.access_token, 'GET', `/orgs/${orgId}`)).status, 401, 'revocation holds for JWTs too');
+  assert.equal(
+    (await call(server, tokens.access_token, 'GET', `/orgs/${orgId}`)).status,
+    401,
+    'revocation holds for JWTs too',
+  );
 });
 
 it("a human manager's JWT access token from a code flow authenticates with the manager's permissions", async () => {
-  const user = await created(`/orgs/${orgId}/users/human`, { username: 'manager', email: 'manager@example.com', givenName: 'Mia', familyName: 'M', password: PASSWORD });
+  const user = await created(`/orgs/${orgId}/users/human`, {
+    username: 'manager',
+    email: 'manager@example.com',
+    givenName: 'Mia',
+    familyName: 'M',
+    password: PASSWORD,
+  });
   await created(`/orgs/${orgId}/members`, { userId: user.id, roles: ['ORG_OWNER_VIEWER'] });
   const projectId = (await created(`/orgs/${orgId}/projects`, { name: 'Console' })).id as string;
-  const app = await created(`/projects/${projectId}/apps`, { type: 'oidc', name: 'Console', redirectUris: [REDIRECT_URI], accessTokenType: 'jwt' });
-  const login = (scope: string) => loginWithPassword({ baseUrl: server.config.publicUrl, clientId: app.clientId as string, clientSecret: app.clientSecret as string, redirectUri: REDIRECT_URI, scope, loginName: user.loginName as string, password: PASSWORD });
+  const app = await created(`/projects/${projectId}/apps`, {
+    type: 'oidc',
+    name: 'Console',
+    redirectUris: [REDIRECT_URI],
+    accessTokenType: 'jwt',
+  });
+  const login = (scope: string) =>
+    loginWithPassword({
+      baseUrl: server.config.publicUrl,
+      clientId: app.clientId as string,
+      clientSecret: app.clientSecret as string,
+      redirectUri: REDIRECT_URI,
+      scope,
+      loginName: user.loginName as string,
+      password: PASSWORD,
+    });
 
   const tokens = await login(`openid ${API_AUDIENCE_SCOPE}`);
   assert.equal(decodeJwt(tokens.access_token).sub, user.id);
   await assertManagesOwnOrgOnly(tokens.access_token);
-  assert.equal((await call(server, tokens.access_token, 'PATCH', `/orgs/${orgId}`, { name: 'Renamed' })).status, 403, 'a viewer sees but cannot change');
+  assert.equal(
+    (await call(server, tokens.access_token, 'PATCH', `/orgs/${orgId}`, { name: 'Renamed' })).status,
+    403,
+    'a viewer sees but cannot change',
+  );
 
   const plain = await login('openid');
-  assert.equal((await call(server, plain.access_token, 'GET', `/orgs/${orgId}`)).status, 401, 'a token not meant for the API');
+  assert.equal(
+    (await call(server, plain.access_token, 'GET', `/orgs/${orgId}`)).status,
+    401,
+    'a token not meant for the API',
+  );
 });

@@ -16,13 +16,27 @@ after(() => server.stop());
 
 it('reactivating a locked user through the API unlocks it for good', async () => {
   const acme = await Organization.findOne({ name: 'ACME' }).lean();
-  const policy = await call(server, admin, 'PUT', `/orgs/${acme!._id}/login-policy`, { lockout: { maxPasswordAttempts: 2 } });
+  const policy = await call(server, admin, 'PUT', `/orgs/${acme!._id}/login-policy`, {
+    lockout: { maxPasswordAttempts: 2 },
+  });
   assert.equal(policy.status, 200, JSON.stringify(policy.body));
   const password = 'Unl0ck-Me-Please!';
-  const created = await call(server, admin, 'POST', `/orgs/${acme!._id}/users/human`, { username: 'locked-out', email: 'locked-out@acme.example', givenName: 'Lou', familyName: 'Locked', password });
+  const created = await call(server, admin, 'POST', `/orgs/${acme!._id}/users/human`, {
+    username: 'locked-out',
+    email: 'locked-out@acme.example',
+    givenName: 'Lou',
+    familyName: 'Locked',
+    password,
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const userId = created.body.id as string;
-  const demo: LoginOptions = { baseUrl: server.url, clientId: DEMO_CLIENT_ID, clientSecret: demoClientSecret(server.services.masterKey), redirectUri: `${server.url}/demo/callback`, scope: 'openid' };
+  const demo: LoginOptions = {
+    baseUrl: server.url,
+    clientId: DEMO_CLIENT_ID,
+    clientSecret: demoClientSecret(server.services.masterKey),
+    redirectUri: `${server.url}/demo/callback`,
+    scope: 'openid',
+  };
 
   let flow = await submitLoginName(await startLogin(demo), 'locked-out');
   for (let attempt = 0; attempt < 3; attempt++) flow = await submitPassword(flow, 'wrong');

@@ -31,32 +31,60 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 }
 
 it('WORKERS=2 serves from two worker processes sharing keys, replaces a dead worker and stops them all', async () => {
-  const server = await startCastellan({ port: await freeLoopbackPort(), workers: 2, mongodbUri: freshDatabaseUri(), dataDir, masterKey: MasterKey.generate().toBase64url() });
+  const server = await startCastellan({
+    port: await freeLoopbackPort(),
+    workers: 2,
+    mongodbUri: freshDatabaseUri(),
+    dataDir,
+    masterKey: MasterKey.generate().toBase64url(),
+  });
   let stopped = false;
   try {
     const workers = server.servingPids();
     assert.equal(workers.length, 2);
-    const jwks = await Promise.all(Array.from({ length: 40 }, () => fetch(`${server.url}/oauth/v2/keys`).then((response) => response.json() as Promise<{ keys: Array<{ kid: string }> }>)));
+    const jwks = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        fetch(`${server.url}/oauth/v2/keys`).then(
+          (response) => response.json() as Promise<{ keys: Array<{ kid: string }> }>,
+        ),
+      ),
+    );
     // Every answer carries the same key set: the workers share the signing keys in the database.
     assert.equal(new Set(jwks.map((set) => set.keys.map((key) => key.kid).join(','))).size, 1);
     assert.ok(workers.every((pid) => cpuSeconds(pid) > 0));
 
     process.kill(workers[0]!, 'SIGKILL');
-    await until(() => server.servingPids().length === 2 && !server.servingPids().includes(workers[0]!), 'a replacement worker runs');
-    await until(async () => (await fetch(`${server.url}/readyz`).catch(() => null))?.status === 200, 'the cluster answers again');
+    await until(
+      () => server.servingPids().length === 2 && !server.servingPids().includes(workers[0]!),
+      'a replacement worker runs',
+    );
+    await until(
+      async () => (await fetch(`${server.url}/readyz`).catch(() => null))?.status === 200,
+      'the cluster answers again',
+    );
     assert.match(server.errorLines().join('\n'), /worker died; starting a replacement/);
 
     const current = server.servingPids();
     await server.stop();
     stopped = true;
-    assert.ok(current.every((pid) => !alive(pid)), 'no worker survives the primary');
+    assert.ok(
+      current.every((pid) => !alive(pid)),
+      'no worker survives the primary',
+    );
   } finally {
     if (!stopped) await server.stop();
   }
 });
 
 it("adds the workers' memory flags the operator did not set, and never after the operator's own", () => {
-  assert.deepEqual(workerExecArgv(['--enable-source-maps'], ''), ['--enable-source-maps', '--max-old-space-size=1024', '--max-semi-space-size=4']);
-  assert.deepEqual(workerExecArgv(['--max_old_space_size=4096'], ''), ['--max_old_space_size=4096', '--max-semi-space-size=4']);
+  assert.deepEqual(workerExecArgv(['--enable-source-maps'], ''), [
+    '--enable-source-maps',
+    '--max-old-space-size=1024',
+    '--max-semi-space-size=4',
+  ]);
+  assert.deepEqual(workerExecArgv(['--max_old_space_size=4096'], ''), [
+    '--max_old_space_size=4096',
+    '--max-semi-space-size=4',
+  ]);
   assert.deepEqual(workerExecArgv([], '--max-semi-space-size=16  --max-old-space-size=2048'), []);
 });

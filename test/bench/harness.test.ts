@@ -12,7 +12,11 @@ const outDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-bench-test-'));
 after(() => rmSync(outDir, { recursive: true, force: true }));
 
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['bench/run.ts', ...args], { cwd: projectRoot, env: { ...process.env, MONGODB_URI: testDatabaseServer() }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bench/run.ts', ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, MONGODB_URI: testDatabaseServer() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -22,7 +26,15 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
 
 it('runs one scenario against Castellan (2 workers) and the bare library, and reports it as a table and JSON', async () => {
   const out = path.join(outDir, 'result.json');
-  const { code, stdout, stderr } = await runBench(['--only=discovery', '--seconds=1', '--warmup=0.5', '--concurrency=4', '--no-growth', '--no-cluster', `--out=${out}`]);
+  const { code, stdout, stderr } = await runBench([
+    '--only=discovery',
+    '--seconds=1',
+    '--warmup=0.5',
+    '--concurrency=4',
+    '--no-growth',
+    '--no-cluster',
+    `--out=${out}`,
+  ]);
   assert.equal(code, 0, `${stdout}\n${stderr}`);
   const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
   assert.equal(report.concurrency, 4);
@@ -36,7 +48,11 @@ it('runs one scenario against Castellan (2 workers) and the bare library, and re
     const { measurement } = outcome;
     assert.equal(measurement.errors, 0, measurement.errorSamples.join('\n'));
     assert.ok(measurement.requests > 0 && measurement.requestsPerSecond > 0);
-    assert.ok(measurement.latencyMs.p50 > 0 && measurement.latencyMs.p50 <= measurement.latencyMs.p95 && measurement.latencyMs.p95 <= measurement.latencyMs.p99);
+    assert.ok(
+      measurement.latencyMs.p50 > 0 &&
+        measurement.latencyMs.p50 <= measurement.latencyMs.p95 &&
+        measurement.latencyMs.p95 <= measurement.latencyMs.p99,
+    );
     assert.ok(measurement.serverCpuMsPerRequest > 0, 'server CPU is read from /proc');
   }
   const castellan = row!.castellan;

@@ -18,7 +18,16 @@ before(async () => {
   server = await startTestServer();
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 after(async () => {
@@ -29,10 +38,15 @@ after(async () => {
 /** Accessibility basics every page must meet: a language, a heading, a label for every input, alt on every image. */
 async function assertAccessibleBasics(page: Page): Promise<void> {
   const report = await page.evaluate(() => {
-    const inputs = Array.from(document.querySelectorAll('input, select, textarea')).filter((element) => (element as HTMLInputElement).type !== 'hidden');
+    const inputs = Array.from(document.querySelectorAll('input, select, textarea')).filter(
+      (element) => (element as HTMLInputElement).type !== 'hidden',
+    );
     const unlabelled = inputs
       .filter((element) => {
-        const labelled = (element as HTMLInputElement).labels?.length || element.getAttribute('aria-label') || element.getAttribute('aria-labelledby');
+        const labelled =
+          (element as HTMLInputElement).labels?.length ||
+          element.getAttribute('aria-label') ||
+          element.getAttribute('aria-labelledby');
         return !labelled;
       })
       .map((element) => element.outerHTML);
@@ -43,7 +57,9 @@ async function assertAccessibleBasics(page: Page): Promise<void> {
       lang: document.documentElement.lang,
       headings: document.querySelectorAll('h1').length,
       unlabelled,
-      imagesWithoutAlt: Array.from(document.querySelectorAll('img')).filter((img) => !img.hasAttribute('alt')).map((img) => img.outerHTML),
+      imagesWithoutAlt: Array.from(document.querySelectorAll('img'))
+        .filter((img) => !img.hasAttribute('alt'))
+        .map((img) => img.outerHTML),
       danglingDescribedBy: describedBy,
       viewport: document.querySelector('meta[name=viewport]')?.getAttribute('content') ?? null,
     };
@@ -98,7 +114,10 @@ describe('login in a real browser', { skip }, () => {
       const error = await page.evaluate(() => {
         const field = document.getElementById('password');
         const id = field?.getAttribute('aria-describedby');
-        return { text: id ? document.getElementById(id)?.textContent : null, invalid: field?.getAttribute('aria-invalid') };
+        return {
+          text: id ? document.getElementById(id)?.textContent : null,
+          invalid: field?.getAttribute('aria-invalid'),
+        };
       });
       assert.equal(error.text, LOGIN_MESSAGES.passwordInvalid, 'the error is tied to the password field');
       assert.equal(error.invalid, 'true');

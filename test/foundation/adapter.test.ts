@@ -25,8 +25,13 @@ describe('oidc-provider storage adapter', () => {
   });
 
   it('indexes each collection by what its models are looked up by, and nothing else', async () => {
-    const indexed = async (name: string) => (await oidcPayloadModel(name).listIndexes()).map((index) => Object.keys(index.key as object).join(',')).sort();
-    assert.deepEqual(await indexed('AccessToken'), ['_id', 'grantId'], 'access, client-credentials and refresh tokens: revocation by grant');
+    const indexed = async (name: string) =>
+      (await oidcPayloadModel(name).listIndexes()).map((index) => Object.keys(index.key as object).join(',')).sort();
+    assert.deepEqual(
+      await indexed('AccessToken'),
+      ['_id', 'grantId'],
+      'access, client-credentials and refresh tokens: revocation by grant',
+    );
     assert.deepEqual(await indexed('AuthorizationCode'), ['_id', 'grantId']);
     assert.deepEqual(await indexed('DeviceCode'), ['_id', 'grantId', 'userCode']);
     assert.deepEqual(await indexed('Session'), ['_id', 'uid']);
@@ -44,7 +49,10 @@ describe('oidc-provider storage adapter', () => {
   it('hides expired entries and sweeps them away', async () => {
     const codes = new MongoAdapter('AuthorizationCode', 'i1');
     await codes.upsert('expired', { accountId: 'a' }, 60);
-    await oidcPayloadModel('AuthorizationCode').updateOne({ _id: 'i1:expired' }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    await oidcPayloadModel('AuthorizationCode').updateOne(
+      { _id: 'i1:expired' },
+      { $set: { expiresAt: new Date(Date.now() - 1000) } },
+    );
     assert.equal(await codes.find('expired'), undefined);
     await codes.upsert('live', { accountId: 'a' }, 60);
     assert.ok((await sweepExpired()) >= 1);
@@ -73,7 +81,10 @@ describe('oidc-provider storage adapter', () => {
 
     // What introspection does: the same value looked up as every token model at once.
     const lookups = await Promise.all([access, client, refresh].map((adapter) => adapter.find('shared-rt')));
-    assert.deepEqual(lookups.map((found) => found?.kind), [undefined, undefined, 'RefreshToken']);
+    assert.deepEqual(
+      lookups.map((found) => found?.kind),
+      [undefined, undefined, 'RefreshToken'],
+    );
 
     // The provider revokes refresh tokens by grant only for clients allowed to refresh: per model.
     await access.revokeByGrantId('g-shared');

@@ -8,7 +8,18 @@ import { bootstrapInstance } from '../../src/domain/setup/instance.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { secretMatches, MasterKey } from '../../src/platform/crypto.ts';
 import { verifyPassword } from '../../src/platform/passwords.ts';
-import { Application, Event, Instance, Membership, Organization, Project, ProjectGrant, SigningKey, User, UserGrant } from '../../src/store/models/index.ts';
+import {
+  Application,
+  Event,
+  Instance,
+  Membership,
+  Organization,
+  Project,
+  ProjectGrant,
+  SigningKey,
+  User,
+  UserGrant,
+} from '../../src/store/models/index.ts';
 import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
@@ -25,8 +36,23 @@ function configWith(env: Record<string, string> = {}) {
 }
 
 async function counts() {
-  const models = { Instance, Organization, User, Project, Application, ProjectGrant, UserGrant, Membership, SigningKey, Event };
-  return Object.fromEntries(await Promise.all(Object.entries(models).map(async ([name, model]) => [name, await (model as typeof Instance).countDocuments()])));
+  const models = {
+    Instance,
+    Organization,
+    User,
+    Project,
+    Application,
+    ProjectGrant,
+    UserGrant,
+    Membership,
+    SigningKey,
+    Event,
+  };
+  return Object.fromEntries(
+    await Promise.all(
+      Object.entries(models).map(async ([name, model]) => [name, await (model as typeof Instance).countDocuments()]),
+    ),
+  );
 }
 
 describe('bootstrap', () => {
@@ -55,7 +81,10 @@ describe('bootstrap', () => {
     assert.equal(await verifyPassword(admin!.human!.passwordHash!, credentials.adminPassword), true);
     const machine = await User.findOne({ username: credentials.clientId }).lean();
     assert.equal(machine?.type, 'machine');
-    assert.equal(secretMatches(clientSecretHashKey(masterKey), credentials.clientSecret, machine!.machine!.secretHash!), true);
+    assert.equal(
+      secretMatches(clientSecretHashKey(masterKey), credentials.clientSecret, machine!.machine!.secretHash!),
+      true,
+    );
     assert.ok(!JSON.stringify(machine).includes(credentials.clientSecret), 'the client secret is not stored in clear');
 
     const owners = await Membership.find({ level: 'instance', resourceId: first.instanceId }).lean();
@@ -109,14 +138,21 @@ describe('bootstrap', () => {
   });
 
   it('uses the credentials given in the environment and generates none', async () => {
-    const config = configWith({ CASTELLAN_BOOTSTRAP_ADMIN_PASSWORD: 'Given-Passw0rd!', CASTELLAN_BOOTSTRAP_CLIENT_ID: 'ci-bot', CASTELLAN_BOOTSTRAP_CLIENT_SECRET: 'a-long-given-client-secret' });
+    const config = configWith({
+      CASTELLAN_BOOTSTRAP_ADMIN_PASSWORD: 'Given-Passw0rd!',
+      CASTELLAN_BOOTSTRAP_CLIENT_ID: 'ci-bot',
+      CASTELLAN_BOOTSTRAP_CLIENT_SECRET: 'a-long-given-client-secret',
+    });
     const masterKey = MasterKey.generate();
     const result = await bootstrapInstance(config, masterKey);
     assert.equal(result.generatedCredentials, null);
     const admin = await User.findOne({ username: 'admin' }).lean();
     assert.equal(await verifyPassword(admin!.human!.passwordHash!, 'Given-Passw0rd!'), true);
     const machine = await User.findOne({ username: 'ci-bot', type: 'machine' }).lean();
-    assert.equal(secretMatches(clientSecretHashKey(masterKey), 'a-long-given-client-secret', machine!.machine!.secretHash!), true);
+    assert.equal(
+      secretMatches(clientSecretHashKey(masterKey), 'a-long-given-client-secret', machine!.machine!.secretHash!),
+      true,
+    );
   });
 
   it('loads the seed-002 demo once: ACME grants Time Tracking to Alpha and Beta; Beta grants Bob and Alice', async () => {
@@ -128,10 +164,15 @@ describe('bootstrap', () => {
     await loadDemo(config, instanceId, masterKey);
     assert.deepEqual(await counts(), afterFirst, 'loading the demo twice duplicates nothing');
 
-    const orgs = Object.fromEntries((await Organization.find({ name: { $in: ['ACME', 'Alpha', 'Beta'] } }).lean()).map((o) => [o.name, o]));
+    const orgs = Object.fromEntries(
+      (await Organization.find({ name: { $in: ['ACME', 'Alpha', 'Beta'] } }).lean()).map((o) => [o.name, o]),
+    );
     const project = await Project.findOne({ name: 'Time Tracking' }).lean();
     assert.equal(project?.orgId, orgs.ACME?._id);
-    assert.deepEqual(project?.roles.map((r) => r.key), ['accountant', 'developer']);
+    assert.deepEqual(
+      project?.roles.map((r) => r.key),
+      ['accountant', 'developer'],
+    );
     const grants = await ProjectGrant.find({ projectId: project?._id }).lean();
     assert.deepEqual(grants.map((g) => g.grantedOrgId).sort(), [orgs.Alpha?._id, orgs.Beta?._id].sort());
 
@@ -142,9 +183,15 @@ describe('bootstrap', () => {
     assert.equal(await verifyPassword(alice!.human!.passwordHash!, DEMO_PASSWORD), true);
     const betaGrant = grants.find((g) => g.grantedOrgId === orgs.Beta?._id);
     const aliceGrant = await UserGrant.findOne({ userId: alice?._id }).lean();
-    assert.deepEqual({ org: aliceGrant?.orgId, via: aliceGrant?.projectGrantId, roles: aliceGrant?.roleKeys }, { org: orgs.Beta?._id, via: betaGrant?._id, roles: ['accountant'] });
+    assert.deepEqual(
+      { org: aliceGrant?.orgId, via: aliceGrant?.projectGrantId, roles: aliceGrant?.roleKeys },
+      { org: orgs.Beta?._id, via: betaGrant?._id, roles: ['accountant'] },
+    );
     const bobGrant = await UserGrant.findOne({ userId: bob?._id }).lean();
-    assert.deepEqual({ org: bobGrant?.orgId, roles: bobGrant?.roleKeys }, { org: orgs.Beta?._id, roles: ['developer'] });
+    assert.deepEqual(
+      { org: bobGrant?.orgId, roles: bobGrant?.roleKeys },
+      { org: orgs.Beta?._id, roles: ['developer'] },
+    );
     assert.ok(await Application.exists({ clientId: 'demo-rp', projectId: project?._id }));
   });
 });

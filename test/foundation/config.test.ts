@@ -27,7 +27,13 @@ describe('configuration', () => {
   });
 
   it('lets environment variables override files', () => {
-    const config = loadConfig({ PORT: '9090', PUBLIC_URL: 'https://id.example.com/', MONGODB_URI: 'mongodb://db.example.com:27017/castellan', CASTELLAN_DEMO: 'false', DATA_DIR: '/tmp/castellan-x' });
+    const config = loadConfig({
+      PORT: '9090',
+      PUBLIC_URL: 'https://id.example.com/',
+      MONGODB_URI: 'mongodb://db.example.com:27017/castellan',
+      CASTELLAN_DEMO: 'false',
+      DATA_DIR: '/tmp/castellan-x',
+    });
     assert.equal(config.port, 9090);
     assert.equal(config.publicUrl, 'https://id.example.com');
     assert.equal(config.mongodbUri, 'mongodb://db.example.com:27017/castellan');
@@ -46,7 +52,12 @@ describe('configuration', () => {
   });
 
   it('names every bad value at once', () => {
-    const problems = problemsOf({ PORT: 'eighty', MONGODB_URI: 'http://not-mongo', LOG_LEVEL: 'loud', PUBLIC_URL: 'ftp://x' });
+    const problems = problemsOf({
+      PORT: 'eighty',
+      MONGODB_URI: 'http://not-mongo',
+      LOG_LEVEL: 'loud',
+      PUBLIC_URL: 'ftp://x',
+    });
     assert.equal(problems.length, 4, problems.join('\n'));
     assert.ok(problems.some((p) => p.startsWith('port:')));
     assert.ok(problems.some((p) => p.startsWith('mongodbUri:') && p.includes('mongodb://')));

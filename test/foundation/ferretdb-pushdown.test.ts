@@ -42,16 +42,34 @@ describe('equality on indexed fields (FerretDB: pushed down to SQLite)', () => {
     ]);
 
     assert.deepEqual(ids(await collection.find({ instanceId: 'i1', userId: 'u1' }).toArray()), ['a']);
-    assert.deepEqual(ids(await collection.find({ instanceId: 'i1', n: 2 }).toArray()), ['b'], 'an unindexed field is still filtered');
+    assert.deepEqual(
+      ids(await collection.find({ instanceId: 'i1', n: 2 }).toArray()),
+      ['b'],
+      'an unindexed field is still filtered',
+    );
     assert.deepEqual(ids(await collection.find({ instanceId: 'i1', userId: 'u1', n: 2 }).toArray()), []);
-    assert.deepEqual(ids(await collection.find({ instanceId: 'i1', userId: null }).toArray()), ['d'], 'null matches a missing field');
-    assert.deepEqual(ids(await collection.find({ instanceId: 'i1', userId: { $in: ['u1', 'u2'] } }).toArray()), ['a', 'b']);
-    assert.deepEqual(ids(await collection.find({ tags: 'x' }).toArray()), ['a', 'b'], 'a field of a _multikey index matches array elements');
+    assert.deepEqual(
+      ids(await collection.find({ instanceId: 'i1', userId: null }).toArray()),
+      ['d'],
+      'null matches a missing field',
+    );
+    assert.deepEqual(ids(await collection.find({ instanceId: 'i1', userId: { $in: ['u1', 'u2'] } }).toArray()), [
+      'a',
+      'b',
+    ]);
+    assert.deepEqual(
+      ids(await collection.find({ tags: 'x' }).toArray()),
+      ['a', 'b'],
+      'a field of a _multikey index matches array elements',
+    );
     assert.deepEqual(ids(await collection.find({ _id: 'a', instanceId: 'i2' }).toArray()), []);
     assert.deepEqual(ids(await collection.find({ _id: 'a', instanceId: 'i1' }).toArray()), ['a']);
     assert.equal(await collection.countDocuments({ instanceId: 'i1' }), 3);
 
-    assert.equal((await collection.updateMany({ instanceId: 'i1', userId: 'u2' }, { $set: { n: 5 } })).modifiedCount, 1);
+    assert.equal(
+      (await collection.updateMany({ instanceId: 'i1', userId: 'u2' }, { $set: { n: 5 } })).modifiedCount,
+      1,
+    );
     assert.equal((await collection.findOne({ _id: 'b' }))?.n, 5);
     assert.equal((await collection.deleteMany({ instanceId: 'i2', userId: 'u1' })).deletedCount, 1);
     assert.deepEqual(ids(await collection.find({}).toArray()), ['a', 'b', 'd']);
@@ -83,12 +101,15 @@ it('names every index on a field that may hold an array `_multikey`, so FerretDB
     for (const [keys, options] of model.schema.indexes()) {
       const name = (options as { name?: string }).name ?? '';
       const arrayKeys = Object.keys(keys).filter((key) => arrays.has(key));
-      if (arrayKeys.length > 0 && !name.endsWith('_multikey')) offenders.push(`${model.modelName} {${Object.keys(keys).join(', ')}}`);
+      if (arrayKeys.length > 0 && !name.endsWith('_multikey'))
+        offenders.push(`${model.modelName} {${Object.keys(keys).join(', ')}}`);
     }
   }
   assert.deepEqual(offenders, []);
   assert.ok(
-    domainModels.some((model) => model.schema.indexes().some(([, options]) => (options as { name?: string }).name === 'domains_multikey')),
+    domainModels.some((model) =>
+      model.schema.indexes().some(([, options]) => (options as { name?: string }).name === 'domains_multikey'),
+    ),
     'the instance domains index is one of them',
   );
 });

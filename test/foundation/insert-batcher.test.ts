@@ -12,7 +12,10 @@ after(() => drop());
 
 it('inserts concurrent documents in batches, tells which ids were taken, and writes nothing over them', async () => {
   const collection = mongoose.connection.db!.collection<{ _id: string; value: number }>('batched');
-  await collection.insertMany([{ _id: 'taken-1', value: -1 }, { _id: 'taken-2', value: -2 }]);
+  await collection.insertMany([
+    { _id: 'taken-1', value: -1 },
+    { _id: 'taken-2', value: -2 },
+  ]);
   // The real collection, with its insertMany calls counted.
   let insertManyCalls = 0;
   const counted = new Proxy(collection, {
@@ -27,11 +30,20 @@ it('inserts concurrent documents in batches, tells which ids were taken, and wri
   const batcher = new InsertBatcher(counted as never);
   const ids = [...Array.from({ length: 60 }, (_, index) => `new-${index}`), 'taken-1', 'taken-2'];
   const outcomes = await Promise.all(ids.map((_id, index) => batcher.insert({ _id, value: index })));
-  assert.deepEqual(outcomes, ids.map((id) => (id.startsWith('taken') ? 'exists' : 'inserted')));
+  assert.deepEqual(
+    outcomes,
+    ids.map((id) => (id.startsWith('taken') ? 'exists' : 'inserted')),
+  );
   assert.equal(insertManyCalls, 1, 'inserts requested together go to the database in one insertMany');
   const stored = await collection.find({}).toArray();
   assert.equal(stored.length, 62);
-  assert.deepEqual(stored.filter((document) => document._id.startsWith('taken')).map((document) => document.value).sort(), [-1, -2]);
+  assert.deepEqual(
+    stored
+      .filter((document) => document._id.startsWith('taken'))
+      .map((document) => document.value)
+      .sort(),
+    [-1, -2],
+  );
 
   // Later inserts, after the first batches went out, are not lost either.
   assert.equal(await batcher.insert({ _id: 'late', value: 99 }), 'inserted');
@@ -42,7 +54,10 @@ it('an insert the database refuses is rejected, and the rest of its batch is sti
   const collection = mongoose.connection.db!.collection('refused');
   const batcher = new InsertBatcher(collection as never);
   // A field name both FerretDB and MongoDB refuse: it may not start with `$`.
-  const [good, bad] = await Promise.allSettled([batcher.insert({ _id: 'ok', value: 1 }), batcher.insert({ _id: 'bad', $value: 2 })]);
+  const [good, bad] = await Promise.allSettled([
+    batcher.insert({ _id: 'ok', value: 1 }),
+    batcher.insert({ _id: 'bad', $value: 2 }),
+  ]);
   assert.deepEqual(good, { status: 'fulfilled', value: 'inserted' });
   assert.equal(bad!.status, 'rejected');
   assert.deepEqual(await collection.find({}).toArray(), [{ _id: 'ok', value: 1 }]);

@@ -38,7 +38,10 @@ describe('per-instance cache', () => {
   });
 
   it('keeps no failed load', async () => {
-    await assert.rejects(cached('cache-f', 'k', async () => Promise.reject(new Error('database down'))), /database down/);
+    await assert.rejects(
+      cached('cache-f', 'k', async () => Promise.reject(new Error('database down'))),
+      /database down/,
+    );
     assert.equal(await cached('cache-f', 'k', async () => 'recovered'), 'recovered');
   });
 });

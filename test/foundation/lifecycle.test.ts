@@ -12,7 +12,8 @@ import { freeLoopbackPort } from '../../bench/lib/ports.ts';
 // These tests run the README's start command (`node src/main.ts`) as a real process on the embedded
 // FerretDB, the way a newcomer does.
 
-const ferretdbBin = process.env.CASTELLAN_FERRETDB_BIN || path.join(ferretdbCacheDir(loadConfig({}).ferretdb.version), 'ferretdb');
+const ferretdbBin =
+  process.env.CASTELLAN_FERRETDB_BIN || path.join(ferretdbCacheDir(loadConfig({}).ferretdb.version), 'ferretdb');
 const dataDirs: string[] = [];
 after(() => dataDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
@@ -59,7 +60,8 @@ function ferretdbProcessesFor(dataDir: string): string {
 }
 
 async function waitForNoFerretdb(dataDir: string): Promise<string> {
-  for (let attempt = 0; attempt < 100 && ferretdbProcessesFor(dataDir); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let attempt = 0; attempt < 100 && ferretdbProcessesFor(dataDir); attempt++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   return ferretdbProcessesFor(dataDir);
 }
 
@@ -82,56 +84,78 @@ async function countDocuments(output: string): Promise<Record<string, number>> {
   const uri = databaseUri(output);
   const connection = await mongoose.createConnection(uri, { dbName: 'castellan' }).asPromise();
   try {
-    const names = ['instances', 'organizations', 'users', 'projects', 'applications', 'project_grants', 'user_grants', 'memberships', 'signing_keys'];
-    return Object.fromEntries(await Promise.all(names.map(async (name) => [name, await connection.collection(name).countDocuments()])));
+    const names = [
+      'instances',
+      'organizations',
+      'users',
+      'projects',
+      'applications',
+      'project_grants',
+      'user_grants',
+      'memberships',
+      'signing_keys',
+    ];
+    return Object.fromEntries(
+      await Promise.all(names.map(async (name) => [name, await connection.collection(name).countDocuments()])),
+    );
   } finally {
     await connection.close();
   }
 }
 
-describe('the start command on the embedded FerretDB', { skip: !existsSync(ferretdbBin) && 'no FerretDB binary (the suite runs against MONGODB_URI)' }, () => {
-  it('starts, answers /readyz, stops on SIGTERM without leaving FerretDB behind, and restarts on the same data without duplicating anything', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-start-'));
-    dataDirs.push(dataDir);
+describe(
+  'the start command on the embedded FerretDB',
+  { skip: !existsSync(ferretdbBin) && 'no FerretDB binary (the suite runs against MONGODB_URI)' },
+  () => {
+    it('starts, answers /readyz, stops on SIGTERM without leaving FerretDB behind, and restarts on the same data without duplicating anything', async () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-start-'));
+      dataDirs.push(dataDir);
 
-    const first = await startProcess(dataDir);
-    await waitUntilReady(first);
-    assert.match(first.output(), /Generated bootstrap credentials/);
-    assert.equal((await fetch(`${first.url}/healthz`)).status, 200);
-    const discovery = (await (await fetch(`${first.url}/.well-known/openid-configuration`)).json()) as { issuer: string };
-    assert.equal(discovery.issuer, `http://localhost:${new URL(first.url).port}`);
-    const countsAfterFirst = await countDocuments(first.output());
-    const socketDir = privateSocketDir(first.output());
-    assert.equal(countsAfterFirst.instances, 1);
-    assert.ok((countsAfterFirst.organizations ?? 0) >= 4, 'the bootstrap org and the demo orgs ACME, Alpha, Beta exist');
-    first.child.kill('SIGTERM');
-    assert.equal(await first.exited, 0, first.output());
-    assert.equal(await waitForNoFerretdb(dataDir), '', 'FerretDB stopped with Castellan');
-    assert.equal(existsSync(socketDir), false, 'the socket folder is removed');
+      const first = await startProcess(dataDir);
+      await waitUntilReady(first);
+      assert.match(first.output(), /Generated bootstrap credentials/);
+      assert.equal((await fetch(`${first.url}/healthz`)).status, 200);
+      const discovery = (await (await fetch(`${first.url}/.well-known/openid-configuration`)).json()) as {
+        issuer: string;
+      };
+      assert.equal(discovery.issuer, `http://localhost:${new URL(first.url).port}`);
+      const countsAfterFirst = await countDocuments(first.output());
+      const socketDir = privateSocketDir(first.output());
+      assert.equal(countsAfterFirst.instances, 1);
+      assert.ok(
+        (countsAfterFirst.organizations ?? 0) >= 4,
+        'the bootstrap org and the demo orgs ACME, Alpha, Beta exist',
+      );
+      first.child.kill('SIGTERM');
+      assert.equal(await first.exited, 0, first.output());
+      assert.equal(await waitForNoFerretdb(dataDir), '', 'FerretDB stopped with Castellan');
+      assert.equal(existsSync(socketDir), false, 'the socket folder is removed');
 
-    const second = await startProcess(dataDir);
-    await waitUntilReady(second);
-    assert.doesNotMatch(second.output(), /Generated bootstrap credentials/, 'nothing is generated again');
-    assert.deepEqual(await countDocuments(second.output()), countsAfterFirst, 'a second start duplicates nothing');
-    second.child.kill('SIGINT');
-    assert.equal(await second.exited, 0, second.output());
-    assert.equal(await waitForNoFerretdb(dataDir), '');
-  });
+      const second = await startProcess(dataDir);
+      await waitUntilReady(second);
+      assert.doesNotMatch(second.output(), /Generated bootstrap credentials/, 'nothing is generated again');
+      assert.deepEqual(await countDocuments(second.output()), countsAfterFirst, 'a second start duplicates nothing');
+      second.child.kill('SIGINT');
+      assert.equal(await second.exited, 0, second.output());
+      assert.equal(await waitForNoFerretdb(dataDir), '');
+    });
 
-  it('leaves no FerretDB process behind when Castellan is killed outright', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-kill-'));
-    dataDirs.push(dataDir);
-    const started = await startProcess(dataDir, { CASTELLAN_DEMO: 'false' });
-    await waitUntilReady(started);
-    assert.notEqual(ferretdbProcessesFor(dataDir), '', 'FerretDB runs while Castellan runs');
-    const socketDir = privateSocketDir(started.output());
-    started.child.kill('SIGKILL');
-    await started.exited;
-    assert.equal(await waitForNoFerretdb(dataDir), '', 'FerretDB exits when its parent dies');
-    for (let attempt = 0; attempt < 50 && existsSync(socketDir); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(existsSync(socketDir), false, 'the guardian removes the socket folder');
-  });
-});
+    it('leaves no FerretDB process behind when Castellan is killed outright', async () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-kill-'));
+      dataDirs.push(dataDir);
+      const started = await startProcess(dataDir, { CASTELLAN_DEMO: 'false' });
+      await waitUntilReady(started);
+      assert.notEqual(ferretdbProcessesFor(dataDir), '', 'FerretDB runs while Castellan runs');
+      const socketDir = privateSocketDir(started.output());
+      started.child.kill('SIGKILL');
+      await started.exited;
+      assert.equal(await waitForNoFerretdb(dataDir), '', 'FerretDB exits when its parent dies');
+      for (let attempt = 0; attempt < 50 && existsSync(socketDir); attempt++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(existsSync(socketDir), false, 'the guardian removes the socket folder');
+    });
+  },
+);
 
 describe('start without any database', () => {
   it('fails at once with one sentence saying what to install or set', async () => {
@@ -153,7 +177,11 @@ describe('start without any database', () => {
   });
 
   it('refuses a bad configuration value with a message naming it', async () => {
-    const child = spawn(process.execPath, ['src/main.ts'], { cwd: projectRoot, env: cleanEnv({ PORT: 'eighty' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['src/main.ts'], {
+      cwd: projectRoot,
+      env: cleanEnv({ PORT: 'eighty' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));

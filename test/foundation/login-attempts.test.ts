@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { clearPasswordAttempts, countPasswordAttempts, reservePasswordAttempt } from '../../src/store/queries/login-attempts.ts';
+import {
+  clearPasswordAttempts,
+  countPasswordAttempts,
+  reservePasswordAttempt,
+} from '../../src/store/queries/login-attempts.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
 let dropDatabase: () => Promise<void>;

@@ -11,7 +11,12 @@ before(async () => {
 after(() => dropDatabase());
 
 it('finds a document of its own instance only, and only when the conditions hold', async () => {
-  const org = await Organization.create({ instanceId: 'i1', name: 'Scoped', primaryDomain: 'scoped.example.com', state: 'inactive' });
+  const org = await Organization.create({
+    instanceId: 'i1',
+    name: 'Scoped',
+    primaryDomain: 'scoped.example.com',
+    state: 'inactive',
+  });
   assert.equal((await findScoped(Organization, 'i1', org._id))?.name, 'Scoped');
   assert.equal(await findScoped(Organization, 'i2', org._id), null, 'another instance never sees it');
   assert.equal(await findScoped(Organization, 'i1', org._id, { state: 'active' }), null);
@@ -19,7 +24,11 @@ it('finds a document of its own instance only, and only when the conditions hold
   assert.equal(await findScoped(Organization, 'i1', 'missing'), null);
 
   const narrow = await findScoped(Organization, 'i1', org._id, { state: 'inactive' }, { name: 1 });
-  assert.deepEqual(Object.keys(narrow ?? {}).sort(), ['_id', 'instanceId', 'name', 'state'], 'an inclusive projection still carries what is checked');
+  assert.deepEqual(
+    Object.keys(narrow ?? {}).sort(),
+    ['_id', 'instanceId', 'name', 'state'],
+    'an inclusive projection still carries what is checked',
+  );
   const withoutDomains = await findScoped(Organization, 'i1', org._id, {}, { domains: 0 });
   assert.equal(withoutDomains?.primaryDomain, 'scoped.example.com');
   assert.equal('domains' in (withoutDomains ?? {}), false);

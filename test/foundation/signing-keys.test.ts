@@ -24,7 +24,10 @@ describe('signing keys', () => {
       assert.doesNotMatch(key.privateJwkEncrypted, /"d"/, 'the private JWK is not stored in clear');
     }
     const jwks = await loadSigningJwks('i1', masterKey);
-    assert.deepEqual(jwks.map((k) => k.alg), ['RS256', 'ES256']);
+    assert.deepEqual(
+      jwks.map((k) => k.alg),
+      ['RS256', 'ES256'],
+    );
     assert.ok(jwks.every((k) => typeof k.d === 'string'));
     await assert.rejects(loadSigningJwks('i1', MasterKey.generate()), 'another master key cannot read them');
   });
@@ -33,17 +36,34 @@ describe('signing keys', () => {
     await ensureSigningKeys('i2', masterKey);
     const original = (await SigningKey.find({ instanceId: 'i2', state: 'active' }).lean()).map((k) => k._id).sort();
     await rotateSigningKeys('i2', masterKey, 3600);
-    assert.deepEqual((await SigningKey.find({ instanceId: 'i2', state: 'active' }).lean()).map((k) => k._id).sort(), original, 'first step only publishes next keys');
+    assert.deepEqual(
+      (await SigningKey.find({ instanceId: 'i2', state: 'active' }).lean()).map((k) => k._id).sort(),
+      original,
+      'first step only publishes next keys',
+    );
     const next = (await SigningKey.find({ instanceId: 'i2', state: 'next' }).lean()).map((k) => k._id).sort();
     assert.equal(next.length, 2);
 
     await rotateSigningKeys('i2', masterKey, 3600);
-    assert.deepEqual((await SigningKey.find({ instanceId: 'i2', state: 'active' }).lean()).map((k) => k._id).sort(), next);
-    assert.deepEqual((await SigningKey.find({ instanceId: 'i2', state: 'retired' }).lean()).map((k) => k._id).sort(), original);
+    assert.deepEqual(
+      (await SigningKey.find({ instanceId: 'i2', state: 'active' }).lean()).map((k) => k._id).sort(),
+      next,
+    );
+    assert.deepEqual(
+      (await SigningKey.find({ instanceId: 'i2', state: 'retired' }).lean()).map((k) => k._id).sort(),
+      original,
+    );
     assert.equal((await loadSigningJwks('i2', masterKey)).length, 6, 'retired and next keys stay published');
 
-    await SigningKey.updateMany({ instanceId: 'i2', state: 'retired' }, { $set: { retiredAt: new Date(Date.now() - 7200_000) } });
+    await SigningKey.updateMany(
+      { instanceId: 'i2', state: 'retired' },
+      { $set: { retiredAt: new Date(Date.now() - 7200_000) } },
+    );
     await rotateSigningKeys('i2', masterKey, 3600);
-    assert.equal(await SigningKey.countDocuments({ instanceId: 'i2', _id: { $in: original } }), 0, 'retired keys older than the retention are gone');
+    assert.equal(
+      await SigningKey.countDocuments({ instanceId: 'i2', _id: { $in: original } }),
+      0,
+      'retired keys older than the retention are gone',
+    );
   });
 });

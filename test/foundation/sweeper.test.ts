@@ -14,9 +14,24 @@ it('sweeps more expired documents than one FerretDB delete can take (SQLite allo
   const tokens = oidcPayloadModel('AccessToken');
   const expiredAt = new Date(Date.now() - 60_000);
   for (let batch = 0; batch < 34; batch += 1) {
-    await tokens.collection.insertMany(Array.from({ length: 1_000 }, (_, index) => ({ _id: `expired-${batch}-${index}` as never, payload: '{}', kind: 'AccessToken', expiresAt: expiredAt })));
+    await tokens.collection.insertMany(
+      Array.from({ length: 1_000 }, (_, index) => ({
+        _id: `expired-${batch}-${index}` as never,
+        payload: '{}',
+        kind: 'AccessToken',
+        expiresAt: expiredAt,
+      })),
+    );
   }
-  await tokens.collection.insertOne({ _id: 'live' as never, payload: '{}', kind: 'AccessToken', expiresAt: new Date(Date.now() + 60_000) });
+  await tokens.collection.insertOne({
+    _id: 'live' as never,
+    payload: '{}',
+    kind: 'AccessToken',
+    expiresAt: new Date(Date.now() + 60_000),
+  });
   assert.equal(await sweepExpired(), 34_000);
-  assert.deepEqual((await tokens.find({}, { _id: 1 }).lean()).map((document) => document._id), ['live']);
+  assert.deepEqual(
+    (await tokens.find({}, { _id: 1 }).lean()).map((document) => document._id),
+    ['live'],
+  );
 });

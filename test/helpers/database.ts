@@ -5,7 +5,8 @@ import { oidcPayloadModels } from '../../src/store/models/oidc-payload.ts';
 
 export function testDatabaseServer(): string {
   const uri = process.env.CASTELLAN_TEST_MONGODB_URI;
-  if (!uri) throw new Error('CASTELLAN_TEST_MONGODB_URI is not set: run the tests with `npm test` (scripts/run-tests.ts)');
+  if (!uri)
+    throw new Error('CASTELLAN_TEST_MONGODB_URI is not set: run the tests with `npm test` (scripts/run-tests.ts)');
   return uri.replace(/\/?$/, '/');
 }
 

@@ -85,7 +85,15 @@ export function clientConfig(baseUrl: string, clientId: string, clientSecret?: s
   return client.discovery(new URL(baseUrl), clientId, undefined, auth, { execute: [client.allowInsecureRequests] });
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'", '#x2F': '/' };
+const ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  '#39': "'",
+  '#x27': "'",
+  '#x2F': '/',
+};
 
 function decodeEntities(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|#39|#x27|#x2F);/g, (_, entity: string) => ENTITIES[entity] ?? '');
@@ -125,7 +133,11 @@ function reachedRedirectUri(location: URL, redirectUri: string | null): boolean 
  * Sends a request and follows redirects and auto-submitting forms until it lands on a page of the
  * login UI or on the relying party's redirect URI.
  */
-async function navigate<T extends Browsing>(flow: T, url: string, init: { method: 'GET' } | { method: 'POST'; form: Record<string, string> }): Promise<T> {
+async function navigate<T extends Browsing>(
+  flow: T,
+  url: string,
+  init: { method: 'GET' } | { method: 'POST'; form: Record<string, string> },
+): Promise<T> {
   let request = init;
   let target = new URL(url);
   for (let hops = 0; hops < 20; hops++) {
@@ -180,15 +192,27 @@ export async function startLogin(options: LoginOptions): Promise<LoginFlow> {
     state,
     ...options.extraParams,
   });
-  const flow: LoginFlow = { config, jar: options.jar ?? new CookieJar(), redirectUri: options.redirectUri, codeVerifier, state, page: null, callbackUrl: null };
+  const flow: LoginFlow = {
+    config,
+    jar: options.jar ?? new CookieJar(),
+    redirectUri: options.redirectUri,
+    codeVerifier,
+    state,
+    page: null,
+    callbackUrl: null,
+  };
   return navigate(flow, authorizationUrl.toString(), { method: 'GET' });
 }
 
 /** Submits the form on the current page with `fields` (the page's hidden inputs, e.g. `csrf`, are kept). */
 export function submitForm<T extends Browsing>(flow: T, fields: Record<string, string>): Promise<T> {
-  if (!flow.page) throw new Error(`no page to submit a form on (the flow is at ${flow.callbackUrl?.toString() ?? 'nowhere'})`);
+  if (!flow.page)
+    throw new Error(`no page to submit a form on (the flow is at ${flow.callbackUrl?.toString() ?? 'nowhere'})`);
   const form = parseForm(flow.page.html, flow.page.url);
-  if (!form) throw new Error(`no form on the page at ${flow.page.url} (status ${flow.page.status}):\n${flow.page.html.slice(0, 2000)}`);
+  if (!form)
+    throw new Error(
+      `no form on the page at ${flow.page.url} (status ${flow.page.status}):\n${flow.page.html.slice(0, 2000)}`,
+    );
   return navigate(flow, form.action, { method: 'POST', form: { ...form.inputs, ...fields } });
 }
 
@@ -202,8 +226,14 @@ export function submitPassword<T extends Browsing>(flow: T, password: string): P
 
 /** Exchanges the code at the token endpoint (checks state, PKCE, the ID token). */
 export function redeemCode(flow: LoginFlow): ReturnType<typeof client.authorizationCodeGrant> {
-  if (!flow.callbackUrl) throw new Error(`the flow did not reach the redirect URI; it stopped on ${flow.page?.url} (status ${flow.page?.status}):\n${flow.page?.html.slice(0, 2000)}`);
-  return client.authorizationCodeGrant(flow.config, flow.callbackUrl, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state });
+  if (!flow.callbackUrl)
+    throw new Error(
+      `the flow did not reach the redirect URI; it stopped on ${flow.page?.url} (status ${flow.page?.status}):\n${flow.page?.html.slice(0, 2000)}`,
+    );
+  return client.authorizationCodeGrant(flow.config, flow.callbackUrl, {
+    pkceCodeVerifier: flow.codeVerifier,
+    expectedState: flow.state,
+  });
 }
 
 export interface PasswordLoginOptions extends LoginOptions {
@@ -215,7 +245,9 @@ export interface PasswordLoginOptions extends LoginOptions {
  * The whole login: authorize, login name, password, code exchange; returns the token endpoint response.
  * When `jar` carries a session that already satisfies the request, the forms are skipped.
  */
-export async function loginWithPassword(options: PasswordLoginOptions): ReturnType<typeof client.authorizationCodeGrant> {
+export async function loginWithPassword(
+  options: PasswordLoginOptions,
+): ReturnType<typeof client.authorizationCodeGrant> {
   let flow = await startLogin(options);
   if (flow.page) flow = await submitLoginName(flow, options.loginName);
   if (flow.page) flow = await submitPassword(flow, options.password);
@@ -224,5 +256,7 @@ export async function loginWithPassword(options: PasswordLoginOptions): ReturnTy
 
 /** Visible text of a page (tags stripped, whitespace collapsed), for asserting on messages. */
 export function pageText(html: string): string {
-  return decodeEntities(html.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return decodeEntities(html.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 }

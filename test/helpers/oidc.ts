@@ -77,9 +77,19 @@ export interface TestApp {
 export type OidcSettings = Partial<NonNullable<ApplicationDocument['oidc']>>;
 
 /** An OIDC application of the project (code flow with refresh tokens unless `oidc` says otherwise). */
-export async function createOidcApp(fixture: OidcFixture, projectId: string, clientId: string, oidc: OidcSettings = {}): Promise<TestApp> {
+export async function createOidcApp(
+  fixture: OidcFixture,
+  projectId: string,
+  clientId: string,
+  oidc: OidcSettings = {},
+): Promise<TestApp> {
   const project = await Project.findById(projectId).lean();
-  const config: OidcSettings = { redirectUris: [RP_REDIRECT_URI], grantTypes: ['authorization_code', 'refresh_token'], authMethod: 'basic', ...oidc };
+  const config: OidcSettings = {
+    redirectUris: [RP_REDIRECT_URI],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    authMethod: 'basic',
+    ...oidc,
+  };
   const clientSecret = config.authMethod === 'none' ? undefined : `${clientId}-secret-0123456789abcdef`;
   await Application.create({
     instanceId: fixture.instanceId,
@@ -88,20 +98,33 @@ export async function createOidcApp(fixture: OidcFixture, projectId: string, cli
     name: clientId,
     type: 'oidc',
     clientId,
-    clientSecretHash: clientSecret === undefined ? undefined : secretHash(clientSecretHashKey(fixture.server.services.masterKey), clientSecret),
+    clientSecretHash:
+      clientSecret === undefined
+        ? undefined
+        : secretHash(clientSecretHashKey(fixture.server.services.masterKey), clientSecret),
     oidc: config,
   });
   return { clientId, clientSecret, redirectUri: config.redirectUris?.[0] ?? RP_REDIRECT_URI };
 }
 
-export const demoApp = (fixture: OidcFixture): TestApp => ({ clientId: DEMO_CLIENT_ID, clientSecret: fixture.demoClientSecret, redirectUri: `${fixture.baseUrl}/demo/callback` });
+export const demoApp = (fixture: OidcFixture): TestApp => ({
+  clientId: DEMO_CLIENT_ID,
+  clientSecret: fixture.demoClientSecret,
+  redirectUri: `${fixture.baseUrl}/demo/callback`,
+});
 
 export function appConfig(fixture: OidcFixture, app: TestApp): Promise<client.Configuration> {
   return clientConfig(fixture.baseUrl, app.clientId, app.clientSecret);
 }
 
 /** A code flow through the login UI as a demo user (all demo users share one password). */
-export function login(fixture: OidcFixture, app: TestApp, loginName: string, scope: string, jar?: CookieJar): ReturnType<typeof loginWithPassword> {
+export function login(
+  fixture: OidcFixture,
+  app: TestApp,
+  loginName: string,
+  scope: string,
+  jar?: CookieJar,
+): ReturnType<typeof loginWithPassword> {
   return loginWithPassword({ baseUrl: fixture.baseUrl, ...app, scope, loginName, password: DEMO_PASSWORD, jar });
 }
 
@@ -110,7 +133,24 @@ export async function introspect(config: client.Configuration, token: string): P
 }
 
 /** Claims every token carries for the protocol (time, session, hashes), which the claim tests leave aside. */
-const PROTOCOL_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'auth_time', 'azp', 'at_hash', 'sid', 'jti', 'client_id', 'active', 'scope', 'token_type', 'nonce']);
+const PROTOCOL_CLAIMS = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'auth_time',
+  'azp',
+  'at_hash',
+  'sid',
+  'jti',
+  'client_id',
+  'active',
+  'scope',
+  'token_type',
+  'nonce',
+]);
 
 /** The claims a token carries beyond the protocol ones: what the assertion switches and scopes decide. */
 export function customClaims(claims: Record<string, unknown>): Record<string, unknown> {

@@ -21,7 +21,15 @@ export interface TestServer extends RunningCastellan {
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-test-'));
   const port = env.PORT ?? String(await freeLoopbackPort());
-  const config = loadConfig({ MONGODB_URI: freshDatabaseUri(), DATA_DIR: dataDir, PORT: port, PUBLIC_URL: `http://localhost:${port}`, CASTELLAN_DEMO: 'true', LOG_LEVEL: 'warn', ...env });
+  const config = loadConfig({
+    MONGODB_URI: freshDatabaseUri(),
+    DATA_DIR: dataDir,
+    PORT: port,
+    PUBLIC_URL: `http://localhost:${port}`,
+    CASTELLAN_DEMO: 'true',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
   const running = await startCastellan(config, createLogger(config.logLevel));
   return {
     ...running,

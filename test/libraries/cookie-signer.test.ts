@@ -27,7 +27,15 @@ describe('CookieSigner', () => {
     const signature = signer.sign(data);
     assert.equal(signer.index(`${data}x`, signature), -1);
     const flipped = `${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`;
-    for (const bad of [flipped, signature.slice(0, -1), `${signature}=`, `${signature}A`, ` ${signature}`, '', '{"$ne":1}']) {
+    for (const bad of [
+      flipped,
+      signature.slice(0, -1),
+      `${signature}=`,
+      `${signature}A`,
+      ` ${signature}`,
+      '',
+      '{"$ne":1}',
+    ]) {
       assert.equal(signer.verify(data, bad), false, `accepted ${JSON.stringify(bad)}`);
     }
   });

@@ -17,7 +17,9 @@ test('public RSA (>= 2048 bits) and EC P-256 keys pass; weak, malformed or priva
   const rsa = (await exportJWK((await generateKeyPair('PS256')).publicKey)) as PublicSigningJwk;
   assert.equal(await publicJwkProblem(ec), null);
   assert.equal(await publicJwkProblem({ ...rsa, alg: 'PS256' } as PublicSigningJwk), null);
-  const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }) as PublicSigningJwk;
+  const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
+    format: 'jwk',
+  }) as PublicSigningJwk;
   assert.match((await publicJwkProblem(weak)) ?? '', /2048 bits/);
   assert.match((await publicJwkProblem({ ...ec, x: ec.y })) ?? '', /not a usable public key/);
   const privateJwk = await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey);

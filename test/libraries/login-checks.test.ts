@@ -13,7 +13,10 @@ const allowed: LoginFacts = {
   userHasActiveGrant: false,
   userOrgHasActiveProjectGrant: false,
 };
-const withProject = (project: Partial<NonNullable<LoginFacts['project']>>, facts: Partial<LoginFacts> = {}): LoginFacts => ({ ...allowed, ...facts, project: { ...allowed.project!, ...project } });
+const withProject = (
+  project: Partial<NonNullable<LoginFacts['project']>>,
+  facts: Partial<LoginFacts> = {},
+): LoginFacts => ({ ...allowed, ...facts, project: { ...allowed.project!, ...project } });
 
 describe('login checks (ZITADEL messages)', () => {
   it('allows an active user of an active org into an active app with no checks', () => {
@@ -22,9 +25,15 @@ describe('login checks (ZITADEL messages)', () => {
 
   it('refuses by user state, org membership and the states of org, app and project', () => {
     assert.equal(loginProblem({ ...allowed, user: { ...allowed.user, state: 'locked' } }), LOGIN_MESSAGES.userLocked);
-    assert.equal(loginProblem({ ...allowed, user: { ...allowed.user, state: 'inactive' } }), LOGIN_MESSAGES.userInactive);
+    assert.equal(
+      loginProblem({ ...allowed, user: { ...allowed.user, state: 'inactive' } }),
+      LOGIN_MESSAGES.userInactive,
+    );
     assert.equal(loginProblem({ ...allowed, user: { ...allowed.user, type: 'machine' } }), LOGIN_MESSAGES.userNotFound);
-    assert.equal(loginProblem({ ...allowed, requiredOrgId: 'org-b' }), 'User is no member of the required organization');
+    assert.equal(
+      loginProblem({ ...allowed, requiredOrgId: 'org-b' }),
+      'User is no member of the required organization',
+    );
     assert.equal(loginProblem({ ...allowed, requiredOrgId: 'org-a' }), null);
     assert.equal(loginProblem({ ...allowed, userOrg: { state: 'inactive' } }), LOGIN_MESSAGES.orgInactive);
     assert.equal(loginProblem({ ...allowed, application: null }), LOGIN_MESSAGES.appInactive);
@@ -39,7 +48,7 @@ describe('login checks (ZITADEL messages)', () => {
     assert.equal(loginProblem(withProject({ projectRoleCheck: true }, { userHasActiveGrant: true })), null);
   });
 
-  it('hasProjectCheck needs the user\'s own org to own the project or hold a grant for it', () => {
+  it("hasProjectCheck needs the user's own org to own the project or hold a grant for it", () => {
     assert.equal(
       loginProblem(withProject({ hasProjectCheck: true })),
       'Login not possible. The organization of the user must be granted to the project. Please contact your administrator.',
@@ -47,7 +56,10 @@ describe('login checks (ZITADEL messages)', () => {
     assert.equal(loginProblem(withProject({ hasProjectCheck: true }, { userOrgHasActiveProjectGrant: true })), null);
     assert.equal(loginProblem(withProject({ hasProjectCheck: true, orgId: 'org-a' })), null, 'the owner org');
     // A user grant from another org does not satisfy hasProjectCheck.
-    assert.equal(loginProblem(withProject({ hasProjectCheck: true }, { userHasActiveGrant: true })), LOGIN_MESSAGES.projectRequired);
+    assert.equal(
+      loginProblem(withProject({ hasProjectCheck: true }, { userHasActiveGrant: true })),
+      LOGIN_MESSAGES.projectRequired,
+    );
   });
 });
 
@@ -74,6 +86,10 @@ describe('login steps', () => {
   it('a later step is not reachable before the earlier ones are done', () => {
     assert.equal(stepReachable('password', defaultLoginPolicy, emptyProgress()), false);
     assert.equal(stepReachable('password', defaultLoginPolicy, { ...emptyProgress(), userId: 'u' }), true);
-    assert.equal(stepReachable('login-name', defaultLoginPolicy, { ...emptyProgress(), userId: 'u' }), true, 'going back is allowed');
+    assert.equal(
+      stepReachable('login-name', defaultLoginPolicy, { ...emptyProgress(), userId: 'u' }),
+      true,
+      'going back is allowed',
+    );
   });
 });

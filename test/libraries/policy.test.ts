@@ -6,7 +6,10 @@ import { redirectUriProblems } from '../../src/domain/rules/redirect-uris.ts';
 
 test('effective login policy: defaults, then the instance, then the org; unset and null inherit', () => {
   assert.deepEqual(effectiveLoginPolicy(null, null), defaultLoginPolicy);
-  const merged = effectiveLoginPolicy({ passwordComplexity: { minLength: 12 }, allowRegister: false }, { passwordComplexity: { requireSymbol: false, minLength: null as unknown as number }, forceMfa: true });
+  const merged = effectiveLoginPolicy(
+    { passwordComplexity: { minLength: 12 }, allowRegister: false },
+    { passwordComplexity: { requireSymbol: false, minLength: null as unknown as number }, forceMfa: true },
+  );
   assert.equal(merged.passwordComplexity.minLength, 12);
   assert.equal(merged.passwordComplexity.requireSymbol, false);
   assert.equal(merged.passwordComplexity.requireUppercase, true);

@@ -5,7 +5,14 @@ import { roleAudience, roleClaims, rolesByProject, type RoleRequest } from '../.
 import { allowedScopes, withAssertedRoleScopes } from '../../src/domain/rules/scopes.ts';
 import { reservedUserClaims, scopedStandardClaims, standardClaims } from '../../src/domain/rules/user-claims.ts';
 
-const base: RoleRequest = { currentProjectId: 'p1', projectRoleAssertion: false, audienceProjectIds: [], roleKeys: [], projectsRoles: false, introspection: false };
+const base: RoleRequest = {
+  currentProjectId: 'p1',
+  projectRoleAssertion: false,
+  audienceProjectIds: [],
+  roleKeys: [],
+  projectsRoles: false,
+  introspection: false,
+};
 const domains = new Map([
   ['orgA', 'a.example.com'],
   ['orgB', 'b.example.com'],
@@ -22,8 +29,13 @@ describe('role claims (spec §2.1, §2.2)', () => {
   it('adds :aud projects only with a role scope or projects:roles, and never for introspection', () => {
     assert.deepEqual(roleAudience({ ...base, audienceProjectIds: ['p2'] }), []);
     assert.deepEqual(roleAudience({ ...base, audienceProjectIds: ['p2'], projectsRoles: true }), ['p2', 'p1']);
-    assert.deepEqual(roleAudience({ ...base, audienceProjectIds: ['p2'], projectsRoles: true, introspection: true }), ['p1']);
-    assert.deepEqual(roleAudience({ ...base, currentProjectId: null, audienceProjectIds: ['p2'], projectsRoles: true }), ['p2']);
+    assert.deepEqual(roleAudience({ ...base, audienceProjectIds: ['p2'], projectsRoles: true, introspection: true }), [
+      'p1',
+    ]);
+    assert.deepEqual(
+      roleAudience({ ...base, currentProjectId: null, audienceProjectIds: ['p2'], projectsRoles: true }),
+      ['p2'],
+    );
   });
 
   it('keys roles by granting org and merges grants of several orgs', () => {
@@ -37,9 +49,15 @@ describe('role claims (spec §2.1, §2.2)', () => {
       base,
     );
     assert.deepEqual(roleClaims(byProject, 'p1', false), {
-      'urn:zitadel:iam:org:project:p1:roles': { admin: { orgA: 'a.example.com' }, viewer: { orgA: 'a.example.com', orgB: 'b.example.com' } },
+      'urn:zitadel:iam:org:project:p1:roles': {
+        admin: { orgA: 'a.example.com' },
+        viewer: { orgA: 'a.example.com', orgB: 'b.example.com' },
+      },
       'urn:zitadel:iam:org:project:p2:roles': { viewer: { orgB: 'b.example.com' } },
-      'urn:zitadel:iam:org:project:roles': { admin: { orgA: 'a.example.com' }, viewer: { orgA: 'a.example.com', orgB: 'b.example.com' } },
+      'urn:zitadel:iam:org:project:roles': {
+        admin: { orgA: 'a.example.com' },
+        viewer: { orgA: 'a.example.com', orgB: 'b.example.com' },
+      },
     });
   });
 
@@ -62,7 +80,9 @@ describe('role claims (spec §2.1, §2.2)', () => {
 
   it('omits the generic claim when the current project has no role (machine users have none)', () => {
     const byProject = rolesByProject([{ projectId: 'p2', orgId: 'orgA', roleKeys: ['x'] }], domains, base);
-    assert.deepEqual(roleClaims(byProject, null, true), { 'urn:zitadel:iam:org:project:p2:roles': { x: { orgA: 'a.example.com' } } });
+    assert.deepEqual(roleClaims(byProject, null, true), {
+      'urn:zitadel:iam:org:project:p2:roles': { x: { orgA: 'a.example.com' } },
+    });
   });
 });
 
@@ -84,14 +104,28 @@ describe('audience', () => {
 
 describe('scope filtering at /authorize (spec §1.1)', () => {
   it('keeps standard and reserved scopes, drops legacy and unknown ones, and role scopes of other projects', () => {
-    const requested = 'openid profile urn:iam:org:project:roles urn:zitadel:iam:org:project:roles custom urn:zitadel:iam:org:project:role:admin urn:zitadel:iam:org:project:role:foreign urn:zitadel:iam:user:metadata';
-    assert.deepEqual(allowedScopes(requested, ['admin']), ['openid', 'profile', 'urn:zitadel:iam:org:project:role:admin', 'urn:zitadel:iam:user:metadata']);
-    assert.deepEqual(allowedScopes('urn:zitadel:iam:org:project:role:foreign', 'any'), ['urn:zitadel:iam:org:project:role:foreign']);
+    const requested =
+      'openid profile urn:iam:org:project:roles urn:zitadel:iam:org:project:roles custom urn:zitadel:iam:org:project:role:admin urn:zitadel:iam:org:project:role:foreign urn:zitadel:iam:user:metadata';
+    assert.deepEqual(allowedScopes(requested, ['admin']), [
+      'openid',
+      'profile',
+      'urn:zitadel:iam:org:project:role:admin',
+      'urn:zitadel:iam:user:metadata',
+    ]);
+    assert.deepEqual(allowedScopes('urn:zitadel:iam:org:project:role:foreign', 'any'), [
+      'urn:zitadel:iam:org:project:role:foreign',
+    ]);
   });
 
   it('freezes one role scope per project role when projectRoleAssertion applies and none was asked for', () => {
-    assert.deepEqual(withAssertedRoleScopes(['openid'], ['a', 'b']), ['openid', 'urn:zitadel:iam:org:project:role:a', 'urn:zitadel:iam:org:project:role:b']);
-    assert.deepEqual(withAssertedRoleScopes(['urn:zitadel:iam:org:project:role:a'], ['a', 'b']), ['urn:zitadel:iam:org:project:role:a']);
+    assert.deepEqual(withAssertedRoleScopes(['openid'], ['a', 'b']), [
+      'openid',
+      'urn:zitadel:iam:org:project:role:a',
+      'urn:zitadel:iam:org:project:role:b',
+    ]);
+    assert.deepEqual(withAssertedRoleScopes(['urn:zitadel:iam:org:project:role:a'], ['a', 'b']), [
+      'urn:zitadel:iam:org:project:role:a',
+    ]);
   });
 });
 
@@ -101,13 +135,22 @@ describe('user claims (spec §2.3–§2.5)', () => {
     type: 'human' as const,
     username: 'alice',
     updatedAt: new Date('2026-01-01T00:00:00Z'),
-    human: { email: 'alice@example.com', emailVerified: true, givenName: 'Alice', familyName: 'Alpha', displayName: 'Alice A.' },
+    human: {
+      email: 'alice@example.com',
+      emailVerified: true,
+      givenName: 'Alice',
+      familyName: 'Alpha',
+      displayName: 'Alice A.',
+    },
     metadata: [{ key: 'tier', value: Buffer.from([0xfb, 0xff]) }],
   };
   const org = { _id: 'o1', name: 'Alpha', primaryDomain: 'alpha.example.com' };
 
   it('maps profile and email scopes', () => {
-    assert.deepEqual(scopedStandardClaims(standardClaims(user, org), new Set(['openid', 'email'])), { email: 'alice@example.com', email_verified: true });
+    assert.deepEqual(scopedStandardClaims(standardClaims(user, org), new Set(['openid', 'email'])), {
+      email: 'alice@example.com',
+      email_verified: true,
+    });
     assert.deepEqual(scopedStandardClaims(standardClaims(user, org), new Set(['profile'])), {
       name: 'Alice A.',
       given_name: 'Alice',
@@ -118,14 +161,30 @@ describe('user claims (spec §2.3–§2.5)', () => {
   });
 
   it('emits resource-owner claims for the resourceowner scope and for an org-id scope, metadata as unpadded base64url', () => {
-    assert.deepEqual(reservedUserClaims(user, org, { resourceOwner: false, orgIds: ['o1'], orgPrimaryDomains: ['alpha.example.com'], metadata: true }), {
-      'urn:zitadel:iam:org:id': 'o1',
-      'urn:zitadel:iam:org:domain:primary': 'alpha.example.com',
-      'urn:zitadel:iam:user:resourceowner:id': 'o1',
-      'urn:zitadel:iam:user:resourceowner:name': 'Alpha',
-      'urn:zitadel:iam:user:resourceowner:primary_domain': 'alpha.example.com',
-      'urn:zitadel:iam:user:metadata': { tier: '-_8' },
-    });
-    assert.deepEqual(reservedUserClaims({ ...user, metadata: [] }, org, { resourceOwner: false, orgIds: [], orgPrimaryDomains: [], metadata: true }), {});
+    assert.deepEqual(
+      reservedUserClaims(user, org, {
+        resourceOwner: false,
+        orgIds: ['o1'],
+        orgPrimaryDomains: ['alpha.example.com'],
+        metadata: true,
+      }),
+      {
+        'urn:zitadel:iam:org:id': 'o1',
+        'urn:zitadel:iam:org:domain:primary': 'alpha.example.com',
+        'urn:zitadel:iam:user:resourceowner:id': 'o1',
+        'urn:zitadel:iam:user:resourceowner:name': 'Alpha',
+        'urn:zitadel:iam:user:resourceowner:primary_domain': 'alpha.example.com',
+        'urn:zitadel:iam:user:metadata': { tier: '-_8' },
+      },
+    );
+    assert.deepEqual(
+      reservedUserClaims({ ...user, metadata: [] }, org, {
+        resourceOwner: false,
+        orgIds: [],
+        orgPrimaryDomains: [],
+        metadata: true,
+      }),
+      {},
+    );
   });
 });

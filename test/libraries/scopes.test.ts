@@ -34,7 +34,9 @@ describe('reserved scopes', () => {
   });
 
   it('ignores a project id scope without the :aud suffix and empty suffixes', () => {
-    const parsed = parseReservedScopes('urn:zitadel:iam:org:project:id:222 urn:zitadel:iam:org:project:id::aud urn:zitadel:iam:org:id: urn:zitadel:iam:org:project:role:');
+    const parsed = parseReservedScopes(
+      'urn:zitadel:iam:org:project:id:222 urn:zitadel:iam:org:project:id::aud urn:zitadel:iam:org:id: urn:zitadel:iam:org:project:role:',
+    );
     assert.deepEqual(parsed.audienceProjectIds, []);
     assert.deepEqual(parsed.orgIds, []);
     assert.deepEqual(parsed.roleKeys, []);
@@ -57,6 +59,10 @@ describe('reserved scopes', () => {
     assert.deepEqual(requestedOrg({ orgIds: [], orgPrimaryDomains: [] }), { kind: 'none' });
     assert.deepEqual(requestedOrg({ orgIds: ['1'], orgPrimaryDomains: [] }), { kind: 'id', value: '1' });
     assert.deepEqual(requestedOrg({ orgIds: [], orgPrimaryDomains: ['a.b'] }), { kind: 'domain', value: 'a.b' });
-    assert.deepEqual(requestedOrg({ orgIds: ['1'], orgPrimaryDomains: ['a.b'] }), { kind: 'several', ids: ['1'], domains: ['a.b'] });
+    assert.deepEqual(requestedOrg({ orgIds: ['1'], orgPrimaryDomains: ['a.b'] }), {
+      kind: 'several',
+      ids: ['1'],
+      domains: ['a.b'],
+    });
   });
 });

@@ -30,7 +30,8 @@ it('refuses changed, truncated, foreign and malformed values without throwing', 
     assert.equal(sealer.open(changed.toString('base64url')), undefined, `byte ${index} changed`);
   }
   assert.equal(sealer.open(bytes.subarray(0, bytes.length - 1).toString('base64url')), undefined);
-  for (const value of ['', 'A', 'x'.repeat(43), 'a.b.c', 'not base64url!', '%00']) assert.equal(sealer.open(value), undefined, value);
+  for (const value of ['', 'A', 'x'.repeat(43), 'a.b.c', 'not base64url!', '%00'])
+    assert.equal(sealer.open(value), undefined, value);
   assert.equal(sealer.open(sealer.seal([1, 2, 3])), undefined, 'only an object is a payload');
 });
 

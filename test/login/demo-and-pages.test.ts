@@ -3,7 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
 import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/domain/setup/demo.ts';
 import { Application, Organization, Project, User } from '../../src/store/models/index.ts';
-import { CookieJar, openPage, pageText, startLogin, submitForm, submitLoginName, submitPassword, clientConfig, type Browsing } from '../helpers/login.ts';
+import {
+  CookieJar,
+  openPage,
+  pageText,
+  startLogin,
+  submitForm,
+  submitLoginName,
+  submitPassword,
+  clientConfig,
+  type Browsing,
+} from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -14,7 +24,9 @@ before(async () => {
 after(() => server.stop());
 
 function link(page: Browsing, text: string): string {
-  const anchor = [...page.page!.html.matchAll(/<a\b[^>]*href="([^"]*)"[^>]*>([^<]*)<\/a>/g)].find((match) => match[2]!.trim() === text);
+  const anchor = [...page.page!.html.matchAll(/<a\b[^>]*href="([^"]*)"[^>]*>([^<]*)<\/a>/g)].find(
+    (match) => match[2]!.trim() === text,
+  );
   assert.ok(anchor, `a link "${text}" on ${page.page!.url}`);
   return new URL(anchor[1]!.replace(/&amp;/g, '&'), page.page!.url).toString();
 }
@@ -30,12 +42,18 @@ describe('demo relying party', () => {
     assert.equal(result.page?.status, 200, pageText(result.page!.html));
     assert.match(result.page!.url, /\/demo\/callback\?/);
 
-    const panel = (id: string) => JSON.parse(pageText(new RegExp(`<pre id="${id}">([\\s\\S]*?)</pre>`).exec(result.page!.html)![1]!)) as Record<string, unknown>;
+    const panel = (id: string) =>
+      JSON.parse(pageText(new RegExp(`<pre id="${id}">([\\s\\S]*?)</pre>`).exec(result.page!.html)![1]!)) as Record<
+        string,
+        unknown
+      >;
     const alice = await User.findOne({ instanceId: server.bootstrap.instanceId, username: 'alice' }).lean();
     const beta = await Organization.findOne({ instanceId: server.bootstrap.instanceId, name: 'Beta' }).lean();
     const idToken = panel('id-token');
     assert.equal(idToken.sub, alice!._id);
-    assert.deepEqual(idToken['urn:zitadel:iam:org:project:roles'], { accountant: { [beta!._id]: beta!.primaryDomain } });
+    assert.deepEqual(idToken['urn:zitadel:iam:org:project:roles'], {
+      accountant: { [beta!._id]: beta!.primaryDomain },
+    });
     assert.equal(panel('userinfo').sub, alice!._id);
     assert.equal(panel('introspection').active, true);
     assert.equal(panel('access-token').sub, alice!._id);
@@ -45,7 +63,15 @@ describe('demo relying party', () => {
     assert.match(pageText(confirm.page!.html), /Do you want to sign out/);
     const signedOut = await submitForm(confirm, { logout: 'yes' });
     assert.equal(new URL(signedOut.page!.url).pathname, '/');
-    const silent = await startLogin({ baseUrl: server.url, clientId: DEMO_CLIENT_ID, clientSecret: demoClientSecret(server.services.masterKey), redirectUri: `${server.url}/demo/callback`, scope: 'openid', jar, extraParams: { prompt: 'none' } });
+    const silent = await startLogin({
+      baseUrl: server.url,
+      clientId: DEMO_CLIENT_ID,
+      clientSecret: demoClientSecret(server.services.masterKey),
+      redirectUri: `${server.url}/demo/callback`,
+      scope: 'openid',
+      jar,
+      extraParams: { prompt: 'none' },
+    });
     assert.equal(silent.callbackUrl?.searchParams.get('error'), 'login_required', 'the session is gone');
   });
 
@@ -58,7 +84,9 @@ describe('demo relying party', () => {
 
 describe('provider pages', () => {
   it('renders authorization errors it cannot redirect as a readable branded page', async () => {
-    const response = await fetch(`${server.url}/oauth/v2/authorize?client_id=no-such-client&response_type=code&scope=openid&redirect_uri=https://evil.example/cb`);
+    const response = await fetch(
+      `${server.url}/oauth/v2/authorize?client_id=no-such-client&response_type=code&scope=openid&redirect_uri=https://evil.example/cb`,
+    );
     assert.equal(response.status, 400);
     const html = await response.text();
     assert.match(html, /<html lang="en">/);
@@ -71,8 +99,18 @@ describe('provider pages', () => {
     const acme = await Organization.findOne({ instanceId, name: 'ACME' }).lean();
     const project = await Project.findOne({ instanceId, orgId: acme!._id }).lean();
     await Application.create({
-      instanceId, projectId: project!._id, orgId: acme!._id, name: 'TV app', type: 'oidc', clientId: 'tv-app',
-      oidc: { redirectUris: [], grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'], appType: 'native', authMethod: 'none' },
+      instanceId,
+      projectId: project!._id,
+      orgId: acme!._id,
+      name: 'TV app',
+      type: 'oidc',
+      clientId: 'tv-app',
+      oidc: {
+        redirectUris: [],
+        grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'],
+        appType: 'native',
+        authMethod: 'none',
+      },
     });
     const config = await clientConfig(server.url, 'tv-app');
     const device = await client.initiateDeviceAuthorization(config, { scope: 'openid' });

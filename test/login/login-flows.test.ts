@@ -5,7 +5,16 @@ import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/domai
 import { LOGIN_MESSAGES } from '../../src/domain/rules/login-checks.ts';
 import { Organization, User } from '../../src/store/models/index.ts';
 import { CSRF_MESSAGE, EXPIRED_MESSAGE } from '../../src/http/login/interaction.ts';
-import { loginWithPassword, pageText, parseForm, startLogin, submitForm, submitLoginName, submitPassword, type LoginOptions } from '../helpers/login.ts';
+import {
+  loginWithPassword,
+  pageText,
+  parseForm,
+  startLogin,
+  submitForm,
+  submitLoginName,
+  submitPassword,
+  type LoginOptions,
+} from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -13,7 +22,13 @@ let demo: LoginOptions;
 
 before(async () => {
   server = await startTestServer();
-  demo = { baseUrl: server.url, clientId: DEMO_CLIENT_ID, clientSecret: demoClientSecret(server.services.masterKey), redirectUri: `${server.url}/demo/callback`, scope: 'openid profile email' };
+  demo = {
+    baseUrl: server.url,
+    clientId: DEMO_CLIENT_ID,
+    clientSecret: demoClientSecret(server.services.masterKey),
+    redirectUri: `${server.url}/demo/callback`,
+    scope: 'openid profile email',
+  };
 });
 after(() => server.stop());
 
@@ -29,7 +44,13 @@ async function userId(username: string): Promise<string> {
 async function createUser(username: string, orgName: string): Promise<string> {
   const org = await Organization.findOne({ instanceId: instanceId(), name: orgName }).lean();
   const template = await User.findOne({ instanceId: instanceId(), username: 'alice' }).lean();
-  const created = await User.create({ instanceId: instanceId(), orgId: org!._id, type: 'human', username, human: { ...template!.human, email: `${username}@example.com` } });
+  const created = await User.create({
+    instanceId: instanceId(),
+    orgId: org!._id,
+    type: 'human',
+    username,
+    human: { ...template!.human, email: `${username}@example.com` },
+  });
   return created._id;
 }
 
@@ -48,7 +69,11 @@ describe('login through the forms', () => {
     assert.ok('loginName' in form.inputs, 'loginName input');
     const passwordPage = await submitLoginName(flow, 'alice');
     assert.equal(passwordPage.page?.status, 200);
-    assert.match(passwordPage.page!.url, /\/ui\/login\/[^/]+\/login-name$/, 'the password page is the answer to the login name form, not a redirect');
+    assert.match(
+      passwordPage.page!.url,
+      /\/ui\/login\/[^/]+\/login-name$/,
+      'the password page is the answer to the login name form, not a redirect',
+    );
     const passwordForm = parseForm(passwordPage.page!.html, passwordPage.page!.url)!;
     assert.match(passwordForm.action, /\/ui\/login\/[^/]+\/password$/);
     assert.ok(passwordForm.inputs.csrf && 'password' in passwordForm.inputs);
@@ -137,22 +162,32 @@ describe('login through the forms', () => {
     const injected = await submitForm(flow, { 'loginName[$gt]': '', loginName: '{"$gt":""}' });
     assert.equal(injected.page?.status, 400);
     assert.match(pageText(injected.page!.html), new RegExp(LOGIN_MESSAGES.userNotFound));
-    const json = await fetch(form.action, { method: 'POST', headers: { 'content-type': 'application/json', cookie: flow.jar.header(new URL(form.action)) }, body: JSON.stringify({ loginName: { $gt: '' } }) });
+    const json = await fetch(form.action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: flow.jar.header(new URL(form.action)) },
+      body: JSON.stringify({ loginName: { $gt: '' } }),
+    });
     assert.equal(json.status, 415);
   });
 
   it('does not let the password step be reached without the login-name step', async () => {
     const flow = await startLogin(demo);
     const passwordUrl = flow.page!.url.replace(/\/?$/, '/password');
-    const response = await fetch(passwordUrl, { redirect: 'manual', headers: { cookie: flow.jar.header(new URL(passwordUrl)) } });
+    const response = await fetch(passwordUrl, {
+      redirect: 'manual',
+      headers: { cookie: flow.jar.header(new URL(passwordUrl)) },
+    });
     assert.equal(response.status, 303);
     assert.match(response.headers.get('location') ?? '', /\/ui\/login\/[^/]+$/);
   });
 });
 
 describe('lockout', () => {
-  it('locks the user after the org policy\'s maximum of wrong passwords, and then refuses the right one', async () => {
-    await Organization.updateOne({ instanceId: instanceId(), name: 'ACME' }, { $set: { loginPolicy: { lockout: { maxPasswordAttempts: 3 } } } });
+  it("locks the user after the org policy's maximum of wrong passwords, and then refuses the right one", async () => {
+    await Organization.updateOne(
+      { instanceId: instanceId(), name: 'ACME' },
+      { $set: { loginPolicy: { lockout: { maxPasswordAttempts: 3 } } } },
+    );
     const id = await createUser('lockout-sequential', 'ACME');
     let flow = await submitLoginName(await startLogin(demo), 'lockout-sequential');
     for (let attempt = 1; attempt <= 2; attempt++) {
@@ -185,7 +220,9 @@ describe('lockout', () => {
     const id = await createUser('lockout-parallel', 'ACME');
     const flow = await submitLoginName(await startLogin(demo), 'lockout-parallel');
     const results = await Promise.all(Array.from({ length: 12 }, () => submitPassword(flow, 'wrong')));
-    const invalid = results.filter((result) => pageText(result.page!.html).includes(LOGIN_MESSAGES.passwordInvalid)).length;
+    const invalid = results.filter((result) =>
+      pageText(result.page!.html).includes(LOGIN_MESSAGES.passwordInvalid),
+    ).length;
     assert.ok(invalid <= 2, `${invalid} guesses were answered "invalid"; only 2 may be before the lock`);
     assert.equal((await User.findById(id).lean())?.state, 'locked');
     const correct = await submitPassword(flow, DEMO_PASSWORD);
@@ -204,8 +241,16 @@ describe('lockout', () => {
 describe('code exchange after the forms', () => {
   it('the code redeems once at the token endpoint with PKCE', async () => {
     const flow = await submitPassword(await submitLoginName(await startLogin(demo), 'bob'), DEMO_PASSWORD);
-    const tokens = await client.authorizationCodeGrant(flow.config, flow.callbackUrl!, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state });
+    const tokens = await client.authorizationCodeGrant(flow.config, flow.callbackUrl!, {
+      pkceCodeVerifier: flow.codeVerifier,
+      expectedState: flow.state,
+    });
     assert.equal(tokens.claims()?.sub, await userId('bob'));
-    await assert.rejects(client.authorizationCodeGrant(flow.config, flow.callbackUrl!, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state }));
+    await assert.rejects(
+      client.authorizationCodeGrant(flow.config, flow.callbackUrl!, {
+        pkceCodeVerifier: flow.codeVerifier,
+        expectedState: flow.state,
+      }),
+    );
   });
 });

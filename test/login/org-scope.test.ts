@@ -5,7 +5,15 @@ import { secretHash } from '../../src/platform/crypto.ts';
 import { LOGIN_MESSAGES } from '../../src/domain/rules/login-checks.ts';
 import { Application, Organization, Project, ProjectGrant, User, UserGrant } from '../../src/store/models/index.ts';
 import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
-import { CookieJar, loginWithPassword, pageText, startLogin, submitLoginName, submitPassword, type LoginOptions } from '../helpers/login.ts';
+import {
+  CookieJar,
+  loginWithPassword,
+  pageText,
+  startLogin,
+  submitLoginName,
+  submitPassword,
+  type LoginOptions,
+} from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -14,8 +22,15 @@ const orgs: Record<string, string> = {};
 
 before(async () => {
   server = await startTestServer();
-  demo = { baseUrl: server.url, clientId: DEMO_CLIENT_ID, clientSecret: demoClientSecret(server.services.masterKey), redirectUri: `${server.url}/demo/callback`, scope: 'openid profile' };
-  for (const org of await Organization.find({ instanceId: server.bootstrap.instanceId }).lean()) orgs[org.name] = org._id;
+  demo = {
+    baseUrl: server.url,
+    clientId: DEMO_CLIENT_ID,
+    clientSecret: demoClientSecret(server.services.masterKey),
+    redirectUri: `${server.url}/demo/callback`,
+    scope: 'openid profile',
+  };
+  for (const org of await Organization.find({ instanceId: server.bootstrap.instanceId }).lean())
+    orgs[org.name] = org._id;
 });
 after(() => server.stop());
 
@@ -28,21 +43,47 @@ async function userId(username: string): Promise<string> {
 
 async function createUser(username: string, orgName: string, email = `${username}@example.com`): Promise<string> {
   const template = await User.findOne({ instanceId: instanceId(), username: 'alice' }).lean();
-  return (await User.create({ instanceId: instanceId(), orgId: orgs[orgName], type: 'human', username, human: { ...template!.human, email } }))._id;
+  return (
+    await User.create({
+      instanceId: instanceId(),
+      orgId: orgs[orgName],
+      type: 'human',
+      username,
+      human: { ...template!.human, email },
+    })
+  )._id;
 }
 
 /** A project of `ownerOrg` with one confidential code-flow application; returns its login options. */
-async function createProjectApp(name: string, ownerOrg: string, checks: { projectRoleCheck?: boolean; hasProjectCheck?: boolean }): Promise<{ options: LoginOptions; projectId: string }> {
-  const project = await Project.create({ instanceId: instanceId(), orgId: orgs[ownerOrg], name, roles: [{ key: 'reader', displayName: 'Reader' }], ...checks });
+async function createProjectApp(
+  name: string,
+  ownerOrg: string,
+  checks: { projectRoleCheck?: boolean; hasProjectCheck?: boolean },
+): Promise<{ options: LoginOptions; projectId: string }> {
+  const project = await Project.create({
+    instanceId: instanceId(),
+    orgId: orgs[ownerOrg],
+    name,
+    roles: [{ key: 'reader', displayName: 'Reader' }],
+    ...checks,
+  });
   const clientId = `app-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
   const secret = `secret-for-${clientId}-0123456789`;
   const redirectUri = `${server.url}/cb/${clientId}`;
   await Application.create({
-    instanceId: instanceId(), projectId: project._id, orgId: orgs[ownerOrg], name, type: 'oidc', clientId,
+    instanceId: instanceId(),
+    projectId: project._id,
+    orgId: orgs[ownerOrg],
+    name,
+    type: 'oidc',
+    clientId,
     clientSecretHash: secretHash(clientSecretHashKey(server.services.masterKey), secret),
     oidc: { redirectUris: [redirectUri], grantTypes: ['authorization_code'], authMethod: 'basic' },
   });
-  return { options: { baseUrl: server.url, clientId, clientSecret: secret, redirectUri, scope: 'openid' }, projectId: project._id };
+  return {
+    options: { baseUrl: server.url, clientId, clientSecret: secret, redirectUri, scope: 'openid' },
+    projectId: project._id,
+  };
 }
 
 async function refusedAtLoginName(options: LoginOptions, loginName: string): Promise<string> {
@@ -51,23 +92,45 @@ async function refusedAtLoginName(options: LoginOptions, loginName: string): Pro
   return pageText(flow.page!.html);
 }
 
-async function refusedAfterPassword(options: LoginOptions, loginName: string): Promise<{ status: number; text: string }> {
+async function refusedAfterPassword(
+  options: LoginOptions,
+  loginName: string,
+): Promise<{ status: number; text: string }> {
   const flow = await submitPassword(await submitLoginName(await startLogin(options), loginName), DEMO_PASSWORD);
   assert.equal(flow.callbackUrl, null, 'no code is issued');
   return { status: flow.page!.status, text: pageText(flow.page!.html) };
 }
 
 describe('organization-scoped login', () => {
-  it('lets the scoped org\'s users in, by org id and by primary domain', async () => {
-    const byId = await loginWithPassword({ ...demo, scope: orgScope('Beta'), loginName: 'bob', password: DEMO_PASSWORD });
+  it("lets the scoped org's users in, by org id and by primary domain", async () => {
+    const byId = await loginWithPassword({
+      ...demo,
+      scope: orgScope('Beta'),
+      loginName: 'bob',
+      password: DEMO_PASSWORD,
+    });
     assert.equal(byId.claims()?.sub, await userId('bob'));
-    const byDomain = await loginWithPassword({ ...demo, scope: 'openid urn:zitadel:iam:org:domain:primary:beta.localhost', loginName: 'bob', password: DEMO_PASSWORD });
+    const byDomain = await loginWithPassword({
+      ...demo,
+      scope: 'openid urn:zitadel:iam:org:domain:primary:beta.localhost',
+      loginName: 'bob',
+      password: DEMO_PASSWORD,
+    });
     assert.equal(byDomain.claims()?.sub, await userId('bob'));
   });
 
   it('refuses a user of another org with "User is no member of the required organization"', async () => {
-    assert.match(await refusedAtLoginName({ ...demo, scope: orgScope('Beta') }, 'alice'), new RegExp(LOGIN_MESSAGES.notAllowedOrg));
-    assert.match(await refusedAtLoginName({ ...demo, scope: 'openid urn:zitadel:iam:org:domain:primary:beta.localhost' }, 'alice@alpha.localhost'), new RegExp(LOGIN_MESSAGES.notAllowedOrg));
+    assert.match(
+      await refusedAtLoginName({ ...demo, scope: orgScope('Beta') }, 'alice'),
+      new RegExp(LOGIN_MESSAGES.notAllowedOrg),
+    );
+    assert.match(
+      await refusedAtLoginName(
+        { ...demo, scope: 'openid urn:zitadel:iam:org:domain:primary:beta.localhost' },
+        'alice@alpha.localhost',
+      ),
+      new RegExp(LOGIN_MESSAGES.notAllowedOrg),
+    );
   });
 
   it('an unknown org fails the authorization request with invalid_request at the client', async () => {
@@ -88,18 +151,27 @@ describe('organization-scoped login', () => {
     const scoped = await startLogin({ ...demo, jar, scope: orgScope('Beta') });
     assert.equal(scoped.callbackUrl, null, 'no code from the session of another org');
     assert.match(scoped.page!.html, /name="loginName"/);
-    assert.match(pageText((await submitLoginName(scoped, 'alice')).page!.html), new RegExp(LOGIN_MESSAGES.notAllowedOrg));
+    assert.match(
+      pageText((await submitLoginName(scoped, 'alice')).page!.html),
+      new RegExp(LOGIN_MESSAGES.notAllowedOrg),
+    );
 
     // prompt=none cannot silently pass either.
     const silent = await startLogin({ ...demo, jar, scope: orgScope('Beta'), extraParams: { prompt: 'none' } });
     assert.equal(silent.callbackUrl?.searchParams.get('error'), 'login_required');
 
     // Bob (Beta) logs in in the same browser: the provider replaces Alice's session.
-    const bob = await loginWithPassword({ ...demo, jar, scope: orgScope('Beta'), loginName: 'bob', password: DEMO_PASSWORD });
+    const bob = await loginWithPassword({
+      ...demo,
+      jar,
+      scope: orgScope('Beta'),
+      loginName: 'bob',
+      password: DEMO_PASSWORD,
+    });
     assert.equal(bob.claims()?.sub, await userId('bob'));
   });
 
-  it('domain discovery: a login name in an org\'s verified domain selects that org', async () => {
+  it("domain discovery: a login name in an org's verified domain selects that org", async () => {
     // Carol belongs to Beta but her email is in Alpha's domain: discovery selects Alpha, so she is refused.
     await createUser('carol', 'Beta', 'carol@alpha.localhost');
     assert.match(await refusedAtLoginName(demo, 'carol@alpha.localhost'), new RegExp(LOGIN_MESSAGES.notAllowedOrg));
@@ -115,8 +187,11 @@ describe('organization-scoped login', () => {
     }
   });
 
-  it('applies the scoped org\'s policy: branding and allowed methods', async () => {
-    await Organization.updateOne({ _id: orgs.Beta }, { $set: { loginPolicy: { branding: { displayName: 'Beta Sign-In', primaryColor: '#aa3300' } } } });
+  it("applies the scoped org's policy: branding and allowed methods", async () => {
+    await Organization.updateOne(
+      { _id: orgs.Beta },
+      { $set: { loginPolicy: { branding: { displayName: 'Beta Sign-In', primaryColor: '#aa3300' } } } },
+    );
     const flow = await startLogin({ ...demo, scope: orgScope('Beta') });
     assert.match(flow.page!.html, /<header>Beta Sign-In<\/header>/);
     assert.match(flow.page!.html, /--primary: #aa3300/);
@@ -144,7 +219,10 @@ describe('organization-scoped login', () => {
       assert.match(flow.page!.html, /id="password"/, 'the password page, as for a known login name');
       const refused = await submitPassword(flow, DEMO_PASSWORD);
       assert.match(pageText(refused.page!.html), new RegExp(LOGIN_MESSAGES.usernameOrPasswordInvalid));
-      const wrong = await submitPassword(await submitLoginName(await startLogin({ ...demo, scope: orgScope('ACME') }), 'acme-owner'), 'wrong');
+      const wrong = await submitPassword(
+        await submitLoginName(await startLogin({ ...demo, scope: orgScope('ACME') }), 'acme-owner'),
+        'wrong',
+      );
       assert.match(pageText(wrong.page!.html), new RegExp(LOGIN_MESSAGES.usernameOrPasswordInvalid));
     } finally {
       await Organization.updateOne({ _id: orgs.ACME }, { $set: { loginPolicy: null } });
@@ -153,23 +231,39 @@ describe('organization-scoped login', () => {
 });
 
 describe('login checks', () => {
-  it('projectRoleCheck: a user without a grant on the project gets ZITADEL\'s message on an error page', async () => {
+  it("projectRoleCheck: a user without a grant on the project gets ZITADEL's message on an error page", async () => {
     const { options, projectId } = await createProjectApp('Role Checked', 'ACME', { projectRoleCheck: true });
     const refused = await refusedAfterPassword(options, 'acme-owner');
     assert.equal(refused.status, 403);
     assert.match(refused.text, new RegExp(LOGIN_MESSAGES.grantRequired.replace(/\./g, '\\.')));
     // A grant, even one without roles, is enough.
-    await UserGrant.create({ instanceId: instanceId(), userId: await userId('acme-owner'), userOrgId: orgs.ACME, projectId, orgId: orgs.ACME, roleKeys: [] });
+    await UserGrant.create({
+      instanceId: instanceId(),
+      userId: await userId('acme-owner'),
+      userOrgId: orgs.ACME,
+      projectId,
+      orgId: orgs.ACME,
+      roleKeys: [],
+    });
     assert.ok(await loginWithPassword({ ...options, loginName: 'acme-owner', password: DEMO_PASSWORD }));
   });
 
-  it('hasProjectCheck: the user\'s org must own the project or hold a grant for it', async () => {
+  it("hasProjectCheck: the user's org must own the project or hold a grant for it", async () => {
     const { options, projectId } = await createProjectApp('Org Checked', 'ACME', { hasProjectCheck: true });
-    assert.ok(await loginWithPassword({ ...options, loginName: 'acme-owner', password: DEMO_PASSWORD }), 'the owner org');
+    assert.ok(
+      await loginWithPassword({ ...options, loginName: 'acme-owner', password: DEMO_PASSWORD }),
+      'the owner org',
+    );
     const refused = await refusedAfterPassword(options, 'alice');
     assert.equal(refused.status, 403);
     assert.match(refused.text, new RegExp(LOGIN_MESSAGES.projectRequired.replace(/\./g, '\\.')));
-    const grant = await ProjectGrant.create({ instanceId: instanceId(), projectId, orgId: orgs.ACME, grantedOrgId: orgs.Alpha, roleKeys: ['reader'] });
+    const grant = await ProjectGrant.create({
+      instanceId: instanceId(),
+      projectId,
+      orgId: orgs.ACME,
+      grantedOrgId: orgs.Alpha,
+      roleKeys: ['reader'],
+    });
     assert.ok(await loginWithPassword({ ...options, loginName: 'alice', password: DEMO_PASSWORD }), 'a granted org');
     await ProjectGrant.updateOne({ _id: grant._id }, { $set: { state: 'inactive' } });
     assert.match((await refusedAfterPassword(options, 'alice')).text, /organization of the user must be granted/);
@@ -177,14 +271,27 @@ describe('login checks', () => {
 
   it('a browser session is re-checked: a user who lost the required grant must log in again and is refused', async () => {
     const { options, projectId } = await createProjectApp('Session Rechecked', 'ACME', { projectRoleCheck: true });
-    const grant = await UserGrant.create({ instanceId: instanceId(), userId: await userId('acme-owner'), userOrgId: orgs.ACME, projectId, orgId: orgs.ACME, roleKeys: ['reader'] });
+    const grant = await UserGrant.create({
+      instanceId: instanceId(),
+      userId: await userId('acme-owner'),
+      userOrgId: orgs.ACME,
+      projectId,
+      orgId: orgs.ACME,
+      roleKeys: ['reader'],
+    });
     const jar = new CookieJar();
     await loginWithPassword({ ...options, jar, loginName: 'acme-owner', password: DEMO_PASSWORD });
-    assert.ok((await startLogin({ ...options, jar })).callbackUrl?.searchParams.get('code'), 'the session is reused while the grant exists');
+    assert.ok(
+      (await startLogin({ ...options, jar })).callbackUrl?.searchParams.get('code'),
+      'the session is reused while the grant exists',
+    );
     await UserGrant.updateOne({ _id: grant._id }, { $set: { state: 'inactive' } });
     const again = await startLogin({ ...options, jar });
     assert.equal(again.callbackUrl, null, 'no code from the session');
-    assert.match(pageText((await submitPassword(await submitLoginName(again, 'acme-owner'), DEMO_PASSWORD)).page!.html), /at least one grant/);
+    assert.match(
+      pageText((await submitPassword(await submitLoginName(again, 'acme-owner'), DEMO_PASSWORD)).page!.html),
+      /at least one grant/,
+    );
   });
 
   it('an inactive project or application cannot be logged in to', async () => {

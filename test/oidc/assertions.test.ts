@@ -5,7 +5,19 @@ import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { Project, User, UserGrant } from '../../src/store/models/index.ts';
-import { appConfig, createOidcApp, createProject, customClaims, introspect, login, startOidcFixture, userIdOf, type OidcFixture, type OidcSettings, type TestApp } from '../helpers/oidc.ts';
+import {
+  appConfig,
+  createOidcApp,
+  createProject,
+  customClaims,
+  introspect,
+  login,
+  startOidcFixture,
+  userIdOf,
+  type OidcFixture,
+  type OidcSettings,
+  type TestApp,
+} from '../helpers/oidc.ts';
 
 const ROLE_SCOPES = 'urn:zitadel:iam:org:project:role:reader urn:zitadel:iam:org:project:role:writer';
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
@@ -33,14 +45,33 @@ before(async () => {
   const acme = fixture.orgs.ACME!;
   alice = await userIdOf(fixture, 'alice');
   plainProject = await createProject(fixture, 'Assertions off', { orgId: acme, roles: ['reader', 'writer'] });
-  assertingProject = await createProject(fixture, 'Assertions on', { orgId: acme, roles: ['reader', 'writer'], projectRoleAssertion: true });
+  assertingProject = await createProject(fixture, 'Assertions on', {
+    orgId: acme,
+    roles: ['reader', 'writer'],
+    projectRoleAssertion: true,
+  });
   for (const projectId of [plainProject, assertingProject]) {
-    await UserGrant.create({ instanceId: fixture.instanceId, userId: alice, userOrgId: fixture.orgs.Alpha, orgId: acme, projectId, roleKeys: ['reader', 'writer'] });
+    await UserGrant.create({
+      instanceId: fixture.instanceId,
+      userId: alice,
+      userOrgId: fixture.orgs.Alpha,
+      orgId: acme,
+      projectId,
+      roleKeys: ['reader', 'writer'],
+    });
   }
-  const allOn: OidcSettings = { idTokenRoleAssertion: true, accessTokenRoleAssertion: true, idTokenUserinfoAssertion: true, accessTokenType: 'jwt' };
+  const allOn: OidcSettings = {
+    idTokenRoleAssertion: true,
+    accessTokenRoleAssertion: true,
+    idTokenUserinfoAssertion: true,
+    accessTokenType: 'jwt',
+  };
   apps.off = await createOidcApp(fixture, plainProject, 'switches-off');
   apps.on = await createOidcApp(fixture, plainProject, 'switches-on', allOn);
-  apps.quietJwt = await createOidcApp(fixture, plainProject, 'quiet-jwt', { accessTokenType: 'jwt', idTokenRoleAssertion: true });
+  apps.quietJwt = await createOidcApp(fixture, plainProject, 'quiet-jwt', {
+    accessTokenType: 'jwt',
+    idTokenRoleAssertion: true,
+  });
   apps.asserted = await createOidcApp(fixture, assertingProject, 'asserted-off');
   apps.flat = await createOidcApp(fixture, assertingProject, 'asserted-flat', { ...allOn, flatRolesClaim: true });
   const user = await User.findById(alice).lean();
@@ -66,8 +97,14 @@ describe('application switches off', () => {
   it('userinfo and introspection still carry the scoped profile and the roles', async () => {
     const tokens = await login(fixture, apps.off!, 'alice', `openid profile email ${ROLE_SCOPES}`);
     const config = await appConfig(fixture, apps.off!);
-    assert.deepEqual(customClaims(await client.fetchUserInfo(config, tokens.access_token, alice)), { ...aliceProfile, ...rolesOf(plainProject, ['reader', 'writer']) });
-    assert.deepEqual(customClaims(await introspect(config, tokens.access_token)), { ...aliceProfile, ...rolesOf(plainProject, ['reader', 'writer']) });
+    assert.deepEqual(customClaims(await client.fetchUserInfo(config, tokens.access_token, alice)), {
+      ...aliceProfile,
+      ...rolesOf(plainProject, ['reader', 'writer']),
+    });
+    assert.deepEqual(customClaims(await introspect(config, tokens.access_token)), {
+      ...aliceProfile,
+      ...rolesOf(plainProject, ['reader', 'writer']),
+    });
   });
 
   it('a JWT access token without accessTokenRoleAssertion carries no roles; idTokenRoleAssertion alone adds no profile', async () => {
@@ -83,10 +120,16 @@ describe('application switches off', () => {
 describe('application switches on', () => {
   it('idTokenUserinfoAssertion and idTokenRoleAssertion fill the ID token; accessTokenRoleAssertion puts only roles into the JWT', async () => {
     const tokens = await login(fixture, apps.on!, 'alice', `openid profile email ${ROLE_SCOPES}`);
-    assert.deepEqual(customClaims(tokens.claims()!), { ...aliceProfile, ...rolesOf(plainProject, ['reader', 'writer']) });
+    assert.deepEqual(customClaims(tokens.claims()!), {
+      ...aliceProfile,
+      ...rolesOf(plainProject, ['reader', 'writer']),
+    });
     assert.deepEqual(customClaims(await verifyJwt(tokens.access_token)), rolesOf(plainProject, ['reader', 'writer']));
     const config = await appConfig(fixture, apps.on!);
-    assert.deepEqual(customClaims(await client.fetchUserInfo(config, tokens.access_token, alice)), { ...aliceProfile, ...rolesOf(plainProject, ['reader', 'writer']) });
+    assert.deepEqual(customClaims(await client.fetchUserInfo(config, tokens.access_token, alice)), {
+      ...aliceProfile,
+      ...rolesOf(plainProject, ['reader', 'writer']),
+    });
   });
 
   it('standard claims follow the scopes: openid alone gives none, even with idTokenUserinfoAssertion', async () => {
@@ -99,29 +142,50 @@ describe('project projectRoleAssertion', () => {
   it('off: without role scopes there are no roles in userinfo, nor in the ID token of an asserting app', async () => {
     const tokens = await login(fixture, apps.on!, 'alice', 'openid');
     assert.deepEqual(customClaims(tokens.claims()!), {});
-    assert.deepEqual(customClaims(await client.fetchUserInfo(await appConfig(fixture, apps.on!), tokens.access_token, alice)), {});
+    assert.deepEqual(
+      customClaims(await client.fetchUserInfo(await appConfig(fixture, apps.on!), tokens.access_token, alice)),
+      {},
+    );
   });
 
   it('on: userinfo carries the project’s roles without role scopes; the ID token only with idTokenRoleAssertion', async () => {
     const tokens = await login(fixture, apps.asserted!, 'alice', 'openid');
     assert.deepEqual(customClaims(tokens.claims()!), {});
     const config = await appConfig(fixture, apps.asserted!);
-    assert.deepEqual(customClaims(await client.fetchUserInfo(config, tokens.access_token, alice)), rolesOf(assertingProject, ['reader', 'writer']));
+    assert.deepEqual(
+      customClaims(await client.fetchUserInfo(config, tokens.access_token, alice)),
+      rolesOf(assertingProject, ['reader', 'writer']),
+    );
   });
 
   it('on: the role keys are frozen at /authorize, so a role added later appears only after a new login', async () => {
     const config = await appConfig(fixture, apps.asserted!);
     const before = await login(fixture, apps.asserted!, 'alice', 'openid offline_access');
-    await Project.updateOne({ _id: assertingProject }, { $push: { roles: { key: 'auditor', displayName: 'Auditor' } } });
-    await UserGrant.updateOne({ instanceId: fixture.instanceId, userId: alice, projectId: assertingProject }, { $push: { roleKeys: 'auditor' } });
+    await Project.updateOne(
+      { _id: assertingProject },
+      { $push: { roles: { key: 'auditor', displayName: 'Auditor' } } },
+    );
+    await UserGrant.updateOne(
+      { instanceId: fixture.instanceId, userId: alice, projectId: assertingProject },
+      { $push: { roleKeys: 'auditor' } },
+    );
     try {
       const refreshed = await client.refreshTokenGrant(config, before.refresh_token!);
-      assert.deepEqual(customClaims(await client.fetchUserInfo(config, refreshed.access_token, alice)), rolesOf(assertingProject, ['reader', 'writer']));
+      assert.deepEqual(
+        customClaims(await client.fetchUserInfo(config, refreshed.access_token, alice)),
+        rolesOf(assertingProject, ['reader', 'writer']),
+      );
       const after = await login(fixture, apps.asserted!, 'alice', 'openid');
-      assert.deepEqual(customClaims(await client.fetchUserInfo(config, after.access_token, alice)), rolesOf(assertingProject, ['reader', 'writer', 'auditor']));
+      assert.deepEqual(
+        customClaims(await client.fetchUserInfo(config, after.access_token, alice)),
+        rolesOf(assertingProject, ['reader', 'writer', 'auditor']),
+      );
     } finally {
       await Project.updateOne({ _id: assertingProject }, { $pull: { roles: { key: 'auditor' } } });
-      await UserGrant.updateOne({ instanceId: fixture.instanceId, userId: alice, projectId: assertingProject }, { $pull: { roleKeys: 'auditor' } });
+      await UserGrant.updateOne(
+        { instanceId: fixture.instanceId, userId: alice, projectId: assertingProject },
+        { $pull: { roleKeys: 'auditor' } },
+      );
     }
   });
 });
@@ -138,13 +202,19 @@ describe('flatRolesClaim', () => {
   });
 
   it('is absent when the user has no role in the current project', async () => {
-    await UserGrant.updateOne({ instanceId: fixture.instanceId, userId: alice, projectId: assertingProject }, { $set: { state: 'inactive' } });
+    await UserGrant.updateOne(
+      { instanceId: fixture.instanceId, userId: alice, projectId: assertingProject },
+      { $set: { state: 'inactive' } },
+    );
     try {
       const tokens = await login(fixture, apps.flat!, 'alice', 'openid');
       assert.deepEqual(customClaims(tokens.claims()!), {});
       assert.deepEqual(customClaims(await verifyJwt(tokens.access_token)), {});
     } finally {
-      await UserGrant.updateOne({ instanceId: fixture.instanceId, userId: alice, projectId: assertingProject }, { $set: { state: 'active' } });
+      await UserGrant.updateOne(
+        { instanceId: fixture.instanceId, userId: alice, projectId: assertingProject },
+        { $set: { state: 'active' } },
+      );
     }
   });
 });

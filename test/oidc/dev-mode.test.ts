@@ -18,7 +18,9 @@ before(async () => {
     redirectUris: ['http://*.dev.test/callback', 'http://localhost:*/cb'],
     postLogoutRedirectUris: ['http://*.dev.test/bye'],
   });
-  strictApp = await createOidcApp(fixture, fixture.demoProjectId, 'strict-rp', { redirectUris: ['https://*.dev.test/callback'] });
+  strictApp = await createOidcApp(fixture, fixture.demoProjectId, 'strict-rp', {
+    redirectUris: ['https://*.dev.test/callback'],
+  });
 });
 after(() => fixture.server.stop());
 
@@ -36,7 +38,12 @@ describe('development mode', () => {
   });
 
   it('accepts http redirect URIs matching a pattern (even one that is no valid URL) and refuses others', async () => {
-    const tokens = await login(fixture, { ...devApp, redirectUri: 'http://feature-1.dev.test/callback' }, 'bob', 'openid');
+    const tokens = await login(
+      fixture,
+      { ...devApp, redirectUri: 'http://feature-1.dev.test/callback' },
+      'bob',
+      'openid',
+    );
     assert.ok(tokens.id_token);
     const loopback = await tryRedirect(devApp, 'http://localhost:4321/cb');
     assert.match(loopback.page!.html, /name="loginName"/, 'accepted: the login starts');
@@ -47,8 +54,17 @@ describe('development mode', () => {
 
   it('matches post-logout redirect URIs as patterns too', async () => {
     const jar = new CookieJar();
-    const tokens = await login(fixture, { ...devApp, redirectUri: 'http://feature-2.dev.test/callback' }, 'bob', 'openid', jar);
-    const endSession = client.buildEndSessionUrl(await appConfig(fixture, devApp), { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://feature-2.dev.test/bye' });
+    const tokens = await login(
+      fixture,
+      { ...devApp, redirectUri: 'http://feature-2.dev.test/callback' },
+      'bob',
+      'openid',
+      jar,
+    );
+    const endSession = client.buildEndSessionUrl(await appConfig(fixture, devApp), {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: 'http://feature-2.dev.test/bye',
+    });
     const confirm = await openPage(jar, endSession.toString(), 'http://feature-2.dev.test/bye');
     const signedOut = await submitForm(confirm, { logout: 'yes' });
     assert.equal(signedOut.callbackUrl?.toString(), 'http://feature-2.dev.test/bye');

@@ -4,8 +4,25 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
-import { CookieJar, openPage, pageText, startLogin, submitForm, submitLoginName, submitPassword } from '../helpers/login.ts';
-import { appConfig, createOidcApp, customClaims, login, startOidcFixture, userIdOf, type OidcFixture, type TestApp } from '../helpers/oidc.ts';
+import {
+  CookieJar,
+  openPage,
+  pageText,
+  startLogin,
+  submitForm,
+  submitLoginName,
+  submitPassword,
+} from '../helpers/login.ts';
+import {
+  appConfig,
+  createOidcApp,
+  customClaims,
+  login,
+  startOidcFixture,
+  userIdOf,
+  type OidcFixture,
+  type TestApp,
+} from '../helpers/oidc.ts';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const POST_LOGOUT_URI = 'https://rp.test/signed-out';
@@ -25,12 +42,17 @@ before(async () => {
     accessTokenRoleAssertion: true,
     accessTokenType: 'jwt',
   });
-  logoutApp = await createOidcApp(fixture, fixture.demoProjectId, 'signing-out-rp', { postLogoutRedirectUris: [POST_LOGOUT_URI] });
+  logoutApp = await createOidcApp(fixture, fixture.demoProjectId, 'signing-out-rp', {
+    postLogoutRedirectUris: [POST_LOGOUT_URI],
+  });
 });
 after(() => fixture.server.stop());
 
 /** One poll of the token endpoint with the device code: the tokens, or the OAuth error code. */
-async function poll(config: client.Configuration, deviceCode: string): Promise<Awaited<ReturnType<typeof client.genericGrantRequest>> | string> {
+async function poll(
+  config: client.Configuration,
+  deviceCode: string,
+): Promise<Awaited<ReturnType<typeof client.genericGrantRequest>> | string> {
   try {
     return await client.genericGrantRequest(config, DEVICE_GRANT, { device_code: deviceCode });
   } catch (error) {
@@ -60,11 +82,22 @@ describe('device authorization', () => {
     const tokens = await poll(config, device.device_code);
     assert.ok(typeof tokens !== 'string', `tokens expected, got ${String(tokens)}`);
     const roles = { accountant: { [fixture.orgs.Beta!]: 'beta.localhost' } };
-    const roleClaims = { 'urn:zitadel:iam:org:project:roles': roles, [`urn:zitadel:iam:org:project:${fixture.demoProjectId}:roles`]: roles };
+    const roleClaims = {
+      'urn:zitadel:iam:org:project:roles': roles,
+      [`urn:zitadel:iam:org:project:${fixture.demoProjectId}:roles`]: roles,
+    };
     const alice = await userIdOf(fixture, 'alice');
     assert.equal(tokens.claims()!.sub, alice);
-    assert.deepEqual(customClaims(tokens.claims()!), roleClaims, 'idTokenRoleAssertion on, idTokenUserinfoAssertion off');
-    const { payload: access } = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${fixture.baseUrl}/oauth/v2/keys`)), { issuer: fixture.baseUrl });
+    assert.deepEqual(
+      customClaims(tokens.claims()!),
+      roleClaims,
+      'idTokenRoleAssertion on, idTokenUserinfoAssertion off',
+    );
+    const { payload: access } = await jwtVerify(
+      tokens.access_token,
+      createRemoteJWKSet(new URL(`${fixture.baseUrl}/oauth/v2/keys`)),
+      { issuer: fixture.baseUrl },
+    );
     assert.deepEqual(customClaims(access), roleClaims);
     assert.ok((access.aud as string[]).includes(fixture.demoProjectId));
     const userinfo = await client.fetchUserInfo(config, tokens.access_token, alice);
@@ -83,7 +116,8 @@ describe('device authorization', () => {
   it('is refused to an application without the device-code grant type', async () => {
     const config = await appConfig(fixture, logoutApp);
     // node-oidc-provider answers invalid_request here (RFC 8628 would suggest unauthorized_client).
-    const refused = (error: client.ResponseBodyError) => error.error === 'invalid_request' && error.error_description === `${DEVICE_GRANT} is not allowed for this client`;
+    const refused = (error: client.ResponseBodyError) =>
+      error.error === 'invalid_request' && error.error_description === `${DEVICE_GRANT} is not allowed for this client`;
     await assert.rejects(client.initiateDeviceAuthorization(config, { scope: 'openid' }), refused);
   });
 });
@@ -97,10 +131,17 @@ describe('RP-initiated logout', () => {
   it('with id_token_hint and a registered post_logout_redirect_uri: confirms, redirects with the state, and ends the session', async () => {
     const jar = new CookieJar();
     const tokens = await login(fixture, logoutApp, 'bob', 'openid', jar);
-    assert.ok((await authorize(jar)).callbackUrl?.searchParams.get('code'), 'the session satisfies a new request without a login');
+    assert.ok(
+      (await authorize(jar)).callbackUrl?.searchParams.get('code'),
+      'the session satisfies a new request without a login',
+    );
 
     const config = await appConfig(fixture, logoutApp);
-    const endSession = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' });
+    const endSession = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: POST_LOGOUT_URI,
+      state: 'bye',
+    });
     assert.equal(endSession.pathname, '/oidc/v1/end_session');
     const confirm = await openPage(jar, endSession.toString(), POST_LOGOUT_URI);
     assert.match(confirm.page!.html, /name="logout" value="yes"/);
@@ -116,7 +157,10 @@ describe('RP-initiated logout', () => {
     const jar = new CookieJar();
     const tokens = await login(fixture, logoutApp, 'bob', 'openid', jar);
     const config = await appConfig(fixture, logoutApp);
-    const endSession = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'https://evil.test/signed-out' });
+    const endSession = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: 'https://evil.test/signed-out',
+    });
     const refused = await openPage(jar, endSession.toString(), 'https://evil.test/signed-out');
     assert.equal(refused.callbackUrl, null, 'never redirected to the unregistered URI');
     assert.equal(refused.page!.status, 400);

@@ -8,7 +8,16 @@ import { secretHash } from '../../src/platform/crypto.ts';
 import { Organization, Project, User } from '../../src/store/models/index.ts';
 import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { clientConfig } from '../helpers/login.ts';
-import { appConfig, createOidcApp, createProject, introspect, login, startOidcFixture, type OidcFixture, type TestApp } from '../helpers/oidc.ts';
+import {
+  appConfig,
+  createOidcApp,
+  createProject,
+  introspect,
+  login,
+  startOidcFixture,
+  type OidcFixture,
+  type TestApp,
+} from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
 /** ACME overrides some lifetimes; its project "Short-lived" overrides some of those again. Alpha overrides none. */
@@ -24,12 +33,28 @@ function lifetime(claims: { iat?: unknown; exp?: unknown }): number {
 before(async () => {
   fixture = await startOidcFixture();
   const { orgs } = fixture;
-  await Organization.updateOne({ _id: orgs.ACME }, { $set: { tokenLifetimes: { accessTokenSeconds: 300, idTokenSeconds: 400, refreshTokenIdleSeconds: 7200 } } });
+  await Organization.updateOne(
+    { _id: orgs.ACME },
+    { $set: { tokenLifetimes: { accessTokenSeconds: 300, idTokenSeconds: 400, refreshTokenIdleSeconds: 7200 } } },
+  );
   await Organization.updateOne({ _id: orgs.Beta }, { $set: { tokenLifetimes: { accessTokenSeconds: 600 } } });
-  shortProject = await createProject(fixture, 'Short-lived', { orgId: orgs.ACME!, roles: [], tokenLifetimes: { accessTokenSeconds: 900, idTokenSeconds: 1200 } });
+  shortProject = await createProject(fixture, 'Short-lived', {
+    orgId: orgs.ACME!,
+    roles: [],
+    tokenLifetimes: { accessTokenSeconds: 900, idTokenSeconds: 1200 },
+  });
   shortApp = await createOidcApp(fixture, shortProject, 'short-rp');
-  orgApp = await createOidcApp(fixture, await createProject(fixture, 'ACME defaults', { orgId: orgs.ACME!, roles: [] }), 'acme-rp', { accessTokenType: 'jwt' });
-  instanceApp = await createOidcApp(fixture, await createProject(fixture, 'Alpha tools', { orgId: orgs.Alpha!, roles: [] }), 'alpha-rp');
+  orgApp = await createOidcApp(
+    fixture,
+    await createProject(fixture, 'ACME defaults', { orgId: orgs.ACME!, roles: [] }),
+    'acme-rp',
+    { accessTokenType: 'jwt' },
+  );
+  instanceApp = await createOidcApp(
+    fixture,
+    await createProject(fixture, 'Alpha tools', { orgId: orgs.Alpha!, roles: [] }),
+    'alpha-rp',
+  );
 });
 after(() => fixture.server.stop());
 
@@ -39,7 +64,10 @@ describe('token lifetimes', () => {
     const tokens = await login(fixture, instanceApp, 'alice', 'openid offline_access');
     assert.equal(tokens.expires_in, instance.accessTokenSeconds);
     assert.equal(lifetime(tokens.claims()!), instance.idTokenSeconds);
-    assert.equal(lifetime(await introspect(await appConfig(fixture, instanceApp), tokens.refresh_token!)), instance.refreshTokenIdleSeconds);
+    assert.equal(
+      lifetime(await introspect(await appConfig(fixture, instanceApp), tokens.refresh_token!)),
+      instance.refreshTokenIdleSeconds,
+    );
   });
 
   it('an organization’s override applies to its projects’ applications (JWT access token included)', async () => {
@@ -70,7 +98,16 @@ describe('token lifetimes', () => {
 
   it('a machine user gets its organization’s override (client credentials)', async () => {
     const secret = 'lifetime-bot-secret-0123456789abcdef';
-    await User.create({ instanceId: fixture.instanceId, orgId: fixture.orgs.Beta, type: 'machine', username: 'lifetime-bot', machine: { name: 'Lifetime bot', secretHash: secretHash(clientSecretHashKey(fixture.server.services.masterKey), secret) } });
+    await User.create({
+      instanceId: fixture.instanceId,
+      orgId: fixture.orgs.Beta,
+      type: 'machine',
+      username: 'lifetime-bot',
+      machine: {
+        name: 'Lifetime bot',
+        secretHash: secretHash(clientSecretHashKey(fixture.server.services.masterKey), secret),
+      },
+    });
     const config = await clientConfig(fixture.baseUrl, 'lifetime-bot', secret);
     const tokens = await client.clientCredentialsGrant(config, {});
     assert.equal(tokens.expires_in, 600);

@@ -5,7 +5,19 @@ import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { ProjectGrant, User, UserGrant } from '../../src/store/models/index.ts';
-import { appConfig, createOidcApp, createProject, customClaims, demoApp, introspect, login, startOidcFixture, userIdOf, type OidcFixture, type TestApp } from '../helpers/oidc.ts';
+import {
+  appConfig,
+  createOidcApp,
+  createProject,
+  customClaims,
+  demoApp,
+  introspect,
+  login,
+  startOidcFixture,
+  userIdOf,
+  type OidcFixture,
+  type TestApp,
+} from '../helpers/oidc.ts';
 
 const SCOPE = {
   projectsRoles: 'urn:zitadel:iam:org:projects:roles',
@@ -26,7 +38,12 @@ let domains: Record<string, string>;
 
 /** `{ key: { orgId: domain } }` from `{ key: [orgName, …] }`. */
 function roleClaim(roles: Record<string, string[]>): Record<string, Record<string, string>> {
-  return Object.fromEntries(Object.entries(roles).map(([key, orgNames]) => [key, Object.fromEntries(orgNames.map((name) => [fixture.orgs[name]!, domains[name]!]))]));
+  return Object.fromEntries(
+    Object.entries(roles).map(([key, orgNames]) => [
+      key,
+      Object.fromEntries(orgNames.map((name) => [fixture.orgs[name]!, domains[name]!])),
+    ]),
+  );
 }
 
 function projectClaim(projectId: string, roles: Record<string, string[]>): Record<string, unknown> {
@@ -35,11 +52,17 @@ function projectClaim(projectId: string, roles: Record<string, string[]>): Recor
 
 /** The role claims of a token whose current project is `projectId`. */
 function currentClaims(projectId: string, roles: Record<string, string[]>, flat = false): Record<string, unknown> {
-  return { 'urn:zitadel:iam:org:project:roles': roleClaim(roles), ...projectClaim(projectId, roles), ...(flat ? { roles: Object.keys(roles).sort() } : {}) };
+  return {
+    'urn:zitadel:iam:org:project:roles': roleClaim(roles),
+    ...projectClaim(projectId, roles),
+    ...(flat ? { roles: Object.keys(roles).sort() } : {}),
+  };
 }
 
 async function verifyJwt(token: string): Promise<Record<string, unknown>> {
-  return (await jwtVerify(token, createRemoteJWKSet(new URL(`${fixture.baseUrl}/oauth/v2/keys`)), { issuer: fixture.baseUrl })).payload;
+  return (
+    await jwtVerify(token, createRemoteJWKSet(new URL(`${fixture.baseUrl}/oauth/v2/keys`)), { issuer: fixture.baseUrl })
+  ).payload;
 }
 
 before(async () => {
@@ -49,12 +72,35 @@ before(async () => {
   alice = await userIdOf(fixture, 'alice');
   timeProject = fixture.demoProjectId;
   // Besides Beta's `accountant` (seed 002), Alice's own org grants her both roles through its project grant.
-  const alphaGrant = await ProjectGrant.findOne({ instanceId, projectId: timeProject, grantedOrgId: orgs.Alpha }).lean();
-  await UserGrant.create({ instanceId, userId: alice, userOrgId: orgs.Alpha, orgId: orgs.Alpha, projectId: timeProject, projectGrantId: alphaGrant!._id, roleKeys: ['accountant', 'developer'] });
+  const alphaGrant = await ProjectGrant.findOne({
+    instanceId,
+    projectId: timeProject,
+    grantedOrgId: orgs.Alpha,
+  }).lean();
+  await UserGrant.create({
+    instanceId,
+    userId: alice,
+    userOrgId: orgs.Alpha,
+    orgId: orgs.Alpha,
+    projectId: timeProject,
+    projectGrantId: alphaGrant!._id,
+    roleKeys: ['accountant', 'developer'],
+  });
   // A second project with a role key of the same name as the time project's.
   reportsProject = await createProject(fixture, 'Reports', { orgId: orgs.ACME!, roles: ['viewer', 'accountant'] });
-  await UserGrant.create({ instanceId, userId: alice, userOrgId: orgs.Alpha, orgId: orgs.ACME, projectId: reportsProject, roleKeys: ['viewer', 'accountant'] });
-  reportsApp = await createOidcApp(fixture, reportsProject, 'reports-rp', { idTokenRoleAssertion: true, accessTokenRoleAssertion: true, accessTokenType: 'jwt' });
+  await UserGrant.create({
+    instanceId,
+    userId: alice,
+    userOrgId: orgs.Alpha,
+    orgId: orgs.ACME,
+    projectId: reportsProject,
+    roleKeys: ['viewer', 'accountant'],
+  });
+  reportsApp = await createOidcApp(fixture, reportsProject, 'reports-rp', {
+    idTokenRoleAssertion: true,
+    accessTokenRoleAssertion: true,
+    accessTokenType: 'jwt',
+  });
   quietApp = await createOidcApp(fixture, reportsProject, 'reports-quiet', { accessTokenType: 'jwt' });
 });
 after(() => fixture.server.stop());
@@ -72,11 +118,19 @@ describe('urn:zitadel:iam:org:roles:id:{orgId}', () => {
     const betaOnly = currentClaims(timeProject, { accountant: ['Beta'] }, true);
     assert.deepEqual(customClaims(tokens.claims()!), betaOnly);
     assert.deepEqual(customClaims(await verifyJwt(tokens.access_token)), betaOnly);
-    assert.deepEqual(customClaims(await client.fetchUserInfo(await appConfig(fixture, demoApp(fixture)), tokens.access_token, alice)), betaOnly);
+    assert.deepEqual(
+      customClaims(await client.fetchUserInfo(await appConfig(fixture, demoApp(fixture)), tokens.access_token, alice)),
+      betaOnly,
+    );
   });
 
   it('may be repeated; an unknown org matches nothing and is no error', async () => {
-    const both = await login(fixture, demoApp(fixture), 'alice', `openid ${SCOPE.rolesOf(fixture.orgs.Beta!)} ${SCOPE.rolesOf(fixture.orgs.Alpha!)}`);
+    const both = await login(
+      fixture,
+      demoApp(fixture),
+      'alice',
+      `openid ${SCOPE.rolesOf(fixture.orgs.Beta!)} ${SCOPE.rolesOf(fixture.orgs.Alpha!)}`,
+    );
     assert.deepEqual(customClaims(both.claims()!), currentClaims(timeProject, everyGrant, true));
     const unknown = await login(fixture, demoApp(fixture), 'alice', `openid ${SCOPE.rolesOf('123456789')}`);
     assert.deepEqual(customClaims(unknown.claims()!), {});
@@ -86,11 +140,17 @@ describe('urn:zitadel:iam:org:roles:id:{orgId}', () => {
 describe('urn:zitadel:iam:org:projects:roles with urn:zitadel:iam:org:project:id:{p}:aud', () => {
   it('adds per-project claims for the :aud project, and the project to the token audience', async () => {
     const tokens = await login(fixture, reportsApp, 'alice', `openid ${SCOPE.projectsRoles} ${SCOPE.aud(timeProject)}`);
-    const expected = { ...currentClaims(reportsProject, { viewer: ['ACME'], accountant: ['ACME'] }), ...projectClaim(timeProject, { accountant: ['Alpha', 'Beta'], developer: ['Alpha'] }) };
+    const expected = {
+      ...currentClaims(reportsProject, { viewer: ['ACME'], accountant: ['ACME'] }),
+      ...projectClaim(timeProject, { accountant: ['Alpha', 'Beta'], developer: ['Alpha'] }),
+    };
     assert.deepEqual(customClaims(tokens.claims()!), expected);
     const access = await verifyJwt(tokens.access_token);
     assert.deepEqual(customClaims(access), expected);
-    assert.deepEqual([...(access.aud as string[])].sort(), ['reports-quiet', 'reports-rp', reportsProject, timeProject].sort());
+    assert.deepEqual(
+      [...(access.aud as string[])].sort(),
+      ['reports-quiet', 'reports-rp', reportsProject, timeProject].sort(),
+    );
   });
 
   it('lets a client of the :aud project introspect the token, with its own project as the current one', async () => {
@@ -98,7 +158,10 @@ describe('urn:zitadel:iam:org:projects:roles with urn:zitadel:iam:org:project:id
     const result = await introspect(await appConfig(fixture, demoApp(fixture)), tokens.access_token);
     assert.equal(result.active, true);
     // The flat claim is the token's application's choice (reports-rp: off), not the introspecting one's.
-    assert.deepEqual(customClaims(result), currentClaims(timeProject, { accountant: ['Alpha', 'Beta'], developer: ['Alpha'] }));
+    assert.deepEqual(
+      customClaims(result),
+      currentClaims(timeProject, { accountant: ['Alpha', 'Beta'], developer: ['Alpha'] }),
+    );
   });
 
   it('without projects:roles (or a role scope), :aud projects are not read for roles', async () => {
@@ -115,29 +178,67 @@ describe('urn:zitadel:iam:org:project:role:{key}', () => {
   });
 
   it('filters by key across every audience project, so the same key of an :aud project is kept', async () => {
-    const tokens = await login(fixture, reportsApp, 'alice', `openid ${SCOPE.role('accountant')} ${SCOPE.aud(timeProject)}`);
-    assert.deepEqual(customClaims(tokens.claims()!), { ...currentClaims(reportsProject, { accountant: ['ACME'] }), ...projectClaim(timeProject, { accountant: ['Alpha', 'Beta'] }) });
+    const tokens = await login(
+      fixture,
+      reportsApp,
+      'alice',
+      `openid ${SCOPE.role('accountant')} ${SCOPE.aud(timeProject)}`,
+    );
+    assert.deepEqual(customClaims(tokens.claims()!), {
+      ...currentClaims(reportsProject, { accountant: ['ACME'] }),
+      ...projectClaim(timeProject, { accountant: ['Alpha', 'Beta'] }),
+    });
   });
 
   it('projectRoleAssertion freezes the project’s keys as the filter, which applies to :aud projects too', async () => {
-    const tokens = await login(fixture, demoApp(fixture), 'alice', `openid ${SCOPE.projectsRoles} ${SCOPE.aud(reportsProject)}`);
-    const expected = { ...currentClaims(timeProject, { accountant: ['Alpha', 'Beta'], developer: ['Alpha'] }, true), ...projectClaim(reportsProject, { accountant: ['ACME'] }) };
+    const tokens = await login(
+      fixture,
+      demoApp(fixture),
+      'alice',
+      `openid ${SCOPE.projectsRoles} ${SCOPE.aud(reportsProject)}`,
+    );
+    const expected = {
+      ...currentClaims(timeProject, { accountant: ['Alpha', 'Beta'], developer: ['Alpha'] }, true),
+      ...projectClaim(reportsProject, { accountant: ['ACME'] }),
+    };
     assert.deepEqual(customClaims(tokens.claims()!), expected);
   });
 
   it('drops a key of another project at /authorize, silently', async () => {
     const tokens = await login(fixture, reportsApp, 'alice', `openid ${SCOPE.role('developer')}`);
     assert.ok(!tokens.scope?.includes(SCOPE.role('developer')), `scope: ${tokens.scope}`);
-    assert.deepEqual(customClaims(tokens.claims()!), {}, 'no role scope is left, and the project does not assert roles');
-    assert.deepEqual(customClaims(await client.fetchUserInfo(await appConfig(fixture, reportsApp), tokens.access_token, alice)), {});
-    const mixed = await login(fixture, reportsApp, 'alice', `openid ${SCOPE.role('developer')} ${SCOPE.role('viewer')}`);
+    assert.deepEqual(
+      customClaims(tokens.claims()!),
+      {},
+      'no role scope is left, and the project does not assert roles',
+    );
+    assert.deepEqual(
+      customClaims(await client.fetchUserInfo(await appConfig(fixture, reportsApp), tokens.access_token, alice)),
+      {},
+    );
+    const mixed = await login(
+      fixture,
+      reportsApp,
+      'alice',
+      `openid ${SCOPE.role('developer')} ${SCOPE.role('viewer')}`,
+    );
     assert.deepEqual(customClaims(mixed.claims()!), currentClaims(reportsProject, { viewer: ['ACME'] }));
   });
 });
 
 describe('urn:zitadel:iam:user:metadata', () => {
   before(async () => {
-    await User.updateOne({ _id: alice }, { $set: { metadata: [{ key: 'tier', value: Buffer.from('gold') }, { key: 'raw', value: Buffer.from([0xfb, 0xff, 0xfe, 0x00]) }] } });
+    await User.updateOne(
+      { _id: alice },
+      {
+        $set: {
+          metadata: [
+            { key: 'tier', value: Buffer.from('gold') },
+            { key: 'raw', value: Buffer.from([0xfb, 0xff, 0xfe, 0x00]) },
+          ],
+        },
+      },
+    );
   });
 
   it('is `{ key: unpadded base64url }` in the ID token, JWT access token, userinfo and introspection, whatever the switches', async () => {

@@ -27,7 +27,11 @@ before(async () => {
     orgId: fixture.orgs.Beta,
     type: 'machine',
     username: MACHINE,
-    machine: { name: 'Sealed bot', accessTokenType: 'bearer', secretHash: secretHash(clientSecretHashKey(fixture.server.services.masterKey), SECRET) },
+    machine: {
+      name: 'Sealed bot',
+      accessTokenType: 'bearer',
+      secretHash: secretHash(clientSecretHashKey(fixture.server.services.masterKey), SECRET),
+    },
   });
   machineId = machine._id;
   config = await clientConfig(fixture.baseUrl, MACHINE, SECRET);
@@ -39,7 +43,10 @@ it('issues an opaque token that stores nothing, carries no readable payload, and
   const tokens = await client.clientCredentialsGrant(config, {});
   assert.equal(await tokensCollection().countDocuments(), stored, 'no document is written for the token');
   assert.match(tokens.access_token, /^[\w-]+$/, 'one base64url string: never taken for a JWT');
-  assert.ok(!Buffer.from(tokens.access_token, 'base64url').toString('latin1').includes(MACHINE), 'the payload is encrypted');
+  assert.ok(
+    !Buffer.from(tokens.access_token, 'base64url').toString('latin1').includes(MACHINE),
+    'the payload is encrypted',
+  );
   const introspection = await introspect(config, tokens.access_token);
   assert.equal(introspection.active, true);
   assert.equal(introspection.sub, machineId);
@@ -50,13 +57,20 @@ it('does not accept a changed value, one sealed for another instance, or an expi
   const { access_token: token } = await client.clientCredentialsGrant(config, {});
   const payload = sealerOf(fixture.instanceId).open(token);
   assert.equal(payload?.clientId, MACHINE);
-  assert.equal((await introspect(config, sealerOf(fixture.instanceId).seal(payload!))).active, true, 'the same payload sealed anew is valid');
+  assert.equal(
+    (await introspect(config, sealerOf(fixture.instanceId).seal(payload!))).active,
+    true,
+    'the same payload sealed anew is valid',
+  );
 
   const last = token.at(-2) === 'A' ? 'B' : 'A';
   assert.deepEqual(await introspect(config, `${token.slice(0, -2)}${last}${token.at(-1)}`), { active: false });
   assert.deepEqual(await introspect(config, sealerOf('another-instance').seal(payload!)), { active: false });
   const past = Math.floor(Date.now() / 1000) - 60;
-  assert.deepEqual(await introspect(config, sealerOf(fixture.instanceId).seal({ ...payload, iat: past - 60, exp: past })), { active: false });
+  assert.deepEqual(
+    await introspect(config, sealerOf(fixture.instanceId).seal({ ...payload, iat: past - 60, exp: past })),
+    { active: false },
+  );
 });
 
 it('stores a revocation until the token would have expired; the revocation itself is never taken for a token', async () => {
@@ -68,6 +82,9 @@ it('stores a revocation until the token would have expired; the revocation itsel
   const revocation = await tokensCollection().findById(`${fixture.instanceId}:revoked:${jti}`).lean();
   assert.equal(revocation?.kind, 'ClientCredentials:revoked');
   const expiresAt = revocation!.expiresAt!.getTime();
-  assert.ok(Math.abs(expiresAt - (Date.now() + expiresIn! * 1000)) < 5_000, 'kept as long as the token would have lived');
+  assert.ok(
+    Math.abs(expiresAt - (Date.now() + expiresIn! * 1000)) < 5_000,
+    'kept as long as the token would have lived',
+  );
   assert.deepEqual(await introspect(config, `revoked:${jti}`), { active: false });
 });

@@ -18,20 +18,44 @@ function eventOrgId(target: MembershipTarget): string | null {
   return target.level === 'instance' ? null : target.orgId;
 }
 
-export function listMembers(instanceId: string, target: MembershipTarget, page: { limit: number; offset: number }): Promise<MembershipDocument[]> {
-  return Membership.find({ instanceId, level: target.level, resourceId: target.resourceId }).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<MembershipDocument[]>();
+export function listMembers(
+  instanceId: string,
+  target: MembershipTarget,
+  page: { limit: number; offset: number },
+): Promise<MembershipDocument[]> {
+  return Membership.find({ instanceId, level: target.level, resourceId: target.resourceId })
+    .sort({ _id: 1 })
+    .skip(page.offset)
+    .limit(page.limit)
+    .lean<MembershipDocument[]>();
 }
 
 /** Cached: what API authentication reads on every request. */
 export function membershipsOfUser(instanceId: string, userId: string): Promise<MembershipDocument[]> {
-  return cached(instanceId, `memberships:${userId}`, () => Membership.find({ instanceId, userId }).lean<MembershipDocument[]>());
+  return cached(instanceId, `memberships:${userId}`, () =>
+    Membership.find({ instanceId, userId }).lean<MembershipDocument[]>(),
+  );
 }
 
-export async function addMember(actor: Actor, target: MembershipTarget, userId: string, roles: string[]): Promise<MembershipDocument> {
+export async function addMember(
+  actor: Actor,
+  target: MembershipTarget,
+  userId: string,
+  roles: string[],
+): Promise<MembershipDocument> {
   const user = await User.exists({ instanceId: actor.instanceId, _id: userId });
   if (!user) throw notFound();
   const created = await uniquely(
-    () => Membership.create({ instanceId: actor.instanceId, userId, level: target.level, resourceId: target.resourceId, orgId: target.orgId, projectId: target.projectId, roles }),
+    () =>
+      Membership.create({
+        instanceId: actor.instanceId,
+        userId,
+        level: target.level,
+        resourceId: target.resourceId,
+        orgId: target.orgId,
+        projectId: target.projectId,
+        roles,
+      }),
     'the user is already a manager here',
   );
   // A user deleted meanwhile must not leave a membership behind (user deletion sweeps first, this checks after).
@@ -39,21 +63,53 @@ export async function addMember(actor: Actor, target: MembershipTarget, userId: 
     await Membership.deleteOne({ _id: created._id });
     throw notFound();
   }
-  await recordChange(actor, { orgId: eventOrgId(target), type: 'member.added', resourceType: `${target.level}.member`, resourceId: target.resourceId, payload: { userId, roles } });
+  await recordChange(actor, {
+    orgId: eventOrgId(target),
+    type: 'member.added',
+    resourceType: `${target.level}.member`,
+    resourceId: target.resourceId,
+    payload: { userId, roles },
+  });
   return created.toObject() as MembershipDocument;
 }
 
-export async function changeMember(actor: Actor, target: MembershipTarget, userId: string, roles: string[]): Promise<MembershipDocument> {
-  const updated = await Membership.findOneAndUpdate({ instanceId: actor.instanceId, level: target.level, resourceId: target.resourceId, userId }, { $set: { roles } }, { returnDocument: 'after' }).lean<MembershipDocument>();
+export async function changeMember(
+  actor: Actor,
+  target: MembershipTarget,
+  userId: string,
+  roles: string[],
+): Promise<MembershipDocument> {
+  const updated = await Membership.findOneAndUpdate(
+    { instanceId: actor.instanceId, level: target.level, resourceId: target.resourceId, userId },
+    { $set: { roles } },
+    { returnDocument: 'after' },
+  ).lean<MembershipDocument>();
   if (!updated) throw notFound();
-  await recordChange(actor, { orgId: eventOrgId(target), type: 'member.changed', resourceType: `${target.level}.member`, resourceId: target.resourceId, payload: { userId, roles } });
+  await recordChange(actor, {
+    orgId: eventOrgId(target),
+    type: 'member.changed',
+    resourceType: `${target.level}.member`,
+    resourceId: target.resourceId,
+    payload: { userId, roles },
+  });
   return updated;
 }
 
 export async function removeMember(actor: Actor, target: MembershipTarget, userId: string): Promise<void> {
-  const removed = await Membership.findOneAndDelete({ instanceId: actor.instanceId, level: target.level, resourceId: target.resourceId, userId }).lean();
+  const removed = await Membership.findOneAndDelete({
+    instanceId: actor.instanceId,
+    level: target.level,
+    resourceId: target.resourceId,
+    userId,
+  }).lean();
   if (!removed) throw notFound();
-  await recordChange(actor, { orgId: eventOrgId(target), type: 'member.removed', resourceType: `${target.level}.member`, resourceId: target.resourceId, payload: { userId } });
+  await recordChange(actor, {
+    orgId: eventOrgId(target),
+    type: 'member.removed',
+    resourceType: `${target.level}.member`,
+    resourceId: target.resourceId,
+    payload: { userId },
+  });
 }
 
 /** Cascade step: every membership on a resource (idempotent). */

@@ -19,29 +19,70 @@ export function findOrg(instanceId: string, orgId: string): Promise<OrgRecord | 
   return findScoped(Organization, instanceId, orgId);
 }
 
-export function listOrgs(instanceId: string, page: { limit: number; offset: number }, onlyIds?: string[]): Promise<OrgRecord[]> {
-  return Organization.find({ instanceId, ...(onlyIds ? { _id: { $in: onlyIds } } : {}) }).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<OrgRecord[]>();
+export function listOrgs(
+  instanceId: string,
+  page: { limit: number; offset: number },
+  onlyIds?: string[],
+): Promise<OrgRecord[]> {
+  return Organization.find({ instanceId, ...(onlyIds ? { _id: { $in: onlyIds } } : {}) })
+    .sort({ _id: 1 })
+    .skip(page.offset)
+    .limit(page.limit)
+    .lean<OrgRecord[]>();
 }
 
 async function domainTaken(instanceId: string, domain: string): Promise<boolean> {
-  return Boolean((await Organization.exists({ instanceId, primaryDomain: domain })) ?? (await Organization.exists({ instanceId, 'domains.domain': domain })));
+  return Boolean(
+    (await Organization.exists({ instanceId, primaryDomain: domain })) ??
+    (await Organization.exists({ instanceId, 'domains.domain': domain })),
+  );
 }
 
-export async function createOrg(actor: Actor, input: { name: string; primaryDomain?: string }, instanceDomain: string): Promise<OrgRecord> {
+export async function createOrg(
+  actor: Actor,
+  input: { name: string; primaryDomain?: string },
+  instanceDomain: string,
+): Promise<OrgRecord> {
   const primaryDomain = (input.primaryDomain ?? `${slug(input.name)}.${instanceDomain}`).toLowerCase();
   if (await domainTaken(actor.instanceId, primaryDomain)) throw conflict(`the domain ${primaryDomain} is taken`);
   const created = await uniquely(
-    () => Organization.create({ instanceId: actor.instanceId, name: input.name, primaryDomain, domains: [{ domain: primaryDomain, verified: !input.primaryDomain }] }),
+    () =>
+      Organization.create({
+        instanceId: actor.instanceId,
+        name: input.name,
+        primaryDomain,
+        domains: [{ domain: primaryDomain, verified: !input.primaryDomain }],
+      }),
     'an organization with this name or primary domain exists',
   );
-  await recordChange(actor, { orgId: created._id, type: 'org.added', resourceType: 'org', resourceId: created._id, payload: { name: input.name, primaryDomain } });
+  await recordChange(actor, {
+    orgId: created._id,
+    type: 'org.added',
+    resourceType: 'org',
+    resourceId: created._id,
+    payload: { name: input.name, primaryDomain },
+  });
   return created.toObject() as OrgRecord;
 }
 
 export async function renameOrg(actor: Actor, org: OrgRecord, name: string): Promise<OrgRecord> {
-  const updated = await uniquely(() => Organization.findOneAndUpdate({ instanceId: actor.instanceId, _id: org._id }, { $set: { name } }, { returnDocument: 'after', runValidators: true }).lean<OrgRecord>(), 'an organization with this name exists');
+  const updated = await uniquely(
+    () =>
+      Organization.findOneAndUpdate(
+        { instanceId: actor.instanceId, _id: org._id },
+        { $set: { name } },
+        { returnDocument: 'after', runValidators: true },
+      ).lean<OrgRecord>(),
+    'an organization with this name exists',
+  );
   if (!updated) throw notFound();
-  await recordChange(actor, { orgId: org._id, type: 'org.changed', resourceType: 'org', resourceId: org._id, payload: { name } });
+  await recordChange(actor, {
+    orgId: org._id,
+    type: 'org.changed',
+    resourceType: 'org',
+    resourceId: org._id,
+    payload: { name },
+  });
   return updated;
 }
 
@@ -49,41 +90,92 @@ function refuseDefaultOrg(org: OrgRecord, defaultOrgId: string, what: string): v
   if (org._id === defaultOrgId) throw conflict(`the instance's default organization cannot be ${what}`);
 }
 
-export async function setOrgState(actor: Actor, org: OrgRecord, state: 'active' | 'inactive', defaultOrgId: string): Promise<OrgRecord> {
+export async function setOrgState(
+  actor: Actor,
+  org: OrgRecord,
+  state: 'active' | 'inactive',
+  defaultOrgId: string,
+): Promise<OrgRecord> {
   if (state === 'inactive') refuseDefaultOrg(org, defaultOrgId, 'deactivated');
-  const updated = await Organization.findOneAndUpdate({ instanceId: actor.instanceId, _id: org._id }, { $set: { state } }, { returnDocument: 'after' }).lean<OrgRecord>();
+  const updated = await Organization.findOneAndUpdate(
+    { instanceId: actor.instanceId, _id: org._id },
+    { $set: { state } },
+    { returnDocument: 'after' },
+  ).lean<OrgRecord>();
   if (!updated) throw notFound();
-  await recordChange(actor, { orgId: org._id, type: state === 'active' ? 'org.reactivated' : 'org.deactivated', resourceType: 'org', resourceId: org._id });
+  await recordChange(actor, {
+    orgId: org._id,
+    type: state === 'active' ? 'org.reactivated' : 'org.deactivated',
+    resourceType: 'org',
+    resourceId: org._id,
+  });
   return updated;
 }
 
 export async function addOrgDomain(actor: Actor, org: OrgRecord, domain: string): Promise<OrgRecord> {
   if (await domainTaken(actor.instanceId, domain)) throw conflict(`the domain ${domain} is taken`);
-  const updated = await Organization.findOneAndUpdate({ instanceId: actor.instanceId, _id: org._id }, { $push: { domains: { domain, verified: false } } }, { returnDocument: 'after', runValidators: true }).lean<OrgRecord>();
+  const updated = await Organization.findOneAndUpdate(
+    { instanceId: actor.instanceId, _id: org._id },
+    { $push: { domains: { domain, verified: false } } },
+    { returnDocument: 'after', runValidators: true },
+  ).lean<OrgRecord>();
   if (!updated) throw notFound();
   // Array elements cannot carry a unique index in FerretDB v1: the second of two racing writers backs out.
   if ((await Organization.countDocuments({ instanceId: actor.instanceId, 'domains.domain': domain })) > 1) {
-    await changeArray<{ domain: string }>(Organization, { _id: org._id }, 'domains', (domains) => domains.filter((entry) => entry.domain !== domain));
+    await changeArray<{ domain: string }>(Organization, { _id: org._id }, 'domains', (domains) =>
+      domains.filter((entry) => entry.domain !== domain),
+    );
     throw conflict(`the domain ${domain} is taken`);
   }
-  await recordChange(actor, { orgId: org._id, type: 'org.domain.added', resourceType: 'org', resourceId: org._id, payload: { domain } });
+  await recordChange(actor, {
+    orgId: org._id,
+    type: 'org.domain.added',
+    resourceType: 'org',
+    resourceId: org._id,
+    payload: { domain },
+  });
   return updated;
 }
 
 export async function removeOrgDomain(actor: Actor, org: OrgRecord, domain: string): Promise<void> {
   if (domain === org.primaryDomain) throw conflict('the primary domain cannot be removed');
-  const found = await changeArray<{ domain: string }>(Organization, { instanceId: actor.instanceId, _id: org._id }, 'domains', (domains) => {
-    if (!domains.some((entry) => entry.domain === domain)) throw notFound();
-    return domains.filter((entry) => entry.domain !== domain);
-  });
+  const found = await changeArray<{ domain: string }>(
+    Organization,
+    { instanceId: actor.instanceId, _id: org._id },
+    'domains',
+    (domains) => {
+      if (!domains.some((entry) => entry.domain === domain)) throw notFound();
+      return domains.filter((entry) => entry.domain !== domain);
+    },
+  );
   if (!found) throw notFound();
-  await recordChange(actor, { orgId: org._id, type: 'org.domain.removed', resourceType: 'org', resourceId: org._id, payload: { domain } });
+  await recordChange(actor, {
+    orgId: org._id,
+    type: 'org.domain.removed',
+    resourceType: 'org',
+    resourceId: org._id,
+    payload: { domain },
+  });
 }
 
-export async function setOrgLoginPolicy(actor: Actor, org: OrgRecord, policy: LoginPolicyOverride | null): Promise<OrgRecord> {
-  const updated = await Organization.findOneAndUpdate({ instanceId: actor.instanceId, _id: org._id }, { $set: { loginPolicy: policy } }, { returnDocument: 'after', runValidators: true }).lean<OrgRecord>();
+export async function setOrgLoginPolicy(
+  actor: Actor,
+  org: OrgRecord,
+  policy: LoginPolicyOverride | null,
+): Promise<OrgRecord> {
+  const updated = await Organization.findOneAndUpdate(
+    { instanceId: actor.instanceId, _id: org._id },
+    { $set: { loginPolicy: policy } },
+    { returnDocument: 'after', runValidators: true },
+  ).lean<OrgRecord>();
   if (!updated) throw notFound();
-  await recordChange(actor, { orgId: org._id, type: policy ? 'org.login_policy.set' : 'org.login_policy.reset', resourceType: 'org', resourceId: org._id, payload: policy ? { policy } : {} });
+  await recordChange(actor, {
+    orgId: org._id,
+    type: policy ? 'org.login_policy.set' : 'org.login_policy.reset',
+    resourceType: 'org',
+    resourceId: org._id,
+    payload: policy ? { policy } : {},
+  });
   return updated;
 }
 
@@ -98,11 +190,20 @@ export async function removeOrg(actor: Actor, org: OrgRecord, defaultOrgId: stri
   const { instanceId } = actor;
   const reason = 'org.removed';
   await Organization.updateOne({ instanceId, _id: org._id }, { $set: { state: 'inactive' } });
-  for (const project of await Project.find({ instanceId, orgId: org._id }).lean<ProjectDocument[]>()) await removeProject(actor, project, reason);
-  for (const grant of await ProjectGrant.find({ instanceId, grantedOrgId: org._id }).lean<ProjectGrantDocument[]>()) await removeProjectGrant(actor, grant, reason);
+  for (const project of await Project.find({ instanceId, orgId: org._id }).lean<ProjectDocument[]>())
+    await removeProject(actor, project, reason);
+  for (const grant of await ProjectGrant.find({ instanceId, grantedOrgId: org._id }).lean<ProjectGrantDocument[]>())
+    await removeProjectGrant(actor, grant, reason);
   await removeUserGrantsWhere(actor, { orgId: org._id }, { reason, removedOrgId: org._id });
-  for (const user of await User.find({ instanceId, orgId: org._id }).lean<UserDocument[]>()) await removeUser(actor, user, reason);
+  for (const user of await User.find({ instanceId, orgId: org._id }).lean<UserDocument[]>())
+    await removeUser(actor, user, reason);
   await Membership.deleteMany({ instanceId, orgId: org._id });
   await Organization.deleteOne({ instanceId, _id: org._id });
-  await recordChange(actor, { orgId: org._id, type: 'org.removed', resourceType: 'org', resourceId: org._id, payload: { name: org.name } });
+  await recordChange(actor, {
+    orgId: org._id,
+    type: 'org.removed',
+    resourceType: 'org',
+    resourceId: org._id,
+    payload: { name: org.name },
+  });
 }

@@ -15,27 +15,71 @@ export interface PatSummary {
   createdAt?: Date;
 }
 
-export async function createPersonalAccessToken(actor: Actor, user: { _id: string; orgId: string }, expiresAt: Date, hashKey: KeyObject): Promise<{ id: string; token: string; expiresAt: Date }> {
+export async function createPersonalAccessToken(
+  actor: Actor,
+  user: { _id: string; orgId: string },
+  expiresAt: Date,
+  hashKey: KeyObject,
+): Promise<{ id: string; token: string; expiresAt: Date }> {
   const token = `${PAT_PREFIX}${randomSecret(32)}`;
-  const created = await PersonalAccessToken.create({ instanceId: actor.instanceId, userId: user._id, tokenHash: secretHash(hashKey, token), expiresAt });
-  await recordChange(actor, { orgId: user.orgId, type: 'user.pat.added', resourceType: 'user', resourceId: user._id, payload: { tokenId: created._id, expiresAt: expiresAt.toISOString() } });
+  const created = await PersonalAccessToken.create({
+    instanceId: actor.instanceId,
+    userId: user._id,
+    tokenHash: secretHash(hashKey, token),
+    expiresAt,
+  });
+  await recordChange(actor, {
+    orgId: user.orgId,
+    type: 'user.pat.added',
+    resourceType: 'user',
+    resourceId: user._id,
+    payload: { tokenId: created._id, expiresAt: expiresAt.toISOString() },
+  });
   return { id: created._id, token, expiresAt };
 }
 
-export function listPersonalAccessTokens(instanceId: string, userId: string, page: { limit: number; offset: number }): Promise<PatSummary[]> {
-  return PersonalAccessToken.find({ instanceId, userId }, { tokenHash: 0 }).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<PatSummary[]>();
+export function listPersonalAccessTokens(
+  instanceId: string,
+  userId: string,
+  page: { limit: number; offset: number },
+): Promise<PatSummary[]> {
+  return PersonalAccessToken.find({ instanceId, userId }, { tokenHash: 0 })
+    .sort({ _id: 1 })
+    .skip(page.offset)
+    .limit(page.limit)
+    .lean<PatSummary[]>();
 }
 
-export async function removePersonalAccessToken(actor: Actor, user: { _id: string; orgId: string }, tokenId: string): Promise<void> {
-  const removed = await PersonalAccessToken.findOneAndDelete({ instanceId: actor.instanceId, userId: user._id, _id: tokenId }).lean();
+export async function removePersonalAccessToken(
+  actor: Actor,
+  user: { _id: string; orgId: string },
+  tokenId: string,
+): Promise<void> {
+  const removed = await PersonalAccessToken.findOneAndDelete({
+    instanceId: actor.instanceId,
+    userId: user._id,
+    _id: tokenId,
+  }).lean();
   if (!removed) throw notFound();
-  await recordChange(actor, { orgId: user.orgId, type: 'user.pat.removed', resourceType: 'user', resourceId: user._id, payload: { tokenId } });
+  await recordChange(actor, {
+    orgId: user.orgId,
+    type: 'user.pat.removed',
+    resourceType: 'user',
+    resourceId: user._id,
+    payload: { tokenId },
+  });
 }
 
 /** The owner of an unexpired token, or null. */
-export async function personalAccessTokenOwner(instanceId: string, token: string, hashKey: KeyObject): Promise<string | null> {
+export async function personalAccessTokenOwner(
+  instanceId: string,
+  token: string,
+  hashKey: KeyObject,
+): Promise<string | null> {
   if (!token.startsWith(PAT_PREFIX)) return null;
   const tokenHash = secretHash(hashKey, token);
-  const found = await cached(instanceId, `pat:${tokenHash}`, () => PersonalAccessToken.findOne({ instanceId, tokenHash }, { userId: 1, expiresAt: 1 }).lean());
+  const found = await cached(instanceId, `pat:${tokenHash}`, () =>
+    PersonalAccessToken.findOne({ instanceId, tokenHash }, { userId: 1, expiresAt: 1 }).lean(),
+  );
   return found && found.expiresAt.getTime() > Date.now() ? found.userId : null;
 }

@@ -8,7 +8,11 @@ import { findScoped } from '../../store/queries/scoped.ts';
 type UserGrantFilter = QueryFilter<UserGrantDocument>;
 
 /** The role keys a user grant may hold: the project's roles, or the project grant's subset of them; null when either is gone. */
-async function assignableRoleKeys(instanceId: string, projectId: string, projectGrantId: string | null): Promise<string[] | null> {
+async function assignableRoleKeys(
+  instanceId: string,
+  projectId: string,
+  projectGrantId: string | null,
+): Promise<string[] | null> {
   const project = await findScoped(Project, instanceId, projectId, {}, { roles: 1 });
   if (!project) return null;
   const projectKeys = project.roles.map((role) => role.key);
@@ -34,7 +38,8 @@ async function reconcile(instanceId: string, grant: UserGrantDocument): Promise<
     return false;
   }
   const unassignable = grant.roleKeys.filter((key) => !assignable.includes(key));
-  if (unassignable.length) await UserGrant.updateOne({ instanceId, _id: grant._id }, { $pullAll: { roleKeys: unassignable } });
+  if (unassignable.length)
+    await UserGrant.updateOne({ instanceId, _id: grant._id }, { $pullAll: { roleKeys: unassignable } });
   return true;
 }
 
@@ -47,7 +52,11 @@ export interface NewUserGrant {
 }
 
 /** How the granting org reaches the project: it owns it, or holds a grant; null when it does neither. */
-export async function projectAccessOf(instanceId: string, orgId: string, projectId: string): Promise<{ projectGrantId: string | null } | null> {
+export async function projectAccessOf(
+  instanceId: string,
+  orgId: string,
+  projectId: string,
+): Promise<{ projectGrantId: string | null } | null> {
   const project = await findScoped(Project, instanceId, projectId, {}, { orgId: 1 });
   if (!project) return null;
   if (project.orgId === orgId) return { projectGrantId: null };
@@ -55,7 +64,11 @@ export async function projectAccessOf(instanceId: string, orgId: string, project
   return grant ? { projectGrantId: grant._id } : null;
 }
 
-export async function createUserGrant(actor: Actor, input: NewUserGrant, projectGrantId: string | null): Promise<UserGrantDocument> {
+export async function createUserGrant(
+  actor: Actor,
+  input: NewUserGrant,
+  projectGrantId: string | null,
+): Promise<UserGrantDocument> {
   const { instanceId } = actor;
   const user = await findScoped(User, instanceId, input.userId, {}, { orgId: 1 });
   if (!user) throw notFound();
@@ -63,12 +76,27 @@ export async function createUserGrant(actor: Actor, input: NewUserGrant, project
   if (!assignable) throw notFound();
   requireAssignable(input.roleKeys, assignable);
   const created = await uniquely(
-    () => UserGrant.create({ instanceId, userId: input.userId, userOrgId: user.orgId, projectId: input.projectId, projectGrantId, orgId: input.orgId, roleKeys: [...new Set(input.roleKeys)] }),
+    () =>
+      UserGrant.create({
+        instanceId,
+        userId: input.userId,
+        userOrgId: user.orgId,
+        projectId: input.projectId,
+        projectGrantId,
+        orgId: input.orgId,
+        roleKeys: [...new Set(input.roleKeys)],
+      }),
     'the user already has a grant from this organization on this project',
   );
   const grant = created.toObject() as UserGrantDocument;
   if (!(await reconcile(instanceId, grant))) throw conflict('the user, project or project grant was removed meanwhile');
-  await recordChange(actor, { orgId: input.orgId, type: 'user.grant.added', resourceType: 'user.grant', resourceId: grant._id, payload: { userId: input.userId, projectId: input.projectId, projectGrantId, roleKeys: grant.roleKeys } });
+  await recordChange(actor, {
+    orgId: input.orgId,
+    type: 'user.grant.added',
+    resourceType: 'user.grant',
+    resourceId: grant._id,
+    payload: { userId: input.userId, projectId: input.projectId, projectGrantId, roleKeys: grant.roleKeys },
+  });
   return (await UserGrant.findById(grant._id).lean<UserGrantDocument>()) ?? grant;
 }
 
@@ -76,45 +104,96 @@ export function findUserGrant(instanceId: string, orgId: string, grantId: string
   return findScoped(UserGrant, instanceId, grantId, { orgId });
 }
 
-export function listUserGrants(instanceId: string, filter: { orgId: string; userId?: string; projectId?: string }, page: { limit: number; offset: number }): Promise<UserGrantDocument[]> {
+export function listUserGrants(
+  instanceId: string,
+  filter: { orgId: string; userId?: string; projectId?: string },
+  page: { limit: number; offset: number },
+): Promise<UserGrantDocument[]> {
   const query: UserGrantFilter = { instanceId, orgId: filter.orgId };
   if (filter.userId) query.userId = filter.userId;
   if (filter.projectId) query.projectId = filter.projectId;
   return UserGrant.find(query).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<UserGrantDocument[]>();
 }
 
-export async function changeUserGrantRoles(actor: Actor, grant: UserGrantDocument, roleKeys: string[]): Promise<UserGrantDocument> {
+export async function changeUserGrantRoles(
+  actor: Actor,
+  grant: UserGrantDocument,
+  roleKeys: string[],
+): Promise<UserGrantDocument> {
   const assignable = await assignableRoleKeys(actor.instanceId, grant.projectId, grant.projectGrantId ?? null);
   if (!assignable) throw notFound();
   requireAssignable(roleKeys, assignable);
-  const updated = await UserGrant.findOneAndUpdate({ instanceId: actor.instanceId, _id: grant._id }, { $set: { roleKeys: [...new Set(roleKeys)] } }, { returnDocument: 'after' }).lean<UserGrantDocument>();
+  const updated = await UserGrant.findOneAndUpdate(
+    { instanceId: actor.instanceId, _id: grant._id },
+    { $set: { roleKeys: [...new Set(roleKeys)] } },
+    { returnDocument: 'after' },
+  ).lean<UserGrantDocument>();
   if (!updated || !(await reconcile(actor.instanceId, updated))) throw notFound();
-  await recordChange(actor, { orgId: grant.orgId, type: 'user.grant.changed', resourceType: 'user.grant', resourceId: grant._id, payload: { userId: grant.userId, roleKeys } });
+  await recordChange(actor, {
+    orgId: grant.orgId,
+    type: 'user.grant.changed',
+    resourceType: 'user.grant',
+    resourceId: grant._id,
+    payload: { userId: grant.userId, roleKeys },
+  });
   return (await UserGrant.findById(grant._id).lean<UserGrantDocument>()) ?? updated;
 }
 
-export async function setUserGrantState(actor: Actor, grant: UserGrantDocument, state: 'active' | 'inactive'): Promise<UserGrantDocument> {
-  const updated = await UserGrant.findOneAndUpdate({ instanceId: actor.instanceId, _id: grant._id }, { $set: { state } }, { returnDocument: 'after' }).lean<UserGrantDocument>();
+export async function setUserGrantState(
+  actor: Actor,
+  grant: UserGrantDocument,
+  state: 'active' | 'inactive',
+): Promise<UserGrantDocument> {
+  const updated = await UserGrant.findOneAndUpdate(
+    { instanceId: actor.instanceId, _id: grant._id },
+    { $set: { state } },
+    { returnDocument: 'after' },
+  ).lean<UserGrantDocument>();
   if (!updated) throw notFound();
-  await recordChange(actor, { orgId: grant.orgId, type: state === 'active' ? 'user.grant.reactivated' : 'user.grant.deactivated', resourceType: 'user.grant', resourceId: grant._id, payload: { userId: grant.userId } });
+  await recordChange(actor, {
+    orgId: grant.orgId,
+    type: state === 'active' ? 'user.grant.reactivated' : 'user.grant.deactivated',
+    resourceType: 'user.grant',
+    resourceId: grant._id,
+    payload: { userId: grant.userId },
+  });
   return updated;
 }
 
 export async function removeUserGrant(actor: Actor, grant: UserGrantDocument): Promise<void> {
   const removed = await UserGrant.findOneAndDelete({ instanceId: actor.instanceId, _id: grant._id }).lean();
   if (!removed) throw notFound();
-  await recordChange(actor, { orgId: grant.orgId, type: 'user.grant.removed', resourceType: 'user.grant', resourceId: grant._id, payload: { userId: grant.userId, projectId: grant.projectId } });
+  await recordChange(actor, {
+    orgId: grant.orgId,
+    type: 'user.grant.removed',
+    resourceType: 'user.grant',
+    resourceId: grant._id,
+    payload: { userId: grant.userId, projectId: grant.projectId },
+  });
 }
 
 const CASCADE_BATCH = 500;
 
 /** Cascade step: deletes every user grant matching the filter, with an event each; repeats until none is left, so it also catches concurrent inserts. */
-export async function removeUserGrantsWhere(actor: Actor, filter: UserGrantFilter, cause: Record<string, unknown>): Promise<void> {
+export async function removeUserGrantsWhere(
+  actor: Actor,
+  filter: UserGrantFilter,
+  cause: Record<string, unknown>,
+): Promise<void> {
   for (;;) {
-    const batch = await UserGrant.find({ ...filter, instanceId: actor.instanceId }, { orgId: 1, userId: 1 }).limit(CASCADE_BATCH).lean();
+    const batch = await UserGrant.find({ ...filter, instanceId: actor.instanceId }, { orgId: 1, userId: 1 })
+      .limit(CASCADE_BATCH)
+      .lean();
     if (batch.length === 0) return;
     await UserGrant.deleteMany({ instanceId: actor.instanceId, _id: { $in: batch.map((grant) => grant._id) } });
-    for (const grant of batch) await recordChange(actor, { orgId: grant.orgId, type: 'user.grant.cascade.removed', resourceType: 'user.grant', resourceId: grant._id, payload: { userId: grant.userId, ...cause } });
+    for (const grant of batch)
+      await recordChange(actor, {
+        orgId: grant.orgId,
+        type: 'user.grant.cascade.removed',
+        resourceType: 'user.grant',
+        resourceId: grant._id,
+        payload: { userId: grant.userId, ...cause },
+      });
   }
 }
 
@@ -122,13 +201,30 @@ export async function removeUserGrantsWhere(actor: Actor, filter: UserGrantFilte
  * Cascade step: removes role keys from every matching user grant that holds one, with an event each
  * (idempotent). `$pullAll`, because FerretDB v1 ignores `$pull` with `$in`/`$nin` conditions.
  */
-export async function pullRolesFromUserGrants(actor: Actor, filter: UserGrantFilter, roleKeys: string[], cause: Record<string, unknown>): Promise<void> {
+export async function pullRolesFromUserGrants(
+  actor: Actor,
+  filter: UserGrantFilter,
+  roleKeys: string[],
+  cause: Record<string, unknown>,
+): Promise<void> {
   if (roleKeys.length === 0) return;
-  const affected = await UserGrant.find({ ...filter, instanceId: actor.instanceId, roleKeys: { $in: roleKeys } }, { orgId: 1, userId: 1, roleKeys: 1 }).lean();
+  const affected = await UserGrant.find(
+    { ...filter, instanceId: actor.instanceId, roleKeys: { $in: roleKeys } },
+    { orgId: 1, userId: 1, roleKeys: 1 },
+  ).lean();
   if (affected.length === 0) return;
-  await UserGrant.updateMany({ instanceId: actor.instanceId, _id: { $in: affected.map((grant) => grant._id) } }, { $pullAll: { roleKeys } });
+  await UserGrant.updateMany(
+    { instanceId: actor.instanceId, _id: { $in: affected.map((grant) => grant._id) } },
+    { $pullAll: { roleKeys } },
+  );
   for (const grant of affected) {
     const removed = grant.roleKeys.filter((key) => roleKeys.includes(key));
-    await recordChange(actor, { orgId: grant.orgId, type: 'user.grant.cascade.changed', resourceType: 'user.grant', resourceId: grant._id, payload: { userId: grant.userId, removedRoleKeys: removed, ...cause } });
+    await recordChange(actor, {
+      orgId: grant.orgId,
+      type: 'user.grant.cascade.changed',
+      resourceType: 'user.grant',
+      resourceId: grant._id,
+      payload: { userId: grant.userId, removedRoleKeys: removed, ...cause },
+    });
   }
 }

@@ -24,12 +24,19 @@ export function findUser(instanceId: string, userId: string): Promise<UserDocume
   return findScoped(User, instanceId, userId);
 }
 
-export function listUsers(instanceId: string, orgId: string, page: { limit: number; offset: number }): Promise<UserDocument[]> {
+export function listUsers(
+  instanceId: string,
+  orgId: string,
+  page: { limit: number; offset: number },
+): Promise<UserDocument[]> {
   return User.find({ instanceId, orgId }).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<UserDocument[]>();
 }
 
 /** The exact `username@org-primary-domain` lookup, the only way to find a user of another organization. */
-export async function findUserByLoginName(instanceId: string, loginName: string): Promise<{ user: UserDocument; primaryDomain: string } | null> {
+export async function findUserByLoginName(
+  instanceId: string,
+  loginName: string,
+): Promise<{ user: UserDocument; primaryDomain: string } | null> {
   const at = loginName.lastIndexOf('@');
   if (at <= 0) return null;
   const username = loginName.slice(0, at).toLowerCase();
@@ -63,18 +70,54 @@ async function requireOrgStillThere(instanceId: string, orgId: string, userId: s
 
 export async function createHumanUser(actor: Actor, orgId: string, input: NewHuman): Promise<UserDocument> {
   const { password, metadata, ...profile } = input;
-  const human = { email: profile.email, givenName: profile.givenName, familyName: profile.familyName, displayName: profile.displayName ?? `${profile.givenName} ${profile.familyName}`, ...(password ? { passwordHash: await hashPassword(password) } : {}) };
-  const created = await uniquely(() => User.create({ instanceId: actor.instanceId, orgId, type: 'human', username: profile.username, human, metadata: metadataEntries(metadata) }), DUPLICATE_USERNAME);
+  const human = {
+    email: profile.email,
+    givenName: profile.givenName,
+    familyName: profile.familyName,
+    displayName: profile.displayName ?? `${profile.givenName} ${profile.familyName}`,
+    ...(password ? { passwordHash: await hashPassword(password) } : {}),
+  };
+  const created = await uniquely(
+    () =>
+      User.create({
+        instanceId: actor.instanceId,
+        orgId,
+        type: 'human',
+        username: profile.username,
+        human,
+        metadata: metadataEntries(metadata),
+      }),
+    DUPLICATE_USERNAME,
+  );
   await requireOrgStillThere(actor.instanceId, orgId, created._id);
-  await recordChange(actor, { orgId, type: 'user.human.added', resourceType: 'user', resourceId: created._id, payload: { username: created.username, email: human.email } });
+  await recordChange(actor, {
+    orgId,
+    type: 'user.human.added',
+    resourceType: 'user',
+    resourceId: created._id,
+    payload: { username: created.username, email: human.email },
+  });
   return created.toObject() as UserDocument;
 }
 
-export async function createMachineUser(actor: Actor, orgId: string, input: { username: string; name: string; description?: string; accessTokenType?: 'bearer' | 'jwt' }): Promise<UserDocument> {
+export async function createMachineUser(
+  actor: Actor,
+  orgId: string,
+  input: { username: string; name: string; description?: string; accessTokenType?: 'bearer' | 'jwt' },
+): Promise<UserDocument> {
   const { username, ...machine } = input;
-  const created = await uniquely(() => User.create({ instanceId: actor.instanceId, orgId, type: 'machine', username, machine }), DUPLICATE_USERNAME);
+  const created = await uniquely(
+    () => User.create({ instanceId: actor.instanceId, orgId, type: 'machine', username, machine }),
+    DUPLICATE_USERNAME,
+  );
   await requireOrgStillThere(actor.instanceId, orgId, created._id);
-  await recordChange(actor, { orgId, type: 'user.machine.added', resourceType: 'user', resourceId: created._id, payload: { username: created.username, name: machine.name } });
+  await recordChange(actor, {
+    orgId,
+    type: 'user.machine.added',
+    resourceType: 'user',
+    resourceId: created._id,
+    payload: { username: created.username, name: machine.name },
+  });
   return created.toObject() as UserDocument;
 }
 
@@ -105,14 +148,37 @@ export async function changeUser(actor: Actor, user: UserDocument, change: UserC
     if (!user.machine) throw invalidField(field, 'only machine users have it');
     set[`machine.${field}`] = change[field];
   }
-  const updated = await uniquely(() => User.findOneAndUpdate({ instanceId: actor.instanceId, _id: user._id }, { $set: set }, { returnDocument: 'after', runValidators: true }).lean<UserDocument>(), DUPLICATE_USERNAME);
+  const updated = await uniquely(
+    () =>
+      User.findOneAndUpdate(
+        { instanceId: actor.instanceId, _id: user._id },
+        { $set: set },
+        { returnDocument: 'after', runValidators: true },
+      ).lean<UserDocument>(),
+    DUPLICATE_USERNAME,
+  );
   if (!updated) throw notFound();
-  await recordChange(actor, { orgId: user.orgId, type: 'user.changed', resourceType: 'user', resourceId: user._id, payload: { ...change } });
+  await recordChange(actor, {
+    orgId: user.orgId,
+    type: 'user.changed',
+    resourceType: 'user',
+    resourceId: user._id,
+    payload: { ...change },
+  });
   return updated;
 }
 
-export async function setUserState(actor: Actor, user: UserDocument, state: 'active' | 'inactive', eventType: string): Promise<UserDocument> {
-  const updated = await User.findOneAndUpdate({ instanceId: actor.instanceId, _id: user._id }, { $set: { state } }, { returnDocument: 'after' }).lean<UserDocument>();
+export async function setUserState(
+  actor: Actor,
+  user: UserDocument,
+  state: 'active' | 'inactive',
+  eventType: string,
+): Promise<UserDocument> {
+  const updated = await User.findOneAndUpdate(
+    { instanceId: actor.instanceId, _id: user._id },
+    { $set: { state } },
+    { returnDocument: 'after' },
+  ).lean<UserDocument>();
   if (!updated) throw notFound();
   // Reactivating a locked user unlocks it: its failed attempts are forgotten, or the next one would lock it again.
   if (state === 'active') await clearPasswordAttempts(actor.instanceId, user._id);
@@ -131,22 +197,39 @@ export async function removeUser(actor: Actor, user: UserDocument, reason = 'use
   await sweep();
   await User.deleteOne({ instanceId, _id: user._id });
   await sweep();
-  await recordChange(actor, { orgId: user.orgId, type: reason === 'user.removed' ? reason : 'user.cascade.removed', resourceType: 'user', resourceId: user._id, payload: { username: user.username } });
+  await recordChange(actor, {
+    orgId: user.orgId,
+    type: reason === 'user.removed' ? reason : 'user.cascade.removed',
+    resourceType: 'user',
+    resourceId: user._id,
+    payload: { username: user.username },
+  });
 }
 
 /** Sets a human user's password (already checked against its org's complexity); the event never carries it. */
 export async function setUserPassword(actor: Actor, user: UserDocument, password: string): Promise<void> {
   if (user.type !== 'human') throw conflict('only human users have passwords');
-  const updated = await User.updateOne({ instanceId: actor.instanceId, _id: user._id, type: 'human' }, { $set: { 'human.passwordHash': await hashPassword(password) } });
+  const updated = await User.updateOne(
+    { instanceId: actor.instanceId, _id: user._id, type: 'human' },
+    { $set: { 'human.passwordHash': await hashPassword(password) } },
+  );
   if (updated.matchedCount === 0) throw notFound();
-  await recordChange(actor, { orgId: user.orgId, type: 'user.password.changed', resourceType: 'user', resourceId: user._id });
+  await recordChange(actor, {
+    orgId: user.orgId,
+    type: 'user.password.changed',
+    resourceType: 'user',
+    resourceId: user._id,
+  });
 }
 
 /** A new client_credentials secret for a machine user (its client id is its username); shown once. */
 export async function setMachineSecret(actor: Actor, user: UserDocument, hashKey: KeyObject): Promise<string> {
   if (user.type !== 'machine') throw conflict('only machine users have client secrets');
   const secret = randomSecret();
-  const updated = await User.updateOne({ instanceId: actor.instanceId, _id: user._id }, { $set: { 'machine.secretHash': secretHash(hashKey, secret) } });
+  const updated = await User.updateOne(
+    { instanceId: actor.instanceId, _id: user._id },
+    { $set: { 'machine.secretHash': secretHash(hashKey, secret) } },
+  );
   if (updated.matchedCount === 0) throw notFound();
   await recordChange(actor, { orgId: user.orgId, type: 'user.secret.set', resourceType: 'user', resourceId: user._id });
   return secret;
@@ -155,23 +238,50 @@ export async function setMachineSecret(actor: Actor, user: UserDocument, hashKey
 export async function removeMachineSecret(actor: Actor, user: UserDocument): Promise<void> {
   if (user.type !== 'machine' || !user.machine?.secretHash) throw notFound();
   await User.updateOne({ instanceId: actor.instanceId, _id: user._id }, { $unset: { 'machine.secretHash': 1 } });
-  await recordChange(actor, { orgId: user.orgId, type: 'user.secret.removed', resourceType: 'user', resourceId: user._id });
+  await recordChange(actor, {
+    orgId: user.orgId,
+    type: 'user.secret.removed',
+    resourceType: 'user',
+    resourceId: user._id,
+  });
 }
 
 type MetadataEntry = { key: string; value: Buffer };
 
 export async function setUserMetadata(actor: Actor, user: UserDocument, key: string, value: string): Promise<void> {
   const entry = { key, value: Buffer.from(value, 'utf8') };
-  const found = await changeArray<MetadataEntry>(User, { instanceId: actor.instanceId, _id: user._id }, 'metadata', (entries) => [...entries.filter((existing) => existing.key !== key), entry]);
+  const found = await changeArray<MetadataEntry>(
+    User,
+    { instanceId: actor.instanceId, _id: user._id },
+    'metadata',
+    (entries) => [...entries.filter((existing) => existing.key !== key), entry],
+  );
   if (!found) throw notFound();
-  await recordChange(actor, { orgId: user.orgId, type: 'user.metadata.set', resourceType: 'user', resourceId: user._id, payload: { key } });
+  await recordChange(actor, {
+    orgId: user.orgId,
+    type: 'user.metadata.set',
+    resourceType: 'user',
+    resourceId: user._id,
+    payload: { key },
+  });
 }
 
 export async function removeUserMetadata(actor: Actor, user: UserDocument, key: string): Promise<void> {
-  const found = await changeArray<MetadataEntry>(User, { instanceId: actor.instanceId, _id: user._id }, 'metadata', (entries) => {
-    if (!entries.some((existing) => existing.key === key)) throw notFound();
-    return entries.filter((existing) => existing.key !== key);
-  });
+  const found = await changeArray<MetadataEntry>(
+    User,
+    { instanceId: actor.instanceId, _id: user._id },
+    'metadata',
+    (entries) => {
+      if (!entries.some((existing) => existing.key === key)) throw notFound();
+      return entries.filter((existing) => existing.key !== key);
+    },
+  );
   if (!found) throw notFound();
-  await recordChange(actor, { orgId: user.orgId, type: 'user.metadata.removed', resourceType: 'user', resourceId: user._id, payload: { key } });
+  await recordChange(actor, {
+    orgId: user.orgId,
+    type: 'user.metadata.removed',
+    resourceType: 'user',
+    resourceId: user._id,
+    payload: { key },
+  });
 }

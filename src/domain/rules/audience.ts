@@ -10,14 +10,21 @@ export function resolveProjectAliases(projectIds: string[], managementProjectId:
  * project id, and the `:aud` projects. Machine users have no project: only the `:aud` projects, and the
  * client id when there are none.
  */
-export function tokenAudience(projectAudience: string[] | null, audienceProjectIds: string[], clientId: string): string[] {
+export function tokenAudience(
+  projectAudience: string[] | null,
+  audienceProjectIds: string[],
+  clientId: string,
+): string[] {
   const audience = new Set([...(projectAudience ?? []), ...audienceProjectIds]);
   if (audience.size === 0) audience.add(clientId);
   return [...audience];
 }
 
 /** Introspection answers only a caller whose client id or project id is in the token's audience. */
-export function audienceAdmits(audience: string | string[] | undefined, caller: { clientId: string; projectId: string | null }): boolean {
+export function audienceAdmits(
+  audience: string | string[] | undefined,
+  caller: { clientId: string; projectId: string | null },
+): boolean {
   const values = audience === undefined ? [] : Array.isArray(audience) ? audience : [audience];
   return values.includes(caller.clientId) || (caller.projectId !== null && values.includes(caller.projectId));
 }

@@ -13,7 +13,14 @@ export const MIN_RSA_MODULUS_BITS = 2048;
 
 export type PublicSigningJwk =
   | { kty: 'RSA'; n: string; e: string; alg?: (typeof RSA_CLIENT_ALGS)[number]; use?: 'sig' }
-  | { kty: 'EC'; crv: (typeof EC_CURVES)[number]; x: string; y: string; alg?: (typeof EC_CLIENT_ALGS)[number]; use?: 'sig' };
+  | {
+      kty: 'EC';
+      crv: (typeof EC_CURVES)[number];
+      x: string;
+      y: string;
+      alg?: (typeof EC_CLIENT_ALGS)[number];
+      use?: 'sig';
+    };
 
 /** What is wrong with the key as a public signing key (null when it imports and is strong enough). */
 export async function publicJwkProblem(jwk: PublicSigningJwk): Promise<string | null> {
@@ -25,7 +32,8 @@ export async function publicJwkProblem(jwk: PublicSigningJwk): Promise<string | 
   }
   if (!(key instanceof CryptoKey) || key.type !== 'public') return 'not a public key';
   const { modulusLength } = key.algorithm as { modulusLength?: number };
-  if (jwk.kty === 'RSA' && (modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) return `an RSA modulus needs at least ${MIN_RSA_MODULUS_BITS} bits`;
+  if (jwk.kty === 'RSA' && (modulusLength ?? 0) < MIN_RSA_MODULUS_BITS)
+    return `an RSA modulus needs at least ${MIN_RSA_MODULUS_BITS} bits`;
   return null;
 }
 

@@ -5,8 +5,10 @@
 
 export const LOGIN_MESSAGES = {
   notAllowedOrg: 'User is no member of the required organization',
-  grantRequired: 'Login not possible. The user is required to have at least one grant on the application. Please contact your administrator.',
-  projectRequired: 'Login not possible. The organization of the user must be granted to the project. Please contact your administrator.',
+  grantRequired:
+    'Login not possible. The user is required to have at least one grant on the application. Please contact your administrator.',
+  projectRequired:
+    'Login not possible. The organization of the user must be granted to the project. Please contact your administrator.',
   userNotFound: 'User could not be found',
   userInactive: 'User is inactive',
   userLocked: 'User is locked. Please contact your administrator.',
@@ -47,12 +49,19 @@ export function orgMembershipProblem(requiredOrgId: string | null, userOrgId: st
 }
 
 /** ZITADEL's `projectRoleCheck`: an active grant, even one without roles, is enough. */
-export function projectRoleCheck(project: NonNullable<LoginFacts['project']>, userHasActiveGrant: boolean): LoginMessage | null {
+export function projectRoleCheck(
+  project: NonNullable<LoginFacts['project']>,
+  userHasActiveGrant: boolean,
+): LoginMessage | null {
   return project.projectRoleCheck && !userHasActiveGrant ? LOGIN_MESSAGES.grantRequired : null;
 }
 
 /** ZITADEL's `hasProjectCheck`: the user's own org owns the project or holds an active grant for it (external user grants do not count). */
-export function hasProjectCheck(project: NonNullable<LoginFacts['project']>, userOrgId: string, userOrgHasActiveProjectGrant: boolean): LoginMessage | null {
+export function hasProjectCheck(
+  project: NonNullable<LoginFacts['project']>,
+  userOrgId: string,
+  userOrgHasActiveProjectGrant: boolean,
+): LoginMessage | null {
   if (!project.hasProjectCheck || project.orgId === userOrgId) return null;
   return userOrgHasActiveProjectGrant ? null : LOGIN_MESSAGES.projectRequired;
 }
@@ -65,5 +74,8 @@ export function loginProblem(facts: LoginFacts): LoginMessage | null {
   if (facts.userOrg?.state !== 'active') return LOGIN_MESSAGES.orgInactive;
   if (facts.application?.state !== 'active') return LOGIN_MESSAGES.appInactive;
   if (project?.state !== 'active') return LOGIN_MESSAGES.projectInactive;
-  return projectRoleCheck(project, facts.userHasActiveGrant) ?? hasProjectCheck(project, user.orgId, facts.userOrgHasActiveProjectGrant);
+  return (
+    projectRoleCheck(project, facts.userHasActiveGrant) ??
+    hasProjectCheck(project, user.orgId, facts.userOrgHasActiveProjectGrant)
+  );
 }

@@ -31,18 +31,29 @@ export const defaultLoginPolicy: LoginPolicy = {
   ignoreUnknownUsernames: false,
   allowDomainDiscovery: true,
   disableLoginWithEmail: false,
-  passwordComplexity: { minLength: 8, requireUppercase: true, requireLowercase: true, requireNumber: true, requireSymbol: true },
+  passwordComplexity: {
+    minLength: 8,
+    requireUppercase: true,
+    requireLowercase: true,
+    requireNumber: true,
+    requireSymbol: true,
+  },
   lockout: { maxPasswordAttempts: 0 },
   branding: { displayName: null, primaryColor: '#5469d4', backgroundColor: '#fafafa', fontColor: '#000000' },
 };
 
-export type LoginPolicyOverride = { [K in keyof LoginPolicy]?: LoginPolicy[K] extends object ? Partial<LoginPolicy[K]> | null : LoginPolicy[K] | null };
+export type LoginPolicyOverride = {
+  [K in keyof LoginPolicy]?: LoginPolicy[K] extends object ? Partial<LoginPolicy[K]> | null : LoginPolicy[K] | null;
+};
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
-function merge(base: Record<string, unknown>, override: Record<string, unknown> | null | undefined): Record<string, unknown> {
+function merge(
+  base: Record<string, unknown>,
+  override: Record<string, unknown> | null | undefined,
+): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override ?? {})) {
     // Absent or null means "inherit"; only keys the base knows are policy settings.
@@ -54,7 +65,13 @@ function merge(base: Record<string, unknown>, override: Record<string, unknown> 
 }
 
 /** Castellan's defaults, overridden by the instance's policy, overridden by the org's (each field inherits when unset). */
-export function effectiveLoginPolicy(instancePolicy: LoginPolicyOverride | null | undefined, orgPolicy: LoginPolicyOverride | null | undefined): LoginPolicy {
+export function effectiveLoginPolicy(
+  instancePolicy: LoginPolicyOverride | null | undefined,
+  orgPolicy: LoginPolicyOverride | null | undefined,
+): LoginPolicy {
   const base = defaultLoginPolicy as unknown as Record<string, unknown>;
-  return merge(merge(base, instancePolicy as Record<string, unknown>), orgPolicy as Record<string, unknown>) as unknown as LoginPolicy;
+  return merge(
+    merge(base, instancePolicy as Record<string, unknown>),
+    orgPolicy as Record<string, unknown>,
+  ) as unknown as LoginPolicy;
 }

@@ -29,7 +29,11 @@ interface Step {
 
 const STEPS: Step[] = [
   { name: 'login-name', applies: () => true, done: (progress) => progress.userId !== null || progress.unknownUser },
-  { name: 'password', applies: (policy) => policy.allowUsernamePassword, done: (progress) => progress.amr.includes('pwd') },
+  {
+    name: 'password',
+    applies: (policy) => policy.allowUsernamePassword,
+    done: (progress) => progress.amr.includes('pwd'),
+  },
 ];
 
 export function emptyProgress(): LoginProgress {

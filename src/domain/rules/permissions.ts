@@ -6,7 +6,10 @@ export type RolePermissions = Readonly<Record<string, readonly string[]>>;
 export const MANAGER_LEVELS = ['instance', 'org', 'project', 'projectGrant'] as const;
 export type ManagerLevel = (typeof MANAGER_LEVELS)[number];
 
-const rolePermissionsSchema = z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.array(z.string().regex(/^[a-z][a-z0-9_.:]*$/)));
+const rolePermissionsSchema = z.record(
+  z.string().regex(/^[A-Z][A-Z0-9_]*$/),
+  z.array(z.string().regex(/^[a-z][a-z0-9_.:]*$/)),
+);
 
 export function parseRolePermissions(json: unknown): RolePermissions {
   return rolePermissionsSchema.parse(json);
@@ -63,7 +66,11 @@ export interface ResourceContext {
 
 export function resolvePermissions(memberships: readonly MembershipFacts[], mapping: RolePermissions): Permissions {
   const instance = new Set<string>();
-  const byLevel = { org: new Map<string, Set<string>>(), project: new Map<string, Set<string>>(), projectGrant: new Map<string, Set<string>>() };
+  const byLevel = {
+    org: new Map<string, Set<string>>(),
+    project: new Map<string, Set<string>>(),
+    projectGrant: new Map<string, Set<string>>(),
+  };
   for (const membership of memberships) {
     let target: Set<string>;
     if (membership.level === 'instance') {
@@ -74,7 +81,8 @@ export function resolvePermissions(memberships: readonly MembershipFacts[], mapp
       map.set(membership.resourceId, target);
     }
     // A role that is not valid at the membership's level grants nothing, whatever the mapping says.
-    for (const role of membership.roles) if (roleFitsLevel(role, membership.level)) for (const permission of mapping[role] ?? []) target.add(permission);
+    for (const role of membership.roles)
+      if (roleFitsLevel(role, membership.level)) for (const permission of mapping[role] ?? []) target.add(permission);
   }
   return { instance, orgs: byLevel.org, projects: byLevel.project, grants: byLevel.projectGrant };
 }
@@ -89,7 +97,12 @@ export function hasPermission(permissions: Permissions, permission: string, cont
 /** True when the permission is held somewhere (e.g. `user.global.read` for the exact login-name lookup). */
 export function hasPermissionAnywhere(permissions: Permissions, permission: string): boolean {
   const holds = (sets: Iterable<ReadonlySet<string>>) => [...sets].some((set) => set.has(permission));
-  return permissions.instance.has(permission) || holds(permissions.orgs.values()) || holds(permissions.projects.values()) || holds(permissions.grants.values());
+  return (
+    permissions.instance.has(permission) ||
+    holds(permissions.orgs.values()) ||
+    holds(permissions.projects.values()) ||
+    holds(permissions.grants.values())
+  );
 }
 
 export type AccessDecision = 'allow' | 'forbidden' | 'not-found';
@@ -107,9 +120,16 @@ export interface AccessRule {
  * Some resources are seen from more places than they are changed from (a project grant is seen by
  * the granted org), hence the separate visibility context.
  */
-export function decideAccess(permissions: Permissions, rule: AccessRule, context: ResourceContext, visibleContext: ResourceContext = context): AccessDecision {
+export function decideAccess(
+  permissions: Permissions,
+  rule: AccessRule,
+  context: ResourceContext,
+  visibleContext: ResourceContext = context,
+): AccessDecision {
   if (hasPermission(permissions, rule.permission, context)) return 'allow';
-  return rule.visibleWith.some((permission) => hasPermission(permissions, permission, visibleContext)) ? 'forbidden' : 'not-found';
+  return rule.visibleWith.some((permission) => hasPermission(permissions, permission, visibleContext))
+    ? 'forbidden'
+    : 'not-found';
 }
 
 /** The read permission that goes with a write or delete permission (`project.grant.write` → `project.grant.read`). */

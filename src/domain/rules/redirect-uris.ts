@@ -22,7 +22,11 @@ export function redirectUriProblems(uris: readonly string[], appType: string, de
     if (devMode || FORBIDDEN_SCHEMES.has(scheme)) continue;
     if (scheme === 'https') continue;
     if (appType === 'native' && (scheme !== 'http' || LOOPBACK_HOSTS.has(url.hostname))) continue;
-    problems.push(appType === 'native' ? `${uri}: native apps may use http only on a loopback host` : `${uri} must use https (or enable devMode)`);
+    problems.push(
+      appType === 'native'
+        ? `${uri}: native apps may use http only on a loopback host`
+        : `${uri} must use https (or enable devMode)`,
+    );
   }
   return problems;
 }

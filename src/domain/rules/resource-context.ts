@@ -39,6 +39,12 @@ export function projectGrantMembersContext(grant: GrantFacts): ResourceContext {
  * A user grant belongs to the granting org. On an owned project the project's managers act on it;
  * through a project grant, the grant's managers do (never the owner's project managers: ZITADEL CVE-2022-36051).
  */
-export function userGrantContext(grant: { orgId: string; projectId: string; projectGrantId: string | null }): ResourceContext {
-  return grant.projectGrantId ? { orgIds: [grant.orgId], grantId: grant.projectGrantId } : { orgIds: [grant.orgId], projectId: grant.projectId };
+export function userGrantContext(grant: {
+  orgId: string;
+  projectId: string;
+  projectGrantId: string | null;
+}): ResourceContext {
+  return grant.projectGrantId
+    ? { orgIds: [grant.orgId], grantId: grant.projectGrantId }
+    : { orgIds: [grant.orgId], projectId: grant.projectId };
 }

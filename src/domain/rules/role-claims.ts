@@ -37,14 +37,23 @@ export interface RoleRequest {
 export function roleAudience(request: RoleRequest): string[] {
   const projects = new Set<string>();
   const rolesRequested = request.roleKeys.length > 0;
-  if (!request.introspection && (rolesRequested || request.projectsRoles)) request.audienceProjectIds.forEach((id) => projects.add(id));
+  if (!request.introspection && (rolesRequested || request.projectsRoles))
+    request.audienceProjectIds.forEach((id) => projects.add(id));
   const { currentProjectId } = request;
-  if (currentProjectId && (request.projectRoleAssertion || request.introspection || projects.size > 0 || rolesRequested)) projects.add(currentProjectId);
+  if (
+    currentProjectId &&
+    (request.projectRoleAssertion || request.introspection || projects.size > 0 || rolesRequested)
+  )
+    projects.add(currentProjectId);
   return [...projects];
 }
 
 /** Role key → granting org → that org's primary domain, per project; grants from several orgs merge. */
-export function rolesByProject(grants: GrantRow[], orgDomains: ReadonlyMap<string, string>, request: Pick<RoleRequest, 'roleKeys'>): Map<string, RoleClaim> {
+export function rolesByProject(
+  grants: GrantRow[],
+  orgDomains: ReadonlyMap<string, string>,
+  request: Pick<RoleRequest, 'roleKeys'>,
+): Map<string, RoleClaim> {
   const filter = request.roleKeys.length ? new Set(request.roleKeys) : null;
   const byProject = new Map<string, RoleClaim>();
   for (const grant of grants) {
@@ -65,7 +74,11 @@ export function rolesByProject(grants: GrantRow[], orgDomains: ReadonlyMap<strin
  * project; with `flat`, also `roles: [key, …]` of the current project (Castellan's addition for RPs that
  * cannot read the object map).
  */
-export function roleClaims(byProject: ReadonlyMap<string, RoleClaim>, currentProjectId: string | null, flat: boolean): Record<string, unknown> {
+export function roleClaims(
+  byProject: ReadonlyMap<string, RoleClaim>,
+  currentProjectId: string | null,
+  flat: boolean,
+): Record<string, unknown> {
   const claims: Record<string, unknown> = {};
   for (const [projectId, claim] of byProject) claims[projectRolesClaim(projectId)] = claim;
   const current = currentProjectId ? byProject.get(currentProjectId) : undefined;

@@ -47,7 +47,9 @@ export function splitScope(scope: string | string[] | undefined | null): string[
 }
 
 function suffixes(scopes: string[], prefix: string): string[] {
-  return scopes.filter((scope) => scope.startsWith(prefix) && scope.length > prefix.length).map((scope) => scope.slice(prefix.length));
+  return scopes
+    .filter((scope) => scope.startsWith(prefix) && scope.length > prefix.length)
+    .map((scope) => scope.slice(prefix.length));
 }
 
 export function parseReservedScopes(scope: string | string[] | undefined | null): ReservedScopes {
@@ -80,7 +82,11 @@ export function isReservedScope(scope: string): boolean {
 }
 
 /** The org a login is restricted to, as requested: by id or by primary domain (resolved by the caller). */
-export type RequestedOrg = { kind: 'none' } | { kind: 'id'; value: string } | { kind: 'domain'; value: string } | { kind: 'several'; ids: string[]; domains: string[] };
+export type RequestedOrg =
+  | { kind: 'none' }
+  | { kind: 'id'; value: string }
+  | { kind: 'domain'; value: string }
+  | { kind: 'several'; ids: string[]; domains: string[] };
 
 export function requestedOrg(reserved: Pick<ReservedScopes, 'orgIds' | 'orgPrimaryDomains'>): RequestedOrg {
   const { orgIds, orgPrimaryDomains } = reserved;
@@ -96,7 +102,10 @@ export function requestedOrg(reserved: Pick<ReservedScopes, 'orgIds' | 'orgPrima
  * for. Role scopes must name a role of the client's own project (`'any'` for machine users); everything
  * else, legacy `urn:iam:*` scopes included, is dropped silently.
  */
-export function allowedScopes(scope: string | string[] | undefined | null, projectRoleKeys: readonly string[] | 'any'): string[] {
+export function allowedScopes(
+  scope: string | string[] | undefined | null,
+  projectRoleKeys: readonly string[] | 'any',
+): string[] {
   const standard = new Set<string>(STANDARD_SCOPES);
   return splitScope(scope).filter((value) => {
     if (standard.has(value)) return true;

@@ -3,7 +3,9 @@
  * `*` matches any run of characters other than `/`, `?` one such character; everything else is literal.
  */
 export function globMatches(pattern: string, value: string): boolean {
-  const source = [...pattern].map((char) => (char === '*' ? '[^/]*' : char === '?' ? '[^/]' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+  const source = [...pattern]
+    .map((char) => (char === '*' ? '[^/]*' : char === '?' ? '[^/]' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
   return new RegExp(`^${source}$`).test(value);
 }
 

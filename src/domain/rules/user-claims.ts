@@ -31,12 +31,24 @@ export interface ClaimOrg {
   primaryDomain: string;
 }
 
-export const PROFILE_CLAIMS = ['name', 'given_name', 'family_name', 'nickname', 'picture', 'gender', 'locale', 'updated_at', 'preferred_username'] as const;
+export const PROFILE_CLAIMS = [
+  'name',
+  'given_name',
+  'family_name',
+  'nickname',
+  'picture',
+  'gender',
+  'locale',
+  'updated_at',
+  'preferred_username',
+] as const;
 export const EMAIL_CLAIMS = ['email', 'email_verified'] as const;
 export const PHONE_CLAIMS = ['phone_number', 'phone_number_verified'] as const;
 
 function defined(claims: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(claims).filter(([, value]) => value !== undefined && value !== null && value !== ''));
+  return Object.fromEntries(
+    Object.entries(claims).filter(([, value]) => value !== undefined && value !== null && value !== ''),
+  );
 }
 
 /** Every standard claim the user has; the caller (scope or assertion switch) decides which are emitted. */
@@ -44,7 +56,8 @@ export function standardClaims(user: ClaimUser, org: ClaimOrg): Record<string, u
   const updatedAt = user.updatedAt ? Math.floor(user.updatedAt.getTime() / 1000) : undefined;
   const preferredUsername = `${user.username}@${org.primaryDomain}`;
   const { human } = user;
-  if (!human) return defined({ name: user.machine?.name, updated_at: updatedAt, preferred_username: preferredUsername });
+  if (!human)
+    return defined({ name: user.machine?.name, updated_at: updatedAt, preferred_username: preferredUsername });
   return defined({
     name: human.displayName || `${human.givenName} ${human.familyName}`,
     given_name: human.givenName,
@@ -62,7 +75,10 @@ export function standardClaims(user: ClaimUser, org: ClaimOrg): Record<string, u
 }
 
 /** The standard claims that the given scopes ask for. */
-export function scopedStandardClaims(all: Record<string, unknown>, scopes: ReadonlySet<string>): Record<string, unknown> {
+export function scopedStandardClaims(
+  all: Record<string, unknown>,
+  scopes: ReadonlySet<string>,
+): Record<string, unknown> {
   const names = [
     ...(scopes.has('profile') ? PROFILE_CLAIMS : []),
     ...(scopes.has('email') ? EMAIL_CLAIMS : []),
@@ -88,7 +104,11 @@ export interface ReservedClaimRequest {
 }
 
 /** Resource-owner, org and metadata claims: not gated by any assertion switch (spec §2.3). */
-export function reservedUserClaims(user: ClaimUser, org: ClaimOrg, request: ReservedClaimRequest): Record<string, unknown> {
+export function reservedUserClaims(
+  user: ClaimUser,
+  org: ClaimOrg,
+  request: ReservedClaimRequest,
+): Record<string, unknown> {
   const claims: Record<string, unknown> = {};
   // ZITADEL emits the org-id claim with the id exactly as requested, and the resource-owner claims with it.
   if (request.orgIds[0] !== undefined) claims[ORG_ID_CLAIM] = request.orgIds[0];
@@ -100,7 +120,9 @@ export function reservedUserClaims(user: ClaimUser, org: ClaimOrg, request: Rese
   }
   if (request.metadata && user.metadata?.length) {
     const bytes = (value: Uint8Array | { buffer: Uint8Array }) => (value instanceof Uint8Array ? value : value.buffer);
-    claims[METADATA_CLAIM] = Object.fromEntries(Array.from(user.metadata, ({ key, value }) => [key, Buffer.from(bytes(value)).toString('base64url')]));
+    claims[METADATA_CLAIM] = Object.fromEntries(
+      Array.from(user.metadata, ({ key, value }) => [key, Buffer.from(bytes(value)).toString('base64url')]),
+    );
   }
   return claims;
 }

@@ -27,21 +27,48 @@ export async function bootstrapInstance(config: Config, masterKey: MasterKey): P
   const host = new URL(issuer).hostname;
   // The first instance is the default one; PUBLIC_URL is its address, so a changed PUBLIC_URL moves it
   // rather than creating a second instance.
-  const existing = (await Instance.findOne({ issuer }).lean()) ?? (await Instance.findOne({}).sort({ createdAt: 1, _id: 1 }).lean());
+  const existing =
+    (await Instance.findOne({ issuer }).lean()) ?? (await Instance.findOne({}).sort({ createdAt: 1, _id: 1 }).lean());
   if (existing && existing.issuer !== issuer) {
     await Instance.updateOne({ _id: existing._id }, { $set: { issuer }, $addToSet: { domains: host } });
-    await recordEvent({ instanceId: existing._id, orgId: null, actorId: SYSTEM_ACTOR, type: 'instance.issuer.changed', resourceType: 'instance', resourceId: existing._id, payload: { from: existing.issuer, to: issuer } });
+    await recordEvent({
+      instanceId: existing._id,
+      orgId: null,
+      actorId: SYSTEM_ACTOR,
+      type: 'instance.issuer.changed',
+      resourceType: 'instance',
+      resourceId: existing._id,
+      payload: { from: existing.issuer, to: issuer },
+    });
   }
   const instanceId = existing?._id ?? newId();
   const orgPrimaryDomain = `${slug(config.bootstrap.orgName)}.${existing?.primaryDomain ?? host}`;
   const generated: Record<string, string> = {};
 
-  let org: { _id: string } | null = await Organization.findOne({ instanceId, primaryDomain: orgPrimaryDomain }, { _id: 1 }).lean();
+  let org: { _id: string } | null = await Organization.findOne(
+    { instanceId, primaryDomain: orgPrimaryDomain },
+    { _id: 1 },
+  ).lean();
   if (!org) {
-    org = await Organization.create({ instanceId, name: config.bootstrap.orgName, primaryDomain: orgPrimaryDomain, domains: [{ domain: orgPrimaryDomain, verified: true }] });
-    await recordEvent({ instanceId, orgId: org._id, actorId: SYSTEM_ACTOR, type: 'org.added', resourceType: 'org', resourceId: org._id, payload: { name: config.bootstrap.orgName } });
+    org = await Organization.create({
+      instanceId,
+      name: config.bootstrap.orgName,
+      primaryDomain: orgPrimaryDomain,
+      domains: [{ domain: orgPrimaryDomain, verified: true }],
+    });
+    await recordEvent({
+      instanceId,
+      orgId: org._id,
+      actorId: SYSTEM_ACTOR,
+      type: 'org.added',
+      resourceType: 'org',
+      resourceId: org._id,
+      payload: { name: config.bootstrap.orgName },
+    });
   }
-  const managementProject = (await Project.findOne({ instanceId, orgId: org._id, name: 'Castellan' }, { _id: 1 }).lean()) ?? (await Project.create({ instanceId, orgId: org._id, name: 'Castellan' }));
+  const managementProject =
+    (await Project.findOne({ instanceId, orgId: org._id, name: 'Castellan' }, { _id: 1 }).lean()) ??
+    (await Project.create({ instanceId, orgId: org._id, name: 'Castellan' }));
   if (!existing) {
     await Instance.create({
       _id: instanceId,
@@ -53,7 +80,15 @@ export async function bootstrapInstance(config: Config, masterKey: MasterKey): P
       defaultOrgId: org._id,
       tokenLifetimes: config.tokenLifetimes,
     });
-    await recordEvent({ instanceId, orgId: null, actorId: SYSTEM_ACTOR, type: 'instance.added', resourceType: 'instance', resourceId: instanceId, payload: { issuer } });
+    await recordEvent({
+      instanceId,
+      orgId: null,
+      actorId: SYSTEM_ACTOR,
+      type: 'instance.added',
+      resourceType: 'instance',
+      resourceId: instanceId,
+      payload: { issuer },
+    });
   }
   await ensureSigningKeys(instanceId, masterKey);
 
@@ -62,26 +97,45 @@ export async function bootstrapInstance(config: Config, masterKey: MasterKey): P
   if (!admin) {
     const password = config.bootstrap.adminPassword ?? (generated.adminPassword = randomSecret(18));
     admin = await User.create({
-        instanceId,
-        orgId: org._id,
-        type: 'human',
-        username: adminUsername,
-        human: { email: `${adminUsername}@${orgPrimaryDomain}`, emailVerified: true, givenName: 'Instance', familyName: 'Administrator', displayName: 'Instance Administrator', passwordHash: await hashPassword(password) },
+      instanceId,
+      orgId: org._id,
+      type: 'human',
+      username: adminUsername,
+      human: {
+        email: `${adminUsername}@${orgPrimaryDomain}`,
+        emailVerified: true,
+        givenName: 'Instance',
+        familyName: 'Administrator',
+        displayName: 'Instance Administrator',
+        passwordHash: await hashPassword(password),
+      },
     });
     if (generated.adminPassword) generated.adminLoginName = `${adminUsername}@${orgPrimaryDomain}`;
   }
 
   const hashKey = clientSecretHashKey(masterKey);
-  let machine: { _id: string } | null = await User.findOne({ instanceId, orgId: org._id, type: 'machine', 'machine.name': 'Bootstrap automation' }, { _id: 1 }).lean();
+  let machine: { _id: string } | null = await User.findOne(
+    { instanceId, orgId: org._id, type: 'machine', 'machine.name': 'Bootstrap automation' },
+    { _id: 1 },
+  ).lean();
   if (!machine) {
-    const clientId = config.bootstrap.clientId ?? (generated.clientId = `automation-${randomSecret(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`);
+    const clientId =
+      config.bootstrap.clientId ??
+      (generated.clientId = `automation-${randomSecret(6)
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, 'x')}`);
     const clientSecret = config.bootstrap.clientSecret ?? (generated.clientSecret = randomSecret());
     machine = await User.create({
-        instanceId,
-        orgId: org._id,
-        type: 'machine',
-        username: clientId.toLowerCase(),
-        machine: { name: 'Bootstrap automation', description: 'Created at first start for automation against the management API', accessTokenType: 'bearer', secretHash: secretHash(hashKey, clientSecret) },
+      instanceId,
+      orgId: org._id,
+      type: 'machine',
+      username: clientId.toLowerCase(),
+      machine: {
+        name: 'Bootstrap automation',
+        description: 'Created at first start for automation against the management API',
+        accessTokenType: 'bearer',
+        secretHash: secretHash(hashKey, clientSecret),
+      },
     });
     if (generated.clientSecret && !generated.clientId) generated.clientId = clientId;
   }

@@ -3,7 +3,12 @@ import type { Context } from 'koa';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { cached } from '../../store/cache/instance-cache.ts';
 import { SigningKey, User } from '../../store/models/index.ts';
-import { resolvePermissions, type MembershipFacts, type Permissions, type RolePermissions } from '../../domain/rules/permissions.ts';
+import {
+  resolvePermissions,
+  type MembershipFacts,
+  type Permissions,
+  type RolePermissions,
+} from '../../domain/rules/permissions.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import { membershipsOfUser } from '../../domain/commands/memberships.ts';
 import { personalAccessTokenOwner } from '../../domain/commands/personal-access-tokens.ts';
@@ -49,7 +54,9 @@ async function tokenUser(tenant: Tenant, token: string, hashKey: KeyObject): Pro
   let tokenId = token;
   if (token.split('.').length === 3) {
     try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(await instanceKeys(instanceId)), { issuer: tenant.instance.issuer });
+      const { payload } = await jwtVerify(token, createLocalJWKSet(await instanceKeys(instanceId)), {
+        issuer: tenant.instance.issuer,
+      });
       if (typeof payload.jti !== 'string') return null;
       tokenId = payload.jti;
     } catch {
@@ -61,7 +68,9 @@ async function tokenUser(tenant: Tenant, token: string, hashKey: KeyObject): Pro
   const clientToken = await tenant.provider.ClientCredentials.find(tokenId);
   if (!clientToken?.clientId || !audienceIncludes(clientToken.aud, audience)) return null;
   const username = clientToken.clientId.toLowerCase();
-  const machine = await cached(instanceId, `machine-by-username:${username}`, () => User.findOne({ instanceId, type: 'machine', username }, { _id: 1 }).lean());
+  const machine = await cached(instanceId, `machine-by-username:${username}`, () =>
+    User.findOne({ instanceId, type: 'machine', username }, { _id: 1 }).lean(),
+  );
   return machine?._id ?? null;
 }
 
@@ -75,7 +84,9 @@ export function apiAuthenticator(services: Services, mapping: RolePermissions) {
     const userId = await tokenUser(tenant, match[1], hashKey);
     if (!userId) throw unauthorized('the token is invalid, expired or not meant for this API');
     const instanceId = tenant.instance._id;
-    const user = await cached(instanceId, `user-state:${userId}`, () => findScoped(User, instanceId, userId, {}, { orgId: 1, state: 1 }));
+    const user = await cached(instanceId, `user-state:${userId}`, () =>
+      findScoped(User, instanceId, userId, {}, { orgId: 1, state: 1 }),
+    );
     if (user?.state !== 'active') throw unauthorized('the user is not active');
     const org = await findOrg(instanceId, user.orgId);
     if (org?.state !== 'active') throw unauthorized("the user's organization is not active");

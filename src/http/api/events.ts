@@ -9,13 +9,15 @@ const cursor = z
   .string()
   .max(200)
   .transform((value, ctx) => {
-    const parsed = z.object({ t: z.number().int(), id }).safeParse((() => {
-      try {
-        return JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-      } catch {
-        return null;
-      }
-    })());
+    const parsed = z.object({ t: z.number().int(), id }).safeParse(
+      (() => {
+        try {
+          return JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+        } catch {
+          return null;
+        }
+      })(),
+    );
     if (!parsed.success) {
       ctx.addIssue({ code: 'custom', message: 'not a cursor from a previous page' });
       return z.NEVER;
@@ -36,13 +38,20 @@ const eventView = z.object({
 
 export const eventRoutes = [
   route({
-    method: 'get', path: '/events', tag: 'Audit', summary: "The audit trail, newest first; without orgId it is the whole instance's (instance managers only)",
-    permission: 'events.read', resource: 'events',
+    method: 'get',
+    path: '/events',
+    tag: 'Audit',
+    summary: "The audit trail, newest first; without orgId it is the whole instance's (instance managers only)",
+    permission: 'events.read',
+    resource: 'events',
     query: z.strictObject({
       orgId: id.optional(),
       resourceId: id.optional(),
       actorId: z.string().max(64).optional(),
-      since: z.iso.datetime({ offset: true }).transform((value) => new Date(value)).optional(),
+      since: z.iso
+        .datetime({ offset: true })
+        .transform((value) => new Date(value))
+        .optional(),
       limit: z.coerce.number().int().min(1).max(500).default(50),
       cursor: cursor.optional(),
     }),
@@ -54,11 +63,32 @@ export const eventRoutes = [
       } else {
         authorize(instanceContext);
       }
-      const events = await listEvents(actor.instanceId, { orgId: query.orgId, resourceId: query.resourceId, actorId: query.actorId, since: query.since, before: query.cursor }, query.limit);
+      const events = await listEvents(
+        actor.instanceId,
+        {
+          orgId: query.orgId,
+          resourceId: query.resourceId,
+          actorId: query.actorId,
+          since: query.since,
+          before: query.cursor,
+        },
+        query.limit,
+      );
       const last = events.length === query.limit ? events.at(-1) : undefined;
       return {
-        events: events.map((event) => ({ id: event._id, type: event.type, orgId: event.orgId, actorId: event.actorId, resourceType: event.resourceType, resourceId: event.resourceId, payload: event.payload ?? {}, createdAt: event.createdAt.toISOString() })),
-        nextCursor: last ? Buffer.from(JSON.stringify({ t: last.createdAt.getTime(), id: last._id })).toString('base64url') : null,
+        events: events.map((event) => ({
+          id: event._id,
+          type: event.type,
+          orgId: event.orgId,
+          actorId: event.actorId,
+          resourceType: event.resourceType,
+          resourceId: event.resourceId,
+          payload: event.payload ?? {},
+          createdAt: event.createdAt.toISOString(),
+        })),
+        nextCursor: last
+          ? Buffer.from(JSON.stringify({ t: last.createdAt.getTime(), id: last._id })).toString('base64url')
+          : null,
       };
     },
   }),

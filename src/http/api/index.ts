@@ -22,11 +22,21 @@ export const API_PREFIX = '/api/v1';
 
 /** config/role-permissions.json: operators change what a manager role may do there, without code. */
 export function loadRolePermissions(): RolePermissions {
-  return parseRolePermissions(JSON.parse(readFileSync(path.join(projectRoot, 'config', 'role-permissions.json'), 'utf8')));
+  return parseRolePermissions(
+    JSON.parse(readFileSync(path.join(projectRoot, 'config', 'role-permissions.json'), 'utf8')),
+  );
 }
 
 export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
-  return [...orgRoutes, ...userRoutes, ...projectAreaRoutes, ...appKeyRoutes, ...userGrantRoutes, ...memberRoutes(mapping), ...eventRoutes];
+  return [
+    ...orgRoutes,
+    ...userRoutes,
+    ...projectAreaRoutes,
+    ...appKeyRoutes,
+    ...userGrantRoutes,
+    ...memberRoutes(mapping),
+    ...eventRoutes,
+  ];
 }
 
 /** `/orgs/{orgId}` → `/orgs/:orgId`. */
@@ -52,7 +62,8 @@ export function apiRoutes(services: Services): Router {
     router[apiRoute.method](koaPath(apiRoute.path), async (ctx) => {
       const caller = await authenticate(ctx);
       if (apiRoute.body) {
-        if (ctx.request.length && !ctx.is('application/json')) throw new HttpError(415, 'the request body must be application/json');
+        if (ctx.request.length && !ctx.is('application/json'))
+          throw new HttpError(415, 'the request body must be application/json');
         await parseJson(ctx, async () => {});
       }
       await runRoute(apiRoute, ctx, caller, services);

@@ -1,4 +1,10 @@
-import { projectContext, orgContext, projectGrantOwnerContext, projectGrantViewContext, userGrantContext } from '../../domain/rules/resource-context.ts';
+import {
+  projectContext,
+  orgContext,
+  projectGrantOwnerContext,
+  projectGrantViewContext,
+  userGrantContext,
+} from '../../domain/rules/resource-context.ts';
 import type { ResourceContext } from '../../domain/rules/permissions.ts';
 import { findApplication } from '../../domain/commands/applications.ts';
 import { findOrg, type OrgRecord } from '../../domain/commands/orgs.ts';
@@ -25,15 +31,26 @@ async function required<T>(found: Promise<T | null>): Promise<T> {
 type Params = Record<string, string>;
 type Scope = { instanceId: string };
 
-export const loadOrg = (actor: Scope, params: Params): Promise<OrgRecord> => required(findOrg(actor.instanceId, params.orgId ?? ''));
-const loadUser = (actor: Scope, params: Params): Promise<UserDocument> => required(findUser(actor.instanceId, params.userId ?? ''));
-export const loadProject = (actor: Scope, params: Params): Promise<ProjectDocument> => required(findProject(actor.instanceId, params.projectId ?? ''));
-export const loadProjectGrant = (actor: Scope, params: Params): Promise<ProjectGrantDocument> => required(findProjectGrant(actor.instanceId, params.projectId ?? '', params.grantId ?? ''));
-const loadApplication = (actor: Scope, params: Params): Promise<ApplicationDocument> => required(findApplication(actor.instanceId, params.projectId ?? '', params.appId ?? ''));
-const loadUserGrant = (actor: Scope, params: Params): Promise<UserGrantDocument> => required(findUserGrant(actor.instanceId, params.orgId ?? '', params.userGrantId ?? ''));
+export const loadOrg = (actor: Scope, params: Params): Promise<OrgRecord> =>
+  required(findOrg(actor.instanceId, params.orgId ?? ''));
+const loadUser = (actor: Scope, params: Params): Promise<UserDocument> =>
+  required(findUser(actor.instanceId, params.userId ?? ''));
+export const loadProject = (actor: Scope, params: Params): Promise<ProjectDocument> =>
+  required(findProject(actor.instanceId, params.projectId ?? ''));
+export const loadProjectGrant = (actor: Scope, params: Params): Promise<ProjectGrantDocument> =>
+  required(findProjectGrant(actor.instanceId, params.projectId ?? '', params.grantId ?? ''));
+const loadApplication = (actor: Scope, params: Params): Promise<ApplicationDocument> =>
+  required(findApplication(actor.instanceId, params.projectId ?? '', params.appId ?? ''));
+const loadUserGrant = (actor: Scope, params: Params): Promise<UserGrantDocument> =>
+  required(findUserGrant(actor.instanceId, params.orgId ?? '', params.userGrantId ?? ''));
 
 /** Load from the path, then check the route's permission in the resource's context (and the wider context that only makes it visible). */
-function located<T>(kind: ResourceKind, load: (actor: Scope, params: Params) => Promise<T>, context: (resource: T) => ResourceContext, visibleContext?: (resource: T) => ResourceContext): Located<T> {
+function located<T>(
+  kind: ResourceKind,
+  load: (actor: Scope, params: Params) => Promise<T>,
+  context: (resource: T) => ResourceContext,
+  visibleContext?: (resource: T) => ResourceContext,
+): Located<T> {
   return {
     kind,
     async locate({ actor, params, authorize }) {
@@ -58,6 +75,12 @@ export const APPLICATION: Located<ApplicationDocument> = {
 /** Reading a project grant: the owner side, the granted org and the grant's managers. */
 export const PROJECT_GRANT_VIEW = located('projectGrant', loadProjectGrant, projectGrantViewContext);
 /** Changing a project grant: the owner side only; the granted side sees it (403, not 404). */
-export const PROJECT_GRANT = located('projectGrant', loadProjectGrant, projectGrantOwnerContext, projectGrantViewContext);
-export const userGrantContextOf = (grant: UserGrantDocument): ResourceContext => userGrantContext({ orgId: grant.orgId, projectId: grant.projectId, projectGrantId: grant.projectGrantId ?? null });
+export const PROJECT_GRANT = located(
+  'projectGrant',
+  loadProjectGrant,
+  projectGrantOwnerContext,
+  projectGrantViewContext,
+);
+export const userGrantContextOf = (grant: UserGrantDocument): ResourceContext =>
+  userGrantContext({ orgId: grant.orgId, projectId: grant.projectId, projectGrantId: grant.projectGrantId ?? null });
 export const USER_GRANT = located('userGrant', loadUserGrant, userGrantContextOf);

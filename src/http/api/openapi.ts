@@ -16,7 +16,14 @@ const problem = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } }, required: ['field', 'message'] } },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { field: { type: 'string' }, message: { type: 'string' } },
+        required: ['field', 'message'],
+      },
+    },
   },
 };
 
@@ -32,10 +39,17 @@ const ERRORS: Record<string, string> = {
 export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const apiRoute of routes) {
-    const pathParams = [...apiRoute.path.matchAll(/\{([^}]+)\}/g)].map((match) => ({ name: match[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const pathParams = [...apiRoute.path.matchAll(/\{([^}]+)\}/g)].map((match) => ({
+      name: match[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     const querySchema = apiRoute.query ? jsonSchema(apiRoute.query, 'input') : null;
     const required = new Set((querySchema?.required as string[] | undefined) ?? []);
-    const queryParams = Object.entries((querySchema?.properties as Record<string, JsonSchema> | undefined) ?? {}).map(([name, schema]) => ({ name, in: 'query', required: required.has(name), schema }));
+    const queryParams = Object.entries((querySchema?.properties as Record<string, JsonSchema> | undefined) ?? {}).map(
+      ([name, schema]) => ({ name, in: 'query', required: required.has(name), schema }),
+    );
     const success = apiRoute.response
       ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(apiRoute.response, 'output') } } }
       : { description: 'Done, no content' };
@@ -47,20 +61,47 @@ export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string):
       'x-permission': apiRoute.permission,
       'x-resource': apiRoute.resource,
       parameters: [...pathParams, ...queryParams],
-      ...(apiRoute.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(apiRoute.body, 'input') } } } } : {}),
+      ...(apiRoute.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(apiRoute.body, 'input') } },
+            },
+          }
+        : {}),
       responses: {
         [String(apiRoute.status)]: success,
-        ...Object.fromEntries(Object.entries(ERRORS).map(([status, description]) => [status, { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } }])),
+        ...Object.fromEntries(
+          Object.entries(ERRORS).map(([status, description]) => [
+            status,
+            {
+              description,
+              content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+            },
+          ]),
+        ),
       },
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Castellan management API', version: '1.0.0', description: 'Organizations, users, projects, project grants, user grants and managers, with delegated administration.' },
+    info: {
+      title: 'Castellan management API',
+      version: '1.0.0',
+      description:
+        'Organizations, users, projects, project grants, user grants and managers, with delegated administration.',
+    },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token of this instance whose audience includes the management API (scope urn:zitadel:iam:org:project:id:zitadel:aud), or a personal access token' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An access token of this instance whose audience includes the management API (scope urn:zitadel:iam:org:project:id:zitadel:aud), or a personal access token',
+        },
+      },
       schemas: { Problem: problem },
     },
     paths,

@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { hasPermission } from '../../domain/rules/permissions.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../domain/rules/login-policy.ts';
 import { instanceContext, orgContext } from '../../domain/rules/resource-context.ts';
-import { addOrgDomain, createOrg, listOrgs, removeOrg, removeOrgDomain, renameOrg, setOrgLoginPolicy, setOrgState, type OrgRecord } from '../../domain/commands/orgs.ts';
+import {
+  addOrgDomain,
+  createOrg,
+  listOrgs,
+  removeOrg,
+  removeOrgDomain,
+  renameOrg,
+  setOrgLoginPolicy,
+  setOrgState,
+  type OrgRecord,
+} from '../../domain/commands/orgs.ts';
 import { ORG } from './load.ts';
 import { resourceRoute, route, stateRoutes } from './route.ts';
 import { domain, name, page, state } from './schemas.ts';
@@ -16,7 +26,13 @@ const orgView = z.object({
 });
 
 function toOrgView(org: OrgRecord): z.input<typeof orgView> {
-  return { id: org._id, name: org.name, primaryDomain: org.primaryDomain, state: org.state, domains: org.domains.map((entry) => ({ domain: entry.domain, verified: entry.verified ?? false })) };
+  return {
+    id: org._id,
+    name: org.name,
+    primaryDomain: org.primaryDomain,
+    state: org.state,
+    domains: org.domains.map((entry) => ({ domain: entry.domain, verified: entry.verified ?? false })),
+  };
 }
 
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a #rrggbb color');
@@ -40,7 +56,14 @@ const loginPolicyOverride = z.strictObject({
     })
     .optional(),
   lockout: z.strictObject({ maxPasswordAttempts: z.number().int().min(0).max(1000).optional() }).optional(),
-  branding: z.strictObject({ displayName: z.string().max(200).optional(), primaryColor: hexColor.optional(), backgroundColor: hexColor.optional(), fontColor: hexColor.optional() }).optional(),
+  branding: z
+    .strictObject({
+      displayName: z.string().max(200).optional(),
+      primaryColor: hexColor.optional(),
+      backgroundColor: hexColor.optional(),
+      fontColor: hexColor.optional(),
+    })
+    .optional(),
 });
 
 const booleanFlag = z.boolean();
@@ -55,9 +78,20 @@ const loginPolicyView = z.object({
     ignoreUnknownUsernames: booleanFlag,
     allowDomainDiscovery: booleanFlag,
     disableLoginWithEmail: booleanFlag,
-    passwordComplexity: z.object({ minLength: z.number(), requireUppercase: booleanFlag, requireLowercase: booleanFlag, requireNumber: booleanFlag, requireSymbol: booleanFlag }),
+    passwordComplexity: z.object({
+      minLength: z.number(),
+      requireUppercase: booleanFlag,
+      requireLowercase: booleanFlag,
+      requireNumber: booleanFlag,
+      requireSymbol: booleanFlag,
+    }),
     lockout: z.object({ maxPasswordAttempts: z.number() }),
-    branding: z.object({ displayName: z.string().nullable(), primaryColor: z.string(), backgroundColor: z.string(), fontColor: z.string() }),
+    branding: z.object({
+      displayName: z.string().nullable(),
+      primaryColor: z.string(),
+      backgroundColor: z.string(),
+      fontColor: z.string(),
+    }),
   }),
 });
 
@@ -67,13 +101,18 @@ function storedOverride(org: OrgRecord): z.output<typeof loginPolicyOverride> | 
   const clean = (value: unknown): unknown => {
     if (value === null || value === undefined) return undefined;
     if (typeof value !== 'object' || Array.isArray(value)) return value;
-    const entries = Object.entries(value).map(([key, inner]) => [key, clean(inner)] as const).filter(([, inner]) => inner !== undefined);
+    const entries = Object.entries(value)
+      .map(([key, inner]) => [key, clean(inner)] as const)
+      .filter(([, inner]) => inner !== undefined);
     return entries.length ? Object.fromEntries(entries) : undefined;
   };
   return (clean(org.loginPolicy) as z.output<typeof loginPolicyOverride> | undefined) ?? {};
 }
 
-function toPolicyView(org: OrgRecord, instancePolicy: LoginPolicyOverride | null | undefined): z.input<typeof loginPolicyView> {
+function toPolicyView(
+  org: OrgRecord,
+  instancePolicy: LoginPolicyOverride | null | undefined,
+): z.input<typeof loginPolicyView> {
   const override = storedOverride(org);
   return { override, effective: effectiveLoginPolicy(instancePolicy, override as LoginPolicyOverride | null) };
 }
@@ -82,8 +121,13 @@ const TAG = 'Organizations';
 
 export const orgRoutes = [
   route({
-    method: 'post', path: '/orgs', tag: TAG, summary: 'Create an organization; its primary domain defaults to a slug of the name under the instance domain',
-    permission: 'org.create', resource: 'org', status: 201,
+    method: 'post',
+    path: '/orgs',
+    tag: TAG,
+    summary: 'Create an organization; its primary domain defaults to a slug of the name under the instance domain',
+    permission: 'org.create',
+    resource: 'org',
+    status: 201,
     body: z.strictObject({ name, primaryDomain: domain.optional() }),
     response: orgView,
     async handler({ body, actor, tenant, authorize }) {
@@ -92,53 +136,122 @@ export const orgRoutes = [
     },
   }),
   route({
-    method: 'get', path: '/orgs', tag: TAG, summary: 'List the organizations the caller can see',
-    permission: 'org.read', resource: 'org', query: page,
+    method: 'get',
+    path: '/orgs',
+    tag: TAG,
+    summary: 'List the organizations the caller can see',
+    permission: 'org.read',
+    resource: 'org',
+    query: page,
     response: z.object({ orgs: z.array(orgView) }),
     async handler({ query, actor, caller, authorizeAnywhere }) {
       authorizeAnywhere(true);
       const { permissions } = caller;
-      const visible = permissions.instance.has('org.read') ? undefined : [...permissions.orgs].filter(([, set]) => set.has('org.read')).map(([orgId]) => orgId);
+      const visible = permissions.instance.has('org.read')
+        ? undefined
+        : [...permissions.orgs].filter(([, set]) => set.has('org.read')).map(([orgId]) => orgId);
       return { orgs: (await listOrgs(actor.instanceId, query, visible)).map(toOrgView) };
     },
   }),
   resourceRoute({
-    method: 'get', path: '/orgs/{orgId}', tag: TAG, summary: 'Read an organization', permission: 'org.read', on: ORG, response: orgView,
+    method: 'get',
+    path: '/orgs/{orgId}',
+    tag: TAG,
+    summary: 'Read an organization',
+    permission: 'org.read',
+    on: ORG,
+    response: orgView,
     handler: async ({ target }) => toOrgView(target),
   }),
   resourceRoute({
-    method: 'patch', path: '/orgs/{orgId}', tag: TAG, summary: 'Rename an organization', permission: 'org.write', on: ORG, body: z.strictObject({ name }), response: orgView,
+    method: 'patch',
+    path: '/orgs/{orgId}',
+    tag: TAG,
+    summary: 'Rename an organization',
+    permission: 'org.write',
+    on: ORG,
+    body: z.strictObject({ name }),
+    response: orgView,
     handler: async ({ target, body, actor }) => toOrgView(await renameOrg(actor, target, body.name)),
   }),
   ...stateRoutes({
-    base: '/orgs/{orgId}', tag: TAG, permission: 'org.write', on: ORG, response: orgView,
-    summaries: { deactivate: 'Deactivate an organization (its users cannot log in; nothing is lost)', reactivate: 'Reactivate an organization' },
-    change: async ({ target, actor, tenant }, orgState) => toOrgView(await setOrgState(actor, target, orgState, tenant.instance.defaultOrgId)),
+    base: '/orgs/{orgId}',
+    tag: TAG,
+    permission: 'org.write',
+    on: ORG,
+    response: orgView,
+    summaries: {
+      deactivate: 'Deactivate an organization (its users cannot log in; nothing is lost)',
+      reactivate: 'Reactivate an organization',
+    },
+    change: async ({ target, actor, tenant }, orgState) =>
+      toOrgView(await setOrgState(actor, target, orgState, tenant.instance.defaultOrgId)),
   }),
   resourceRoute({
-    method: 'delete', path: '/orgs/{orgId}', tag: TAG, summary: 'Delete an organization with its users, projects, grants and managers', permission: 'org.delete', on: ORG, response: null,
+    method: 'delete',
+    path: '/orgs/{orgId}',
+    tag: TAG,
+    summary: 'Delete an organization with its users, projects, grants and managers',
+    permission: 'org.delete',
+    on: ORG,
+    response: null,
     handler: ({ target, actor, tenant }) => removeOrg(actor, target, tenant.instance.defaultOrgId),
   }),
   resourceRoute({
-    method: 'post', path: '/orgs/{orgId}/domains', tag: TAG, summary: 'Add a domain to an organization (unique in the instance)',
-    permission: 'org.write', on: ORG, status: 201, body: z.strictObject({ domain }), response: orgView,
+    method: 'post',
+    path: '/orgs/{orgId}/domains',
+    tag: TAG,
+    summary: 'Add a domain to an organization (unique in the instance)',
+    permission: 'org.write',
+    on: ORG,
+    status: 201,
+    body: z.strictObject({ domain }),
+    response: orgView,
     handler: async ({ target, body, actor }) => toOrgView(await addOrgDomain(actor, target, body.domain)),
   }),
   resourceRoute({
-    method: 'delete', path: '/orgs/{orgId}/domains/{domain}', tag: TAG, summary: 'Remove a domain (not the primary one)', permission: 'org.write', on: ORG, response: null,
+    method: 'delete',
+    path: '/orgs/{orgId}/domains/{domain}',
+    tag: TAG,
+    summary: 'Remove a domain (not the primary one)',
+    permission: 'org.write',
+    on: ORG,
+    response: null,
     handler: ({ target, params, actor }) => removeOrgDomain(actor, target, (params.domain ?? '').toLowerCase()),
   }),
   resourceRoute({
-    method: 'get', path: '/orgs/{orgId}/login-policy', tag: TAG, summary: "The org's login policy override and the effective policy", permission: 'policy.read', on: ORG, response: loginPolicyView,
+    method: 'get',
+    path: '/orgs/{orgId}/login-policy',
+    tag: TAG,
+    summary: "The org's login policy override and the effective policy",
+    permission: 'policy.read',
+    on: ORG,
+    response: loginPolicyView,
     handler: async ({ target, tenant }) => toPolicyView(target, tenant.instance.loginPolicy as LoginPolicyOverride),
   }),
   resourceRoute({
-    method: 'put', path: '/orgs/{orgId}/login-policy', tag: TAG, summary: "Replace the org's override of the instance login policy",
-    permission: 'policy.write', on: ORG, body: loginPolicyOverride, response: loginPolicyView,
-    handler: async ({ target, body, actor, tenant }) => toPolicyView(await setOrgLoginPolicy(actor, target, body as LoginPolicyOverride), tenant.instance.loginPolicy as LoginPolicyOverride),
+    method: 'put',
+    path: '/orgs/{orgId}/login-policy',
+    tag: TAG,
+    summary: "Replace the org's override of the instance login policy",
+    permission: 'policy.write',
+    on: ORG,
+    body: loginPolicyOverride,
+    response: loginPolicyView,
+    handler: async ({ target, body, actor, tenant }) =>
+      toPolicyView(
+        await setOrgLoginPolicy(actor, target, body as LoginPolicyOverride),
+        tenant.instance.loginPolicy as LoginPolicyOverride,
+      ),
   }),
   resourceRoute({
-    method: 'delete', path: '/orgs/{orgId}/login-policy', tag: TAG, summary: 'Drop the override: the org inherits the instance login policy again', permission: 'policy.delete', on: ORG, response: null,
+    method: 'delete',
+    path: '/orgs/{orgId}/login-policy',
+    tag: TAG,
+    summary: 'Drop the override: the org inherits the instance login policy again',
+    permission: 'policy.delete',
+    on: ORG,
+    response: null,
     handler: async ({ target, actor }) => {
       await setOrgLoginPolicy(actor, target, null);
     },
@@ -147,5 +260,7 @@ export const orgRoutes = [
 
 /** Whether the caller sees the org at all (used by list routes whose items carry narrower contexts). */
 export function seesOrg(permissions: Parameters<typeof hasPermission>[0], orgId: string, alsoWith: string): boolean {
-  return hasPermission(permissions, 'org.read', orgContext(orgId)) || hasPermission(permissions, alsoWith, orgContext(orgId));
+  return (
+    hasPermission(permissions, 'org.read', orgContext(orgId)) || hasPermission(permissions, alsoWith, orgContext(orgId))
+  );
 }

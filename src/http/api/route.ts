@@ -72,7 +72,11 @@ export interface ApiRoute {
   handler(ctx: RouteContext<unknown, unknown>): Promise<unknown>;
 }
 
-export function route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodNull>(spec: RouteSpec<B, Q, R>): ApiRoute {
+export function route<
+  B extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodUndefined,
+  R extends z.ZodType = z.ZodNull,
+>(spec: RouteSpec<B, Q, R>): ApiRoute {
   return {
     method: spec.method,
     path: spec.path,
@@ -98,7 +102,10 @@ export interface Located<T> {
   locate(ctx: LocateContext): Promise<T>;
 }
 
-type ResourceRouteSpec<T, B extends z.ZodType, Q extends z.ZodType, R extends z.ZodType> = Omit<RouteSpec<B, Q, R>, 'resource' | 'handler'> & {
+type ResourceRouteSpec<T, B extends z.ZodType, Q extends z.ZodType, R extends z.ZodType> = Omit<
+  RouteSpec<B, Q, R>,
+  'resource' | 'handler'
+> & {
   on: Located<T>;
   /** Defaults to the located kind. */
   resource?: ResourceKind;
@@ -106,7 +113,12 @@ type ResourceRouteSpec<T, B extends z.ZodType, Q extends z.ZodType, R extends z.
 };
 
 /** The usual route shape: load the path's resource, authorize on it, act on it. */
-export function resourceRoute<T, B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodNull>(spec: ResourceRouteSpec<T, B, Q, R>): ApiRoute {
+export function resourceRoute<
+  T,
+  B extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodUndefined,
+  R extends z.ZodType = z.ZodNull,
+>(spec: ResourceRouteSpec<T, B, Q, R>): ApiRoute {
   const { on, handler, ...rest } = spec;
   return route<B, Q, R>({
     ...rest,
@@ -121,21 +133,36 @@ export const STATE_ACTIONS = ['deactivate', 'reactivate'] as const;
 export type StateAction = (typeof STATE_ACTIONS)[number];
 
 /** `POST {base}/deactivate` and `POST {base}/reactivate`: reversible, nothing is lost. */
-export function stateRoutes<T, R extends z.ZodType>(spec: Pick<ResourceRouteSpec<T, z.ZodUndefined, z.ZodUndefined, R>, 'tag' | 'permission' | 'on' | 'resource'> & {
-  base: string;
-  response: R;
-  summaries: Record<StateAction, string>;
-  change(ctx: RouteContext<undefined, undefined> & { target: T }, state: 'active' | 'inactive', action: StateAction): Promise<z.input<R>>;
-}): ApiRoute[] {
+export function stateRoutes<T, R extends z.ZodType>(
+  spec: Pick<ResourceRouteSpec<T, z.ZodUndefined, z.ZodUndefined, R>, 'tag' | 'permission' | 'on' | 'resource'> & {
+    base: string;
+    response: R;
+    summaries: Record<StateAction, string>;
+    change(
+      ctx: RouteContext<undefined, undefined> & { target: T },
+      state: 'active' | 'inactive',
+      action: StateAction,
+    ): Promise<z.input<R>>;
+  },
+): ApiRoute[] {
   const { base, summaries, change, ...rest } = spec;
   return STATE_ACTIONS.map((action) =>
-    resourceRoute({ ...rest, method: 'post', path: `${base}/${action}`, summary: summaries[action], handler: (ctx) => change(ctx, action === 'deactivate' ? 'inactive' : 'active', action) }),
+    resourceRoute({
+      ...rest,
+      method: 'post',
+      path: `${base}/${action}`,
+      summary: summaries[action],
+      handler: (ctx) => change(ctx, action === 'deactivate' ? 'inactive' : 'active', action),
+    }),
   );
 }
 
 /** 400 naming each offending field. */
 export function validationError(error: z.ZodError): HttpError {
-  const errors = error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+  const errors = error.issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
   return new HttpError(400, errors.map((entry) => `${entry.field}: ${entry.message}`).join('; '), { errors });
 }
 
@@ -158,7 +185,12 @@ export async function runRoute(apiRoute: ApiRoute, ctx: Context, caller: Caller,
     tenant,
     services,
     authorize(context, visibleContext) {
-      const decision = decideAccess(caller.permissions, { permission: apiRoute.permission, visibleWith: apiRoute.visibleWith }, context, visibleContext);
+      const decision = decideAccess(
+        caller.permissions,
+        { permission: apiRoute.permission, visibleWith: apiRoute.visibleWith },
+        context,
+        visibleContext,
+      );
       if (decision === 'not-found') throw notFound();
       if (decision === 'forbidden') throw new HttpError(403, `missing permission ${apiRoute.permission}`);
       authorized = true;
@@ -176,7 +208,8 @@ export async function runRoute(apiRoute: ApiRoute, ctx: Context, caller: Caller,
     // and a write that failed half-way may have changed some of it.
     if (apiRoute.method !== 'get' && authorized) await invalidateInstanceCaches(tenant.instance._id);
   }
-  if (!authorized) throw new Error(`route ${apiRoute.method.toUpperCase()} ${apiRoute.path} answered without a permission check`);
+  if (!authorized)
+    throw new Error(`route ${apiRoute.method.toUpperCase()} ${apiRoute.path} answered without a permission check`);
   ctx.status = apiRoute.status;
   if (apiRoute.response) ctx.body = apiRoute.response.parse(result);
 }

@@ -4,13 +4,32 @@ import { ROLE_KEY_PATTERN } from '../../store/models/project.ts';
 // Request schemas are strict objects of typed scalars: an operator object such as {"$gt": ""} in any
 // place is a 400, and nothing but strings, numbers and booleans ever reaches a database filter.
 
-export const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be an id');
+export const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be an id');
 export const name = z.string().trim().min(1).max(200);
 export const roleKey = z.string().regex(ROLE_KEY_PATTERN, 'must be 1-200 letters, digits or _:.-');
 export const roleKeys = z.array(roleKey).max(200);
-export const username = z.string().trim().toLowerCase().min(1).max(200).regex(/^[a-z0-9._@+-]+$/, 'may contain letters, digits and ._@+-');
-export const domain = z.string().trim().toLowerCase().max(253).regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a domain name');
-export const metadataKey = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'may contain letters, digits and _.:-');
+export const username = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(200)
+  .regex(/^[a-z0-9._@+-]+$/, 'may contain letters, digits and ._@+-');
+export const domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a domain name');
+export const metadataKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain letters, digits and _.:-');
 export const state = z.enum(['active', 'inactive']);
 
 export const page = z.strictObject({

@@ -3,14 +3,26 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Interaction, InteractionResults } from 'oidc-provider';
 import { LOGIN_MESSAGES } from '../../domain/rules/login-checks.ts';
-import { emptyProgress, nextStep, stepReachable, type LoginProgress, type StepName } from '../../domain/rules/login-steps.ts';
+import {
+  emptyProgress,
+  nextStep,
+  stepReachable,
+  type LoginProgress,
+  type StepName,
+} from '../../domain/rules/login-steps.ts';
 import { brandingFrom } from '../../domain/rules/branding.ts';
 import { renderView } from '../../platform/templates.ts';
 import type { LoginPolicy } from '../../domain/rules/login-policy.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import {
-  checkPassword, findLoginUser, identifyUser, loginRequirementProblem, policyOf, resolveRequiredOrg,
-  type LoginOrg, type LoginUser,
+  checkPassword,
+  findLoginUser,
+  identifyUser,
+  loginRequirementProblem,
+  policyOf,
+  resolveRequiredOrg,
+  type LoginOrg,
+  type LoginUser,
 } from '../../domain/login.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
@@ -20,8 +32,10 @@ const MAX_FORM_BYTES = 16 * 1024;
 const MAX_LOGIN_NAME = 320;
 const MAX_PASSWORD = 1024;
 
-export const EXPIRED_MESSAGE = 'Your login has expired or was already completed. Please return to the application and sign in again.';
-export const CSRF_MESSAGE = 'The form could not be accepted because it was not sent from this login page. Please go back and try again.';
+export const EXPIRED_MESSAGE =
+  'Your login has expired or was already completed. Please return to the application and sign in again.';
+export const CSRF_MESSAGE =
+  'The form could not be accepted because it was not sent from this login page. Please go back and try again.';
 
 /** A page to show instead of the step (expired interaction, bad form, refused login). */
 class LoginPageError extends Error {
@@ -38,7 +52,8 @@ class LoginPageError extends Error {
 
 /** Reads an urlencoded body into strings only (URLSearchParams never yields objects, so no operator injection). */
 async function readForm(ctx: Context): Promise<URLSearchParams> {
-  if (!ctx.is('application/x-www-form-urlencoded')) throw new LoginPageError(415, 'Unsupported form', 'The form must be sent as application/x-www-form-urlencoded.');
+  if (!ctx.is('application/x-www-form-urlencoded'))
+    throw new LoginPageError(415, 'Unsupported form', 'The form must be sent as application/x-www-form-urlencoded.');
   const declared = Number(ctx.get('content-length') || 0);
   if (declared > MAX_FORM_BYTES) throw new LoginPageError(413, 'Form too large', 'The form is too large.');
   const chunks: Buffer[] = [];
@@ -72,7 +87,8 @@ export function interactionRoutes(services: Services): Router {
   function verifyCsrf(uid: string, form: URLSearchParams): void {
     const sent = Buffer.from(form.get('csrf') ?? '');
     const expected = Buffer.from(csrfToken(uid));
-    if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) throw new LoginPageError(400, 'Form not accepted', CSRF_MESSAGE, `/ui/login/${uid}`);
+    if (sent.length !== expected.length || !timingSafeEqual(sent, expected))
+      throw new LoginPageError(400, 'Form not accepted', CSRF_MESSAGE, `/ui/login/${uid}`);
   }
 
   function readProgress(ctx: Context, uid: string): LoginProgress {
@@ -80,7 +96,15 @@ export function interactionRoutes(services: Services): Router {
     if (!raw) return emptyProgress();
     try {
       const stored = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as LoginProgress & { uid: string };
-      return stored.uid === uid ? { userId: stored.userId, loginName: stored.loginName, discoveredOrgId: stored.discoveredOrgId, amr: stored.amr, unknownUser: stored.unknownUser } : emptyProgress();
+      return stored.uid === uid
+        ? {
+            userId: stored.userId,
+            loginName: stored.loginName,
+            discoveredOrgId: stored.discoveredOrgId,
+            amr: stored.amr,
+            unknownUser: stored.unknownUser,
+          }
+        : emptyProgress();
     } catch {
       return emptyProgress();
     }
@@ -88,7 +112,14 @@ export function interactionRoutes(services: Services): Router {
 
   function writeProgress(ctx: Context, uid: string, progress: LoginProgress | null): void {
     const value = progress ? Buffer.from(JSON.stringify({ uid, ...progress })).toString('base64url') : null;
-    ctx.cookies.set(PROGRESS_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: `/ui/login/${uid}`, overwrite: true });
+    ctx.cookies.set(PROGRESS_COOKIE, value, {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.secure,
+      path: `/ui/login/${uid}`,
+      overwrite: true,
+    });
   }
 
   async function loadContext(ctx: Context): Promise<LoginContext> {
@@ -107,25 +138,61 @@ export function interactionRoutes(services: Services): Router {
     const progress = readProgress(ctx, uid);
     const user = progress.userId ? await findLoginUser(instance._id, progress.userId) : null;
     const policyOrgId = required.org?._id ?? progress.discoveredOrgId ?? user?.orgId ?? null;
-    const policyOrg = policyOrgId === required.org?._id ? required.org : policyOrgId ? await findOrg(instance._id, policyOrgId) : null;
+    const policyOrg =
+      policyOrgId === required.org?._id ? required.org : policyOrgId ? await findOrg(instance._id, policyOrgId) : null;
     const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint : null;
-    return { tenant, interaction: details, scopedOrg: required.org, progress, user, policyOrg, policy: policyOf(instance, policyOrg), loginHint };
+    return {
+      tenant,
+      interaction: details,
+      scopedOrg: required.org,
+      progress,
+      user,
+      policyOrg,
+      policy: policyOf(instance, policyOrg),
+      loginHint,
+    };
   }
 
-  function render(ctx: Context, login: LoginContext, view: string, status: number, context: Record<string, unknown>): void {
+  function render(
+    ctx: Context,
+    login: LoginContext,
+    view: string,
+    status: number,
+    context: Record<string, unknown>,
+  ): void {
     ctx.status = status;
     ctx.type = 'html';
     ctx.set('cache-control', 'no-store');
-    ctx.body = renderView(view, { branding: brandingFrom(login.policy, login.policyOrg?.name ?? login.tenant.instance.name), uid: login.interaction.uid, csrf: csrfToken(login.interaction.uid), ...context });
+    ctx.body = renderView(view, {
+      branding: brandingFrom(login.policy, login.policyOrg?.name ?? login.tenant.instance.name),
+      uid: login.interaction.uid,
+      csrf: csrfToken(login.interaction.uid),
+      ...context,
+    });
   }
 
-  function renderLoginName(ctx: Context, login: LoginContext, status: number, error: string | null, loginName: string): void {
+  function renderLoginName(
+    ctx: Context,
+    login: LoginContext,
+    status: number,
+    error: string | null,
+    loginName: string,
+  ): void {
     const passwordLoginAllowed = login.policy.allowUsernamePassword;
-    render(ctx, login, 'login-name.njk', status, { title: 'Sign in', passwordLoginAllowed, error: passwordLoginAllowed ? error : LOGIN_MESSAGES.passwordLoginNotAllowed, loginName });
+    render(ctx, login, 'login-name.njk', status, {
+      title: 'Sign in',
+      passwordLoginAllowed,
+      error: passwordLoginAllowed ? error : LOGIN_MESSAGES.passwordLoginNotAllowed,
+      loginName,
+    });
   }
 
   function renderPassword(ctx: Context, login: LoginContext, status: number, error: string | null): void {
-    render(ctx, login, 'password.njk', status, { title: 'Enter your password', error, loginName: login.progress.loginName });
+    render(ctx, login, 'password.njk', status, {
+      title: 'Enter your password',
+      error,
+      loginName: login.progress.loginName,
+    });
   }
 
   const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => void> = {
@@ -140,14 +207,20 @@ export function interactionRoutes(services: Services): Router {
    */
   async function advance(ctx: Context, login: LoginContext, progress: LoginProgress): Promise<void> {
     const step = nextStep(login.policy, progress);
-    if (step === 'no-method') throw new LoginPageError(403, 'Login not possible', LOGIN_MESSAGES.passwordLoginNotAllowed);
+    if (step === 'no-method')
+      throw new LoginPageError(403, 'Login not possible', LOGIN_MESSAGES.passwordLoginNotAllowed);
     if (step !== 'authenticated') {
       writeProgress(ctx, login.interaction.uid, progress);
       STEP_PAGES[step](ctx, { ...login, progress });
       return;
     }
     const user = login.user!;
-    const problem = await loginRequirementProblem(login.tenant.instance._id, String(login.interaction.params.client_id), user, login.scopedOrg?._id ?? progress.discoveredOrgId);
+    const problem = await loginRequirementProblem(
+      login.tenant.instance._id,
+      String(login.interaction.params.client_id),
+      user,
+      login.scopedOrg?._id ?? progress.discoveredOrgId,
+    );
     writeProgress(ctx, login.interaction.uid, null);
     if (problem) throw new LoginPageError(403, 'Login not possible', problem);
     const result: InteractionResults = { login: { accountId: user._id, amr: progress.amr } };
@@ -169,11 +242,16 @@ export function interactionRoutes(services: Services): Router {
     verifyCsrf(login.interaction.uid, form);
     const loginName = (form.get('loginName') ?? '').trim();
     if (!login.policy.allowUsernamePassword) return renderLoginName(ctx, login, 403, null, loginName);
-    if (!loginName || loginName.length > MAX_LOGIN_NAME) return renderLoginName(ctx, login, 400, 'Enter your login name.', loginName);
+    if (!loginName || loginName.length > MAX_LOGIN_NAME)
+      return renderLoginName(ctx, login, 400, 'Enter your login name.', loginName);
     const instance = login.tenant.instance;
     const { user, discoveredOrg } = await identifyUser(instance, loginName, login.scopedOrg);
     const requiredOrg = login.scopedOrg ?? discoveredOrg;
-    const userOrg = user ? (user.orgId === requiredOrg?._id ? requiredOrg : await findOrg(instance._id, user.orgId)) : null;
+    const userOrg = user
+      ? user.orgId === requiredOrg?._id
+        ? requiredOrg
+        : await findOrg(instance._id, user.orgId)
+      : null;
     const policyOrg = requiredOrg ?? userOrg;
     const identified: LoginContext = { ...login, user, policyOrg, policy: policyOf(instance, policyOrg) };
     const progress: LoginProgress = { ...emptyProgress(), loginName, discoveredOrgId: discoveredOrg?._id ?? null };
@@ -181,10 +259,12 @@ export function interactionRoutes(services: Services): Router {
       if (identified.policy.ignoreUnknownUsernames) return advance(ctx, identified, { ...progress, unknownUser: true });
       return renderLoginName(ctx, identified, 400, LOGIN_MESSAGES.userNotFound, loginName);
     }
-    if (requiredOrg && user.orgId !== requiredOrg._id) return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.notAllowedOrg, loginName);
+    if (requiredOrg && user.orgId !== requiredOrg._id)
+      return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.notAllowedOrg, loginName);
     if (user.state === 'locked') return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.userLocked, loginName);
     if (user.state !== 'active') return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.userInactive, loginName);
-    if (userOrg?.state !== 'active') return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.orgInactive, loginName);
+    if (userOrg?.state !== 'active')
+      return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.orgInactive, loginName);
     return advance(ctx, identified, { ...progress, userId: user._id });
   }
 
@@ -213,8 +293,19 @@ export function interactionRoutes(services: Services): Router {
     if (!password || password.length > MAX_PASSWORD) return renderPassword(ctx, login, 400, 'Enter your password.');
     const generic = login.policy.ignoreUnknownUsernames;
     if (!login.user) return renderPassword(ctx, login, 401, LOGIN_MESSAGES.usernameOrPasswordInvalid);
-    const outcome = await checkPassword(login.tenant.instance._id, login.user, password, login.policy.lockout.maxPasswordAttempts);
-    if (outcome === 'wrong') return renderPassword(ctx, login, 401, generic ? LOGIN_MESSAGES.usernameOrPasswordInvalid : LOGIN_MESSAGES.passwordInvalid);
+    const outcome = await checkPassword(
+      login.tenant.instance._id,
+      login.user,
+      password,
+      login.policy.lockout.maxPasswordAttempts,
+    );
+    if (outcome === 'wrong')
+      return renderPassword(
+        ctx,
+        login,
+        401,
+        generic ? LOGIN_MESSAGES.usernameOrPasswordInvalid : LOGIN_MESSAGES.passwordInvalid,
+      );
     if (outcome === 'locked') return renderPassword(ctx, login, 403, LOGIN_MESSAGES.userLocked);
     if (outcome === 'inactive') return renderPassword(ctx, login, 403, LOGIN_MESSAGES.userInactive);
     return advance(ctx, login, { ...login.progress, amr: [...login.progress.amr, 'pwd'] });

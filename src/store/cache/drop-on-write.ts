@@ -1,7 +1,16 @@
 import type { MongooseQueryMiddleware, Schema } from 'mongoose';
 import { cachedInstanceIds, dropInstanceCache } from './instance-cache.ts';
 
-const QUERY_WRITES: MongooseQueryMiddleware[] = ['updateOne', 'updateMany', 'replaceOne', 'deleteOne', 'deleteMany', 'findOneAndUpdate', 'findOneAndReplace', 'findOneAndDelete'];
+const QUERY_WRITES: MongooseQueryMiddleware[] = [
+  'updateOne',
+  'updateMany',
+  'replaceOne',
+  'deleteOne',
+  'deleteMany',
+  'findOneAndUpdate',
+  'findOneAndReplace',
+  'findOneAndDelete',
+];
 
 function dropFor(instanceId: unknown): void {
   if (typeof instanceId === 'string') dropInstanceCache(instanceId);
@@ -14,9 +23,13 @@ function dropFor(instanceId: unknown): void {
  * say). Other processes learn of a change only from a published revision.
  */
 export function dropCachesOnWrite(schema: Schema): void {
-  schema.post(QUERY_WRITES, { document: false, query: true }, function dropAfterQuery(this: { getFilter(): Record<string, unknown> }) {
-    dropFor(this.getFilter().instanceId);
-  });
+  schema.post(
+    QUERY_WRITES,
+    { document: false, query: true },
+    function dropAfterQuery(this: { getFilter(): Record<string, unknown> }) {
+      dropFor(this.getFilter().instanceId);
+    },
+  );
   schema.post('save', function dropAfterSave(this: { instanceId?: unknown }) {
     dropFor(this.instanceId);
   });

@@ -25,7 +25,11 @@ const caches = new Map<string, InstanceCache>();
 /** The cached value for `key` in the instance's cache, loading it once when missing; failed loads are not kept. */
 export function cached<T>(instanceId: string, key: string, load: () => PromiseLike<T>): Promise<T> {
   let cache = caches.get(instanceId);
-  if (!cache) caches.set(instanceId, (cache = { generation: 0, entries: new LRUCache({ max: MAX_ENTRIES_PER_INSTANCE, ttl: MAX_AGE_MS }) }));
+  if (!cache)
+    caches.set(
+      instanceId,
+      (cache = { generation: 0, entries: new LRUCache({ max: MAX_ENTRIES_PER_INSTANCE, ttl: MAX_AGE_MS }) }),
+    );
   const { generation, entries } = cache;
   const hit = entries.get(key);
   if (hit?.generation === generation) return hit.value as Promise<T>;

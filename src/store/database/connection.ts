@@ -32,7 +32,11 @@ function databaseName(uri: string): string {
 /** Real MongoDB expires documents itself; the sweep (database/sweeper.ts) still runs, since FerretDB has no TTL. */
 async function createTtlIndexes(): Promise<void> {
   const collections = [...oidcPayloadModels().map((model) => model.collection), OidcConsumption.collection];
-  await Promise.all(collections.map((collection) => collection.createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 })));
+  await Promise.all(
+    collections.map((collection) =>
+      collection.createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 }),
+    ),
+  );
 }
 
 /** A FerretDB reached by MONGODB_URI (e.g. an embedded one shared with cluster workers) refuses TTL indexes. */
@@ -52,7 +56,12 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
     log.info({ uri }, 'embedded FerretDB started');
   }
   try {
-    await mongoose.connect(uri, { dbName: databaseName(uri), serverSelectionTimeoutMS: 10_000, autoIndex: false, ...poolOptions(uri) });
+    await mongoose.connect(uri, {
+      dbName: databaseName(uri),
+      serverSelectionTimeoutMS: 10_000,
+      autoIndex: false,
+      ...poolOptions(uri),
+    });
     await Promise.all([...domainModels, ...oidcPayloadModels()].map((model) => model.createIndexes()));
     if (!embedded && !(await isFerretdb())) await createTtlIndexes();
   } catch (error) {

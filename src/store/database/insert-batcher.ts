@@ -57,7 +57,9 @@ export class InsertBatcher {
         const writeErrors = (error as Partial<MongoBulkWriteError>).writeErrors;
         const perDocument = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : null;
         if (!perDocument) batch.forEach((_, index) => failed.set(index, error));
-        else for (const writeError of perDocument) failed.set(writeError.index, writeError.code === DUPLICATE_KEY ? 'exists' : error);
+        else
+          for (const writeError of perDocument)
+            failed.set(writeError.index, writeError.code === DUPLICATE_KEY ? 'exists' : error);
       }
       batch.forEach((pending, index) => {
         const failure = failed.get(index);

@@ -13,7 +13,9 @@ const DELETE_BATCH = 5_000;
 export async function deleteInBatches(model: Model<any>, filter: Record<string, unknown>): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const ids = (await model.find(filter, { _id: 1 }).limit(DELETE_BATCH).lean<Array<{ _id: string }>>()).map((document) => document._id);
+    const ids = (await model.find(filter, { _id: 1 }).limit(DELETE_BATCH).lean<Array<{ _id: string }>>()).map(
+      (document) => document._id,
+    );
     if (ids.length === 0) return deleted;
     deleted += (await model.deleteMany({ _id: { $in: ids } })).deletedCount;
     if (ids.length < DELETE_BATCH) return deleted;
@@ -23,7 +25,9 @@ export async function deleteInBatches(model: Model<any>, filter: Record<string, 
 /** Deletes expired OIDC artifacts. The provider re-checks expiry on every read, so lag here is harmless. */
 export async function sweepExpired(now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lt: now } };
-  const results = await Promise.all([...oidcPayloadModels(), OidcConsumption].map((model) => deleteInBatches(model as never, expired)));
+  const results = await Promise.all(
+    [...oidcPayloadModels(), OidcConsumption].map((model) => deleteInBatches(model as never, expired)),
+  );
   return results.reduce((sum, count) => sum + count, 0);
 }
 

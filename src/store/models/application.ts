@@ -3,7 +3,11 @@ import { idField, schemaOptions, stateField } from './common.ts';
 import { ACCESS_TOKEN_TYPES } from './user.ts';
 import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
 
-export const OIDC_GRANT_TYPES = ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'] as const;
+export const OIDC_GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'urn:ietf:params:oauth:grant-type:device_code',
+] as const;
 export const OIDC_RESPONSE_TYPES = ['code'] as const;
 export const OIDC_APP_TYPES = ['web', 'user_agent', 'native'] as const;
 export const OIDC_AUTH_METHODS = ['basic', 'post', 'none', 'private_key_jwt'] as const;
@@ -43,9 +47,24 @@ const applicationSchema = new Schema(
     /** Keyed hash (HMAC-SHA256) of the client secret. */
     clientSecretHash: { type: String },
     oidc: { type: oidcConfigSchema, default: null },
-    api: { type: new Schema({ authMethod: { type: String, enum: API_AUTH_METHODS, required: true } }, { _id: false }), default: null },
+    api: {
+      type: new Schema({ authMethod: { type: String, enum: API_AUTH_METHODS, required: true } }, { _id: false }),
+      default: null,
+    },
     /** Public keys for private_key_jwt client authentication. */
-    keys: { type: [new Schema({ keyId: { type: String, required: true }, jwk: { type: Schema.Types.Mixed, required: true }, expiresAt: Date }, { _id: false })], default: [] },
+    keys: {
+      type: [
+        new Schema(
+          {
+            keyId: { type: String, required: true },
+            jwk: { type: Schema.Types.Mixed, required: true },
+            expiresAt: Date,
+          },
+          { _id: false },
+        ),
+      ],
+      default: [],
+    },
   },
   { ...schemaOptions, collection: 'applications' },
 );

@@ -6,7 +6,11 @@ import { Schema, model } from 'mongoose';
  * the instance when it changed; no change feed is needed, which FerretDB v1 does not have.
  */
 const cacheRevisionSchema = new Schema<{ _id: string; revision: string; changedAt: Date }>(
-  { _id: { type: String, required: true }, revision: { type: String, required: true }, changedAt: { type: Date, required: true } },
+  {
+    _id: { type: String, required: true },
+    revision: { type: String, required: true },
+    changedAt: { type: Date, required: true },
+  },
   { versionKey: false, strict: 'throw', collection: 'cache_revisions' },
 );
 

@@ -9,7 +9,10 @@ export type State = (typeof STATES)[number];
 export const stateField = { type: String, enum: STATES, default: 'active', required: true } as const;
 
 /** Metadata values are bytes (ZITADEL emits them base64url in the metadata claim). */
-export const metadataSchema = new Schema({ key: { type: String, required: true, maxlength: 200 }, value: { type: Buffer, required: true } }, { _id: false });
+export const metadataSchema = new Schema(
+  { key: { type: String, required: true, maxlength: 200 }, value: { type: Buffer, required: true } },
+  { _id: false },
+);
 
 export const tokenLifetimesSchema = new Schema(
   {

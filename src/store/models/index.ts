@@ -10,6 +10,32 @@ import { SigningKey } from './signing-key.ts';
 import { UserGrant } from './user-grant.ts';
 import { PersonalAccessToken, User } from './user.ts';
 
-export { Application, Event, Instance, LoginAttempt, Membership, Organization, PersonalAccessToken, Project, ProjectGrant, SigningKey, User, UserGrant };
+export {
+  Application,
+  Event,
+  Instance,
+  LoginAttempt,
+  Membership,
+  Organization,
+  PersonalAccessToken,
+  Project,
+  ProjectGrant,
+  SigningKey,
+  User,
+  UserGrant,
+};
 
-export const domainModels = [Instance, Organization, User, PersonalAccessToken, Project, Application, ProjectGrant, UserGrant, Membership, Event, SigningKey, LoginAttempt];
+export const domainModels = [
+  Instance,
+  Organization,
+  User,
+  PersonalAccessToken,
+  Project,
+  Application,
+  ProjectGrant,
+  UserGrant,
+  Membership,
+  Event,
+  SigningKey,
+  LoginAttempt,
+];

@@ -24,7 +24,10 @@ export const loginPolicySchema = new Schema(
       { _id: false },
     ),
     lockout: new Schema({ maxPasswordAttempts: { type: Number, min: 0, max: 1000 } }, { _id: false }),
-    branding: new Schema({ displayName: { type: String, maxlength: 200 }, primaryColor: color, backgroundColor: color, fontColor: color }, { _id: false }),
+    branding: new Schema(
+      { displayName: { type: String, maxlength: 200 }, primaryColor: color, backgroundColor: color, fontColor: color },
+      { _id: false },
+    ),
   },
   { _id: false, minimize: true },
 );

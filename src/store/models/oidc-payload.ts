@@ -33,16 +33,32 @@ const oidcPayloadSchema = new Schema<OidcPayloadDocument>(
 );
 
 export const OIDC_MODEL_NAMES = [
-  'Grant', 'Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken', 'ClientCredentials', 'Client', 'InitialAccessToken',
-  'RegistrationAccessToken', 'DeviceCode', 'Interaction', 'ReplayDetection', 'BackchannelAuthenticationRequest',
-  'PushedAuthorizationRequest', 'PreAuthorizedCode',
+  'Grant',
+  'Session',
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'ClientCredentials',
+  'Client',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+  'DeviceCode',
+  'Interaction',
+  'ReplayDetection',
+  'BackchannelAuthenticationRequest',
+  'PushedAuthorizationRequest',
+  'PreAuthorizedCode',
 ] as const;
 
 /**
  * Introspection looks a token value up as an access token, a client-credentials token and a refresh token
  * at once: kept in one collection, the three look-ups are one read (oidc/adapter.ts).
  */
-const SHARED_COLLECTIONS: Partial<Record<string, string>> = { AccessToken: 'oidc_tokens', ClientCredentials: 'oidc_tokens', RefreshToken: 'oidc_tokens' };
+const SHARED_COLLECTIONS: Partial<Record<string, string>> = {
+  AccessToken: 'oidc_tokens',
+  ClientCredentials: 'oidc_tokens',
+  RefreshToken: 'oidc_tokens',
+};
 
 export function isSharedCollection(name: string): boolean {
   return SHARED_COLLECTIONS[name] !== undefined;
@@ -54,7 +70,14 @@ export function isSharedCollection(name: string): boolean {
  * is one more write per insert (on FerretDB, three unused indexes cost a batched token insert 20-40% more CPU).
  */
 const LOOKUPS: Record<'grantId' | 'uid' | 'userCode', readonly string[]> = {
-  grantId: ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'],
+  grantId: [
+    'AccessToken',
+    'RefreshToken',
+    'AuthorizationCode',
+    'DeviceCode',
+    'BackchannelAuthenticationRequest',
+    'PreAuthorizedCode',
+  ],
   uid: ['Session'],
   userCode: ['DeviceCode'],
 };
@@ -62,7 +85,9 @@ const LOOKUPS: Record<'grantId' | 'uid' | 'userCode', readonly string[]> = {
 const models = new Map<string, Model<OidcPayloadDocument>>();
 
 function collectionOf(name: string): string {
-  return SHARED_COLLECTIONS[name] ?? `oidc_${name.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())}s`;
+  return (
+    SHARED_COLLECTIONS[name] ?? `oidc_${name.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())}s`
+  );
 }
 
 export function oidcPayloadModel(name: string): Model<OidcPayloadDocument> {
@@ -71,7 +96,8 @@ export function oidcPayloadModel(name: string): Model<OidcPayloadDocument> {
   if (!found) {
     const schema = oidcPayloadSchema.clone();
     const sharing = OIDC_MODEL_NAMES.filter((other) => collectionOf(other) === collection);
-    for (const [field, lookedUpBy] of Object.entries(LOOKUPS)) if (sharing.some((other) => lookedUpBy.includes(other))) schema.index({ [field]: 1 });
+    for (const [field, lookedUpBy] of Object.entries(LOOKUPS))
+      if (sharing.some((other) => lookedUpBy.includes(other))) schema.index({ [field]: 1 });
     found = model<OidcPayloadDocument>(`Oidc:${collection}`, schema, collection);
     models.set(collection, found);
   }

@@ -5,7 +5,13 @@ import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
 
 const domainSchema = new Schema(
   {
-    domain: { type: String, required: true, lowercase: true, maxlength: 253, match: /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/ },
+    domain: {
+      type: String,
+      required: true,
+      lowercase: true,
+      maxlength: 253,
+      match: /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/,
+    },
     verified: { type: Boolean, default: false },
   },
   { _id: false },

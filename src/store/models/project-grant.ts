@@ -18,7 +18,8 @@ const projectGrantSchema = new Schema(
 projectGrantSchema.index({ instanceId: 1, projectId: 1, grantedOrgId: 1 }, { unique: true });
 projectGrantSchema.index({ instanceId: 1, grantedOrgId: 1 });
 projectGrantSchema.pre('validate', function refuseGrantToOwner() {
-  if (this.orgId === this.grantedOrgId) this.invalidate('grantedOrgId', 'a project cannot be granted to the organization that owns it');
+  if (this.orgId === this.grantedOrgId)
+    this.invalidate('grantedOrgId', 'a project cannot be granted to the organization that owns it');
 });
 
 export type ProjectGrantDocument = InferSchemaType<typeof projectGrantSchema> & { _id: string };

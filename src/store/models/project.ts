@@ -3,7 +3,11 @@ import { idField, schemaOptions, stateField, tokenLifetimesSchema } from './comm
 import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
 
 export const ROLE_KEY_PATTERN = /^[A-Za-z0-9_:.-]{1,200}$/;
-export const PRIVATE_LABELING_SETTINGS = ['unspecified', 'enforce_project_resource_owner_policy', 'allow_login_user_resource_owner_policy'] as const;
+export const PRIVATE_LABELING_SETTINGS = [
+  'unspecified',
+  'enforce_project_resource_owner_policy',
+  'allow_login_user_resource_owner_policy',
+] as const;
 
 const roleSchema = new Schema(
   {
@@ -24,7 +28,10 @@ const projectSchema = new Schema(
     roles: {
       type: [roleSchema],
       default: [],
-      validate: { validator: (roles: Array<{ key: string }>) => new Set(roles.map((r) => r.key)).size === roles.length, message: 'role keys must be unique' },
+      validate: {
+        validator: (roles: Array<{ key: string }>) => new Set(roles.map((r) => r.key)).size === roles.length,
+        message: 'role keys must be unique',
+      },
     },
     projectRoleAssertion: { type: Boolean, default: false },
     projectRoleCheck: { type: Boolean, default: false },

@@ -24,7 +24,11 @@ const humanSchema = new Schema(
 );
 
 const publicKeySchema = new Schema(
-  { keyId: { type: String, required: true }, jwk: { type: Schema.Types.Mixed, required: true }, expiresAt: { type: Date } },
+  {
+    keyId: { type: String, required: true },
+    jwk: { type: Schema.Types.Mixed, required: true },
+    expiresAt: { type: Date },
+  },
   { _id: false },
 );
 
@@ -50,7 +54,15 @@ const userSchema = new Schema(
      * Unique in the instance (ZITADEL's default domain policy), so a machine user's username can be its
      * client_credentials client id, and `username@domain` identifies the user unambiguously.
      */
-    username: { type: String, required: true, lowercase: true, trim: true, minlength: 1, maxlength: 200, match: /^[a-z0-9._@+-]+$/ },
+    username: {
+      type: String,
+      required: true,
+      lowercase: true,
+      trim: true,
+      minlength: 1,
+      maxlength: 200,
+      match: /^[a-z0-9._@+-]+$/,
+    },
     state: { type: String, enum: USER_STATES, default: 'active', required: true },
     human: { type: humanSchema, default: null },
     machine: { type: machineSchema, default: null },

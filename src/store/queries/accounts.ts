@@ -17,12 +17,24 @@ export const ORG_SUMMARY_FIELDS = { name: 1, primaryDomain: 1, state: 1, loginPo
 
 /** An org of the instance by id, cached (orgs change rarely; writes invalidate the instance's cache). */
 export function findOrg(instanceId: string, orgId: string): Promise<OrgSummary | null> {
-  return cached(instanceId, `org:${orgId}`, async () => (await findScoped(Organization, instanceId, orgId, {}, ORG_SUMMARY_FIELDS)) as OrgSummary | null);
+  return cached(
+    instanceId,
+    `org:${orgId}`,
+    async () => (await findScoped(Organization, instanceId, orgId, {}, ORG_SUMMARY_FIELDS)) as OrgSummary | null,
+  );
 }
 
 /** An org of the instance by its primary domain, cached. */
 export function findOrgByPrimaryDomain(instanceId: string, domain: string): Promise<OrgSummary | null> {
-  return cached(instanceId, `org-domain:${domain.toLowerCase()}`, async () => (await Organization.findOne({ instanceId, primaryDomain: domain.toLowerCase() }, ORG_SUMMARY_FIELDS).lean()) as OrgSummary | null);
+  return cached(
+    instanceId,
+    `org-domain:${domain.toLowerCase()}`,
+    async () =>
+      (await Organization.findOne(
+        { instanceId, primaryDomain: domain.toLowerCase() },
+        ORG_SUMMARY_FIELDS,
+      ).lean()) as OrgSummary | null,
+  );
 }
 
 export interface Account {

@@ -1,6 +1,13 @@
 interface ArrayModel {
-  findOne(filter: Record<string, unknown>, projection: Record<string, 1>): { lean(): PromiseLike<Record<string, unknown> | null> };
-  updateOne(filter: Record<string, unknown>, update: Record<string, unknown>, options?: Record<string, unknown>): PromiseLike<{ matchedCount: number }>;
+  findOne(
+    filter: Record<string, unknown>,
+    projection: Record<string, 1>,
+  ): { lean(): PromiseLike<Record<string, unknown> | null> };
+  updateOne(
+    filter: Record<string, unknown>,
+    update: Record<string, unknown>,
+    options?: Record<string, unknown>,
+  ): PromiseLike<{ matchedCount: number }>;
 }
 
 export type ArrayRewrite = 'done' | 'missing' | 'contended';
@@ -13,12 +20,21 @@ const MAX_ATTEMPTS = 20;
  * the positional operator (docs/portable-mongodb.md), and this keeps concurrent edits of different
  * elements from losing each other. `change` may throw, and returns the new array.
  */
-export async function rewriteArray<T>(model: ArrayModel, filter: Record<string, unknown>, field: string, change: (current: T[]) => T[]): Promise<ArrayRewrite> {
+export async function rewriteArray<T>(
+  model: ArrayModel,
+  filter: Record<string, unknown>,
+  field: string,
+  change: (current: T[]) => T[],
+): Promise<ArrayRewrite> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const found = await model.findOne(filter, { [field]: 1 }).lean();
     if (!found) return 'missing';
     const current = (found[field] ?? []) as T[];
-    const result = await model.updateOne({ ...filter, [field]: current }, { $set: { [field]: change(current) } }, { runValidators: true });
+    const result = await model.updateOne(
+      { ...filter, [field]: current },
+      { $set: { [field]: change(current) } },
+      { runValidators: true },
+    );
     if (result.matchedCount === 1) return 'done';
   }
   return 'contended';

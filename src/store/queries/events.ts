@@ -26,7 +26,11 @@ export interface EventFilter {
 }
 
 /** The audit trail, newest first (by `createdAt`, then `_id`). */
-export function listEvents(instanceId: string, filter: EventFilter, limit: number): Promise<Array<EventInput & { _id: string; createdAt: Date }>> {
+export function listEvents(
+  instanceId: string,
+  filter: EventFilter,
+  limit: number,
+): Promise<Array<EventInput & { _id: string; createdAt: Date }>> {
   const query: Record<string, unknown> = { instanceId };
   if (filter.orgId) query.orgId = filter.orgId;
   if (filter.resourceId) query.resourceId = filter.resourceId;
@@ -35,8 +39,14 @@ export function listEvents(instanceId: string, filter: EventFilter, limit: numbe
   if (filter.since) createdAt.$gte = filter.since;
   if (filter.before) {
     createdAt.$lte = filter.before.createdAt;
-    query.$or = [{ createdAt: { $lt: filter.before.createdAt } }, { createdAt: filter.before.createdAt, _id: { $lt: filter.before.id } }];
+    query.$or = [
+      { createdAt: { $lt: filter.before.createdAt } },
+      { createdAt: filter.before.createdAt, _id: { $lt: filter.before.id } },
+    ];
   }
   if (Object.keys(createdAt).length) query.createdAt = createdAt;
-  return Event.find(query).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<Array<EventInput & { _id: string; createdAt: Date }>>();
+  return Event.find(query)
+    .sort({ createdAt: -1, _id: -1 })
+    .limit(limit)
+    .lean<Array<EventInput & { _id: string; createdAt: Date }>>();
 }

@@ -11,7 +11,11 @@ export interface AttemptReservation {
  * exceed the lockout policy: each guess inserts its record first, and only the first `maxAttempts`
  * records get their password checked. `maxAttempts` 0 means no lockout.
  */
-export async function reservePasswordAttempt(instanceId: string, userId: string, maxAttempts: number): Promise<AttemptReservation> {
+export async function reservePasswordAttempt(
+  instanceId: string,
+  userId: string,
+  maxAttempts: number,
+): Promise<AttemptReservation> {
   if (maxAttempts <= 0) return { allowed: true, attempts: 0 };
   await LoginAttempt.create({ instanceId, userId });
   // The k-th insert to land sees at least k records here, so at most `maxAttempts` guesses pass, however

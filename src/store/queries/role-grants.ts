@@ -14,11 +14,22 @@ export interface RoleGrantRow {
  * until the instance changes (cache/revisions.ts), so a removed grant is gone from the next token once
  * every process has seen the change. Project-grant and project state are not consulted, as in ZITADEL (spec §2.1).
  */
-export async function loadRoleGrants(instanceId: string, userId: string, projectIds: string[], roleOrgIds: string[]): Promise<RoleGrantRow[]> {
+export async function loadRoleGrants(
+  instanceId: string,
+  userId: string,
+  projectIds: string[],
+  roleOrgIds: string[],
+): Promise<RoleGrantRow[]> {
   if (projectIds.length === 0) return [];
   return cached(instanceId, `role-grants:${userId}:${projectIds.join(',')}:${roleOrgIds.join(',')}`, () =>
     UserGrant.find(
-      { instanceId, userId, state: 'active', projectId: { $in: projectIds }, ...(roleOrgIds.length ? { orgId: { $in: roleOrgIds } } : {}) },
+      {
+        instanceId,
+        userId,
+        state: 'active',
+        projectId: { $in: projectIds },
+        ...(roleOrgIds.length ? { orgId: { $in: roleOrgIds } } : {}),
+      },
       { _id: 0, projectId: 1, orgId: 1, roleKeys: 1 },
     ).lean<RoleGrantRow[]>(),
   );

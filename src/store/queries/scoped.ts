@@ -23,7 +23,9 @@ export async function findScoped<M extends ScopedModel>(
   projection?: Projection,
 ): Promise<Found<M> | null> {
   const inclusive = projection && Object.values(projection).includes(1);
-  const fields: Projection | undefined = inclusive ? { ...projection, instanceId: 1, ...Object.fromEntries(Object.keys(where).map((key) => [key, 1 as const])) } : projection;
+  const fields: Projection | undefined = inclusive
+    ? { ...projection, instanceId: 1, ...Object.fromEntries(Object.keys(where).map((key) => [key, 1 as const])) }
+    : projection;
   const found = (await model.findById(id, fields).lean()) as Found<M> | null;
   if (!found || found.instanceId !== instanceId) return null;
   const record = found as unknown as Record<string, unknown>;

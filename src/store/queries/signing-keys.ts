@@ -7,18 +7,31 @@ import { SIGNING_ALGORITHMS } from '../models/signing-key.ts';
 type Algorithm = (typeof SIGNING_ALGORITHMS)[number];
 const ENCRYPTION_PURPOSE = 'signing-key';
 
-async function createKey(instanceId: string, alg: Algorithm, state: 'next' | 'active', masterKey: MasterKey): Promise<void> {
+async function createKey(
+  instanceId: string,
+  alg: Algorithm,
+  state: 'next' | 'active',
+  masterKey: MasterKey,
+): Promise<void> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const kid = newId();
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' };
-  await SigningKey.create({ _id: kid, instanceId, alg, state, publicJwk, privateJwkEncrypted: masterKey.encrypt(JSON.stringify(privateJwk), ENCRYPTION_PURPOSE) });
+  await SigningKey.create({
+    _id: kid,
+    instanceId,
+    alg,
+    state,
+    publicJwk,
+    privateJwkEncrypted: masterKey.encrypt(JSON.stringify(privateJwk), ENCRYPTION_PURPOSE),
+  });
 }
 
 /** One active key per algorithm; idempotent. */
 export async function ensureSigningKeys(instanceId: string, masterKey: MasterKey): Promise<void> {
   for (const alg of SIGNING_ALGORITHMS) {
-    if (!(await SigningKey.exists({ instanceId, alg, state: 'active' }))) await createKey(instanceId, alg, 'active', masterKey);
+    if (!(await SigningKey.exists({ instanceId, alg, state: 'active' })))
+      await createKey(instanceId, alg, 'active', masterKey);
   }
 }
 
@@ -30,7 +43,11 @@ const STATE_ORDER = { active: 0, next: 1, retired: 2 } as const;
  */
 export async function loadSigningJwks(instanceId: string, masterKey: MasterKey): Promise<JWK[]> {
   const keys = await SigningKey.find({ instanceId }).lean();
-  keys.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || SIGNING_ALGORITHMS.indexOf(a.alg) - SIGNING_ALGORITHMS.indexOf(b.alg));
+  keys.sort(
+    (a, b) =>
+      STATE_ORDER[a.state] - STATE_ORDER[b.state] ||
+      SIGNING_ALGORITHMS.indexOf(a.alg) - SIGNING_ALGORITHMS.indexOf(b.alg),
+  );
   return keys.map((key) => JSON.parse(masterKey.decrypt(key.privateJwkEncrypted, ENCRYPTION_PURPOSE)) as JWK);
 }
 
@@ -40,9 +57,17 @@ export async function loadSigningJwks(instanceId: string, masterKey: MasterKey):
  * retire; keys published as `next` in the previous step become active (so every verifier has
  * already seen them); and a new `next` key per algorithm is published.
  */
-export async function rotateSigningKeys(instanceId: string, masterKey: MasterKey, retainSeconds: number): Promise<void> {
+export async function rotateSigningKeys(
+  instanceId: string,
+  masterKey: MasterKey,
+  retainSeconds: number,
+): Promise<void> {
   const now = new Date();
-  await SigningKey.deleteMany({ instanceId, state: 'retired', retiredAt: { $lt: new Date(now.getTime() - retainSeconds * 1000) } });
+  await SigningKey.deleteMany({
+    instanceId,
+    state: 'retired',
+    retiredAt: { $lt: new Date(now.getTime() - retainSeconds * 1000) },
+  });
   for (const alg of SIGNING_ALGORITHMS) {
     const next = await SigningKey.findOne({ instanceId, alg, state: 'next' });
     if (next) {

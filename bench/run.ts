@@ -61,7 +61,10 @@ const { values: args } = parseArgs({
     'no-cluster': { type: 'boolean', default: false },
     'no-growth': { type: 'boolean', default: false },
     out: { type: 'string' },
-    /** Write V8 CPU profiles of every Castellan process to bench/results/profiles/ (summarise with bench/profile-summary.ts). */
+    /**
+     * Write V8 CPU profiles of every Castellan process to bench/results/profiles/ (summarise with
+     * bench/profile-summary.ts).
+     */
     profile: { type: 'boolean', default: false },
   },
 });
@@ -103,7 +106,10 @@ function loadFor(target: Target, seconds: number, scenarioConcurrency = concurre
   return { base: target.server.url, endpoints: target.endpoints, concurrency: scenarioConcurrency, seconds };
 }
 
-/** Tokens from real logins: one access token per target (made once), refresh tokens to start chains from (made on demand). */
+/**
+ * Tokens from real logins: one access token per target (made once), refresh tokens to start chains from (made on
+ * demand).
+ */
 class Sessions {
   #accessToken: Promise<{ token: string } | { missing: string }> | null = null;
   readonly #target: Target;
@@ -217,7 +223,8 @@ async function runScenarios(
   warmPass?: () => void,
 ): Promise<Map<ScenarioId, Outcome>> {
   const sessions = new Sessions(target);
-  // Jobs are made just before their first run: tokens made long before could have left the bare library's bounded in-memory store.
+  // Jobs are made just before their first run: tokens made long before could have left the bare library's bounded
+  // in-memory store.
   const jobs = new Map<ScenarioId, LoadJob | { missing: string }>();
   const jobFor = async (id: ScenarioId): Promise<LoadJob | { missing: string }> =>
     jobs.get(id) ?? (await scenarioJob(id, target, sessions));
@@ -268,13 +275,18 @@ async function castellanTarget(server: ServerProcess, fixture: CastellanFixture)
   };
 }
 
-/** Tokens, codes, sessions, … stored by the provider: every scenario adds to them, and some storage operations cost more as they grow. */
+/**
+ * Tokens, codes, sessions, … stored by the provider: every scenario adds to them, and some storage operations cost more
+ * as they grow.
+ */
 async function storedOidcDocuments(): Promise<number> {
   const counts = await Promise.all(oidcPayloadModels().map((model) => model.estimatedDocumentCount()));
   return counts.reduce((sum, count) => sum + count, 0);
 }
 
-/** Each Castellan phase starts without the tokens of the one before: what is stored changes what some operations cost. */
+/**
+ * Each Castellan phase starts without the tokens of the one before: what is stored changes what some operations cost.
+ */
 async function clearOidcDocuments(): Promise<void> {
   await Promise.all([...oidcPayloadModels(), OidcConsumption].map((model) => deleteInBatches(model as never, {})));
 }

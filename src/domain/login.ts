@@ -66,7 +66,9 @@ export function findLoginUser(instanceId: string, userId: string): Promise<Login
   return findScoped(User, instanceId, userId, {}, USER_FIELDS);
 }
 
-/** The ids of (at most two) human users a filter matches; cached, while the user itself is read fresh (state, password). */
+/**
+ * The ids of (at most two) human users a filter matches; cached, while the user itself is read fresh (state, password).
+ */
 function humanUserIds(instanceId: string, key: string, filter: Record<string, string>): Promise<string[]> {
   return cached(instanceId, `login-user-ids:${key}`, async () =>
     (

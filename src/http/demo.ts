@@ -64,7 +64,7 @@ export function demoRoutes(services: Services): Router {
     });
   }
 
-  /** The demo runs only where the seed-002 demo was loaded, for the instance served at PUBLIC_URL. */
+  /** The demo runs only where the demo scenario was loaded, for the instance served at PUBLIC_URL. */
   async function demoAvailable(ctx: Context): Promise<boolean> {
     const { tenant } = ctx.state as { tenant: Tenant };
     return (

@@ -7,7 +7,7 @@ import type { Account } from '../store/queries/accounts.ts';
 import type { ClientInfo } from './clients.ts';
 import { loadOrgDomains, loadRoleGrants } from '../store/queries/role-grants.ts';
 
-/** Where the claims go; each output has its own assertion switches (spec §3). */
+/** Where the claims go; each output has its own assertion switches (docs/zitadel-behaviour.md §3). */
 export type ClaimTarget = 'id_token' | 'userinfo' | 'access_token' | 'introspection';
 
 export interface ClaimInput {

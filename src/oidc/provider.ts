@@ -67,7 +67,10 @@ function lifetimesOf(client: Client | undefined, fallback: TokenLifetimes): Toke
   return client ? clientInfo(client).lifetimes : fallback;
 }
 
-/** Org scopes must name one existing, active org (spec §1.3); machine users keep only their own org's. */
+/**
+ * Org scopes must name one existing, active org (docs/zitadel-behaviour.md §1.3); machine users keep only their own
+ * org's.
+ */
 async function checkOrgScopes(instanceId: string, scopes: string[], info: ClientInfo): Promise<string[]> {
   const reserved = parseReservedScopes(scopes);
   const lookups = [
@@ -196,7 +199,8 @@ export async function createTenant(instance: InstanceRecord, services: Services)
           return audienceAdmits(audience, { clientId: caller.clientId, projectId: clientInfo(caller).projectId });
         },
       },
-      // A client revokes only its own tokens, and is told so as ZITADEL does (the provider would answer 200 and keep the token).
+      // A client revokes only its own tokens, and is told so as ZITADEL does (the provider would answer 200 and keep
+      // the token).
       revocation: {
         enabled: true,
         allowedPolicy(_ctx, caller, token) {
@@ -285,11 +289,13 @@ export async function createTenant(instance: InstanceRecord, services: Services)
                 client: clientInfo(client),
               })
             : {};
-          // The provider signs an `iat` in the payload as it is: the app's clock skew moves it back (exp moves by the ttl).
+          // The provider signs an `iat` in the payload as it is: the app's clock skew moves it back (exp moves by the
+          // ttl).
           const skew = use === 'id_token' && client ? clientInfo(client).clockSkewSeconds : 0;
           if (skew) asserted.iat = Math.floor(Date.now() / 1000) - skew;
           // Standard claims come only from `buildClaims`: the access token's audience disables the provider's
-          // conformIdTokenClaims, so any claim offered here would reach the ID token whatever idTokenUserinfoAssertion says.
+          // conformIdTokenClaims, so any claim offered here would reach the ID token whatever idTokenUserinfoAssertion
+          // says.
           return { sub, [ASSERTED]: asserted } as never;
         },
       };

@@ -35,7 +35,10 @@ export async function call(
   };
 }
 
-/** A personal access token for the bootstrap machine user (IAM_OWNER), minted directly: the one credential tests start from. */
+/**
+ * A personal access token for the bootstrap machine user (IAM_OWNER), minted directly: the one credential tests start
+ * from.
+ */
 export async function bootstrapToken(server: TestServer): Promise<string> {
   const machine = await User.findOne({
     instanceId: server.bootstrap.instanceId,

@@ -24,7 +24,9 @@ async function created(path: string, body: unknown): Promise<Record<string, unkn
   return response.body;
 }
 
-/** A machine user of the org that manages it (ORG_OWNER), with a client secret; returns its client_credentials config. */
+/**
+ * A machine user of the org that manages it (ORG_OWNER), with a client secret; returns its client_credentials config.
+ */
 async function machineManager(username: string, accessTokenType: 'bearer' | 'jwt'): Promise<client.Configuration> {
   const machine = (await created(`/orgs/${orgId}/users/machine`, { username, name: username, accessTokenType }))
     .id as string;

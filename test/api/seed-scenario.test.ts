@@ -8,7 +8,7 @@ import { bootstrapToken, call } from './helpers.ts';
 const PASSWORD = 'Scenario-Passw0rd!';
 const MANAGEMENT_SCOPE = 'openid urn:zitadel:iam:org:project:id:zitadel:aud';
 
-test("seed 002 built through the API by the organizations' own managers, and the tokens carry the roles", async () => {
+test("the demo scenario built through the API by the organizations' own managers, and the tokens carry the roles", async () => {
   const server = await startTestServer({ CASTELLAN_DEMO: 'false' });
   try {
     const admin = await bootstrapToken(server);

@@ -155,7 +155,7 @@ describe('bootstrap', () => {
     );
   });
 
-  it('loads the seed-002 demo once: ACME grants Time Tracking to Alpha and Beta; Beta grants Bob and Alice', async () => {
+  it('loads the demo scenario once: ACME grants Time Tracking to Alpha and Beta; Beta grants Bob and Alice', async () => {
     const config = configWith();
     const masterKey = MasterKey.generate();
     const { instanceId } = await bootstrapInstance(config, masterKey);

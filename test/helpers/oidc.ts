@@ -1,4 +1,4 @@
-// Shared setup for the OIDC end-to-end tests: a test server with the seed-002 demo, the ids the tests
+// Shared setup for the OIDC end-to-end tests: a test server with the demo scenario, the ids the tests
 // need, applications and projects written with the models (the client cache is invalidated after each
 // write, as the management API does), and a password login through the real login UI.
 import * as client from 'openid-client';
@@ -19,7 +19,7 @@ export interface OidcFixture {
   baseUrl: string;
   instanceId: string;
   managementProjectId: string;
-  /** Org ids by name: ACME, Alpha, Beta (seed 002). */
+  /** Org ids by name: ACME, Alpha, Beta (the demo scenario). */
   orgs: Record<string, string>;
   /** Seed 002's project (ACME's, roles accountant and developer), which the demo RP belongs to. */
   demoProjectId: string;

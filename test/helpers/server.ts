@@ -16,7 +16,7 @@ export interface TestServer extends RunningCastellan {
 
 /**
  * A real Castellan on a loopback port with a database of its own. `env` takes the same variables as
- * production; the demo data (seed 002) is loaded unless CASTELLAN_DEMO=false.
+ * production; the demo data (the demo scenario) is loaded unless CASTELLAN_DEMO=false.
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-test-'));

@@ -20,7 +20,7 @@ import { loadRolePermissions } from '../../src/http/api/index.ts';
 const mapping = loadRolePermissions();
 const grant = { _id: 'g1', projectId: 'p1', orgId: 'acme', grantedOrgId: 'beta' };
 
-test('the shipped mapping has the manager roles of seed 004 with ZITADEL permission names', () => {
+test('the shipped mapping has ZITADEL’s manager roles and permission names (https://zitadel.com/docs/guides/manage/console/managers)', () => {
   for (const role of [
     'IAM_OWNER',
     'IAM_OWNER_VIEWER',

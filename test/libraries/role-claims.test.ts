@@ -18,7 +18,7 @@ const domains = new Map([
   ['orgB', 'b.example.com'],
 ]);
 
-describe('role claims (spec §2.1, §2.2)', () => {
+describe('role claims (docs/zitadel-behaviour.md §2.1, §2.2)', () => {
   it('queries no project without role scopes or projectRoleAssertion, and the current one with either', () => {
     assert.deepEqual(roleAudience(base), []);
     assert.deepEqual(roleAudience({ ...base, projectRoleAssertion: true }), ['p1']);
@@ -102,7 +102,7 @@ describe('audience', () => {
   });
 });
 
-describe('scope filtering at /authorize (spec §1.1)', () => {
+describe('scope filtering at /authorize (docs/zitadel-behaviour.md §1.1)', () => {
   it('keeps standard and reserved scopes, drops legacy and unknown ones, and role scopes of other projects', () => {
     const requested =
       'openid profile urn:iam:org:project:roles urn:zitadel:iam:org:project:roles custom urn:zitadel:iam:org:project:role:admin urn:zitadel:iam:org:project:role:foreign urn:zitadel:iam:user:metadata';
@@ -129,7 +129,7 @@ describe('scope filtering at /authorize (spec §1.1)', () => {
   });
 });
 
-describe('user claims (spec §2.3–§2.5)', () => {
+describe('user claims (docs/zitadel-behaviour.md §2.3–§2.5)', () => {
   const user = {
     _id: 'u1',
     type: 'human' as const,

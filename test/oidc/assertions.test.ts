@@ -1,5 +1,5 @@
-// Every assertion switch, off and on, end to end: which claims reach the ID token, the JWT access token,
-// userinfo and introspection (spec §2.5, §3). Claim JSON is compared exactly, protocol claims aside.
+// Every assertion switch, off and on, end to end: which claims reach the ID token, the JWT access token, userinfo and
+// introspection (docs/zitadel-behaviour.md §2.5, §3). Claim JSON is compared exactly, protocol claims aside.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';

@@ -49,7 +49,7 @@ before(async () => {
 });
 after(() => server.stop());
 
-describe('code flow with PKCE (seed 002: demo-rp, roles asserted everywhere, JWT access tokens)', () => {
+describe('code flow with PKCE (demo scenario: demo-rp, roles asserted everywhere, JWT access tokens)', () => {
   it('gives Alice `accountant` keyed by Beta’s org id and primary domain, in the ID token, JWT access token, userinfo and introspection', async () => {
     const tokens = await demoLogin('alice');
     const alice = await userId('alice');
@@ -288,7 +288,7 @@ describe('client credentials for a machine user (client id = username)', () => {
   });
 });
 
-describe('seed 002: roles are read live', () => {
+describe('demo scenario: roles are read live', () => {
   it('shrinking Beta’s grant to `accountant` removes Bob’s `developer`; deleting it removes both roles from userinfo, introspection and refresh', async () => {
     const config = await demoConfig();
     const alice = await demoLogin('alice');

@@ -1,5 +1,5 @@
-// Client credentials for a machine user whose access tokens are JWTs (spec §10 "Machine users"): signed
-// with the instance's keys, audience and roles only from scopes, introspectable and revocable.
+// Client credentials for a machine user whose access tokens are JWTs (docs/zitadel-behaviour.md §10 "Machine users"):
+// signed with the instance's keys, audience and roles only from scopes, introspectable and revocable.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';

@@ -1,5 +1,5 @@
-// Reserved scopes end to end (spec §1.2, §2.1–§2.4): which grants and projects the role claims come from,
-// the role-key filter, the audience, and the metadata claim. Claim JSON is compared exactly.
+// Reserved scopes end to end (docs/zitadel-behaviour.md §1.2, §2.1–§2.4): which grants and projects the role claims
+// come from, the role-key filter, the audience, and the metadata claim. Claim JSON is compared exactly.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -71,7 +71,7 @@ before(async () => {
   domains = { ACME: 'acme.localhost', Alpha: 'alpha.localhost', Beta: 'beta.localhost' };
   alice = await userIdOf(fixture, 'alice');
   timeProject = fixture.demoProjectId;
-  // Besides Beta's `accountant` (seed 002), Alice's own org grants her both roles through its project grant.
+  // Besides Beta's `accountant` (the demo scenario), Alice's own org grants her both roles through its project grant.
   const alphaGrant = await ProjectGrant.findOne({
     instanceId,
     projectId: timeProject,

@@ -37,7 +37,10 @@ export function listProjects(
     .lean<ProjectDocument[]>();
 }
 
-/** As in ZITADEL, whoever creates a project becomes its PROJECT_OWNER (so an ORG_PROJECT_CREATOR can manage what it created). */
+/**
+ * As in ZITADEL, whoever creates a project becomes its PROJECT_OWNER (so an ORG_PROJECT_CREATOR can manage what it
+ * created).
+ */
 export async function createProject(
   actor: Actor,
   orgId: string,

@@ -7,7 +7,10 @@ import { findScoped } from '../../store/queries/scoped.ts';
 
 type UserGrantFilter = QueryFilter<UserGrantDocument>;
 
-/** The role keys a user grant may hold: the project's roles, or the project grant's subset of them; null when either is gone. */
+/**
+ * The role keys a user grant may hold: the project's roles, or the project grant's subset of them; null when either is
+ * gone.
+ */
 async function assignableRoleKeys(
   instanceId: string,
   projectId: string,
@@ -174,7 +177,10 @@ export async function removeUserGrant(actor: Actor, grant: UserGrantDocument): P
 
 const CASCADE_BATCH = 500;
 
-/** Cascade step: deletes every user grant matching the filter, with an event each; repeats until none is left, so it also catches concurrent inserts. */
+/**
+ * Cascade step: deletes every user grant matching the filter, with an event each; repeats until none is left, so it
+ * also catches concurrent inserts.
+ */
 export async function removeUserGrantsWhere(
   actor: Actor,
   filter: UserGrantFilter,

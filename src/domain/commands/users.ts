@@ -61,7 +61,10 @@ function metadataEntries(metadata: Record<string, string> | undefined): Array<{ 
   return Object.entries(metadata ?? {}).map(([key, value]) => ({ key, value: Buffer.from(value, 'utf8') }));
 }
 
-/** Keeps a user created while its org is being deleted from outliving it (the org deletion sweeps users before and after). */
+/**
+ * Keeps a user created while its org is being deleted from outliving it (the org deletion sweeps users before and
+ * after).
+ */
 async function requireOrgStillThere(instanceId: string, orgId: string, userId: string): Promise<void> {
   if (await Organization.exists({ instanceId, _id: orgId })) return;
   await User.deleteOne({ instanceId, _id: userId });

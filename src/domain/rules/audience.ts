@@ -6,9 +6,9 @@ export function resolveProjectAliases(projectIds: string[], managementProjectId:
 }
 
 /**
- * A token's audience (spec §1.2, §10). For code flows: every client id of the client's project, the
- * project id, and the `:aud` projects. Machine users have no project: only the `:aud` projects, and the
- * client id when there are none.
+ * A token's audience (docs/zitadel-behaviour.md §1.2, §10). For code flows: every client id of the client's project,
+ * the project id, and the `:aud` projects. Machine users have no project: only the `:aud` projects, and the client id
+ * when there are none.
  */
 export function tokenAudience(
   projectAudience: string[] | null,

@@ -39,7 +39,10 @@ export async function publicJwkProblem(jwk: PublicSigningJwk): Promise<string | 
 
 const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = { RSA: ['e', 'kty', 'n'], EC: ['crv', 'kty', 'x', 'y'] };
 
-/** RFC 7638 SHA-256 thumbprint (synchronous, unlike jose's): the same key has the same thumbprint whatever its optional members. */
+/**
+ * RFC 7638 SHA-256 thumbprint (synchronous, unlike jose's): the same key has the same thumbprint whatever its optional
+ * members.
+ */
 export function jwkThumbprint(jwk: Record<string, unknown>): string {
   const members = THUMBPRINT_MEMBERS[String(jwk.kty)] ?? [];
   const canonical = `{${members.map((member) => `${JSON.stringify(member)}:${JSON.stringify(String(jwk[member] ?? ''))}`).join(',')}}`;

@@ -1,6 +1,6 @@
 /**
- * Whether an identified user may finish a login for a client: pure decisions over facts the caller
- * loaded. The messages are ZITADEL's (spec §1.3 and §3), so users and support see familiar wording.
+ * Whether an identified user may finish a login for a client: pure decisions over facts the caller loaded. The messages
+ * are ZITADEL's (docs/zitadel-behaviour.md §1.3 and §3), so users and support see familiar wording.
  */
 
 export const LOGIN_MESSAGES = {
@@ -56,7 +56,10 @@ export function projectRoleCheck(
   return project.projectRoleCheck && !userHasActiveGrant ? LOGIN_MESSAGES.grantRequired : null;
 }
 
-/** ZITADEL's `hasProjectCheck`: the user's own org owns the project or holds an active grant for it (external user grants do not count). */
+/**
+ * ZITADEL's `hasProjectCheck`: the user's own org owns the project or holds an active grant for it (external user
+ * grants do not count).
+ */
 export function hasProjectCheck(
   project: NonNullable<LoginFacts['project']>,
   userOrgId: string,

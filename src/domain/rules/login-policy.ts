@@ -64,7 +64,9 @@ function merge(
   return merged;
 }
 
-/** Castellan's defaults, overridden by the instance's policy, overridden by the org's (each field inherits when unset). */
+/**
+ * Castellan's defaults, overridden by the instance's policy, overridden by the org's (each field inherits when unset).
+ */
 export function effectiveLoginPolicy(
   instancePolicy: LoginPolicyOverride | null | undefined,
   orgPolicy: LoginPolicyOverride | null | undefined,

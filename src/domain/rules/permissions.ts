@@ -15,7 +15,9 @@ export function parseRolePermissions(json: unknown): RolePermissions {
   return rolePermissionsSchema.parse(json);
 }
 
-/** Which roles may be held at which level, by ZITADEL's naming convention (IAM_*, ORG_*, PROJECT_*, PROJECT_GRANT_*). */
+/**
+ * Which roles may be held at which level, by ZITADEL's naming convention (IAM_*, ORG_*, PROJECT_*, PROJECT_GRANT_*).
+ */
 export function roleFitsLevel(role: string, level: ManagerLevel): boolean {
   switch (level) {
     case 'instance':

@@ -30,7 +30,10 @@ export function projectGrantViewContext(grant: GrantFacts): ResourceContext {
   return { orgIds: [grant.orgId, grant.grantedOrgId], projectId: grant.projectId, grantId: grant._id };
 }
 
-/** Managers of a granted project live in the granted org; the project's managers and the grant's own managers act on them too. */
+/**
+ * Managers of a granted project live in the granted org; the project's managers and the grant's own managers act on
+ * them too.
+ */
 export function projectGrantMembersContext(grant: GrantFacts): ResourceContext {
   return { orgIds: [grant.grantedOrgId], projectId: grant.projectId, grantId: grant._id };
 }

@@ -1,6 +1,6 @@
 /**
- * ZITADEL's role claims (spec §2.1, §2.2), as pure functions over the user's grants. The claim shape
- * follows ZITADEL's code, not its docs: `{ roleKey: { grantingOrgId: grantingOrgPrimaryDomain } }`.
+ * ZITADEL's role claims (docs/zitadel-behaviour.md §2.1, §2.2), as pure functions over the user's grants. The claim
+ * shape follows ZITADEL's code, not its docs: `{ roleKey: { grantingOrgId: grantingOrgPrimaryDomain } }`.
  */
 
 export const ROLES_CLAIM = 'urn:zitadel:iam:org:project:roles';

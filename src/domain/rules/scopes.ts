@@ -1,6 +1,6 @@
 /**
- * ZITADEL's reserved scopes (spec §1). Pure parsing: which org a login is restricted to, which roles and
- * projects are asked for. Whether a scope is *allowed* for a client is decided where the client is known.
+ * ZITADEL's reserved scopes (docs/zitadel-behaviour.md §1). Pure parsing: which org a login is restricted to, which
+ * roles and projects are asked for. Whether a scope is *allowed* for a client is decided where the client is known.
  */
 
 export const SCOPE = {
@@ -98,9 +98,9 @@ export function requestedOrg(reserved: Pick<ReservedScopes, 'orgIds' | 'orgPrima
 }
 
 /**
- * The scopes that survive a request (spec §1.1): standard scopes, and reserved scopes this client may ask
- * for. Role scopes must name a role of the client's own project (`'any'` for machine users); everything
- * else, legacy `urn:iam:*` scopes included, is dropped silently.
+ * The scopes that survive a request (docs/zitadel-behaviour.md §1.1): standard scopes, and reserved scopes this client
+ * may ask for. Role scopes must name a role of the client's own project (`'any'` for machine users); everything else,
+ * legacy `urn:iam:*` scopes included, is dropped silently.
  */
 export function allowedScopes(
   scope: string | string[] | undefined | null,

@@ -1,6 +1,6 @@
 /**
- * The non-role claims of spec §2.3–§2.5 as pure functions: standard OIDC claims from the user profile,
- * the resource-owner and org claims, and metadata (values as unpadded base64url, as ZITADEL does).
+ * The non-role claims of docs/zitadel-behaviour.md §2.3–§2.5 as pure functions: standard OIDC claims from the user
+ * profile, the resource-owner and org claims, and metadata (values as unpadded base64url, as ZITADEL does).
  */
 
 export interface ClaimUser {
@@ -103,7 +103,7 @@ export interface ReservedClaimRequest {
   metadata: boolean;
 }
 
-/** Resource-owner, org and metadata claims: not gated by any assertion switch (spec §2.3). */
+/** Resource-owner, org and metadata claims: not gated by any assertion switch (docs/zitadel-behaviour.md §2.3). */
 export function reservedUserClaims(
   user: ClaimUser,
   org: ClaimOrg,

@@ -61,7 +61,10 @@ function toKeyView(key: ApplicationKey): z.input<typeof keyView> {
   };
 }
 
-/** Public keys of a private_key_jwt application: the provider serves them as the client's jwks, each with its keyId as kid. */
+/**
+ * Public keys of a private_key_jwt application: the provider serves them as the client's jwks, each with its keyId as
+ * kid.
+ */
 export const appKeyRoutes: ApiRoute[] = [
   resourceRoute({
     method: 'post',

@@ -20,7 +20,8 @@ import type { UserDocument } from '../../store/models/user.ts';
 import type { UserGrantDocument } from '../../store/models/user-grant.ts';
 import type { Located, LocateContext, ResourceKind } from './route.ts';
 
-// Path resources, always looked up inside the caller's instance; a miss is the same 404 as a resource the caller may not see.
+// Path resources, always looked up inside the caller's instance; a miss is the same 404 as a resource the caller may
+// not see.
 
 async function required<T>(found: Promise<T | null>): Promise<T> {
   const value = await found;
@@ -44,7 +45,10 @@ const loadApplication = (actor: Scope, params: Params): Promise<ApplicationDocum
 const loadUserGrant = (actor: Scope, params: Params): Promise<UserGrantDocument> =>
   required(findUserGrant(actor.instanceId, params.orgId ?? '', params.userGrantId ?? ''));
 
-/** Load from the path, then check the route's permission in the resource's context (and the wider context that only makes it visible). */
+/**
+ * Load from the path, then check the route's permission in the resource's context (and the wider context that only
+ * makes it visible).
+ */
 function located<T>(
   kind: ResourceKind,
   load: (actor: Scope, params: Params) => Promise<T>,
@@ -64,7 +68,10 @@ function located<T>(
 export const ORG = located('org', loadOrg, (org) => orgContext(org._id));
 export const USER = located('user', loadUser, (user) => orgContext(user.orgId));
 export const PROJECT = located('project', loadProject, projectContext);
-/** An application is authorized on its project before it is looked up, so a hidden project never reveals whether the app exists. */
+/**
+ * An application is authorized on its project before it is looked up, so a hidden project never reveals whether the app
+ * exists.
+ */
 export const APPLICATION: Located<ApplicationDocument> = {
   kind: 'application',
   async locate(ctx: LocateContext) {

@@ -101,7 +101,9 @@ const appChange = z.strictObject({
   apiAuthMethod: z.enum(API_AUTH_METHODS).optional(),
 });
 
-/** Redirect URIs must suit the app type (https for web apps, loopback or custom schemes for native ones) unless devMode. */
+/**
+ * Redirect URIs must suit the app type (https for web apps, loopback or custom schemes for native ones) unless devMode.
+ */
 function checkRedirectUris(settings: Partial<OidcSettings>): void {
   for (const field of ['redirectUris', 'postLogoutRedirectUris'] as const) {
     const problems = redirectUriProblems(settings[field] ?? [], settings.appType ?? 'web', settings.devMode ?? false);

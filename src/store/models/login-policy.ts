@@ -2,7 +2,10 @@ import { Schema } from 'mongoose';
 
 const color = { type: String, match: /^#[0-9a-fA-F]{6}$/ };
 
-/** Stored without defaults: a missing field in an org override means "inherit from the instance" (domain/rules/login-policy.ts). */
+/**
+ * Stored without defaults: a missing field in an org override means "inherit from the instance"
+ * (domain/rules/login-policy.ts).
+ */
 export const loginPolicySchema = new Schema(
   {
     allowUsernamePassword: Boolean,

@@ -10,9 +10,9 @@ export interface RoleGrantRow {
 }
 
 /**
- * The user's active grants on the given projects (optionally only those made by `roleOrgIds`), cached
- * until the instance changes (cache/revisions.ts), so a removed grant is gone from the next token once
- * every process has seen the change. Project-grant and project state are not consulted, as in ZITADEL (spec §2.1).
+ * The user's active grants on the given projects (optionally only those made by `roleOrgIds`), cached until the
+ * instance changes (cache/revisions.ts), so a removed grant is gone from the next token once every process has seen the
+ * change. Project-grant and project state are not consulted, as in ZITADEL (docs/zitadel-behaviour.md §2.1).
  */
 export async function loadRoleGrants(
   instanceId: string,

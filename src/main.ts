@@ -33,8 +33,9 @@ try {
 const { bootstrap } = running;
 if (bootstrap.generatedCredentials) {
   const lines = Object.entries(bootstrap.generatedCredentials).map(([key, value]) => `  ${key}: ${value}`);
+  const file = `${config.dataDir}/bootstrap-credentials.json`;
   process.stdout.write(
-    `\nGenerated bootstrap credentials (shown once; also in ${config.dataDir}/bootstrap-credentials.json, mode 0600):\n${lines.join('\n')}\n\n`,
+    `\nGenerated bootstrap credentials (shown once; also in ${file}, mode 0600):\n${lines.join('\n')}\n\n`,
   );
 }
 if (cluster.isPrimary)

@@ -45,6 +45,7 @@ const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = { RSA: ['e', 'kty'
  */
 export function jwkThumbprint(jwk: Record<string, unknown>): string {
   const members = THUMBPRINT_MEMBERS[String(jwk.kty)] ?? [];
-  const canonical = `{${members.map((member) => `${JSON.stringify(member)}:${JSON.stringify(String(jwk[member] ?? ''))}`).join(',')}}`;
+  const pairs = members.map((member) => `${JSON.stringify(member)}:${JSON.stringify(String(jwk[member] ?? ''))}`);
+  const canonical = `{${pairs.join(',')}}`;
   return createHash('sha256').update(canonical).digest('base64url');
 }

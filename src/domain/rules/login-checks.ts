@@ -6,9 +6,11 @@
 export const LOGIN_MESSAGES = {
   notAllowedOrg: 'User is no member of the required organization',
   grantRequired:
-    'Login not possible. The user is required to have at least one grant on the application. Please contact your administrator.',
+    'Login not possible. The user is required to have at least one grant on the application. ' +
+    'Please contact your administrator.',
   projectRequired:
-    'Login not possible. The organization of the user must be granted to the project. Please contact your administrator.',
+    'Login not possible. The organization of the user must be granted to the project. ' +
+    'Please contact your administrator.',
   userNotFound: 'User could not be found',
   userInactive: 'User is inactive',
   userLocked: 'User is locked. Please contact your administrator.',

@@ -62,6 +62,7 @@ export async function loadDemo(config: Config, instanceId: string, masterKey: Ma
       { name, domains: [{ domain: primaryDomain, verified: true }] },
     );
   }
+  const orgNameOf = (orgId: string) => Object.keys(orgs).find((name) => orgs[name] === orgId) ?? '';
   const human = (orgId: string, username: string, givenName: string, familyName: string) =>
     ensure(
       User,
@@ -70,7 +71,7 @@ export async function loadDemo(config: Config, instanceId: string, masterKey: Ma
         orgId,
         type: 'human',
         human: {
-          email: `${username}@${slug(Object.keys(orgs).find((n) => orgs[n] === orgId) ?? '')}.${instance.primaryDomain}`,
+          email: `${username}@${slug(orgNameOf(orgId))}.${instance.primaryDomain}`,
           emailVerified: true,
           givenName,
           familyName,

@@ -19,12 +19,13 @@ export function findOrg(instanceId: string, orgId: string): Promise<OrgRecord | 
   return findScoped(Organization, instanceId, orgId);
 }
 
+/** One page of the orgs the caller sees (visibleOrgIds null: all of the instance's), filtered before paging. */
 export function listOrgs(
   instanceId: string,
   page: { limit: number; offset: number },
-  onlyIds?: string[],
+  visibleOrgIds: readonly string[] | null,
 ): Promise<OrgRecord[]> {
-  return Organization.find({ instanceId, ...(onlyIds ? { _id: { $in: onlyIds } } : {}) })
+  return Organization.find({ instanceId, ...(visibleOrgIds ? { _id: { $in: [...visibleOrgIds] } } : {}) })
     .sort({ _id: 1 })
     .skip(page.offset)
     .limit(page.limit)

@@ -107,14 +107,55 @@ export function findUserGrant(instanceId: string, orgId: string, grantId: string
   return findScoped(UserGrant, instanceId, grantId, { orgId });
 }
 
+/** Where an org's user grants are made: on projects it owns, or through project grants it received. */
+export interface UserGrantScopes {
+  projectIds: readonly string[];
+  grants: ReadonlyArray<{ _id: string; projectId: string }>;
+}
+
+/**
+ * Of the given projects and project grants (those whose managers the caller is), the ones the org makes user grants
+ * on: the projects it owns, and the project grants it received.
+ */
+export async function userGrantScopesOf(
+  instanceId: string,
+  orgId: string,
+  candidates: { projectIds: readonly string[]; grantIds: readonly string[] },
+): Promise<UserGrantScopes> {
+  const [projects, grants] = await Promise.all([
+    candidates.projectIds.length
+      ? Project.find({ instanceId, orgId, _id: { $in: [...candidates.projectIds] } }, { _id: 1 }).lean()
+      : [],
+    candidates.grantIds.length
+      ? ProjectGrant.find(
+          { instanceId, grantedOrgId: orgId, _id: { $in: [...candidates.grantIds] } },
+          { _id: 1, projectId: 1 },
+        ).lean()
+      : [],
+  ]);
+  return {
+    projectIds: projects.map((project) => project._id),
+    grants: grants.map((grant) => ({ _id: grant._id, projectId: grant.projectId })),
+  };
+}
+
+/**
+ * One page of an org's user grants; `within` (null: all of them) keeps those made on the given projects or through the
+ * given project grants, filtered before paging.
+ */
 export function listUserGrants(
   instanceId: string,
-  filter: { orgId: string; userId?: string; projectId?: string },
+  filter: { orgId: string; userId?: string; projectId?: string; within: UserGrantScopes | null },
   page: { limit: number; offset: number },
 ): Promise<UserGrantDocument[]> {
   const query: UserGrantFilter = { instanceId, orgId: filter.orgId };
   if (filter.userId) query.userId = filter.userId;
   if (filter.projectId) query.projectId = filter.projectId;
+  if (filter.within)
+    query.$or = [
+      { projectGrantId: null, projectId: { $in: [...filter.within.projectIds] } },
+      { projectGrantId: { $in: filter.within.grants.map((grant) => grant._id) } },
+    ];
   return UserGrant.find(query).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<UserGrantDocument[]>();
 }
 

@@ -11,8 +11,8 @@ import {
 import { newId } from '../../platform/ids.ts';
 import { addApplicationKey, removeApplicationKey, type ApplicationKey } from '../../domain/commands/applications.ts';
 import { invalidField } from '../../domain/errors.ts';
-import { APPLICATION } from './load.ts';
-import { resourceRoute, type ApiRoute } from './route.ts';
+import { APPLICATION } from './locators.ts';
+import { route, type ApiRoute } from './route.ts';
 import { id } from './schemas.ts';
 
 const TAG = 'Applications';
@@ -66,12 +66,13 @@ function toKeyView(key: ApplicationKey): z.input<typeof keyView> {
  * kid.
  */
 export const appKeyRoutes: ApiRoute[] = [
-  resourceRoute({
+  route({
     method: 'post',
     path: '/projects/{projectId}/apps/{appId}/keys',
     tag: TAG,
     summary:
-      'Register a public JWK (RSA ≥ 2048 bits for RS256/PS256, or EC P-256 for ES256) for private_key_jwt; its kid, or a generated one, is the keyId to put in client assertions',
+      'Register a public JWK (RSA ≥ 2048 bits for RS256/PS256, or EC P-256 for ES256) for private_key_jwt; ' +
+      'its kid, or a generated one, is the keyId to put in client assertions',
     permission: 'project.app.write',
     on: APPLICATION,
     status: 201,
@@ -91,7 +92,7 @@ export const appKeyRoutes: ApiRoute[] = [
       return { keyId: key.keyId, thumbprint: jwkThumbprint(key.jwk) };
     },
   }),
-  resourceRoute({
+  route({
     method: 'get',
     path: '/projects/{projectId}/apps/{appId}/keys',
     tag: TAG,
@@ -101,7 +102,7 @@ export const appKeyRoutes: ApiRoute[] = [
     response: z.object({ keys: z.array(keyView) }),
     handler: async ({ target }) => ({ keys: (target.keys as ApplicationKey[]).map(toKeyView) }),
   }),
-  resourceRoute({
+  route({
     method: 'delete',
     path: '/projects/{projectId}/apps/{appId}/keys/{keyId}',
     tag: TAG,

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { instanceContext, orgContext } from '../../domain/rules/resource-context.ts';
 import { listEvents } from '../../store/queries/events.ts';
-import { loadOrg } from './load.ts';
-import { route } from './route.ts';
+import { EVENTS } from './locators.ts';
+import { route, type ApiRoute } from './route.ts';
 import { id } from './schemas.ts';
 
 const cursor = z
@@ -36,14 +35,14 @@ const eventView = z.object({
   createdAt: z.string(),
 });
 
-export const eventRoutes = [
+export const eventRoutes: ApiRoute[] = [
   route({
     method: 'get',
     path: '/events',
     tag: 'Audit',
     summary: "The audit trail, newest first; without orgId it is the whole instance's (instance managers only)",
     permission: 'events.read',
-    resource: 'events',
+    on: EVENTS,
     query: z.strictObject({
       orgId: id.optional(),
       resourceId: id.optional(),
@@ -56,13 +55,7 @@ export const eventRoutes = [
       cursor: cursor.optional(),
     }),
     response: z.object({ events: z.array(eventView), nextCursor: z.string().nullable() }),
-    async handler({ query, actor, authorize }) {
-      if (query.orgId) {
-        const org = await loadOrg(actor, { orgId: query.orgId });
-        authorize(orgContext(org._id));
-      } else {
-        authorize(instanceContext);
-      }
+    async handler({ query, actor }) {
       const events = await listEvents(
         actor.instanceId,
         {

@@ -9,13 +9,19 @@ import { HttpError } from '../middleware/errors.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { appKeyRoutes } from './app-keys.ts';
+import { applicationRoutes } from './applications.ts';
 import { eventRoutes } from './events.ts';
+import { machineCredentialRoutes } from './machine-credentials.ts';
 import { memberRoutes } from './members.ts';
 import { openApiDocument } from './openapi.ts';
 import { orgRoutes } from './orgs.ts';
-import { projectAreaRoutes } from './projects.ts';
-import { runRoute, type ApiRoute } from './route.ts';
+import { projectGrantRoutes } from './project-grants.ts';
+import { projectRoleRoutes } from './project-roles.ts';
+import { projectRoutes } from './projects.ts';
+import type { ApiRoute } from './route.ts';
+import { runRoute } from './run.ts';
 import { userGrantRoutes } from './user-grants.ts';
+import { userMetadataRoutes } from './user-metadata.ts';
 import { userRoutes } from './users.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -31,7 +37,12 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
   return [
     ...orgRoutes,
     ...userRoutes,
-    ...projectAreaRoutes,
+    ...machineCredentialRoutes,
+    ...userMetadataRoutes,
+    ...projectRoutes,
+    ...projectRoleRoutes,
+    ...applicationRoutes,
+    ...projectGrantRoutes,
     ...appKeyRoutes,
     ...userGrantRoutes,
     ...memberRoutes(mapping),
@@ -44,7 +55,7 @@ function koaPath(openApiPath: string): string {
   return openApiPath.replace(/\{([^}]+)\}/g, ':$1');
 }
 
-/** The management API: JSON in, JSON or problem+json out, every route authenticated and permission-checked. */
+/** The management API: JSON in, JSON or problem+json out, every route authenticated and authorized (run.ts). */
 export function apiRoutes(services: Services): Router {
   const mapping = loadRolePermissions();
   const routes = apiRouteTable(mapping);

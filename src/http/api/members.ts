@@ -1,12 +1,5 @@
 import { z } from 'zod';
 import { roleFitsLevel, type ManagerLevel, type RolePermissions } from '../../domain/rules/permissions.ts';
-import {
-  instanceContext,
-  orgContext,
-  projectContext,
-  projectGrantMembersContext,
-} from '../../domain/rules/resource-context.ts';
-import type { ResourceContext } from '../../domain/rules/permissions.ts';
 import type { MembershipDocument } from '../../store/models/membership.ts';
 import {
   addMember,
@@ -15,18 +8,30 @@ import {
   removeMember,
   type MembershipTarget,
 } from '../../domain/commands/memberships.ts';
-import { loadOrg, loadProject, loadProjectGrant } from './load.ts';
-import { route, type ApiRoute, type ResourceKind, type RouteContext } from './route.ts';
+import { INSTANCE, ORG, PROJECT, PROJECT_GRANT_MEMBERS } from './locators.ts';
+import { route, type ApiRoute, type Locator } from './route.ts';
 import { id, page } from './schemas.ts';
+
+/** The managers of what `locator` finds: the same decision, with the membership target as the handler's target. */
+function managersOf<T>(
+  locator: Locator<T>,
+  membershipTarget: (found: T) => MembershipTarget,
+): Locator<MembershipTarget> {
+  return {
+    ...locator,
+    async locate(request, permission) {
+      const location = await locator.locate(request, permission);
+      return { ...location, target: async (access) => membershipTarget(await location.target(access)) };
+    },
+  };
+}
 
 interface MemberLevel {
   level: ManagerLevel;
   base: string;
   /** ZITADEL's permission family: iam.member, org.member, project.member, project.grant.member. */
   permission: string;
-  resource: ResourceKind;
-  /** The membership target and its permission context, from the path. */
-  locate(ctx: RouteContext<unknown, unknown>): Promise<{ target: MembershipTarget; context: ResourceContext }>;
+  on: Locator<MembershipTarget>;
 }
 
 const LEVELS: MemberLevel[] = [
@@ -34,53 +39,40 @@ const LEVELS: MemberLevel[] = [
     level: 'instance',
     base: '/instance/members',
     permission: 'iam.member',
-    resource: 'instance',
-    async locate({ tenant }) {
-      const instanceId = tenant.instance._id;
-      return {
-        target: { level: 'instance', resourceId: instanceId, orgId: instanceId, projectId: null },
-        context: instanceContext,
-      };
-    },
+    on: managersOf(INSTANCE, (instance) => ({
+      level: 'instance',
+      resourceId: instance._id,
+      orgId: instance._id,
+      projectId: null,
+    })),
   },
   {
     level: 'org',
     base: '/orgs/{orgId}/members',
     permission: 'org.member',
-    resource: 'org',
-    async locate({ actor, params }) {
-      const org = await loadOrg(actor, params);
-      return {
-        target: { level: 'org', resourceId: org._id, orgId: org._id, projectId: null },
-        context: orgContext(org._id),
-      };
-    },
+    on: managersOf(ORG, (org) => ({ level: 'org', resourceId: org._id, orgId: org._id, projectId: null })),
   },
   {
     level: 'project',
     base: '/projects/{projectId}/members',
     permission: 'project.member',
-    resource: 'project',
-    async locate({ actor, params }) {
-      const project = await loadProject(actor, params);
-      return {
-        target: { level: 'project', resourceId: project._id, orgId: project.orgId, projectId: project._id },
-        context: projectContext(project),
-      };
-    },
+    on: managersOf(PROJECT, (project) => ({
+      level: 'project',
+      resourceId: project._id,
+      orgId: project.orgId,
+      projectId: project._id,
+    })),
   },
   {
     level: 'projectGrant',
     base: '/projects/{projectId}/grants/{grantId}/members',
     permission: 'project.grant.member',
-    resource: 'projectGrant',
-    async locate({ actor, params }) {
-      const grant = await loadProjectGrant(actor, params);
-      return {
-        target: { level: 'projectGrant', resourceId: grant._id, orgId: grant.grantedOrgId, projectId: grant.projectId },
-        context: projectGrantMembersContext(grant),
-      };
-    },
+    on: managersOf(PROJECT_GRANT_MEMBERS, (grant) => ({
+      level: 'projectGrant',
+      resourceId: grant._id,
+      orgId: grant.grantedOrgId,
+      projectId: grant.projectId,
+    })),
   },
 ];
 
@@ -100,69 +92,57 @@ function rolesSchema(mapping: RolePermissions, level: ManagerLevel) {
 
 /** The same four routes (list, add, change, remove) for each level a manager can hold roles on. */
 export function memberRoutes(mapping: RolePermissions): ApiRoute[] {
-  return LEVELS.flatMap((level) => {
-    const roles = rolesSchema(mapping, level.level);
+  return LEVELS.flatMap(({ level, base, permission, on }) => {
+    const roles = rolesSchema(mapping, level);
     const tag = 'Managers';
     return [
       route({
         method: 'get',
-        path: level.base,
+        path: base,
         tag,
-        summary: `List the managers (${level.level})`,
-        permission: `${level.permission}.read`,
-        resource: level.resource,
+        summary: `List the managers (${level})`,
+        permission: `${permission}.read`,
+        on,
         query: page,
         response: z.object({ members: z.array(memberView) }),
-        async handler(ctx) {
-          const { target, context } = await level.locate(ctx);
-          ctx.authorize(context);
-          return { members: (await listMembers(ctx.actor.instanceId, target, ctx.query)).map(toMemberView) };
-        },
+        handler: async ({ target, actor, query }) => ({
+          members: (await listMembers(actor.instanceId, target, query)).map(toMemberView),
+        }),
       }),
       route({
         method: 'post',
-        path: level.base,
+        path: base,
         tag,
-        summary: `Make a user a manager (${level.level})`,
+        summary: `Make a user a manager (${level})`,
         status: 201,
-        permission: `${level.permission}.write`,
-        resource: level.resource,
+        permission: `${permission}.write`,
+        on,
         body: z.strictObject({ userId: id, roles }),
         response: memberView,
-        async handler(ctx) {
-          const { target, context } = await level.locate(ctx);
-          ctx.authorize(context);
-          return toMemberView(await addMember(ctx.actor, target, ctx.body.userId, ctx.body.roles));
-        },
+        handler: async ({ target, actor, body }) =>
+          toMemberView(await addMember(actor, target, body.userId, body.roles)),
       }),
       route({
         method: 'put',
-        path: `${level.base}/{userId}`,
+        path: `${base}/{userId}`,
         tag,
-        summary: `Replace a manager's roles (${level.level})`,
-        permission: `${level.permission}.write`,
-        resource: level.resource,
+        summary: `Replace a manager's roles (${level})`,
+        permission: `${permission}.write`,
+        on,
         body: z.strictObject({ roles }),
         response: memberView,
-        async handler(ctx) {
-          const { target, context } = await level.locate(ctx);
-          ctx.authorize(context);
-          return toMemberView(await changeMember(ctx.actor, target, ctx.params.userId ?? '', ctx.body.roles));
-        },
+        handler: async ({ target, actor, params, body }) =>
+          toMemberView(await changeMember(actor, target, params.userId ?? '', body.roles)),
       }),
       route({
         method: 'delete',
-        path: `${level.base}/{userId}`,
+        path: `${base}/{userId}`,
         tag,
-        summary: `Remove a manager (${level.level})`,
-        permission: `${level.permission}.delete`,
-        resource: level.resource,
+        summary: `Remove a manager (${level})`,
+        permission: `${permission}.delete`,
+        on,
         response: null,
-        async handler(ctx) {
-          const { target, context } = await level.locate(ctx);
-          ctx.authorize(context);
-          await removeMember(ctx.actor, target, ctx.params.userId ?? '');
-        },
+        handler: ({ target, actor, params }) => removeMember(actor, target, params.userId ?? ''),
       }),
     ];
   });

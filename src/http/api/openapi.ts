@@ -35,6 +35,14 @@ const ERRORS: Record<string, string> = {
   '409': 'Conflicts with an existing resource',
 };
 
+/** `get` `/orgs/{orgId}/users` → `getOrgsOrgIdUsers`. */
+function operationId(method: string, path: string): string {
+  const camel = path
+    .replace(/[{}]/g, '')
+    .replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''));
+  return `${method}${camel}`;
+}
+
 /** The OpenAPI 3.1 document, generated from the same route table and zod schemas that serve requests. */
 export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -55,7 +63,7 @@ export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string):
       : { description: 'Done, no content' };
     paths[apiRoute.path] ??= {};
     paths[apiRoute.path]![apiRoute.method] = {
-      operationId: `${apiRoute.method}${apiRoute.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      operationId: operationId(apiRoute.method, apiRoute.path),
       summary: apiRoute.summary,
       tags: [apiRoute.tag],
       'x-permission': apiRoute.permission,
@@ -99,7 +107,8 @@ export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string):
           type: 'http',
           scheme: 'bearer',
           description:
-            'An access token of this instance whose audience includes the management API (scope urn:zitadel:iam:org:project:id:zitadel:aud), or a personal access token',
+            'An access token of this instance whose audience includes the management API ' +
+            '(scope urn:zitadel:iam:org:project:id:zitadel:aud), or a personal access token',
         },
       },
       schemas: { Problem: problem },

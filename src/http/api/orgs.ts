@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { hasPermission } from '../../domain/rules/permissions.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../domain/rules/login-policy.ts';
-import { instanceContext, orgContext } from '../../domain/rules/resource-context.ts';
+import { reachOf, visibleOrgIds } from '../../domain/rules/visibility.ts';
 import {
   addOrgDomain,
   createOrg,
@@ -13,8 +12,8 @@ import {
   setOrgState,
   type OrgRecord,
 } from '../../domain/commands/orgs.ts';
-import { ORG } from './load.ts';
-import { resourceRoute, route, stateRoutes } from './route.ts';
+import { INSTANCE, ORG } from './locators.ts';
+import { route, stateRoutes, type ApiRoute } from './route.ts';
 import { domain, name, page, state } from './schemas.ts';
 
 const orgView = z.object({
@@ -119,21 +118,20 @@ function toPolicyView(
 
 const TAG = 'Organizations';
 
-export const orgRoutes = [
+export const orgRoutes: ApiRoute[] = [
   route({
     method: 'post',
     path: '/orgs',
     tag: TAG,
     summary: 'Create an organization; its primary domain defaults to a slug of the name under the instance domain',
     permission: 'org.create',
+    on: INSTANCE,
     resource: 'org',
     status: 201,
     body: z.strictObject({ name, primaryDomain: domain.optional() }),
     response: orgView,
-    async handler({ body, actor, tenant, authorize }) {
-      authorize(instanceContext);
-      return toOrgView(await createOrg(actor, body, tenant.instance.primaryDomain));
-    },
+    handler: async ({ target: instance, body, actor }) =>
+      toOrgView(await createOrg(actor, body, instance.primaryDomain)),
   }),
   route({
     method: 'get',
@@ -141,19 +139,19 @@ export const orgRoutes = [
     tag: TAG,
     summary: 'List the organizations the caller can see',
     permission: 'org.read',
-    resource: 'org',
+    on: {
+      custom: 'every caller may list organizations: the list holds those it may read, filtered in the query',
+      resource: 'org',
+      allows: () => true,
+    },
     query: page,
     response: z.object({ orgs: z.array(orgView) }),
-    async handler({ query, actor, caller, authorizeAnywhere }) {
-      authorizeAnywhere(true);
-      const { permissions } = caller;
-      const visible = permissions.instance.has('org.read')
-        ? undefined
-        : [...permissions.orgs].filter(([, set]) => set.has('org.read')).map(([orgId]) => orgId);
+    async handler({ query, actor, caller }) {
+      const visible = visibleOrgIds(reachOf(caller.permissions, 'org.read'));
       return { orgs: (await listOrgs(actor.instanceId, query, visible)).map(toOrgView) };
     },
   }),
-  resourceRoute({
+  route({
     method: 'get',
     path: '/orgs/{orgId}',
     tag: TAG,
@@ -163,7 +161,7 @@ export const orgRoutes = [
     response: orgView,
     handler: async ({ target }) => toOrgView(target),
   }),
-  resourceRoute({
+  route({
     method: 'patch',
     path: '/orgs/{orgId}',
     tag: TAG,
@@ -187,7 +185,7 @@ export const orgRoutes = [
     change: async ({ target, actor, tenant }, orgState) =>
       toOrgView(await setOrgState(actor, target, orgState, tenant.instance.defaultOrgId)),
   }),
-  resourceRoute({
+  route({
     method: 'delete',
     path: '/orgs/{orgId}',
     tag: TAG,
@@ -197,7 +195,7 @@ export const orgRoutes = [
     response: null,
     handler: ({ target, actor, tenant }) => removeOrg(actor, target, tenant.instance.defaultOrgId),
   }),
-  resourceRoute({
+  route({
     method: 'post',
     path: '/orgs/{orgId}/domains',
     tag: TAG,
@@ -209,7 +207,7 @@ export const orgRoutes = [
     response: orgView,
     handler: async ({ target, body, actor }) => toOrgView(await addOrgDomain(actor, target, body.domain)),
   }),
-  resourceRoute({
+  route({
     method: 'delete',
     path: '/orgs/{orgId}/domains/{domain}',
     tag: TAG,
@@ -219,7 +217,7 @@ export const orgRoutes = [
     response: null,
     handler: ({ target, params, actor }) => removeOrgDomain(actor, target, (params.domain ?? '').toLowerCase()),
   }),
-  resourceRoute({
+  route({
     method: 'get',
     path: '/orgs/{orgId}/login-policy',
     tag: TAG,
@@ -229,7 +227,7 @@ export const orgRoutes = [
     response: loginPolicyView,
     handler: async ({ target, tenant }) => toPolicyView(target, tenant.instance.loginPolicy as LoginPolicyOverride),
   }),
-  resourceRoute({
+  route({
     method: 'put',
     path: '/orgs/{orgId}/login-policy',
     tag: TAG,
@@ -244,7 +242,7 @@ export const orgRoutes = [
         tenant.instance.loginPolicy as LoginPolicyOverride,
       ),
   }),
-  resourceRoute({
+  route({
     method: 'delete',
     path: '/orgs/{orgId}/login-policy',
     tag: TAG,
@@ -257,10 +255,3 @@ export const orgRoutes = [
     },
   }),
 ];
-
-/** Whether the caller sees the org at all (used by list routes whose items carry narrower contexts). */
-export function seesOrg(permissions: Parameters<typeof hasPermission>[0], orgId: string, alsoWith: string): boolean {
-  return (
-    hasPermission(permissions, 'org.read', orgContext(orgId)) || hasPermission(permissions, alsoWith, orgContext(orgId))
-  );
-}

@@ -1,16 +1,12 @@
-import type { Context } from 'koa';
 import type { z } from 'zod';
-import { decideAccess, readPermissionOf, type ResourceContext } from '../../domain/rules/permissions.ts';
-import type { Caller } from './authenticate.ts';
-import { HttpError } from '../middleware/errors.ts';
-import { invalidateInstanceCaches } from '../../store/cache/revisions.ts';
+import { readPermissionOf, type Permissions, type ResourceContext } from '../../domain/rules/permissions.ts';
 import type { Actor } from '../../domain/commands/changes.ts';
-import { notFound } from '../../domain/errors.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
+import type { Caller } from './authenticate.ts';
 
 /** The kinds of resource a route acts on, with the permission that makes one visible. */
-export const RESOURCE_READ_PERMISSIONS = {
+const RESOURCE_READ_PERMISSIONS = {
   instance: 'iam.read',
   org: 'org.read',
   user: 'user.read',
@@ -22,7 +18,8 @@ export const RESOURCE_READ_PERMISSIONS = {
 } as const;
 export type ResourceKind = keyof typeof RESOURCE_READ_PERMISSIONS;
 
-export interface RouteContext<B, Q> {
+/** A validated request of an authenticated caller. */
+export interface ApiRequest<B, Q> {
   params: Record<string, string>;
   body: B;
   query: Q;
@@ -30,186 +27,131 @@ export interface RouteContext<B, Q> {
   actor: Actor;
   tenant: Tenant;
   services: Services;
-  /**
-   * Checks the route's declared permission against the resource's context: 404 when the caller
-   * cannot see the resource (exactly as when it does not exist), 403 when it can see but not act.
-   */
-  authorize(context: ResourceContext, visibleContext?: ResourceContext): void;
-  /** For routes whose permission is not tied to one resource (e.g. the exact login-name lookup). */
-  authorizeAnywhere(held: boolean): void;
 }
 
-export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, R extends z.ZodType> {
+/**
+ * Where a located route's permission is decided. run.ts calls decideAccess on it: 404 when the caller cannot see the
+ * resource (exactly as when it does not exist), 403 when it can see but not act, and only then the handler.
+ */
+export interface Location<T> {
+  /** Where the route's permission must be held. */
+  context: ResourceContext;
+  /** Where a read permission makes the resource visible, when that is wider (a project grant, to the granted org). */
+  visibleContext?: ResourceContext;
+  /** A whole whose parts have managers of their own: those may act on their parts (see decideAccessInParts). */
+  parts?: readonly ResourceContext[];
+  /**
+   * The handler's target, loaded once access is decided (so a hidden parent never tells what it holds); `whole` is
+   * false when the caller was allowed on some parts only.
+   */
+  target(access: { whole: boolean }): Promise<T>;
+}
+
+/** How a route finds what it acts on, from the path (and, where the permission depends on it, the body or query). */
+export interface Locator<T, B = unknown, Q = unknown> {
+  /** Its name in the route table (test/api/route-authorization.test.ts lists every route's). */
+  name: string;
+  resource: ResourceKind;
+  locate: (request: ApiRequest<B, Q>, permission: string) => Promise<Location<T>>;
+}
+
+/**
+ * The escape hatch, for a route that acts on no resource it could locate; `custom` says why. The decision is still
+ * taken before the handler (403 when `allows` is false), and test/api/route-authorization.test.ts lists every such
+ * route.
+ */
+export interface CustomAuthorization {
+  custom: string;
+  resource: ResourceKind;
+  allows(permissions: Permissions, permission: string): boolean;
+}
+
+export interface RouteSpec<T, B extends z.ZodType, Q extends z.ZodType, R extends z.ZodType> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI path template under /api/v1, e.g. `/orgs/{orgId}`. */
   path: string;
   summary: string;
   tag: string;
-  /** The permission the route checks (ZITADEL's name). */
+  /** The permission the route needs (ZITADEL's name). */
   permission: string;
-  /** The resource the route acts on; its read permission (and the permission's own read form) makes it visible. */
-  resource: ResourceKind;
+  /** How the route is authorized: decided before the handler runs. */
+  on: Locator<T, z.output<B>, z.output<Q>> | CustomAuthorization;
+  /** Defaults to what `on` names; its read permission (and the permission's own read form) makes it visible. */
+  resource?: ResourceKind;
   body?: B;
   query?: Q;
   /** null: 204 without a body. */
   response: R | null;
   status?: 200 | 201;
-  handler(ctx: RouteContext<z.output<B>, z.output<Q>>): Promise<z.input<R> | void>;
+  handler(request: ApiRequest<z.output<B>, z.output<Q>> & { target: T }): Promise<z.input<R> | void>;
 }
 
 export interface ApiRoute {
-  method: RouteSpec<z.ZodType, z.ZodType, z.ZodType>['method'];
+  method: RouteSpec<unknown, z.ZodType, z.ZodType, z.ZodType>['method'];
   path: string;
   summary: string;
   tag: string;
   permission: string;
   resource: ResourceKind;
+  on: Locator<unknown> | CustomAuthorization;
   body: z.ZodType | undefined;
   query: z.ZodType | undefined;
   response: z.ZodType | null;
   status: number;
   visibleWith: string[];
-  handler(ctx: RouteContext<unknown, unknown>): Promise<unknown>;
+  handler(request: ApiRequest<unknown, unknown> & { target: unknown }): Promise<unknown>;
 }
 
 export function route<
+  T,
   B extends z.ZodType = z.ZodUndefined,
   Q extends z.ZodType = z.ZodUndefined,
   R extends z.ZodType = z.ZodNull,
->(spec: RouteSpec<B, Q, R>): ApiRoute {
+>(spec: RouteSpec<T, B, Q, R>): ApiRoute {
+  const resource = spec.resource ?? spec.on.resource;
   return {
     method: spec.method,
     path: spec.path,
     summary: spec.summary,
     tag: spec.tag,
     permission: spec.permission,
-    resource: spec.resource,
+    resource,
+    // The body and query are validated against the route's own schemas before a locator reads them.
+    on: spec.on as ApiRoute['on'],
     body: spec.body,
     query: spec.query,
     response: spec.response,
     status: spec.response === null ? 204 : (spec.status ?? 200),
-    visibleWith: [...new Set([RESOURCE_READ_PERMISSIONS[spec.resource], readPermissionOf(spec.permission)])],
+    visibleWith: [...new Set([RESOURCE_READ_PERMISSIONS[resource], readPermissionOf(spec.permission)])],
     handler: spec.handler as ApiRoute['handler'],
   };
 }
 
-export type LocateContext = Pick<RouteContext<unknown, unknown>, 'actor' | 'params' | 'authorize'>;
-
-/** A kind of path resource: how a route finds it and checks its permission on it (see load.ts). */
-export interface Located<T> {
-  kind: ResourceKind;
-  /** Loads the resource and authorizes the route on it (404 when missing or hidden, 403 when visible only). */
-  locate(ctx: LocateContext): Promise<T>;
-}
-
-type ResourceRouteSpec<T, B extends z.ZodType, Q extends z.ZodType, R extends z.ZodType> = Omit<
-  RouteSpec<B, Q, R>,
-  'resource' | 'handler'
-> & {
-  on: Located<T>;
-  /** Defaults to the located kind. */
-  resource?: ResourceKind;
-  handler(ctx: RouteContext<z.output<B>, z.output<Q>> & { target: T }): Promise<z.input<R> | void>;
-};
-
-/** The usual route shape: load the path's resource, authorize on it, act on it. */
-export function resourceRoute<
-  T,
-  B extends z.ZodType = z.ZodUndefined,
-  Q extends z.ZodType = z.ZodUndefined,
-  R extends z.ZodType = z.ZodNull,
->(spec: ResourceRouteSpec<T, B, Q, R>): ApiRoute {
-  const { on, handler, ...rest } = spec;
-  return route<B, Q, R>({
-    ...rest,
-    resource: spec.resource ?? on.kind,
-    async handler(ctx) {
-      return handler({ ...ctx, target: await on.locate(ctx) });
-    },
-  });
-}
-
-export const STATE_ACTIONS = ['deactivate', 'reactivate'] as const;
-export type StateAction = (typeof STATE_ACTIONS)[number];
+const STATE_ACTIONS = ['deactivate', 'reactivate'] as const;
+type StateAction = (typeof STATE_ACTIONS)[number];
 
 /** `POST {base}/deactivate` and `POST {base}/reactivate`: reversible, nothing is lost. */
-export function stateRoutes<T, R extends z.ZodType>(
-  spec: Pick<ResourceRouteSpec<T, z.ZodUndefined, z.ZodUndefined, R>, 'tag' | 'permission' | 'on' | 'resource'> & {
-    base: string;
-    response: R;
-    summaries: Record<StateAction, string>;
-    change(
-      ctx: RouteContext<undefined, undefined> & { target: T },
-      state: 'active' | 'inactive',
-      action: StateAction,
-    ): Promise<z.input<R>>;
-  },
-): ApiRoute[] {
+export function stateRoutes<T, R extends z.ZodType>(spec: {
+  base: string;
+  tag: string;
+  permission: string;
+  on: Locator<T, undefined, undefined>;
+  response: R;
+  summaries: Record<StateAction, string>;
+  change(
+    request: ApiRequest<undefined, undefined> & { target: T },
+    state: 'active' | 'inactive',
+    action: StateAction,
+  ): Promise<z.input<R>>;
+}): ApiRoute[] {
   const { base, summaries, change, ...rest } = spec;
   return STATE_ACTIONS.map((action) =>
-    resourceRoute({
+    route({
       ...rest,
       method: 'post',
       path: `${base}/${action}`,
       summary: summaries[action],
-      handler: (ctx) => change(ctx, action === 'deactivate' ? 'inactive' : 'active', action),
+      handler: (request) => change(request, action === 'deactivate' ? 'inactive' : 'active', action),
     }),
   );
-}
-
-/** 400 naming each offending field. */
-export function validationError(error: z.ZodError): HttpError {
-  const errors = error.issues.map((issue) => ({
-    field: issue.path.map(String).join('.') || '(body)',
-    message: issue.message,
-  }));
-  return new HttpError(400, errors.map((entry) => `${entry.field}: ${entry.message}`).join('; '), { errors });
-}
-
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw validationError(parsed.error);
-  return parsed.data;
-}
-
-/** Runs one route for an authenticated caller; refuses to answer if the handler never checked a permission. */
-export async function runRoute(apiRoute: ApiRoute, ctx: Context, caller: Caller, services: Services): Promise<void> {
-  const tenant = (ctx.state as { tenant: Tenant }).tenant;
-  let authorized = false;
-  const routeContext: RouteContext<unknown, unknown> = {
-    params: ctx.params as Record<string, string>,
-    body: apiRoute.body ? parseWith(apiRoute.body, (ctx.request as { body?: unknown }).body ?? {}) : undefined,
-    query: apiRoute.query ? parseWith(apiRoute.query, ctx.query) : undefined,
-    caller,
-    actor: { instanceId: tenant.instance._id, actorId: caller.userId },
-    tenant,
-    services,
-    authorize(context, visibleContext) {
-      const decision = decideAccess(
-        caller.permissions,
-        { permission: apiRoute.permission, visibleWith: apiRoute.visibleWith },
-        context,
-        visibleContext,
-      );
-      if (decision === 'not-found') throw notFound();
-      if (decision === 'forbidden') throw new HttpError(403, `missing permission ${apiRoute.permission}`);
-      authorized = true;
-    },
-    authorizeAnywhere(held) {
-      if (!held) throw new HttpError(403, `missing permission ${apiRoute.permission}`);
-      authorized = true;
-    },
-  };
-  let result: unknown;
-  try {
-    result = await apiRoute.handler(routeContext);
-  } finally {
-    // Any change may touch what is cached per instance (apps, projects, orgs, users, grants, memberships),
-    // and a write that failed half-way may have changed some of it.
-    if (apiRoute.method !== 'get' && authorized) await invalidateInstanceCaches(tenant.instance._id);
-  }
-  if (!authorized)
-    throw new Error(`route ${apiRoute.method.toUpperCase()} ${apiRoute.path} answered without a permission check`);
-  ctx.status = apiRoute.status;
-  if (apiRoute.response) ctx.body = apiRoute.response.parse(result);
 }

@@ -30,12 +30,10 @@ export const metadataKey = z
   .min(1)
   .max(200)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain letters, digits and _.:-');
+export const metadataValue = z.string().max(10_000);
 export const state = z.enum(['active', 'inactive']);
 
 export const page = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
-
-export const idResponse = z.object({ id: z.string() });
-export const emptyBody = z.strictObject({});

@@ -1,18 +1,14 @@
 import { z } from 'zod';
-import { hasPermission } from '../../domain/rules/permissions.ts';
-import { orgContext, userGrantContext } from '../../domain/rules/resource-context.ts';
 import type { UserGrantDocument } from '../../store/models/user-grant.ts';
 import {
   changeUserGrantRoles,
   createUserGrant,
   listUserGrants,
-  projectAccessOf,
   removeUserGrant,
   setUserGrantState,
 } from '../../domain/commands/user-grants.ts';
-import { notFound } from '../../domain/errors.ts';
-import { loadOrg, USER_GRANT, userGrantContextOf } from './load.ts';
-import { resourceRoute, route, stateRoutes, type ApiRoute } from './route.ts';
+import { NEW_USER_GRANT, ORG_USER_GRANTS, USER_GRANT } from './locators.ts';
+import { route, stateRoutes, type ApiRoute } from './route.ts';
 import { id, page, roleKeys, state } from './schemas.ts';
 
 const TAG = 'User grants';
@@ -43,25 +39,15 @@ export const userGrantRoutes: ApiRoute[] = [
     path: '/orgs/{orgId}/user-grants',
     tag: TAG,
     summary:
-      "Give a user (of any organization) roles on a project, as the granting org: its own project's roles, or within its project grant's subset",
+      'Give a user (of any organization) roles on a project, as the granting org: ' +
+      "its own project's roles, or within its project grant's subset",
     permission: 'user.grant.write',
-    resource: 'org',
+    on: NEW_USER_GRANT,
     status: 201,
     body: z.strictObject({ userId: id, projectId: id, roleKeys }),
     response: userGrantView,
-    async handler({ params, body, actor, authorize }) {
-      const org = await loadOrg(actor, params);
-      const access = await projectAccessOf(actor.instanceId, org._id, body.projectId);
-      // A project the org neither owns nor was granted does not exist from this org's point of view.
-      const context = userGrantContext({
-        orgId: org._id,
-        projectId: body.projectId,
-        projectGrantId: access?.projectGrantId ?? null,
-      });
-      authorize(context);
-      if (!access) throw notFound();
-      return toUserGrantView(await createUserGrant(actor, { orgId: org._id, ...body }, access.projectGrantId));
-    },
+    handler: async ({ target, body, actor }) =>
+      toUserGrantView(await createUserGrant(actor, { orgId: target.org._id, ...body }, target.projectGrantId)),
   }),
   route({
     method: 'get',
@@ -69,25 +55,16 @@ export const userGrantRoutes: ApiRoute[] = [
     tag: TAG,
     summary: 'The user grants an organization made, optionally for one user or project',
     permission: 'user.grant.read',
-    resource: 'org',
+    on: ORG_USER_GRANTS,
     query: page.extend({ userId: id.optional(), projectId: id.optional() }),
     response: z.object({ userGrants: z.array(userGrantView) }),
-    async handler({ params, query, actor, caller, authorize }) {
-      const org = await loadOrg(actor, params);
-      const grants = await listUserGrants(
-        actor.instanceId,
-        { orgId: org._id, userId: query.userId, projectId: query.projectId },
-        query,
-      );
-      const visible = grants.filter((grant) =>
-        hasPermission(caller.permissions, 'user.grant.read', userGrantContextOf(grant)),
-      );
-      // Project and grant managers see their part of the list; the org itself must be visible otherwise.
-      authorize(visible.length ? userGrantContextOf(visible[0]!) : orgContext(org._id));
-      return { userGrants: visible.map(toUserGrantView) };
+    async handler({ target, query, actor }) {
+      const { org, within } = target;
+      const filter = { orgId: org._id, userId: query.userId, projectId: query.projectId, within };
+      return { userGrants: (await listUserGrants(actor.instanceId, filter, query)).map(toUserGrantView) };
     },
   }),
-  resourceRoute({
+  route({
     method: 'get',
     path: '/orgs/{orgId}/user-grants/{userGrantId}',
     tag: TAG,
@@ -97,7 +74,7 @@ export const userGrantRoutes: ApiRoute[] = [
     response: userGrantView,
     handler: async ({ target }) => toUserGrantView(target),
   }),
-  resourceRoute({
+  route({
     method: 'patch',
     path: '/orgs/{orgId}/user-grants/{userGrantId}',
     tag: TAG,
@@ -122,7 +99,7 @@ export const userGrantRoutes: ApiRoute[] = [
     change: async ({ target, actor }, grantState) =>
       toUserGrantView(await setUserGrantState(actor, target, grantState)),
   }),
-  resourceRoute({
+  route({
     method: 'delete',
     path: '/orgs/{orgId}/user-grants/{userGrantId}',
     tag: TAG,

@@ -1,16 +1,10 @@
 import { z } from 'zod';
-import { clientSecretHashKey } from '../../platform/derived-keys.ts';
 import { hasPermissionAnywhere } from '../../domain/rules/permissions.ts';
 import { passwordProblems } from '../../domain/rules/password-complexity.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../domain/rules/login-policy.ts';
 import type { UserDocument } from '../../store/models/user.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { findOrg, type OrgRecord } from '../../domain/commands/orgs.ts';
-import {
-  createPersonalAccessToken,
-  listPersonalAccessTokens,
-  removePersonalAccessToken,
-} from '../../domain/commands/personal-access-tokens.ts';
 import {
   changeUser,
   createHumanUser,
@@ -19,18 +13,14 @@ import {
   findUserByLoginName,
   listUsers,
   loginNameOf,
-  removeMachineSecret,
   removeUser,
-  removeUserMetadata,
-  setMachineSecret,
   setUserPassword,
-  setUserMetadata,
   setUserState,
 } from '../../domain/commands/users.ts';
 import { invalidField, notFound } from '../../domain/errors.ts';
-import { loadOrg, ORG, USER } from './load.ts';
-import { resourceRoute, route, stateRoutes } from './route.ts';
-import { metadataKey, name, page, username } from './schemas.ts';
+import { loadOrg, ORG, USER } from './locators.ts';
+import { route, stateRoutes, type ApiRoute } from './route.ts';
+import { metadataKey, metadataValue, name, page, username } from './schemas.ts';
 
 const TAG = 'Users';
 const email = z
@@ -40,7 +30,6 @@ const email = z
   .max(320)
   .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
 const accessTokenType = z.enum(['bearer', 'jwt']);
-const metadataValue = z.string().max(10_000);
 const password = z.string().min(1).max(1024);
 
 const userView = z.object({
@@ -101,10 +90,8 @@ async function viewOf(actor: { instanceId: string }, user: UserDocument): Promis
   return toUserView(user, (await findOrg(actor.instanceId, user.orgId))?.primaryDomain ?? '');
 }
 
-const DEFAULT_PAT_LIFETIME_MS = 365 * 24 * 3600 * 1000;
-
-export const userRoutes = [
-  resourceRoute({
+export const userRoutes: ApiRoute[] = [
+  route({
     method: 'post',
     path: '/orgs/{orgId}/users/human',
     tag: TAG,
@@ -128,7 +115,7 @@ export const userRoutes = [
       return { id: user._id, loginName: loginNameOf(user, org) };
     },
   }),
-  resourceRoute({
+  route({
     method: 'post',
     path: '/orgs/{orgId}/users/machine',
     tag: TAG,
@@ -145,7 +132,7 @@ export const userRoutes = [
     response: z.object({ id: z.string() }),
     handler: async ({ target, body, actor }) => ({ id: (await createMachineUser(actor, target._id, body))._id }),
   }),
-  resourceRoute({
+  route({
     method: 'get',
     path: '/orgs/{orgId}/users',
     tag: TAG,
@@ -164,10 +151,15 @@ export const userRoutes = [
     tag: TAG,
     summary: 'Find a user of any organization by exact login name (username@org-primary-domain); no search, no listing',
     permission: 'user.global.read',
-    resource: 'user',
+    on: {
+      custom:
+        "ZITADEL's user.global.read holds wherever it is held (an org, a project, a grant): the user found may " +
+        'belong to any organization, so there is no resource to decide on before the exact lookup',
+      resource: 'user',
+      allows: hasPermissionAnywhere,
+    },
     response: z.object({ id: z.string(), orgId: z.string(), loginName: z.string(), displayName: z.string() }),
-    async handler({ params, actor, caller, authorizeAnywhere }) {
-      authorizeAnywhere(hasPermissionAnywhere(caller.permissions, 'user.global.read'));
+    async handler({ params, actor }) {
       const found = await findUserByLoginName(actor.instanceId, (params.loginName ?? '').slice(0, 500));
       if (!found) throw notFound();
       return {
@@ -178,7 +170,7 @@ export const userRoutes = [
       };
     },
   }),
-  resourceRoute({
+  route({
     method: 'get',
     path: '/users/{userId}',
     tag: TAG,
@@ -188,7 +180,7 @@ export const userRoutes = [
     response: userView,
     handler: ({ target, actor }) => viewOf(actor, target),
   }),
-  resourceRoute({
+  route({
     method: 'patch',
     path: '/users/{userId}',
     tag: TAG,
@@ -224,7 +216,7 @@ export const userRoutes = [
         await setUserState(actor, target, userState, action === 'deactivate' ? 'user.deactivated' : 'user.reactivated'),
       ),
   }),
-  resourceRoute({
+  route({
     method: 'delete',
     path: '/users/{userId}',
     tag: TAG,
@@ -234,7 +226,7 @@ export const userRoutes = [
     response: null,
     handler: ({ target, actor }) => removeUser(actor, target),
   }),
-  resourceRoute({
+  route({
     method: 'put',
     path: '/users/{userId}/password',
     tag: TAG,
@@ -247,116 +239,5 @@ export const userRoutes = [
       checkPassword(tenant, await loadOrg(actor, { orgId: target.orgId }), body.password);
       await setUserPassword(actor, target, body.password);
     },
-  }),
-  resourceRoute({
-    method: 'post',
-    path: '/users/{userId}/secret',
-    tag: TAG,
-    summary: 'Generate a client_credentials secret for a machine user (shown once)',
-    permission: 'user.write',
-    on: USER,
-    response: z.object({ clientId: z.string(), clientSecret: z.string() }),
-    handler: async ({ target, actor, services }) => ({
-      clientId: target.username,
-      clientSecret: await setMachineSecret(actor, target, clientSecretHashKey(services.masterKey)),
-    }),
-  }),
-  resourceRoute({
-    method: 'delete',
-    path: '/users/{userId}/secret',
-    tag: TAG,
-    summary: "Remove a machine user's client secret",
-    permission: 'user.write',
-    on: USER,
-    response: null,
-    handler: ({ target, actor }) => removeMachineSecret(actor, target),
-  }),
-  resourceRoute({
-    method: 'post',
-    path: '/users/{userId}/personal-access-tokens',
-    tag: TAG,
-    summary: 'Create a personal access token for a machine user (shown once)',
-    permission: 'user.write',
-    on: USER,
-    status: 201,
-    body: z.strictObject({ expiresAt: z.iso.datetime({ offset: true }).optional() }),
-    response: z.object({ id: z.string(), token: z.string(), expiresAt: z.string() }),
-    async handler({ target, body, actor, services }) {
-      if (target.type !== 'machine') throw invalidField('userId', 'only machine users have personal access tokens');
-      const expiresAt = body.expiresAt ? new Date(body.expiresAt) : new Date(Date.now() + DEFAULT_PAT_LIFETIME_MS);
-      if (expiresAt.getTime() <= Date.now()) throw invalidField('expiresAt', 'must be in the future');
-      const created = await createPersonalAccessToken(
-        actor,
-        target,
-        expiresAt,
-        clientSecretHashKey(services.masterKey),
-      );
-      return { id: created.id, token: created.token, expiresAt: created.expiresAt.toISOString() };
-    },
-  }),
-  resourceRoute({
-    method: 'get',
-    path: '/users/{userId}/personal-access-tokens',
-    tag: TAG,
-    summary: "List a machine user's personal access tokens (never the tokens themselves)",
-    permission: 'user.read',
-    on: USER,
-    query: page,
-    response: z.object({ tokens: z.array(z.object({ id: z.string(), expiresAt: z.string() })) }),
-    handler: async ({ target, query, actor }) => ({
-      tokens: (await listPersonalAccessTokens(actor.instanceId, target._id, query)).map((token) => ({
-        id: token._id,
-        expiresAt: token.expiresAt.toISOString(),
-      })),
-    }),
-  }),
-  resourceRoute({
-    method: 'delete',
-    path: '/users/{userId}/personal-access-tokens/{tokenId}',
-    tag: TAG,
-    summary: 'Revoke a personal access token',
-    permission: 'user.write',
-    on: USER,
-    response: null,
-    handler: ({ target, params, actor }) => removePersonalAccessToken(actor, target, params.tokenId ?? ''),
-  }),
-  resourceRoute({
-    method: 'get',
-    path: '/users/{userId}/metadata',
-    tag: TAG,
-    summary: "A user's metadata (values as UTF-8 strings)",
-    permission: 'user.read',
-    on: USER,
-    response: z.object({ metadata: z.record(z.string(), z.string()) }),
-    handler: async ({ target }) => ({
-      metadata: Object.fromEntries(
-        target.metadata.map((entry) => [entry.key, Buffer.from(entry.value.buffer).toString('utf8')]),
-      ),
-    }),
-  }),
-  resourceRoute({
-    method: 'put',
-    path: '/users/{userId}/metadata/{key}',
-    tag: TAG,
-    summary: 'Set one metadata entry (the value is a UTF-8 string; tokens carry it base64url-encoded)',
-    permission: 'user.write',
-    on: USER,
-    body: z.strictObject({ value: metadataValue }),
-    response: null,
-    async handler({ target, params, body, actor }) {
-      const key = metadataKey.safeParse(params.key);
-      if (!key.success) throw invalidField('key', key.error.issues[0]?.message ?? 'invalid');
-      await setUserMetadata(actor, target, key.data, body.value);
-    },
-  }),
-  resourceRoute({
-    method: 'delete',
-    path: '/users/{userId}/metadata/{key}',
-    tag: TAG,
-    summary: 'Remove one metadata entry',
-    permission: 'user.write',
-    on: USER,
-    response: null,
-    handler: ({ target, params, actor }) => removeUserMetadata(actor, target, params.key ?? ''),
   }),
 ];

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import mongoose from 'mongoose';
 import { loadConfig, projectRoot } from '../../src/platform/config.ts';
-import { ferretdbCacheDir } from '../../src/platform/ferretdb.ts';
 import { freeLoopbackPort } from '../../bench/lib/ports.ts';
+import { ferretdbCacheDir } from '../../tools/ferretdb/build.ts';
 
 // These tests run the README's start command (`node src/main.ts`) as a real process on the embedded
 // FerretDB, the way a newcomer does.

@@ -107,7 +107,10 @@ describe(
   'the start command on the embedded FerretDB',
   { skip: !existsSync(ferretdbBin) && 'no FerretDB binary (the suite runs against MONGODB_URI)' },
   () => {
-    it('starts, answers /readyz, stops on SIGTERM without leaving FerretDB behind, and restarts on the same data without duplicating anything', async () => {
+    const restartTitle =
+      'starts, answers /readyz, stops on SIGTERM without leaving FerretDB behind, ' +
+      'and restarts on the same data without duplicating anything';
+    it(restartTitle, async () => {
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-start-'));
       dataDirs.push(dataDir);
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/platform/config.ts';
-import { buildFerretdb, startFerretdb } from '../src/platform/ferretdb.ts';
+import { ferretdbBinary, startFerretdb } from '../src/platform/ferretdb.ts';
 import { ensureChromium } from './ensure-chromium.ts';
 
 const config = loadConfig({ ...process.env, MONGODB_URI: '' });
@@ -14,7 +14,7 @@ let stopDatabase = async (): Promise<void> => {};
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-test-db-'));
 
 if (!uri) {
-  const binary = config.ferretdb.bin ?? (await buildFerretdb(config.ferretdb.version, (line) => console.log(line)));
+  const binary = await ferretdbBinary(config.ferretdb, (line) => console.log(line));
   const ferretdb = await startFerretdb(binary, dataDir);
   uri = ferretdb.uri;
   stopDatabase = ferretdb.stop;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { loadConfig } from '../../src/platform/config.ts';
-import { buildFerretdb, startFerretdb } from '../../src/platform/ferretdb.ts';
+import { ferretdbBinary, startFerretdb } from '../../src/platform/ferretdb.ts';
 import { childPids, commandName } from './proc.ts';
 
 export interface BenchDatabase {
@@ -35,7 +35,7 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
     };
   }
   const config = loadConfig({ ...process.env, MONGODB_URI: '' });
-  const binary = config.ferretdb.bin ?? (await buildFerretdb(config.ferretdb.version, (line) => console.log(line)));
+  const binary = await ferretdbBinary(config.ferretdb, (line) => console.log(line));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-bench-db-'));
   const before = new Set(childPids(process.pid));
   const ferretdb = await startFerretdb(binary, dataDir);

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import mongoose from 'mongoose';
 import { loadConfig, projectRoot } from '../../src/platform/config.ts';
-import { ferretdbCacheDir } from '../../src/platform/ferretdb.ts';
 import { freeLoopbackPort } from '../../bench/lib/ports.ts';
+import { ferretdbCacheDir } from '../../tools/ferretdb/build.ts';
 
 // These tests run the README's start command (`node src/main.ts`) as a real process on the embedded
 // FerretDB, the way a newcomer does.
@@ -107,7 +107,10 @@ describe(
   'the start command on the embedded FerretDB',
   { skip: !existsSync(ferretdbBin) && 'no FerretDB binary (the suite runs against MONGODB_URI)' },
   () => {
-    it('starts, answers /readyz, stops on SIGTERM without leaving FerretDB behind, and restarts on the same data without duplicating anything', async () => {
+    const restartTitle =
+      'starts, answers /readyz, stops on SIGTERM without leaving FerretDB behind, ' +
+      'and restarts on the same data without duplicating anything';
+    it(restartTitle, async () => {
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-start-'));
       dataDirs.push(dataDir);
 

@@ -1,5 +1,5 @@
 // Castellan's addition to FerretDB v1's SQLite backend (copied into internal/backends/sqlite by
-// src/database/ferretdb.ts when it builds FerretDB).
+// tools/ferretdb/patches.ts when tools/ferretdb/build.ts builds FerretDB; see docs/ferretdb.md).
 //
 // FerretDB v1 hands SQLite a WHERE clause only for a filter that is exactly {_id: value}; any other
 // filter reads the whole table and is evaluated in Go. This pushes down, in addition, equality on the

@@ -3,7 +3,7 @@ import type { Config } from '../../platform/config.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { domainModels } from '../models/index.ts';
 import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
-import { buildFerretdb, startFerretdb, type RunningFerretdb } from '../../platform/ferretdb.ts';
+import { ferretdbBinary, startFerretdb, type RunningFerretdb } from '../../platform/ferretdb.ts';
 
 export type DatabaseKind = 'mongodb' | 'ferretdb';
 
@@ -50,7 +50,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
   let embedded: RunningFerretdb | null = null;
   let uri = config.mongodbUri;
   if (!uri) {
-    const binary = config.ferretdb.bin ?? (await buildFerretdb(config.ferretdb.version, (line) => log.info(line)));
+    const binary = await ferretdbBinary(config.ferretdb, (line) => log.info(line));
     embedded = await startFerretdb(binary, config.dataDir);
     uri = embedded.uri;
     log.info({ uri }, 'embedded FerretDB started');

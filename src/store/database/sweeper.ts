@@ -4,8 +4,7 @@ import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
 
 /**
  * FerretDB v1 deletes the documents a filter matched by listing their ids as SQL parameters, and fails
- * past SQLite's limit of 32,766 (measured: `deleteMany` over 58,000 expired tokens fails every time).
- * So large deletions go in batches of ids.
+ * past SQLite's limit of 32,766 (docs/portable-mongodb.md). So large deletions go in batches of ids.
  */
 const DELETE_BATCH = 5_000;
 

@@ -2,8 +2,8 @@ import { Schema, model } from 'mongoose';
 
 /**
  * One document per instance whose `revision` changes on every write that cached data depends on. Each
- * process polls it by `_id` (the only look-up FerretDB v1 serves from an index) and drops its caches of
- * the instance when it changed; no change feed is needed, which FerretDB v1 does not have.
+ * process polls it by `_id` and drops its caches of the instance when it changed; no change feed is needed,
+ * which FerretDB v1 does not have (docs/portable-mongodb.md).
  */
 const cacheRevisionSchema = new Schema<{ _id: string; revision: string; changedAt: Date }>(
   {

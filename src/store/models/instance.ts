@@ -21,7 +21,7 @@ const instanceSchema = new Schema(
   { ...schemaOptions, collection: 'instances' },
 );
 // FerretDB v1 does not enforce unique indexes on array elements; instances are created only by bootstrap.
-// The name keeps FerretDB from pushing equality on `domains` down to SQLite (tools/ferretdb/pushdown.go).
+// The name keeps FerretDB from pushing equality on `domains` down to SQLite (docs/ferretdb.md, patch 2).
 instanceSchema.index({ domains: 1 }, { name: 'domains_multikey' });
 instanceSchema.index({ issuer: 1 }, { unique: true });
 

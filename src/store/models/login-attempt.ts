@@ -4,7 +4,7 @@ import { idField } from './common.ts';
 /**
  * One document per password attempt that has not yet been cleared by a successful login. Counting
  * inserted documents is exact under concurrency on FerretDB v1, where concurrent `$inc` on one user
- * document loses updates (measured: 20 parallel increments left the counter at 3).
+ * document loses updates (docs/portable-mongodb.md, "Writes").
  */
 const loginAttemptSchema = new Schema(
   {

@@ -3,7 +3,7 @@ import { Schema, model, type Model } from 'mongoose';
 /**
  * Storage for node-oidc-provider's models (sessions, codes, tokens, grants, interactions, …), one
  * collection per model. The payload is kept as a JSON string: it can carry client-chosen keys
- * (claims requests, resource URLs) with dots, which FerretDB v1 refuses as field names.
+ * (claims requests, resource URLs) with dots, which FerretDB v1 refuses as field names (docs/portable-mongodb.md).
  * The fields the adapter looks up by are lifted next to it.
  */
 export interface OidcPayloadDocument {
@@ -111,9 +111,8 @@ export function oidcPayloadModels(): Array<Model<OidcPayloadDocument>> {
 
 /**
  * One document per consumed code or token, keyed by `${model}:${id}`. Inserting it is how `consume`
- * decides a race: FerretDB v1 does not make concurrent conditional updates of one document atomic
- * (measured: 20 concurrent "set consumed if not consumed" updates had several winners), but a
- * duplicate `_id` is refused on every MongoDB-compatible server.
+ * decides a race: FerretDB v1 does not make concurrent conditional updates of one document atomic, but a
+ * duplicate `_id` is refused on every MongoDB-compatible server (docs/portable-mongodb.md, "Writes").
  */
 const oidcConsumptionSchema = new Schema<{ _id: string; expiresAt: Date }>(
   { _id: { type: String, required: true }, expiresAt: { type: Date, required: true } },

@@ -1,0 +1,75 @@
+// Castellan's changes to FerretDB v1.24.2's source, applied by build.ts before it compiles FerretDB.
+// Why each exists, with the measurements: docs/ferretdb.md.
+import { createHash } from 'node:crypto';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export class FerretdbBuildError extends Error {}
+
+/** One replacement in FerretDB's source tree: `from` must occur exactly once in `file`. */
+interface SourcePatch {
+  file: string;
+  from: string;
+  to: string;
+}
+
+const SQLITE_BACKEND = 'internal/backends/sqlite';
+const QUERY_WHERE = '\tq += whereClause\n\tq += prepareOrderByClause(params.Sort)';
+const EXPLAIN_WHERE = '\torderByClause := prepareOrderByClause(params.Sort)';
+const PUSHDOWN_WHEN_NO_ID_FILTER =
+  '\tif whereClause == "" {\n\t\twhereClause, args = castellanEqualityPushdown(meta, params.Filter)\n';
+const TRACK = 'func Track(obj any, token *Token) {\n';
+const UNTRACK = 'func Untrack(obj any, token *Token) {\n';
+const RELEASE_BUILD_RETURNS = '\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n\n';
+
+const PATCHES: SourcePatch[] = [
+  // The `_id` look-up uses the `_id` index's own expression: SQLite uses an expression index only for the
+  // identical expression, and FerretDB looks `_id` up with `->'$._id'` while the index is on `->"_id"`.
+  {
+    file: `${SQLITE_BACKEND}/metadata/metadata.go`,
+    from: `IDColumn = DefaultColumn + "->'$._id'"`,
+    to: 'IDColumn = DefaultColumn + `->"_id"`',
+  },
+  // FerretDB pushes no filter down but `{_id}`: pushdown.go adds equality on indexed scalar fields.
+  {
+    file: `${SQLITE_BACKEND}/collection.go`,
+    from: QUERY_WHERE,
+    to: `${PUSHDOWN_WHEN_NO_ID_FILTER}\t}\n\n${QUERY_WHERE}`,
+  },
+  // Explain shows the same WHERE clause and SQLite's plan for it.
+  {
+    file: `${SQLITE_BACKEND}/collection.go`,
+    from: EXPLAIN_WHERE,
+    to: `${PUSHDOWN_WHEN_NO_ID_FILTER}\t\tfilterPushdown = whereClause != ""\n\t}\n\n${EXPLAIN_WHERE}`,
+  },
+  // The leak detector (a stack in a pprof profile and a panicking finalizer per iterator and transaction) is a
+  // developer's tool that only costs in a release build: tracking stops there, as FerretDB's `debugbuild` switch
+  // already does for the stacks it keeps.
+  { file: 'internal/util/resource/resource.go', from: TRACK, to: TRACK + RELEASE_BUILD_RETURNS },
+  { file: 'internal/util/resource/resource.go', from: UNTRACK, to: UNTRACK + RELEASE_BUILD_RETURNS },
+];
+
+/** A Go file of Castellan's own, added to the SQLite backend (its own comment says what it does). */
+const PUSHDOWN_SOURCE = path.join(import.meta.dirname, 'pushdown.go');
+const PUSHDOWN_TARGET = `${SQLITE_BACKEND}/castellan_pushdown.go`;
+
+/** Names the build: a binary built with other patches lands in another cache folder. */
+export function patchesHash(): string {
+  return createHash('sha256')
+    .update(JSON.stringify(PATCHES))
+    .update('\0')
+    .update(readFileSync(PUSHDOWN_SOURCE))
+    .digest('hex')
+    .slice(0, 12);
+}
+
+export function applyPatches(sourceDir: string): void {
+  for (const { file, from, to } of PATCHES) {
+    const target = path.join(sourceDir, file);
+    const source = readFileSync(target, 'utf8');
+    if (source.split(from).length !== 2)
+      throw new FerretdbBuildError(`Cannot patch ${target}: the FerretDB source differs from v1.24.2`);
+    writeFileSync(target, source.replace(from, to));
+  }
+  cpSync(PUSHDOWN_SOURCE, path.join(sourceDir, PUSHDOWN_TARGET));
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { orgScopesOf, requiredOrg, withOwnOrgScopesOnly } from '../../src/domain/rules/org-scopes.ts';
-import { isReservedScope, parseReservedScopes, requestedOrg, splitScope } from '../../src/domain/rules/scopes.ts';
+import { isReservedScope, parseReservedScopes, splitScope } from '../../src/domain/rules/scopes.ts';
 
 describe('reserved scopes', () => {
   it('parses every reserved scope of the spec', () => {
@@ -57,17 +57,6 @@ describe('reserved scopes', () => {
   });
 
   it('tells which org a login is restricted to', () => {
-    assert.deepEqual(requestedOrg({ orgIds: [], orgPrimaryDomains: [] }), { kind: 'none' });
-    assert.deepEqual(requestedOrg({ orgIds: ['1'], orgPrimaryDomains: [] }), { kind: 'id', value: '1' });
-    assert.deepEqual(requestedOrg({ orgIds: [], orgPrimaryDomains: ['a.b'] }), { kind: 'domain', value: 'a.b' });
-    assert.deepEqual(requestedOrg({ orgIds: ['1'], orgPrimaryDomains: ['a.b'] }), {
-      kind: 'several',
-      ids: ['1'],
-      domains: ['a.b'],
-    });
-  });
-
-  it('lists the org scopes of a request', () => {
     const byId = { scope: 'urn:zitadel:iam:org:id:1', by: 'id', value: '1' };
     const byDomain = { scope: 'urn:zitadel:iam:org:domain:primary:a.b', by: 'primaryDomain', value: 'a.b' };
     assert.deepEqual(orgScopesOf('openid profile'), []);

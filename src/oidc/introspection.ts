@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
-import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import { FormTooLargeError, readForm, soleValue } from '../platform/form-body.ts';
 import { isCompactJwt } from '../platform/jwt-id.ts';
 import type { JwtResolver } from './adapter.ts';
@@ -12,21 +12,25 @@ import { audienceOf } from './token-policies.ts';
 /**
  * Before the provider reads an introspection or revocation request: a JWT access token in `token` becomes its `jti`,
  * under which it is stored (the provider refuses JWTs there). The body, read here, is handed on as `req.body`, which
- * the provider then parses as if it had read it.
+ * the provider then parses as if it had read it. False when the request is answered here: a body over the limit,
+ * refused as the provider refuses one (lib/shared/selective_body.js).
  */
-export async function replaceJwtByJti(ctx: Context, resolveJwt: JwtResolver): Promise<void> {
-  if (!ctx.is('application/x-www-form-urlencoded')) return;
+export async function replaceJwtByJti(ctx: Context, resolveJwt: JwtResolver): Promise<boolean> {
+  if (!ctx.is('application/x-www-form-urlencoded')) return true;
   let form;
   try {
     form = await readForm(ctx.req);
   } catch (error) {
-    if (error instanceof FormTooLargeError) throw new errors.InvalidRequest('failed to parse the request body');
-    throw error;
+    if (!(error instanceof FormTooLargeError)) throw error;
+    ctx.status = 400;
+    ctx.body = { error: 'invalid_request', error_description: 'failed to parse the request body' };
+    return false;
   }
   const token = soleValue(form, 'token');
   const jti = token && isCompactJwt(token) ? await resolveJwt(token) : null;
   if (jti) form.set('token', jti);
   (ctx.req as IncomingMessage & { body?: string }).body = form.toString();
+  return true;
 }
 
 /**

@@ -133,7 +133,7 @@ function castellanEndpoints(provider: Provider, { instance, keys }: OverrideCont
     if (ctx.path === ROUTES.userinfo && (ctx.method === 'GET' || ctx.method === 'POST'))
       return userinfo(ctx, provider, instance);
     const tokenRequest = ctx.method === 'POST' && (ctx.path === ROUTES.introspection || ctx.path === ROUTES.revocation);
-    if (tokenRequest) await replaceJwtByJti(ctx, keys.resolveJwt);
+    if (tokenRequest && !(await replaceJwtByJti(ctx, keys.resolveJwt))) return;
     await next();
     // After `next`, the provider has set `ctx.oidc` (lib/helpers/initialize_app.js).
     if (tokenRequest && ctx.path === ROUTES.introspection)

@@ -3,9 +3,10 @@ import { invalidateInstanceCaches } from '../store/cache/revisions.ts';
 import { LOGIN_MESSAGES, loginProblem, type LoginMessage } from './rules/login-checks.ts';
 import { verifyPassword } from '../platform/passwords.ts';
 import { effectiveLoginPolicy, type LoginPolicy, type LoginPolicyOverride } from './rules/login-policy.ts';
-import { parseReservedScopes, requestedOrg } from './rules/scopes.ts';
+import { requiredOrg } from './rules/org-scopes.ts';
+import { resolveOrgScopes } from './org-scopes.ts';
 import { Application, Organization, Project, ProjectGrant, User, UserGrant } from '../store/models/index.ts';
-import { findActiveAccount, findOrg, findOrgByPrimaryDomain, ORG_SUMMARY_FIELDS } from '../store/queries/accounts.ts';
+import { findActiveAccount, findOrg, ORG_SUMMARY_FIELDS } from '../store/queries/accounts.ts';
 import { recordEvent, SYSTEM_ACTOR } from '../store/queries/events.ts';
 import { clearPasswordAttempts, reservePasswordAttempt } from '../store/queries/login-attempts.ts';
 import { findScoped } from '../store/queries/scoped.ts';
@@ -46,20 +47,12 @@ export type RequiredOrg = { ok: true; org: LoginOrg | null } | { ok: false; mess
 
 /** The org an authorization request's org scopes name (by id or primary domain), all of which must agree. */
 export async function resolveRequiredOrg(instanceId: string, scope: unknown): Promise<RequiredOrg> {
-  const requested = requestedOrg(parseReservedScopes(typeof scope === 'string' ? scope : null));
-  if (requested.kind === 'none') return { ok: true, org: null };
-  const byId = (id: string) => findOrg(instanceId, id);
-  const byDomain = (domain: string) => findOrgByPrimaryDomain(instanceId, domain);
-  const lookups =
-    requested.kind === 'id'
-      ? [byId(requested.value)]
-      : requested.kind === 'domain'
-        ? [byDomain(requested.value)]
-        : [...requested.ids.map(byId), ...requested.domains.map(byDomain)];
-  const orgs = await Promise.all(lookups);
-  if (orgs.some((org) => org === null)) return { ok: false, message: LOGIN_MESSAGES.orgNotFound };
-  if (new Set(orgs.map((org) => org!._id)).size > 1) return { ok: false, message: LOGIN_MESSAGES.orgScopesConflict };
-  return { ok: true, org: orgs[0]! };
+  const required = requiredOrg(await resolveOrgScopes(instanceId, typeof scope === 'string' ? scope : null), {
+    activeOnly: false,
+  });
+  if (required.kind === 'unknown') return { ok: false, message: LOGIN_MESSAGES.orgNotFound };
+  if (required.kind === 'conflict') return { ok: false, message: LOGIN_MESSAGES.orgScopesConflict };
+  return { ok: true, org: required.kind === 'org' ? required.org : null };
 }
 
 export function findLoginUser(instanceId: string, userId: string): Promise<LoginUser | null> {

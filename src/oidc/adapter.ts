@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { InsertBatcher } from '../store/database/insert-batcher.ts';
+import { isCompactJwt } from '../platform/jwt-id.ts';
 import type { TokenSealer } from '../platform/token-sealer.ts';
 import {
   isSharedCollection,
@@ -11,7 +12,6 @@ import {
 
 const DUPLICATE_KEY = 11000;
 const CONSUMPTION_RACE_RETENTION_MS = 3600 * 1000;
-const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 /** Written once when issued (later writes are rare): inserted through the group commit first. */
 const WRITTEN_ONCE = new Set([
   'AccessToken',
@@ -114,7 +114,7 @@ export class MongoAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     // JWT access tokens are stored like opaque ones under their jti, so they can be introspected and revoked.
-    if (this.#resolveJwt && JWT_SHAPE.test(id)) {
+    if (this.#resolveJwt && isCompactJwt(id)) {
       const jti = await this.#resolveJwt(id);
       return jti ? this.#findOne({ _id: this.#key(jti) }) : undefined;
     }

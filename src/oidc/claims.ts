@@ -1,21 +1,21 @@
-import type { Client } from 'oidc-provider';
 import { resolveProjectAliases } from '../domain/rules/audience.ts';
 import { roleAudience, roleClaims, rolesByProject } from '../domain/rules/role-claims.ts';
 import { parseReservedScopes, splitScope } from '../domain/rules/scopes.ts';
 import { reservedUserClaims, scopedStandardClaims, standardClaims } from '../domain/rules/user-claims.ts';
-import type { Account } from '../store/queries/accounts.ts';
+import { findActiveAccount, type Account } from '../store/queries/accounts.ts';
 import type { ClientInfo } from './clients.ts';
 import { loadOrgDomains, loadRoleGrants } from '../store/queries/role-grants.ts';
+import type { InstanceRecord } from './tenants.ts';
 
 /** Where the claims go; each output has its own assertion switches (docs/zitadel-behaviour.md §3). */
 export type ClaimTarget = 'id_token' | 'userinfo' | 'access_token' | 'introspection';
 
-export interface ClaimInput {
-  instanceId: string;
-  managementProjectId: string;
-  account: Account;
+/** What claims depend on of the instance: its id, and its management project (the `zitadel` audience alias). */
+export type ClaimInstance = Pick<InstanceRecord, '_id' | 'managementProjectId'>;
+
+export interface ClaimRequest {
   /** The scopes of the token or code: standard and reserved. */
-  scope: string;
+  scope: string | undefined;
   target: ClaimTarget;
   /** The client the token was issued to. */
   client: ClientInfo;
@@ -27,12 +27,17 @@ export interface ClaimInput {
  * Every claim Castellan adds for a token, as ZITADEL emits it: standard claims (userinfo, introspection,
  * and the ID token with `idTokenUserinfoAssertion`), resource-owner, org and metadata claims (always when
  * scoped), and role claims (userinfo and introspection always; ID and JWT access tokens by app switch),
- * read live from the user's active grants.
+ * read live from the user's active grants. The only place claims are built: the ID token (oidc/accounts.ts), JWT
+ * access tokens, userinfo and introspection all call it.
  */
-export async function buildClaims(input: ClaimInput): Promise<Record<string, unknown>> {
-  const { account, client, target } = input;
-  const scopes = new Set(splitScope(input.scope));
-  const reserved = parseReservedScopes(input.scope);
+export async function buildClaims(
+  instance: ClaimInstance,
+  account: Account,
+  request: ClaimRequest,
+): Promise<Record<string, unknown>> {
+  const { client, target } = request;
+  const scopes = new Set(splitScope(request.scope));
+  const reserved = parseReservedScopes(request.scope);
   const claims: Record<string, unknown> = {};
 
   const withStandard =
@@ -47,28 +52,36 @@ export async function buildClaims(input: ClaimInput): Promise<Record<string, unk
     (target === 'access_token' && client.accessTokenRoleAssertion);
   if (!assertRoles) return claims;
 
-  const currentProjectId = input.currentProjectId !== undefined ? input.currentProjectId : client.projectId;
-  const request = {
+  const currentProjectId = request.currentProjectId !== undefined ? request.currentProjectId : client.projectId;
+  const roles = {
     currentProjectId,
     projectRoleAssertion: client.projectRoleAssertion,
-    audienceProjectIds: resolveProjectAliases(reserved.audienceProjectIds, input.managementProjectId),
+    audienceProjectIds: resolveProjectAliases(reserved.audienceProjectIds, instance.managementProjectId),
     roleKeys: reserved.roleKeys,
     projectsRoles: reserved.projectsRoles,
     introspection: target === 'introspection',
   };
-  const grants = await loadRoleGrants(input.instanceId, account.user._id, roleAudience(request), reserved.roleOrgIds);
+  const grants = await loadRoleGrants(instance._id, account.user._id, roleAudience(roles), reserved.roleOrgIds);
   if (grants.length === 0) return claims;
   const domains = await loadOrgDomains(
-    input.instanceId,
+    instance._id,
     grants.map((grant) => grant.orgId),
   );
   return Object.assign(
     claims,
-    roleClaims(rolesByProject(grants, domains, request), currentProjectId, client.flatRolesClaim),
+    roleClaims(rolesByProject(grants, domains, roles), currentProjectId, client.flatRolesClaim),
   );
 }
 
-/** Castellan's view of an oidc-provider client (carried in its metadata by the client adapter). */
-export function clientInfo(client: Client): ClientInfo {
-  return (client as unknown as { castellan: ClientInfo }).castellan;
+/**
+ * The claims of the active account `subject` names, or null when it names none (a deactivated user or org, a deleted
+ * user): such a token has no claims.
+ */
+export async function activeAccountClaims(
+  instance: ClaimInstance,
+  subject: string | null | undefined,
+  request: ClaimRequest,
+): Promise<Record<string, unknown> | null> {
+  const account = subject ? await findActiveAccount(instance._id, subject) : null;
+  return account ? buildClaims(instance, account, request) : null;
 }

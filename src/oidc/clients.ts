@@ -1,4 +1,4 @@
-import type { ClientMetadata } from 'oidc-provider';
+import type { Client, ClientMetadata, JWK } from 'oidc-provider';
 import { registrableUris } from '../domain/rules/uri-globs.ts';
 import type { TokenLifetimes } from '../store/models/common.ts';
 import { Application, Organization, Project, User } from '../store/models/index.ts';
@@ -31,6 +31,11 @@ export interface ClientInfo {
 
 export type CastellanClientMetadata = ClientMetadata & { castellan: ClientInfo };
 
+/** Castellan's view of an oidc-provider client: its `castellan` metadata (oidc/configuration.ts). */
+export function clientInfo(client: Client): ClientInfo {
+  return client.castellan as ClientInfo;
+}
+
 const AUTH_METHODS = {
   basic: 'client_secret_basic',
   post: 'client_secret_post',
@@ -52,13 +57,12 @@ export function effectiveLifetimes(instance: TokenLifetimes, ...overrides: Lifet
   return result;
 }
 
-function activeKeys(
-  keys: Array<{ keyId: string; jwk: unknown; expiresAt?: Date | null }>,
-): Array<Record<string, unknown>> {
+/** The app's registered public keys (validated as JWKs when added) that have not expired. */
+function activeKeys(keys: Array<{ keyId: string; jwk: unknown; expiresAt?: Date | null }>): JWK[] {
   const now = Date.now();
   return keys
     .filter((key) => !key.expiresAt || key.expiresAt.getTime() > now)
-    .map((key) => ({ ...(key.jwk as Record<string, unknown>), kid: key.keyId }));
+    .map((key) => ({ ...(key.jwk as JWK), kid: key.keyId }));
 }
 
 async function loadApplicationClient(
@@ -110,7 +114,7 @@ async function loadApplicationClient(
   // The stored value is a keyed hash; Client#compareClientSecret is replaced to compare against it.
   if (app.clientSecretHash && authMethod !== 'none' && authMethod !== 'private_key_jwt')
     metadata.client_secret = app.clientSecretHash;
-  if (authMethod === 'private_key_jwt') metadata.jwks = { keys: activeKeys(app.keys) as never };
+  if (authMethod === 'private_key_jwt') metadata.jwks = { keys: activeKeys(app.keys) };
   return metadata;
 }
 

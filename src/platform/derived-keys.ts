@@ -13,7 +13,7 @@ export function cookieSigner(masterKey: MasterKey): CookieSigner {
   return new CookieSigner([masterKey.derive('cookie-keys:1').toString('base64url')]);
 }
 
-/** Seals one instance's self-contained client-credentials tokens (see oidc/tokens.ts). */
+/** Seals one instance's self-contained client-credentials tokens (see oidc/library-overrides.ts). */
 export function clientCredentialsSealer(masterKey: MasterKey, instanceId: string): TokenSealer {
   return new TokenSealer(masterKey.derive('token-sealing:1'), `${instanceId}:ClientCredentials`);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isReservedScope, parseReservedScopes, requestedOrg, splitScope } from '../../src/domain/rules/scopes.ts';
+import { orgScopesOf, requiredOrg, withOwnOrgScopesOnly } from '../../src/domain/rules/org-scopes.ts';
+import { isReservedScope, parseReservedScopes, splitScope } from '../../src/domain/rules/scopes.ts';
 
 describe('reserved scopes', () => {
   it('parses every reserved scope of the spec', () => {
@@ -56,13 +57,39 @@ describe('reserved scopes', () => {
   });
 
   it('tells which org a login is restricted to', () => {
-    assert.deepEqual(requestedOrg({ orgIds: [], orgPrimaryDomains: [] }), { kind: 'none' });
-    assert.deepEqual(requestedOrg({ orgIds: ['1'], orgPrimaryDomains: [] }), { kind: 'id', value: '1' });
-    assert.deepEqual(requestedOrg({ orgIds: [], orgPrimaryDomains: ['a.b'] }), { kind: 'domain', value: 'a.b' });
-    assert.deepEqual(requestedOrg({ orgIds: ['1'], orgPrimaryDomains: ['a.b'] }), {
-      kind: 'several',
-      ids: ['1'],
-      domains: ['a.b'],
+    const byId = { scope: 'urn:zitadel:iam:org:id:1', by: 'id', value: '1' };
+    const byDomain = { scope: 'urn:zitadel:iam:org:domain:primary:a.b', by: 'primaryDomain', value: 'a.b' };
+    assert.deepEqual(orgScopesOf('openid profile'), []);
+    assert.deepEqual(orgScopesOf('urn:zitadel:iam:org:id:1'), [byId]);
+    assert.deepEqual(orgScopesOf('urn:zitadel:iam:org:domain:primary:a.b'), [byDomain]);
+    assert.deepEqual(orgScopesOf('urn:zitadel:iam:org:domain:primary:a.b urn:zitadel:iam:org:id:1'), [byId, byDomain]);
+  });
+
+  it('requires every org scope to name the same org; an inactive one counts only where the login allows it', () => {
+    const active = { _id: '1', state: 'active' };
+    const inactive = { _id: '2', state: 'inactive' };
+    const [byId, byDomain] = orgScopesOf('urn:zitadel:iam:org:id:1 urn:zitadel:iam:org:domain:primary:a.b');
+    const naming = (org: typeof active | null, scope = byId!) => ({ ...scope, org });
+    const anyState = { activeOnly: false };
+    assert.deepEqual(requiredOrg([], anyState), { kind: 'none' });
+    assert.deepEqual(requiredOrg([naming(active), naming(active, byDomain)], anyState), { kind: 'org', org: active });
+    assert.deepEqual(requiredOrg([naming(active), naming(null, byDomain)], anyState), { kind: 'unknown' });
+    assert.deepEqual(requiredOrg([naming(active), naming(inactive, byDomain)], anyState), { kind: 'conflict' });
+    assert.deepEqual(requiredOrg([naming(inactive)], anyState), { kind: 'org', org: inactive });
+    assert.deepEqual(requiredOrg([naming(inactive)], { activeOnly: true }), { kind: 'unknown' });
+    assert.deepEqual(requiredOrg([naming(active), naming(inactive, byDomain)], { activeOnly: true }), {
+      kind: 'unknown',
     });
+  });
+
+  it("keeps a machine user's org scopes only when they name its own org", () => {
+    const scopes = ['openid', 'urn:zitadel:iam:org:id:1', 'urn:zitadel:iam:org:domain:primary:a.b'];
+    const [byId, byDomain] = orgScopesOf(scopes);
+    const resolved = [
+      { ...byId!, org: { _id: '1' } },
+      { ...byDomain!, org: null },
+    ];
+    assert.deepEqual(withOwnOrgScopesOnly(scopes, resolved, '1'), ['openid', 'urn:zitadel:iam:org:id:1']);
+    assert.deepEqual(withOwnOrgScopesOnly(scopes, resolved, '2'), ['openid']);
   });
 });

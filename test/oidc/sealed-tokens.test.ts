@@ -1,5 +1,5 @@
-// Opaque client-credentials tokens are sealed (oidc/tokens.ts): they carry their own payload, encrypted under
-// the instance's key, so issuing one writes nothing; only a revocation is stored.
+// Opaque client-credentials tokens are sealed (oidc/library-overrides.ts): they carry their own payload, encrypted
+// under the instance's key, so issuing one writes nothing; only a revocation is stored.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import * as client from 'openid-client';

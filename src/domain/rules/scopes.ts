@@ -81,22 +81,6 @@ export function isReservedScope(scope: string): boolean {
   );
 }
 
-/** The org a login is restricted to, as requested: by id or by primary domain (resolved by the caller). */
-export type RequestedOrg =
-  | { kind: 'none' }
-  | { kind: 'id'; value: string }
-  | { kind: 'domain'; value: string }
-  | { kind: 'several'; ids: string[]; domains: string[] };
-
-export function requestedOrg(reserved: Pick<ReservedScopes, 'orgIds' | 'orgPrimaryDomains'>): RequestedOrg {
-  const { orgIds, orgPrimaryDomains } = reserved;
-  if (orgIds.length + orgPrimaryDomains.length === 0) return { kind: 'none' };
-  if (orgIds.length === 1 && orgPrimaryDomains.length === 0) return { kind: 'id', value: orgIds[0]! };
-  if (orgIds.length === 0 && orgPrimaryDomains.length === 1) return { kind: 'domain', value: orgPrimaryDomains[0]! };
-  // Several org scopes are allowed only if they all resolve to the same org; the caller resolves and compares.
-  return { kind: 'several', ids: orgIds, domains: orgPrimaryDomains };
-}
-
 /**
  * The scopes that survive a request (docs/zitadel-behaviour.md §1.1): standard scopes, and reserved scopes this client
  * may ask for. Role scopes must name a role of the client's own project (`'any'` for machine users); everything else,

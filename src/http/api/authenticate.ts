@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Context } from 'koa';
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { cached } from '../../store/cache/instance-cache.ts';
 import { SigningKey, User } from '../../store/models/index.ts';
 import {
@@ -13,6 +13,7 @@ import { findOrg } from '../../store/queries/accounts.ts';
 import { membershipsOfUser } from '../../domain/commands/memberships.ts';
 import { personalAccessTokenOwner } from '../../domain/commands/personal-access-tokens.ts';
 import { clientSecretHashKey } from '../../platform/derived-keys.ts';
+import { isCompactJwt, verifiedJwtId } from '../../platform/jwt-id.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { HttpError } from '../middleware/errors.ts';
@@ -51,18 +52,10 @@ async function tokenUser(tenant: Tenant, token: string, hashKey: KeyObject): Pro
   const patOwner = await personalAccessTokenOwner(instanceId, token, hashKey);
   if (patOwner) return patOwner;
   const audience = tenant.instance.managementProjectId;
-  let tokenId = token;
-  if (token.split('.').length === 3) {
-    try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(await instanceKeys(instanceId)), {
-        issuer: tenant.instance.issuer,
-      });
-      if (typeof payload.jti !== 'string') return null;
-      tokenId = payload.jti;
-    } catch {
-      return null;
-    }
-  }
+  const tokenId = isCompactJwt(token)
+    ? await verifiedJwtId(token, createLocalJWKSet(await instanceKeys(instanceId)), tenant.instance.issuer)
+    : token;
+  if (!tokenId) return null;
   const accessToken = await tenant.provider.AccessToken.find(tokenId);
   if (accessToken) return audienceIncludes(accessToken.aud, audience) ? accessToken.accountId : null;
   const clientToken = await tenant.provider.ClientCredentials.find(tokenId);

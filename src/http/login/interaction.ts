@@ -26,9 +26,9 @@ import {
 } from '../../domain/login.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
+import { LoginPageError, loginPage, readLoginForm } from './login-page.ts';
+import { readProgress, writeProgress } from './progress.ts';
 
-const PROGRESS_COOKIE = 'castellan_login';
-const MAX_FORM_BYTES = 16 * 1024;
 const MAX_LOGIN_NAME = 320;
 const MAX_PASSWORD = 1024;
 
@@ -36,35 +36,6 @@ export const EXPIRED_MESSAGE =
   'Your login has expired or was already completed. Please return to the application and sign in again.';
 export const CSRF_MESSAGE =
   'The form could not be accepted because it was not sent from this login page. Please go back and try again.';
-
-/** A page to show instead of the step (expired interaction, bad form, refused login). */
-class LoginPageError extends Error {
-  readonly status: number;
-  readonly title: string;
-  readonly backUrl: string | null;
-  constructor(status: number, title: string, message: string, backUrl: string | null = null) {
-    super(message);
-    this.status = status;
-    this.title = title;
-    this.backUrl = backUrl;
-  }
-}
-
-/** Reads an urlencoded body into strings only (URLSearchParams never yields objects, so no operator injection). */
-async function readForm(ctx: Context): Promise<URLSearchParams> {
-  if (!ctx.is('application/x-www-form-urlencoded'))
-    throw new LoginPageError(415, 'Unsupported form', 'The form must be sent as application/x-www-form-urlencoded.');
-  const declared = Number(ctx.get('content-length') || 0);
-  if (declared > MAX_FORM_BYTES) throw new LoginPageError(413, 'Form too large', 'The form is too large.');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) throw new LoginPageError(413, 'Form too large', 'The form is too large.');
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
 
 interface LoginContext {
   tenant: Tenant;
@@ -89,37 +60,6 @@ export function interactionRoutes(services: Services): Router {
     const expected = Buffer.from(csrfToken(uid));
     if (sent.length !== expected.length || !timingSafeEqual(sent, expected))
       throw new LoginPageError(400, 'Form not accepted', CSRF_MESSAGE, `/ui/login/${uid}`);
-  }
-
-  function readProgress(ctx: Context, uid: string): LoginProgress {
-    const raw = ctx.cookies.get(PROGRESS_COOKIE, { signed: true });
-    if (!raw) return emptyProgress();
-    try {
-      const stored = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as LoginProgress & { uid: string };
-      return stored.uid === uid
-        ? {
-            userId: stored.userId,
-            loginName: stored.loginName,
-            discoveredOrgId: stored.discoveredOrgId,
-            amr: stored.amr,
-            unknownUser: stored.unknownUser,
-          }
-        : emptyProgress();
-    } catch {
-      return emptyProgress();
-    }
-  }
-
-  function writeProgress(ctx: Context, uid: string, progress: LoginProgress | null): void {
-    const value = progress ? Buffer.from(JSON.stringify({ uid, ...progress })).toString('base64url') : null;
-    ctx.cookies.set(PROGRESS_COOKIE, value, {
-      signed: true,
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: ctx.secure,
-      path: `/ui/login/${uid}`,
-      overwrite: true,
-    });
   }
 
   async function loadContext(ctx: Context): Promise<LoginContext> {
@@ -237,7 +177,7 @@ export function interactionRoutes(services: Services): Router {
   }
 
   async function submitLoginName(ctx: Context): Promise<void> {
-    const form = await readForm(ctx);
+    const form = await readLoginForm(ctx);
     const login = await loadContext(ctx);
     verifyCsrf(login.interaction.uid, form);
     const loginName = (form.get('loginName') ?? '').trim();
@@ -285,7 +225,7 @@ export function interactionRoutes(services: Services): Router {
   }
 
   async function submitPassword(ctx: Context): Promise<void> {
-    const form = await readForm(ctx);
+    const form = await readLoginForm(ctx);
     const login = await loadPasswordStep(ctx);
     if (!login) return;
     verifyCsrf(login.interaction.uid, form);
@@ -311,29 +251,8 @@ export function interactionRoutes(services: Services): Router {
     return advance(ctx, login, { ...login.progress, amr: [...login.progress.amr, 'pwd'] });
   }
 
-  /** Pages, not problem+json: a person is reading. Anything unexpected is logged and shown without detail. */
-  function page(handler: (ctx: Context) => Promise<void>) {
-    return async (ctx: Context): Promise<void> => {
-      try {
-        await handler(ctx);
-      } catch (error) {
-        const known = error instanceof LoginPageError;
-        if (!known) services.log.error({ err: error, path: ctx.path }, 'login page failed');
-        const { tenant } = ctx.state as { tenant: Tenant };
-        ctx.status = known ? error.status : 500;
-        ctx.type = 'html';
-        ctx.set('cache-control', 'no-store');
-        ctx.body = renderView('error.njk', {
-          branding: brandingFrom(policyOf(tenant.instance, null), tenant.instance.name),
-          title: known ? error.title : 'Something went wrong',
-          message: known ? error.message : 'The login could not be completed. Please try again later.',
-          backUrl: known ? error.backUrl : null,
-        });
-      }
-    };
-  }
-
   const router = new Router({ prefix: '/ui/login/:uid' });
+  const page = (handler: (ctx: Context) => Promise<void>) => loginPage(services.log, handler);
   router.get('/', page(showLoginName));
   router.post('/login-name', page(submitLoginName));
   router.get('/password', page(showPassword));

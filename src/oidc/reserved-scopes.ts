@@ -1,0 +1,98 @@
+import { errors, type Client, type Configuration, type KoaContextWithOIDC, type OIDCContext } from 'oidc-provider';
+import { requiredOrg, withOwnOrgScopesOnly } from '../domain/rules/org-scopes.ts';
+import { allowedScopes, isReservedScope, splitScope, withAssertedRoleScopes } from '../domain/rules/scopes.ts';
+import { resolveOrgScopes } from '../domain/org-scopes.ts';
+import { clientInfo, type ClientInfo } from './clients.ts';
+
+type ResourceIndicators = NonNullable<NonNullable<Configuration['features']>['resourceIndicators']>;
+
+/**
+ * node-oidc-provider drops scope values it does not know before anything else sees them. ZITADEL's reserved
+ * scopes are patterns, so they travel as the scopes of this one virtual resource (resource indicators): they
+ * then reach the interaction, the grant, the code, the tokens and `findAccount`'s claims.
+ */
+export const RESERVED_RESOURCE = 'urn:castellan:reserved-scopes';
+
+/** Where the request's scopes are decided (and so checked and cleaned). */
+const SCOPE_ROUTES = new Set(['authorization', 'device_authorization', 'pushed_authorization_request', 'token']);
+
+/** Requests whose scopes `defaultResource` has checked and cleaned: only those may name the reserved resource. */
+const sanitized = new WeakSet<OIDCContext>();
+
+/**
+ * Org scopes must name one existing, active org (docs/zitadel-behaviour.md §1.3); machine users keep only their own
+ * org's.
+ */
+async function checkOrgScopes(instanceId: string, scopes: string[], info: ClientInfo): Promise<string[]> {
+  const resolved = await resolveOrgScopes(instanceId, scopes);
+  if (info.kind === 'machine') return withOwnOrgScopesOnly(scopes, resolved, info.orgId);
+  const required = requiredOrg(resolved, { activeOnly: true });
+  if (required.kind === 'unknown') throw new errors.InvalidRequest('Organisation not found');
+  if (required.kind === 'conflict')
+    throw new errors.InvalidScope(
+      'Only one organization scope may be provided',
+      scopes.find((scope) => isReservedScope(scope) && scope.includes(':org:')) ?? 'scope',
+    );
+  return scopes;
+}
+
+/** The scope as the client sent it, before the provider's own filtering. */
+function requestedScope(ctx: KoaContextWithOIDC): string[] {
+  const raw = (ctx.method === 'POST' ? ctx.oidc.body?.scope : ctx.query.scope) ?? '';
+  return typeof raw === 'string' ? splitScope(raw) : [];
+}
+
+/** The request's scopes as ZITADEL keeps them (docs/zitadel-behaviour.md §1.1), with the org scopes checked. */
+async function sanitizedScopes(ctx: KoaContextWithOIDC, client: Client, instanceId: string): Promise<string[]> {
+  const info = clientInfo(client);
+  let scopes = allowedScopes(
+    ctx.oidc.params?.scope as string | undefined,
+    info.kind === 'machine' ? 'any' : info.projectRoleKeys,
+  );
+  // ZITADEL issues refresh tokens for offline_access without prompt=consent (the provider drops it then).
+  if (
+    ctx.oidc.route === 'authorization' &&
+    requestedScope(ctx).includes('offline_access') &&
+    client.grantTypeAllowed('refresh_token') &&
+    !scopes.includes('offline_access')
+  )
+    scopes.push('offline_access');
+  scopes = await checkOrgScopes(instanceId, scopes, info);
+  if (ctx.oidc.route !== 'token' && info.projectRoleAssertion)
+    scopes = withAssertedRoleScopes(scopes, info.projectRoleKeys);
+  return scopes;
+}
+
+/**
+ * The resource indicators feature, used only to carry the reserved scopes: `defaultResource` checks and cleans the
+ * request's scopes and names the reserved resource when some are left; `getResourceServerInfo` accepts that resource
+ * alone, and only for requests cleaned so.
+ */
+export function reservedScopeResource(instanceId: string): ResourceIndicators {
+  return {
+    enabled: true,
+    async defaultResource(ctx, client, oneOf) {
+      if (oneOf) return oneOf.includes(RESERVED_RESOURCE) ? RESERVED_RESOURCE : oneOf;
+      if (!client || !SCOPE_ROUTES.has(ctx.oidc.route)) return undefined;
+      const scopes = await sanitizedScopes(ctx, client, instanceId);
+      ctx.oidc.params!.scope = scopes.length ? scopes.join(' ') : undefined;
+      sanitized.add(ctx.oidc);
+      return scopes.some(isReservedScope) ? RESERVED_RESOURCE : undefined;
+    },
+    async getResourceServerInfo(ctx, resource, client) {
+      // Resource indicators of the client's own choosing are not supported: only the virtual one.
+      if (resource !== RESERVED_RESOURCE || (SCOPE_ROUTES.has(ctx.oidc.route) && !sanitized.has(ctx.oidc)))
+        throw new errors.InvalidTarget();
+      const sources = [
+        ctx.oidc.params?.scope,
+        ...(['AuthorizationCode', 'RefreshToken', 'DeviceCode'] as const).map((name) => ctx.oidc.entities[name]?.scope),
+      ];
+      const scope = allowedScopes(
+        sources.filter((value): value is string => typeof value === 'string').join(' '),
+        'any',
+      ).join(' ');
+      return { scope, audience: client.clientId, accessTokenFormat: 'opaque' };
+    },
+    useGrantedResource: () => false,
+  };
+}

@@ -1,0 +1,47 @@
+import { errors, type Configuration } from 'oidc-provider';
+import { audienceAdmits, resolveProjectAliases, tokenAudience } from '../domain/rules/audience.ts';
+import { parseReservedScopes } from '../domain/rules/scopes.ts';
+import { clientInfo, type ClientInfo } from './clients.ts';
+import type { InstanceRecord } from './tenants.ts';
+
+type Features = NonNullable<Configuration['features']>;
+type IntrospectionPolicy = NonNullable<NonNullable<Features['introspection']>['allowedPolicy']>;
+type RevocationPolicy = NonNullable<NonNullable<Features['revocation']>['allowedPolicy']>;
+
+/** What a token's audience depends on: its scopes (the `:aud` project scopes) and the client it was issued to. */
+export interface AudienceSource {
+  scope?: string | undefined;
+  clientId?: string | undefined;
+}
+
+/**
+ * A token's ZITADEL audience (docs/zitadel-behaviour.md §1.2): the client's project, its `:aud` projects. Stored
+ * with every access token when issued (oidc/library-overrides.ts); for refresh tokens, computed when asked.
+ */
+export function audienceOf(instance: InstanceRecord, token: AudienceSource, info: ClientInfo): string[] {
+  return tokenAudience(
+    info.projectAudience,
+    resolveProjectAliases(parseReservedScopes(token.scope).audienceProjectIds, instance.managementProjectId),
+    token.clientId ?? '',
+  );
+}
+
+/** Introspection answers (active) only a caller whose client id or project id is in the token's audience. */
+export function introspectionPolicy(instance: InstanceRecord): IntrospectionPolicy {
+  return async function allowedPolicy(ctx, caller, token) {
+    const owner =
+      token.clientId === caller.clientId ? caller : await ctx.oidc.provider.Client.find(token.clientId ?? '');
+    if (!owner) return false;
+    const audience = ('aud' in token ? token.aud : undefined) ?? audienceOf(instance, token, clientInfo(owner));
+    return audienceAdmits(audience, { clientId: caller.clientId, projectId: clientInfo(caller).projectId });
+  };
+}
+
+/**
+ * A client revokes only its own tokens, and is told so as ZITADEL does (the provider would answer 200 and keep the
+ * token).
+ */
+export const revocationPolicy: RevocationPolicy = (_ctx, caller, token) => {
+  if (token.clientId !== caller.clientId) throw new errors.InvalidClient('token was not issued for this client');
+  return true;
+};

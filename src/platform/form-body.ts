@@ -1,0 +1,37 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * The one limit on the urlencoded bodies Castellan reads itself (the login forms; userinfo, introspection and
+ * revocation requests before node-oidc-provider sees them). It is the provider's own limit (56 KiB, in its
+ * lib/shared/selective_body.js), so no request the provider would accept is refused here.
+ */
+export const MAX_FORM_BYTES = 56 * 1024;
+
+export class FormTooLargeError extends Error {
+  constructor() {
+    super(`a form body may hold at most ${MAX_FORM_BYTES} bytes`);
+  }
+}
+
+/**
+ * Reads an urlencoded request body into strings only (URLSearchParams never yields objects, so no operator
+ * injection). A body declared or found to be larger than MAX_FORM_BYTES throws FormTooLargeError. The caller checks
+ * the content type first.
+ */
+export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_FORM_BYTES) throw new FormTooLargeError();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) throw new FormTooLargeError();
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** A parameter sent exactly once, else undefined (a repeated parameter is ambiguous, as OAuth 2.0 treats it). */
+export function soleValue(form: URLSearchParams, name: string): string | undefined {
+  const values = form.getAll(name);
+  return values.length === 1 ? values[0] : undefined;
+}

@@ -13,14 +13,19 @@ export function missingNote(outcome: Outcome | null | undefined): string {
 export const number = (value: number, digits = 0): string =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** One row of a table: the first cell padded on the right, the others (figures) on the left. */
+export function tableRow(cells: string[], widths: number[]): string {
+  const cell = (text: string, column: number): string =>
+    column === 0 ? text.padEnd(widths[column]!) : text.padStart(widths[column]!);
+  return `| ${cells.map(cell).join(' | ')} |`;
+}
+
 /** A Markdown table: the first column left-aligned, the others right-aligned (figures). */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
-  const cell = (text: string, column: number): string =>
-    column === 0 ? text.padEnd(widths[column]!) : text.padStart(widths[column]!);
-  const line = (cells: string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+  const line = (cells: string[]): string => tableRow(cells, widths);
   const rule = (width: number, column: number): string =>
     column === 0 ? `:${'-'.repeat(width + 1)}` : `${'-'.repeat(width + 1)}:`;
   return [line(headers), `|${widths.map(rule).join('|')}|`, ...rows.map(line)].join('\n');

@@ -14,10 +14,12 @@ const passwordHash = await hashPassword(BARE.password);
 const signingKey = await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey);
 
 const page = (uid: string, field: 'loginName' | 'password', label: string): string =>
-  `<!doctype html><title>Sign in</title><form method="post" action="/ui/login/${uid}"><label>${label} <input name="${field}"></label><button>Next</button></form>`;
+  '<!doctype html><title>Sign in</title>' +
+  `<form method="post" action="/ui/login/${uid}"><label>${label} <input name="${field}"></label>` +
+  '<button>Next</button></form>';
 
 const configuration: Configuration = {
-  jwks: { keys: [{ ...signingKey, alg: 'RS256', use: 'sig', kid: 'bench' }] as never },
+  jwks: { keys: [{ ...signingKey, alg: 'RS256', use: 'sig', kid: 'bench' }] },
   clients: [
     {
       client_id: BARE.machine.clientId,

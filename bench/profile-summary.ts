@@ -48,7 +48,8 @@ for (const file of process.argv.slice(2)) {
       continue;
     }
     total += ms;
-    const name = `${frame.functionName || '(anonymous)'} ${where(frame.url)}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
+    const line = frame.url ? `:${frame.lineNumber + 1}` : '';
+    const name = `${frame.functionName || '(anonymous)'} ${where(frame.url)}${line}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + ms);
     byPlace.set(where(frame.url), (byPlace.get(where(frame.url)) ?? 0) + ms);
   }
@@ -61,6 +62,7 @@ for (const file of process.argv.slice(2)) {
       )
       .join('\n');
   console.log(
-    `\n${file}: ${total.toFixed(0)} ms busy, ${idle.toFixed(0)} ms idle\nBy package or file:\n${rows(byPlace)}\nBy function (self time):\n${rows(byFunction)}`,
+    `\n${file}: ${total.toFixed(0)} ms busy, ${idle.toFixed(0)} ms idle\n` +
+      `By package or file:\n${rows(byPlace)}\nBy function (self time):\n${rows(byFunction)}`,
   );
 }

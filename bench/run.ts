@@ -9,46 +9,17 @@ import { freeLoopbackPort } from './lib/ports.ts';
 import { MasterKey } from '../src/platform/crypto.ts';
 import { deleteInBatches } from '../src/store/database/sweeper.ts';
 import { OidcConsumption, oidcPayloadModels } from '../src/store/models/oidc-payload.ts';
-import { BARE } from './lib/bare-clients.ts';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.ts';
-import {
-  grantTargets,
-  growOrganizations,
-  growUserGrants,
-  growUsers,
-  seedCastellan,
-  BENCH_ROLE,
-  type CastellanFixture,
-} from './lib/dataset.ts';
-import {
-  clientCredentialsJob,
-  introspectionJob,
-  loginJob,
-  logins,
-  refreshJob,
-  userinfoJob,
-  type Load,
-} from './lib/jobs.ts';
-import { discoverEndpoints, type Credentials, type Endpoints, type LoginClient } from './lib/login-flow.ts';
-import { measure, type MeasureOptions, type Outcome, type Timing } from './lib/measure.ts';
-import { LoadGenerator, startBareProvider, startCastellan, type ServerProcess } from './lib/processes.ts';
+import { seedCastellan, type CastellanFixture } from './lib/dataset.ts';
+import { growth, type GrowthSizes } from './lib/growth.ts';
+import type { Outcome, Timing } from './lib/measure.ts';
+import { LoadGenerator, startCastellan, type ServerProcess } from './lib/processes.ts';
 import { rssMegabytes } from './lib/proc.ts';
-import { printReport, type GrowthPoint, type GrowthRatio, type Report, type ScenarioResult } from './lib/report.ts';
-import type { HttpJob, LoadJob } from './load.ts';
-
-const SCENARIOS = {
-  discovery: 'discovery document (framework floor)',
-  'cc-opaque': 'client credentials, opaque token',
-  'cc-jwt': 'client credentials, JWT token',
-  login: 'full password login (argon2id) + code + token',
-  refresh: 'refresh token grant (rotation)',
-  userinfo: 'userinfo',
-  introspection: 'introspection',
-  'api-write': 'management API: create user grant',
-  'api-read': "management API: list a user's grants",
-} as const;
-type ScenarioId = keyof typeof SCENARIOS;
-const CLUSTER_SCENARIOS: ScenarioId[] = ['cc-opaque', 'introspection'];
+import { printReport } from './lib/print-report.ts';
+import { elapsed, startedAt } from './lib/progress.ts';
+import type { Report, ScenarioResult } from './lib/report.ts';
+import { CLUSTER_SCENARIOS, runScenarios, SCENARIOS, type ScenarioId, type ScenarioOptions } from './lib/scenarios.ts';
+import { bareTarget, castellanTarget } from './lib/targets.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -77,7 +48,7 @@ const timing: Timing = {
 const growthTiming: Timing = { seconds: quick ? 1 : 10, warmupSeconds: quick ? 0 : 3 };
 const concurrency = Number(args.concurrency);
 const growthConcurrency = 8;
-const sizes = {
+const sizes: GrowthSizes = {
   grants: 1_000,
   orgsSmall: 10,
   orgsLarge: quick ? 1_000 : 10_000,
@@ -88,252 +59,15 @@ const selected = (args.only?.split(',') ?? Object.keys(SCENARIOS)) as ScenarioId
 for (const id of selected)
   if (!(id in SCENARIOS)) throw new Error(`unknown scenario ${id}; known: ${Object.keys(SCENARIOS).join(', ')}`);
 const BENCH_USERS = 40;
-const startedAt = Date.now();
-const elapsed = (): string => `[${Math.round((Date.now() - startedAt) / 1000)}s]`;
-
-/** What a scenario needs from the server under test; absent parts make the scenario not applicable. */
-interface Target {
-  server: ServerProcess;
-  endpoints: Endpoints;
-  web: LoginClient;
-  users: Credentials[];
-  machine: { clientId: string; clientSecret: string };
-  machineJwt: { clientId: string; clientSecret: string };
-  api: { fixture: CastellanFixture } | null;
-}
-
-function loadFor(target: Target, seconds: number, scenarioConcurrency = concurrency): Load {
-  return { base: target.server.url, endpoints: target.endpoints, concurrency: scenarioConcurrency, seconds };
-}
-
-/**
- * Tokens from real logins: one access token per target (made once), refresh tokens to start chains from (made on
- * demand).
- */
-class Sessions {
-  #accessToken: Promise<{ token: string } | { missing: string }> | null = null;
-  readonly #target: Target;
-
-  constructor(target: Target) {
-    this.#target = target;
-  }
-
-  accessToken(): Promise<{ token: string } | { missing: string }> {
-    this.#accessToken ??= logins(loadFor(this.#target, 0), this.#target.web, this.#target.users, 1).then((result) =>
-      'missing' in result ? result : { token: result.tokens[0]!.access_token },
-    );
-    return this.#accessToken;
-  }
-
-  async refreshTokens(count: number): Promise<{ tokens: string[] } | { missing: string }> {
-    const result = await logins(loadFor(this.#target, 0), this.#target.web, this.#target.users, count + 1);
-    if ('missing' in result) return result;
-    const tokens = result.tokens
-      .map((set) => set.refresh_token)
-      .filter((token): token is string => typeof token === 'string');
-    return tokens.length === result.tokens.length
-      ? { tokens }
-      : { missing: 'the token response of a login has no refresh_token' };
-  }
-}
-
-async function managementJob(
-  target: Target,
-  id: 'api-write' | 'api-read',
-  load: Load,
-): Promise<LoadJob | { missing: string }> {
-  if (!target.api) return { missing: 'not part of the library' };
-  const { fixture } = target.api;
-  const headers = { authorization: `Bearer ${fixture.adminToken}`, 'content-type': 'application/json' };
-  if (id === 'api-write') {
-    // Each write must be a new (user, project) pair: enough pairs for 2,000 writes/s through the warm pass,
-    // the warm-up and the run (when they run out, the run ends early, and shows it in its request count).
-    const pairs = await grantTargets(fixture, Math.ceil(2_000 * (timing.seconds + 2 * timing.warmupSeconds)) + 2);
-    const bodies = pairs.map((pair) => JSON.stringify({ ...pair, roleKeys: [BENCH_ROLE] }));
-    return {
-      kind: 'http',
-      base: load.base,
-      concurrency: load.concurrency,
-      seconds: load.seconds,
-      method: 'POST',
-      path: `/api/v1/orgs/${fixture.orgId}/user-grants`,
-      headers,
-      bodies,
-      expect: '"id"',
-    } satisfies HttpJob;
-  }
-  return {
-    kind: 'http',
-    base: load.base,
-    concurrency: load.concurrency,
-    seconds: load.seconds,
-    method: 'GET',
-    path: `/api/v1/orgs/${fixture.orgId}/user-grants?userId=${fixture.growthUser.userId}`,
-    headers,
-    expect: fixture.projectId,
-  } satisfies HttpJob;
-}
-
-async function scenarioJob(id: ScenarioId, target: Target, sessions: Sessions): Promise<LoadJob | { missing: string }> {
-  const load = loadFor(target, timing.seconds);
-  switch (id) {
-    case 'discovery':
-      return {
-        kind: 'http',
-        base: load.base,
-        concurrency,
-        seconds: load.seconds,
-        method: 'GET',
-        path: '/.well-known/openid-configuration',
-        headers: {},
-        expect: '"issuer"',
-      };
-    case 'cc-opaque':
-      return clientCredentialsJob(load, target.machine);
-    case 'cc-jwt':
-      return clientCredentialsJob(load, target.machineJwt);
-    case 'login':
-      return loginJob(load, target.web, target.users);
-    case 'refresh': {
-      const chains = await sessions.refreshTokens(concurrency);
-      return 'missing' in chains ? chains : refreshJob(load, target.web, chains.tokens);
-    }
-    case 'userinfo': {
-      const session = await sessions.accessToken();
-      return 'missing' in session ? session : userinfoJob(load, session.token);
-    }
-    case 'introspection': {
-      const session = await sessions.accessToken();
-      return 'missing' in session ? session : introspectionJob(load, target.web, session.token);
-    }
-    case 'api-write':
-    case 'api-read':
-      return managementJob(target, id, load);
-  }
-}
-
-/**
- * Measures each scenario in turn. With `warmPass`, every scenario first runs for its warm-up time once,
- * so that the warm memory baseline (taken by `warmPass`) is of a process that has run every code path.
- */
-async function runScenarios(
-  ids: ScenarioId[],
-  target: Target,
-  options: MeasureOptions,
-  warmPass?: () => void,
-): Promise<Map<ScenarioId, Outcome>> {
-  const sessions = new Sessions(target);
-  // Jobs are made just before their first run: tokens made long before could have left the bare library's bounded
-  // in-memory store.
-  const jobs = new Map<ScenarioId, LoadJob | { missing: string }>();
-  const jobFor = async (id: ScenarioId): Promise<LoadJob | { missing: string }> =>
-    jobs.get(id) ?? (await scenarioJob(id, target, sessions));
-  if (warmPass) {
-    const warmOptions = { ...options, timing: { warmupSeconds: 0, seconds: options.timing.warmupSeconds } };
-    // Logins need no pass of their own: making the other scenarios' tokens already runs them.
-    for (const id of ids.filter((scenario) => scenario !== 'login')) {
-      const job = await jobFor(id);
-      jobs.set(id, job);
-      if (!('missing' in job)) await measure(warmOptions, job, (next) => jobs.set(id, next));
-    }
-    warmPass();
-  }
-  const outcomes = new Map<ScenarioId, Outcome>();
-  for (const id of ids) {
-    const job = await jobFor(id);
-    const outcome = 'missing' in job ? job : await measure(options, job);
-    outcomes.set(id, outcome);
-    console.log(
-      `  ${elapsed()} ${target.server.name} · ${id}: ${'missing' in outcome ? `n/a (${outcome.missing.slice(0, 160)})` : `${Math.round(outcome.measurement.requestsPerSecond)}/s, p99 ${outcome.measurement.latencyMs.p99} ms, errors ${outcome.measurement.errors}`}`,
-    );
-  }
-  return outcomes;
-}
-
-async function bareTarget(port: number): Promise<Target> {
-  const server = await startBareProvider(port);
-  return {
-    server,
-    endpoints: await discoverEndpoints(server.url),
-    web: { ...BARE.web, scope: 'openid profile email offline_access' },
-    users: [{ loginName: BARE.loginName, password: BARE.password }],
-    machine: BARE.machine,
-    machineJwt: BARE.machineJwt,
-    api: null,
-  };
-}
-
-async function castellanTarget(server: ServerProcess, fixture: CastellanFixture): Promise<Target> {
-  return {
-    server,
-    endpoints: await discoverEndpoints(server.url),
-    web: fixture.web,
-    users: fixture.users,
-    machine: fixture.machine,
-    machineJwt: fixture.machineJwt,
-    api: { fixture },
-  };
-}
-
-/**
- * Tokens, codes, sessions, … stored by the provider: every scenario adds to them, and some storage operations cost more
- * as they grow.
- */
-async function storedOidcDocuments(): Promise<number> {
-  const counts = await Promise.all(oidcPayloadModels().map((model) => model.estimatedDocumentCount()));
-  return counts.reduce((sum, count) => sum + count, 0);
-}
 
 /**
  * Each Castellan phase starts without the tokens of the one before: what is stored changes what some operations cost.
  */
 async function clearOidcDocuments(): Promise<void> {
-  await Promise.all([...oidcPayloadModels(), OidcConsumption].map((model) => deleteInBatches(model as never, {})));
-}
-
-/** Token issuance (refresh grant) and userinfo for one user, as the data around it grows. */
-async function growth(target: Target, fixture: CastellanFixture, options: MeasureOptions): Promise<Report['growth']> {
-  const sessions = new Sessions({ ...target, users: [fixture.growthUser] });
-  const chains = await sessions.refreshTokens(growthConcurrency);
-  const access = await sessions.accessToken();
-  if ('missing' in chains || 'missing' in access)
-    return { missing: 'missing' in chains ? chains.missing : (access as { missing: string }).missing };
-  const load = loadFor(target, growthTiming.seconds, growthConcurrency);
-  let refresh: LoadJob = refreshJob(load, fixture.web, chains.tokens);
-  const userinfo = { ...userinfoJob(load, access.token), completeInFlight: true };
-  const growthOptions = { ...options, timing: growthTiming };
-  const point = async (label: string): Promise<GrowthPoint> => {
-    const oidcDocuments = await storedOidcDocuments();
-    const token = await measure(growthOptions, refresh, (next) => (refresh = next));
-    const info = await measure(growthOptions, userinfo);
-    console.log(
-      `  ${elapsed()} growth · ${label}: token ${'missing' in token ? 'n/a' : `p50 ${token.measurement.latencyMs.p50} ms`}, userinfo ${'missing' in info ? 'n/a' : `p50 ${info.measurement.latencyMs.p50} ms`}`,
-    );
-    return { label, oidcDocuments, token, userinfo: info };
-  };
-  await growOrganizations(fixture.instanceId, sizes.orgsSmall);
-  await growUsers(fixture.instanceId, fixture.orgId, sizes.usersSmall);
-  const points = [await point(`1 user grant, ${sizes.orgsSmall} orgs, ${sizes.usersSmall} users`)];
-  await growUserGrants(fixture, sizes.grants);
-  points.push(await point(`${sizes.grants} user grants`));
-  await growOrganizations(fixture.instanceId, sizes.orgsLarge);
-  points.push(await point(`${sizes.orgsLarge} orgs`));
-  await growUsers(fixture.instanceId, fixture.orgId, sizes.usersLarge);
-  points.push(await point(`${sizes.usersLarge} users`));
-  const ratio = (name: string, small: number, large: number): GrowthRatio => ({
-    name,
-    small: points[small]!.label,
-    large: points[large]!.label,
-    points: [points[small]!, points[large]!],
-  });
-  return {
-    points,
-    ratios: [
-      ratio(`user grants: 1 → ${sizes.grants}`, 0, 1),
-      ratio(`organizations: ${sizes.orgsSmall} → ${sizes.orgsLarge}`, 1, 2),
-      ratio(`users: ${sizes.usersSmall} → ${sizes.usersLarge}`, 2, 3),
-    ],
-  };
+  await Promise.all([
+    ...oidcPayloadModels().map((model) => deleteInBatches(model, {})),
+    deleteInBatches(OidcConsumption, {}),
+  ]);
 }
 
 function machineDescription(database: BenchDatabase): Report['machine'] {
@@ -349,9 +83,30 @@ function machineDescription(database: BenchDatabase): Report['machine'] {
   };
 }
 
+/**
+ * Each serving process's resident memory: warm (taken after the warm pass), peak (the highest sample under any load of
+ * the run) and after (now).
+ */
+function memoryResults(report: Report, pids: number[], warmRss: number[]): Report['memory'] {
+  const peaks = [
+    ...report.scenarios.map((row) => row.castellan),
+    ...(report.growth && 'points' in report.growth ? report.growth.points.flatMap((p) => [p.token, p.userinfo]) : []),
+  ];
+  return pids.map((pid, index) => ({
+    pid,
+    warmRssMb: Math.round(warmRss[index] ?? 0),
+    peakRssMb: Math.max(
+      Math.round(warmRss[index] ?? 0),
+      ...peaks.map((outcome) => ('measurement' in outcome ? (outcome.measurement.peakRssMb[index] ?? 0) : 0)),
+    ),
+    afterRssMb: Math.round(rssMegabytes(pid)),
+  }));
+}
+
 async function main(): Promise<void> {
   console.log(
-    `Castellan bench (${quick ? 'quick' : 'full'}): ${timing.seconds}s per scenario after ${timing.warmupSeconds}s warm-up, ${concurrency} concurrent requests`,
+    `Castellan bench (${quick ? 'quick' : 'full'}): ${timing.seconds}s per scenario ` +
+      `after ${timing.warmupSeconds}s warm-up, ${concurrency} concurrent requests`,
   );
   const database = await openBenchDatabase();
   const load = new LoadGenerator();
@@ -370,11 +125,12 @@ async function main(): Promise<void> {
     growth: null,
     memory: [],
   };
-  const options = (server: ServerProcess, scenarioTiming = timing): MeasureOptions => ({
+  const options = (server: ServerProcess, scenarioTiming = timing): ScenarioOptions => ({
     server,
     load,
     databasePid: database.pid,
     timing: scenarioTiming,
+    concurrency,
   });
   const profileDir = args.profile ? path.join(projectRoot, 'bench', 'results', 'profiles') : null;
   const castellan = async (workers: number): Promise<ServerProcess> => {
@@ -454,24 +210,14 @@ async function main(): Promise<void> {
             twoWorkers: twoWorkers.get(id)!,
           });
       }
-      if (!args['no-growth']) report.growth = await growth(target, fixture!, options(server, growthTiming));
+      if (!args['no-growth'])
+        report.growth = await growth(target, fixture!, options(server, growthTiming), {
+          sizes,
+          concurrency: growthConcurrency,
+        });
       // Idle a moment so that what stays resident is what the process keeps, not what a request holds.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
-      const peaks = [
-        ...report.scenarios.map((row) => row.castellan),
-        ...(report.growth && 'points' in report.growth
-          ? report.growth.points.flatMap((p) => [p.token, p.userinfo])
-          : []),
-      ];
-      report.memory = pids.map((pid, index) => ({
-        pid,
-        warmRssMb: Math.round(warmRss[index] ?? 0),
-        peakRssMb: Math.max(
-          Math.round(warmRss[index] ?? 0),
-          ...peaks.map((outcome) => ('measurement' in outcome ? (outcome.measurement.peakRssMb[index] ?? 0) : 0)),
-        ),
-        afterRssMb: Math.round(rssMegabytes(pid)),
-      }));
+      report.memory = memoryResults(report, pids, warmRss);
     } finally {
       await server.stop();
     }

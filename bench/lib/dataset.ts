@@ -42,10 +42,10 @@ export interface CastellanFixture {
 /** Builds documents with the model (defaults, casting, validation) and inserts them in batches. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any of the application's models
 async function bulkInsert(model: Model<any>, documents: Iterable<Record<string, unknown>>): Promise<void> {
-  let batch: unknown[] = [];
+  let batch: Array<Record<string, unknown>> = [];
   const instanceIds = new Set<string>();
   const flush = async (): Promise<void> => {
-    if (batch.length) await model.collection.insertMany(batch as never[], { ordered: false });
+    if (batch.length) await model.collection.insertMany(batch, { ordered: false });
     batch = [];
   };
   for (const document of documents) {

@@ -28,7 +28,8 @@ export class LoginFailed extends Error {}
 const MAX_STEPS = 20;
 
 export function basicAuth(clientId: string, clientSecret: string): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
+  const credentials = `${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`;
+  return `Basic ${Buffer.from(credentials).toString('base64')}`;
 }
 
 class CookieJar {

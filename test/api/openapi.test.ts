@@ -47,7 +47,8 @@ test('the OpenAPI document validates, and every route in it answers as it descri
     const tokenId = (await post(`/users/${userId}/personal-access-tokens`, {})).id as string;
     await call(server, admin, 'PUT', `/users/${userId}/metadata/tier`, { value: 'gold' });
     await post(`/orgs/${customer}/domains`, { domain: 'customer.example' });
-    const loginName = `fixture-bot@${(await call(server, admin, 'GET', `/orgs/${customer}`)).body.primaryDomain as string}`;
+    const customerOrg = (await call(server, admin, 'GET', `/orgs/${customer}`)).body;
+    const loginName = `fixture-bot@${customerOrg.primaryDomain as string}`;
     const values: Record<string, string> = {
       orgId: customer,
       projectId,

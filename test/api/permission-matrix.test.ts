@@ -183,7 +183,8 @@ test('permission matrix: every manager role × resource kind × own/other org, f
           const write = await call(server, token, writeMethod, writePath, body);
           assert.ok(
             expectation.write.includes(write.status),
-            `${role} write ${kind} (${sideName}): expected ${expectation.write.join('/')}, got ${write.status} ${JSON.stringify(write.body)}`,
+            `${role} write ${kind} (${sideName}): expected ${expectation.write.join('/')}, ` +
+              `got ${write.status} ${JSON.stringify(write.body)}`,
           );
           // A hidden resource is indistinguishable from a missing one.
           for (const response of [read, write])

@@ -228,7 +228,8 @@ export function submitPassword<T extends Browsing>(flow: T, password: string): P
 export function redeemCode(flow: LoginFlow): ReturnType<typeof client.authorizationCodeGrant> {
   if (!flow.callbackUrl)
     throw new Error(
-      `the flow did not reach the redirect URI; it stopped on ${flow.page?.url} (status ${flow.page?.status}):\n${flow.page?.html.slice(0, 2000)}`,
+      `the flow did not reach the redirect URI; it stopped on ${flow.page?.url} (status ${flow.page?.status}):` +
+        `\n${flow.page?.html.slice(0, 2000)}`,
     );
   return client.authorizationCodeGrant(flow.config, flow.callbackUrl, {
     pkceCodeVerifier: flow.codeVerifier,

@@ -128,6 +128,16 @@ export function login(
   return loginWithPassword({ baseUrl: fixture.baseUrl, ...app, scope, loginName, password: DEMO_PASSWORD, jar });
 }
 
+/** The demo RP of a fixture started in `before`: a login as a demo user, its client configuration, user ids. */
+export function demoRp(fixture: () => OidcFixture) {
+  return {
+    demoLogin: (loginName: string, scope = 'openid profile email offline_access') =>
+      login(fixture(), demoApp(fixture()), loginName, scope),
+    demoConfig: (): Promise<client.Configuration> => appConfig(fixture(), demoApp(fixture())),
+    userId: (username: string): Promise<string> => userIdOf(fixture(), username),
+  };
+}
+
 export async function introspect(config: client.Configuration, token: string): Promise<Record<string, unknown>> {
   return (await client.tokenIntrospection(config, token)) as Record<string, unknown>;
 }

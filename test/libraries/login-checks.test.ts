@@ -43,7 +43,8 @@ describe('login checks (ZITADEL messages)', () => {
   it('projectRoleCheck needs an active user grant (roles or not)', () => {
     assert.equal(
       loginProblem(withProject({ projectRoleCheck: true })),
-      'Login not possible. The user is required to have at least one grant on the application. Please contact your administrator.',
+      'Login not possible. The user is required to have at least one grant on the application. ' +
+        'Please contact your administrator.',
     );
     assert.equal(loginProblem(withProject({ projectRoleCheck: true }, { userHasActiveGrant: true })), null);
   });
@@ -51,7 +52,8 @@ describe('login checks (ZITADEL messages)', () => {
   it("hasProjectCheck needs the user's own org to own the project or hold a grant for it", () => {
     assert.equal(
       loginProblem(withProject({ hasProjectCheck: true })),
-      'Login not possible. The organization of the user must be granted to the project. Please contact your administrator.',
+      'Login not possible. The organization of the user must be granted to the project. ' +
+        'Please contact your administrator.',
     );
     assert.equal(loginProblem(withProject({ hasProjectCheck: true }, { userOrgHasActiveProjectGrant: true })), null);
     assert.equal(loginProblem(withProject({ hasProjectCheck: true, orgId: 'org-a' })), null, 'the owner org');

@@ -104,8 +104,16 @@ describe('audience', () => {
 
 describe('scope filtering at /authorize (docs/zitadel-behaviour.md §1.1)', () => {
   it('keeps standard and reserved scopes, drops legacy and unknown ones, and role scopes of other projects', () => {
-    const requested =
-      'openid profile urn:iam:org:project:roles urn:zitadel:iam:org:project:roles custom urn:zitadel:iam:org:project:role:admin urn:zitadel:iam:org:project:role:foreign urn:zitadel:iam:user:metadata';
+    const requested = [
+      'openid',
+      'profile',
+      'urn:iam:org:project:roles',
+      'urn:zitadel:iam:org:project:roles',
+      'custom',
+      'urn:zitadel:iam:org:project:role:admin',
+      'urn:zitadel:iam:org:project:role:foreign',
+      'urn:zitadel:iam:user:metadata',
+    ].join(' ');
     assert.deepEqual(allowedScopes(requested, ['admin']), [
       'openid',
       'profile',

@@ -36,7 +36,12 @@ describe('reserved scopes', () => {
 
   it('ignores a project id scope without the :aud suffix and empty suffixes', () => {
     const parsed = parseReservedScopes(
-      'urn:zitadel:iam:org:project:id:222 urn:zitadel:iam:org:project:id::aud urn:zitadel:iam:org:id: urn:zitadel:iam:org:project:role:',
+      [
+        'urn:zitadel:iam:org:project:id:222',
+        'urn:zitadel:iam:org:project:id::aud',
+        'urn:zitadel:iam:org:id:',
+        'urn:zitadel:iam:org:project:role:',
+      ].join(' '),
     );
     assert.deepEqual(parsed.audienceProjectIds, []);
     assert.deepEqual(parsed.orgIds, []);

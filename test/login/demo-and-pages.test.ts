@@ -85,7 +85,8 @@ describe('demo relying party', () => {
 describe('provider pages', () => {
   it('renders authorization errors it cannot redirect as a readable branded page', async () => {
     const response = await fetch(
-      `${server.url}/oauth/v2/authorize?client_id=no-such-client&response_type=code&scope=openid&redirect_uri=https://evil.example/cb`,
+      `${server.url}/oauth/v2/authorize?client_id=no-such-client&response_type=code&scope=openid` +
+        '&redirect_uri=https://evil.example/cb',
     );
     assert.equal(response.status, 400);
     const html = await response.text();

@@ -1,5 +1,5 @@
-// Reserved scopes end to end (docs/zitadel-behaviour.md §1.2, §2.1–§2.4): which grants and projects the role claims
-// come from, the role-key filter, the audience, and the metadata claim. Claim JSON is compared exactly.
+// Reserved scopes end to end (docs/zitadel-behaviour.md §1.2, §2.1–§2.4): which grants and projects the role
+// claims come from, the role-key filter, the audience, and the metadata claim. Claim JSON is compared exactly.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';

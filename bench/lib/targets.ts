@@ -1,0 +1,84 @@
+// The servers under test as the scenarios see them (Castellan with its bench data set, or the bare library),
+// and the tokens that real logins against them hand out.
+import { BARE } from './bare-clients.ts';
+import type { CastellanFixture } from './dataset.ts';
+import { logins, type Load } from './jobs.ts';
+import { discoverEndpoints, type Credentials, type Endpoints, type LoginClient } from './login-flow.ts';
+import { startBareProvider, type ServerProcess } from './processes.ts';
+
+/** What a scenario needs from the server under test; absent parts make the scenario not applicable. */
+export interface Target {
+  server: ServerProcess;
+  endpoints: Endpoints;
+  web: LoginClient;
+  users: Credentials[];
+  machine: { clientId: string; clientSecret: string };
+  machineJwt: { clientId: string; clientSecret: string };
+  api: { fixture: CastellanFixture } | null;
+}
+
+export function loadFor(target: Target, seconds: number, concurrency: number): Load {
+  return { base: target.server.url, endpoints: target.endpoints, concurrency, seconds };
+}
+
+/**
+ * Tokens from real logins: one access token per target (made once), refresh tokens to start chains from (made on
+ * demand).
+ */
+export class Sessions {
+  #accessToken: Promise<{ token: string } | { missing: string }> | null = null;
+  readonly #target: Target;
+  readonly #concurrency: number;
+
+  constructor(target: Target, concurrency: number) {
+    this.#target = target;
+    this.#concurrency = concurrency;
+  }
+
+  accessToken(): Promise<{ token: string } | { missing: string }> {
+    this.#accessToken ??= logins(this.#load(), this.#target.web, this.#target.users, 1).then((result) =>
+      'missing' in result ? result : { token: result.tokens[0]!.access_token },
+    );
+    return this.#accessToken;
+  }
+
+  async refreshTokens(count: number): Promise<{ tokens: string[] } | { missing: string }> {
+    const result = await logins(this.#load(), this.#target.web, this.#target.users, count + 1);
+    if ('missing' in result) return result;
+    const tokens = result.tokens
+      .map((set) => set.refresh_token)
+      .filter((token): token is string => typeof token === 'string');
+    return tokens.length === result.tokens.length
+      ? { tokens }
+      : { missing: 'the token response of a login has no refresh_token' };
+  }
+
+  #load(): Load {
+    return loadFor(this.#target, 0, this.#concurrency);
+  }
+}
+
+export async function bareTarget(port: number): Promise<Target> {
+  const server = await startBareProvider(port);
+  return {
+    server,
+    endpoints: await discoverEndpoints(server.url),
+    web: { ...BARE.web, scope: 'openid profile email offline_access' },
+    users: [{ loginName: BARE.loginName, password: BARE.password }],
+    machine: BARE.machine,
+    machineJwt: BARE.machineJwt,
+    api: null,
+  };
+}
+
+export async function castellanTarget(server: ServerProcess, fixture: CastellanFixture): Promise<Target> {
+  return {
+    server,
+    endpoints: await discoverEndpoints(server.url),
+    web: fixture.web,
+    users: fixture.users,
+    machine: fixture.machine,
+    machineJwt: fixture.machineJwt,
+    api: { fixture },
+  };
+}

@@ -9,9 +9,7 @@ export function ensureChromium(log: (line: string) => void = console.log): boole
   if (existsSync(CHROMIUM_PATH)) return true;
   const aptAvailable = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
   if (!aptAvailable || process.getuid?.() !== 0) {
-    log(
-      `${CHROMIUM_PATH} is missing and cannot be installed here (needs apt-get as root); browser tests will be skipped.`,
-    );
+    log(`${CHROMIUM_PATH} is missing and cannot be installed here (needs apt-get as root); browser tests are skipped.`);
     return false;
   }
   log('Installing Chromium for the browser tests (apt-get install chromium)…');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import type { Collection } from 'mongodb';
 import mongoose from 'mongoose';
 import { InsertBatcher } from '../../src/store/database/insert-batcher.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
@@ -27,7 +28,7 @@ it('inserts concurrent documents in batches, tells which ids were taken, and wri
       };
     },
   });
-  const batcher = new InsertBatcher(counted as never);
+  const batcher = new InsertBatcher(counted as unknown as Collection);
   const ids = [...Array.from({ length: 60 }, (_, index) => `new-${index}`), 'taken-1', 'taken-2'];
   const outcomes = await Promise.all(ids.map((_id, index) => batcher.insert({ _id, value: index })));
   assert.deepEqual(
@@ -52,7 +53,7 @@ it('inserts concurrent documents in batches, tells which ids were taken, and wri
 
 it('an insert the database refuses is rejected, and the rest of its batch is still written', async () => {
   const collection = mongoose.connection.db!.collection('refused');
-  const batcher = new InsertBatcher(collection as never);
+  const batcher = new InsertBatcher(collection);
   // A field name both FerretDB and MongoDB refuse: it may not start with `$`.
   const [good, bad] = await Promise.allSettled([
     batcher.insert({ _id: 'ok', value: 1 }),

@@ -12,19 +12,23 @@ after(() => drop());
 
 it('sweeps more expired documents than one FerretDB delete can take (SQLite allows 32,766 parameters), and keeps the live ones', async () => {
   const tokens = oidcPayloadModel('AccessToken');
+  // Written straight to the collection, with the string ids the adapter uses.
+  const collection = tokens.db.collection<{ _id: string; payload: string; kind: string; expiresAt: Date }>(
+    tokens.collection.name,
+  );
   const expiredAt = new Date(Date.now() - 60_000);
   for (let batch = 0; batch < 34; batch += 1) {
-    await tokens.collection.insertMany(
+    await collection.insertMany(
       Array.from({ length: 1_000 }, (_, index) => ({
-        _id: `expired-${batch}-${index}` as never,
+        _id: `expired-${batch}-${index}`,
         payload: '{}',
         kind: 'AccessToken',
         expiresAt: expiredAt,
       })),
     );
   }
-  await tokens.collection.insertOne({
-    _id: 'live' as never,
+  await collection.insertOne({
+    _id: 'live',
     payload: '{}',
     kind: 'AccessToken',
     expiresAt: new Date(Date.now() + 60_000),

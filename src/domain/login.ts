@@ -1,5 +1,4 @@
 import { cached } from '../store/cache/instance-cache.ts';
-import { invalidateInstanceCaches } from '../store/cache/revisions.ts';
 import { LOGIN_MESSAGES, loginProblem, type LoginMessage } from './rules/login-checks.ts';
 import { verifyPassword } from '../platform/passwords.ts';
 import { effectiveLoginPolicy, type LoginPolicy, type LoginPolicyOverride } from './rules/login-policy.ts';
@@ -145,9 +144,10 @@ export async function identifyUser(
 export type PasswordResult = 'ok' | 'wrong' | 'locked' | 'inactive';
 
 async function lock(instanceId: string, user: LoginUser, attempts: number): Promise<void> {
+  // The write publishes the instance's cache revision itself (store/cache/invalidate-on-write.ts), and only when it
+  // matched: attempts on a user already locked change nothing and invalidate nothing.
   const locked = await User.updateOne({ instanceId, _id: user._id, state: 'active' }, { $set: { state: 'locked' } });
   if (locked.modifiedCount === 1) {
-    await invalidateInstanceCaches(instanceId);
     await recordEvent({
       instanceId,
       orgId: user.orgId,

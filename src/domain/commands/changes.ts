@@ -1,3 +1,4 @@
+import { withinUnitOfChange } from '../../store/cache/unit-of-change.ts';
 import { recordEvent } from '../../store/queries/events.ts';
 import { isDuplicateKeyError, rewriteArray } from '../../store/queries/array-rewrite.ts';
 import { conflict } from '../errors.ts';
@@ -14,6 +15,15 @@ export interface Change {
   resourceType: string;
   resourceId: string;
   payload?: Record<string, unknown>;
+}
+
+/**
+ * The write path of every command: its writes, and those of the cascade steps it calls, form one unit of change of
+ * the actor's instance (store/cache/unit-of-change.ts), so every process's cache of the instance is invalidated once,
+ * when the command ends (succeeded or failed half-way), wherever it was called from: the API, setup, a script.
+ */
+export function asOneChange<T>(actor: Actor, command: () => Promise<T>): Promise<T> {
+  return withinUnitOfChange(actor.instanceId, command);
 }
 
 export function recordChange(actor: Actor, change: Change): Promise<void> {

@@ -3,7 +3,6 @@ import type { z } from 'zod';
 import { decideAccess, readPermissionOf, type ResourceContext } from '../../domain/rules/permissions.ts';
 import type { Caller } from './authenticate.ts';
 import { HttpError } from '../middleware/errors.ts';
-import { invalidateInstanceCaches } from '../../store/cache/revisions.ts';
 import type { Actor } from '../../domain/commands/changes.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { Services } from '../../oidc/services.ts';
@@ -200,14 +199,7 @@ export async function runRoute(apiRoute: ApiRoute, ctx: Context, caller: Caller,
       authorized = true;
     },
   };
-  let result: unknown;
-  try {
-    result = await apiRoute.handler(routeContext);
-  } finally {
-    // Any change may touch what is cached per instance (apps, projects, orgs, users, grants, memberships),
-    // and a write that failed half-way may have changed some of it.
-    if (apiRoute.method !== 'get' && authorized) await invalidateInstanceCaches(tenant.instance._id);
-  }
+  const result = await apiRoute.handler(routeContext);
   if (!authorized)
     throw new Error(`route ${apiRoute.method.toUpperCase()} ${apiRoute.path} answered without a permission check`);
   ctx.status = apiRoute.status;

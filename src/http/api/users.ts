@@ -19,14 +19,12 @@ import {
   findUserByLoginName,
   listUsers,
   loginNameOf,
-  removeMachineSecret,
   removeUser,
   removeUserMetadata,
-  setMachineSecret,
-  setUserPassword,
   setUserMetadata,
   setUserState,
 } from '../../domain/commands/users.ts';
+import { removeMachineSecret, setMachineSecret, setUserPassword } from '../../domain/commands/user-credentials.ts';
 import { invalidField, notFound } from '../../domain/errors.ts';
 import { loadOrg, ORG, USER } from './load.ts';
 import { resourceRoute, route, stateRoutes } from './route.ts';

@@ -27,6 +27,7 @@ import type { InstanceRecord, Tenant } from './tenants.ts';
 import { MongoAdapter } from './adapter.ts';
 import { buildClaims, clientInfo } from './claims.ts';
 import { cached } from '../store/cache/instance-cache.ts';
+import { cacheKeys } from '../store/cache/keys.ts';
 import { castellanInteractionPolicy } from './interaction-policy.ts';
 import { providerPages } from './pages.ts';
 import { createTokenContext, tokenEndpoints } from './tokens.ts';
@@ -114,7 +115,7 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   const tokenContext = await createTokenContext(instance, masterKey);
 
   const clientAdapter: Adapter = {
-    find: (id) => cached(instanceId, `client:${id}`, () => loadClientMetadata(instanceId, instanceLifetimes, id)),
+    find: (id) => cached(instanceId, cacheKeys.client(id), () => loadClientMetadata(instanceId, instanceLifetimes, id)),
     findByUid: async () => undefined,
     findByUserCode: async () => undefined,
     upsert: async () => undefined,

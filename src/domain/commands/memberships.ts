@@ -1,4 +1,5 @@
 import { cached } from '../../store/cache/instance-cache.ts';
+import { cacheKeys } from '../../store/cache/keys.ts';
 import { Membership, User } from '../../store/models/index.ts';
 import type { MembershipDocument } from '../../store/models/membership.ts';
 import type { ManagerLevel } from '../rules/permissions.ts';
@@ -32,7 +33,7 @@ export function listMembers(
 
 /** Cached: what API authentication reads on every request. */
 export function membershipsOfUser(instanceId: string, userId: string): Promise<MembershipDocument[]> {
-  return cached(instanceId, `memberships:${userId}`, () =>
+  return cached(instanceId, cacheKeys.memberships(userId), () =>
     Membership.find({ instanceId, userId }).lean<MembershipDocument[]>(),
   );
 }

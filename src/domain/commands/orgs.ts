@@ -9,9 +9,10 @@ import { removeProjectGrant } from './project-grants.ts';
 import { removeProject } from './projects.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
 import { removeUser } from './users.ts';
-import { asOneChange, recordChange, changeArray, uniquely, type Actor } from './changes.ts';
+import { asOneChange, concurrentChange, recordChange, changeArray, uniquely, type Actor } from './changes.ts';
 import { notFound, conflict } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
+import { addDomainUnlessTaken, domainTaken } from '../../store/queries/org-domains.ts';
 
 export type OrgRecord = OrganizationDocument & { _id: string };
 
@@ -29,13 +30,6 @@ export function listOrgs(
     .skip(page.offset)
     .limit(page.limit)
     .lean<OrgRecord[]>();
-}
-
-async function domainTaken(instanceId: string, domain: string): Promise<boolean> {
-  return Boolean(
-    (await Organization.exists({ instanceId, primaryDomain: domain })) ??
-    (await Organization.exists({ instanceId, 'domains.domain': domain })),
-  );
 }
 
 export function createOrg(
@@ -120,20 +114,10 @@ export function setOrgState(
 
 export function addOrgDomain(actor: Actor, org: OrgRecord, domain: string): Promise<OrgRecord> {
   return asOneChange(actor, async () => {
-    if (await domainTaken(actor.instanceId, domain)) throw conflict(`the domain ${domain} is taken`);
-    const updated = await Organization.findOneAndUpdate(
-      { instanceId: actor.instanceId, _id: org._id },
-      { $push: { domains: { domain, verified: false } } },
-      { returnDocument: 'after', runValidators: true },
-    ).lean<OrgRecord>();
-    if (!updated) throw notFound();
-    // Array elements cannot carry a unique index in FerretDB v1: the second of two racing writers backs out.
-    if ((await Organization.countDocuments({ instanceId: actor.instanceId, 'domains.domain': domain })) > 1) {
-      await changeArray<{ domain: string }>(Organization, { _id: org._id }, 'domains', (domains) =>
-        domains.filter((entry) => entry.domain !== domain),
-      );
-      throw conflict(`the domain ${domain} is taken`);
-    }
+    const updated = await addDomainUnlessTaken(actor.instanceId, org._id, domain);
+    if (updated === 'missing') throw notFound();
+    if (updated === 'taken') throw conflict(`the domain ${domain} is taken`);
+    if (updated === 'contended') throw concurrentChange();
     await recordChange(actor, {
       orgId: org._id,
       type: 'org.domain.added',

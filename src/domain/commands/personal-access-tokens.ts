@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { cached } from '../../store/cache/instance-cache.ts';
+import { cacheKeys } from '../../store/cache/keys.ts';
 import { PersonalAccessToken } from '../../store/models/index.ts';
 import { randomSecret, secretHash } from '../../platform/crypto.ts';
 import { asOneChange, recordChange, type Actor } from './changes.ts';
@@ -82,7 +83,7 @@ export async function personalAccessTokenOwner(
 ): Promise<string | null> {
   if (!token.startsWith(PAT_PREFIX)) return null;
   const tokenHash = secretHash(hashKey, token);
-  const found = await cached(instanceId, `pat:${tokenHash}`, () =>
+  const found = await cached(instanceId, cacheKeys.personalAccessToken(tokenHash), () =>
     PersonalAccessToken.findOne({ instanceId, tokenHash }, { userId: 1, expiresAt: 1 }).lean(),
   );
   return found && found.expiresAt.getTime() > Date.now() ? found.userId : null;

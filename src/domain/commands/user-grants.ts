@@ -4,8 +4,16 @@ import type { UserGrantDocument } from '../../store/models/user-grant.ts';
 import { asOneChange, recordChange, uniquely, type Actor } from './changes.ts';
 import { invalidField, notFound, conflict } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
+import { deleteInBatches, pullFromArrays } from '../../store/queries/bulk-writes.ts';
 
 type UserGrantFilter = QueryFilter<UserGrantDocument>;
+
+/** What a cascade's events tell of each user grant it changes. */
+interface GrantFacts {
+  _id: string;
+  orgId: string;
+  userId: string;
+}
 
 /**
  * The role keys a user grant may hold: the project's roles, or the project grant's subset of them; null when either is
@@ -184,8 +192,6 @@ export function removeUserGrant(actor: Actor, grant: UserGrantDocument): Promise
   });
 }
 
-const CASCADE_BATCH = 500;
-
 /**
  * Cascade step: deletes every user grant matching the filter, with an event each; repeats until none is left, so it
  * also catches concurrent inserts.
@@ -195,13 +201,8 @@ export function removeUserGrantsWhere(
   filter: UserGrantFilter,
   cause: Record<string, unknown>,
 ): Promise<void> {
-  return asOneChange(actor, async () => {
-    for (;;) {
-      const batch = await UserGrant.find({ ...filter, instanceId: actor.instanceId }, { orgId: 1, userId: 1 })
-        .limit(CASCADE_BATCH)
-        .lean();
-      if (batch.length === 0) return;
-      await UserGrant.deleteMany({ instanceId: actor.instanceId, _id: { $in: batch.map((grant) => grant._id) } });
+  return asOneChange(actor, () =>
+    deleteInBatches<GrantFacts>(UserGrant, actor.instanceId, filter, { orgId: 1, userId: 1 }, async (batch) => {
       for (const grant of batch)
         await recordChange(actor, {
           orgId: grant.orgId,
@@ -210,14 +211,11 @@ export function removeUserGrantsWhere(
           resourceId: grant._id,
           payload: { userId: grant.userId, ...cause },
         });
-    }
-  });
+    }),
+  );
 }
 
-/**
- * Cascade step: removes role keys from every matching user grant that holds one, with an event each
- * (idempotent). `$pullAll`, because FerretDB v1 ignores `$pull` with `$in`/`$nin` conditions.
- */
+/** Cascade step: removes role keys from every matching user grant that holds one, with an event each (idempotent). */
 export function pullRolesFromUserGrants(
   actor: Actor,
   filter: UserGrantFilter,
@@ -225,15 +223,13 @@ export function pullRolesFromUserGrants(
   cause: Record<string, unknown>,
 ): Promise<void> {
   return asOneChange(actor, async () => {
-    if (roleKeys.length === 0) return;
-    const affected = await UserGrant.find(
-      { ...filter, instanceId: actor.instanceId, roleKeys: { $in: roleKeys } },
-      { orgId: 1, userId: 1, roleKeys: 1 },
-    ).lean();
-    if (affected.length === 0) return;
-    await UserGrant.updateMany(
-      { instanceId: actor.instanceId, _id: { $in: affected.map((grant) => grant._id) } },
-      { $pullAll: { roleKeys } },
+    const affected = await pullFromArrays<GrantFacts & { roleKeys: string[] }>(
+      UserGrant,
+      actor.instanceId,
+      filter,
+      'roleKeys',
+      roleKeys,
+      { orgId: 1, userId: 1 },
     );
     for (const grant of affected) {
       const removed = grant.roleKeys.filter((key) => roleKeys.includes(key));

@@ -169,7 +169,7 @@ async function lock(instanceId: string, user: LoginUser, attempts: number): Prom
  * more verifications than the policy allows. A failed last attempt, or any attempt beyond it, locks the user.
  * Success forgets the attempts, and only counts while the user is still active (a lock by a parallel attempt wins).
  */
-export async function checkPassword(
+export async function verifyPasswordUnderLockout(
   instanceId: string,
   user: LoginUser,
   password: string,

@@ -16,7 +16,11 @@ import { addDomainUnlessTaken, domainTaken } from '../../store/queries/org-domai
 
 export type OrgRecord = OrganizationDocument & { _id: string };
 
-export function findOrg(instanceId: string, orgId: string): Promise<OrgRecord | null> {
+/**
+ * The stored org, read fresh, as the management API shows and changes it; the hot paths read a cached summary instead
+ * (findOrg in store/queries/accounts.ts).
+ */
+export function findOrgRecord(instanceId: string, orgId: string): Promise<OrgRecord | null> {
   return findScoped(Organization, instanceId, orgId);
 }
 

@@ -5,7 +5,7 @@ import { passwordProblems } from '../../domain/rules/password-complexity.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../domain/rules/login-policy.ts';
 import type { UserDocument } from '../../store/models/user.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
-import { findOrg, type OrgRecord } from '../../domain/commands/orgs.ts';
+import { findOrgRecord, type OrgRecord } from '../../domain/commands/orgs.ts';
 import {
   createPersonalAccessToken,
   listPersonalAccessTokens,
@@ -86,7 +86,7 @@ function toUserView(user: UserDocument, primaryDomain: string): z.input<typeof u
 }
 
 /** A password must satisfy the effective complexity of the user's org (its override of the instance policy). */
-function checkPassword(tenant: Tenant, org: OrgRecord, password: string): void {
+function requirePasswordComplexity(tenant: Tenant, org: OrgRecord, password: string): void {
   const rules = effectiveLoginPolicy(
     tenant.instance.loginPolicy as LoginPolicyOverride,
     org.loginPolicy as LoginPolicyOverride,
@@ -96,7 +96,7 @@ function checkPassword(tenant: Tenant, org: OrgRecord, password: string): void {
 }
 
 async function viewOf(actor: { instanceId: string }, user: UserDocument): Promise<z.input<typeof userView>> {
-  return toUserView(user, (await findOrg(actor.instanceId, user.orgId))?.primaryDomain ?? '');
+  return toUserView(user, (await findOrgRecord(actor.instanceId, user.orgId))?.primaryDomain ?? '');
 }
 
 const DEFAULT_PAT_LIFETIME_MS = 365 * 24 * 3600 * 1000;
@@ -121,7 +121,7 @@ export const userRoutes = [
     }),
     response: z.object({ id: z.string(), loginName: z.string() }),
     async handler({ target: org, body, actor, tenant }) {
-      if (body.password) checkPassword(tenant, org, body.password);
+      if (body.password) requirePasswordComplexity(tenant, org, body.password);
       const user = await createHumanUser(actor, org._id, body);
       return { id: user._id, loginName: loginNameOf(user, org) };
     },
@@ -242,7 +242,7 @@ export const userRoutes = [
     body: z.strictObject({ password }),
     response: null,
     async handler({ target, body, actor, tenant }) {
-      checkPassword(tenant, await loadOrg(actor, { orgId: target.orgId }), body.password);
+      requirePasswordComplexity(tenant, await loadOrg(actor, { orgId: target.orgId }), body.password);
       await setUserPassword(actor, target, body.password);
     },
   }),

@@ -16,7 +16,10 @@ export interface OrgSummary {
 /** What claims, token checks and the login read of an org. */
 export const ORG_SUMMARY_FIELDS = { name: 1, primaryDomain: 1, state: 1, loginPolicy: 1 } as const;
 
-/** An org of the instance by id, cached (orgs change rarely; writes invalidate the instance's cache). */
+/**
+ * What the hot paths (claims, token checks, login, API authentication) read of an org, cached: orgs change rarely, and
+ * writes invalidate the instance's cache. The management API reads the full record (domain/commands/orgs.ts).
+ */
 export function findOrg(instanceId: string, orgId: string): Promise<OrgSummary | null> {
   return cached(
     instanceId,

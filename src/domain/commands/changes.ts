@@ -19,8 +19,8 @@ export interface Change {
 
 /**
  * The write path of every command: its writes, and those of the cascade steps it calls, form one unit of change of
- * the actor's instance (store/cache/unit-of-change.ts), so every process's cache of the instance is invalidated once,
- * when the command ends (succeeded or failed half-way), wherever it was called from: the API, setup, a script.
+ * the actor's instance (store/cache/unit-of-change.ts). If it wrote anything, every process's cache of the instance is
+ * invalidated once, when it ends (succeeded or failed half-way), wherever it was called from: API, setup, a script.
  */
 export function asOneChange<T>(actor: Actor, command: () => Promise<T>): Promise<T> {
   return withinUnitOfChange(actor.instanceId, command);

@@ -16,6 +16,7 @@ import { jwkThumbprint, type PublicSigningJwk } from '../rules/jwk.ts';
 import { asOneChange, recordChange, changeArray, type Actor } from './changes.ts';
 import { notFound, conflict, invalidField } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
+import { deleteInBatches } from '../../store/queries/bulk-writes.ts';
 
 export interface OidcSettings {
   redirectUris: string[];
@@ -204,19 +205,18 @@ export function removeApplicationsOf(
   project: Pick<ProjectDocument, '_id' | 'orgId'>,
   reason: string,
 ): Promise<void> {
-  return asOneChange(actor, async () => {
-    const apps = await Application.find({ instanceId: actor.instanceId, projectId: project._id }, { _id: 1 }).lean();
-    if (apps.length === 0) return;
-    await Application.deleteMany({ instanceId: actor.instanceId, _id: { $in: apps.map((app) => app._id) } });
-    for (const app of apps)
-      await recordChange(actor, {
-        orgId: project.orgId,
-        type: 'application.cascade.removed',
-        resourceType: 'application',
-        resourceId: app._id,
-        payload: { projectId: project._id, reason },
-      });
-  });
+  return asOneChange(actor, () =>
+    deleteInBatches(Application, actor.instanceId, { projectId: project._id }, { _id: 1 }, async (apps) => {
+      for (const app of apps)
+        await recordChange(actor, {
+          orgId: project.orgId,
+          type: 'application.cascade.removed',
+          resourceType: 'application',
+          resourceId: app._id,
+          payload: { projectId: project._id, reason },
+        });
+    }),
+  );
 }
 
 export const MAX_APPLICATION_KEYS = 20;

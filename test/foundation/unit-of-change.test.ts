@@ -11,7 +11,7 @@ import { createHumanUser, setUserState } from '../../src/domain/commands/users.t
 import { MasterKey } from '../../src/platform/crypto.ts';
 import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { cached } from '../../src/store/cache/instance-cache.ts';
-import { User } from '../../src/store/models/index.ts';
+import { Project, User } from '../../src/store/models/index.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
 let dropDatabase: () => Promise<void>;
@@ -87,5 +87,11 @@ describe('unit of change: one cache revision per domain command', () => {
     assert.equal(await publishesDuring(lock), 1);
     assert.equal(await publishesDuring(lock), 0, 'a user already locked is not locked again');
     assert.equal(await publishesDuring(() => setUserState(actor, user, 'active', 'user.unlocked')), 1);
+  });
+
+  it('publishes an insertMany outside any command once per instance it wrote to', async () => {
+    const projects = ['a', 'b', 'c'].map((name) => ({ instanceId: actor.instanceId, orgId: 'org', name }));
+    const other = { instanceId: 'another-instance', orgId: 'org', name: 'd' };
+    assert.equal(await publishesDuring(() => Project.insertMany([...projects, other])), 2);
   });
 });

@@ -14,8 +14,8 @@ const QUERY_WRITES: MongooseQueryMiddleware[] = [
 
 /**
  * Whether a query write may have changed a document: it matched, upserted or deleted one, or found the one it
- * returns. Matched, not modified: what FerretDB v1 reports as modified is not relied on, and a write that matched
- * nothing (a compare-and-set that lost, a lock of a user already locked) is the frequent case worth skipping.
+ * returns. Matched rather than modified, so that FerretDB v1's count of modified documents is not relied on. A write
+ * that matched nothing (a compare-and-set that lost, the lock of a user already locked) changed nothing.
  */
 function mayHaveChanged(result: unknown): boolean {
   if (result === null || result === undefined) return false;

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/platform/config.ts';
 import { freeLoopbackPort } from './lib/ports.ts';
 import { MasterKey } from '../src/platform/crypto.ts';
-import { deleteInBatches } from '../src/store/database/sweeper.ts';
+import { deleteFromCollection } from '../src/store/database/sweeper.ts';
 import { OidcConsumption, oidcPayloadModels } from '../src/store/models/oidc-payload.ts';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.ts';
 import { seedCastellan, type CastellanFixture } from './lib/dataset.ts';
@@ -65,8 +65,8 @@ const BENCH_USERS = 40;
  */
 async function clearOidcDocuments(): Promise<void> {
   await Promise.all([
-    ...oidcPayloadModels().map((model) => deleteInBatches(model, {})),
-    deleteInBatches(OidcConsumption, {}),
+    ...oidcPayloadModels().map((model) => deleteFromCollection(model.collection, {})),
+    deleteFromCollection(OidcConsumption.collection, {}),
   ]);
 }
 

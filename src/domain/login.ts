@@ -1,12 +1,13 @@
 import { cached } from '../store/cache/instance-cache.ts';
-import { invalidateInstanceCaches } from '../store/cache/revisions.ts';
+import { cacheKeys } from '../store/cache/keys.ts';
 import { LOGIN_MESSAGES, loginProblem, type LoginMessage } from './rules/login-checks.ts';
 import { verifyPassword } from '../platform/passwords.ts';
 import { effectiveLoginPolicy, type LoginPolicy, type LoginPolicyOverride } from './rules/login-policy.ts';
 import { requiredOrg } from './rules/org-scopes.ts';
 import { resolveOrgScopes } from './org-scopes.ts';
-import { Application, Organization, Project, ProjectGrant, User, UserGrant } from '../store/models/index.ts';
-import { findActiveAccount, findOrg, ORG_SUMMARY_FIELDS } from '../store/queries/accounts.ts';
+import { Application, Project, ProjectGrant, User, UserGrant } from '../store/models/index.ts';
+import { findActiveAccount, findOrg } from '../store/queries/accounts.ts';
+import { findOrgWithVerifiedDomain } from '../store/queries/org-domains.ts';
 import { recordEvent, SYSTEM_ACTOR } from '../store/queries/events.ts';
 import { clearPasswordAttempts, reservePasswordAttempt } from '../store/queries/login-attempts.ts';
 import { findScoped } from '../store/queries/scoped.ts';
@@ -62,8 +63,8 @@ export function findLoginUser(instanceId: string, userId: string): Promise<Login
 /**
  * The ids of (at most two) human users a filter matches; cached, while the user itself is read fresh (state, password).
  */
-function humanUserIds(instanceId: string, key: string, filter: Record<string, string>): Promise<string[]> {
-  return cached(instanceId, `login-user-ids:${key}`, async () =>
+function humanUserIds(instanceId: string, cacheKey: string, filter: Record<string, string>): Promise<string[]> {
+  return cached(instanceId, cacheKey, async () =>
     (
       await User.find({ instanceId, type: 'human', ...filter }, { _id: 1 })
         .limit(2)
@@ -103,31 +104,32 @@ export async function identifyUser(
   const name = loginName.trim().toLowerCase();
   const at = name.lastIndexOf('@');
   const domain = at > 0 && at < name.length - 1 ? name.slice(at + 1) : null;
-  // FerretDB v1 has no $elemMatch on subdocument fields: match the domain, then check it is verified here.
-  const domainOrgs = domain
-    ? await cached(instanceId, `login-orgs-with-domain:${domain}`, () =>
-        Organization.find({ instanceId, 'domains.domain': domain }, { ...ORG_SUMMARY_FIELDS, domains: 1 }).lean<
-          Array<LoginOrg & { domains: Array<{ domain: string; verified: boolean }> }>
-        >(),
+  const domainOrg = domain
+    ? await cached(instanceId, cacheKeys.orgWithVerifiedDomain(domain), () =>
+        findOrgWithVerifiedDomain(instanceId, domain),
       )
-    : [];
-  const domainOrg =
-    domainOrgs.find((org) => org.domains.some((entry) => entry.domain === domain && entry.verified)) ?? null;
+    : null;
   const discoveredOrg =
     !requiredOrg && domainOrg && policyOf(instance, domainOrg).allowDomainDiscovery ? domainOrg : null;
 
-  let user = await soleLoginUser(instanceId, await humanUserIds(instanceId, `username:${name}`, { username: name }));
+  let user = await soleLoginUser(
+    instanceId,
+    await humanUserIds(instanceId, cacheKeys.humanUserIdsByUsername(name), { username: name }),
+  );
   if (!user && domainOrg) {
     const username = name.slice(0, at);
     user = await soleLoginUser(
       instanceId,
-      await humanUserIds(instanceId, `org-username:${domainOrg._id}:${username}`, { orgId: domainOrg._id, username }),
+      await humanUserIds(instanceId, cacheKeys.humanUserIdsByOrgUsername(domainOrg._id, username), {
+        orgId: domainOrg._id,
+        username,
+      }),
     );
   }
   if (!user && at > 0) {
     const candidate = await soleLoginUser(
       instanceId,
-      await humanUserIds(instanceId, `email:${name}`, { 'human.email': name }),
+      await humanUserIds(instanceId, cacheKeys.humanUserIdsByEmail(name), { 'human.email': name }),
     );
     if (candidate && !policyOf(instance, await findOrg(instanceId, candidate.orgId)).disableLoginWithEmail)
       user = candidate;
@@ -138,9 +140,10 @@ export async function identifyUser(
 export type PasswordResult = 'ok' | 'wrong' | 'locked' | 'inactive';
 
 async function lock(instanceId: string, user: LoginUser, attempts: number): Promise<void> {
+  // The write publishes the instance's cache revision itself (store/cache/invalidate-on-write.ts), and only when it
+  // matched: attempts on a user already locked change nothing and invalidate nothing.
   const locked = await User.updateOne({ instanceId, _id: user._id, state: 'active' }, { $set: { state: 'locked' } });
   if (locked.modifiedCount === 1) {
-    await invalidateInstanceCaches(instanceId);
     await recordEvent({
       instanceId,
       orgId: user.orgId,
@@ -159,7 +162,7 @@ async function lock(instanceId: string, user: LoginUser, attempts: number): Prom
  * more verifications than the policy allows. A failed last attempt, or any attempt beyond it, locks the user.
  * Success forgets the attempts, and only counts while the user is still active (a lock by a parallel attempt wins).
  */
-export async function checkPassword(
+export async function verifyPasswordUnderLockout(
   instanceId: string,
   user: LoginUser,
   password: string,
@@ -207,12 +210,12 @@ export async function loginRequirementProblem(
 ): Promise<LoginMessage | null> {
   const [userOrg, application] = await Promise.all([
     findOrg(instanceId, user.orgId),
-    cached(instanceId, `login-app:${clientId}`, () =>
+    cached(instanceId, cacheKeys.loginApplication(clientId), () =>
       Application.findOne({ instanceId, clientId }, { state: 1, projectId: 1 }).lean(),
     ),
   ]);
   const project = application
-    ? await cached(instanceId, `login-project:${application.projectId}`, () =>
+    ? await cached(instanceId, cacheKeys.loginProject(application.projectId), () =>
         findScoped(
           Project,
           instanceId,
@@ -224,12 +227,12 @@ export async function loginRequirementProblem(
     : null;
   const [userHasActiveGrant, userOrgHasActiveProjectGrant] = await Promise.all([
     project?.projectRoleCheck
-      ? cached(instanceId, `login-has-grant:${user._id}:${project._id}`, () =>
+      ? cached(instanceId, cacheKeys.hasActiveUserGrant(user._id, project._id), () =>
           UserGrant.exists({ instanceId, userId: user._id, projectId: project._id, state: 'active' }),
         )
       : null,
     project?.hasProjectCheck && project.orgId !== user.orgId
-      ? cached(instanceId, `login-has-project-grant:${project._id}:${user.orgId}`, () =>
+      ? cached(instanceId, cacheKeys.hasActiveProjectGrant(project._id, user.orgId), () =>
           ProjectGrant.exists({ instanceId, projectId: project._id, grantedOrgId: user.orgId, state: 'active' }),
         )
       : null,

@@ -4,6 +4,7 @@ import { EMAIL_CLAIMS, PHONE_CLAIMS, PROFILE_CLAIMS } from '../domain/rules/user
 import type { MasterKey } from '../platform/crypto.ts';
 import { cookieSigner } from '../platform/derived-keys.ts';
 import { cached } from '../store/cache/instance-cache.ts';
+import { cacheKeys } from '../store/cache/keys.ts';
 import type { TokenLifetimes } from '../store/models/common.ts';
 import { accountFinder } from './accounts.ts';
 import { MongoAdapter } from './adapter.ts';
@@ -37,7 +38,7 @@ const JWT_MODELS = new Set(['AccessToken', 'ClientCredentials']);
 /** Clients are read from applications and machine users (oidc/clients.ts), never written by the provider. */
 function clientAdapter(instanceId: string, instanceLifetimes: TokenLifetimes): Adapter {
   return {
-    find: (id) => cached(instanceId, `client:${id}`, () => loadClientMetadata(instanceId, instanceLifetimes, id)),
+    find: (id) => cached(instanceId, cacheKeys.client(id), () => loadClientMetadata(instanceId, instanceLifetimes, id)),
     findByUid: async () => undefined,
     findByUserCode: async () => undefined,
     upsert: async () => undefined,

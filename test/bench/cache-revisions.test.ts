@@ -7,7 +7,9 @@ import mongoose from 'mongoose';
 import { freeLoopbackPort } from '../../bench/lib/ports.ts';
 import { MasterKey } from '../../src/platform/crypto.ts';
 import { User } from '../../src/store/models/index.ts';
+import type { Actor } from '../../src/domain/commands/changes.ts';
 import { createPersonalAccessToken } from '../../src/domain/commands/personal-access-tokens.ts';
+import { createMachineUser, setUserState } from '../../src/domain/commands/users.ts';
 import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { startCastellan } from '../../bench/lib/processes.ts';
 import { freshDatabaseUri } from '../helpers/database.ts';
@@ -25,7 +27,22 @@ async function status(url: string, token: string): Promise<number> {
   return response.status;
 }
 
-it('a change made through one worker reaches the caches of the other within the revision poll', async () => {
+/** The answers of 20 requests, spread over both workers. */
+async function answers(url: string, token: string): Promise<Set<number>> {
+  return new Set(await Promise.all(Array.from({ length: 20 }, () => status(url, token))));
+}
+
+interface Cluster {
+  url: string;
+  /** The bootstrap machine user (an IAM owner), acting directly on the database from this test process. */
+  admin: Actor & { orgId: string };
+  /** A personal access token of the bootstrap machine user. */
+  adminToken: string;
+  hashKey: ReturnType<typeof clientSecretHashKey>;
+}
+
+/** Runs `test` against two workers on a fresh database, which this process is connected to as well. */
+async function withTwoWorkers(test: (cluster: Cluster) => Promise<void>): Promise<void> {
   const masterKey = MasterKey.generate();
   const mongodbUri = freshDatabaseUri();
   const server = await startCastellan({
@@ -40,14 +57,20 @@ it('a change made through one worker reaches the caches of the other within the 
     const admin = await User.findOne({ type: 'machine', 'machine.name': 'Bootstrap automation' }).lean();
     assert.ok(admin, 'the bootstrap machine user exists');
     const hashKey = clientSecretHashKey(masterKey);
-    const { token: adminToken } = await createPersonalAccessToken(
-      { instanceId: admin.instanceId, actorId: admin._id },
-      admin,
-      new Date(Date.now() + 3600_000),
-      hashKey,
-    );
+    const actor = { instanceId: admin.instanceId, actorId: admin._id, orgId: admin.orgId };
+    const { token } = await createPersonalAccessToken(actor, admin, new Date(Date.now() + 3600_000), hashKey);
+    await test({ url: server.url, admin: actor, adminToken: token, hashKey });
+  } finally {
+    await mongoose.connection.db?.dropDatabase();
+    await mongoose.disconnect();
+    await server.stop();
+  }
+}
+
+it('a change made through one worker reaches the caches of the other within the revision poll', async () => {
+  await withTwoWorkers(async ({ url, admin, adminToken }) => {
     const api = async (method: string, route: string, body?: unknown) => {
-      const response = await fetch(`${server.url}/api/v1${route}`, {
+      const response = await fetch(`${url}/api/v1${route}`, {
         method,
         headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -62,22 +85,29 @@ it('a change made through one worker reaches the caches of the other within the 
     const { token: probeToken } = await api('POST', `/users/${probe.id}/personal-access-tokens`, {});
 
     // Both workers authenticate the probe (and so cache its account), many times over.
-    const before = await Promise.all(Array.from({ length: 20 }, () => status(server.url, probeToken)));
-    assert.deepEqual(new Set(before), new Set([200]));
+    assert.deepEqual(await answers(url, probeToken), new Set([200]));
 
     await api('POST', `/users/${probe.id}/deactivate`);
     const deactivatedAt = Date.now();
     // The default poll is 250 ms: after one second, no worker may still accept the deactivated user.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const afterwards = await Promise.all(Array.from({ length: 20 }, () => status(server.url, probeToken)));
     assert.deepEqual(
-      new Set(afterwards),
+      await answers(url, probeToken),
       new Set([401]),
       `answers ${Date.now() - deactivatedAt} ms after the deactivation`,
     );
-  } finally {
-    await mongoose.connection.db?.dropDatabase();
-    await mongoose.disconnect();
-    await server.stop();
-  }
+  });
+});
+
+it('a domain command called outside any route (no HTTP request) reaches the caches of every worker', async () => {
+  await withTwoWorkers(async ({ url, admin, hashKey }) => {
+    const probe = await createMachineUser(admin, admin.orgId, { username: 'direct-probe', name: 'Direct probe' });
+    const { token } = await createPersonalAccessToken(admin, probe, new Date(Date.now() + 3600_000), hashKey);
+    assert.deepEqual(await answers(url, token), new Set([200]));
+
+    await setUserState(admin, probe, 'inactive', 'user.deactivated');
+    const deactivatedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.deepEqual(await answers(url, token), new Set([401]), `answers ${Date.now() - deactivatedAt} ms after`);
+  });
 });

@@ -13,9 +13,10 @@ import type { ProjectDocument } from '../../store/models/project.ts';
 import { randomSecret, secretHash } from '../../platform/crypto.ts';
 import { newId } from '../../platform/ids.ts';
 import { jwkThumbprint, type PublicSigningJwk } from '../rules/jwk.ts';
-import { recordChange, changeArray, type Actor } from './changes.ts';
+import { asOneChange, recordChange, changeArray, type Actor } from './changes.ts';
 import { notFound, conflict, invalidField } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
+import { deleteInBatches } from '../../store/queries/bulk-writes.ts';
 
 export interface OidcSettings {
   redirectUris: string[];
@@ -78,137 +79,144 @@ export function listApplications(
 }
 
 /** Creates the app; the client secret, if any, is returned once and stored only as a keyed hash. */
-export async function createApplication(
+export function createApplication(
   actor: Actor,
   project: ProjectDocument,
   input: NewApplication,
   hashKey: KeyObject,
 ): Promise<{ app: ApplicationDocument; clientSecret: string | null }> {
-  const clientId = newId();
-  const draft = { instanceId: actor.instanceId, projectId: project._id, orgId: project.orgId, clientId, ...input };
-  const clientSecret = usesClientSecret(input) ? randomSecret() : null;
-  const created = await Application.create({
-    ...draft,
-    ...(clientSecret ? { clientSecretHash: secretHash(hashKey, clientSecret) } : {}),
+  return asOneChange(actor, async () => {
+    const clientId = newId();
+    const draft = { instanceId: actor.instanceId, projectId: project._id, orgId: project.orgId, clientId, ...input };
+    const clientSecret = usesClientSecret(input) ? randomSecret() : null;
+    const created = await Application.create({
+      ...draft,
+      ...(clientSecret ? { clientSecretHash: secretHash(hashKey, clientSecret) } : {}),
+    });
+    // A project deleted meanwhile sweeps its apps before and after; this covers an insert that lands in between.
+    if (!(await Project.exists({ instanceId: actor.instanceId, _id: project._id }))) {
+      await Application.deleteOne({ _id: created._id });
+      throw notFound();
+    }
+    await recordChange(actor, {
+      orgId: project.orgId,
+      type: 'application.added',
+      resourceType: 'application',
+      resourceId: created._id,
+      payload: { projectId: project._id, name: input.name, type: input.type, clientId },
+    });
+    return { app: created.toObject() as ApplicationDocument, clientSecret };
   });
-  // A project deleted meanwhile sweeps its apps before and after; this covers an insert that lands in between.
-  if (!(await Project.exists({ instanceId: actor.instanceId, _id: project._id }))) {
-    await Application.deleteOne({ _id: created._id });
-    throw notFound();
-  }
-  await recordChange(actor, {
-    orgId: project.orgId,
-    type: 'application.added',
-    resourceType: 'application',
-    resourceId: created._id,
-    payload: { projectId: project._id, name: input.name, type: input.type, clientId },
-  });
-  return { app: created.toObject() as ApplicationDocument, clientSecret };
 }
 
-export async function changeApplication(
+export function changeApplication(
   actor: Actor,
   app: ApplicationDocument,
   change: { name?: string; oidc?: Partial<OidcSettings>; api?: Partial<ApiSettings> },
 ): Promise<ApplicationDocument> {
-  const set: Record<string, unknown> = {};
-  if (change.name !== undefined) set.name = change.name;
-  if (change.oidc) {
-    if (app.type !== 'oidc') throw invalidField('oidc', 'this is not an OIDC application');
-    set.oidc = { ...app.oidc, ...change.oidc };
-  }
-  if (change.api) {
-    if (app.type !== 'api') throw invalidField('api', 'this is not an API application');
-    set.api = { ...app.api, ...change.api };
-  }
-  const updated = await Application.findOneAndUpdate(
-    { instanceId: actor.instanceId, _id: app._id },
-    { $set: set },
-    { returnDocument: 'after', runValidators: true },
-  ).lean<ApplicationDocument>();
-  if (!updated) throw notFound();
-  await recordChange(actor, {
-    orgId: app.orgId,
-    type: 'application.changed',
-    resourceType: 'application',
-    resourceId: app._id,
-    payload: { projectId: app.projectId, ...change },
+  return asOneChange(actor, async () => {
+    const set: Record<string, unknown> = {};
+    if (change.name !== undefined) set.name = change.name;
+    if (change.oidc) {
+      if (app.type !== 'oidc') throw invalidField('oidc', 'this is not an OIDC application');
+      set.oidc = { ...app.oidc, ...change.oidc };
+    }
+    if (change.api) {
+      if (app.type !== 'api') throw invalidField('api', 'this is not an API application');
+      set.api = { ...app.api, ...change.api };
+    }
+    const updated = await Application.findOneAndUpdate(
+      { instanceId: actor.instanceId, _id: app._id },
+      { $set: set },
+      { returnDocument: 'after', runValidators: true },
+    ).lean<ApplicationDocument>();
+    if (!updated) throw notFound();
+    await recordChange(actor, {
+      orgId: app.orgId,
+      type: 'application.changed',
+      resourceType: 'application',
+      resourceId: app._id,
+      payload: { projectId: app.projectId, ...change },
+    });
+    return updated;
   });
-  return updated;
 }
 
-export async function setApplicationState(
+export function setApplicationState(
   actor: Actor,
   app: ApplicationDocument,
   state: 'active' | 'inactive',
 ): Promise<ApplicationDocument> {
-  const updated = await Application.findOneAndUpdate(
-    { instanceId: actor.instanceId, _id: app._id },
-    { $set: { state } },
-    { returnDocument: 'after' },
-  ).lean<ApplicationDocument>();
-  if (!updated) throw notFound();
-  await recordChange(actor, {
-    orgId: app.orgId,
-    type: state === 'active' ? 'application.reactivated' : 'application.deactivated',
-    resourceType: 'application',
-    resourceId: app._id,
-    payload: { projectId: app.projectId },
+  return asOneChange(actor, async () => {
+    const updated = await Application.findOneAndUpdate(
+      { instanceId: actor.instanceId, _id: app._id },
+      { $set: { state } },
+      { returnDocument: 'after' },
+    ).lean<ApplicationDocument>();
+    if (!updated) throw notFound();
+    await recordChange(actor, {
+      orgId: app.orgId,
+      type: state === 'active' ? 'application.reactivated' : 'application.deactivated',
+      resourceType: 'application',
+      resourceId: app._id,
+      payload: { projectId: app.projectId },
+    });
+    return updated;
   });
-  return updated;
 }
 
-export async function regenerateClientSecret(
-  actor: Actor,
-  app: ApplicationDocument,
-  hashKey: KeyObject,
-): Promise<string> {
-  if (!usesClientSecret(app)) throw conflict('this application does not authenticate with a client secret');
-  const clientSecret = randomSecret();
-  const updated = await Application.updateOne(
-    { instanceId: actor.instanceId, _id: app._id },
-    { $set: { clientSecretHash: secretHash(hashKey, clientSecret) } },
-  );
-  if (updated.matchedCount === 0) throw notFound();
-  await recordChange(actor, {
-    orgId: app.orgId,
-    type: 'application.secret.changed',
-    resourceType: 'application',
-    resourceId: app._id,
-    payload: { projectId: app.projectId },
+export function regenerateClientSecret(actor: Actor, app: ApplicationDocument, hashKey: KeyObject): Promise<string> {
+  return asOneChange(actor, async () => {
+    if (!usesClientSecret(app)) throw conflict('this application does not authenticate with a client secret');
+    const clientSecret = randomSecret();
+    const updated = await Application.updateOne(
+      { instanceId: actor.instanceId, _id: app._id },
+      { $set: { clientSecretHash: secretHash(hashKey, clientSecret) } },
+    );
+    if (updated.matchedCount === 0) throw notFound();
+    await recordChange(actor, {
+      orgId: app.orgId,
+      type: 'application.secret.changed',
+      resourceType: 'application',
+      resourceId: app._id,
+      payload: { projectId: app.projectId },
+    });
+    return clientSecret;
   });
-  return clientSecret;
 }
 
-export async function removeApplication(actor: Actor, app: ApplicationDocument): Promise<void> {
-  const removed = await Application.findOneAndDelete({ instanceId: actor.instanceId, _id: app._id }).lean();
-  if (!removed) throw notFound();
-  await recordChange(actor, {
-    orgId: app.orgId,
-    type: 'application.removed',
-    resourceType: 'application',
-    resourceId: app._id,
-    payload: { projectId: app.projectId },
+export function removeApplication(actor: Actor, app: ApplicationDocument): Promise<void> {
+  return asOneChange(actor, async () => {
+    const removed = await Application.findOneAndDelete({ instanceId: actor.instanceId, _id: app._id }).lean();
+    if (!removed) throw notFound();
+    await recordChange(actor, {
+      orgId: app.orgId,
+      type: 'application.removed',
+      resourceType: 'application',
+      resourceId: app._id,
+      payload: { projectId: app.projectId },
+    });
   });
 }
 
 /** Cascade step: every app of a project, with an event each (idempotent). */
-export async function removeApplicationsOf(
+export function removeApplicationsOf(
   actor: Actor,
   project: Pick<ProjectDocument, '_id' | 'orgId'>,
   reason: string,
 ): Promise<void> {
-  const apps = await Application.find({ instanceId: actor.instanceId, projectId: project._id }, { _id: 1 }).lean();
-  if (apps.length === 0) return;
-  await Application.deleteMany({ instanceId: actor.instanceId, _id: { $in: apps.map((app) => app._id) } });
-  for (const app of apps)
-    await recordChange(actor, {
-      orgId: project.orgId,
-      type: 'application.cascade.removed',
-      resourceType: 'application',
-      resourceId: app._id,
-      payload: { projectId: project._id, reason },
-    });
+  return asOneChange(actor, () =>
+    deleteInBatches(Application, actor.instanceId, { projectId: project._id }, { _id: 1 }, async (apps) => {
+      for (const app of apps)
+        await recordChange(actor, {
+          orgId: project.orgId,
+          type: 'application.cascade.removed',
+          resourceType: 'application',
+          resourceId: app._id,
+          payload: { projectId: project._id, reason },
+        });
+    }),
+  );
 }
 
 export const MAX_APPLICATION_KEYS = 20;
@@ -221,59 +229,63 @@ export interface ApplicationKey {
 }
 
 /** Registers a public key; the same key twice, a taken key id, or too many keys is a 409. */
-export async function addApplicationKey(
+export function addApplicationKey(
   actor: Actor,
   app: ApplicationDocument,
   input: { keyId: string; jwk: PublicSigningJwk; expiresAt: Date | null },
 ): Promise<ApplicationKey> {
-  if (!usesKeys(app)) throw conflict('this application does not authenticate with private_key_jwt');
-  const key: ApplicationKey = {
-    keyId: input.keyId,
-    jwk: { ...input.jwk },
-    ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
-  };
-  const thumbprint = jwkThumbprint(key.jwk);
-  const found = await changeArray<ApplicationKey>(
-    Application,
-    { instanceId: actor.instanceId, _id: app._id },
-    'keys',
-    (keys) => {
-      if (keys.some((existing) => existing.keyId === key.keyId)) throw conflict(`the key id ${key.keyId} is taken`);
-      if (keys.some((existing) => jwkThumbprint(existing.jwk) === thumbprint))
-        throw conflict('this key is already registered');
-      if (keys.length >= MAX_APPLICATION_KEYS)
-        throw conflict(`an application holds at most ${MAX_APPLICATION_KEYS} keys; remove one first`);
-      return [...keys, key];
-    },
-  );
-  if (!found) throw notFound();
-  await recordChange(actor, {
-    orgId: app.orgId,
-    type: 'application.key.added',
-    resourceType: 'application',
-    resourceId: app._id,
-    payload: { projectId: app.projectId, keyId: key.keyId, thumbprint, expiresAt: key.expiresAt ?? null },
+  return asOneChange(actor, async () => {
+    if (!usesKeys(app)) throw conflict('this application does not authenticate with private_key_jwt');
+    const key: ApplicationKey = {
+      keyId: input.keyId,
+      jwk: { ...input.jwk },
+      ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
+    };
+    const thumbprint = jwkThumbprint(key.jwk);
+    const found = await changeArray<ApplicationKey>(
+      Application,
+      { instanceId: actor.instanceId, _id: app._id },
+      'keys',
+      (keys) => {
+        if (keys.some((existing) => existing.keyId === key.keyId)) throw conflict(`the key id ${key.keyId} is taken`);
+        if (keys.some((existing) => jwkThumbprint(existing.jwk) === thumbprint))
+          throw conflict('this key is already registered');
+        if (keys.length >= MAX_APPLICATION_KEYS)
+          throw conflict(`an application holds at most ${MAX_APPLICATION_KEYS} keys; remove one first`);
+        return [...keys, key];
+      },
+    );
+    if (!found) throw notFound();
+    await recordChange(actor, {
+      orgId: app.orgId,
+      type: 'application.key.added',
+      resourceType: 'application',
+      resourceId: app._id,
+      payload: { projectId: app.projectId, keyId: key.keyId, thumbprint, expiresAt: key.expiresAt ?? null },
+    });
+    return key;
   });
-  return key;
 }
 
-export async function removeApplicationKey(actor: Actor, app: ApplicationDocument, keyId: string): Promise<void> {
-  let present = false;
-  const found = await changeArray<ApplicationKey>(
-    Application,
-    { instanceId: actor.instanceId, _id: app._id },
-    'keys',
-    (keys) => {
-      present = keys.some((key) => key.keyId === keyId);
-      return keys.filter((key) => key.keyId !== keyId);
-    },
-  );
-  if (!found || !present) throw notFound();
-  await recordChange(actor, {
-    orgId: app.orgId,
-    type: 'application.key.removed',
-    resourceType: 'application',
-    resourceId: app._id,
-    payload: { projectId: app.projectId, keyId },
+export function removeApplicationKey(actor: Actor, app: ApplicationDocument, keyId: string): Promise<void> {
+  return asOneChange(actor, async () => {
+    let present = false;
+    const found = await changeArray<ApplicationKey>(
+      Application,
+      { instanceId: actor.instanceId, _id: app._id },
+      'keys',
+      (keys) => {
+        present = keys.some((key) => key.keyId === keyId);
+        return keys.filter((key) => key.keyId !== keyId);
+      },
+    );
+    if (!found || !present) throw notFound();
+    await recordChange(actor, {
+      orgId: app.orgId,
+      type: 'application.key.removed',
+      resourceType: 'application',
+      resourceId: app._id,
+      payload: { projectId: app.projectId, keyId },
+    });
   });
 }

@@ -1,8 +1,9 @@
 import { cached } from '../../store/cache/instance-cache.ts';
+import { cacheKeys } from '../../store/cache/keys.ts';
 import { Membership, User } from '../../store/models/index.ts';
 import type { MembershipDocument } from '../../store/models/membership.ts';
 import type { ManagerLevel } from '../rules/permissions.ts';
-import { recordChange, uniquely, type Actor } from './changes.ts';
+import { asOneChange, recordChange, uniquely, type Actor } from './changes.ts';
 import { notFound } from '../errors.ts';
 
 /** The resource a manager holds roles on. */
@@ -32,87 +33,95 @@ export function listMembers(
 
 /** Cached: what API authentication reads on every request. */
 export function membershipsOfUser(instanceId: string, userId: string): Promise<MembershipDocument[]> {
-  return cached(instanceId, `memberships:${userId}`, () =>
+  return cached(instanceId, cacheKeys.memberships(userId), () =>
     Membership.find({ instanceId, userId }).lean<MembershipDocument[]>(),
   );
 }
 
-export async function addMember(
+export function addMember(
   actor: Actor,
   target: MembershipTarget,
   userId: string,
   roles: string[],
 ): Promise<MembershipDocument> {
-  const user = await User.exists({ instanceId: actor.instanceId, _id: userId });
-  if (!user) throw notFound();
-  const created = await uniquely(
-    () =>
-      Membership.create({
-        instanceId: actor.instanceId,
-        userId,
-        level: target.level,
-        resourceId: target.resourceId,
-        orgId: target.orgId,
-        projectId: target.projectId,
-        roles,
-      }),
-    'the user is already a manager here',
-  );
-  // A user deleted meanwhile must not leave a membership behind (user deletion sweeps first, this checks after).
-  if (!(await User.exists({ instanceId: actor.instanceId, _id: userId }))) {
-    await Membership.deleteOne({ _id: created._id });
-    throw notFound();
-  }
-  await recordChange(actor, {
-    orgId: eventOrgId(target),
-    type: 'member.added',
-    resourceType: `${target.level}.member`,
-    resourceId: target.resourceId,
-    payload: { userId, roles },
+  return asOneChange(actor, async () => {
+    const user = await User.exists({ instanceId: actor.instanceId, _id: userId });
+    if (!user) throw notFound();
+    const created = await uniquely(
+      () =>
+        Membership.create({
+          instanceId: actor.instanceId,
+          userId,
+          level: target.level,
+          resourceId: target.resourceId,
+          orgId: target.orgId,
+          projectId: target.projectId,
+          roles,
+        }),
+      'the user is already a manager here',
+    );
+    // A user deleted meanwhile must not leave a membership behind (user deletion sweeps first, this checks after).
+    if (!(await User.exists({ instanceId: actor.instanceId, _id: userId }))) {
+      await Membership.deleteOne({ _id: created._id });
+      throw notFound();
+    }
+    await recordChange(actor, {
+      orgId: eventOrgId(target),
+      type: 'member.added',
+      resourceType: `${target.level}.member`,
+      resourceId: target.resourceId,
+      payload: { userId, roles },
+    });
+    return created.toObject() as MembershipDocument;
   });
-  return created.toObject() as MembershipDocument;
 }
 
-export async function changeMember(
+export function changeMember(
   actor: Actor,
   target: MembershipTarget,
   userId: string,
   roles: string[],
 ): Promise<MembershipDocument> {
-  const updated = await Membership.findOneAndUpdate(
-    { instanceId: actor.instanceId, level: target.level, resourceId: target.resourceId, userId },
-    { $set: { roles } },
-    { returnDocument: 'after' },
-  ).lean<MembershipDocument>();
-  if (!updated) throw notFound();
-  await recordChange(actor, {
-    orgId: eventOrgId(target),
-    type: 'member.changed',
-    resourceType: `${target.level}.member`,
-    resourceId: target.resourceId,
-    payload: { userId, roles },
+  return asOneChange(actor, async () => {
+    const updated = await Membership.findOneAndUpdate(
+      { instanceId: actor.instanceId, level: target.level, resourceId: target.resourceId, userId },
+      { $set: { roles } },
+      { returnDocument: 'after' },
+    ).lean<MembershipDocument>();
+    if (!updated) throw notFound();
+    await recordChange(actor, {
+      orgId: eventOrgId(target),
+      type: 'member.changed',
+      resourceType: `${target.level}.member`,
+      resourceId: target.resourceId,
+      payload: { userId, roles },
+    });
+    return updated;
   });
-  return updated;
 }
 
-export async function removeMember(actor: Actor, target: MembershipTarget, userId: string): Promise<void> {
-  const removed = await Membership.findOneAndDelete({
-    instanceId: actor.instanceId,
-    level: target.level,
-    resourceId: target.resourceId,
-    userId,
-  }).lean();
-  if (!removed) throw notFound();
-  await recordChange(actor, {
-    orgId: eventOrgId(target),
-    type: 'member.removed',
-    resourceType: `${target.level}.member`,
-    resourceId: target.resourceId,
-    payload: { userId },
+export function removeMember(actor: Actor, target: MembershipTarget, userId: string): Promise<void> {
+  return asOneChange(actor, async () => {
+    const removed = await Membership.findOneAndDelete({
+      instanceId: actor.instanceId,
+      level: target.level,
+      resourceId: target.resourceId,
+      userId,
+    }).lean();
+    if (!removed) throw notFound();
+    await recordChange(actor, {
+      orgId: eventOrgId(target),
+      type: 'member.removed',
+      resourceType: `${target.level}.member`,
+      resourceId: target.resourceId,
+      payload: { userId },
+    });
   });
 }
 
 /** Cascade step: every membership on a resource (idempotent). */
-export async function removeMembersOf(actor: Actor, level: ManagerLevel, resourceId: string): Promise<void> {
-  await Membership.deleteMany({ instanceId: actor.instanceId, level, resourceId });
+export function removeMembersOf(actor: Actor, level: ManagerLevel, resourceId: string): Promise<void> {
+  return asOneChange(actor, async () => {
+    await Membership.deleteMany({ instanceId: actor.instanceId, level, resourceId });
+  });
 }

@@ -9,13 +9,18 @@ import { removeProjectGrant } from './project-grants.ts';
 import { removeProject } from './projects.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
 import { removeUser } from './users.ts';
-import { recordChange, changeArray, uniquely, type Actor } from './changes.ts';
+import { asOneChange, concurrentChange, recordChange, changeArray, uniquely, type Actor } from './changes.ts';
 import { notFound, conflict } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
+import { addDomainUnlessTaken, domainTaken } from '../../store/queries/org-domains.ts';
 
 export type OrgRecord = OrganizationDocument & { _id: string };
 
-export function findOrg(instanceId: string, orgId: string): Promise<OrgRecord | null> {
+/**
+ * The stored org, read fresh, as the management API shows and changes it; the hot paths read a cached summary instead
+ * (findOrg in store/queries/accounts.ts).
+ */
+export function findOrgRecord(instanceId: string, orgId: string): Promise<OrgRecord | null> {
   return findScoped(Organization, instanceId, orgId);
 }
 
@@ -32,152 +37,147 @@ export function listOrgs(
     .lean<OrgRecord[]>();
 }
 
-async function domainTaken(instanceId: string, domain: string): Promise<boolean> {
-  return Boolean(
-    (await Organization.exists({ instanceId, primaryDomain: domain })) ??
-    (await Organization.exists({ instanceId, 'domains.domain': domain })),
-  );
-}
-
-export async function createOrg(
+export function createOrg(
   actor: Actor,
   input: { name: string; primaryDomain?: string },
   instanceDomain: string,
 ): Promise<OrgRecord> {
-  const primaryDomain = (input.primaryDomain ?? `${slug(input.name)}.${instanceDomain}`).toLowerCase();
-  if (await domainTaken(actor.instanceId, primaryDomain)) throw conflict(`the domain ${primaryDomain} is taken`);
-  const created = await uniquely(
-    () =>
-      Organization.create({
-        instanceId: actor.instanceId,
-        name: input.name,
-        primaryDomain,
-        domains: [{ domain: primaryDomain, verified: !input.primaryDomain }],
-      }),
-    'an organization with this name or primary domain exists',
-  );
-  await recordChange(actor, {
-    orgId: created._id,
-    type: 'org.added',
-    resourceType: 'org',
-    resourceId: created._id,
-    payload: { name: input.name, primaryDomain },
+  return asOneChange(actor, async () => {
+    const primaryDomain = (input.primaryDomain ?? `${slug(input.name)}.${instanceDomain}`).toLowerCase();
+    if (await domainTaken(actor.instanceId, primaryDomain)) throw conflict(`the domain ${primaryDomain} is taken`);
+    const created = await uniquely(
+      () =>
+        Organization.create({
+          instanceId: actor.instanceId,
+          name: input.name,
+          primaryDomain,
+          domains: [{ domain: primaryDomain, verified: !input.primaryDomain }],
+        }),
+      'an organization with this name or primary domain exists',
+    );
+    await recordChange(actor, {
+      orgId: created._id,
+      type: 'org.added',
+      resourceType: 'org',
+      resourceId: created._id,
+      payload: { name: input.name, primaryDomain },
+    });
+    return created.toObject() as OrgRecord;
   });
-  return created.toObject() as OrgRecord;
 }
 
-export async function renameOrg(actor: Actor, org: OrgRecord, name: string): Promise<OrgRecord> {
-  const updated = await uniquely(
-    () =>
-      Organization.findOneAndUpdate(
-        { instanceId: actor.instanceId, _id: org._id },
-        { $set: { name } },
-        { returnDocument: 'after', runValidators: true },
-      ).lean<OrgRecord>(),
-    'an organization with this name exists',
-  );
-  if (!updated) throw notFound();
-  await recordChange(actor, {
-    orgId: org._id,
-    type: 'org.changed',
-    resourceType: 'org',
-    resourceId: org._id,
-    payload: { name },
+export function renameOrg(actor: Actor, org: OrgRecord, name: string): Promise<OrgRecord> {
+  return asOneChange(actor, async () => {
+    const updated = await uniquely(
+      () =>
+        Organization.findOneAndUpdate(
+          { instanceId: actor.instanceId, _id: org._id },
+          { $set: { name } },
+          { returnDocument: 'after', runValidators: true },
+        ).lean<OrgRecord>(),
+      'an organization with this name exists',
+    );
+    if (!updated) throw notFound();
+    await recordChange(actor, {
+      orgId: org._id,
+      type: 'org.changed',
+      resourceType: 'org',
+      resourceId: org._id,
+      payload: { name },
+    });
+    return updated;
   });
-  return updated;
 }
 
 function refuseDefaultOrg(org: OrgRecord, defaultOrgId: string, what: string): void {
   if (org._id === defaultOrgId) throw conflict(`the instance's default organization cannot be ${what}`);
 }
 
-export async function setOrgState(
+export function setOrgState(
   actor: Actor,
   org: OrgRecord,
   state: 'active' | 'inactive',
   defaultOrgId: string,
 ): Promise<OrgRecord> {
-  if (state === 'inactive') refuseDefaultOrg(org, defaultOrgId, 'deactivated');
-  const updated = await Organization.findOneAndUpdate(
-    { instanceId: actor.instanceId, _id: org._id },
-    { $set: { state } },
-    { returnDocument: 'after' },
-  ).lean<OrgRecord>();
-  if (!updated) throw notFound();
-  await recordChange(actor, {
-    orgId: org._id,
-    type: state === 'active' ? 'org.reactivated' : 'org.deactivated',
-    resourceType: 'org',
-    resourceId: org._id,
+  return asOneChange(actor, async () => {
+    if (state === 'inactive') refuseDefaultOrg(org, defaultOrgId, 'deactivated');
+    const updated = await Organization.findOneAndUpdate(
+      { instanceId: actor.instanceId, _id: org._id },
+      { $set: { state } },
+      { returnDocument: 'after' },
+    ).lean<OrgRecord>();
+    if (!updated) throw notFound();
+    await recordChange(actor, {
+      orgId: org._id,
+      type: state === 'active' ? 'org.reactivated' : 'org.deactivated',
+      resourceType: 'org',
+      resourceId: org._id,
+    });
+    return updated;
   });
-  return updated;
 }
 
-export async function addOrgDomain(actor: Actor, org: OrgRecord, domain: string): Promise<OrgRecord> {
-  if (await domainTaken(actor.instanceId, domain)) throw conflict(`the domain ${domain} is taken`);
-  const updated = await Organization.findOneAndUpdate(
-    { instanceId: actor.instanceId, _id: org._id },
-    { $push: { domains: { domain, verified: false } } },
-    { returnDocument: 'after', runValidators: true },
-  ).lean<OrgRecord>();
-  if (!updated) throw notFound();
-  // Array elements cannot carry a unique index in FerretDB v1: the second of two racing writers backs out.
-  if ((await Organization.countDocuments({ instanceId: actor.instanceId, 'domains.domain': domain })) > 1) {
-    await changeArray<{ domain: string }>(Organization, { _id: org._id }, 'domains', (domains) =>
-      domains.filter((entry) => entry.domain !== domain),
+export function addOrgDomain(actor: Actor, org: OrgRecord, domain: string): Promise<OrgRecord> {
+  return asOneChange(actor, async () => {
+    const updated = await addDomainUnlessTaken(actor.instanceId, org._id, domain);
+    if (updated === 'missing') throw notFound();
+    if (updated === 'taken') throw conflict(`the domain ${domain} is taken`);
+    if (updated === 'contended') throw concurrentChange();
+    await recordChange(actor, {
+      orgId: org._id,
+      type: 'org.domain.added',
+      resourceType: 'org',
+      resourceId: org._id,
+      payload: { domain },
+    });
+    return updated;
+  });
+}
+
+export function removeOrgDomain(actor: Actor, org: OrgRecord, domain: string): Promise<void> {
+  return asOneChange(actor, async () => {
+    if (domain === org.primaryDomain) throw conflict('the primary domain cannot be removed');
+    const found = await changeArray<{ domain: string }>(
+      Organization,
+      { instanceId: actor.instanceId, _id: org._id },
+      'domains',
+      (domains) => {
+        if (!domains.some((entry) => entry.domain === domain)) throw notFound();
+        return domains.filter((entry) => entry.domain !== domain);
+      },
     );
-    throw conflict(`the domain ${domain} is taken`);
-  }
-  await recordChange(actor, {
-    orgId: org._id,
-    type: 'org.domain.added',
-    resourceType: 'org',
-    resourceId: org._id,
-    payload: { domain },
-  });
-  return updated;
-}
-
-export async function removeOrgDomain(actor: Actor, org: OrgRecord, domain: string): Promise<void> {
-  if (domain === org.primaryDomain) throw conflict('the primary domain cannot be removed');
-  const found = await changeArray<{ domain: string }>(
-    Organization,
-    { instanceId: actor.instanceId, _id: org._id },
-    'domains',
-    (domains) => {
-      if (!domains.some((entry) => entry.domain === domain)) throw notFound();
-      return domains.filter((entry) => entry.domain !== domain);
-    },
-  );
-  if (!found) throw notFound();
-  await recordChange(actor, {
-    orgId: org._id,
-    type: 'org.domain.removed',
-    resourceType: 'org',
-    resourceId: org._id,
-    payload: { domain },
+    if (!found) throw notFound();
+    await recordChange(actor, {
+      orgId: org._id,
+      type: 'org.domain.removed',
+      resourceType: 'org',
+      resourceId: org._id,
+      payload: { domain },
+    });
   });
 }
 
-export async function setOrgLoginPolicy(
+export function setOrgLoginPolicy(
   actor: Actor,
   org: OrgRecord,
   policy: LoginPolicyOverride | null,
 ): Promise<OrgRecord> {
-  const updated = await Organization.findOneAndUpdate(
-    { instanceId: actor.instanceId, _id: org._id },
-    { $set: { loginPolicy: policy } },
-    { returnDocument: 'after', runValidators: true },
-  ).lean<OrgRecord>();
-  if (!updated) throw notFound();
-  await recordChange(actor, {
-    orgId: org._id,
-    type: policy ? 'org.login_policy.set' : 'org.login_policy.reset',
-    resourceType: 'org',
-    resourceId: org._id,
-    payload: policy ? { policy } : {},
+  return asOneChange(actor, async () => {
+    const updated = await Organization.findOneAndUpdate(
+      { instanceId: actor.instanceId, _id: org._id },
+      { $set: { loginPolicy: policy } },
+      { returnDocument: 'after', runValidators: true },
+    ).lean<OrgRecord>();
+    if (!updated) throw notFound();
+    await recordChange(actor, {
+      orgId: org._id,
+      type: policy ? 'org.login_policy.set' : 'org.login_policy.reset',
+      resourceType: 'org',
+      resourceId: org._id,
+      payload: policy ? { policy } : {},
+    });
+    return updated;
   });
-  return updated;
 }
 
 /**
@@ -186,25 +186,27 @@ export async function setOrgLoginPolicy(
  * (with the user grants it made through them), the user grants it made, its users and its managers;
  * the org record goes last. Each step is idempotent, so re-running after a crash completes it.
  */
-export async function removeOrg(actor: Actor, org: OrgRecord, defaultOrgId: string): Promise<void> {
-  refuseDefaultOrg(org, defaultOrgId, 'removed');
-  const { instanceId } = actor;
-  const reason = 'org.removed';
-  await Organization.updateOne({ instanceId, _id: org._id }, { $set: { state: 'inactive' } });
-  for (const project of await Project.find({ instanceId, orgId: org._id }).lean<ProjectDocument[]>())
-    await removeProject(actor, project, reason);
-  for (const grant of await ProjectGrant.find({ instanceId, grantedOrgId: org._id }).lean<ProjectGrantDocument[]>())
-    await removeProjectGrant(actor, grant, reason);
-  await removeUserGrantsWhere(actor, { orgId: org._id }, { reason, removedOrgId: org._id });
-  for (const user of await User.find({ instanceId, orgId: org._id }).lean<UserDocument[]>())
-    await removeUser(actor, user, reason);
-  await Membership.deleteMany({ instanceId, orgId: org._id });
-  await Organization.deleteOne({ instanceId, _id: org._id });
-  await recordChange(actor, {
-    orgId: org._id,
-    type: 'org.removed',
-    resourceType: 'org',
-    resourceId: org._id,
-    payload: { name: org.name },
+export function removeOrg(actor: Actor, org: OrgRecord, defaultOrgId: string): Promise<void> {
+  return asOneChange(actor, async () => {
+    refuseDefaultOrg(org, defaultOrgId, 'removed');
+    const { instanceId } = actor;
+    const reason = 'org.removed';
+    await Organization.updateOne({ instanceId, _id: org._id }, { $set: { state: 'inactive' } });
+    for (const project of await Project.find({ instanceId, orgId: org._id }).lean<ProjectDocument[]>())
+      await removeProject(actor, project, reason);
+    for (const grant of await ProjectGrant.find({ instanceId, grantedOrgId: org._id }).lean<ProjectGrantDocument[]>())
+      await removeProjectGrant(actor, grant, reason);
+    await removeUserGrantsWhere(actor, { orgId: org._id }, { reason, removedOrgId: org._id });
+    for (const user of await User.find({ instanceId, orgId: org._id }).lean<UserDocument[]>())
+      await removeUser(actor, user, reason);
+    await Membership.deleteMany({ instanceId, orgId: org._id });
+    await Organization.deleteOne({ instanceId, _id: org._id });
+    await recordChange(actor, {
+      orgId: org._id,
+      type: 'org.removed',
+      resourceType: 'org',
+      resourceId: org._id,
+      payload: { name: org.name },
+    });
   });
 }

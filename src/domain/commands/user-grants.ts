@@ -1,11 +1,19 @@
 import type { QueryFilter } from 'mongoose';
 import { Project, ProjectGrant, User, UserGrant } from '../../store/models/index.ts';
 import type { UserGrantDocument } from '../../store/models/user-grant.ts';
-import { recordChange, uniquely, type Actor } from './changes.ts';
+import { asOneChange, recordChange, uniquely, type Actor } from './changes.ts';
 import { invalidField, notFound, conflict } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
+import { deleteInBatches, pullFromArrays } from '../../store/queries/bulk-writes.ts';
 
 type UserGrantFilter = QueryFilter<UserGrantDocument>;
+
+/** What a cascade's events tell of each user grant it changes. */
+interface GrantFacts {
+  _id: string;
+  orgId: string;
+  userId: string;
+}
 
 /**
  * The role keys a user grant may hold: the project's roles, or the project grant's subset of them; null when either is
@@ -67,40 +75,43 @@ export async function projectAccessOf(
   return grant ? { projectGrantId: grant._id } : null;
 }
 
-export async function createUserGrant(
+export function createUserGrant(
   actor: Actor,
   input: NewUserGrant,
   projectGrantId: string | null,
 ): Promise<UserGrantDocument> {
-  const { instanceId } = actor;
-  const user = await findScoped(User, instanceId, input.userId, {}, { orgId: 1 });
-  if (!user) throw notFound();
-  const assignable = await assignableRoleKeys(instanceId, input.projectId, projectGrantId);
-  if (!assignable) throw notFound();
-  requireAssignable(input.roleKeys, assignable);
-  const created = await uniquely(
-    () =>
-      UserGrant.create({
-        instanceId,
-        userId: input.userId,
-        userOrgId: user.orgId,
-        projectId: input.projectId,
-        projectGrantId,
-        orgId: input.orgId,
-        roleKeys: [...new Set(input.roleKeys)],
-      }),
-    'the user already has a grant from this organization on this project',
-  );
-  const grant = created.toObject() as UserGrantDocument;
-  if (!(await reconcile(instanceId, grant))) throw conflict('the user, project or project grant was removed meanwhile');
-  await recordChange(actor, {
-    orgId: input.orgId,
-    type: 'user.grant.added',
-    resourceType: 'user.grant',
-    resourceId: grant._id,
-    payload: { userId: input.userId, projectId: input.projectId, projectGrantId, roleKeys: grant.roleKeys },
+  return asOneChange(actor, async () => {
+    const { instanceId } = actor;
+    const user = await findScoped(User, instanceId, input.userId, {}, { orgId: 1 });
+    if (!user) throw notFound();
+    const assignable = await assignableRoleKeys(instanceId, input.projectId, projectGrantId);
+    if (!assignable) throw notFound();
+    requireAssignable(input.roleKeys, assignable);
+    const created = await uniquely(
+      () =>
+        UserGrant.create({
+          instanceId,
+          userId: input.userId,
+          userOrgId: user.orgId,
+          projectId: input.projectId,
+          projectGrantId,
+          orgId: input.orgId,
+          roleKeys: [...new Set(input.roleKeys)],
+        }),
+      'the user already has a grant from this organization on this project',
+    );
+    const grant = created.toObject() as UserGrantDocument;
+    if (!(await reconcile(instanceId, grant)))
+      throw conflict('the user, project or project grant was removed meanwhile');
+    await recordChange(actor, {
+      orgId: input.orgId,
+      type: 'user.grant.added',
+      resourceType: 'user.grant',
+      resourceId: grant._id,
+      payload: { userId: input.userId, projectId: input.projectId, projectGrantId, roleKeys: grant.roleKeys },
+    });
+    return (await UserGrant.findById(grant._id).lean<UserGrantDocument>()) ?? grant;
   });
-  return (await UserGrant.findById(grant._id).lean<UserGrantDocument>()) ?? grant;
 }
 
 export function findUserGrant(instanceId: string, orgId: string, grantId: string): Promise<UserGrantDocument | null> {
@@ -159,119 +170,117 @@ export function listUserGrants(
   return UserGrant.find(query).sort({ _id: 1 }).skip(page.offset).limit(page.limit).lean<UserGrantDocument[]>();
 }
 
-export async function changeUserGrantRoles(
+export function changeUserGrantRoles(
   actor: Actor,
   grant: UserGrantDocument,
   roleKeys: string[],
 ): Promise<UserGrantDocument> {
-  const assignable = await assignableRoleKeys(actor.instanceId, grant.projectId, grant.projectGrantId ?? null);
-  if (!assignable) throw notFound();
-  requireAssignable(roleKeys, assignable);
-  const updated = await UserGrant.findOneAndUpdate(
-    { instanceId: actor.instanceId, _id: grant._id },
-    { $set: { roleKeys: [...new Set(roleKeys)] } },
-    { returnDocument: 'after' },
-  ).lean<UserGrantDocument>();
-  if (!updated || !(await reconcile(actor.instanceId, updated))) throw notFound();
-  await recordChange(actor, {
-    orgId: grant.orgId,
-    type: 'user.grant.changed',
-    resourceType: 'user.grant',
-    resourceId: grant._id,
-    payload: { userId: grant.userId, roleKeys },
+  return asOneChange(actor, async () => {
+    const assignable = await assignableRoleKeys(actor.instanceId, grant.projectId, grant.projectGrantId ?? null);
+    if (!assignable) throw notFound();
+    requireAssignable(roleKeys, assignable);
+    const updated = await UserGrant.findOneAndUpdate(
+      { instanceId: actor.instanceId, _id: grant._id },
+      { $set: { roleKeys: [...new Set(roleKeys)] } },
+      { returnDocument: 'after' },
+    ).lean<UserGrantDocument>();
+    if (!updated || !(await reconcile(actor.instanceId, updated))) throw notFound();
+    await recordChange(actor, {
+      orgId: grant.orgId,
+      type: 'user.grant.changed',
+      resourceType: 'user.grant',
+      resourceId: grant._id,
+      payload: { userId: grant.userId, roleKeys },
+    });
+    return (await UserGrant.findById(grant._id).lean<UserGrantDocument>()) ?? updated;
   });
-  return (await UserGrant.findById(grant._id).lean<UserGrantDocument>()) ?? updated;
 }
 
-export async function setUserGrantState(
+export function setUserGrantState(
   actor: Actor,
   grant: UserGrantDocument,
   state: 'active' | 'inactive',
 ): Promise<UserGrantDocument> {
-  const updated = await UserGrant.findOneAndUpdate(
-    { instanceId: actor.instanceId, _id: grant._id },
-    { $set: { state } },
-    { returnDocument: 'after' },
-  ).lean<UserGrantDocument>();
-  if (!updated) throw notFound();
-  await recordChange(actor, {
-    orgId: grant.orgId,
-    type: state === 'active' ? 'user.grant.reactivated' : 'user.grant.deactivated',
-    resourceType: 'user.grant',
-    resourceId: grant._id,
-    payload: { userId: grant.userId },
-  });
-  return updated;
-}
-
-export async function removeUserGrant(actor: Actor, grant: UserGrantDocument): Promise<void> {
-  const removed = await UserGrant.findOneAndDelete({ instanceId: actor.instanceId, _id: grant._id }).lean();
-  if (!removed) throw notFound();
-  await recordChange(actor, {
-    orgId: grant.orgId,
-    type: 'user.grant.removed',
-    resourceType: 'user.grant',
-    resourceId: grant._id,
-    payload: { userId: grant.userId, projectId: grant.projectId },
+  return asOneChange(actor, async () => {
+    const updated = await UserGrant.findOneAndUpdate(
+      { instanceId: actor.instanceId, _id: grant._id },
+      { $set: { state } },
+      { returnDocument: 'after' },
+    ).lean<UserGrantDocument>();
+    if (!updated) throw notFound();
+    await recordChange(actor, {
+      orgId: grant.orgId,
+      type: state === 'active' ? 'user.grant.reactivated' : 'user.grant.deactivated',
+      resourceType: 'user.grant',
+      resourceId: grant._id,
+      payload: { userId: grant.userId },
+    });
+    return updated;
   });
 }
 
-const CASCADE_BATCH = 500;
+export function removeUserGrant(actor: Actor, grant: UserGrantDocument): Promise<void> {
+  return asOneChange(actor, async () => {
+    const removed = await UserGrant.findOneAndDelete({ instanceId: actor.instanceId, _id: grant._id }).lean();
+    if (!removed) throw notFound();
+    await recordChange(actor, {
+      orgId: grant.orgId,
+      type: 'user.grant.removed',
+      resourceType: 'user.grant',
+      resourceId: grant._id,
+      payload: { userId: grant.userId, projectId: grant.projectId },
+    });
+  });
+}
 
 /**
  * Cascade step: deletes every user grant matching the filter, with an event each; repeats until none is left, so it
  * also catches concurrent inserts.
  */
-export async function removeUserGrantsWhere(
+export function removeUserGrantsWhere(
   actor: Actor,
   filter: UserGrantFilter,
   cause: Record<string, unknown>,
 ): Promise<void> {
-  for (;;) {
-    const batch = await UserGrant.find({ ...filter, instanceId: actor.instanceId }, { orgId: 1, userId: 1 })
-      .limit(CASCADE_BATCH)
-      .lean();
-    if (batch.length === 0) return;
-    await UserGrant.deleteMany({ instanceId: actor.instanceId, _id: { $in: batch.map((grant) => grant._id) } });
-    for (const grant of batch)
-      await recordChange(actor, {
-        orgId: grant.orgId,
-        type: 'user.grant.cascade.removed',
-        resourceType: 'user.grant',
-        resourceId: grant._id,
-        payload: { userId: grant.userId, ...cause },
-      });
-  }
+  return asOneChange(actor, () =>
+    deleteInBatches<GrantFacts>(UserGrant, actor.instanceId, filter, { orgId: 1, userId: 1 }, async (batch) => {
+      for (const grant of batch)
+        await recordChange(actor, {
+          orgId: grant.orgId,
+          type: 'user.grant.cascade.removed',
+          resourceType: 'user.grant',
+          resourceId: grant._id,
+          payload: { userId: grant.userId, ...cause },
+        });
+    }),
+  );
 }
 
-/**
- * Cascade step: removes role keys from every matching user grant that holds one, with an event each
- * (idempotent). `$pullAll`, because FerretDB v1 ignores `$pull` with `$in`/`$nin` conditions.
- */
-export async function pullRolesFromUserGrants(
+/** Cascade step: removes role keys from every matching user grant that holds one, with an event each (idempotent). */
+export function pullRolesFromUserGrants(
   actor: Actor,
   filter: UserGrantFilter,
   roleKeys: string[],
   cause: Record<string, unknown>,
 ): Promise<void> {
-  if (roleKeys.length === 0) return;
-  const affected = await UserGrant.find(
-    { ...filter, instanceId: actor.instanceId, roleKeys: { $in: roleKeys } },
-    { orgId: 1, userId: 1, roleKeys: 1 },
-  ).lean();
-  if (affected.length === 0) return;
-  await UserGrant.updateMany(
-    { instanceId: actor.instanceId, _id: { $in: affected.map((grant) => grant._id) } },
-    { $pullAll: { roleKeys } },
-  );
-  for (const grant of affected) {
-    const removed = grant.roleKeys.filter((key) => roleKeys.includes(key));
-    await recordChange(actor, {
-      orgId: grant.orgId,
-      type: 'user.grant.cascade.changed',
-      resourceType: 'user.grant',
-      resourceId: grant._id,
-      payload: { userId: grant.userId, removedRoleKeys: removed, ...cause },
-    });
-  }
+  return asOneChange(actor, async () => {
+    const affected = await pullFromArrays<GrantFacts & { roleKeys: string[] }>(
+      UserGrant,
+      actor.instanceId,
+      filter,
+      'roleKeys',
+      roleKeys,
+      { orgId: 1, userId: 1 },
+    );
+    for (const grant of affected) {
+      const removed = grant.roleKeys.filter((key) => roleKeys.includes(key));
+      await recordChange(actor, {
+        orgId: grant.orgId,
+        type: 'user.grant.cascade.changed',
+        resourceType: 'user.grant',
+        resourceId: grant._id,
+        payload: { userId: grant.userId, removedRoleKeys: removed, ...cause },
+      });
+    }
+  });
 }

@@ -1,12 +1,10 @@
-import type { KeyObject } from 'node:crypto';
 import { Membership, Organization, PersonalAccessToken, User } from '../../store/models/index.ts';
 import type { UserDocument } from '../../store/models/user.ts';
-import { randomSecret, secretHash } from '../../platform/crypto.ts';
 import { hashPassword } from '../../platform/passwords.ts';
 import { clearPasswordAttempts } from '../../store/queries/login-attempts.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
-import { recordChange, changeArray, uniquely, type Actor } from './changes.ts';
-import { notFound, conflict, invalidField } from '../errors.ts';
+import { asOneChange, recordChange, changeArray, uniquely, type Actor } from './changes.ts';
+import { notFound, invalidField } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
 
 const DUPLICATE_USERNAME = 'the username is taken in this instance';
@@ -71,57 +69,61 @@ async function requireOrgStillThere(instanceId: string, orgId: string, userId: s
   throw notFound();
 }
 
-export async function createHumanUser(actor: Actor, orgId: string, input: NewHuman): Promise<UserDocument> {
-  const { password, metadata, ...profile } = input;
-  const human = {
-    email: profile.email,
-    givenName: profile.givenName,
-    familyName: profile.familyName,
-    displayName: profile.displayName ?? `${profile.givenName} ${profile.familyName}`,
-    ...(password ? { passwordHash: await hashPassword(password) } : {}),
-  };
-  const created = await uniquely(
-    () =>
-      User.create({
-        instanceId: actor.instanceId,
-        orgId,
-        type: 'human',
-        username: profile.username,
-        human,
-        metadata: metadataEntries(metadata),
-      }),
-    DUPLICATE_USERNAME,
-  );
-  await requireOrgStillThere(actor.instanceId, orgId, created._id);
-  await recordChange(actor, {
-    orgId,
-    type: 'user.human.added',
-    resourceType: 'user',
-    resourceId: created._id,
-    payload: { username: created.username, email: human.email },
+export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): Promise<UserDocument> {
+  return asOneChange(actor, async () => {
+    const { password, metadata, ...profile } = input;
+    const human = {
+      email: profile.email,
+      givenName: profile.givenName,
+      familyName: profile.familyName,
+      displayName: profile.displayName ?? `${profile.givenName} ${profile.familyName}`,
+      ...(password ? { passwordHash: await hashPassword(password) } : {}),
+    };
+    const created = await uniquely(
+      () =>
+        User.create({
+          instanceId: actor.instanceId,
+          orgId,
+          type: 'human',
+          username: profile.username,
+          human,
+          metadata: metadataEntries(metadata),
+        }),
+      DUPLICATE_USERNAME,
+    );
+    await requireOrgStillThere(actor.instanceId, orgId, created._id);
+    await recordChange(actor, {
+      orgId,
+      type: 'user.human.added',
+      resourceType: 'user',
+      resourceId: created._id,
+      payload: { username: created.username, email: human.email },
+    });
+    return created.toObject() as UserDocument;
   });
-  return created.toObject() as UserDocument;
 }
 
-export async function createMachineUser(
+export function createMachineUser(
   actor: Actor,
   orgId: string,
   input: { username: string; name: string; description?: string; accessTokenType?: 'bearer' | 'jwt' },
 ): Promise<UserDocument> {
-  const { username, ...machine } = input;
-  const created = await uniquely(
-    () => User.create({ instanceId: actor.instanceId, orgId, type: 'machine', username, machine }),
-    DUPLICATE_USERNAME,
-  );
-  await requireOrgStillThere(actor.instanceId, orgId, created._id);
-  await recordChange(actor, {
-    orgId,
-    type: 'user.machine.added',
-    resourceType: 'user',
-    resourceId: created._id,
-    payload: { username: created.username, name: machine.name },
+  return asOneChange(actor, async () => {
+    const { username, ...machine } = input;
+    const created = await uniquely(
+      () => User.create({ instanceId: actor.instanceId, orgId, type: 'machine', username, machine }),
+      DUPLICATE_USERNAME,
+    );
+    await requireOrgStillThere(actor.instanceId, orgId, created._id);
+    await recordChange(actor, {
+      orgId,
+      type: 'user.machine.added',
+      resourceType: 'user',
+      resourceId: created._id,
+      payload: { username: created.username, name: machine.name },
+    });
+    return created.toObject() as UserDocument;
   });
-  return created.toObject() as UserDocument;
 }
 
 export interface UserChange {
@@ -135,156 +137,126 @@ export interface UserChange {
   accessTokenType?: 'bearer' | 'jwt';
 }
 
-export async function changeUser(actor: Actor, user: UserDocument, change: UserChange): Promise<UserDocument> {
-  const set: Record<string, unknown> = {};
-  if (change.username !== undefined) set.username = change.username;
-  const humanFields = ['email', 'givenName', 'familyName', 'displayName'] as const;
-  const machineFields = ['name', 'description', 'accessTokenType'] as const;
-  for (const field of humanFields) {
-    if (change[field] === undefined) continue;
-    if (!user.human) throw invalidField(field, 'only human users have it');
-    set[`human.${field}`] = change[field];
-    if (field === 'email') set['human.emailVerified'] = false;
-  }
-  for (const field of machineFields) {
-    if (change[field] === undefined) continue;
-    if (!user.machine) throw invalidField(field, 'only machine users have it');
-    set[`machine.${field}`] = change[field];
-  }
-  const updated = await uniquely(
-    () =>
-      User.findOneAndUpdate(
-        { instanceId: actor.instanceId, _id: user._id },
-        { $set: set },
-        { returnDocument: 'after', runValidators: true },
-      ).lean<UserDocument>(),
-    DUPLICATE_USERNAME,
-  );
-  if (!updated) throw notFound();
-  await recordChange(actor, {
-    orgId: user.orgId,
-    type: 'user.changed',
-    resourceType: 'user',
-    resourceId: user._id,
-    payload: { ...change },
+export function changeUser(actor: Actor, user: UserDocument, change: UserChange): Promise<UserDocument> {
+  return asOneChange(actor, async () => {
+    const set: Record<string, unknown> = {};
+    if (change.username !== undefined) set.username = change.username;
+    const humanFields = ['email', 'givenName', 'familyName', 'displayName'] as const;
+    const machineFields = ['name', 'description', 'accessTokenType'] as const;
+    for (const field of humanFields) {
+      if (change[field] === undefined) continue;
+      if (!user.human) throw invalidField(field, 'only human users have it');
+      set[`human.${field}`] = change[field];
+      if (field === 'email') set['human.emailVerified'] = false;
+    }
+    for (const field of machineFields) {
+      if (change[field] === undefined) continue;
+      if (!user.machine) throw invalidField(field, 'only machine users have it');
+      set[`machine.${field}`] = change[field];
+    }
+    const updated = await uniquely(
+      () =>
+        User.findOneAndUpdate(
+          { instanceId: actor.instanceId, _id: user._id },
+          { $set: set },
+          { returnDocument: 'after', runValidators: true },
+        ).lean<UserDocument>(),
+      DUPLICATE_USERNAME,
+    );
+    if (!updated) throw notFound();
+    await recordChange(actor, {
+      orgId: user.orgId,
+      type: 'user.changed',
+      resourceType: 'user',
+      resourceId: user._id,
+      payload: { ...change },
+    });
+    return updated;
   });
-  return updated;
 }
 
-export async function setUserState(
+export function setUserState(
   actor: Actor,
   user: UserDocument,
   state: 'active' | 'inactive',
   eventType: string,
 ): Promise<UserDocument> {
-  const updated = await User.findOneAndUpdate(
-    { instanceId: actor.instanceId, _id: user._id },
-    { $set: { state } },
-    { returnDocument: 'after' },
-  ).lean<UserDocument>();
-  if (!updated) throw notFound();
-  // Reactivating a locked user unlocks it: its failed attempts are forgotten, or the next one would lock it again.
-  if (state === 'active') await clearPasswordAttempts(actor.instanceId, user._id);
-  await recordChange(actor, { orgId: user.orgId, type: eventType, resourceType: 'user', resourceId: user._id });
-  return updated;
+  return asOneChange(actor, async () => {
+    const updated = await User.findOneAndUpdate(
+      { instanceId: actor.instanceId, _id: user._id },
+      { $set: { state } },
+      { returnDocument: 'after' },
+    ).lean<UserDocument>();
+    if (!updated) throw notFound();
+    // Reactivating a locked user unlocks it: its failed attempts are forgotten, or the next one would lock it again.
+    if (state === 'active') await clearPasswordAttempts(actor.instanceId, user._id);
+    await recordChange(actor, { orgId: user.orgId, type: eventType, resourceType: 'user', resourceId: user._id });
+    return updated;
+  });
 }
 
 /** Deletes a user with its credentials, manager roles and user grants (before the user, and once more after). */
-export async function removeUser(actor: Actor, user: UserDocument, reason = 'user.removed'): Promise<void> {
-  const { instanceId } = actor;
-  const sweep = async () => {
-    await PersonalAccessToken.deleteMany({ instanceId, userId: user._id });
-    await Membership.deleteMany({ instanceId, userId: user._id });
-    await removeUserGrantsWhere(actor, { userId: user._id }, { reason, removedUserId: user._id });
-  };
-  await sweep();
-  await User.deleteOne({ instanceId, _id: user._id });
-  await sweep();
-  await recordChange(actor, {
-    orgId: user.orgId,
-    type: reason === 'user.removed' ? reason : 'user.cascade.removed',
-    resourceType: 'user',
-    resourceId: user._id,
-    payload: { username: user.username },
-  });
-}
-
-/** Sets a human user's password (already checked against its org's complexity); the event never carries it. */
-export async function setUserPassword(actor: Actor, user: UserDocument, password: string): Promise<void> {
-  if (user.type !== 'human') throw conflict('only human users have passwords');
-  const updated = await User.updateOne(
-    { instanceId: actor.instanceId, _id: user._id, type: 'human' },
-    { $set: { 'human.passwordHash': await hashPassword(password) } },
-  );
-  if (updated.matchedCount === 0) throw notFound();
-  await recordChange(actor, {
-    orgId: user.orgId,
-    type: 'user.password.changed',
-    resourceType: 'user',
-    resourceId: user._id,
-  });
-}
-
-/** A new client_credentials secret for a machine user (its client id is its username); shown once. */
-export async function setMachineSecret(actor: Actor, user: UserDocument, hashKey: KeyObject): Promise<string> {
-  if (user.type !== 'machine') throw conflict('only machine users have client secrets');
-  const secret = randomSecret();
-  const updated = await User.updateOne(
-    { instanceId: actor.instanceId, _id: user._id },
-    { $set: { 'machine.secretHash': secretHash(hashKey, secret) } },
-  );
-  if (updated.matchedCount === 0) throw notFound();
-  await recordChange(actor, { orgId: user.orgId, type: 'user.secret.set', resourceType: 'user', resourceId: user._id });
-  return secret;
-}
-
-export async function removeMachineSecret(actor: Actor, user: UserDocument): Promise<void> {
-  if (user.type !== 'machine' || !user.machine?.secretHash) throw notFound();
-  await User.updateOne({ instanceId: actor.instanceId, _id: user._id }, { $unset: { 'machine.secretHash': 1 } });
-  await recordChange(actor, {
-    orgId: user.orgId,
-    type: 'user.secret.removed',
-    resourceType: 'user',
-    resourceId: user._id,
+export function removeUser(actor: Actor, user: UserDocument, reason = 'user.removed'): Promise<void> {
+  return asOneChange(actor, async () => {
+    const { instanceId } = actor;
+    const sweep = async () => {
+      await PersonalAccessToken.deleteMany({ instanceId, userId: user._id });
+      await Membership.deleteMany({ instanceId, userId: user._id });
+      await removeUserGrantsWhere(actor, { userId: user._id }, { reason, removedUserId: user._id });
+    };
+    await sweep();
+    await User.deleteOne({ instanceId, _id: user._id });
+    await sweep();
+    await recordChange(actor, {
+      orgId: user.orgId,
+      type: reason === 'user.removed' ? reason : 'user.cascade.removed',
+      resourceType: 'user',
+      resourceId: user._id,
+      payload: { username: user.username },
+    });
   });
 }
 
 type MetadataEntry = { key: string; value: Buffer };
 
-export async function setUserMetadata(actor: Actor, user: UserDocument, key: string, value: string): Promise<void> {
-  const entry = { key, value: Buffer.from(value, 'utf8') };
-  const found = await changeArray<MetadataEntry>(
-    User,
-    { instanceId: actor.instanceId, _id: user._id },
-    'metadata',
-    (entries) => [...entries.filter((existing) => existing.key !== key), entry],
-  );
-  if (!found) throw notFound();
-  await recordChange(actor, {
-    orgId: user.orgId,
-    type: 'user.metadata.set',
-    resourceType: 'user',
-    resourceId: user._id,
-    payload: { key },
+export function setUserMetadata(actor: Actor, user: UserDocument, key: string, value: string): Promise<void> {
+  return asOneChange(actor, async () => {
+    const entry = { key, value: Buffer.from(value, 'utf8') };
+    const found = await changeArray<MetadataEntry>(
+      User,
+      { instanceId: actor.instanceId, _id: user._id },
+      'metadata',
+      (entries) => [...entries.filter((existing) => existing.key !== key), entry],
+    );
+    if (!found) throw notFound();
+    await recordChange(actor, {
+      orgId: user.orgId,
+      type: 'user.metadata.set',
+      resourceType: 'user',
+      resourceId: user._id,
+      payload: { key },
+    });
   });
 }
 
-export async function removeUserMetadata(actor: Actor, user: UserDocument, key: string): Promise<void> {
-  const found = await changeArray<MetadataEntry>(
-    User,
-    { instanceId: actor.instanceId, _id: user._id },
-    'metadata',
-    (entries) => {
-      if (!entries.some((existing) => existing.key === key)) throw notFound();
-      return entries.filter((existing) => existing.key !== key);
-    },
-  );
-  if (!found) throw notFound();
-  await recordChange(actor, {
-    orgId: user.orgId,
-    type: 'user.metadata.removed',
-    resourceType: 'user',
-    resourceId: user._id,
-    payload: { key },
+export function removeUserMetadata(actor: Actor, user: UserDocument, key: string): Promise<void> {
+  return asOneChange(actor, async () => {
+    const found = await changeArray<MetadataEntry>(
+      User,
+      { instanceId: actor.instanceId, _id: user._id },
+      'metadata',
+      (entries) => {
+        if (!entries.some((existing) => existing.key === key)) throw notFound();
+        return entries.filter((existing) => existing.key !== key);
+      },
+    );
+    if (!found) throw notFound();
+    await recordChange(actor, {
+      orgId: user.orgId,
+      type: 'user.metadata.removed',
+      resourceType: 'user',
+      resourceId: user._id,
+      payload: { key },
+    });
   });
 }

@@ -31,10 +31,6 @@ export function roleFitsLevel(role: string, level: ManagerLevel): boolean {
   }
 }
 
-export function rolesForLevel(mapping: RolePermissions, level: ManagerLevel): string[] {
-  return Object.keys(mapping).filter((role) => roleFitsLevel(role, level));
-}
-
 /** The parts of a membership that decide what it grants. */
 export interface MembershipFacts {
   level: ManagerLevel;

@@ -6,7 +6,9 @@ import { newId } from '../../platform/ids.ts';
 import { hashPassword } from '../../platform/passwords.ts';
 import { slug } from '../rules/org-domains.ts';
 import { Instance, Membership, Organization, Project, User } from '../../store/models/index.ts';
+import type { InstanceDocument } from '../../store/models/instance.ts';
 import { recordEvent, SYSTEM_ACTOR } from '../../store/queries/events.ts';
+import { asOneChange } from '../commands/changes.ts';
 import { clientSecretHashKey } from '../../platform/derived-keys.ts';
 import { ensureSigningKeys } from '../../store/queries/signing-keys.ts';
 
@@ -24,11 +26,22 @@ export interface BootstrapResult {
  */
 export async function bootstrapInstance(config: Config, masterKey: MasterKey): Promise<BootstrapResult> {
   const issuer = config.publicUrl;
-  const host = new URL(issuer).hostname;
   // The first instance is the default one; PUBLIC_URL is its address, so a changed PUBLIC_URL moves it
   // rather than creating a second instance.
   const existing =
     (await Instance.findOne({ issuer }).lean()) ?? (await Instance.findOne({}).sort({ createdAt: 1, _id: 1 }).lean());
+  const instanceId = existing?._id ?? newId();
+  return asOneChange({ instanceId, actorId: SYSTEM_ACTOR }, () => bootstrap(config, masterKey, instanceId, existing));
+}
+
+async function bootstrap(
+  config: Config,
+  masterKey: MasterKey,
+  instanceId: string,
+  existing: Pick<InstanceDocument, '_id' | 'issuer' | 'primaryDomain'> | null,
+): Promise<BootstrapResult> {
+  const issuer = config.publicUrl;
+  const host = new URL(issuer).hostname;
   if (existing && existing.issuer !== issuer) {
     await Instance.updateOne({ _id: existing._id }, { $set: { issuer }, $addToSet: { domains: host } });
     await recordEvent({
@@ -41,7 +54,6 @@ export async function bootstrapInstance(config: Config, masterKey: MasterKey): P
       payload: { from: existing.issuer, to: issuer },
     });
   }
-  const instanceId = existing?._id ?? newId();
   const orgPrimaryDomain = `${slug(config.bootstrap.orgName)}.${existing?.primaryDomain ?? host}`;
   const generated: Record<string, string> = {};
 

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Context } from 'koa';
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { cached } from '../../store/cache/instance-cache.ts';
+import { cacheKeys } from '../../store/cache/keys.ts';
 import { SigningKey, User } from '../../store/models/index.ts';
 import {
   resolvePermissions,
@@ -35,7 +36,7 @@ function audienceIncludes(aud: string | string[] | undefined, audience: string):
 }
 
 function instanceKeys(instanceId: string): Promise<JSONWebKeySet> {
-  return cached(instanceId, 'public-signing-keys', async () => {
+  return cached(instanceId, cacheKeys.publicSigningKeys(), async () => {
     const keys = await SigningKey.find({ instanceId }, { publicJwk: 1 }).lean();
     return { keys: keys.map((key) => key.publicJwk as JSONWebKeySet['keys'][number]) };
   });
@@ -61,7 +62,7 @@ async function tokenUser(tenant: Tenant, token: string, hashKey: KeyObject): Pro
   const clientToken = await tenant.provider.ClientCredentials.find(tokenId);
   if (!clientToken?.clientId || !audienceIncludes(clientToken.aud, audience)) return null;
   const username = clientToken.clientId.toLowerCase();
-  const machine = await cached(instanceId, `machine-by-username:${username}`, () =>
+  const machine = await cached(instanceId, cacheKeys.machineUserByUsername(username), () =>
     User.findOne({ instanceId, type: 'machine', username }, { _id: 1 }).lean(),
   );
   return machine?._id ?? null;
@@ -77,7 +78,7 @@ export function apiAuthenticator(services: Services, mapping: RolePermissions) {
     const userId = await tokenUser(tenant, match[1], hashKey);
     if (!userId) throw unauthorized('the token is invalid, expired or not meant for this API');
     const instanceId = tenant.instance._id;
-    const user = await cached(instanceId, `user-state:${userId}`, () =>
+    const user = await cached(instanceId, cacheKeys.userState(userId), () =>
       findScoped(User, instanceId, userId, {}, { orgId: 1, state: 1 }),
     );
     if (user?.state !== 'active') throw unauthorized('the user is not active');

@@ -10,7 +10,7 @@ import {
 import type { ResourceContext } from '../../domain/rules/permissions.ts';
 import { reachOf } from '../../domain/rules/visibility.ts';
 import { findApplication } from '../../domain/commands/applications.ts';
-import { findOrg, type OrgRecord } from '../../domain/commands/orgs.ts';
+import { findOrgRecord, type OrgRecord } from '../../domain/commands/orgs.ts';
 import { findProjectGrant } from '../../domain/commands/project-grants.ts';
 import { findProject } from '../../domain/commands/projects.ts';
 import {
@@ -42,7 +42,7 @@ type Params = Record<string, string>;
 type Scope = { instanceId: string };
 
 export const loadOrg = (actor: Scope, params: Params): Promise<OrgRecord> =>
-  required(findOrg(actor.instanceId, params.orgId ?? ''));
+  required(findOrgRecord(actor.instanceId, params.orgId ?? ''));
 const loadUser = (actor: Scope, params: Params): Promise<UserDocument> =>
   required(findUser(actor.instanceId, params.userId ?? ''));
 export const loadProject = (actor: Scope, params: Params): Promise<ProjectDocument> =>

@@ -5,7 +5,7 @@ import {
   listPersonalAccessTokens,
   removePersonalAccessToken,
 } from '../../domain/commands/personal-access-tokens.ts';
-import { removeMachineSecret, setMachineSecret } from '../../domain/commands/users.ts';
+import { removeMachineSecret, setMachineSecret } from '../../domain/commands/user-credentials.ts';
 import { invalidField } from '../../domain/errors.ts';
 import { USER } from './locators.ts';
 import { route, type ApiRoute } from './route.ts';

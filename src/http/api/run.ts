@@ -4,7 +4,6 @@ import { decideAccessInParts } from '../../domain/rules/visibility.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
-import { invalidateInstanceCaches } from '../../store/cache/revisions.ts';
 import { HttpError } from '../middleware/errors.ts';
 import type { Caller } from './authenticate.ts';
 import type { ApiRequest, ApiRoute } from './route.ts';
@@ -58,14 +57,8 @@ export async function runRoute(apiRoute: ApiRoute, ctx: Context, caller: Caller,
     services,
   };
   const target = await authorize(apiRoute, request);
-  let result: unknown;
-  try {
-    result = await apiRoute.handler({ ...request, target });
-  } finally {
-    // Any change may touch what is cached per instance (apps, projects, orgs, users, grants, memberships),
-    // and a write that failed half-way may have changed some of it.
-    if (apiRoute.method !== 'get') await invalidateInstanceCaches(tenant.instance._id);
-  }
+  // Cache invalidation is the domain's: each command publishes its change (store/cache/unit-of-change.ts).
+  const result = await apiRoute.handler({ ...request, target });
   ctx.status = apiRoute.status;
   if (apiRoute.response) ctx.body = apiRoute.response.parse(result);
 }

@@ -4,7 +4,7 @@ import { passwordProblems } from '../../domain/rules/password-complexity.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../domain/rules/login-policy.ts';
 import type { UserDocument } from '../../store/models/user.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
-import { findOrg, type OrgRecord } from '../../domain/commands/orgs.ts';
+import { findOrgRecord, type OrgRecord } from '../../domain/commands/orgs.ts';
 import {
   changeUser,
   createHumanUser,
@@ -14,9 +14,9 @@ import {
   listUsers,
   loginNameOf,
   removeUser,
-  setUserPassword,
   setUserState,
 } from '../../domain/commands/users.ts';
+import { setUserPassword } from '../../domain/commands/user-credentials.ts';
 import { invalidField, notFound } from '../../domain/errors.ts';
 import { loadOrg, ORG, USER } from './locators.ts';
 import { route, stateRoutes, type ApiRoute } from './route.ts';
@@ -77,7 +77,7 @@ function toUserView(user: UserDocument, primaryDomain: string): z.input<typeof u
 }
 
 /** A password must satisfy the effective complexity of the user's org (its override of the instance policy). */
-function checkPassword(tenant: Tenant, org: OrgRecord, password: string): void {
+function requirePasswordComplexity(tenant: Tenant, org: OrgRecord, password: string): void {
   const rules = effectiveLoginPolicy(
     tenant.instance.loginPolicy as LoginPolicyOverride,
     org.loginPolicy as LoginPolicyOverride,
@@ -87,7 +87,7 @@ function checkPassword(tenant: Tenant, org: OrgRecord, password: string): void {
 }
 
 async function viewOf(actor: { instanceId: string }, user: UserDocument): Promise<z.input<typeof userView>> {
-  return toUserView(user, (await findOrg(actor.instanceId, user.orgId))?.primaryDomain ?? '');
+  return toUserView(user, (await findOrgRecord(actor.instanceId, user.orgId))?.primaryDomain ?? '');
 }
 
 export const userRoutes: ApiRoute[] = [
@@ -110,7 +110,7 @@ export const userRoutes: ApiRoute[] = [
     }),
     response: z.object({ id: z.string(), loginName: z.string() }),
     async handler({ target: org, body, actor, tenant }) {
-      if (body.password) checkPassword(tenant, org, body.password);
+      if (body.password) requirePasswordComplexity(tenant, org, body.password);
       const user = await createHumanUser(actor, org._id, body);
       return { id: user._id, loginName: loginNameOf(user, org) };
     },
@@ -236,7 +236,7 @@ export const userRoutes: ApiRoute[] = [
     body: z.strictObject({ password }),
     response: null,
     async handler({ target, body, actor, tenant }) {
-      checkPassword(tenant, await loadOrg(actor, { orgId: target.orgId }), body.password);
+      requirePasswordComplexity(tenant, await loadOrg(actor, { orgId: target.orgId }), body.password);
       await setUserPassword(actor, target, body.password);
     },
   }),

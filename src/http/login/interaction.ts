@@ -15,7 +15,7 @@ import { renderView } from '../../platform/templates.ts';
 import type { LoginPolicy } from '../../domain/rules/login-policy.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import {
-  checkPassword,
+  verifyPasswordUnderLockout,
   findLoginUser,
   identifyUser,
   loginRequirementProblem,
@@ -233,7 +233,7 @@ export function interactionRoutes(services: Services): Router {
     if (!password || password.length > MAX_PASSWORD) return renderPassword(ctx, login, 400, 'Enter your password.');
     const generic = login.policy.ignoreUnknownUsernames;
     if (!login.user) return renderPassword(ctx, login, 401, LOGIN_MESSAGES.usernameOrPasswordInvalid);
-    const outcome = await checkPassword(
+    const outcome = await verifyPasswordUnderLockout(
       login.tenant.instance._id,
       login.user,
       password,

@@ -1,4 +1,4 @@
-import type { Model } from 'mongoose';
+import type { Collection } from 'mongodb';
 import type { Logger } from '../../platform/logger.ts';
 import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
 
@@ -8,16 +8,17 @@ import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
  */
 const DELETE_BATCH = 5_000;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model whose documents have string ids
-export async function deleteInBatches(model: Model<any>, filter: Record<string, unknown>): Promise<number> {
+/** Deletes what `filter` matches in one of the provider's collections (of any instance), a batch of ids at a time. */
+export async function deleteFromCollection(collection: Collection, filter: Record<string, unknown>): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const ids = (await model.find(filter, { _id: 1 }).limit(DELETE_BATCH).lean<Array<{ _id: string }>>()).map(
-      (document) => document._id,
-    );
-    if (ids.length === 0) return deleted;
-    deleted += (await model.deleteMany({ _id: { $in: ids } })).deletedCount;
-    if (ids.length < DELETE_BATCH) return deleted;
+    const found = await collection
+      .find(filter, { projection: { _id: 1 } })
+      .limit(DELETE_BATCH)
+      .toArray();
+    if (found.length === 0) return deleted;
+    deleted += (await collection.deleteMany({ _id: { $in: found.map((document) => document._id) } })).deletedCount;
+    if (found.length < DELETE_BATCH) return deleted;
   }
 }
 
@@ -25,7 +26,7 @@ export async function deleteInBatches(model: Model<any>, filter: Record<string, 
 export async function sweepExpired(now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lt: now } };
   const results = await Promise.all(
-    [...oidcPayloadModels(), OidcConsumption].map((model) => deleteInBatches(model as never, expired)),
+    [...oidcPayloadModels(), OidcConsumption].map((model) => deleteFromCollection(model.collection, expired)),
   );
   return results.reduce((sum, count) => sum + count, 0);
 }

@@ -1,7 +1,7 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions, stateField } from './common.ts';
 import { ACCESS_TOKEN_TYPES } from './user.ts';
-import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
+import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 
 export const OIDC_GRANT_TYPES = [
   'authorization_code',
@@ -76,5 +76,5 @@ applicationSchema.pre('validate', function requireMatchingConfig() {
 });
 
 export type ApplicationDocument = InferSchemaType<typeof applicationSchema> & { _id: string };
-applicationSchema.plugin(dropCachesOnWrite);
+applicationSchema.plugin(invalidateCachesOnWrite);
 export const Application = model('Application', applicationSchema);

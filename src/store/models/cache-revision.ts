@@ -5,7 +5,7 @@ import { Schema, model } from 'mongoose';
  * process polls it by `_id` and drops its caches of the instance when it changed; no change feed is needed,
  * which FerretDB v1 does not have (docs/portable-mongodb.md).
  */
-const cacheRevisionSchema = new Schema<{ _id: string; revision: string; changedAt: Date }>(
+const cacheRevisionSchema = new Schema(
   {
     _id: { type: String, required: true },
     revision: { type: String, required: true },

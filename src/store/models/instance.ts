@@ -1,7 +1,7 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions, stateField, tokenLifetimesSchema } from './common.ts';
 import { loginPolicySchema } from './login-policy.ts';
-import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
+import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 
 const instanceSchema = new Schema(
   {
@@ -26,5 +26,5 @@ instanceSchema.index({ domains: 1 }, { name: 'domains_multikey' });
 instanceSchema.index({ issuer: 1 }, { unique: true });
 
 export type InstanceDocument = InferSchemaType<typeof instanceSchema>;
-instanceSchema.plugin(dropCachesOnWrite);
+instanceSchema.plugin(invalidateCachesOnWrite, { instanceIdPath: '_id' });
 export const Instance = model('Instance', instanceSchema);

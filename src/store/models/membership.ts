@@ -1,6 +1,6 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions } from './common.ts';
-import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
+import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 
 export const MEMBERSHIP_LEVELS = ['instance', 'org', 'project', 'projectGrant'] as const;
 export type MembershipLevel = (typeof MEMBERSHIP_LEVELS)[number];
@@ -26,5 +26,5 @@ membershipSchema.index({ instanceId: 1, level: 1, resourceId: 1, userId: 1 }, { 
 membershipSchema.index({ instanceId: 1, userId: 1 });
 
 export type MembershipDocument = InferSchemaType<typeof membershipSchema> & { _id: string };
-membershipSchema.plugin(dropCachesOnWrite);
+membershipSchema.plugin(invalidateCachesOnWrite);
 export const Membership = model('Membership', membershipSchema);

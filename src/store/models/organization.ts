@@ -1,7 +1,7 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, metadataSchema, schemaOptions, stateField, tokenLifetimesSchema } from './common.ts';
 import { loginPolicySchema } from './login-policy.ts';
-import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
+import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 
 const domainSchema = new Schema(
   {
@@ -38,5 +38,5 @@ organizationSchema.index({ instanceId: 1, primaryDomain: 1 }, { unique: true });
 organizationSchema.index({ instanceId: 1, 'domains.domain': 1 });
 
 export type OrganizationDocument = InferSchemaType<typeof organizationSchema>;
-organizationSchema.plugin(dropCachesOnWrite);
+organizationSchema.plugin(invalidateCachesOnWrite);
 export const Organization = model('Organization', organizationSchema);

@@ -1,6 +1,6 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions, stateField } from './common.ts';
-import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
+import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 
 const projectGrantSchema = new Schema(
   {
@@ -23,5 +23,5 @@ projectGrantSchema.pre('validate', function refuseGrantToOwner() {
 });
 
 export type ProjectGrantDocument = InferSchemaType<typeof projectGrantSchema> & { _id: string };
-projectGrantSchema.plugin(dropCachesOnWrite);
+projectGrantSchema.plugin(invalidateCachesOnWrite);
 export const ProjectGrant = model('ProjectGrant', projectGrantSchema);

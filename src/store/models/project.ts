@@ -1,6 +1,6 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions, stateField, tokenLifetimesSchema } from './common.ts';
-import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
+import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 
 export const ROLE_KEY_PATTERN = /^[A-Za-z0-9_:.-]{1,200}$/;
 export const PRIVATE_LABELING_SETTINGS = [
@@ -44,5 +44,5 @@ const projectSchema = new Schema(
 projectSchema.index({ instanceId: 1, orgId: 1, name: 1 }, { unique: true });
 
 export type ProjectDocument = InferSchemaType<typeof projectSchema> & { _id: string };
-projectSchema.plugin(dropCachesOnWrite);
+projectSchema.plugin(invalidateCachesOnWrite);
 export const Project = model('Project', projectSchema);

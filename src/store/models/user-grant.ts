@@ -1,6 +1,6 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions, stateField } from './common.ts';
-import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
+import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 
 const userGrantSchema = new Schema(
   {
@@ -25,5 +25,5 @@ userGrantSchema.index({ instanceId: 1, projectGrantId: 1 });
 userGrantSchema.index({ instanceId: 1, projectId: 1 });
 
 export type UserGrantDocument = InferSchemaType<typeof userGrantSchema> & { _id: string };
-userGrantSchema.plugin(dropCachesOnWrite);
+userGrantSchema.plugin(invalidateCachesOnWrite);
 export const UserGrant = model('UserGrant', userGrantSchema);

@@ -1,6 +1,6 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, metadataSchema, schemaOptions } from './common.ts';
-import { dropCachesOnWrite } from '../cache/drop-on-write.ts';
+import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 
 export const USER_STATES = ['active', 'inactive', 'locked'] as const;
 export const ACCESS_TOKEN_TYPES = ['bearer', 'jwt'] as const;
@@ -80,7 +80,7 @@ userSchema.pre('validate', function requireMatchingProfile() {
 });
 
 export type UserDocument = InferSchemaType<typeof userSchema> & { _id: string };
-userSchema.plugin(dropCachesOnWrite);
+userSchema.plugin(invalidateCachesOnWrite);
 export const User = model('User', userSchema);
 
 const personalAccessTokenSchema = new Schema(
@@ -96,5 +96,5 @@ const personalAccessTokenSchema = new Schema(
 personalAccessTokenSchema.index({ tokenHash: 1 }, { unique: true });
 personalAccessTokenSchema.index({ instanceId: 1, userId: 1 });
 
-personalAccessTokenSchema.plugin(dropCachesOnWrite);
+personalAccessTokenSchema.plugin(invalidateCachesOnWrite);
 export const PersonalAccessToken = model('PersonalAccessToken', personalAccessTokenSchema);

@@ -1,6 +1,7 @@
 import type { UserDocument } from '../models/user.ts';
 import { Organization, User } from '../models/index.ts';
 import { cached } from '../cache/instance-cache.ts';
+import { cacheKeys } from '../cache/keys.ts';
 import { findScoped } from './scoped.ts';
 
 export interface OrgSummary {
@@ -15,25 +16,26 @@ export interface OrgSummary {
 /** What claims, token checks and the login read of an org. */
 export const ORG_SUMMARY_FIELDS = { name: 1, primaryDomain: 1, state: 1, loginPolicy: 1 } as const;
 
-/** An org of the instance by id, cached (orgs change rarely; writes invalidate the instance's cache). */
+/**
+ * What the hot paths (claims, token checks, login, API authentication) read of an org, cached: orgs change rarely, and
+ * writes invalidate the instance's cache. The management API reads the full record (domain/commands/orgs.ts).
+ */
 export function findOrg(instanceId: string, orgId: string): Promise<OrgSummary | null> {
   return cached(
     instanceId,
-    `org:${orgId}`,
+    cacheKeys.org(orgId),
     async () => (await findScoped(Organization, instanceId, orgId, {}, ORG_SUMMARY_FIELDS)) as OrgSummary | null,
   );
 }
 
 /** An org of the instance by its primary domain, cached. */
 export function findOrgByPrimaryDomain(instanceId: string, domain: string): Promise<OrgSummary | null> {
+  const primaryDomain = domain.toLowerCase();
   return cached(
     instanceId,
-    `org-domain:${domain.toLowerCase()}`,
+    cacheKeys.orgByPrimaryDomain(primaryDomain),
     async () =>
-      (await Organization.findOne(
-        { instanceId, primaryDomain: domain.toLowerCase() },
-        ORG_SUMMARY_FIELDS,
-      ).lean()) as OrgSummary | null,
+      (await Organization.findOne({ instanceId, primaryDomain }, ORG_SUMMARY_FIELDS).lean()) as OrgSummary | null,
   );
 }
 
@@ -48,7 +50,7 @@ export interface Account {
  * its org reaches every process within the cache revision poll (cache/revisions.ts).
  */
 export function findActiveAccount(instanceId: string, userId: string): Promise<Account | null> {
-  return cached(instanceId, `account:${userId}`, async () => {
+  return cached(instanceId, cacheKeys.account(userId), async () => {
     const user = await findScoped(User, instanceId, userId, { state: 'active' }, { 'human.passwordHash': 0 });
     if (!user) return null;
     const org = await findOrg(instanceId, user.orgId);

@@ -1,4 +1,5 @@
 import { cached } from '../cache/instance-cache.ts';
+import { cacheKeys } from '../cache/keys.ts';
 import { UserGrant } from '../models/index.ts';
 import { findOrg } from './accounts.ts';
 
@@ -21,7 +22,7 @@ export async function loadRoleGrants(
   roleOrgIds: string[],
 ): Promise<RoleGrantRow[]> {
   if (projectIds.length === 0) return [];
-  return cached(instanceId, `role-grants:${userId}:${projectIds.join(',')}:${roleOrgIds.join(',')}`, () =>
+  return cached(instanceId, cacheKeys.roleGrants(userId, projectIds, roleOrgIds), () =>
     UserGrant.find(
       {
         instanceId,

@@ -1,0 +1,37 @@
+/**
+ * The keys of the per-instance cache (cache/instance-cache.ts): one builder per kind of cached value, so that two
+ * call sites never share a key for different values. A key is its kind and parts, JSON-encoded: unambiguous whatever
+ * the parts hold (login names and domains are typed by users, and may contain any separator).
+ */
+function key(kind: string, ...parts: Array<string | readonly string[]>): string {
+  return JSON.stringify([kind, ...parts]);
+}
+
+export const cacheKeys = {
+  /** What claims, token checks and the login read of an org (store/queries/accounts.ts). */
+  org: (orgId: string) => key('org', orgId),
+  orgByPrimaryDomain: (domain: string) => key('org-by-primary-domain', domain),
+  orgWithVerifiedDomain: (domain: string) => key('org-with-verified-domain', domain),
+  /** An active user of an active org, with its org. */
+  account: (userId: string) => key('account', userId),
+  roleGrants: (userId: string, projectIds: readonly string[], roleOrgIds: readonly string[]) =>
+    key('role-grants', userId, projectIds, roleOrgIds),
+  memberships: (userId: string) => key('memberships', userId),
+  personalAccessToken: (tokenHash: string) => key('personal-access-token', tokenHash),
+  /** The provider's client metadata (oidc/clients.ts). */
+  client: (clientId: string) => key('client', clientId),
+  publicSigningKeys: () => key('public-signing-keys'),
+  machineUserByUsername: (username: string) => key('machine-user-by-username', username),
+  userState: (userId: string) => key('user-state', userId),
+  /** The (at most two) human users a login name can mean, by username, by username within an org, by email. */
+  humanUserIdsByUsername: (username: string) => key('human-user-ids-by-username', username),
+  humanUserIdsByOrgUsername: (orgId: string, username: string) =>
+    key('human-user-ids-by-org-username', orgId, username),
+  humanUserIdsByEmail: (email: string) => key('human-user-ids-by-email', email),
+  /** What the login checks read of an app, its project, and the grants a login may require. */
+  loginApplication: (clientId: string) => key('login-application', clientId),
+  loginProject: (projectId: string) => key('login-project', projectId),
+  hasActiveUserGrant: (userId: string, projectId: string) => key('has-active-user-grant', userId, projectId),
+  hasActiveProjectGrant: (projectId: string, grantedOrgId: string) =>
+    key('has-active-project-grant', projectId, grantedOrgId),
+} as const;

@@ -158,7 +158,7 @@ async function lock(instanceId: string, user: LoginUser, attempts: number): Prom
 
 /**
  * Verifies a password under the lockout policy. Every attempt first reserves one of the policy's
- * attempts (queries/login-attempts.ts), before the hash is checked, so parallel guesses can never run
+ * attempts (store/queries/login-attempts.ts), before the hash is checked, so parallel guesses can never run
  * more verifications than the policy allows. A failed last attempt, or any attempt beyond it, locks the user.
  * Success forgets the attempts, and only counts while the user is still active (a lock by a parallel attempt wins).
  */

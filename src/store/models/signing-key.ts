@@ -11,7 +11,7 @@ const signingKeySchema = new Schema(
     alg: { type: String, enum: SIGNING_ALGORITHMS, required: true },
     state: { type: String, enum: SIGNING_KEY_STATES, required: true },
     publicJwk: { type: Schema.Types.Mixed, required: true },
-    /** The private JWK, AES-256-GCM encrypted with the master key (libraries/crypto.ts). */
+    /** The private JWK, AES-256-GCM encrypted with the master key (platform/crypto.ts). */
     privateJwkEncrypted: { type: String, required: true },
     retiredAt: { type: Date, default: null },
   },

@@ -2,7 +2,7 @@
  * What a domain command refuses, and why. The domain knows nothing of HTTP: the API maps each kind to its
  * status (http/middleware/errors.ts), and any other caller (bootstrap, scripts) reads `kind`.
  */
-export type DomainErrorKind = 'invalid' | 'forbidden' | 'not-found' | 'conflict';
+export type DomainErrorKind = 'invalid' | 'not-found' | 'conflict';
 
 export class DomainError extends Error {
   readonly kind: DomainErrorKind;
@@ -24,10 +24,6 @@ export function notFound(): DomainError {
 
 export function conflict(message: string): DomainError {
   return new DomainError('conflict', message);
-}
-
-export function forbidden(message: string): DomainError {
-  return new DomainError('forbidden', message);
 }
 
 /** Refuses an unusable value in a command's input, naming the field. */

@@ -26,7 +26,6 @@ const TITLES: Record<number, string> = {
 
 const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
-  forbidden: 403,
   'not-found': 404,
   conflict: 409,
 };

@@ -4,7 +4,6 @@ import { newId } from '../../platform/ids.ts';
 export const idField = { type: String, default: newId } as const;
 
 export const STATES = ['active', 'inactive'] as const;
-export type State = (typeof STATES)[number];
 
 export const stateField = { type: String, enum: STATES, default: 'active', required: true } as const;
 

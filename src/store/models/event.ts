@@ -1,4 +1,4 @@
-import { Schema, model, type InferSchemaType } from 'mongoose';
+import { Schema, model } from 'mongoose';
 import { idField } from './common.ts';
 
 /** Append-only audit record: never updated, never deleted by cascades. */
@@ -21,5 +21,4 @@ eventSchema.index({ instanceId: 1, orgId: 1, createdAt: -1 });
 eventSchema.index({ instanceId: 1, resourceId: 1, createdAt: -1 });
 eventSchema.index({ instanceId: 1, actorId: 1, createdAt: -1 });
 
-export type EventDocument = InferSchemaType<typeof eventSchema> & { _id: string };
 export const Event = model('Event', eventSchema);

@@ -3,7 +3,6 @@ import { idField, schemaOptions } from './common.ts';
 import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 
 export const MEMBERSHIP_LEVELS = ['instance', 'org', 'project', 'projectGrant'] as const;
-export type MembershipLevel = (typeof MEMBERSHIP_LEVELS)[number];
 
 /** A manager: a user holding administrative roles on one resource (ZITADEL "members" / "administrators"). */
 const membershipSchema = new Schema(

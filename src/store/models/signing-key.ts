@@ -1,4 +1,4 @@
-import { Schema, model, type InferSchemaType } from 'mongoose';
+import { Schema, model } from 'mongoose';
 
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;
 /** next: published, not yet signing; active: signing; retired: published until tokens it signed expire. */
@@ -19,5 +19,4 @@ const signingKeySchema = new Schema(
 );
 signingKeySchema.index({ instanceId: 1, state: 1 });
 
-export type SigningKeyDocument = InferSchemaType<typeof signingKeySchema>;
 export const SigningKey = model('SigningKey', signingKeySchema);

@@ -8,6 +8,7 @@ import { cacheKeys } from '../store/cache/keys.ts';
 import type { TokenLifetimes } from '../store/models/common.ts';
 import { accountFinder } from './accounts.ts';
 import { MongoAdapter } from './adapter.ts';
+import { assertClientAssertion, CLOCK_TOLERANCE_SECONDS } from './client-assertions.ts';
 import { BoundTokenAdapter } from './token-binding.ts';
 import { loadClientMetadata } from './clients.ts';
 import { loadExistingGrant } from './grants.ts';
@@ -86,6 +87,8 @@ export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys
     },
     conformIdTokenClaims: true,
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    assertJwtClientAuthClaimsAndHeader: assertClientAssertion,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
     clientDefaults: {
       id_token_signed_response_alg: 'RS256',
       grant_types: ['authorization_code'],

@@ -123,7 +123,7 @@ interface BoundToken {
  */
 function bindMachineTokens(provider: Provider): void {
   const Model = provider.ClientCredentials;
-  const fields = Model.IN_PAYLOAD as string[];
+  const fields = Model.IN_PAYLOAD;
   Object.defineProperty(Model, 'IN_PAYLOAD', { configurable: true, get: () => [...fields, 'binding'] });
 }
 

@@ -7,6 +7,7 @@ import type { JwtResolver } from './adapter.ts';
 import { activeAccountClaims } from './claims.ts';
 import { clientInfo } from './clients.ts';
 import type { InstanceRecord } from './tenants.ts';
+import { boundUserId } from './token-binding.ts';
 import { audienceOf } from './token-policies.ts';
 
 /**
@@ -47,7 +48,8 @@ export async function addIntrospectionClaims(ctx: KoaContextWithOIDC, instance: 
   const owner =
     token?.clientId === caller.clientId ? caller : await ctx.oidc.provider.Client.find(token?.clientId ?? '');
   const ownerInfo = owner ? clientInfo(owner) : null;
-  const subject = (token && 'accountId' in token ? token.accountId : undefined) ?? ownerInfo?.userId;
+  // A client-credentials token names the machine user it is bound to (oidc/token-binding.ts), not today's namesake.
+  const subject = token && 'accountId' in token ? token.accountId : token && boundUserId(token);
   const claims =
     token && ownerInfo
       ? await activeAccountClaims(instance, subject, {

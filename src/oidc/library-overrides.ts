@@ -15,6 +15,7 @@ import { MongoAdapter } from './adapter.ts';
 import { clientInfo } from './clients.ts';
 import { ROUTES } from './configuration.ts';
 import { addIntrospectionClaims, replaceJwtByJti } from './introspection.ts';
+import { bindingFor, type TokenBinding } from './token-binding.ts';
 import type { TenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord } from './tenants.ts';
 import { audienceOf } from './token-policies.ts';
@@ -86,7 +87,8 @@ function emitAssertedClaims(provider: Provider): void {
  * - JWT access tokens (app or machine setting) are signed here (oidc/access-tokens.ts), and still stored under their
  *   `jti`, so they are introspectable and revocable, and usable at userinfo;
  * - opaque client-credentials tokens are sealed (they carry their payload, encrypted) and not stored: they belong to
- *   no grant, so nothing needs to find them but their holder, and issuing one costs no database write.
+ *   no grant, so nothing needs to find them but their holder, and issuing one costs no database write;
+ * - client-credentials tokens carry their binding to the machine user and its secret (oidc/token-binding.ts).
  */
 function castellanTokenValues(provider: Provider, { instance, keys }: OverrideContext): void {
   for (const Model of [provider.AccessToken, provider.ClientCredentials]) {
@@ -97,6 +99,7 @@ function castellanTokenValues(provider: Provider, { instance, keys }: OverrideCo
     ) {
       const info = this.client ? clientInfo(this.client) : null;
       if (info) this.aud = audienceOf(instance, this, info);
+      if (Model === provider.ClientCredentials) (this as BoundToken).binding = bindingFor(this.client);
       const result = await opaque.call(this);
       if (!result.payload) return result;
       if (info?.accessTokenType === 'jwt')
@@ -105,6 +108,23 @@ function castellanTokenValues(provider: Provider, { instance, keys }: OverrideCo
       return result;
     };
   }
+}
+
+/** A client-credentials token with its binding (oidc/token-binding.ts), kept in its payload (`bindMachineTokens`). */
+interface BoundToken {
+  binding?: TokenBinding | undefined;
+}
+
+/**
+ * 9.13.3 `ClientCredentials.IN_PAYLOAD` (lib/models/client_credentials.js) lists the fields a token keeps in its
+ * payload; anything else is dropped when it is stored and when it is found. Client-credentials tokens also keep their
+ * binding (oidc/token-binding.ts), so the management API and introspection know which user a token was issued to.
+ * The library reads the list once per model, when the first token is built: this runs when the provider is built.
+ */
+function bindMachineTokens(provider: Provider): void {
+  const Model = provider.ClientCredentials;
+  const fields = Model.IN_PAYLOAD;
+  Object.defineProperty(Model, 'IN_PAYLOAD', { configurable: true, get: () => [...fields, 'binding'] });
 }
 
 /**
@@ -146,6 +166,7 @@ export function overrideLibraryMethods(provider: Provider, context: OverrideCont
   compareHashedSecrets(provider, context.clientSecretHashKey);
   matchDevModeGlobs(provider);
   emitAssertedClaims(provider);
+  bindMachineTokens(provider);
   castellanTokenValues(provider, context);
   revokeSealedTokens(provider);
   castellanEndpoints(provider, context);

@@ -98,7 +98,7 @@ it('is the node-oidc-provider version every override names', () => {
   const { version } = JSON.parse(read('node_modules/oidc-provider/package.json')) as { version: string };
   const overrides = read('src/oidc/library-overrides.ts');
   const named = [...overrides.matchAll(/(?:^ \* |oidc-provider )(\d+\.\d+\.\d+)\b/gm)].map((match) => match[1]);
-  assert.equal(named.length, 7);
+  assert.equal(named.length, 8);
   assert.deepEqual(new Set(named), new Set([version]));
 });
 
@@ -186,6 +186,39 @@ describe('AccessToken#getValueAndPayload and ClientCredentials#getValueAndPayloa
     } finally {
       Reflect.set(prototype, 'getValueAndPayload', opaque);
     }
+  });
+});
+
+describe('ClientCredentials.IN_PAYLOAD', () => {
+  /** A fresh provider: the library reads a model's list once, when the first token of that model is built. */
+  async function savedAndFound(listBinding: boolean): Promise<Record<string, unknown> | undefined> {
+    const fresh = new Provider('http://127.0.0.1', {
+      clients: [
+        {
+          client_id: CLIENT_ID,
+          client_secret: STORED_SECRET,
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+        },
+      ],
+      features: { clientCredentials: { enabled: true } },
+      ttl: { ClientCredentials: 600 },
+    });
+    const Model = fresh.ClientCredentials;
+    const fields = Model.IN_PAYLOAD;
+    assert.ok(fields.includes('jti') && fields.includes('clientId') && fields.includes('scope'));
+    if (listBinding)
+      Object.defineProperty(Model, 'IN_PAYLOAD', { configurable: true, get: () => [...fields, 'binding'] });
+    const token = new Model({ client: (await fresh.Client.find(CLIENT_ID))!, scope: 'api' });
+    Object.assign(token, { binding: { sub: 'user-1', credential: 'fingerprint' } });
+    const found = await Model.find(await token.save());
+    return found as unknown as Record<string, unknown> | undefined;
+  }
+
+  it('decides what a token keeps: a field it does not list is dropped, one it lists is stored and found', async () => {
+    assert.equal((await savedAndFound(false))?.binding, undefined);
+    assert.deepEqual((await savedAndFound(true))?.binding, { sub: 'user-1', credential: 'fingerprint' });
   });
 });
 

@@ -1,7 +1,7 @@
 import Koa from 'koa';
 import { errorHandler } from './middleware/errors.ts';
 import { apiRoutes } from './api/index.ts';
-import { tenantResolver } from './middleware/tenant.ts';
+import { addressToIssuer, tenantResolver } from './middleware/tenant.ts';
 import { demoRoutes } from './demo.ts';
 import { healthRoutes } from './health.ts';
 import { interactionRoutes } from './login/interaction.ts';
@@ -24,6 +24,7 @@ export function createApp(services: Services): Koa {
   app.use(async (ctx) => {
     const { tenant } = ctx.state as { tenant: Tenant };
     ctx.respond = false;
+    addressToIssuer(ctx.req, tenant.instance.issuer);
     await tenant.handle(ctx.req, ctx.res);
   });
   return app;

@@ -17,7 +17,7 @@ export type TenantFactory = (instance: InstanceRecord) => Promise<Tenant>;
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The host name of a Host header value (port dropped, lower case; IPv6 literals keep their brackets). */
-export function hostnameOf(host: string): string {
+function hostnameOf(host: string): string {
   return host.replace(/:\d*$/, '').toLowerCase();
 }
 

@@ -1,7 +1,8 @@
 import Koa from 'koa';
 import { errorHandler } from './middleware/errors.ts';
 import { apiRoutes } from './api/index.ts';
-import { tenantResolver } from './middleware/tenant.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
+import { addressToIssuer, tenantResolver } from './middleware/tenant.ts';
 import { demoRoutes } from './demo.ts';
 import { healthRoutes } from './health.ts';
 import { interactionRoutes } from './login/interaction.ts';
@@ -13,6 +14,7 @@ export function createApp(services: Services): Koa {
   const app = new Koa({ proxy: new URL(services.config.publicUrl).protocol === 'https:' });
   // Must equal the provider's cookie keys, or interaction cookies set by the provider cannot be read here.
   app.keys = cookieSigner(services.masterKey);
+  app.use(securityHeaders(services.config.publicUrl));
   app.use(errorHandler(services.log));
   const health = healthRoutes();
   app.use(health.routes());
@@ -24,6 +26,7 @@ export function createApp(services: Services): Koa {
   app.use(async (ctx) => {
     const { tenant } = ctx.state as { tenant: Tenant };
     ctx.respond = false;
+    addressToIssuer(ctx.req, tenant.instance.issuer);
     await tenant.handle(ctx.req, ctx.res);
   });
   return app;

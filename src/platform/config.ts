@@ -55,6 +55,18 @@ const configSchema = z.object({
   maxBodyBytes: z.number().int().positive(),
   /** 1: serve in this process; more: a node:cluster primary with this many stateless worker processes. */
   workers: z.coerce.number().int().min(1).max(64),
+  /** Slow or greedy clients: time limits for a request's headers and whole request, idle keep-alive, sockets per IP. */
+  http: z
+    .object({
+      headersTimeoutMs: z.number().int().min(100).max(600_000),
+      requestTimeoutMs: z.number().int().min(100).max(3_600_000),
+      keepAliveTimeoutMs: z.number().int().min(100).max(600_000),
+      /** 0: no cap (behind a reverse proxy every connection comes from the proxy's address). */
+      maxConnectionsPerIp: z.number().int().min(0),
+    })
+    .refine((http) => http.headersTimeoutMs <= http.requestTimeoutMs, {
+      message: 'headersTimeoutMs must not exceed requestTimeoutMs',
+    }),
 });
 
 export type Config = z.infer<typeof configSchema> & { publicUrl: string };
@@ -112,6 +124,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['WORKERS', 'workers', (raw) => raw],
     ['CACHE_REVISION_POLL_MS', 'cacheRevisionPollMs', (raw) => Number(raw)],
     ['CASTELLAN_DEMO', 'demo', (raw, name) => parseBoolean(name, raw)],
+    ['HTTP_HEADERS_TIMEOUT_MS', 'http.headersTimeoutMs', (raw) => Number(raw)],
+    ['HTTP_REQUEST_TIMEOUT_MS', 'http.requestTimeoutMs', (raw) => Number(raw)],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', 'http.keepAliveTimeoutMs', (raw) => Number(raw)],
+    ['HTTP_MAX_CONNECTIONS_PER_IP', 'http.maxConnectionsPerIp', (raw) => Number(raw)],
     ['CASTELLAN_BOOTSTRAP_ADMIN_PASSWORD', 'bootstrap.adminPassword', (raw) => raw],
     ['CASTELLAN_BOOTSTRAP_CLIENT_ID', 'bootstrap.clientId', (raw) => raw],
     ['CASTELLAN_BOOTSTRAP_CLIENT_SECRET', 'bootstrap.clientSecret', (raw) => raw],

@@ -103,7 +103,7 @@ export function interactionRoutes(services: Services): Router {
     ctx.status = status;
     ctx.type = 'html';
     ctx.set('cache-control', 'no-store');
-    ctx.body = renderView(view, {
+    ctx.body = renderView(ctx.res, view, {
       branding: brandingFrom(login.policy, login.policyOrg?.name ?? login.tenant.instance.name),
       uid: login.interaction.uid,
       csrf: csrfToken(login.interaction.uid),

@@ -6,17 +6,20 @@
 // access tokens (test/oidc/machines.test.ts, test/oidc/sealed-tokens.test.ts, test/api/provider-tokens.test.ts),
 // userinfo and introspection (test/oidc/assertions.test.ts, test/oidc/flows.test.ts).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import Provider, {
+  errors,
   type AdapterPayload,
   type Client,
   type ClientCredentials,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import revoke from 'oidc-provider/lib/helpers/revoke.js';
 import { readForm } from '../../src/platform/form-body.ts';
 
 const CLIENT_ID = 'bare-app';
@@ -98,7 +101,7 @@ it('is the node-oidc-provider version every override names', () => {
   const { version } = JSON.parse(read('node_modules/oidc-provider/package.json')) as { version: string };
   const overrides = read('src/oidc/library-overrides.ts');
   const named = [...overrides.matchAll(/(?:^ \* |oidc-provider )(\d+\.\d+\.\d+)\b/gm)].map((match) => match[1]);
-  assert.equal(named.length, 7);
+  assert.equal(named.length, 8);
   assert.deepEqual(new Set(named), new Set([version]));
 });
 
@@ -206,6 +209,43 @@ describe('ClientCredentials#destroy', () => {
     } finally {
       provider.ClientCredentials.prototype.destroy = destroy;
     }
+  });
+});
+
+describe('AuthorizationCode#consume, DeviceCode#consume, RefreshToken#consume, and lib/helpers/revoke.js', () => {
+  const ofGrant = (grantId: string) => ({ client: bareClient, accountId: 'user-1', grantId, gty: '', scope: 'openid' });
+  it('consume: what the token endpoint calls (context: `Provider.ctx`) after its replay check; its error answers', async () => {
+    for (const Model of [provider.AuthorizationCode, provider.DeviceCode, provider.RefreshToken])
+      assert.equal(Model.prototype.consume.length, 0);
+    const grantId = await new provider.Grant({ accountId: 'user-1', clientId: CLIENT_ID }).save();
+    const verifier = 'a-code-verifier-of-forty-three-characters-at-least';
+    const code = new provider.AuthorizationCode({
+      ...{ ...ofGrant(grantId), redirectUri: REGISTERED_GLOB, codeChallengeMethod: 'S256' },
+      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+    });
+    const form = { grant_type: 'authorization_code', code: await code.save(), redirect_uri: REGISTERED_GLOB };
+    const consume = provider.AuthorizationCode.prototype.consume;
+    let route: string | undefined;
+    provider.AuthorizationCode.prototype.consume = async function lose() {
+      route = Provider.ctx?.oidc.route;
+      throw new errors.InvalidGrant('consumed by another request');
+    };
+    try {
+      const response = await post('/token', { ...form, code_verifier: verifier });
+      assert.deepEqual([response.status, ((await response.json()) as { error: string }).error], [400, 'invalid_grant']);
+      assert.equal(route, 'token');
+    } finally {
+      provider.AuthorizationCode.prototype.consume = consume;
+    }
+  });
+
+  it('revoke (the replay path) revokes the tokens of the grant and the grant', async () => {
+    const grantId = await new provider.Grant({ accountId: 'user-1', clientId: CLIENT_ID }).save();
+    const value = await new provider.AccessToken(ofGrant(grantId)).save();
+    const ctx = { oidc: { client: bareClient, provider, route: 'token', entities: {} } };
+    await revoke(ctx as unknown as KoaContextWithOIDC, grantId);
+    assert.equal(await provider.AccessToken.find(value), undefined);
+    assert.equal(await provider.Grant.find(grantId), undefined);
   });
 });
 

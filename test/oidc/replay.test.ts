@@ -17,6 +17,8 @@ import { demoApp, demoRp, introspect, startOidcFixture, type OidcFixture } from 
 
 const ROUNDS = Number(process.env.REPLAY_ROUNDS ?? 30);
 const RACERS = 50;
+/** The management API accepts the provider's access tokens naming it in their audience (http/api/authenticate.ts). */
+const API_AUDIENCE_SCOPE = 'urn:zitadel:iam:org:project:id:zitadel:aud';
 
 let fixture: OidcFixture;
 let config: client.Configuration;
@@ -38,7 +40,12 @@ interface TokenResponse {
 
 /** A login flow of the demo RP for Bob that stopped at the redirect URI with a fresh authorization code. */
 async function freshCode(): Promise<LoginFlow> {
-  let flow = await startLogin({ baseUrl: fixture.baseUrl, ...demoApp(fixture), scope: 'openid offline_access', jar });
+  let flow = await startLogin({
+    baseUrl: fixture.baseUrl,
+    ...demoApp(fixture),
+    scope: `openid offline_access ${API_AUDIENCE_SCOPE}`,
+    jar,
+  });
   if (flow.page) flow = await submitLoginName(flow, 'bob');
   if (flow.page) flow = await submitPassword(flow, DEMO_PASSWORD);
   return flow;
@@ -84,9 +91,14 @@ function winnerOf(round: number, answers: { status: number; body: TokenResponse 
   return winners[0]!.body;
 }
 
-/** The tokens of `issued` that introspection still calls active. */
+/** The tokens of `issued` that introspection still calls active, or the management API still accepts. */
 async function survivors(issued: TokenResponse): Promise<string[]> {
   const alive: string[] = [];
+  if (issued.access_token) {
+    const authorization = `Bearer ${issued.access_token}`;
+    const { status } = await fetch(`${fixture.baseUrl}/api/v1/orgs`, { headers: { authorization } });
+    if (status !== 401) alive.push(`access (management API: ${status})`);
+  }
   for (const [name, token] of Object.entries({ access: issued.access_token, refresh: issued.refresh_token }))
     if (token && (await introspect(config, token)).active === true) alive.push(name);
   return alive;

@@ -6,12 +6,13 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { AccessToken, AdapterPayload, Claims, Client, ClientCredentials, KoaContextWithOIDC } from 'oidc-provider';
-import type Provider from 'oidc-provider';
+import Provider from 'oidc-provider';
+import revoke from 'oidc-provider/lib/helpers/revoke.js';
 import { globMatches } from '../domain/rules/uri-globs.ts';
 import { secretMatches } from '../platform/crypto.ts';
 import { assertedIdTokenClaims } from './accounts.ts';
 import { signAccessToken } from './access-tokens.ts';
-import { MongoAdapter } from './adapter.ts';
+import { ConsumedByAnotherRequest, MongoAdapter } from './adapter.ts';
 import { clientInfo } from './clients.ts';
 import { ROUTES } from './configuration.ts';
 import { addIntrospectionClaims, replaceJwtByJti } from './introspection.ts';
@@ -140,6 +141,38 @@ function revokeSealedTokens(provider: Provider): void {
   };
 }
 
+/** What the consumable models have in common (@types/oidc-provider declares each on its own). */
+interface Consumable {
+  grantId?: string | undefined;
+  consume(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * 9.13.3 `AuthorizationCode#consume`, `DeviceCode#consume` and `RefreshToken#consume` (lib/models/) leave it to the
+ * adapter. Before calling it the grants check `consumed` and, when set, take the replay path: revoke the grant
+ * (lib/helpers/revoke.js; for a code lib/helpers/grant_source.js `consumeGrantSource`, for a refresh token
+ * lib/actions/grants/refresh_token.js, which also destroys it). Requests that read a code before any of them consumed
+ * it all pass that check; the adapter lets exactly one win (oidc/adapter.ts `consume`), and the others, which lost to
+ * a concurrent redemption, take the same replay path here, with the request's context (`Provider.ctx`).
+ */
+function revokeWhenConsumedByAnother(provider: Provider): void {
+  for (const Model of [provider.AuthorizationCode, provider.DeviceCode, provider.RefreshToken]) {
+    const prototype = Model.prototype as Consumable;
+    const consume = prototype.consume;
+    prototype.consume = async function consumeOrRevoke(this: Consumable) {
+      try {
+        await consume.call(this);
+      } catch (error) {
+        const ctx = Provider.ctx;
+        if (error instanceof ConsumedByAnotherRequest && ctx)
+          await Promise.all([Model === provider.RefreshToken && this.destroy(), revoke(ctx, this.grantId)]);
+        throw error;
+      }
+    };
+  }
+}
+
 /**
  * 9.13.3 endpoints (lib/actions/), changed by a middleware in front of the provider's router:
  * - userinfo is Castellan's (oidc/userinfo.ts): lib/actions/userinfo.js refuses access tokens with an audience,
@@ -169,5 +202,6 @@ export function overrideLibraryMethods(provider: Provider, context: OverrideCont
   bindMachineTokens(provider);
   castellanTokenValues(provider, context);
   revokeSealedTokens(provider);
+  revokeWhenConsumedByAnother(provider);
   castellanEndpoints(provider, context);
 }

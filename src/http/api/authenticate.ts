@@ -60,7 +60,13 @@ async function tokenUser(tenant: Tenant, token: string, hashKey: KeyObject): Pro
     : token;
   if (!tokenId) return null;
   const accessToken = await tenant.provider.AccessToken.find(tokenId);
-  if (accessToken) return audienceIncludes(accessToken.aud, audience) ? accessToken.accountId : null;
+  if (accessToken) {
+    if (!audienceIncludes(accessToken.aud, audience)) return null;
+    // A user's token lives only as long as its grant, as at introspection and userinfo: a revoked grant (logout, a
+    // replayed code) is gone at once, while a token issued in a race with the revocation may still be stored.
+    const grant = accessToken.grantId ? await tenant.provider.Grant.find(accessToken.grantId) : undefined;
+    return grant?.accountId === accessToken.accountId ? accessToken.accountId : null;
+  }
   // Found only while its binding holds: the machine user it was issued to, by id, with the same username and secret.
   const clientToken = await tenant.provider.ClientCredentials.find(tokenId);
   return clientToken && audienceIncludes(clientToken.aud, audience) ? boundUserId(clientToken) : null;

@@ -55,6 +55,8 @@ const configSchema = z.object({
   maxBodyBytes: z.number().int().positive(),
   /** 1: serve in this process; more: a node:cluster primary with this many stateless worker processes. */
   workers: z.coerce.number().int().min(1).max(64),
+  /** GET /metrics answers only `Authorization: Bearer <token>`; null: no /metrics (404). */
+  metrics: z.object({ token: z.string().min(16).nullable().default(null) }),
 });
 
 export type Config = z.infer<typeof configSchema> & { publicUrl: string };
@@ -110,6 +112,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['FERRETDB_BIN', 'ferretdb.bin', (raw) => raw],
     ['LOG_LEVEL', 'logLevel', (raw) => raw],
     ['WORKERS', 'workers', (raw) => raw],
+    ['METRICS_TOKEN', 'metrics.token', (raw) => raw],
     ['CACHE_REVISION_POLL_MS', 'cacheRevisionPollMs', (raw) => Number(raw)],
     ['CASTELLAN_DEMO', 'demo', (raw, name) => parseBoolean(name, raw)],
     ['CASTELLAN_BOOTSTRAP_ADMIN_PASSWORD', 'bootstrap.adminPassword', (raw) => raw],

@@ -16,6 +16,7 @@ import {
 } from '../helpers/login.ts';
 import { appConfig, createOidcApp, login, startOidcFixture, userIdOf, type OidcFixture } from '../helpers/oidc.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
+import { Organization } from '../../src/store/models/index.ts';
 
 const POST_LOGOUT_URI = 'https://rp.test/signed-out';
 const MANAGEMENT_SCOPE = 'openid urn:zitadel:iam:org:project:id:zitadel:aud';
@@ -106,4 +107,30 @@ it('a login, a failed login, a logout and a revocation each leave an event that 
   const own = await call(fixture.server, otherOwner, 'GET', `/events?orgId=${fixture.orgs.ACME}&limit=500`);
   assert.equal(own.status, 200);
   assert.equal((own.body.events as AuditEvent[]).filter((event) => event.actorId === bob).length, 0);
+});
+
+it('a lockout is in the audit trail with the IP, user agent and client of the attempt that locked the user', async () => {
+  const { instanceId, orgs } = fixture;
+  await Organization.updateOne(
+    { instanceId, _id: orgs.Alpha },
+    { $set: { loginPolicy: { lockout: { maxPasswordAttempts: 1 } } } },
+  );
+  const app = await createOidcApp(fixture, fixture.demoProjectId, 'lockout-rp');
+  const attempt = await submitPassword(
+    await submitLoginName(await startLogin({ baseUrl: fixture.baseUrl, ...app, scope: 'openid' }), 'alice'),
+    'not-the-password',
+  );
+  assert.equal(attempt.page?.status, 403, pageText(attempt.page?.html ?? ''));
+  const alice = await userIdOf(fixture, 'alice');
+  const trail = await call(
+    fixture.server,
+    await bootstrapToken(fixture.server),
+    'GET',
+    `/events?orgId=${orgs.Alpha}&resourceId=${alice}`,
+  );
+  const locked = (trail.body.events as AuditEvent[]).find((event) => event.type === 'user.locked');
+  assert.ok(locked, JSON.stringify(trail.body));
+  assert.match(locked.payload.ip ?? '', /^(::ffff:)?127\.0\.0\.1$|^::1$/);
+  assert.ok(locked.payload.userAgent);
+  assert.equal(locked.payload.clientId, app.clientId);
 });

@@ -7,14 +7,16 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
-# Castellan's patched FerretDB (tools/ferretdb/build.ts), built with Go from the module proxy.
-FROM deps AS ferretdb
-COPY --from=golang:1.24-bookworm /usr/local/go /usr/local/go
-ENV PATH=/usr/local/go/bin:$PATH XDG_CACHE_HOME=/build/cache
+# Castellan's patched FerretDB (tools/ferretdb/build.ts), built with Go from the module proxy, run by the Node above.
+FROM golang:1.24-bookworm AS ferretdb
+WORKDIR /app
+ENV XDG_CACHE_HOME=/build/cache
+COPY --from=deps /app/node_modules node_modules
+COPY package.json ./
 COPY config config
 COPY src/platform/config.ts src/platform/config.ts
 COPY tools tools
-RUN mkdir -p /out && cp "$(npm run --silent ferretdb:build | tail -n 1)" /out/ferretdb
+RUN mkdir -p /out && cp "$(node_modules/.bin/node tools/ferretdb/build.ts | tail -n 1)" /out/ferretdb
 
 FROM node:24-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*

@@ -8,7 +8,8 @@ import { resolveOrgScopes } from './org-scopes.ts';
 import { Application, Project, ProjectGrant, User, UserGrant } from '../store/models/index.ts';
 import { findActiveAccount, findOrg } from '../store/queries/accounts.ts';
 import { findOrgWithVerifiedDomain } from '../store/queries/org-domains.ts';
-import { recordEvent, SYSTEM_ACTOR } from '../store/queries/events.ts';
+import { recordEvent, SYSTEM_ACTOR, type RequestOrigin } from '../store/queries/events.ts';
+import { countLogin } from './login-audit.ts';
 import { clearPasswordAttempts, reservePasswordAttempt } from '../store/queries/login-attempts.ts';
 import { findScoped } from '../store/queries/scoped.ts';
 
@@ -139,7 +140,7 @@ export async function identifyUser(
 
 export type PasswordResult = 'ok' | 'wrong' | 'locked' | 'inactive';
 
-async function lock(instanceId: string, user: LoginUser, attempts: number): Promise<void> {
+async function lock(instanceId: string, user: LoginUser, attempts: number, origin?: RequestOrigin): Promise<void> {
   // The write publishes the instance's cache revision itself (store/cache/invalidate-on-write.ts), and only when it
   // matched: attempts on a user already locked change nothing and invalidate nothing.
   const locked = await User.updateOne({ instanceId, _id: user._id, state: 'active' }, { $set: { state: 'locked' } });
@@ -151,7 +152,7 @@ async function lock(instanceId: string, user: LoginUser, attempts: number): Prom
       type: 'user.locked',
       resourceType: 'user',
       resourceId: user._id,
-      payload: { failedPasswordAttempts: attempts },
+      payload: { failedPasswordAttempts: attempts, ...origin },
     });
   }
 }
@@ -167,11 +168,24 @@ export async function verifyPasswordUnderLockout(
   user: LoginUser,
   password: string,
   maxAttempts: number,
+  origin?: RequestOrigin,
+): Promise<PasswordResult> {
+  const result = await checkPassword(instanceId, user, password, maxAttempts, origin);
+  if (result !== 'ok') countLogin(instanceId, result);
+  return result;
+}
+
+async function checkPassword(
+  instanceId: string,
+  user: LoginUser,
+  password: string,
+  maxAttempts: number,
+  origin?: RequestOrigin,
 ): Promise<PasswordResult> {
   const reservation = await reservePasswordAttempt(instanceId, user._id, maxAttempts);
   if (!reservation.allowed) {
     // The policy's attempts are used up (possibly by parallel guesses that are still running).
-    await lock(instanceId, user, reservation.attempts);
+    await lock(instanceId, user, reservation.attempts, origin);
     return 'locked';
   }
   const hash = user.human?.passwordHash;
@@ -190,9 +204,10 @@ export async function verifyPasswordUnderLockout(
     type: 'user.password.check.failed',
     resourceType: 'user',
     resourceId: user._id,
+    payload: { ...origin },
   });
   if (maxAttempts > 0 && reservation.attempts >= maxAttempts) {
-    await lock(instanceId, user, reservation.attempts);
+    await lock(instanceId, user, reservation.attempts, origin);
     return 'locked';
   }
   return 'wrong';

@@ -5,6 +5,7 @@ import { securityHeaders } from './middleware/security-headers.ts';
 import { addressToIssuer, tenantResolver } from './middleware/tenant.ts';
 import { demoRoutes } from './demo.ts';
 import { healthRoutes } from './health.ts';
+import { metricsEndpoint, requestMetrics } from './metrics.ts';
 import { interactionRoutes } from './login/interaction.ts';
 import type { Services } from '../oidc/services.ts';
 import { cookieSigner } from '../platform/derived-keys.ts';
@@ -14,10 +15,12 @@ export function createApp(services: Services): Koa {
   const app = new Koa({ proxy: new URL(services.config.publicUrl).protocol === 'https:' });
   // Must equal the provider's cookie keys, or interaction cookies set by the provider cannot be read here.
   app.keys = cookieSigner(services.masterKey);
+  app.use(requestMetrics());
   app.use(securityHeaders(services.config.publicUrl));
   app.use(errorHandler(services.log));
   const health = healthRoutes();
   app.use(health.routes());
+  app.use(metricsEndpoint(services.config.metrics.token, services.log));
   app.use(tenantResolver(services.tenants));
   app.use(interactionRoutes(services).routes());
   app.use(demoRoutes(services).routes());

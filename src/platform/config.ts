@@ -67,6 +67,8 @@ const configSchema = z.object({
     .refine((http) => http.headersTimeoutMs <= http.requestTimeoutMs, {
       message: 'headersTimeoutMs must not exceed requestTimeoutMs',
     }),
+  /** GET /metrics answers only `Authorization: Bearer <token>`; null: no /metrics (404). */
+  metrics: z.object({ token: z.string().min(16).nullable().default(null) }),
 });
 
 export type Config = z.infer<typeof configSchema> & { publicUrl: string };
@@ -122,6 +124,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['FERRETDB_BIN', 'ferretdb.bin', (raw) => raw],
     ['LOG_LEVEL', 'logLevel', (raw) => raw],
     ['WORKERS', 'workers', (raw) => raw],
+    ['METRICS_TOKEN', 'metrics.token', (raw) => raw],
     ['CACHE_REVISION_POLL_MS', 'cacheRevisionPollMs', (raw) => Number(raw)],
     ['CASTELLAN_DEMO', 'demo', (raw, name) => parseBoolean(name, raw)],
     ['HTTP_HEADERS_TIMEOUT_MS', 'http.headersTimeoutMs', (raw) => Number(raw)],

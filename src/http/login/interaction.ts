@@ -24,6 +24,8 @@ import {
   type LoginOrg,
   type LoginUser,
 } from '../../domain/login.ts';
+import { countLogin, recordLogin } from '../../domain/login-audit.ts';
+import type { RequestOrigin } from '../../store/queries/events.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { LoginPageError, loginPage, readLoginForm } from './login-page.ts';
@@ -49,6 +51,11 @@ interface LoginContext {
   policyOrg: LoginOrg | null;
   policy: LoginPolicy;
   loginHint: string | null;
+}
+
+/** Who is logging in from where, for the audit trail (ctx.ip honours X-Forwarded-For only behind a trusted proxy). */
+function origin(ctx: Context, login: LoginContext): RequestOrigin {
+  return { ip: ctx.ip, userAgent: ctx.get('user-agent') || null, clientId: String(login.interaction.params.client_id) };
 }
 
 export function interactionRoutes(services: Services): Router {
@@ -163,6 +170,7 @@ export function interactionRoutes(services: Services): Router {
     );
     writeProgress(ctx, login.interaction.uid, null);
     if (problem) throw new LoginPageError(403, 'Login not possible', problem);
+    await recordLogin(login.tenant.instance._id, user, origin(ctx, login));
     const result: InteractionResults = { login: { accountId: user._id, amr: progress.amr } };
     // What the provider's interactionResult does, on the interaction this request already read.
     login.interaction.result = result;
@@ -232,12 +240,16 @@ export function interactionRoutes(services: Services): Router {
     const password = form.get('password') ?? '';
     if (!password || password.length > MAX_PASSWORD) return renderPassword(ctx, login, 400, 'Enter your password.');
     const generic = login.policy.ignoreUnknownUsernames;
-    if (!login.user) return renderPassword(ctx, login, 401, LOGIN_MESSAGES.usernameOrPasswordInvalid);
+    if (!login.user) {
+      countLogin(login.tenant.instance._id, 'unknown_user');
+      return renderPassword(ctx, login, 401, LOGIN_MESSAGES.usernameOrPasswordInvalid);
+    }
     const outcome = await verifyPasswordUnderLockout(
       login.tenant.instance._id,
       login.user,
       password,
       login.policy.lockout.maxPasswordAttempts,
+      origin(ctx, login),
     );
     if (outcome === 'wrong')
       return renderPassword(

@@ -24,6 +24,7 @@ import {
   type LoginOrg,
   type LoginUser,
 } from '../../domain/login.ts';
+import { verifyPasswordOfUnknownUser } from '../../domain/password-timing.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { LoginPageError, loginPage, readLoginForm } from './login-page.ts';
@@ -232,7 +233,10 @@ export function interactionRoutes(services: Services): Router {
     const password = form.get('password') ?? '';
     if (!password || password.length > MAX_PASSWORD) return renderPassword(ctx, login, 400, 'Enter your password.');
     const generic = login.policy.ignoreUnknownUsernames;
-    if (!login.user) return renderPassword(ctx, login, 401, LOGIN_MESSAGES.usernameOrPasswordInvalid);
+    if (!login.user) {
+      await verifyPasswordOfUnknownUser(password);
+      return renderPassword(ctx, login, 401, LOGIN_MESSAGES.usernameOrPasswordInvalid);
+    }
     const outcome = await verifyPasswordUnderLockout(
       login.tenant.instance._id,
       login.user,

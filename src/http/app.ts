@@ -2,6 +2,8 @@ import Koa from 'koa';
 import { errorHandler } from './middleware/errors.ts';
 import { apiRoutes } from './api/index.ts';
 import { tenantResolver } from './middleware/tenant.ts';
+import { providerThrottles } from './middleware/provider-throttles.ts';
+import { Throttles } from './middleware/rate-limit.ts';
 import { demoRoutes } from './demo.ts';
 import { healthRoutes } from './health.ts';
 import { interactionRoutes } from './login/interaction.ts';
@@ -17,9 +19,11 @@ export function createApp(services: Services): Koa {
   const health = healthRoutes();
   app.use(health.routes());
   app.use(tenantResolver(services.tenants));
-  app.use(interactionRoutes(services).routes());
+  const throttles = new Throttles(services.config.rateLimits, services.log);
+  app.use(interactionRoutes(services, throttles).routes());
   app.use(demoRoutes(services).routes());
-  app.use(apiRoutes(services).routes());
+  app.use(apiRoutes(services, throttles).routes());
+  app.use(providerThrottles(throttles));
   // Whatever no route of ours answered belongs to the instance's OIDC provider (discovery, authorize, token, …).
   app.use(async (ctx) => {
     const { tenant } = ctx.state as { tenant: Tenant };

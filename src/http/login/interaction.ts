@@ -27,6 +27,7 @@ import {
 import { verifyPasswordOfUnknownUser } from '../../domain/password-timing.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
+import { waitText, type Throttles, type ThrottleKey } from '../middleware/rate-limit.ts';
 import { LoginPageError, loginPage, readLoginForm } from './login-page.ts';
 import { readProgress, writeProgress } from './progress.ts';
 
@@ -52,7 +53,7 @@ interface LoginContext {
   loginHint: string | null;
 }
 
-export function interactionRoutes(services: Services): Router {
+export function interactionRoutes(services: Services, throttles: Throttles): Router {
   const csrfKey = services.masterKey.hmacKey('csrf');
   const csrfToken = (uid: string) => createHmac('sha256', csrfKey).update(uid).digest('base64url');
 
@@ -233,16 +234,30 @@ export function interactionRoutes(services: Services): Router {
     const password = form.get('password') ?? '';
     if (!password || password.length > MAX_PASSWORD) return renderPassword(ctx, login, 400, 'Enter your password.');
     const generic = login.policy.ignoreUnknownUsernames;
+    const instanceId = login.tenant.instance._id;
+    // Password checks are throttled per login name and per IP address (http/middleware/rate-limit.ts): failures count.
+    const keys: ThrottleKey[] = [
+      ['passwordFailuresPerLoginName', (login.progress.loginName ?? '').trim().toLowerCase()],
+      ['passwordFailuresPerIp', ctx.ip],
+    ];
+    const attempt = await throttles.attempt(instanceId, keys);
+    if (attempt.refusal) {
+      throttles.refuse(ctx, attempt.refusal);
+      const wait = waitText(attempt.refusal.seconds);
+      return renderPassword(ctx, login, 429, `Too many failed sign-in attempts. Please wait ${wait} and try again.`);
+    }
     if (!login.user) {
       await verifyPasswordOfUnknownUser(password);
+      await attempt.failed();
       return renderPassword(ctx, login, 401, LOGIN_MESSAGES.usernameOrPasswordInvalid);
     }
     const outcome = await verifyPasswordUnderLockout(
-      login.tenant.instance._id,
+      instanceId,
       login.user,
       password,
       login.policy.lockout.maxPasswordAttempts,
     );
+    await (outcome === 'wrong' || outcome === 'locked' ? attempt.failed() : attempt.succeeded());
     if (outcome === 'wrong')
       return renderPassword(
         ctx,

@@ -21,6 +21,8 @@ export const cacheKeys = {
   /** The provider's client metadata (oidc/clients.ts). */
   client: (clientId: string) => key('client', clientId),
   publicSigningKeys: () => key('public-signing-keys'),
+  /** The instance's own throttle settings (http/middleware/rate-limit.ts). */
+  instanceRateLimits: () => key('instance-rate-limits'),
   machineUserByUsername: (username: string) => key('machine-user-by-username', username),
   userState: (userId: string) => key('user-state', userId),
   /** The (at most two) human users a login name can mean, by username, by username within an org, by email. */

@@ -8,7 +8,7 @@ import { Instance, Organization, User } from '../../src/store/models/index.ts';
 import { startLogin, submitLoginName, submitPassword, type LoginFlow, type LoginOptions } from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-const ROUNDS = 40;
+const ROUNDS = 60;
 let server: TestServer;
 let demo: LoginOptions;
 
@@ -78,7 +78,8 @@ it('a wrong password, an unknown login name and a user without a password take t
   const existing = medians.existing!;
   for (const other of ['unknown', 'withoutPassword']) {
     const difference = Math.abs(existing - medians[other]!);
-    // Before the fix: 4.1 against 18.5 ms in the attack run. The bound: 25% of the wrong-password time, at least 2 ms.
-    assert.ok(difference < Math.max(2, existing * 0.25), `${other}: ${medians[other]} ms against ${existing} ms`);
+    // Before the fix: 3.2 and 6.2 against 16.7 ms here (4.1 against 18.5 ms in the attack run), a difference of 60-80%.
+    // The bound leaves room for a loaded machine (the whole suite runs test files in parallel): 35%, at least 3 ms.
+    assert.ok(difference < Math.max(3, existing * 0.35), `${other}: ${medians[other]} ms against ${existing} ms`);
   }
 });

@@ -2,6 +2,7 @@ import { cached } from '../store/cache/instance-cache.ts';
 import { cacheKeys } from '../store/cache/keys.ts';
 import { LOGIN_MESSAGES, loginProblem, type LoginMessage } from './rules/login-checks.ts';
 import { verifyPassword } from '../platform/passwords.ts';
+import { wrongPasswordTime } from './password-timing.ts';
 import { effectiveLoginPolicy, type LoginPolicy, type LoginPolicyOverride } from './rules/login-policy.ts';
 import { requiredOrg } from './rules/org-scopes.ts';
 import { resolveOrgScopes } from './org-scopes.ts';
@@ -182,14 +183,15 @@ async function checkPassword(
   maxAttempts: number,
   origin?: RequestOrigin,
 ): Promise<PasswordResult> {
+  const started = performance.now();
   const reservation = await reservePasswordAttempt(instanceId, user._id, maxAttempts);
   if (!reservation.allowed) {
     // The policy's attempts are used up (possibly by parallel guesses that are still running).
     await lock(instanceId, user, reservation.attempts, origin);
     return 'locked';
   }
-  const hash = user.human?.passwordHash;
-  if (hash && (await verifyPassword(hash, password))) {
+  // A user without a password costs what a wrong password costs (platform/passwords.ts), as an unknown one does.
+  if (await verifyPassword(user.human?.passwordHash, password)) {
     // With a lockout policy, parallel attempts may have locked the user while this one was checked: read the
     // state again. Without one, the state read with the user just before the check is as fresh as it gets.
     if (maxAttempts > 0) await clearPasswordAttempts(instanceId, user._id);
@@ -210,6 +212,7 @@ async function checkPassword(
     await lock(instanceId, user, reservation.attempts, origin);
     return 'locked';
   }
+  wrongPasswordTime.add(performance.now() - started);
   return 'wrong';
 }
 

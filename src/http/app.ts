@@ -3,6 +3,8 @@ import { errorHandler } from './middleware/errors.ts';
 import { apiRoutes } from './api/index.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { addressToIssuer, tenantResolver } from './middleware/tenant.ts';
+import { providerThrottles } from './middleware/provider-throttles.ts';
+import { Throttles } from './middleware/rate-limit.ts';
 import { demoRoutes } from './demo.ts';
 import { healthRoutes } from './health.ts';
 import { metricsEndpoint, requestMetrics } from './metrics.ts';
@@ -22,9 +24,11 @@ export function createApp(services: Services): Koa {
   app.use(health.routes());
   app.use(metricsEndpoint(services.config.metrics.token, services.log));
   app.use(tenantResolver(services.tenants));
-  app.use(interactionRoutes(services).routes());
+  const throttles = new Throttles(services.config.rateLimits, services.log);
+  app.use(interactionRoutes(services, throttles).routes());
   app.use(demoRoutes(services).routes());
-  app.use(apiRoutes(services).routes());
+  app.use(apiRoutes(services, throttles).routes());
+  app.use(providerThrottles(throttles));
   // Whatever no route of ours answered belongs to the instance's OIDC provider (discovery, authorize, token, …).
   app.use(async (ctx) => {
     const { tenant } = ctx.state as { tenant: Tenant };

@@ -18,9 +18,11 @@ import { audienceOf } from './token-policies.ts';
  */
 export async function replaceJwtByJti(ctx: Context, resolveJwt: JwtResolver): Promise<boolean> {
   if (!ctx.is('application/x-www-form-urlencoded')) return true;
+  // Read already by the throttles in front of the provider (http/middleware/provider-throttles.ts), or not yet.
+  const read = (ctx.req as IncomingMessage & { body?: unknown }).body;
   let form;
   try {
-    form = await readForm(ctx.req);
+    form = typeof read === 'string' ? new URLSearchParams(read) : await readForm(ctx.req);
   } catch (error) {
     if (!(error instanceof FormTooLargeError)) throw error;
     ctx.status = 400;

@@ -7,6 +7,28 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 const optionalString = z.string().min(1).nullable().default(null);
 
+/**
+ * The throttles (http/middleware/rate-limit.ts): failures counted per login name, client or IP address, and
+ * management API requests per caller. `max` in `windowSeconds` (0: no limit); an instance's own `rateLimits`
+ * (store/models/instance.ts) override these defaults one by one.
+ */
+export const RATE_LIMIT_NAMES = [
+  'passwordFailuresPerLoginName',
+  'passwordFailuresPerIp',
+  'clientAuthFailuresPerClient',
+  'clientAuthFailuresPerIp',
+  'deviceCodeFailuresPerIp',
+  'apiRequestsPerCaller',
+] as const;
+export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
+export const RATE_LIMIT_BOUNDS = { max: 1_000_000, windowSeconds: 86_400 } as const;
+const rateLimitRule = z.object({
+  max: z.number().int().min(0).max(RATE_LIMIT_BOUNDS.max),
+  windowSeconds: z.number().int().min(1).max(RATE_LIMIT_BOUNDS.windowSeconds),
+});
+export type RateLimitRule = z.infer<typeof rateLimitRule>;
+export type RateLimits = Record<RateLimitName, RateLimitRule>;
+
 const configSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
   publicUrl: z
@@ -69,6 +91,11 @@ const configSchema = z.object({
     }),
   /** GET /metrics answers only `Authorization: Bearer <token>`; null: no /metrics (404). */
   metrics: z.object({ token: z.string().min(16).nullable().default(null) }),
+  rateLimits: z.object(
+    Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, rateLimitRule])) as {
+      [name in RateLimitName]: typeof rateLimitRule;
+    },
+  ),
 });
 
 export type Config = z.infer<typeof configSchema> & { publicUrl: string };

@@ -33,6 +33,7 @@ const ERRORS: Record<string, string> = {
   '403': 'The resource is visible, but the caller lacks the permission',
   '404': 'No such resource, or one the caller may not see',
   '409': 'Conflicts with an existing resource',
+  '429': 'Too many requests from this caller; Retry-After says when to try again',
 };
 
 /** `get` `/orgs/{orgId}/users` → `getOrgsOrgIdUsers`. */

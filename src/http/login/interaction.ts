@@ -26,8 +26,10 @@ import {
 } from '../../domain/login.ts';
 import { countLogin, recordLogin } from '../../domain/login-audit.ts';
 import type { RequestOrigin } from '../../store/queries/events.ts';
+import { verifyPasswordOfUnknownUser } from '../../domain/password-timing.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
+import { waitText, type Throttles, type ThrottleKey } from '../middleware/rate-limit.ts';
 import { LoginPageError, loginPage, readLoginForm } from './login-page.ts';
 import { readProgress, writeProgress } from './progress.ts';
 
@@ -58,7 +60,7 @@ function origin(ctx: Context, login: LoginContext): RequestOrigin {
   return { ip: ctx.ip, userAgent: ctx.get('user-agent') || null, clientId: String(login.interaction.params.client_id) };
 }
 
-export function interactionRoutes(services: Services): Router {
+export function interactionRoutes(services: Services, throttles: Throttles): Router {
   const csrfKey = services.masterKey.hmacKey('csrf');
   const csrfToken = (uid: string) => createHmac('sha256', csrfKey).update(uid).digest('base64url');
 
@@ -240,17 +242,32 @@ export function interactionRoutes(services: Services): Router {
     const password = form.get('password') ?? '';
     if (!password || password.length > MAX_PASSWORD) return renderPassword(ctx, login, 400, 'Enter your password.');
     const generic = login.policy.ignoreUnknownUsernames;
+    const instanceId = login.tenant.instance._id;
+    // Password checks are throttled per login name and per IP address (http/middleware/rate-limit.ts): failures count.
+    const keys: ThrottleKey[] = [
+      ['passwordFailuresPerLoginName', (login.progress.loginName ?? '').trim().toLowerCase()],
+      ['passwordFailuresPerIp', ctx.ip],
+    ];
+    const attempt = await throttles.attempt(instanceId, keys);
+    if (attempt.refusal) {
+      throttles.refuse(ctx, attempt.refusal);
+      const wait = waitText(attempt.refusal.seconds);
+      return renderPassword(ctx, login, 429, `Too many failed sign-in attempts. Please wait ${wait} and try again.`);
+    }
     if (!login.user) {
-      countLogin(login.tenant.instance._id, 'unknown_user');
+      countLogin(instanceId, 'unknown_user');
+      await verifyPasswordOfUnknownUser(password);
+      await attempt.failed();
       return renderPassword(ctx, login, 401, LOGIN_MESSAGES.usernameOrPasswordInvalid);
     }
     const outcome = await verifyPasswordUnderLockout(
-      login.tenant.instance._id,
+      instanceId,
       login.user,
       password,
       login.policy.lockout.maxPasswordAttempts,
       origin(ctx, login),
     );
+    await (outcome === 'wrong' || outcome === 'locked' ? attempt.failed() : attempt.succeeded());
     if (outcome === 'wrong')
       return renderPassword(
         ctx,

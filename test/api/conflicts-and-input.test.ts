@@ -72,3 +72,24 @@ test('duplicate-key detection knows MongoDB and FerretDB (SQLite and PostgreSQL 
   assert.ok(!isDuplicateKeyError(new Error('UNIQUE constraint failed')));
   assert.ok(!isDuplicateKeyError(null));
 });
+
+test('every operation documents the error statuses it can answer', async () => {
+  const document = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
+  };
+  for (const [path, methods] of Object.entries(document.paths))
+    for (const [method, operation] of Object.entries(methods)) {
+      const documented = Object.keys(operation.responses);
+      const expected = ['400', '401', '403', '404', '429', '503'];
+      if (method !== 'get') expected.push('409');
+      if (operation.requestBody) expected.push('413', '415');
+      for (const status of expected) assert.ok(documented.includes(status), `${method} ${path} documents ${status}`);
+      assert.ok(!documented.includes('500'), `${method} ${path} does not plan a 500`);
+    }
+  // Statuses the API answers outside a handler: an oversized body, a wrong media type.
+  const org = await created('/orgs', { name: 'Documented Statuses' });
+  const huge = await call(server, admin, 'PATCH', `/orgs/${org}`, { name: 'x'.repeat(2_000_000) });
+  assert.equal(huge.status, 413);
+  const text = await call(server, admin, 'PATCH', `/orgs/${org}`, 'name=x', { 'content-type': 'text/plain' });
+  assert.equal(text.status, 415);
+});

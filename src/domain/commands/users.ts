@@ -188,12 +188,14 @@ export function setUserState(
     const update = () =>
       User.findOneAndUpdate(filter, { $set: { state } }, { returnDocument: 'after' }).lean<UserDocument>();
     // Deactivating an active IAM owner must leave one (iam-owners.ts); it was active, so reactivating undoes it.
-    const updated =
-      state === 'inactive'
-        ? await keepingAnIamOwner(actor.instanceId, includesUser(user._id), update, () =>
-            User.updateOne(filter, { $set: { state: 'active' } }),
-          )
-        : await update();
+    const guarded =
+      state === 'inactive' &&
+      (await Membership.exists({ instanceId: actor.instanceId, level: 'instance', userId: user._id }));
+    const updated = guarded
+      ? await keepingAnIamOwner(actor.instanceId, includesUser(user._id), update, () =>
+          User.updateOne(filter, { $set: { state: 'active' } }),
+        )
+      : await update();
     if (!updated) throw notFound();
     // Reactivating a locked user unlocks it: its failed attempts are forgotten, or the next one would lock it again.
     if (state === 'active') await clearPasswordAttempts(actor.instanceId, user._id);
@@ -207,12 +209,14 @@ export function removeUser(actor: Actor, user: UserDocument, reason = 'user.remo
   return asOneChange(actor, async () => {
     const { instanceId } = actor;
     // An active IAM owner's instance role goes first, where it can still be undone (iam-owners.ts).
-    await keepingAnIamOwner(
-      instanceId,
-      includesUser(user._id),
-      () => Membership.findOneAndDelete({ instanceId, level: 'instance', userId: user._id }).lean<MembershipDocument>(),
-      restoreMembership,
-    );
+    if (await Membership.exists({ instanceId, level: 'instance', userId: user._id }))
+      await keepingAnIamOwner(
+        instanceId,
+        includesUser(user._id),
+        () =>
+          Membership.findOneAndDelete({ instanceId, level: 'instance', userId: user._id }).lean<MembershipDocument>(),
+        restoreMembership,
+      );
     const sweep = async () => {
       await PersonalAccessToken.deleteMany({ instanceId, userId: user._id });
       await Membership.deleteMany({ instanceId, userId: user._id });

@@ -1,7 +1,7 @@
 // Fuzzes the management API against its own OpenAPI document with schemathesis (PyPI), bounded: a Castellan on
 // loopback with the embedded FerretDB (or MONGODB_URI), called with a bearer token of the bootstrap IAM owner. Fails on
 // any 5xx, any response that does not match its documented schema or content type, and any undocumented status.
-//   npm run fuzz                      FUZZ_MAX_EXAMPLES (default 20) test cases per operation and phase
+//   npm run fuzz                      FUZZ_MAX_EXAMPLES (default 10) test cases per operation and phase
 //   FUZZ_SEED=… FUZZ_TIME_LIMIT_S=…   reproduce a run; stop (and fail) after this many seconds (default 600)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { ferretdbBinary, startFerretdb } from '../src/platform/ferretdb.ts';
 
 const SCHEMATHESIS_VERSION = '4.32.5';
 const CHECKS = 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance';
-const maxExamples = process.env.FUZZ_MAX_EXAMPLES ?? '20';
+const maxExamples = process.env.FUZZ_MAX_EXAMPLES ?? '10';
 const seed = process.env.FUZZ_SEED ?? String(Math.floor(Math.random() * 2 ** 31));
 const timeLimitMs = Number(process.env.FUZZ_TIME_LIMIT_S ?? '600') * 1000;
 

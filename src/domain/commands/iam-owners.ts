@@ -1,7 +1,7 @@
 import { Membership, Organization, User } from '../../store/models/index.ts';
 import type { MembershipDocument } from '../../store/models/membership.ts';
 import { conflict } from '../errors.ts';
-import { uniquely } from './changes.ts';
+import { isDuplicateKeyError } from '../../store/queries/array-rewrite.ts';
 
 /** The role whose holders administer the instance; without an active one nobody can. */
 export const IAM_OWNER = 'IAM_OWNER';
@@ -66,5 +66,10 @@ export async function keepingAnIamOwner<T>(
 /** Undoes the removal of a membership: the same document again (a removal that found none has nothing to undo). */
 export async function restoreMembership(removed: MembershipDocument | null): Promise<void> {
   if (!removed) return;
-  await uniquely(() => Membership.create(removed), 'the membership exists again');
+  try {
+    await Membership.create(removed);
+  } catch (error) {
+    // Added again meanwhile: the owner is back either way.
+    if (!isDuplicateKeyError(error)) throw error;
+  }
 }

@@ -74,7 +74,16 @@ export async function rewriteArray<T>(
   }
 }
 
-/** A unique-index violation, on MongoDB and FerretDB alike. */
+/**
+ * FerretDB v1 reports a unique violation on its update paths (updateOne, findOneAndUpdate) as code 1 InternalError
+ * with the backend's message: SQLite's "UNIQUE constraint failed: index '…' (2067)", PostgreSQL's "duplicate key
+ * value violates unique constraint" (SQLSTATE 23505). Its insert path reports 11000 as MongoDB does.
+ */
+const BACKEND_UNIQUE_VIOLATION = /UNIQUE constraint failed|duplicate key value violates unique constraint|\(23505\)/;
+
+/** A unique-index violation, on MongoDB (11000; 11001 from old servers' updates) and FerretDB alike. */
 export function isDuplicateKeyError(error: unknown): boolean {
-  return (error as { code?: unknown }).code === 11000;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === 11000 || code === 11001) return true;
+  return code === 1 && typeof message === 'string' && BACKEND_UNIQUE_VIOLATION.test(message);
 }

@@ -4,7 +4,7 @@
 //   npm run fuzz                      FUZZ_MAX_EXAMPLES (default 10) test cases per operation and phase
 //   FUZZ_SEED=… FUZZ_TIME_LIMIT_S=…   reproduce a run; stop (and fail) after this many seconds (default 600)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/platform/config.ts';
@@ -60,7 +60,10 @@ if (!process.env.MONGODB_URI) {
 // The test helpers read the database address when called.
 const { startTestServer } = await import('../test/helpers/server.ts');
 const { bootstrapToken } = await import('../test/api/helpers.ts');
-const server = await startTestServer({ CASTELLAN_DEMO: 'true', LOG_LEVEL: 'error' });
+// The API's per-caller limit would answer most generated requests with 429 and leave the routes untested.
+const configFile = path.join(dataDir, 'fuzz-config.json');
+writeFileSync(configFile, JSON.stringify({ rateLimits: { apiRequestsPerCaller: { max: 0, windowSeconds: 60 } } }));
+const server = await startTestServer({ CASTELLAN_DEMO: 'true', LOG_LEVEL: 'error', CASTELLAN_CONFIG: configFile });
 const reportDir = path.join(dataDir, 'report');
 let exitCode: number;
 try {

@@ -50,6 +50,16 @@ async function limits(rules: Partial<Record<RateLimitName, { max: number; window
 }
 beforeEach(() => limits({}));
 
+/** The number of stored counts once it has stopped changing for 200 ms. */
+async function settledHitCount(): Promise<number> {
+  for (let previous = -1; ;) {
+    const count = await RateLimitHit.countDocuments({});
+    if (count === previous) return count;
+    previous = count;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 function basic(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
@@ -130,8 +140,10 @@ describe('client authentication', () => {
 
   it('leaves a successful client-credentials flow without any count', async () => {
     await limits({ clientAuthFailuresPerClient: { max: 1, windowSeconds: 60 } });
+    // Counts of the test before may still be landing (a failure is counted after its answer is sent).
+    const before = await settledHitCount();
     for (let i = 0; i < 20; i++) assert.equal((await clientCredentials(MACHINE_SECRET)).status, 200);
-    assert.equal(await RateLimitHit.countDocuments({}), 0);
+    assert.equal(await RateLimitHit.countDocuments({}), before);
   });
 });
 

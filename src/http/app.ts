@@ -17,7 +17,8 @@ export function createApp(services: Services): Koa {
   const app = new Koa({ proxy: new URL(services.config.publicUrl).protocol === 'https:' });
   // Must equal the provider's cookie keys, or interaction cookies set by the provider cannot be read here.
   app.keys = cookieSigner(services.masterKey);
-  app.use(requestMetrics());
+  // Timing every request is work for /metrics alone: none without a metrics token.
+  if (services.config.metrics.token) app.use(requestMetrics());
   app.use(securityHeaders(services.config.publicUrl));
   app.use(errorHandler(services.log));
   const health = healthRoutes();

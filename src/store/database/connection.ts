@@ -73,15 +73,17 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
     uri = embedded.uri;
     log.info({ uri }, 'embedded FerretDB started');
   }
+  // The driver builds an event per command only when monitoring is on: only worth it when /metrics is served.
+  const measured = config.metrics.token !== null;
   try {
     await mongoose.connect(uri, {
       dbName: databaseName(uri),
       serverSelectionTimeoutMS: 10_000,
       autoIndex: false,
-      monitorCommands: true,
+      monitorCommands: measured,
       ...poolOptions(uri),
     });
-    monitorCommands();
+    if (measured) monitorCommands();
     await Promise.all([...domainModels, ...oidcPayloadModels()].map((model) => model.createIndexes()));
     if (!embedded && !(await isFerretdb())) await createTtlIndexes();
   } catch (error) {

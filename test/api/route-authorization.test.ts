@@ -92,6 +92,8 @@ const AUTHORIZATION: Record<string, string> = {
   'PUT /projects/{projectId}/grants/{grantId}/members/{userId}': 'PROJECT_GRANT_MEMBERS project.grant.member.write',
   'DELETE /projects/{projectId}/grants/{grantId}/members/{userId}': 'PROJECT_GRANT_MEMBERS project.grant.member.delete',
   'GET /events': 'EVENTS events.read',
+  'GET /instance/settings': 'INSTANCE iam.policy.read',
+  'PATCH /instance/settings': 'INSTANCE iam.policy.write',
 };
 
 // The routes that cannot be authorized on a located resource. Each says why in its spec.

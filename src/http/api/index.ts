@@ -12,6 +12,7 @@ import type { Tenant } from '../../oidc/tenants.ts';
 import { appKeyRoutes } from './app-keys.ts';
 import { applicationRoutes } from './applications.ts';
 import { eventRoutes } from './events.ts';
+import { instanceSettingsRoutes } from './instance-settings.ts';
 import { machineCredentialRoutes } from './machine-credentials.ts';
 import { memberRoutes } from './members.ts';
 import { openApiDocument } from './openapi.ts';
@@ -48,6 +49,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...userGrantRoutes,
     ...memberRoutes(mapping),
     ...eventRoutes,
+    ...instanceSettingsRoutes,
   ];
 }
 

@@ -25,6 +25,8 @@ export const cacheKeys = {
   tokenHolder: (userId: string) => key('token-holder', userId),
   /** The instance's own throttle settings (http/middleware/rate-limit.ts). */
   instanceRateLimits: () => key('instance-rate-limits'),
+  /** The instance's settings as stored (store/queries/instance-settings.ts). */
+  instanceSettings: () => key('instance-settings'),
   userState: (userId: string) => key('user-state', userId),
   /** The (at most two) human users a login name can mean, by username, by username within an org, by email. */
   humanUserIdsByUsername: (username: string) => key('human-user-ids-by-username', username),

@@ -18,6 +18,18 @@ const rateLimitsSchema = new Schema(
   { _id: false, strict: 'throw' },
 );
 
+/** Stored without defaults: a field not set is its default (domain/rules/instance-settings.ts). */
+const settingsGroup = (fields: readonly string[]) =>
+  new Schema(Object.fromEntries(fields.map((field) => [field, Boolean])), { _id: false, strict: 'throw' });
+const instanceSettingsSchema = new Schema(
+  {
+    oidc: settingsGroup(['requirePkceForAllClients', 'strictClientAssertions']),
+    features: settingsGroup(['tokenExchange']),
+    security: settingsGroup(['enableImpersonation']),
+  },
+  { _id: false, strict: 'throw', minimize: true },
+);
+
 const instanceSchema = new Schema(
   {
     _id: idField,
@@ -33,6 +45,7 @@ const instanceSchema = new Schema(
     tokenLifetimes: { type: tokenLifetimesSchema, required: true },
     loginPolicy: { type: loginPolicySchema, default: () => ({}) },
     rateLimits: { type: rateLimitsSchema, default: undefined },
+    settings: { type: instanceSettingsSchema, default: undefined },
   },
   { ...schemaOptions, collection: 'instances' },
 );

@@ -1,0 +1,46 @@
+/**
+ * An instance's settings: what its operators switch on or off for every org of the instance. Stored as given (a field
+ * not set means its default), read as the effective settings below.
+ */
+export interface InstanceSettings {
+  oidc: {
+    /**
+     * PKCE for every client, confidential ones too (RFC 9700 §2.1.1's stricter recommendation); by default only public
+     * clients must use it, as in ZITADEL and node-oidc-provider.
+     */
+    requirePkceForAllClients: boolean;
+    /**
+     * Client assertions (private_key_jwt) must carry a `jti` and are accepted once (RFC 7523 §3, item 7); by default an
+     * assertion without `jti` is accepted, and again until it expires, as ZITADEL does.
+     */
+    strictClientAssertions: boolean;
+  };
+  features: {
+    /** OAuth 2.0 Token Exchange (RFC 8693), behind ZITADEL's `oidc_token_exchange` feature flag. */
+    tokenExchange: boolean;
+  };
+  security: {
+    /** Token exchange may impersonate (ZITADEL's security policy `enable_impersonation`). */
+    enableImpersonation: boolean;
+  };
+}
+
+export type InstanceSettingsOverride = { [G in keyof InstanceSettings]?: Partial<InstanceSettings[G]> };
+
+export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
+  oidc: { requirePkceForAllClients: false, strictClientAssertions: false },
+  features: { tokenExchange: false },
+  security: { enableImpersonation: false },
+};
+
+/** The settings in effect: each stored field over its default. */
+export function effectiveInstanceSettings(stored: InstanceSettingsOverride | null | undefined): InstanceSettings {
+  const groups = Object.keys(DEFAULT_INSTANCE_SETTINGS) as Array<keyof InstanceSettings>;
+  return Object.fromEntries(
+    groups.map((group) => [group, { ...DEFAULT_INSTANCE_SETTINGS[group], ...stripUnset(stored?.[group]) }]),
+  ) as unknown as InstanceSettings;
+}
+
+function stripUnset(group: object | undefined): object {
+  return Object.fromEntries(Object.entries(group ?? {}).filter(([, value]) => value !== undefined && value !== null));
+}

@@ -1,0 +1,19 @@
+import { cached } from '../cache/instance-cache.ts';
+import { cacheKeys } from '../cache/keys.ts';
+import { Instance } from '../models/index.ts';
+import type { InstanceDocument } from '../models/instance.ts';
+
+export type StoredInstanceSettings = NonNullable<InstanceDocument['settings']>;
+
+/** The instance's settings as stored; read on hot paths (token endpoint), so cached until the instance changes. */
+export function storedInstanceSettings(instanceId: string): Promise<StoredInstanceSettings> {
+  return cached(instanceId, cacheKeys.instanceSettings(), async () => {
+    const instance = await Instance.findById(instanceId, { settings: 1 }).lean();
+    return instance?.settings ?? {};
+  });
+}
+
+/** Sets the given fields (`group.field` paths under `settings`); the others keep what they hold. */
+export async function setInstanceSettings(instanceId: string, fields: Record<string, boolean>): Promise<void> {
+  await Instance.updateOne({ _id: instanceId }, { $set: fields }, { runValidators: true });
+}

@@ -46,8 +46,10 @@ export function observeBackchannelLogout(provider: Provider, instanceId: string,
   });
   provider.on('backchannel.error', (_ctx, error: Error, client: Client) => {
     deliveries.inc({ instance: instanceId, outcome: 'error' });
+    // The reason only: fetch's TimeoutError is a DOMException, whose serialization lists every DOM error code.
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
     log.warn(
-      { instanceId, clientId: client.clientId, uri: client.backchannelLogoutUri, err: error },
+      { instanceId, clientId: client.clientId, uri: client.backchannelLogoutUri, reason: `${error.message}${cause}` },
       'back-channel logout not delivered',
     );
   });

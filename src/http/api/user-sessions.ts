@@ -18,7 +18,9 @@ export const userSessionRoutes: ApiRoute[] = [
     summary:
       "End every sign-in session of a user: the sessions' tokens are revoked (offline ones too) and the apps with a " +
       'back-channel logout URI get a logout token',
-    permission: 'user.write',
+    // ZITADEL's permission for ending another user's sessions (docs/zitadel-behaviour.md §7); in the default mapping
+    // exactly the roles that hold user.write hold it.
+    permission: 'session.delete',
     on: USER,
     response: z.object({ terminatedSessions: z.number().int() }),
     handler: async ({ target, actor, tenant }) => ({

@@ -92,6 +92,8 @@ export class MongoAdapter implements Adapter {
       ...(payload.grantId ? { grantId: this.#key(payload.grantId) } : {}),
       ...(payload.uid ? { uid: this.#key(payload.uid) } : {}),
       ...(payload.userCode ? { userCode: this.#key(payload.userCode) } : {}),
+      // Only sessions are looked up by account (a user's sessions are ended by it): tokens carry it too.
+      ...(this.#name === 'Session' && payload.accountId ? { accountId: this.#key(payload.accountId) } : {}),
       ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
     };
     const _id = this.#key(id);

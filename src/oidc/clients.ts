@@ -65,6 +65,17 @@ function activeKeys(keys: Array<{ keyId: string; jwk: unknown; expiresAt?: Date 
     .map((key) => ({ ...(key.jwk as JWK), kid: key.keyId }));
 }
 
+/** OpenID Connect Back-Channel Logout 1.0 §2.2 client metadata, for apps that registered a logout URI. */
+function backChannelLogoutMetadata(
+  oidc: { backChannelLogoutUri?: string | null; backChannelLogoutSessionRequired?: boolean | null } | null | undefined,
+): Pick<ClientMetadata, 'backchannel_logout_uri' | 'backchannel_logout_session_required'> {
+  if (!oidc?.backChannelLogoutUri) return {};
+  return {
+    backchannel_logout_uri: oidc.backChannelLogoutUri,
+    backchannel_logout_session_required: oidc.backChannelLogoutSessionRequired ?? false,
+  };
+}
+
 async function loadApplicationClient(
   instanceId: string,
   lifetimes: TokenLifetimes,
@@ -91,6 +102,7 @@ async function loadApplicationClient(
     redirect_uris: registrableUris(oidc?.redirectUris ?? [], devMode),
     post_logout_redirect_uris: registrableUris(oidc?.postLogoutRedirectUris ?? [], devMode),
     application_type: oidc?.appType === 'native' ? 'native' : 'web',
+    ...backChannelLogoutMetadata(oidc),
     castellan: {
       kind: 'app',
       orgId: project.orgId,

@@ -107,6 +107,8 @@ export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true, charset: 'base-20', mask: '****-****', ...pages.deviceFlow },
       rpInitiatedLogout: { enabled: true, ...pages.logout },
+      // OpenID Connect Back-Channel Logout 1.0; delivery and its outcome: oidc/backchannel-logout.ts.
+      backchannelLogout: { enabled: true },
       resourceIndicators: reservedScopeResource(instanceId),
     },
     loadExistingGrant,

@@ -6,10 +6,12 @@
  *    (oidc/accounts.ts, oidc/claims.ts), token policies (oidc/token-policies.ts), pages (oidc/pages.ts), storage
  *    (oidc/adapter.ts);
  * 3. library overrides (oidc/library-overrides.ts): the library methods and endpoints Castellan replaces;
- * 4. observation (oidc/observe.ts): token metrics and the audit events of logouts and revocations.
+ * 4. observation (oidc/observe.ts): token metrics and the audit events of logouts and revocations; back-channel
+ *    logout deliveries (oidc/backchannel-logout.ts, which also sets how the provider reaches apps).
  */
 import Provider from 'oidc-provider';
 import { clientSecretHashKey } from '../platform/derived-keys.ts';
+import { observeBackchannelLogout, outboundFetch } from './backchannel-logout.ts';
 import { providerConfiguration } from './configuration.ts';
 import { overrideLibraryMethods } from './library-overrides.ts';
 import { observeProvider } from './observe.ts';
@@ -20,9 +22,13 @@ import type { InstanceRecord, Tenant } from './tenants.ts';
 export async function createTenant(instance: InstanceRecord, services: Services): Promise<Tenant> {
   const { masterKey } = services;
   const keys = await loadTenantKeys(instance, masterKey);
-  const provider = new Provider(instance.issuer, providerConfiguration(instance, keys, masterKey));
+  const provider = new Provider(instance.issuer, {
+    ...providerConfiguration(instance, keys, masterKey),
+    fetch: outboundFetch(services.config.outboundPrivateAddresses),
+  });
   provider.proxy = new URL(instance.issuer).protocol === 'https:';
   overrideLibraryMethods(provider, { instance, keys, clientSecretHashKey: clientSecretHashKey(masterKey) });
   observeProvider(provider, instance, services.log);
+  observeBackchannelLogout(provider, instance._id, services.log);
   return { instance, provider, handle: provider.callback() };
 }

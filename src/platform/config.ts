@@ -89,6 +89,11 @@ const configSchema = z.object({
     .refine((http) => http.headersTimeoutMs <= http.requestTimeoutMs, {
       message: 'headersTimeoutMs must not exceed requestTimeoutMs',
     }),
+  /**
+   * Back-channel logout tokens may be posted to private, loopback and link-local addresses (apps on an internal
+   * network); false keeps node-oidc-provider's SSRF guard, which refuses them (oidc/backchannel-logout.ts).
+   */
+  outboundPrivateAddresses: z.boolean().default(false),
   /** GET /metrics answers only `Authorization: Bearer <token>`; null: no /metrics (404). */
   metrics: z.object({ token: z.string().min(16).nullable().default(null) }),
   rateLimits: z.object(
@@ -154,6 +159,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['METRICS_TOKEN', 'metrics.token', (raw) => raw],
     ['CACHE_REVISION_POLL_MS', 'cacheRevisionPollMs', (raw) => Number(raw)],
     ['CASTELLAN_DEMO', 'demo', (raw, name) => parseBoolean(name, raw)],
+    ['OUTBOUND_PRIVATE_ADDRESSES', 'outboundPrivateAddresses', (raw, name) => parseBoolean(name, raw)],
     ['HTTP_HEADERS_TIMEOUT_MS', 'http.headersTimeoutMs', (raw) => Number(raw)],
     ['HTTP_REQUEST_TIMEOUT_MS', 'http.requestTimeoutMs', (raw) => Number(raw)],
     ['HTTP_KEEP_ALIVE_TIMEOUT_MS', 'http.keepAliveTimeoutMs', (raw) => Number(raw)],

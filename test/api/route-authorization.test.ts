@@ -38,6 +38,7 @@ const AUTHORIZATION: Record<string, string> = {
   'GET /users/{userId}/metadata': 'USER user.read',
   'PUT /users/{userId}/metadata/{key}': 'USER user.write',
   'DELETE /users/{userId}/metadata/{key}': 'USER user.write',
+  'DELETE /users/{userId}/sessions': 'USER session.delete',
   'POST /orgs/{orgId}/projects': 'ORG project.create',
   'GET /orgs/{orgId}/projects': 'ORG project.read',
   'GET /orgs/{orgId}/granted-projects': 'ORG project.grant.read',

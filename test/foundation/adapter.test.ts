@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sweepExpired } from '../../src/store/database/sweeper.ts';
 import { oidcPayloadModel } from '../../src/store/models/oidc-payload.ts';
+import { sessionIdsOfAccount } from '../../src/store/queries/oidc-sessions.ts';
 import { ConsumedByAnotherRequest, MongoAdapter } from '../../src/oidc/adapter.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
@@ -34,9 +35,25 @@ describe('oidc-provider storage adapter', () => {
     );
     assert.deepEqual(await indexed('AuthorizationCode'), ['_id', 'grantId']);
     assert.deepEqual(await indexed('DeviceCode'), ['_id', 'grantId', 'userCode']);
-    assert.deepEqual(await indexed('Session'), ['_id', 'uid']);
+    assert.deepEqual(await indexed('Session'), ['_id', 'accountId', 'uid'], "by uid, and a user's sessions by account");
     assert.deepEqual(await indexed('Interaction'), ['_id']);
     assert.deepEqual(await indexed('Grant'), ['_id']);
+  });
+
+  it("finds a user's sessions by account, in its own instance only, and only while the session names the user", async () => {
+    const sessions = new MongoAdapter('Session', 'i1');
+    await sessions.upsert('mine-1', { uid: 'm1', accountId: 'user-a' }, 60);
+    await sessions.upsert('mine-2', { uid: 'm2', accountId: 'user-a' }, 60);
+    await sessions.upsert('other-user', { uid: 'o1', accountId: 'user-b' }, 60);
+    await new MongoAdapter('Session', 'i2').upsert('other-instance', { uid: 'x1', accountId: 'user-a' }, 60);
+    assert.deepEqual((await sessionIdsOfAccount('i1', 'user-a')).sort(), ['mine-1', 'mine-2']);
+    // Signed out in place (the provider keeps the session without an account): no longer the user's.
+    await sessions.upsert('mine-2', { uid: 'm2' }, 60);
+    assert.deepEqual(await sessionIdsOfAccount('i1', 'user-a'), ['mine-1']);
+    const tokens = new MongoAdapter('AccessToken', 'i1');
+    await tokens.upsert('t1', { accountId: 'user-a', grantId: 'g' }, 60);
+    const token = await oidcPayloadModel('AccessToken').findById('i1:t1').lean();
+    assert.equal(token?.accountId, undefined, 'only sessions are looked up by account');
   });
 
   it('keeps client-chosen keys with dots and dollars intact (FerretDB refuses them as field names)', async () => {

@@ -30,6 +30,8 @@ export interface OidcSettings {
   idTokenRoleAssertion?: boolean;
   idTokenUserinfoAssertion?: boolean;
   devMode?: boolean;
+  backChannelLogoutUri?: string | null;
+  backChannelLogoutSessionRequired?: boolean;
 }
 
 export interface ApiSettings {

@@ -30,3 +30,14 @@ export function redirectUriProblems(uris: readonly string[], appType: string, de
   }
   return problems;
 }
+
+/**
+ * What is wrong with a back-channel logout URI (OpenID Connect Back-Channel Logout 1.0 §2.2): the provider posts to
+ * it from the server, so it is an http(s) URL whatever the app type, without a fragment, and https unless devMode
+ * (the redirect URI rules of a web app).
+ */
+export function backChannelLogoutUriProblems(uri: string, devMode: boolean): string[] {
+  const problems = redirectUriProblems([uri], 'web', devMode);
+  if (!problems.length && !/^https?:$/.test(new URL(uri).protocol)) problems.push(`${uri} must be an http(s) URL`);
+  return problems;
+}

@@ -7,7 +7,7 @@ import {
   API_AUTH_METHODS,
   type ApplicationDocument,
 } from '../../store/models/application.ts';
-import { redirectUriProblems } from '../../domain/rules/redirect-uris.ts';
+import { backChannelLogoutUriProblems, redirectUriProblems } from '../../domain/rules/redirect-uris.ts';
 import {
   changeApplication,
   createApplication,
@@ -36,6 +36,8 @@ const oidcFields = {
   idTokenRoleAssertion: z.boolean().optional(),
   idTokenUserinfoAssertion: z.boolean().optional(),
   devMode: z.boolean().optional(),
+  backChannelLogoutUri: uri.nullable().optional(),
+  backChannelLogoutSessionRequired: z.boolean().optional(),
 };
 const newApp = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('oidc'), name, ...oidcFields }),
@@ -49,13 +51,18 @@ const appChange = z.strictObject({
 });
 
 /**
- * Redirect URIs must suit the app type (https for web apps, loopback or custom schemes for native ones) unless devMode.
+ * Redirect URIs must suit the app type (https for web apps, loopback or custom schemes for native ones) unless devMode;
+ * the back-channel logout URI is an http(s) URL the server posts to, https unless devMode.
  */
 function checkRedirectUris(settings: Partial<OidcSettings>): void {
+  const devMode = settings.devMode ?? false;
   for (const field of ['redirectUris', 'postLogoutRedirectUris'] as const) {
-    const problems = redirectUriProblems(settings[field] ?? [], settings.appType ?? 'web', settings.devMode ?? false);
+    const problems = redirectUriProblems(settings[field] ?? [], settings.appType ?? 'web', devMode);
     if (problems.length) throw invalidField(field, problems.join('; '));
   }
+  const logoutUri = settings.backChannelLogoutUri;
+  const problems = logoutUri ? backChannelLogoutUriProblems(logoutUri, devMode) : [];
+  if (problems.length) throw invalidField('backChannelLogoutUri', problems.join('; '));
 }
 
 const appView = z.object({
@@ -78,6 +85,8 @@ const appView = z.object({
       idTokenRoleAssertion: z.boolean(),
       idTokenUserinfoAssertion: z.boolean(),
       devMode: z.boolean(),
+      backChannelLogoutUri: z.string().nullable(),
+      backChannelLogoutSessionRequired: z.boolean(),
     })
     .nullable(),
   api: z.object({ authMethod: z.string() }).nullable(),
@@ -105,6 +114,8 @@ function toAppView(app: ApplicationDocument): z.input<typeof appView> {
           idTokenRoleAssertion: oidc.idTokenRoleAssertion,
           idTokenUserinfoAssertion: oidc.idTokenUserinfoAssertion,
           devMode: oidc.devMode,
+          backChannelLogoutUri: oidc.backChannelLogoutUri ?? null,
+          backChannelLogoutSessionRequired: oidc.backChannelLogoutSessionRequired ?? false,
         }
       : null,
     api: app.api ? { authMethod: app.api.authMethod } : null,

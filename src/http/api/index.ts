@@ -25,6 +25,7 @@ import { runRoute } from './run.ts';
 import { userGrantRoutes } from './user-grants.ts';
 import { userMetadataRoutes } from './user-metadata.ts';
 import { userRoutes } from './users.ts';
+import { userSessionRoutes } from './user-sessions.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -41,6 +42,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...userRoutes,
     ...machineCredentialRoutes,
     ...userMetadataRoutes,
+    ...userSessionRoutes,
     ...projectRoutes,
     ...projectRoleRoutes,
     ...applicationRoutes,

@@ -20,6 +20,7 @@ import { setUserPassword } from '../../domain/commands/user-credentials.ts';
 import { invalidField, notFound } from '../../domain/errors.ts';
 import { loadOrg, ORG, USER, USER_CREDENTIALS } from './locators.ts';
 import { route, stateRoutes, type ApiRoute } from './route.ts';
+import { sessionEnder } from './user-sessions.ts';
 import { metadataKey, metadataValue, name, page, username } from './schemas.ts';
 
 const TAG = 'Users';
@@ -207,24 +208,34 @@ export const userRoutes: ApiRoute[] = [
     on: USER,
     response: userView,
     summaries: {
-      deactivate: 'Deactivate a user (cannot log in or call the API; nothing is lost)',
+      deactivate: 'Deactivate a user (cannot log in or call the API; sessions end, apps get logout tokens)',
       reactivate: 'Reactivate a deactivated or locked user',
     },
-    change: async ({ target, actor }, userState, action) =>
-      viewOf(
+    async change({ target, actor, tenant }, userState, action) {
+      const deactivate = action === 'deactivate';
+      const changed = await setUserState(
         actor,
-        await setUserState(actor, target, userState, action === 'deactivate' ? 'user.deactivated' : 'user.reactivated'),
-      ),
+        target,
+        userState,
+        deactivate ? 'user.deactivated' : 'user.reactivated',
+      );
+      // Beyond ZITADEL (which tells apps only of ended sessions): a deactivated user's apps are told at once.
+      if (deactivate) await sessionEnder(tenant)(target._id);
+      return viewOf(actor, changed);
+    },
   }),
   route({
     method: 'delete',
     path: '/users/{userId}',
     tag: TAG,
-    summary: 'Delete a user with its tokens, manager roles and user grants',
+    summary: 'Delete a user with its sessions, tokens, manager roles and user grants (apps get logout tokens)',
     permission: 'user.delete',
     on: USER,
     response: null,
-    handler: ({ target, actor }) => removeUser(actor, target),
+    async handler({ target, actor, tenant }) {
+      await removeUser(actor, target);
+      await sessionEnder(tenant)(target._id);
+    },
   }),
   route({
     method: 'put',

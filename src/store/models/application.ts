@@ -29,6 +29,10 @@ const oidcConfigSchema = new Schema(
     flatRolesClaim: { type: Boolean, default: false },
     clockSkewSeconds: { type: Number, default: 0, min: 0, max: 5 },
     devMode: { type: Boolean, default: false },
+    /** OpenID Connect Back-Channel Logout 1.0 §2.2: where logout tokens are posted; null: the app is not told. */
+    backChannelLogoutUri: { type: String, default: null },
+    /** §2.2 `backchannel_logout_session_required`: logout tokens (and ID tokens) then carry `sid`. */
+    backChannelLogoutSessionRequired: { type: Boolean, default: false },
   },
   { _id: false },
 );

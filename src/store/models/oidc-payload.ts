@@ -12,6 +12,8 @@ export interface OidcPayloadDocument {
   grantId?: string;
   uid?: string;
   userCode?: string;
+  /** A session's account (instance-prefixed like the other look-up fields): a user's sessions are ended by it. */
+  accountId?: string;
   /** In a collection shared by several models: the model the document belongs to. */
   kind?: string;
   consumed?: boolean;
@@ -25,6 +27,7 @@ const oidcPayloadSchema = new Schema<OidcPayloadDocument>(
     grantId: String,
     uid: String,
     userCode: String,
+    accountId: String,
     kind: String,
     consumed: Boolean,
     expiresAt: Date,
@@ -65,11 +68,12 @@ export function isSharedCollection(name: string): boolean {
 }
 
 /**
- * The provider's look-ups besides `_id`, by the models that make them: `revokeByGrantId`, `Session.findByUid`,
- * `DeviceCode.findByUserCode`. A collection indexes only the fields its models are looked up by: every index
- * is one more write per insert (on FerretDB, three unused indexes cost a batched token insert 20-40% more CPU).
+ * The look-ups besides `_id`, by the models they are made on: `revokeByGrantId`, `Session.findByUid`,
+ * `DeviceCode.findByUserCode`, and Castellan's own: a user's sessions (store/queries/oidc-sessions.ts).
+ * A collection indexes only the fields its models are looked up by: every index is one more write per insert
+ * (on FerretDB, three unused indexes cost a batched token insert 20-40% more CPU).
  */
-const LOOKUPS: Record<'grantId' | 'uid' | 'userCode', readonly string[]> = {
+const LOOKUPS: Record<'grantId' | 'uid' | 'userCode' | 'accountId', readonly string[]> = {
   grantId: [
     'AccessToken',
     'RefreshToken',
@@ -80,6 +84,7 @@ const LOOKUPS: Record<'grantId' | 'uid' | 'userCode', readonly string[]> = {
   ],
   uid: ['Session'],
   userCode: ['DeviceCode'],
+  accountId: ['Session'],
 };
 
 const models = new Map<string, Model<OidcPayloadDocument>>();

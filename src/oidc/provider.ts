@@ -6,11 +6,13 @@
  *    (oidc/accounts.ts, oidc/claims.ts), token policies (oidc/token-policies.ts), pages (oidc/pages.ts), storage
  *    (oidc/adapter.ts);
  * 3. library overrides (oidc/library-overrides.ts): the library methods and endpoints Castellan replaces;
- * 4. observation (oidc/observe.ts): token metrics and the audit events of logouts and revocations.
+ * 4. observation (oidc/observe.ts): token metrics and the audit events of logouts and revocations;
+ * 5. grants of Castellan's own (oidc/grants/): the JWT bearer grant of machine users.
  */
 import Provider from 'oidc-provider';
 import { clientSecretHashKey } from '../platform/derived-keys.ts';
 import { providerConfiguration } from './configuration.ts';
+import { registerJwtBearerGrant } from './grants/jwt-bearer.ts';
 import { overrideLibraryMethods } from './library-overrides.ts';
 import { observeProvider } from './observe.ts';
 import type { Services } from './services.ts';
@@ -24,5 +26,6 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   provider.proxy = new URL(instance.issuer).protocol === 'https:';
   overrideLibraryMethods(provider, { instance, keys, clientSecretHashKey: clientSecretHashKey(masterKey) });
   observeProvider(provider, instance, services.log);
+  registerJwtBearerGrant(provider, instance);
   return { instance, provider, handle: provider.callback() };
 }

@@ -119,7 +119,6 @@ describe('keys of a private_key_jwt application', () => {
       [{ jwk: { ...jwk, 'a.b': 'c' } }, 'jwk'],
       [{ jwk: { ...jwk, kid: '../etc' } }, 'jwk.kid'],
       [{ jwk, expiresAt: '2001-01-01T00:00:00Z' }, 'expiresAt'],
-      [{}, 'jwk'],
     ];
     for (const [body, field] of cases) {
       const response = await call(fixture.server, admin, 'POST', `${appPath}/keys`, body);

@@ -13,6 +13,7 @@ import { appKeyRoutes } from './app-keys.ts';
 import { applicationRoutes } from './applications.ts';
 import { eventRoutes } from './events.ts';
 import { machineCredentialRoutes } from './machine-credentials.ts';
+import { machineKeyRoutes } from './machine-keys.ts';
 import { memberRoutes } from './members.ts';
 import { openApiDocument } from './openapi.ts';
 import { orgRoutes } from './orgs.ts';
@@ -39,6 +40,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...orgRoutes,
     ...userRoutes,
     ...machineCredentialRoutes,
+    ...machineKeyRoutes,
     ...userMetadataRoutes,
     ...projectRoutes,
     ...projectRoleRoutes,

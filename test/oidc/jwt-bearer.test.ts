@@ -4,9 +4,12 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ServiceAccount } from '@zitadel/node/dist/credentials/service-account.js';
-import { SignJWT, type JWTPayload } from 'jose';
-import { User } from '../../src/store/models/index.ts';
-import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import * as client from 'openid-client';
+import { DEMO_CLIENT_ID } from '../../src/domain/setup/demo.ts';
+import { ProjectGrant, User, UserGrant } from '../../src/store/models/index.ts';
+import { clientConfig } from '../helpers/login.ts';
+import { appConfig, customClaims, demoApp, introspect, startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -25,8 +28,12 @@ let fixture: OidcFixture;
 let admin: string;
 let orgId: string;
 
-async function machineUser(username: string, accessTokenType: 'bearer' | 'jwt' = 'bearer'): Promise<string> {
-  const created = await call(fixture.server, admin, 'POST', `/orgs/${orgId}/users/machine`, {
+async function machineUser(
+  username: string,
+  accessTokenType: 'bearer' | 'jwt' = 'bearer',
+  inOrg = orgId,
+): Promise<string> {
+  const created = await call(fixture.server, admin, 'POST', `/orgs/${inOrg}/users/machine`, {
     username,
     name: username,
     accessTokenType,
@@ -67,6 +74,13 @@ async function assertRefused(assertion: string, why: string, description = NO_SU
   assert.equal(answer.body.error, 'invalid_grant', `${why}: ${JSON.stringify(answer.body)}`);
   assert.match(String(answer.body.error_description), description, why);
 }
+
+async function verify(token: string): Promise<Record<string, unknown>> {
+  const keys = createRemoteJWKSet(new URL(`${fixture.baseUrl}/oauth/v2/keys`));
+  return (await jwtVerify(token, keys, { issuer: fixture.baseUrl })).payload;
+}
+
+const apiOrgStatus = async (token: string) => (await call(fixture.server, token, 'GET', `/orgs/${orgId}`)).status;
 
 before(async () => {
   fixture = await startOidcFixture();
@@ -164,5 +178,112 @@ describe('JWT bearer grant', () => {
     assert.equal((await call(fixture.server, admin, 'POST', `/orgs/${beta}/deactivate`)).status, 200);
     await assertRefused(await sign(betaFile, {}), 'deactivated org');
     assert.equal((await call(fixture.server, admin, 'POST', `/orgs/${beta}/reactivate`)).status, 200);
+  });
+
+  it('gives the same scopes, claims and audience as client credentials, to the user id as client', async () => {
+    const userId = await machineUser('twin-bot', 'jwt', fixture.orgs.Beta!);
+    const secret = await call(fixture.server, admin, 'POST', `/users/${userId}/secret`);
+    const config = await clientConfig(fixture.baseUrl, 'twin-bot', secret.body.clientSecret as string);
+    const file = await keyFile(userId);
+    const betaGrant = await ProjectGrant.findOne({
+      instanceId: fixture.instanceId,
+      projectId: fixture.demoProjectId,
+      grantedOrgId: fixture.orgs.Beta,
+    }).lean();
+    await UserGrant.create({
+      instanceId: fixture.instanceId,
+      userId,
+      userOrgId: fixture.orgs.Beta,
+      orgId: fixture.orgs.Beta,
+      projectId: fixture.demoProjectId,
+      projectGrantId: betaGrant!._id,
+      roleKeys: ['developer'],
+    });
+    const aud = `urn:zitadel:iam:org:project:id:${fixture.demoProjectId}:aud`;
+    const { Alpha, Beta } = fixture.orgs;
+    const scopes = [
+      '',
+      'openid profile email',
+      `urn:zitadel:iam:org:id:${Alpha} urn:zitadel:iam:org:id:${Beta} urn:zitadel:iam:user:resourceowner`,
+      `${aud} urn:zitadel:iam:org:projects:roles`,
+      `${aud} urn:zitadel:iam:org:project:role:developer urn:zitadel:iam:org:project:id:zitadel:aud`,
+    ];
+    const sameClient = (claims: Record<string, unknown>, clientId: string) => ({
+      ...customClaims(claims),
+      aud: ([claims.aud].flat() as string[]).map((value) => (value === clientId ? 'CLIENT' : value)),
+      sub: claims.sub,
+    });
+    for (const scope of scopes) {
+      const credentials = await client.clientCredentialsGrant(config, { scope });
+      const bearer = await tokenRequest(await sign(file, {}), scope);
+      assert.equal(bearer.status, 200, JSON.stringify(bearer.body));
+      assert.equal(bearer.body.token_type, 'Bearer');
+      assert.equal(bearer.body.expires_in, credentials.expires_in, scope);
+      assert.equal(String(bearer.body.scope ?? ''), credentials.scope ?? '', scope);
+      const expected = await verify(credentials.access_token);
+      const actual = await verify(bearer.body.access_token as string);
+      assert.equal(actual.client_id, userId);
+      assert.deepEqual(sameClient(actual, userId), sameClient(expected, 'twin-bot'), scope);
+    }
+    const introspected = await introspect(
+      await appConfig(fixture, demoApp(fixture)),
+      (await tokenRequest(await sign(file, {}), aud)).body.access_token as string,
+    );
+    assert.equal(introspected.active, true);
+    assert.equal(introspected.sub, userId);
+    assert.equal(introspected.client_id, userId);
+    assert.deepEqual(customClaims(introspected), {
+      'urn:zitadel:iam:org:project:roles': { developer: { [Beta!]: 'beta.localhost' } },
+      [`urn:zitadel:iam:org:project:${fixture.demoProjectId}:roles`]: { developer: { [Beta!]: 'beta.localhost' } },
+    });
+  });
+
+  it('refuses a request without an assertion, and one that authenticates a client; ignores a client_id', async () => {
+    const missing = await fetch(`${fixture.baseUrl}/oauth/v2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: JWT_BEARER }),
+    });
+    assert.equal(missing.status, 400);
+    assert.equal(((await missing.json()) as { error: string }).error, 'invalid_request');
+    const file = await keyFile(await machineUser('authenticating-bot'));
+    const authenticated = await fetch(`${fixture.baseUrl}/oauth/v2/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${DEMO_CLIENT_ID}:${fixture.demoClientSecret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: JWT_BEARER, assertion: await sign(file, {}) }),
+    });
+    assert.equal(authenticated.status, 400, 'no application has the grant');
+    assert.equal(((await authenticated.json()) as { error: string }).error, 'invalid_request');
+    const withClientId = await fetch(`${fixture.baseUrl}/oauth/v2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: JWT_BEARER, assertion: await sign(file, {}), client_id: file.userId }),
+    });
+    assert.equal(withClientId.status, 200, 'a client_id authenticates nothing (RFC 7521 §4.2)');
+  });
+
+  it('its gate client (taken in without authentication) introspects, revokes and authorizes nothing', async () => {
+    const file = await keyFile(await machineUser('gated-bot'));
+    const apiScope = 'openid urn:zitadel:iam:org:project:id:zitadel:aud';
+    const token = (await tokenRequest(await sign(file, {}), apiScope)).body.access_token as string;
+    const gate = { client_id: 'urn:castellan:jwt-bearer', token };
+    const post = (path: string) =>
+      fetch(`${fixture.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(gate),
+      });
+    assert.deepEqual(await (await post('/oauth/v2/introspect')).json(), { active: false });
+    assert.notEqual((await post('/oauth/v2/revoke')).status, 200);
+    const authorize = await fetch(
+      `${fixture.baseUrl}/oauth/v2/authorize?client_id=${encodeURIComponent(gate.client_id)}&response_type=code` +
+        '&scope=openid&redirect_uri=https%3A%2F%2Frp.test%2Fcallback',
+      { redirect: 'manual' },
+    );
+    assert.equal(authorize.status, 400);
+    assert.notEqual(await apiOrgStatus(token), 401, 'the token was not revoked');
   });
 });

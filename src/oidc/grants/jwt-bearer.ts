@@ -10,15 +10,15 @@ import type { KeyBinding } from '../token-binding.ts';
 import type { InstanceRecord } from '../tenants.ts';
 import { verifyJwtProfileAssertion } from './jwt-profile-assertion.ts';
 
-/** What identifies the client of a token request (lib/shared/client_auth.js): none of it means no authentication. */
-const CLIENT_AUTHENTICATION = ['client_id', 'client_secret', 'client_assertion'] as const;
+/** What authenticates a client in a token request's body (lib/shared/client_auth.js); `client_id` alone does not. */
+const CLIENT_CREDENTIALS = ['client_secret', 'client_assertion'] as const;
 
 /**
  * ZITADEL's SDKs send the JWT bearer grant without client authentication, and ZITADEL takes the assertion's subject as
  * the client; node-oidc-provider authenticates a client before any grant (lib/actions/token.js). So such a request
  * enters under the gate client (oidc/clients.ts), whose only use is this grant, and the grant continues as the
- * assertion's user once it has verified the assertion. A request that authenticates a client goes on unchanged (and
- * is refused: no other client has the grant).
+ * assertion's user once it has verified the assertion. A `client_id` sent along is replaced (it authenticates nothing,
+ * RFC 7521 §4.2); a request that authenticates a client goes on unchanged, and is refused: no client has the grant.
  */
 async function admitUnauthenticatedJwtBearer(ctx: Context, next: Next): Promise<void> {
   if (ctx.method !== 'POST' || ctx.path !== ROUTES.token || !ctx.is('application/x-www-form-urlencoded')) return next();
@@ -31,7 +31,7 @@ async function admitUnauthenticatedJwtBearer(ctx: Context, next: Next): Promise<
     ctx.body = { error: 'invalid_request', error_description: 'failed to parse the request body' };
     return;
   }
-  const unauthenticated = !ctx.get('authorization') && CLIENT_AUTHENTICATION.every((name) => !form.has(name));
+  const unauthenticated = !ctx.get('authorization') && CLIENT_CREDENTIALS.every((name) => !form.has(name));
   if (form.get('grant_type') === JWT_BEARER_GRANT && unauthenticated) form.set('client_id', JWT_BEARER_GATE_CLIENT_ID);
   handOnForm(ctx.req, form);
   return next();

@@ -18,7 +18,8 @@ const CLIENT_CREDENTIALS = ['client_secret', 'client_assertion'] as const;
  * the client; node-oidc-provider authenticates a client before any grant (lib/actions/token.js). So such a request
  * enters under the gate client (oidc/clients.ts), whose only use is this grant, and the grant continues as the
  * assertion's user once it has verified the assertion. A `client_id` sent along is replaced (it authenticates nothing,
- * RFC 7521 §4.2); a request that authenticates a client goes on unchanged, and is refused: no client has the grant.
+ * RFC 7521 §4.2). A request that authenticates a client goes on unchanged, and is refused: no client that can
+ * authenticate has the grant.
  */
 async function admitUnauthenticatedJwtBearer(ctx: Context, next: Next): Promise<void> {
   if (ctx.method !== 'POST' || ctx.path !== ROUTES.token || !ctx.is('application/x-www-form-urlencoded')) return next();

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Event, User } from '../../src/store/models/index.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 import { bootstrapToken, call } from './helpers.ts';
@@ -113,14 +113,35 @@ describe('machine keys', () => {
     }
   });
 
-  it('refuses keys for human users, past expiry dates, and private JWKs, naming the field', async () => {
+  it('registers a PEM public key (SPKI or PKCS#1), as ZITADEL takes it', async () => {
+    const userId = await machineUser('pem-key-bot');
+    for (const type of ['spki', 'pkcs1'] as const) {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const response = await call(fixture.server, admin, 'POST', `/users/${userId}/keys`, {
+        publicKey: publicKey.export({ type, format: 'pem' }),
+      });
+      assert.equal(response.status, 201, JSON.stringify(response.body));
+      assert.equal(response.body.key, undefined);
+      assert.ok(await grant(userId, response.body.keyId as string, privateKey), type);
+    }
+  });
+
+  it('refuses keys for human users, past expiry dates, private JWKs and unusable PEM, naming the field', async () => {
     const human = await call(fixture.server, admin, 'GET', '/users/_by-login-name/alice@alpha.localhost');
     const userId = await machineUser('refusing-bot');
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const weakPem = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    });
     const cases: Array<[string, unknown, string]> = [
       [human.body.id as string, {}, 'userId'],
       [userId, { expirationDate: '2001-01-01T00:00:00Z' }, 'expirationDate'],
       [userId, { jwk: await exportJWK(privateKey) }, 'jwk.d'],
+      [userId, { publicKey: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' }, 'publicKey'],
+      [userId, { publicKey: weakPem }, 'publicKey'],
+      [userId, { publicKey: 'not a key' }, 'publicKey'],
+      [userId, { publicKey: weakPem, jwk: await exportJWK((await generateKeyPair('ES256')).publicKey) }, 'publicKey'],
     ];
     for (const [target, body, field] of cases) {
       const response = await call(fixture.server, admin, 'POST', `/users/${target}/keys`, body);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { jwkThumbprint } from '../../domain/rules/jwk.ts';
 import { addApplicationKey, removeApplicationKey, type ApplicationKey } from '../../domain/commands/applications.ts';
 import { APPLICATION } from './locators.ts';
-import { futureExpiry, keyToRegister, publicJwk } from './public-keys.ts';
+import { futureExpiry, keyToRegister, publicJwk, publicKeyPem } from './public-keys.ts';
 import { route, type ApiRoute } from './route.ts';
 
 const TAG = 'Applications';
@@ -41,17 +41,22 @@ export const appKeyRoutes: ApiRoute[] = [
     path: '/projects/{projectId}/apps/{appId}/keys',
     tag: TAG,
     summary:
-      'Register a public JWK (RSA ≥ 2048 bits for RS256/PS256, or EC P-256 for ES256) for private_key_jwt; its kid, ' +
+      'Register a public key, a JWK or PEM (RSA ≥ 2048 bits for RS256/PS256, or EC P-256 for ES256), for ' +
+      'private_key_jwt; its kid, ' +
       'or a generated one, is the keyId to put in client assertions. Without a JWK, an RSA key pair is generated ' +
       "and ZITADEL's application key file returned, once: its private key is not kept",
     permission: 'project.app.write',
     on: APPLICATION,
     status: 201,
-    body: z.strictObject({ jwk: publicJwk.optional(), expiresAt: z.iso.datetime({ offset: true }).optional() }),
+    body: z.strictObject({
+      jwk: publicJwk.optional(),
+      publicKey: publicKeyPem.optional(),
+      expiresAt: z.iso.datetime({ offset: true }).optional(),
+    }),
     response: z.union([registeredKey, applicationKeyFile]),
     async handler({ target, body, actor }) {
       const expiresAt = futureExpiry(body.expiresAt, 'expiresAt');
-      const { privateKeyPem, ...input } = await keyToRegister(body.jwk);
+      const { privateKeyPem, ...input } = await keyToRegister(body);
       const key = await addApplicationKey(actor, target, { ...input, expiresAt });
       if (privateKeyPem === null) return { keyId: key.keyId, thumbprint: jwkThumbprint(key.jwk) };
       // ZITADEL's application key file, read by its SDKs and passport-zitadel as it is.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { addMachineKey, machineKeysOf, removeMachineKey } from '../../domain/commands/machine-keys.ts';
 import { invalidField } from '../../domain/errors.ts';
 import { USER, USER_CREDENTIALS } from './locators.ts';
-import { futureExpiry, keyToRegister, publicJwk } from './public-keys.ts';
+import { futureExpiry, keyToRegister, publicJwk, publicKeyPem } from './public-keys.ts';
 import { route, type ApiRoute } from './route.ts';
 
 const TAG = 'Users';
@@ -33,16 +33,20 @@ export const machineKeyRoutes: ApiRoute[] = [
     tag: TAG,
     summary:
       "Give a machine user a key: without a JWK an RSA-2048 pair is generated and ZITADEL's key file returned, once " +
-      '(its private key is not kept); with a public JWK, that key is registered',
+      '(its private key is not kept); with a public key (a JWK, or PEM as ZITADEL takes it), that key is registered',
     permission: 'user.credential.write',
     on: USER_CREDENTIALS,
     status: 201,
-    body: z.strictObject({ jwk: publicJwk.optional(), expirationDate: z.iso.datetime({ offset: true }).optional() }),
+    body: z.strictObject({
+      jwk: publicJwk.optional(),
+      publicKey: publicKeyPem.optional(),
+      expirationDate: z.iso.datetime({ offset: true }).optional(),
+    }),
     response: z.union([serviceAccountKeyFile, registeredKey]),
     async handler({ target, body, actor }) {
       if (target.type !== 'machine') throw invalidField('userId', 'only machine users have keys');
       const expiresAt = futureExpiry(body.expirationDate, 'expirationDate');
-      const { privateKeyPem, ...input } = await keyToRegister(body.jwk);
+      const { privateKeyPem, ...input } = await keyToRegister(body);
       const key = await addMachineKey(actor, target, { ...input, expiresAt });
       const registered = { keyId: key.keyId, userId: target._id, expirationDate: key.expiresAt.toISOString() };
       // ZITADEL's key file (domain.MachineKeyMarshalJSON), read by its SDKs as it is.

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import {
   EC_CLIENT_ALGS,
@@ -52,16 +53,40 @@ export function futureExpiry(value: string | undefined, field: string): Date | n
   return expiresAt;
 }
 
-/** The key to register: the caller's public JWK (checked), or a generated pair whose private half goes out once. */
-export async function keyToRegister(
-  jwk: z.infer<typeof publicJwk> | undefined,
-): Promise<{ keyId: string; jwk: PublicSigningJwk; privateKeyPem: string | null }> {
-  if (!jwk) {
+/** A PEM public key (SPKI "PUBLIC KEY" or PKCS#1 "RSA PUBLIC KEY"), as ZITADEL's AddKey takes `publicKey`. */
+export const publicKeyPem = z
+  .string()
+  .max(4096)
+  .regex(/^-----BEGIN (RSA )?PUBLIC KEY-----/, 'must be a PEM public key');
+
+/** The key the caller sends, as a public JWK with its kid (if any), or null when it sends none. */
+function callerKey(body: { jwk?: z.infer<typeof publicJwk>; publicKey?: string }): Record<string, unknown> | null {
+  if (body.jwk && body.publicKey) throw invalidField('publicKey', 'send either a jwk or a publicKey, not both');
+  if (body.jwk) return body.jwk;
+  if (!body.publicKey) return null;
+  try {
+    const jwk = createPublicKey(body.publicKey).export({ format: 'jwk' });
+    return jwk.kty === 'RSA' ? { kty: 'RSA', n: jwk.n, e: jwk.e } : { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
+  } catch (error) {
+    throw invalidField('publicKey', `not a usable public key (${(error as Error).message})`);
+  }
+}
+
+/**
+ * The key to register: the caller's public key (a JWK, or PEM as ZITADEL takes it; checked), or a generated pair whose
+ * private half goes out once.
+ */
+export async function keyToRegister(body: {
+  jwk?: z.infer<typeof publicJwk>;
+  publicKey?: string;
+}): Promise<{ keyId: string; jwk: PublicSigningJwk; privateKeyPem: string | null }> {
+  const sent = callerKey(body);
+  if (!sent) {
     const generated = await generateRsaKeyPair();
     return { keyId: newId(), jwk: generated.publicJwk, privateKeyPem: generated.privateKeyPem };
   }
-  const { kid, ...publicPart } = jwk;
+  const { kid, ...publicPart } = sent;
   const problem = await publicJwkProblem(publicPart as PublicSigningJwk);
-  if (problem) throw invalidField('jwk', problem);
-  return { keyId: kid ?? newId(), jwk: publicPart as PublicSigningJwk, privateKeyPem: null };
+  if (problem) throw invalidField(body.jwk ? 'jwk' : 'publicKey', problem);
+  return { keyId: typeof kid === 'string' ? kid : newId(), jwk: publicPart as PublicSigningJwk, privateKeyPem: null };
 }

@@ -130,56 +130,120 @@ async function loadApplicationClient(
   return metadata;
 }
 
+/** A machine user as a client: its org's lifetimes, the machine's access token type, roles only from scopes. */
+function machineClientInfo(
+  user: { _id: string; orgId: string; machine: { accessTokenType: 'bearer' | 'jwt' } },
+  lifetimes: TokenLifetimes,
+): ClientInfo {
+  return {
+    kind: 'machine',
+    orgId: user.orgId,
+    projectId: null,
+    userId: user._id,
+    accessTokenType: user.machine.accessTokenType,
+    accessTokenRoleAssertion: true,
+    idTokenRoleAssertion: false,
+    idTokenUserinfoAssertion: false,
+    flatRolesClaim: false,
+    projectRoleAssertion: false,
+    projectRoleKeys: [],
+    projectAudience: null,
+    lifetimes,
+    clockSkewSeconds: 0,
+    devMode: null,
+  };
+}
+
+/** The JWT bearer grant type (RFC 7523 §2.1), which machine users use with their keys (oidc/grants/jwt-bearer.ts). */
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/**
+ * The client a JWT bearer request without client authentication (what ZITADEL's SDKs send) is taken in under, so that
+ * the provider's client authentication passes; the grant then verifies the assertion and continues as the machine user
+ * (oidc/grants/jwt-bearer.ts). It can do nothing else: no redirect URI, no response type, no other grant, and no token
+ * names it. Its id cannot be a username or an application's client id (neither holds a colon).
+ */
+export const JWT_BEARER_GATE_CLIENT_ID = 'urn:castellan:jwt-bearer';
+
+function jwtBearerGateClient(lifetimes: TokenLifetimes): CastellanClientMetadata {
+  const nobody = { _id: '', orgId: '', machine: { accessTokenType: 'bearer' as const } };
+  return {
+    client_id: JWT_BEARER_GATE_CLIENT_ID,
+    token_endpoint_auth_method: 'none',
+    grant_types: [JWT_BEARER_GRANT],
+    response_types: [],
+    redirect_uris: [],
+    castellan: { ...machineClientInfo(nobody, lifetimes), userId: null },
+  };
+}
+
+async function activeMachine(instanceId: string, filter: Record<string, string>) {
+  const user = await User.findOne(
+    { instanceId, ...filter, type: 'machine', state: 'active' },
+    { orgId: 1, machine: 1 },
+  ).lean();
+  if (!user?.machine) return undefined;
+  const org = await findScoped(Organization, instanceId, user.orgId, { state: 'active' }, { tokenLifetimes: 1 });
+  return org ? { user: { ...user, machine: user.machine }, org } : undefined;
+}
+
+/** A machine user with a client secret, by username: the client_credentials client (ZITADEL's client id). */
 async function loadMachineClient(
   instanceId: string,
   lifetimes: TokenLifetimes,
   clientId: string,
 ): Promise<CastellanClientMetadata | undefined> {
-  const user = await User.findOne(
-    { instanceId, username: clientId, type: 'machine', state: 'active' },
-    { orgId: 1, machine: 1 },
-  ).lean();
-  if (!user?.machine?.secretHash) return undefined;
-  const org = await findScoped(Organization, instanceId, user.orgId, { state: 'active' }, { tokenLifetimes: 1 });
-  if (!org) return undefined;
+  const found = await activeMachine(instanceId, { username: clientId });
+  if (!found?.user.machine.secretHash) return undefined;
   return {
     client_id: clientId,
-    client_secret: user.machine.secretHash,
+    client_secret: found.user.machine.secretHash,
     token_endpoint_auth_method: 'client_secret_basic',
     grant_types: ['client_credentials'],
     response_types: [],
     redirect_uris: [],
-    castellan: {
-      kind: 'machine',
-      orgId: user.orgId,
-      projectId: null,
-      userId: user._id,
-      accessTokenType: user.machine.accessTokenType,
-      accessTokenRoleAssertion: true,
-      idTokenRoleAssertion: false,
-      idTokenUserinfoAssertion: false,
-      flatRolesClaim: false,
-      projectRoleAssertion: false,
-      projectRoleKeys: [],
-      projectAudience: null,
-      lifetimes: effectiveLifetimes(lifetimes, org.tokenLifetimes),
-      clockSkewSeconds: 0,
-      devMode: null,
-    },
+    castellan: machineClientInfo(found.user, effectiveLifetimes(lifetimes, found.org.tokenLifetimes)),
   };
 }
 
 /**
- * A client of the instance: an OIDC or API application, or a machine user (client id = its username, as
- * in ZITADEL). Inactive applications, projects, orgs and users are unknown clients.
+ * A machine user by id: the client its JWT bearer tokens are issued to (ZITADEL names the assertion's subject as their
+ * client). It cannot authenticate (private_key_jwt with no keys): only the grant, after verifying an assertion of the
+ * user, issues to it (oidc/grants/jwt-bearer.ts).
+ */
+async function loadJwtProfileClient(
+  instanceId: string,
+  lifetimes: TokenLifetimes,
+  userId: string,
+): Promise<CastellanClientMetadata | undefined> {
+  const found = await activeMachine(instanceId, { _id: userId });
+  if (!found) return undefined;
+  return {
+    client_id: userId,
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [] },
+    grant_types: [JWT_BEARER_GRANT],
+    response_types: [],
+    redirect_uris: [],
+    castellan: machineClientInfo(found.user, effectiveLifetimes(lifetimes, found.org.tokenLifetimes)),
+  };
+}
+
+/**
+ * A client of the instance: an OIDC or API application, a machine user (client id = its username, as in ZITADEL, or
+ * its id for JWT bearer tokens), or the JWT bearer gate. Inactive applications, projects, orgs and users are unknown
+ * clients. A machine is looked up by id before by username: a username chosen to equal another machine's id then
+ * shadows only its own client credentials, never the other machine's tokens.
  */
 export async function loadClientMetadata(
   instanceId: string,
   lifetimes: TokenLifetimes,
   clientId: string,
 ): Promise<CastellanClientMetadata | undefined> {
+  if (clientId === JWT_BEARER_GATE_CLIENT_ID) return jwtBearerGateClient(lifetimes);
   return (
     (await loadApplicationClient(instanceId, lifetimes, clientId)) ??
+    (await loadJwtProfileClient(instanceId, lifetimes, clientId)) ??
     (await loadMachineClient(instanceId, lifetimes, clientId))
   );
 }

@@ -1,7 +1,6 @@
-import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { FormTooLargeError, readForm, soleValue } from '../platform/form-body.ts';
+import { FormTooLargeError, handOnForm, providerBoundForm, soleValue } from '../platform/form-body.ts';
 import { isCompactJwt } from '../platform/jwt-id.ts';
 import type { JwtResolver } from './adapter.ts';
 import { activeAccountClaims } from './claims.ts';
@@ -18,11 +17,10 @@ import { audienceOf } from './token-policies.ts';
  */
 export async function replaceJwtByJti(ctx: Context, resolveJwt: JwtResolver): Promise<boolean> {
   if (!ctx.is('application/x-www-form-urlencoded')) return true;
-  // Read already by the throttles in front of the provider (http/middleware/provider-throttles.ts), or not yet.
-  const read = (ctx.req as IncomingMessage & { body?: unknown }).body;
   let form;
   try {
-    form = typeof read === 'string' ? new URLSearchParams(read) : await readForm(ctx.req);
+    // Read already by the throttles in front of the provider (http/middleware/provider-throttles.ts), or not yet.
+    form = await providerBoundForm(ctx.req);
   } catch (error) {
     if (!(error instanceof FormTooLargeError)) throw error;
     ctx.status = 400;
@@ -32,7 +30,7 @@ export async function replaceJwtByJti(ctx: Context, resolveJwt: JwtResolver): Pr
   const token = soleValue(form, 'token');
   const jti = token && isCompactJwt(token) ? await resolveJwt(token) : null;
   if (jti) form.set('token', jti);
-  (ctx.req as IncomingMessage & { body?: string }).body = form.toString();
+  handOnForm(ctx.req, form);
   return true;
 }
 

@@ -100,7 +100,8 @@ function castellanTokenValues(provider: Provider, { instance, keys }: OverrideCo
     ) {
       const info = this.client ? clientInfo(this.client) : null;
       if (info) this.aud = audienceOf(instance, this, info);
-      if (Model === provider.ClientCredentials) (this as BoundToken).binding = bindingFor(this.client);
+      // A grant that bound the token itself (the JWT bearer grant, to its key: oidc/grants/jwt-bearer.ts) keeps that.
+      if (Model === provider.ClientCredentials) (this as BoundToken).binding ??= bindingFor(this.client);
       const result = await opaque.call(this);
       if (!result.payload) return result;
       if (info?.accessTokenType === 'jwt')

@@ -7,12 +7,14 @@
  *    (oidc/adapter.ts);
  * 3. library overrides (oidc/library-overrides.ts): the library methods and endpoints Castellan replaces;
  * 4. observation (oidc/observe.ts): token metrics and the audit events of logouts and revocations; back-channel
- *    logout deliveries (oidc/backchannel-logout.ts, which also sets how the provider reaches apps).
+ *    logout deliveries (oidc/backchannel-logout.ts, which also sets how the provider reaches apps);
+ * 5. grants of Castellan's own (oidc/grants/): the JWT bearer grant of machine users.
  */
 import Provider from 'oidc-provider';
 import { clientSecretHashKey } from '../platform/derived-keys.ts';
 import { observeBackchannelLogout, outboundFetch } from './backchannel-logout.ts';
 import { providerConfiguration } from './configuration.ts';
+import { registerJwtBearerGrant } from './grants/jwt-bearer.ts';
 import { overrideLibraryMethods } from './library-overrides.ts';
 import { observeProvider } from './observe.ts';
 import type { Services } from './services.ts';
@@ -30,5 +32,6 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   overrideLibraryMethods(provider, { instance, keys, clientSecretHashKey: clientSecretHashKey(masterKey) });
   observeProvider(provider, instance, services.log);
   observeBackchannelLogout(provider, instance._id, services.log);
+  registerJwtBearerGrant(provider, instance);
   return { instance, provider, handle: provider.callback() };
 }

@@ -8,12 +8,20 @@ import { clientInfo } from './clients.ts';
  * What a machine user's client-credentials token is bound to: the user's id and the secret it was issued under. The
  * token's client id (the username) names a user only while that user keeps it; the binding says which user it was.
  */
-export interface TokenBinding {
+export interface SecretBinding {
   /** The machine user's id. */
   sub: string;
   /** The fingerprint of the stored secret hash the client authenticated against (platform/crypto.ts). */
   credential: string;
 }
+
+/** A JWT bearer token (oidc/grants/jwt-bearer.ts) is bound to the machine user's id and the key it signed with. */
+export interface KeyBinding {
+  sub: string;
+  keyId: string;
+}
+
+export type TokenBinding = SecretBinding | KeyBinding;
 
 /** The binding of a token being issued to `client`, or undefined for a client that is no machine user. */
 export function bindingFor(client: Client | undefined): TokenBinding | undefined {
@@ -23,10 +31,11 @@ export function bindingFor(client: Client | undefined): TokenBinding | undefined
 }
 
 function bindingOf(token: object): TokenBinding | null {
-  const { binding } = token as { binding?: Partial<TokenBinding> };
-  return typeof binding?.sub === 'string' && typeof binding.credential === 'string'
-    ? { sub: binding.sub, credential: binding.credential }
-    : null;
+  const { binding } = token as { binding?: Partial<SecretBinding & KeyBinding> };
+  if (typeof binding?.sub !== 'string') return null;
+  if (typeof binding.credential === 'string') return { sub: binding.sub, credential: binding.credential };
+  if (typeof binding.keyId === 'string') return { sub: binding.sub, keyId: binding.keyId };
+  return null;
 }
 
 /** The machine user a client-credentials token (found, so its binding held) was issued to. */
@@ -36,15 +45,18 @@ export function boundUserId(token: object): string | null {
 
 /**
  * Whether a client-credentials token still stands for the user it was issued to: that user (by id) still exists, is
- * still called by the token's client id, and still has the secret the token was issued under. A token issued before
- * the user existed, or without a binding, stands for nobody. Read from the instance's cache: no database round trip
- * on the hot path, and every write to a user drops it.
+ * still called by the token's client id, and still has the secret the token was issued under; a JWT bearer token's
+ * client id is the user's id, and the user still has the key. A token issued before the user existed, or without a
+ * binding, stands for nobody. Read from the instance's cache: no database round trip on the hot path, and every
+ * write to a user drops it.
  */
 export async function bindingHolds(instanceId: string, payload: AdapterPayload): Promise<boolean> {
   const binding = bindingOf(payload);
   if (!binding || typeof payload.clientId !== 'string') return false;
   const holder = await findTokenHolder(instanceId, binding.sub);
-  return holder?.username === payload.clientId && holder.credential === binding.credential;
+  if (!holder) return false;
+  if ('keyId' in binding) return payload.clientId === binding.sub && holder.keyIds.includes(binding.keyId);
+  return holder.username === payload.clientId && holder.credential === binding.credential;
 }
 
 /**

@@ -35,3 +35,19 @@ export function soleValue(form: URLSearchParams, name: string): string | undefin
   const values = form.getAll(name);
   return values.length === 1 ? values[0] : undefined;
 }
+
+type RequestWithBody = IncomingMessage & { body?: unknown };
+
+/**
+ * The urlencoded body of a request on its way to node-oidc-provider: as a middleware in front of it read it already
+ * (handed on as `req.body`), or read now. Throws FormTooLargeError as readForm does.
+ */
+export async function providerBoundForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const read = (req as RequestWithBody).body;
+  return typeof read === 'string' ? new URLSearchParams(read) : readForm(req);
+}
+
+/** Hands a (changed) form on as `req.body`, which the provider parses as if it had read it (selective_body.js). */
+export function handOnForm(req: IncomingMessage, form: URLSearchParams): void {
+  (req as RequestWithBody).body = form.toString();
+}

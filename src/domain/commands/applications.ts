@@ -13,7 +13,8 @@ import type { ProjectDocument } from '../../store/models/project.ts';
 import { randomSecret, secretHash } from '../../platform/crypto.ts';
 import { newId } from '../../platform/ids.ts';
 import { jwkThumbprint, type PublicSigningJwk } from '../rules/jwk.ts';
-import { asOneChange, recordChange, changeArray, type Actor } from './changes.ts';
+import type { StoredPublicKey } from '../rules/key-sets.ts';
+import { asOneChange, recordChange, changeArray, withAddedKey, type Actor } from './changes.ts';
 import { notFound, conflict, invalidField } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
 import { deleteInBatches } from '../../store/queries/bulk-writes.ts';
@@ -221,14 +222,7 @@ export function removeApplicationsOf(
   );
 }
 
-export const MAX_APPLICATION_KEYS = 20;
-
-export interface ApplicationKey {
-  keyId: string;
-  /** The public JWK as registered (without kid: the provider serves keyId as the kid). */
-  jwk: Record<string, unknown>;
-  expiresAt?: Date | null;
-}
+export type ApplicationKey = StoredPublicKey;
 
 /** Registers a public key; the same key twice, a taken key id, or too many keys is a 409. */
 export function addApplicationKey(
@@ -248,14 +242,7 @@ export function addApplicationKey(
       Application,
       { instanceId: actor.instanceId, _id: app._id },
       'keys',
-      (keys) => {
-        if (keys.some((existing) => existing.keyId === key.keyId)) throw conflict(`the key id ${key.keyId} is taken`);
-        if (keys.some((existing) => jwkThumbprint(existing.jwk) === thumbprint))
-          throw conflict('this key is already registered');
-        if (keys.length >= MAX_APPLICATION_KEYS)
-          throw conflict(`an application holds at most ${MAX_APPLICATION_KEYS} keys; remove one first`);
-        return [...keys, key];
-      },
+      (keys) => withAddedKey(keys, key, 'an application'),
     );
     if (!found) throw notFound();
     await recordChange(actor, {

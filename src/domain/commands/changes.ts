@@ -2,6 +2,7 @@ import { withinUnitOfChange } from '../../store/cache/unit-of-change.ts';
 import { recordEvent } from '../../store/queries/events.ts';
 import { isDuplicateKeyError, rewriteArray } from '../../store/queries/array-rewrite.ts';
 import { conflict, type DomainError } from '../errors.ts';
+import { keyAdditionProblem, type StoredPublicKey } from '../rules/key-sets.ts';
 
 /** Who makes a change, in which instance: every domain write records an event naming the actor. */
 export interface Actor {
@@ -50,4 +51,11 @@ export async function changeArray<T>(...args: Parameters<typeof rewriteArray<T>>
   const outcome = await rewriteArray<T>(...args);
   if (outcome === 'contended') throw concurrentChange();
   return outcome === 'done';
+}
+
+/** The key set with `key` added (for changeArray); a conflict when it cannot join (domain/rules/key-sets.ts). */
+export function withAddedKey<K extends StoredPublicKey>(keys: K[], key: K, holder: string): K[] {
+  const problem = keyAdditionProblem(keys, key, holder);
+  if (problem) throw conflict(problem);
+  return [...keys, key];
 }

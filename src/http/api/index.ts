@@ -14,6 +14,7 @@ import { applicationRoutes } from './applications.ts';
 import { eventRoutes } from './events.ts';
 import { instanceSettingsRoutes } from './instance-settings.ts';
 import { machineCredentialRoutes } from './machine-credentials.ts';
+import { machineKeyRoutes } from './machine-keys.ts';
 import { memberRoutes } from './members.ts';
 import { openApiDocument } from './openapi.ts';
 import { orgRoutes } from './orgs.ts';
@@ -41,6 +42,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...orgRoutes,
     ...userRoutes,
     ...machineCredentialRoutes,
+    ...machineKeyRoutes,
     ...userMetadataRoutes,
     ...userSessionRoutes,
     ...projectRoutes,

@@ -26,8 +26,10 @@ const humanSchema = new Schema(
 const publicKeySchema = new Schema(
   {
     keyId: { type: String, required: true },
+    /** The public JWK only: a private key Castellan generates is handed out once and never stored. */
     jwk: { type: Schema.Types.Mixed, required: true },
     expiresAt: { type: Date },
+    createdAt: { type: Date },
   },
   { _id: false },
 );

@@ -60,13 +60,15 @@ export function findActiveAccount(instanceId: string, userId: string): Promise<A
   });
 }
 
-const TOKEN_HOLDER_FIELDS = { username: 1, 'machine.secretHash': 1 } as const;
+const TOKEN_HOLDER_FIELDS = { username: 1, 'machine.secretHash': 1, 'machine.keys.keyId': 1 } as const;
 
-/** What a machine user's tokens are bound to, whatever its state: its client id and its current secret. */
+/** What a machine user's tokens are bound to, whatever its state: its client id, its current secret and keys. */
 export interface TokenHolder {
   username: string;
   /** The fingerprint of its stored secret hash (platform/crypto.ts), null without a secret. */
   credential: string | null;
+  /** The ids of its keys (JWT bearer grant). */
+  keyIds: string[];
 }
 
 /**
@@ -78,6 +80,10 @@ export function findTokenHolder(instanceId: string, userId: string): Promise<Tok
     const user = await findScoped(User, instanceId, userId, { type: 'machine' }, TOKEN_HOLDER_FIELDS);
     if (!user) return null;
     const secretHash = user.machine?.secretHash;
-    return { username: user.username, credential: secretHash ? credentialFingerprint(secretHash) : null };
+    return {
+      username: user.username,
+      credential: secretHash ? credentialFingerprint(secretHash) : null,
+      keyIds: (user.machine?.keys ?? []).map((key) => key.keyId),
+    };
   });
 }

@@ -43,11 +43,19 @@ async function acquire(key: string): Promise<string | null> {
   }
 }
 
+/** The value at a dotted path of a lean document (`machine.keys`). */
+function valueAt(document: Record<string, unknown>, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>((value, part) => (value as Record<string, unknown> | null | undefined)?.[part], document);
+}
+
 /**
- * Rewrites an array of subdocuments: FerretDB v1 cannot `$pull` by a subdocument field or update through the
- * positional operator (docs/portable-mongodb.md). Writers of one document take turns under a write lock (a
- * compare-and-set alone lost one of 20 concurrent edits on FerretDB, test/foundation/array-rewrite.test.ts); the
- * update still compares the array, so a writer that bypasses the lock is never overwritten silently.
+ * Rewrites an array of subdocuments (`field` may be a dotted path, `machine.keys`): FerretDB v1 cannot `$pull` by a
+ * subdocument field or update through the positional operator (docs/portable-mongodb.md). Writers of one document
+ * take turns under a write lock (a compare-and-set alone lost one of 20 concurrent edits on FerretDB,
+ * test/foundation/array-rewrite.test.ts); the update still compares the array, so a writer that bypasses the lock is
+ * never overwritten silently.
  * `filter` must name the document's `_id`; `change` may throw, and returns the new array.
  */
 export async function rewriteArray<T>(
@@ -62,7 +70,7 @@ export async function rewriteArray<T>(
   try {
     const found = await model.findOne(filter, { [field]: 1 }).lean();
     if (!found) return 'missing';
-    const current = (found[field] ?? []) as T[];
+    const current = (valueAt(found, field) ?? []) as T[];
     const result = await model.updateOne(
       { ...filter, [field]: current },
       { $set: { [field]: change(current) } },

@@ -6,11 +6,13 @@
  *    (oidc/accounts.ts, oidc/claims.ts), token policies (oidc/token-policies.ts), pages (oidc/pages.ts), storage
  *    (oidc/adapter.ts);
  * 3. library overrides (oidc/library-overrides.ts): the library methods and endpoints Castellan replaces;
+ *    grants of Castellan's own (oidc/grants/): token exchange;
  * 4. observation (oidc/observe.ts): token metrics and the audit events of logouts and revocations.
  */
 import Provider from 'oidc-provider';
 import { clientSecretHashKey } from '../platform/derived-keys.ts';
 import { providerConfiguration } from './configuration.ts';
+import { registerTokenExchange } from './grants/token-exchange.ts';
 import { overrideLibraryMethods } from './library-overrides.ts';
 import { observeProvider } from './observe.ts';
 import type { Services } from './services.ts';
@@ -23,6 +25,7 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   const provider = new Provider(instance.issuer, providerConfiguration(instance, keys, masterKey));
   provider.proxy = new URL(instance.issuer).protocol === 'https:';
   overrideLibraryMethods(provider, { instance, keys, clientSecretHashKey: clientSecretHashKey(masterKey) });
+  registerTokenExchange(provider, { instance, keys });
   observeProvider(provider, instance, services.log);
   return { instance, provider, handle: provider.callback() };
 }

@@ -63,7 +63,7 @@ async function tokensOfAnotherInstance(userId: string): Promise<{ opaque: string
   });
   await ensureSigningKeys(instanceId, fixture.server.services.masterKey);
   const common = { instanceId, projectId: project._id, orgId: org._id, type: 'oidc' as const, clientSecretHash: 'x' };
-  const oidc = { redirectUris: [RP_REDIRECT_URI], grantTypes: ['authorization_code'] };
+  const oidc = { redirectUris: [RP_REDIRECT_URI], grantTypes: ['authorization_code' as const] };
   await Application.create({ ...common, name: 'opaque', clientId: app.clientId, oidc });
   await Application.create({
     ...common,
@@ -76,7 +76,13 @@ async function tokensOfAnotherInstance(userId: string): Promise<{ opaque: string
   const issue = async (clientId: string) => {
     const owner = await provider.Client.find(clientId);
     const grantId = await new provider.Grant({ accountId: userId, clientId }).save();
-    return new provider.AccessToken({ accountId: userId, client: owner!, grantId, scope: 'openid' }).save();
+    return new provider.AccessToken({
+      accountId: userId,
+      client: owner!,
+      grantId,
+      gty: 'test',
+      scope: 'openid',
+    }).save();
   };
   const tokens = { opaque: await issue(app.clientId), jwt: await issue('other-jwt') };
   // Valid where they were issued.

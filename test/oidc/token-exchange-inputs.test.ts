@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
+import { bootstrapToken, call } from '../api/helpers.ts';
 import { ensureSigningKeys } from '../../src/store/queries/signing-keys.ts';
 import { Application, Instance, Organization, Project } from '../../src/store/models/index.ts';
 import {
@@ -148,5 +149,22 @@ describe('the calling client', () => {
     });
     const unauthenticated = await refusal(await appConfig(fixture, publicApp), asSubject(alice.access_token));
     assert.equal(unauthenticated.error, 'unauthorized_client');
+  });
+
+  it('a public client is refused the grant by the management API, when created or changed (400 naming grantTypes)', async () => {
+    const admin = await bootstrapToken(fixture.server);
+    const apps = `/projects/${fixture.demoProjectId}/apps`;
+    const spa = { type: 'oidc', name: 'SPA', redirectUris: ['https://spa.example/cb'], appType: 'user_agent' };
+    const publicExchanger = { ...spa, authMethod: 'none', grantTypes: ['authorization_code', TOKEN_EXCHANGE] };
+    const created = await call(fixture.server, admin, 'POST', apps, publicExchanger);
+    assert.equal(created.status, 400);
+    assert.match(JSON.stringify(created.body), /grantTypes/);
+    const confidential = await call(fixture.server, admin, 'POST', apps, { ...publicExchanger, authMethod: 'basic' });
+    assert.equal(confidential.status, 201);
+    const changed = await call(fixture.server, admin, 'PATCH', `${apps}/${confidential.body.id as string}`, {
+      authMethod: 'none',
+    });
+    assert.equal(changed.status, 400);
+    assert.match(JSON.stringify(changed.body), /grantTypes/);
   });
 });

@@ -49,6 +49,16 @@ export function usesClientSecret(app: {
   return method === 'basic' || method === 'post';
 }
 
+/**
+ * Token exchange is for clients that authenticate (RFC 8693 §2.1; ZITADEL strongly advises against public clients):
+ * the grant on a public client would be stored and then always refused (oidc/grants/token-exchange.ts), so it is
+ * refused here.
+ */
+function checkTokenExchangeClient(oidc: Partial<OidcSettings> | null | undefined): void {
+  if (oidc?.authMethod === 'none' && oidc.grantTypes?.includes('urn:ietf:params:oauth:grant-type:token-exchange'))
+    throw invalidField('grantTypes', 'token exchange needs a client that authenticates (authMethod other than none)');
+}
+
 /** Keys are what a private_key_jwt client authenticates with; other apps have no use for them. */
 export function usesKeys(app: {
   type: 'oidc' | 'api';
@@ -86,6 +96,7 @@ export function createApplication(
   hashKey: KeyObject,
 ): Promise<{ app: ApplicationDocument; clientSecret: string | null }> {
   return asOneChange(actor, async () => {
+    if (input.type === 'oidc') checkTokenExchangeClient(input.oidc);
     const clientId = newId();
     const draft = { instanceId: actor.instanceId, projectId: project._id, orgId: project.orgId, clientId, ...input };
     const clientSecret = usesClientSecret(input) ? randomSecret() : null;
@@ -120,6 +131,7 @@ export function changeApplication(
     if (change.oidc) {
       if (app.type !== 'oidc') throw invalidField('oidc', 'this is not an OIDC application');
       set.oidc = { ...app.oidc, ...change.oidc };
+      checkTokenExchangeClient(set.oidc as Partial<OidcSettings>);
     }
     if (change.api) {
       if (app.type !== 'api') throw invalidField('api', 'this is not an API application');

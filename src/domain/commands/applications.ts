@@ -13,6 +13,7 @@ import type { ProjectDocument } from '../../store/models/project.ts';
 import { randomSecret, secretHash } from '../../platform/crypto.ts';
 import { newId } from '../../platform/ids.ts';
 import { jwkThumbprint, type PublicSigningJwk } from '../rules/jwk.ts';
+import { publicClientExchanges } from '../rules/token-exchange.ts';
 import { asOneChange, recordChange, changeArray, type Actor } from './changes.ts';
 import { notFound, conflict, invalidField } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
@@ -49,13 +50,9 @@ export function usesClientSecret(app: {
   return method === 'basic' || method === 'post';
 }
 
-/**
- * Token exchange is for clients that authenticate (RFC 8693 §2.1; ZITADEL strongly advises against public clients):
- * the grant on a public client would be stored and then always refused (oidc/grants/token-exchange.ts), so it is
- * refused here.
- */
+/** Stored, the grant on a public client would only ever be refused (domain/rules/token-exchange.ts). */
 function checkTokenExchangeClient(oidc: Partial<OidcSettings> | null | undefined): void {
-  if (oidc?.authMethod === 'none' && oidc.grantTypes?.includes('urn:ietf:params:oauth:grant-type:token-exchange'))
+  if (publicClientExchanges(oidc))
     throw invalidField('grantTypes', 'token exchange needs a client that authenticates (authMethod other than none)');
 }
 

@@ -43,6 +43,16 @@ export function decideImpersonation(request: ImpersonationRequest): Impersonatio
   return 'allowed';
 }
 
+/**
+ * A public client (auth method `none`) holding the grant: token exchange is for clients that authenticate (RFC 8693
+ * §2.1; ZITADEL strongly advises against public clients, whose leaked tokens anyone could then exchange).
+ */
+export function publicClientExchanges(
+  oidc: { authMethod?: string | null; grantTypes?: readonly string[] | null } | null | undefined,
+): boolean {
+  return oidc?.authMethod === 'none' && !!oidc.grantTypes?.includes('urn:ietf:params:oauth:grant-type:token-exchange');
+}
+
 /** An audience or scope value the exchanged token may not carry: it is on neither input token. */
 export interface Widening {
   refused: string;

@@ -88,12 +88,12 @@ function actorClaim(issuer: string, actor: ExchangeInput): ActorClaim {
 async function issueIdToken(
   ctx: KoaContextWithOIDC,
   account: Account,
-  scope: string,
+  scope: string | undefined,
   act: ActorClaim | undefined,
   accessToken?: string,
 ): Promise<string> {
   const token = new ctx.oidc.provider.IdToken(
-    { ...(await account.claims('id_token', scope, {}, [])), sub: account.accountId },
+    { ...(await account.claims('id_token', scope ?? '', {}, [])), sub: account.accountId },
     { ctx },
   );
   // The scopes whose standard claims it carries (lib/models/id_token.js `payload`); @types/oidc-provider lacks it.
@@ -118,11 +118,7 @@ async function issueTokens(ctx: KoaContextWithOIDC, instance: InstanceRecord, ex
   const account = await accountFinder(instance)(ctx, exchange.subject.userId);
   if (!account) throw new errors.InvalidRequest('subject_token invalid: the token names no active user');
   ctx.oidc.entity('Account', account);
-  const scope = exchange.scope.join(' ');
-  // The grant the token lives by, as every user token does: userinfo and introspection look for it.
-  const grant = new provider.Grant({ accountId: account.accountId, clientId: client.clientId });
-  if (scope) grant.addOIDCScope(scope);
-  const grantId = await grant.save();
+  const scope = exchange.scope.join(' ') || undefined;
   if (exchange.requestedType === TOKEN_TYPE.idToken) {
     const idToken = await issueIdToken(ctx, account, scope, exchange.act);
     const expiresIn = (decodeJwt(idToken).exp ?? 0) - Math.floor(Date.now() / 1000);
@@ -134,6 +130,10 @@ async function issueTokens(ctx: KoaContextWithOIDC, instance: InstanceRecord, ex
       expires_in: expiresIn,
     };
   }
+  // The grant the token lives by, as every user token does: userinfo and introspection look for it.
+  const grant = new provider.Grant({ accountId: account.accountId, clientId: client.clientId });
+  if (scope) grant.addOIDCScope(scope);
+  const grantId = await grant.save();
   const token = new provider.AccessToken({
     accountId: account.accountId,
     client,

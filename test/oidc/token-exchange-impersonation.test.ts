@@ -211,7 +211,7 @@ describe('the impersonated token', () => {
     assert.deepEqual([payload.subject?.userId, payload.actor?.userId], [ids.carol, ids.bob]);
   });
 
-  it('by a self-signed JWT subject: signed with a key of the calling app (ZITADEL’s JWT profile subject)', async () => {
+  it('by a self-signed JWT subject: unexpired, signed with a key of the calling app (ZITADEL’s JWT profile)', async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256');
     const jwk = { ...(await exportJWK(publicKey)), alg: 'RS256', use: 'sig' };
     await Application.updateOne(
@@ -225,23 +225,25 @@ describe('the impersonated token', () => {
       client.PrivateKeyJwt({ key: privateKey, kid: 'signer-key' }),
       { execute: [client.allowInsecureRequests] },
     );
-    const subjectJwt = (sub: string, iss = 'signer') =>
+    const now = Math.floor(Date.now() / 1000);
+    const subjectJwt = (sub: string, iss: string, issuedAt: number) =>
       new SignJWT({})
         .setProtectedHeader({ alg: 'RS256', kid: 'signer-key' })
         .setIssuer(iss)
         .setSubject(sub)
         .setAudience(fixture.baseUrl)
-        .setIssuedAt()
-        .setExpirationTime('5m')
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + 300)
         .sign(privateKey);
-    const params = async (sub: string, iss?: string) => ({
+    const params = async (sub: string, iss = 'signer', issuedAt = now) => ({
       ...byUserId(''),
-      subject_token: await subjectJwt(sub, iss),
+      subject_token: await subjectJwt(sub, iss, issuedAt),
       subject_token_type: TOKEN_TYPE.jwt,
     });
     const token = await exchange(signer, await params(ids.carol!));
     assert.equal((await introspect(signer, token.access_token)).sub, ids.carol);
     assert.equal((await refusal(signer, await params(ids.carol!, 'exchanger'))).error, 'invalid_request');
+    assert.equal((await refusal(signer, await params(ids.carol!, 'signer', now - 600))).error, 'invalid_request');
     // Signed by the app's key, but not presented by that app.
     assert.equal((await refusal(config, await params(ids.carol!))).error, 'invalid_request');
   });

@@ -24,7 +24,7 @@ export async function signAccessToken(
   keys: TenantKeys,
   token: IssuedAccessToken,
   info: ClientInfo,
-  payload: Pick<AdapterPayload, 'iat' | 'exp'>,
+  payload: Pick<AdapterPayload, 'iat' | 'exp' | 'extra'>,
 ): Promise<string> {
   const subject = token.accountId ?? info.userId ?? token.clientId ?? '';
   const claims = await activeAccountClaims(instance, subject, {
@@ -34,7 +34,8 @@ export async function signAccessToken(
   });
   const iat = payload.iat ?? Math.floor(Date.now() / 1000);
   const skew = info.clockSkewSeconds;
-  return new SignJWT({ ...claims, client_id: token.clientId })
+  // `extra`: the `act` claim of a token issued by token exchange (oidc/grants/exchanged-tokens.ts).
+  return new SignJWT({ ...claims, ...payload.extra, client_id: token.clientId })
     .setProtectedHeader({ alg: 'RS256', kid: keys.signingKid, typ: 'JWT' })
     .setIssuer(instance.issuer)
     .setSubject(subject)

@@ -13,6 +13,7 @@ import { secretMatches } from '../platform/crypto.ts';
 import { assertedIdTokenClaims } from './accounts.ts';
 import { signAccessToken } from './access-tokens.ts';
 import { ConsumedByAnotherRequest, MongoAdapter } from './adapter.ts';
+import { exchangedTokenShape } from './grants/exchanged-tokens.ts';
 import { clientInfo } from './clients.ts';
 import { ROUTES } from './configuration.ts';
 import { addIntrospectionClaims, replaceJwtByJti } from './introspection.ts';
@@ -89,7 +90,8 @@ function emitAssertedClaims(provider: Provider): void {
  *   `jti`, so they are introspectable and revocable, and usable at userinfo;
  * - opaque client-credentials tokens are sealed (they carry their payload, encrypted) and not stored: they belong to
  *   no grant, so nothing needs to find them but their holder, and issuing one costs no database write;
- * - client-credentials tokens carry their binding to the machine user and its secret (oidc/token-binding.ts).
+ * - client-credentials tokens carry their binding to the machine user and its secret (oidc/token-binding.ts);
+ * - tokens issued by token exchange keep the audience, format and `act` claim it decided (oidc/grants/).
  */
 function castellanTokenValues(provider: Provider, { instance, keys }: OverrideContext): void {
   for (const Model of [provider.AccessToken, provider.ClientCredentials]) {
@@ -99,12 +101,14 @@ function castellanTokenValues(provider: Provider, { instance, keys }: OverrideCo
       this: (AccessToken | ClientCredentials) & SerializedToken,
     ) {
       const info = this.client ? clientInfo(this.client) : null;
-      if (info) this.aud = audienceOf(instance, this, info);
+      const exchanged = exchangedTokenShape(this);
+      if (info) this.aud = exchanged?.audience ?? audienceOf(instance, this, info);
       // A grant that bound the token itself (the JWT bearer grant, to its key: oidc/grants/jwt-bearer.ts) keeps that.
       if (Model === provider.ClientCredentials) (this as BoundToken).binding ??= bindingFor(this.client);
       const result = await opaque.call(this);
       if (!result.payload) return result;
-      if (info?.accessTokenType === 'jwt')
+      if (exchanged?.act) result.payload.extra = { ...result.payload.extra, act: exchanged.act };
+      if (info && (exchanged ? exchanged.format === 'jwt' : info.accessTokenType === 'jwt'))
         return { value: await signAccessToken(instance, keys, this, info, result.payload), payload: result.payload };
       if (Model === provider.ClientCredentials) return { value: keys.clientCredentialsSealer.seal(result.payload) };
       return result;

@@ -30,7 +30,8 @@ function grantType(ctx: KoaContextWithOIDC): string {
   return typeof value === 'string' && GRANT_TYPES.has(value) ? value : 'other';
 }
 
-function originOf(ctx: KoaContextWithOIDC): RequestOrigin {
+/** Where a request came from, for its audit event. */
+export function originOf(ctx: KoaContextWithOIDC): RequestOrigin {
   // The provider's koa app trusts X-Forwarded-For exactly when `provider.proxy` is set (oidc/provider.ts).
   return { ip: ctx.ip, userAgent: ctx.get('user-agent') || null, clientId: ctx.oidc?.client?.clientId ?? null };
 }

@@ -8,13 +8,14 @@
  * 3. library overrides (oidc/library-overrides.ts): the library methods and endpoints Castellan replaces;
  * 4. observation (oidc/observe.ts): token metrics and the audit events of logouts and revocations; back-channel
  *    logout deliveries (oidc/backchannel-logout.ts, which also sets how the provider reaches apps);
- * 5. grants of Castellan's own (oidc/grants/): the JWT bearer grant of machine users.
+ * 5. grants of Castellan's own (oidc/grants/): token exchange and the JWT bearer grant of machine users.
  */
 import Provider from 'oidc-provider';
 import { clientSecretHashKey } from '../platform/derived-keys.ts';
 import { observeBackchannelLogout, outboundFetch } from './backchannel-logout.ts';
 import { providerConfiguration } from './configuration.ts';
 import { registerJwtBearerGrant } from './grants/jwt-bearer.ts';
+import { registerTokenExchange } from './grants/token-exchange.ts';
 import { overrideLibraryMethods } from './library-overrides.ts';
 import { observeProvider } from './observe.ts';
 import type { Services } from './services.ts';
@@ -32,6 +33,7 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   overrideLibraryMethods(provider, { instance, keys, clientSecretHashKey: clientSecretHashKey(masterKey) });
   observeProvider(provider, instance, services.log);
   observeBackchannelLogout(provider, instance._id, services.log);
+  registerTokenExchange(provider, { instance, keys });
   registerJwtBearerGrant(provider, instance);
   return { instance, provider, handle: provider.callback() };
 }

@@ -1,4 +1,4 @@
-import { createLocalJWKSet, importJWK, type JWK } from 'jose';
+import { createLocalJWKSet, importJWK, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { MasterKey } from '../platform/crypto.ts';
 import { clientCredentialsSealer } from '../platform/derived-keys.ts';
 import { verifiedJwtId } from '../platform/jwt-id.ts';
@@ -15,6 +15,8 @@ export interface TenantKeys {
   privateJwks: JWK[];
   /** The `jti` of a JWT access token this instance issued, or null. */
   resolveJwt: JwtResolver;
+  /** The public keys the instance's own JWTs (ID tokens, JWT access tokens) are verified against. */
+  publicKeySet: JWTVerifyGetKey;
   /** Signs JWT access tokens (RS256, as ZITADEL does by default). */
   signingKey: CryptoKey | Uint8Array;
   signingKid: string;
@@ -33,6 +35,7 @@ export async function loadTenantKeys(instance: InstanceRecord, masterKey: Master
   return {
     privateJwks,
     resolveJwt: (value) => verifiedJwtId(value, keySet, instance.issuer),
+    publicKeySet: keySet,
     signingKey: await importJWK(signing, 'RS256'),
     signingKid: signing.kid,
     clientCredentialsSealer: clientCredentialsSealer(masterKey, instance._id),

@@ -14,6 +14,7 @@ import { randomSecret, secretHash } from '../../platform/crypto.ts';
 import { newId } from '../../platform/ids.ts';
 import { jwkThumbprint, type PublicSigningJwk } from '../rules/jwk.ts';
 import type { StoredPublicKey } from '../rules/key-sets.ts';
+import { publicClientExchanges } from '../rules/token-exchange.ts';
 import { asOneChange, recordChange, changeArray, withAddedKey, type Actor } from './changes.ts';
 import { notFound, conflict, invalidField } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
@@ -50,6 +51,12 @@ export function usesClientSecret(app: {
 }): boolean {
   const method = app.type === 'oidc' ? (app.oidc?.authMethod ?? 'basic') : app.api?.authMethod;
   return method === 'basic' || method === 'post';
+}
+
+/** Stored, the grant on a public client would only ever be refused (domain/rules/token-exchange.ts). */
+function checkTokenExchangeClient(oidc: Partial<OidcSettings> | null | undefined): void {
+  if (publicClientExchanges(oidc))
+    throw invalidField('grantTypes', 'token exchange needs a client that authenticates (authMethod other than none)');
 }
 
 /** Keys are what a private_key_jwt client authenticates with; other apps have no use for them. */
@@ -89,6 +96,7 @@ export function createApplication(
   hashKey: KeyObject,
 ): Promise<{ app: ApplicationDocument; clientSecret: string | null }> {
   return asOneChange(actor, async () => {
+    if (input.type === 'oidc') checkTokenExchangeClient(input.oidc);
     const clientId = newId();
     const draft = { instanceId: actor.instanceId, projectId: project._id, orgId: project.orgId, clientId, ...input };
     const clientSecret = usesClientSecret(input) ? randomSecret() : null;
@@ -123,6 +131,7 @@ export function changeApplication(
     if (change.oidc) {
       if (app.type !== 'oidc') throw invalidField('oidc', 'this is not an OIDC application');
       set.oidc = { ...app.oidc, ...change.oidc };
+      checkTokenExchangeClient(set.oidc as Partial<OidcSettings>);
     }
     if (change.api) {
       if (app.type !== 'api') throw invalidField('api', 'this is not an API application');

@@ -48,7 +48,7 @@ function instanceKeys(instanceId: string): Promise<JSONWebKeySet> {
  * the instance provider's opaque access tokens (user tokens and client_credentials tokens of machine
  * users, bound to the user's id and secret: oidc/token-binding.ts); and its JWT access tokens, verified
  * against the instance's keys and still stored under their `jti` (so revocation holds). Provider tokens
- * must name the management API in their audience.
+ * must name the management API in their audience, and be no impersonation.
  */
 async function tokenUser(tenant: Tenant, token: string, hashKey: KeyObject): Promise<string | null> {
   const instanceId = tenant.instance._id;
@@ -62,6 +62,9 @@ async function tokenUser(tenant: Tenant, token: string, hashKey: KeyObject): Pro
   const accessToken = await tenant.provider.AccessToken.find(tokenId);
   if (accessToken) {
     if (!audienceIncludes(accessToken.aud, audience)) return null;
+    // An impersonated token (token exchange's `act`) is refused, as ZITADEL's API refuses it: an impersonator would
+    // otherwise manage with the subject's roles (https://zitadel.com/docs/guides/integrate/token-exchange).
+    if ((accessToken.extra as { act?: unknown } | undefined)?.act) return null;
     // A user's token lives only as long as its grant, as at introspection and userinfo: a revoked grant (logout, a
     // replayed code) is gone at once, while a token issued in a race with the revocation may still be stored.
     const grant = accessToken.grantId ? await tenant.provider.Grant.find(accessToken.grantId) : undefined;

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import { projectRoot } from '../../platform/config.ts';
-import { parseRolePermissions, type RolePermissions } from '../../domain/rules/permissions.ts';
+import { loadRolePermissions } from '../../domain/role-permissions.ts';
+import type { RolePermissions } from '../../domain/rules/permissions.ts';
 import { apiAuthenticator } from './authenticate.ts';
 import { HttpError } from '../middleware/errors.ts';
 import type { Throttles } from '../middleware/rate-limit.ts';
@@ -30,12 +28,7 @@ import { userSessionRoutes } from './user-sessions.ts';
 
 export const API_PREFIX = '/api/v1';
 
-/** config/role-permissions.json: operators change what a manager role may do there, without code. */
-export function loadRolePermissions(): RolePermissions {
-  return parseRolePermissions(
-    JSON.parse(readFileSync(path.join(projectRoot, 'config', 'role-permissions.json'), 'utf8')),
-  );
-}
+export { loadRolePermissions };
 
 export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
   return [

@@ -7,6 +7,8 @@ export const OIDC_GRANT_TYPES = [
   'authorization_code',
   'refresh_token',
   'urn:ietf:params:oauth:grant-type:device_code',
+  /** RFC 8693, while the instance enables it (oidc/grants/token-exchange.ts). */
+  'urn:ietf:params:oauth:grant-type:token-exchange',
 ] as const;
 export const OIDC_RESPONSE_TYPES = ['code'] as const;
 export const OIDC_APP_TYPES = ['web', 'user_agent', 'native'] as const;

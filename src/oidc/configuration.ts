@@ -15,6 +15,7 @@ import { loadExistingGrant } from './grants.ts';
 import { castellanInteractionPolicy } from './interaction-policy.ts';
 import { tokenLifetimes } from './lifetimes.ts';
 import { providerPages } from './pages.ts';
+import { pkceRequiredFor } from './pkce.ts';
 import { reservedScopeResource } from './reserved-scopes.ts';
 import type { TenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord } from './tenants.ts';
@@ -75,7 +76,7 @@ export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys
     routes: ROUTES,
     interactions: { url: (_ctx, interaction) => `/ui/login/${interaction.uid}`, policy },
     renderError: pages.renderError,
-    pkce: { required: () => true },
+    pkce: { required: pkceRequiredFor },
     responseTypes: ['code'],
     scopes: [...STANDARD_SCOPES],
     claims: {

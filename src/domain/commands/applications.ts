@@ -30,6 +30,7 @@ export interface OidcSettings {
   idTokenRoleAssertion?: boolean;
   idTokenUserinfoAssertion?: boolean;
   devMode?: boolean;
+  requirePkce?: boolean;
 }
 
 export interface ApiSettings {

@@ -36,6 +36,7 @@ const oidcFields = {
   idTokenRoleAssertion: z.boolean().optional(),
   idTokenUserinfoAssertion: z.boolean().optional(),
   devMode: z.boolean().optional(),
+  requirePkce: z.boolean().optional(),
 };
 const newApp = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('oidc'), name, ...oidcFields }),
@@ -78,6 +79,7 @@ const appView = z.object({
       idTokenRoleAssertion: z.boolean(),
       idTokenUserinfoAssertion: z.boolean(),
       devMode: z.boolean(),
+      requirePkce: z.boolean(),
     })
     .nullable(),
   api: z.object({ authMethod: z.string() }).nullable(),
@@ -105,6 +107,7 @@ function toAppView(app: ApplicationDocument): z.input<typeof appView> {
           idTokenRoleAssertion: oidc.idTokenRoleAssertion,
           idTokenUserinfoAssertion: oidc.idTokenUserinfoAssertion,
           devMode: oidc.devMode,
+          requirePkce: oidc.requirePkce,
         }
       : null,
     api: app.api ? { authMethod: app.api.authMethod } : null,

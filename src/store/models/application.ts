@@ -29,6 +29,8 @@ const oidcConfigSchema = new Schema(
     flatRolesClaim: { type: Boolean, default: false },
     clockSkewSeconds: { type: Number, default: 0, min: 0, max: 5 },
     devMode: { type: Boolean, default: false },
+    /** PKCE even for a confidential client (RFC 9700 §2.1.1); public clients always need it (domain/rules/pkce.ts). */
+    requirePkce: { type: Boolean, default: false },
   },
   { _id: false },
 );

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
 import { bootstrapToken, call } from '../api/helpers.ts';
-import { codeFlow, type AuthorizationRequest } from '../helpers/conformance.ts';
+import { authorize, callbackError, codeFlow, signIn, type AuthorizationRequest } from '../helpers/conformance.ts';
 import { CookieJar } from '../helpers/login.ts';
 import {
   appConfig,
@@ -143,6 +143,36 @@ describe('the claims request parameter (OIDC Core 5.5, oidcc-claims-essential)',
     assert.equal(typeof info.name, 'string');
     assert.equal(info.given_name, undefined, 'only what was asked for');
     assert.equal(info.email, undefined, 'the ID token member does not reach userinfo');
+  });
+
+  it('an essential acr or a sub value the login cannot give ends with an error, not with the login again', async () => {
+    const bob = await userIdOf(fixture, 'bob');
+    const cases: Array<[object, string]> = [
+      [
+        { id_token: { acr: { essential: true, values: ['urn:example:unreachable'] } } },
+        'unmet_authentication_requirements',
+      ],
+      [{ id_token: { sub: { value: bob } } }, 'access_denied'],
+    ];
+    for (const [claims, error] of cases) {
+      const jar = new CookieJar();
+      const request = {
+        baseUrl: fixture.baseUrl,
+        app,
+        config,
+        jar,
+        params: { scope: 'openid', claims: JSON.stringify(claims) },
+      };
+      const flow = await authorize(request);
+      assert.match(flow.page?.html ?? '', /name="loginName"/, 'a login first');
+      assert.equal(callbackError(await signIn(flow, 'alice')), error);
+    }
+  });
+
+  it('a sub value naming the user who signs in gives the ID token', async () => {
+    const alice = await userIdOf(fixture, 'alice');
+    const tokens = await login({ scope: 'openid', claims: JSON.stringify({ id_token: { sub: { value: alice } } }) });
+    assert.equal(tokens.claims()!.sub, alice);
   });
 
   it('a claims parameter that is not JSON is refused', async () => {

@@ -4,6 +4,7 @@ import { apiRoutes } from './api/index.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { addressToIssuer, tenantResolver } from './middleware/tenant.ts';
 import { providerThrottles } from './middleware/provider-throttles.ts';
+import { formPostAsGet } from './middleware/post-requests.ts';
 import { Throttles } from './middleware/rate-limit.ts';
 import { demoRoutes } from './demo.ts';
 import { healthRoutes } from './health.ts';
@@ -29,6 +30,7 @@ export function createApp(services: Services): Koa {
   app.use(interactionRoutes(services, throttles).routes());
   app.use(demoRoutes(services).routes());
   app.use(apiRoutes(services, throttles).routes());
+  app.use(formPostAsGet());
   app.use(providerThrottles(throttles));
   // Whatever no route of ours answered belongs to the instance's OIDC provider (discovery, authorize, token, …).
   app.use(async (ctx) => {

@@ -21,11 +21,15 @@ export function accountFinder(instance: ClaimInstance): FindAccount {
     if (!account) return undefined;
     return {
       accountId: sub,
-      async claims(use, scope) {
+      async claims(use, scope, requested) {
         const { client } = ctx.oidc;
         const info = client ? clientInfo(client) : null;
         const target = use === 'id_token' ? 'id_token' : 'userinfo';
-        const claims = info ? await buildClaims(instance, account, { scope, target, client: info }) : {};
+        // `requested`: the claims parameter's member for this use, already cut to what the grant holds.
+        const requestedClaims = Object.keys(requested ?? {});
+        const claims = info
+          ? await buildClaims(instance, account, { scope, target, client: info, requestedClaims })
+          : {};
         // The provider signs an `iat` in the payload as it is: the app's clock skew moves it back (exp moves by the
         // ttl).
         const skew = use === 'id_token' && info ? info.clockSkewSeconds : 0;

@@ -1,7 +1,12 @@
 import { resolveProjectAliases } from '../domain/rules/audience.ts';
 import { roleAudience, roleClaims, rolesByProject } from '../domain/rules/role-claims.ts';
 import { parseReservedScopes, splitScope } from '../domain/rules/scopes.ts';
-import { reservedUserClaims, scopedStandardClaims, standardClaims } from '../domain/rules/user-claims.ts';
+import {
+  requestedStandardClaims,
+  reservedUserClaims,
+  scopedStandardClaims,
+  standardClaims,
+} from '../domain/rules/user-claims.ts';
 import { findActiveAccount, type Account } from '../store/queries/accounts.ts';
 import type { ClientInfo } from './clients.ts';
 import { loadOrgDomains, loadRoleGrants } from '../store/queries/role-grants.ts';
@@ -21,6 +26,8 @@ export interface ClaimRequest {
   client: ClientInfo;
   /** Introspection: the introspecting client's project is the current one. */
   currentProjectId?: string | null;
+  /** Claim names the `claims` request parameter asked for in this output (ID token or userinfo). */
+  requestedClaims?: readonly string[];
 }
 
 /**
@@ -42,7 +49,14 @@ export async function buildClaims(
 
   const withStandard =
     target === 'userinfo' || target === 'introspection' || (target === 'id_token' && client.idTokenUserinfoAssertion);
-  if (withStandard) Object.assign(claims, scopedStandardClaims(standardClaims(account.user, account.org), scopes));
+  const requested = request.requestedClaims ?? [];
+  if (withStandard || requested.length) {
+    const standard = standardClaims(account.user, account.org);
+    if (withStandard) Object.assign(claims, scopedStandardClaims(standard, scopes));
+    // OpenID Connect Core 1.0 §5.5: claims requested by name are returned besides those of the scopes, in the ID
+    // token too (whatever idTokenUserinfoAssertion says: the relying party asked for them there).
+    Object.assign(claims, requestedStandardClaims(standard, requested));
+  }
   Object.assign(claims, reservedUserClaims(account.user, account.org, reserved));
 
   const assertRoles =

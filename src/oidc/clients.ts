@@ -1,4 +1,6 @@
 import type { Client, ClientMetadata, JWK } from 'oidc-provider';
+import { instanceSettings } from '../domain/commands/instance-settings.ts';
+import { pkceRequired } from '../domain/rules/pkce.ts';
 import { registrableUris } from '../domain/rules/uri-globs.ts';
 import type { TokenLifetimes } from '../store/models/common.ts';
 import { Application, Organization, Project, User } from '../store/models/index.ts';
@@ -27,6 +29,8 @@ export interface ClientInfo {
   clockSkewSeconds: number;
   /** Development mode: redirect and post-logout URIs are glob patterns (matched by the provider's client). */
   devMode: { redirectUris: string[]; postLogoutRedirectUris: string[] } | null;
+  /** Authorization requests must carry a PKCE challenge (domain/rules/pkce.ts). */
+  requirePkce: boolean;
 }
 
 export type CastellanClientMetadata = ClientMetadata & { castellan: ClientInfo };
@@ -83,9 +87,10 @@ async function loadApplicationClient(
 ): Promise<CastellanClientMetadata | undefined> {
   const app = await Application.findOne({ instanceId, clientId, state: 'active' }).lean();
   if (!app) return undefined;
-  const [project, siblings] = await Promise.all([
+  const [project, siblings, settings] = await Promise.all([
     findScoped(Project, instanceId, app.projectId, { state: 'active' }),
     Application.find({ instanceId, projectId: app.projectId }, { clientId: 1 }).lean(),
+    instanceSettings(instanceId),
   ]);
   if (!project) return undefined;
   const org = await findScoped(Organization, instanceId, project.orgId, { state: 'active' }, { tokenLifetimes: 1 });
@@ -103,6 +108,9 @@ async function loadApplicationClient(
     post_logout_redirect_uris: registrableUris(oidc?.postLogoutRedirectUris ?? [], devMode),
     application_type: oidc?.appType === 'native' ? 'native' : 'web',
     ...backChannelLogoutMetadata(oidc),
+    // ZITADEL's ID tokens always carry auth_time; OIDC Core §2 requires it only with max_age (RPs compare it after
+    // prompt=login).
+    require_auth_time: true,
     castellan: {
       kind: 'app',
       orgId: project.orgId,
@@ -121,6 +129,10 @@ async function loadApplicationClient(
       devMode: devMode
         ? { redirectUris: oidc?.redirectUris ?? [], postLogoutRedirectUris: oidc?.postLogoutRedirectUris ?? [] }
         : null,
+      requirePkce: pkceRequired(
+        { authMethod, appType: oidc?.appType ?? 'web', requirePkce: oidc?.requirePkce ?? false },
+        settings.oidc,
+      ),
     },
   };
   // The stored value is a keyed hash; Client#compareClientSecret is replaced to compare against it.
@@ -151,6 +163,7 @@ function machineClientInfo(
     lifetimes,
     clockSkewSeconds: 0,
     devMode: null,
+    requirePkce: false,
   };
 }
 

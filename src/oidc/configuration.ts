@@ -1,6 +1,6 @@
 import type { Adapter, Configuration } from 'oidc-provider';
 import { STANDARD_SCOPES } from '../domain/rules/scopes.ts';
-import { EMAIL_CLAIMS, PHONE_CLAIMS, PROFILE_CLAIMS } from '../domain/rules/user-claims.ts';
+import { ADDRESS_CLAIMS, EMAIL_CLAIMS, PHONE_CLAIMS, PROFILE_CLAIMS } from '../domain/rules/user-claims.ts';
 import type { MasterKey } from '../platform/crypto.ts';
 import { cookieSigner } from '../platform/derived-keys.ts';
 import { cached } from '../store/cache/instance-cache.ts';
@@ -15,6 +15,7 @@ import { loadExistingGrant } from './grants.ts';
 import { castellanInteractionPolicy } from './interaction-policy.ts';
 import { tokenLifetimes } from './lifetimes.ts';
 import { providerPages } from './pages.ts';
+import { pkceRequiredFor } from './pkce.ts';
 import { reservedScopeResource } from './reserved-scopes.ts';
 import type { TenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord } from './tenants.ts';
@@ -75,7 +76,7 @@ export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys
     routes: ROUTES,
     interactions: { url: (_ctx, interaction) => `/ui/login/${interaction.uid}`, policy },
     renderError: pages.renderError,
-    pkce: { required: () => true },
+    pkce: { required: pkceRequiredFor },
     responseTypes: ['code'],
     scopes: [...STANDARD_SCOPES],
     claims: {
@@ -83,7 +84,7 @@ export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys
       profile: [...PROFILE_CLAIMS],
       email: [...EMAIL_CLAIMS],
       phone: [...PHONE_CLAIMS],
-      address: ['address'],
+      address: [...ADDRESS_CLAIMS],
     },
     conformIdTokenClaims: true,
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -105,6 +106,7 @@ export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys
       introspection: { enabled: true, allowedPolicy: introspectionPolicy(instance) },
       revocation: { enabled: true, allowedPolicy: revocationPolicy },
       clientCredentials: { enabled: true },
+      claimsParameter: { enabled: true },
       deviceFlow: { enabled: true, charset: 'base-20', mask: '****-****', ...pages.deviceFlow },
       rpInitiatedLogout: { enabled: true, ...pages.logout },
       // OpenID Connect Back-Channel Logout 1.0; delivery and its outcome: oidc/backchannel-logout.ts.

@@ -1,13 +1,13 @@
-import { interactionPolicy } from 'oidc-provider';
+import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { sessionNeedsFreshLogin } from '../domain/login.ts';
 
 const { Check, base } = interactionPolicy;
 
 /**
- * The provider's default prompts, with one more login check: a browser session only satisfies a request
- * when its user could log in to it now. A session of org X does not satisfy a request scoped to org Y,
- * and a user who was deactivated, lost the required grant, or whose org lost the project grant is sent
- * back to the login page (which then explains why), on every path that reuses a session.
+ * The provider's default prompts without the explicit consent prompt (below), with one more login check: a browser
+ * session only satisfies a request when its user could log in to it now. A session of org X does not satisfy a
+ * request scoped to org Y, and a user who was deactivated, lost the required grant, or whose org lost the project
+ * grant is sent back to the login page (which then explains why), on every path that reuses a session.
  */
 export function castellanInteractionPolicy(instanceId: string): interactionPolicy.DefaultPolicy {
   const policy = base();
@@ -30,5 +30,39 @@ export function castellanInteractionPolicy(instanceId: string): interactionPolic
       },
     ),
   );
+  // prompt=consent is accepted and satisfied without a page: every application is first-party and its consent is
+  // granted with the login (oidc/grants.ts), as in ZITADEL, whose login has no consent step for any prompt
+  // (internal/auth/repository/eventsourcing/eventstore/auth_request.go, nextSteps). The provider's check would ask
+  // for a consent the login UI never gives, and the login would start again forever. The prompt still keeps
+  // `offline_access` (OpenID Connect Core 1.0 §11, lib/actions/authorization/scopes.js).
+  policy.get('consent')!.checks.remove('consent_prompt');
+  failWhenLoginCannotSatisfy(policy.get('login')!);
   return policy;
+}
+
+/**
+ * Login checks of the `claims` request parameter (OpenID Connect Core 1.0 §5.5.1) that a login on Castellan's pages
+ * may not satisfy: an essential `acr` the login did not reach, a `sub` value naming another user than the one who
+ * signed in. The provider asks for a login again and again (each finished login resumes into the same check); once
+ * a login has finished in this request, the answer is an error to the client instead: `unmet_authentication_
+ * requirements` for the acr (§5.5.1.1: a failed authentication; OpenID Connect Core Unmet Authentication
+ * Requirements 1.0), `access_denied` for the subject.
+ */
+function failWhenLoginCannotSatisfy(loginPrompt: interactionPolicy.Prompt): void {
+  const failures: Record<string, () => Error> = {
+    essential_acrs: () => new errors.UnmetAuthenticationRequirements('none of the requested ACRs could be obtained'),
+    essential_acr: () => new errors.UnmetAuthenticationRequirements('the requested ACR could not be obtained'),
+    claims_id_token_sub_value: () => new errors.AccessDenied('the user who signed in is not the requested subject'),
+  };
+  for (const [reason, failure] of Object.entries(failures)) {
+    const check = loginPrompt.checks.get(reason);
+    // Written against oidc-provider 9.13.3's login prompt (lib/helpers/interaction_policy/prompts/login.js).
+    if (!check) throw new Error(`oidc-provider's login prompt has no ${reason} check any more`);
+    const unsatisfied = check.check;
+    check.check = async (ctx: KoaContextWithOIDC) => {
+      const promptAgain = await unsatisfied(ctx);
+      if (promptAgain && ctx.oidc.result?.login) throw failure();
+      return promptAgain;
+    };
+  }
 }

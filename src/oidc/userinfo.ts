@@ -19,6 +19,12 @@ async function bearerToken(ctx: Context): Promise<string | undefined> {
   return soleValue(await readForm(ctx.req), 'access_token');
 }
 
+/** The names the authorization request's `claims` parameter asked for at userinfo (carried by the access token). */
+function requestedUserinfoClaims(claims: unknown): string[] {
+  const userinfoMember = (claims as { userinfo?: unknown } | undefined)?.userinfo;
+  return userinfoMember && typeof userinfoMember === 'object' ? Object.keys(userinfoMember) : [];
+}
+
 /**
  * Castellan's userinfo endpoint (docs/zitadel-behaviour.md §6): ZITADEL's access tokens carry an audience and are
  * still valid at userinfo, which the provider's own endpoint refuses. Claims are the live ones (roles always).
@@ -46,6 +52,7 @@ export async function userinfo(ctx: Context, provider: Provider, instance: Insta
     scope: token.scope,
     target: 'userinfo',
     client: clientInfo(client),
+    requestedClaims: requestedUserinfoClaims(token.claims),
   });
   if (!claims) return fail(401, 'invalid_token', 'no active user');
   ctx.body = { sub: token.accountId, ...claims };

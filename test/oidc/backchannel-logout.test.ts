@@ -107,32 +107,27 @@ describe('back-channel logout on RP-initiated logout', () => {
     assert.equal(byPath.get('/plain')!.contentType, 'application/x-www-form-urlencoded');
   });
 
-  // RP-Initiated Logout 1.0 §2 requires POST too (issue 14 item 8); another branch adds it.
-  const postTodo = 'POST end_session answers 404 until the branch that accepts it is merged';
-  it(
-    'POST end_session (RP-Initiated Logout 1.0 §2): the apps are notified as with GET',
-    { todo: postTodo },
-    async () => {
-      const jar = new CookieJar();
-      const first = await signInTo(jar, [withSid, withoutSid]);
-      const response = await fetch(`${fixture.baseUrl}/oidc/v1/end_session`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(new URL(fixture.baseUrl)) },
-        body: new URLSearchParams({ id_token_hint: first.id_token!, post_logout_redirect_uri: SIGNED_OUT }),
-      });
-      jar.store(response);
-      assert.equal(response.status, 200, 'the confirmation page');
-      const confirm: Browsing = {
-        jar,
-        redirectUri: SIGNED_OUT,
-        page: { url: response.url, status: response.status, html: await response.text() },
-        callbackUrl: null,
-      };
-      const signedOut = await submitForm(confirm, { logout: 'yes' });
-      assert.equal(signedOut.callbackUrl?.toString(), SIGNED_OUT);
-      assert.deepEqual(receiver.deliveries.map((delivery) => delivery.path).sort(), ['/plain', '/sid?tenant=a']);
-    },
-  );
+  // RP-Initiated Logout 1.0 §2 requires POST too (issue 14 item 8).
+  it('POST end_session (RP-Initiated Logout 1.0 §2): the apps are notified as with GET', async () => {
+    const jar = new CookieJar();
+    const first = await signInTo(jar, [withSid, withoutSid]);
+    const response = await fetch(`${fixture.baseUrl}/oidc/v1/end_session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(new URL(fixture.baseUrl)) },
+      body: new URLSearchParams({ id_token_hint: first.id_token!, post_logout_redirect_uri: SIGNED_OUT }),
+    });
+    jar.store(response);
+    assert.equal(response.status, 200, 'the confirmation page');
+    const confirm: Browsing = {
+      jar,
+      redirectUri: SIGNED_OUT,
+      page: { url: response.url, status: response.status, html: await response.text() },
+      callbackUrl: null,
+    };
+    const signedOut = await submitForm(confirm, { logout: 'yes' });
+    assert.equal(signedOut.callbackUrl?.toString(), SIGNED_OUT);
+    assert.deepEqual(receiver.deliveries.map((delivery) => delivery.path).sort(), ['/plain', '/sid?tenant=a']);
+  });
 
   it('an unreachable or silent URI does not break the logout; the other apps are still told, within the time bound', async () => {
     const jar = new CookieJar();

@@ -34,6 +34,7 @@ export interface OidcSettings {
   devMode?: boolean;
   backChannelLogoutUri?: string | null;
   backChannelLogoutSessionRequired?: boolean;
+  requirePkce?: boolean;
 }
 
 export interface ApiSettings {

@@ -7,6 +7,7 @@ import { removeUserGrantsWhere } from './user-grants.ts';
 import { asOneChange, recordChange, changeArray, uniquely, type Actor } from './changes.ts';
 import { includesUser, keepingAnIamOwner, restoreMembership } from './iam-owners.ts';
 import { notFound, invalidField } from '../errors.ts';
+import { newHumanContact, phoneVerification, type HumanContact } from './user-contact.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
 
 const DUPLICATE_USERNAME = 'the username is taken in this instance';
@@ -47,7 +48,7 @@ export async function findUserByLoginName(
   return user ? { user, primaryDomain } : null;
 }
 
-export interface NewHuman {
+export interface NewHuman extends HumanContact {
   username: string;
   email: string;
   givenName: string;
@@ -79,6 +80,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       givenName: profile.givenName,
       familyName: profile.familyName,
       displayName: profile.displayName ?? `${profile.givenName} ${profile.familyName}`,
+      ...newHumanContact(profile),
       ...(password ? { passwordHash: await hashPassword(password) } : {}),
     };
     const created = await uniquely(
@@ -128,7 +130,7 @@ export function createMachineUser(
   });
 }
 
-export interface UserChange {
+export interface UserChange extends HumanContact {
   username?: string;
   email?: string;
   givenName?: string;
@@ -143,7 +145,7 @@ export function changeUser(actor: Actor, user: UserDocument, change: UserChange)
   return asOneChange(actor, async () => {
     const set: Record<string, unknown> = {};
     if (change.username !== undefined) set.username = change.username;
-    const humanFields = ['email', 'givenName', 'familyName', 'displayName'] as const;
+    const humanFields = ['email', 'givenName', 'familyName', 'displayName', 'phone', 'address'] as const;
     const machineFields = ['name', 'description', 'accessTokenType'] as const;
     for (const field of humanFields) {
       if (change[field] === undefined) continue;
@@ -151,6 +153,7 @@ export function changeUser(actor: Actor, user: UserDocument, change: UserChange)
       set[`human.${field}`] = change[field];
       if (field === 'email') set['human.emailVerified'] = false;
     }
+    Object.assign(set, phoneVerification(user, change));
     for (const field of machineFields) {
       if (change[field] === undefined) continue;
       if (!user.machine) throw invalidField(field, 'only machine users have it');

@@ -3,6 +3,15 @@
  * profile, the resource-owner and org claims, and metadata (values as unpadded base64url, as ZITADEL does).
  */
 
+export interface UserAddress {
+  formatted?: string | null;
+  streetAddress?: string | null;
+  locality?: string | null;
+  region?: string | null;
+  postalCode?: string | null;
+  country?: string | null;
+}
+
 export interface ClaimUser {
   _id: string;
   type: 'human' | 'machine';
@@ -19,6 +28,7 @@ export interface ClaimUser {
     gender?: string | null;
     phone?: string | null;
     phoneVerified?: boolean | null;
+    address?: UserAddress | null;
   } | null;
   machine?: { name: string } | null;
   /** Values as stored: a Buffer, or the driver's Binary (which exposes its bytes as `buffer`). */
@@ -44,11 +54,33 @@ export const PROFILE_CLAIMS = [
 ] as const;
 export const EMAIL_CLAIMS = ['email', 'email_verified'] as const;
 export const PHONE_CLAIMS = ['phone_number', 'phone_number_verified'] as const;
+export const ADDRESS_CLAIMS = ['address'] as const;
+/** The claims a `claims` request parameter may ask for by name (OpenID Connect Core 1.0 §5.5). */
+export const STANDARD_CLAIMS: ReadonlySet<string> = new Set([
+  ...PROFILE_CLAIMS,
+  ...EMAIL_CLAIMS,
+  ...PHONE_CLAIMS,
+  ...ADDRESS_CLAIMS,
+]);
 
 function defined(claims: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(claims).filter(([, value]) => value !== undefined && value !== null && value !== ''),
   );
+}
+
+/** The `address` claim (OpenID Connect Core 1.0 §5.1.1), or undefined when no field is set. */
+function addressClaim(address: UserAddress | null | undefined): Record<string, unknown> | undefined {
+  if (!address) return undefined;
+  const claim = defined({
+    formatted: address.formatted,
+    street_address: address.streetAddress,
+    locality: address.locality,
+    region: address.region,
+    postal_code: address.postalCode,
+    country: address.country,
+  });
+  return Object.keys(claim).length ? claim : undefined;
 }
 
 /** Every standard claim the user has; the caller (scope or assertion switch) decides which are emitted. */
@@ -71,6 +103,7 @@ export function standardClaims(user: ClaimUser, org: ClaimOrg): Record<string, u
     email_verified: Boolean(human.emailVerified),
     phone_number: human.phone,
     phone_number_verified: human.phone ? Boolean(human.phoneVerified) : undefined,
+    address: addressClaim(human.address),
   });
 }
 
@@ -83,7 +116,26 @@ export function scopedStandardClaims(
     ...(scopes.has('profile') ? PROFILE_CLAIMS : []),
     ...(scopes.has('email') ? EMAIL_CLAIMS : []),
     ...(scopes.has('phone') ? PHONE_CLAIMS : []),
+    ...(scopes.has('address') ? ADDRESS_CLAIMS : []),
   ];
+  return pickClaims(all, names);
+}
+
+/**
+ * The standard claims a `claims` request parameter names for this output (OpenID Connect Core 1.0 §5.5): returned
+ * whatever the scopes, when the user has them; other names (role or reserved claims, acr) are not taken from here.
+ */
+export function requestedStandardClaims(
+  all: Record<string, unknown>,
+  requested: readonly string[],
+): Record<string, unknown> {
+  return pickClaims(
+    all,
+    requested.filter((name) => STANDARD_CLAIMS.has(name)),
+  );
+}
+
+function pickClaims(all: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(names.filter((name) => name in all).map((name) => [name, all[name]]));
 }
 

@@ -38,6 +38,7 @@ const oidcFields = {
   devMode: z.boolean().optional(),
   backChannelLogoutUri: uri.nullable().optional(),
   backChannelLogoutSessionRequired: z.boolean().optional(),
+  requirePkce: z.boolean().optional(),
 };
 const newApp = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('oidc'), name, ...oidcFields }),
@@ -87,6 +88,7 @@ const appView = z.object({
       devMode: z.boolean(),
       backChannelLogoutUri: z.string().nullable(),
       backChannelLogoutSessionRequired: z.boolean(),
+      requirePkce: z.boolean(),
     })
     .nullable(),
   api: z.object({ authMethod: z.string() }).nullable(),
@@ -116,6 +118,7 @@ function toAppView(app: ApplicationDocument): z.input<typeof appView> {
           devMode: oidc.devMode,
           backChannelLogoutUri: oidc.backChannelLogoutUri ?? null,
           backChannelLogoutSessionRequired: oidc.backChannelLogoutSessionRequired ?? false,
+          requirePkce: oidc.requirePkce,
         }
       : null,
     api: app.api ? { authMethod: app.api.authMethod } : null,

@@ -22,6 +22,7 @@ import { loadOrg, ORG, USER, USER_CREDENTIALS } from './locators.ts';
 import { route, stateRoutes, type ApiRoute } from './route.ts';
 import { sessionEnder } from './user-sessions.ts';
 import { metadataKey, metadataValue, name, page, username } from './schemas.ts';
+import { contactFields, contactView, toContactView } from './user-contact.ts';
 
 const TAG = 'Users';
 const email = z
@@ -42,7 +43,13 @@ const userView = z.object({
   displayName: z.string(),
   state: z.enum(['active', 'inactive', 'locked']),
   human: z
-    .object({ email: z.string(), emailVerified: z.boolean(), givenName: z.string(), familyName: z.string() })
+    .object({
+      email: z.string(),
+      emailVerified: z.boolean(),
+      givenName: z.string(),
+      familyName: z.string(),
+      ...contactView,
+    })
     .nullable(),
   machine: z
     .object({ name: z.string(), description: z.string().nullable(), accessTokenType, hasSecret: z.boolean() })
@@ -64,6 +71,7 @@ function toUserView(user: UserDocument, primaryDomain: string): z.input<typeof u
           emailVerified: user.human.emailVerified ?? false,
           givenName: user.human.givenName,
           familyName: user.human.familyName,
+          ...toContactView(user.human),
         }
       : null,
     machine: user.machine
@@ -106,6 +114,7 @@ export const userRoutes: ApiRoute[] = [
       givenName: name,
       familyName: name,
       displayName: name.optional(),
+      ...contactFields,
       password: password.optional(),
       metadata: z.record(metadataKey, metadataValue).optional(),
     }),
@@ -185,7 +194,9 @@ export const userRoutes: ApiRoute[] = [
     method: 'patch',
     path: '/users/{userId}',
     tag: TAG,
-    summary: "Change a user's username or profile (human: email, names; machine: name, description, accessTokenType)",
+    summary:
+      "Change a user's username or profile (human: email, names, phone, address; machine: name, description, " +
+      'accessTokenType)',
     permission: 'user.write',
     on: USER,
     body: z.strictObject({
@@ -194,6 +205,7 @@ export const userRoutes: ApiRoute[] = [
       givenName: name.optional(),
       familyName: name.optional(),
       displayName: name.optional(),
+      ...contactFields,
       name: name.optional(),
       description: z.string().max(1000).optional(),
       accessTokenType: accessTokenType.optional(),

@@ -35,6 +35,8 @@ const oidcConfigSchema = new Schema(
     backChannelLogoutUri: { type: String, default: null },
     /** §2.2 `backchannel_logout_session_required`: logout tokens (and ID tokens) then carry `sid`. */
     backChannelLogoutSessionRequired: { type: Boolean, default: false },
+    /** PKCE even for a confidential client (RFC 9700 §2.1.1); public clients always need it (domain/rules/pkce.ts). */
+    requirePkce: { type: Boolean, default: false },
   },
   { _id: false },
 );

@@ -5,6 +5,19 @@ import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 export const USER_STATES = ['active', 'inactive', 'locked'] as const;
 export const ACCESS_TOKEN_TYPES = ['bearer', 'jwt'] as const;
 
+/** A postal address, OpenID Connect Core 1.0 §5.1.1's fields; `formatted` is the full address as displayed. */
+const addressSchema = new Schema(
+  {
+    formatted: { type: String, trim: true, maxlength: 500 },
+    streetAddress: { type: String, trim: true, maxlength: 500 },
+    locality: { type: String, trim: true, maxlength: 200 },
+    region: { type: String, trim: true, maxlength: 200 },
+    postalCode: { type: String, trim: true, maxlength: 40 },
+    country: { type: String, trim: true, maxlength: 200 },
+  },
+  { _id: false },
+);
+
 const humanSchema = new Schema(
   {
     email: { type: String, required: true, lowercase: true, trim: true, maxlength: 320, match: /^[^\s@]+@[^\s@]+$/ },
@@ -17,6 +30,7 @@ const humanSchema = new Schema(
     gender: { type: String, enum: ['female', 'male', 'diverse'] },
     phone: { type: String, maxlength: 40 },
     phoneVerified: { type: Boolean, default: false },
+    address: { type: addressSchema, default: null },
     /** argon2id PHC string; absent for users who have not set a password yet. */
     passwordHash: { type: String },
   },

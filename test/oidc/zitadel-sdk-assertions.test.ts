@@ -61,6 +61,7 @@ before(async () => {
 });
 after(() => fixture.server.stop());
 
+type BearerRequest = Parameters<ZitadelIntrospectionStrategy['authenticate']>[0];
 type Outcome = { success: Record<string, unknown> } | { fail: unknown } | { error: unknown };
 
 /** One request through the passport strategy, as passport drives it (success, fail or error). */
@@ -71,7 +72,9 @@ function authenticate(strategy: ZitadelIntrospectionStrategy, accessToken: strin
       fail: (info: unknown) => resolve({ fail: info }),
       error: (error: unknown) => resolve({ error }),
     });
-    void driven.authenticate({ headers: { authorization: `Bearer ${accessToken}` } } as never);
+    // The strategy reads only the request's Authorization header.
+    const request = { headers: { authorization: `Bearer ${accessToken}` } } as unknown as BearerRequest;
+    void driven.authenticate(request);
   });
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { AccessToken, IdToken } from 'oidc-provider';
+import type { AccessToken, Client, IdToken, KoaContextWithOIDC } from 'oidc-provider';
 import type { TenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord } from './tenants.ts';
 
@@ -9,6 +9,11 @@ const issuedValues = new WeakMap<AccessToken, string>();
 
 export function rememberIssuedValue(token: AccessToken, value: string): void {
   issuedValues.set(token, value);
+}
+
+/** `IdToken.expiresIn` (lib/models/id_token.js): the configured ID token lifetime (oidc/lifetimes.ts). */
+interface IdTokenModel {
+  expiresIn(ctx: KoaContextWithOIDC | undefined, token: IdToken, client: Client): number;
 }
 
 /** OIDC Core 3.1.3.6 `at_hash`: the left half of the SHA-256 hash (the hash of RS256) of the token's value. */
@@ -33,12 +38,8 @@ function withClientId(audience: string | string[] | undefined, clientId: string)
  * provider's (`IdToken#payload`: the account's claims, `nonce`, `sid`, `auth_time`, `amr`); signed with the instance's
  * RS256 key, the algorithm of every Castellan client's ID tokens (oidc/configuration.ts `clientDefaults`).
  */
-export async function signIdToken(
-  instance: InstanceRecord,
-  keys: TenantKeys,
-  token: IdToken,
-  expiresInSeconds: number,
-): Promise<string> {
+export async function signIdToken(instance: InstanceRecord, keys: TenantKeys, token: IdToken): Promise<string> {
+  const expiresInSeconds = (token.constructor as unknown as IdTokenModel).expiresIn(token.ctx, token, token.client);
   const { clientId } = token.client;
   const accessToken = token.ctx?.oidc.entities.AccessToken;
   const accessTokenValue = accessToken && issuedValues.get(accessToken);

@@ -4,7 +4,7 @@
  * fails when an upgrade changes that behaviour (or removes the method), and the end-to-end tests show the change.
  * Everything else Castellan does with the provider goes through its configuration (oidc/configuration.ts).
  */
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import type {
   AccessToken,
   AdapterPayload,
@@ -209,11 +209,6 @@ function castellanEndpoints(provider: Provider, { instance, keys }: OverrideCont
   });
 }
 
-/** `IdToken.expiresIn` (lib/models/id_token.js), the configured ID token lifetime, which @types/oidc-provider omits. */
-interface IdTokenLifetime {
-  expiresIn(ctx: KoaContextWithOIDC | undefined, token: IdToken, client: Client): number;
-}
-
 /**
  * 9.13.3 `IdToken#issue` (lib/models/id_token.js) signs an ID token whose `aud` is the client id alone, without `azp`,
  * and the grants set no `at_hash` (lib/helpers/grant_common.js `issueIdToken`); `AccessToken#save`
@@ -230,10 +225,8 @@ function zitadelIdTokens(provider: Provider, { instance, keys }: OverrideContext
   };
   const { prototype } = provider.IdToken;
   const issue = prototype.issue;
-  const lifetime = provider.IdToken as unknown as IdTokenLifetime;
   prototype.issue = function issueAsZitadel(this: IdToken, options: Parameters<IdToken['issue']>[0]) {
-    if (options.use !== 'idtoken') return issue.call(this, options);
-    return signIdToken(instance, keys, this, lifetime.expiresIn(this.ctx, this, this.client));
+    return options.use === 'idtoken' ? signIdToken(instance, keys, this) : issue.call(this, options);
   };
 }
 
@@ -264,12 +257,26 @@ function zitadelClientAssertions(): void {
   const replacement = authenticateClientAsZitadel(library);
   for (const list of [clientAuthentication, tokenEndpoint, introspectionEndpoint, revocationEndpoint]) {
     const index = list.indexOf(library);
-    if (index < 0)
-      throw new Error('oidc-provider: an endpoint no longer authenticates clients with authenticateClient');
+    if (index < 0) throw new Error('oidc-provider: an endpoint no longer authenticates with authenticateClient');
     list[index] = replacement;
   }
 }
 zitadelClientAssertions();
+
+/**
+ * 9.13.3 `ReplayDetection.unique` (lib/models/replay_detection.js) looks for the record of an `iss` and `jti`, then
+ * saves one: requests racing with the same client assertion (strict client assertions) or DPoP proof all find none and
+ * all pass. The store decides instead: the first insert wins (oidc/adapter.ts `insertUnlessLive`).
+ */
+function atomicReplayDetection(provider: Provider): void {
+  const Model = provider.ReplayDetection;
+  Model.unique = async function uniqueOnce(iss: string, jti: string, exp: number) {
+    const id = createHash('sha256').update(`${iss}${jti}`).digest('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const payload = { iat: now, exp, iss, jti: id, kind: 'ReplayDetection' };
+    return (Model.adapter as MongoAdapter).insertUnlessLive(id, payload, exp - now);
+  };
+}
 
 /** Installs every replacement on one instance's provider. */
 export function overrideLibraryMethods(provider: Provider, context: OverrideContext): void {
@@ -282,6 +289,7 @@ export function overrideLibraryMethods(provider: Provider, context: OverrideCont
   revokeSealedTokens(provider);
   revokeWhenConsumedByAnother(provider);
   zitadelIdTokens(provider, context);
+  atomicReplayDetection(provider);
   hintClientFromAzp(provider);
   castellanEndpoints(provider, context);
 }

@@ -158,4 +158,12 @@ describe('strict client assertions (instance setting)', () => {
     assert.deepEqual(await accepted(signed), [true, false, false]);
     assert.deepEqual(await accepted(await assertion({ jti: randomUUID() })), [true, false, false]);
   });
+
+  it('accepts an assertion once even when many requests race with it', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const signed = await assertion({ jti: randomUUID() });
+      const statuses = await Promise.all(Array.from({ length: 20 }, () => statusAt('introspection', signed)));
+      assert.equal(statuses.filter((status) => status === 200).length, 1, `round ${round}: ${statuses.join(',')}`);
+    }
+  });
 });

@@ -1,8 +1,8 @@
 // What Castellan's replacements of node-oidc-provider methods (src/oidc/library-overrides.ts) rely on, checked on
 // the library alone (see test/oidc/library-overrides.test.ts). This file: client authentication with client
-// assertions (`zitadelClientAssertions`), ID tokens (`zitadelIdTokens`) and the end_session hint
-// (`hintClientFromAzp`). Castellan's side, end to end: test/oidc/client-assertion-reuse.test.ts,
-// test/oidc/zitadel-sdk-assertions.test.ts, test/oidc/id-token-shape.test.ts.
+// assertions (`zitadelClientAssertions`, `atomicReplayDetection`), ID tokens (`zitadelIdTokens`) and the end_session
+// hint (`hintClientFromAzp`). Castellan's side, end to end: test/oidc/client-assertion-reuse.test.ts,
+// test/oidc/zitadel-sdk-assertions.test.ts, test/oidc/id-token-shape.test.ts, test/foundation/adapter.test.ts.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -119,6 +119,20 @@ describe('authenticateClient (lib/shared/client_auth.js) and lib/shared/jwt_clie
     const forged = await assertion({ jti: randomUUID() }, stranger);
     assert.notEqual(await refusal(forged), LIBRARY_REFUSALS.reused);
     assert.notEqual(await refusal(forged), LIBRARY_REFUSALS.reused, 'a forged assertion is never seen as reused');
+  });
+});
+
+describe('ReplayDetection.unique', () => {
+  it('stores the sha256 of iss and jti, and lets concurrent callers of the same pass (find, then save)', async () => {
+    const { ReplayDetection } = bare.provider;
+    assert.equal(ReplayDetection.unique.length, 3);
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const jti = randomUUID();
+    const racing = await Promise.all([1, 2, 3].map(() => ReplayDetection.unique(CLIENT_ID, jti, exp)));
+    assert.ok(racing.filter(Boolean).length > 1, `${racing.join(',')}: the race Castellan's store decides`);
+    const id = createHash('sha256').update(`${CLIENT_ID}${jti}`).digest('base64url');
+    assert.ok(await ReplayDetection.find(id));
+    assert.equal(await ReplayDetection.unique(CLIENT_ID, jti, exp), false);
   });
 });
 

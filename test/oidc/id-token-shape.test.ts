@@ -13,6 +13,7 @@ import {
   appConfig,
   createOidcApp,
   demoRp,
+  introspect,
   login,
   startOidcFixture,
   type OidcFixture,
@@ -51,8 +52,13 @@ describe('ID token audience and authorized party', () => {
       'the access token audience',
     );
     assert.equal(decodeProtectedHeader(tokens.id_token!).alg, 'RS256');
+    // Introspection answers the same audience; userinfo has none (docs/zitadel-behaviour.md §1.2, §4).
+    const config = await demoConfig();
+    assert.deepEqual(new Set((await introspect(config, tokens.access_token)).aud as string[]), new Set(aud));
+    const userinfo = await client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck);
+    assert.equal(userinfo.aud, undefined);
 
-    const refreshed = await client.refreshTokenGrant(await demoConfig(), tokens.refresh_token!);
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
     const again = refreshed.claims()!;
     assert.deepEqual(new Set(again.aud as string[]), new Set(aud));
     assert.equal(again.azp, DEMO_CLIENT_ID);

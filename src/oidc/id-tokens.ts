@@ -34,9 +34,9 @@ function withClientId(audience: string | string[] | undefined, clientId: string)
  * id of the project, the project id, the `:aud` projects, docs/zitadel-behaviour.md §1.2) plus the client id, `azp`
  * and `client_id` are the client id, and `at_hash` hashes that access token. Castellan issues ID tokens only at the
  * token endpoint (response type `code`), always with an access token; `c_hash` and `s_hash` belong to ID tokens
- * returned from the authorization endpoint (hybrid flows), which Castellan does not offer. The claims are the
- * provider's (`IdToken#payload`: the account's claims, `nonce`, `sid`, `auth_time`, `amr`); signed with the instance's
- * RS256 key, the algorithm of every Castellan client's ID tokens (oidc/configuration.ts `clientDefaults`).
+ * returned from the authorization endpoint (hybrid flows), which Castellan does not offer. The other claims are the
+ * ones the provider decided (`IdToken#payload`: the account's claims as its scopes allow, `nonce`); signed with the
+ * instance's RS256 key, the algorithm of every Castellan client's ID tokens (oidc/configuration.ts `clientDefaults`).
  */
 export async function signIdToken(instance: InstanceRecord, keys: TenantKeys, token: IdToken): Promise<string> {
   const expiresInSeconds = (token.constructor as unknown as IdTokenModel).expiresIn(token.ctx, token, token.client);

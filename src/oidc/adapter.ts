@@ -85,8 +85,8 @@ export class MongoAdapter implements Adapter {
     return this.#prefix + value;
   }
 
-  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    const fields = {
+  #fields(payload: AdapterPayload, expiresIn: number) {
+    return {
       payload: JSON.stringify(payload),
       ...(this.#kind ? { kind: this.#kind } : {}),
       ...(payload.grantId ? { grantId: this.#key(payload.grantId) } : {}),
@@ -96,9 +96,27 @@ export class MongoAdapter implements Adapter {
       ...(this.#name === 'Session' && payload.accountId ? { accountId: this.#key(payload.accountId) } : {}),
       ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
     };
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const fields = this.#fields(payload, expiresIn);
     const _id = this.#key(id);
     if (this.#inserts && (await this.#inserts.insert({ _id, ...fields })) === 'inserted') return;
     await this.#collection.replaceOne({ _id }, fields, { upsert: true });
+  }
+
+  /**
+   * Stores the document (of a model written once) unless a live one has its id: true when this call stored it. Of
+   * concurrent callers exactly one wins: the unique `_id` decides between the inserts, and one conditional update
+   * takes over an expired document.
+   */
+  async insertUnlessLive(id: string, payload: AdapterPayload, expiresIn: number): Promise<boolean> {
+    const fields = this.#fields(payload, expiresIn);
+    const _id = this.#key(id);
+    if (!this.#inserts) throw new TypeError(`${this.#name} documents are not inserted through the group commit`);
+    if ((await this.#inserts.insert({ _id, ...fields })) === 'inserted') return true;
+    const expired = await this.#collection.updateOne({ _id, expiresAt: { $lte: new Date() } }, { $set: fields });
+    return expired.modifiedCount === 1;
   }
 
   #read(filter: Record<string, string>): Promise<OidcPayloadDocument | null> {

@@ -4,16 +4,30 @@
  * fails when an upgrade changes that behaviour (or removes the method), and the end-to-end tests show the change.
  * Everything else Castellan does with the provider goes through its configuration (oidc/configuration.ts).
  */
-import type { KeyObject } from 'node:crypto';
-import type { AccessToken, AdapterPayload, Claims, Client, ClientCredentials, KoaContextWithOIDC } from 'oidc-provider';
+import { createHash, type KeyObject } from 'node:crypto';
+import type {
+  AccessToken,
+  AdapterPayload,
+  Claims,
+  Client,
+  ClientCredentials,
+  IdToken,
+  KoaContextWithOIDC,
+  OIDCContext,
+} from 'oidc-provider';
 import Provider from 'oidc-provider';
+import introspectionEndpoint from 'oidc-provider/lib/actions/introspection.js';
+import revocationEndpoint from 'oidc-provider/lib/actions/revocation.js';
+import tokenEndpoint from 'oidc-provider/lib/actions/token.js';
 import revoke from 'oidc-provider/lib/helpers/revoke.js';
+import clientAuthentication from 'oidc-provider/lib/shared/client_auth.js';
 import { globMatches } from '../domain/rules/uri-globs.ts';
 import { secretMatches } from '../platform/crypto.ts';
 import { assertedIdTokenClaims } from './accounts.ts';
 import { signAccessToken } from './access-tokens.ts';
 import { ConsumedByAnotherRequest, MongoAdapter } from './adapter.ts';
 import { exchangedTokenShape } from './grants/exchanged-tokens.ts';
+import { hintNamingItsClient, rememberIssuedValue, signIdToken, type DecodedIdToken } from './id-tokens.ts';
 import { clientInfo } from './clients.ts';
 import { ROUTES } from './configuration.ts';
 import { addIntrospectionClaims, replaceJwtByJti } from './introspection.ts';
@@ -22,6 +36,7 @@ import type { TenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord } from './tenants.ts';
 import { audienceOf } from './token-policies.ts';
 import { userinfo } from './userinfo.ts';
+import { authenticateClientAsZitadel, servesInstance } from './zitadel-client-assertions.ts';
 
 /** The token models' serializer (lib/models/formats/index.js), which @types/oidc-provider does not declare. */
 interface SerializedToken {
@@ -199,8 +214,78 @@ function castellanEndpoints(provider: Provider, { instance, keys }: OverrideCont
   });
 }
 
+/**
+ * 9.13.3 `IdToken#issue` (lib/models/id_token.js) signs an ID token whose `aud` is the client id alone, without `azp`,
+ * and the grants set no `at_hash` (lib/helpers/grant_common.js `issueIdToken`); `AccessToken#save`
+ * (lib/models/base_token.js) returns the value it issues and keeps it nowhere. Castellan remembers that value and
+ * signs ID tokens as ZITADEL shapes them (oidc/id-tokens.ts), with the claims the library decided; the model's other
+ * uses (logout tokens, signed responses) keep the library's signing.
+ */
+function zitadelIdTokens(provider: Provider, { instance, keys }: OverrideContext): void {
+  const save = provider.AccessToken.prototype.save;
+  provider.AccessToken.prototype.save = async function rememberValue(this: AccessToken) {
+    const value = await save.call(this);
+    rememberIssuedValue(this, value);
+    return value;
+  };
+  const { prototype } = provider.IdToken;
+  const issue = prototype.issue;
+  prototype.issue = function issueAsZitadel(this: IdToken, options: Parameters<IdToken['issue']>[0]) {
+    return options.use === 'idtoken' ? signIdToken(instance, keys, this) : issue.call(this, options);
+  };
+}
+
+/**
+ * 9.13.3 end_session (lib/actions/end_session.js `endSessionChecks`) takes the `aud` of the `id_token_hint` it decoded
+ * (the `IdTokenHint` entity, set with `OIDCContext#entity`, lib/helpers/oidc_context.js) for the client id; Castellan's
+ * ID tokens have several audiences and name their client in `azp` (oidc/id-tokens.ts).
+ */
+function hintClientFromAzp(provider: Provider): void {
+  const { prototype } = provider.OIDCContext;
+  const entity = prototype.entity;
+  prototype.entity = function entityNamingHintClient(this: OIDCContext, key: string, value: unknown) {
+    entity.call(this, key, key === 'IdTokenHint' ? hintNamingItsClient(value as DecodedIdToken) : value);
+  };
+}
+
+/**
+ * 9.13.3 `authenticateClient` (lib/shared/client_auth.js), through lib/shared/jwt_client_auth.js, refuses a client
+ * assertion without `jti` and one it has seen (`ReplayDetection`); ZITADEL accepts both until the assertion expires
+ * (oidc/zitadel-client-assertions.ts). It is a middleware of the token, introspection and revocation endpoints' lists
+ * (lib/actions/) and of client_auth.js's own, which the device authorization and pushed authorization request
+ * endpoints take theirs from. A provider composes its routes from these lists when it is built: they are changed once,
+ * when this module loads, before any provider exists. Providers that serve no instance keep the library's behaviour.
+ */
+function zitadelClientAssertions(): void {
+  const library = clientAuthentication.find((middleware) => middleware.name === 'authenticateClient');
+  if (!library) throw new Error('oidc-provider: lib/shared/client_auth.js has no authenticateClient middleware');
+  const replacement = authenticateClientAsZitadel(library);
+  for (const list of [clientAuthentication, tokenEndpoint, introspectionEndpoint, revocationEndpoint]) {
+    const index = list.indexOf(library);
+    if (index < 0) throw new Error('oidc-provider: an endpoint no longer authenticates with authenticateClient');
+    list[index] = replacement;
+  }
+}
+zitadelClientAssertions();
+
+/**
+ * 9.13.3 `ReplayDetection.unique` (lib/models/replay_detection.js) looks for the record of an `iss` and `jti`, then
+ * saves one: requests racing with the same client assertion (strict client assertions) or DPoP proof all find none and
+ * all pass. The store decides instead: the first insert wins (oidc/adapter.ts `insertUnlessLive`).
+ */
+function atomicReplayDetection(provider: Provider): void {
+  const Model = provider.ReplayDetection;
+  Model.unique = async function uniqueOnce(iss: string, jti: string, exp: number) {
+    const id = createHash('sha256').update(`${iss}${jti}`).digest('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const payload = { iat: now, exp, iss, jti: id, kind: 'ReplayDetection' };
+    return (Model.adapter as MongoAdapter).insertUnlessLive(id, payload, exp - now);
+  };
+}
+
 /** Installs every replacement on one instance's provider. */
 export function overrideLibraryMethods(provider: Provider, context: OverrideContext): void {
+  servesInstance(provider, context.instance._id);
   compareHashedSecrets(provider, context.clientSecretHashKey);
   matchDevModeGlobs(provider);
   emitAssertedClaims(provider);
@@ -208,5 +293,8 @@ export function overrideLibraryMethods(provider: Provider, context: OverrideCont
   castellanTokenValues(provider, context);
   revokeSealedTokens(provider);
   revokeWhenConsumedByAnother(provider);
+  zitadelIdTokens(provider, context);
+  atomicReplayDetection(provider);
+  hintClientFromAzp(provider);
   castellanEndpoints(provider, context);
 }

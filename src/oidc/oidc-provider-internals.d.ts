@@ -6,3 +6,47 @@ declare module 'oidc-provider/lib/helpers/revoke.js' {
   /** Revokes every token of the grant the client may hold, and the grant itself unless `revokeGrantPolicy` says no. */
   export default function revoke(ctx: KoaContextWithOIDC, grantId: string | undefined): Promise<void>;
 }
+
+// node-oidc-provider's JWT helpers (lib/helpers/jwt.js, 9.13.3), with which Castellan finishes verifying a client
+// assertion the library refused only for lacking a `jti` (oidc/zitadel-client-assertions.ts).
+declare module 'oidc-provider/lib/helpers/jwt.js' {
+  interface DecodedJwt {
+    header: Record<string, unknown>;
+    payload: Record<string, unknown>;
+  }
+  export function decode(jwt: string): DecodedJwt;
+  /** Verifies the signature with a key of the store (refreshing it once), then the claims (`assertPayload`). */
+  export function verify(
+    jwt: string,
+    keystore: unknown,
+    options: { clockTolerance?: number; ignoreAzp?: boolean },
+  ): Promise<DecodedJwt>;
+}
+
+// The middleware lists of the endpoints that authenticate clients (9.13.3): client authentication itself
+// (lib/shared/client_auth.js, which the device authorization and pushed authorization request endpoints take their
+// middleware from when a provider is built), and the token, introspection and revocation endpoints (lib/actions/).
+declare module 'oidc-provider/lib/shared/client_auth.js' {
+  import type { KoaContextWithOIDC } from 'oidc-provider';
+
+  const middleware: Array<(ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>>;
+  export default middleware;
+}
+declare module 'oidc-provider/lib/actions/token.js' {
+  import type clientAuth from 'oidc-provider/lib/shared/client_auth.js';
+
+  const middleware: typeof clientAuth;
+  export default middleware;
+}
+declare module 'oidc-provider/lib/actions/introspection.js' {
+  import type clientAuth from 'oidc-provider/lib/shared/client_auth.js';
+
+  const middleware: typeof clientAuth;
+  export default middleware;
+}
+declare module 'oidc-provider/lib/actions/revocation.js' {
+  import type clientAuth from 'oidc-provider/lib/shared/client_auth.js';
+
+  const middleware: typeof clientAuth;
+  export default middleware;
+}

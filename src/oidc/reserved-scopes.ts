@@ -19,6 +19,20 @@ const SCOPE_ROUTES = new Set(['authorization', 'device_authorization', 'pushed_a
 /** Requests whose scopes `defaultResource` has checked and cleaned: only those may name the reserved resource. */
 const sanitized = new WeakSet<OIDCContext>();
 
+/** What a token request redeems; their scopes were cleaned when granted. */
+const REDEEMED_MODELS = ['AuthorizationCode', 'RefreshToken', 'DeviceCode'] as const;
+
+/**
+ * Whether the request may use the reserved resource: one whose scopes were cleaned, or a token request that redeems a
+ * code or refresh token holding the resource. The provider takes the resource from what it redeems when the scopes
+ * have no `openid` (lib/helpers/resolve_resource.js), a refresh for `offline_access` alone, say (issue 14 item 4),
+ * after checking that it was granted, and the requested scopes are a subset of the granted ones.
+ */
+function mayUseReservedResource(ctx: KoaContextWithOIDC): boolean {
+  if (!SCOPE_ROUTES.has(ctx.oidc.route) || sanitized.has(ctx.oidc)) return true;
+  return REDEEMED_MODELS.some((name) => ctx.oidc.entities[name]?.resourceIndicators?.has(RESERVED_RESOURCE));
+}
+
 /**
  * Org scopes must name one existing, active org (docs/zitadel-behaviour.md §1.3); machine users keep only their own
  * org's.
@@ -81,12 +95,8 @@ export function reservedScopeResource(instanceId: string): ResourceIndicators {
     },
     async getResourceServerInfo(ctx, resource, client) {
       // Resource indicators of the client's own choosing are not supported: only the virtual one.
-      if (resource !== RESERVED_RESOURCE || (SCOPE_ROUTES.has(ctx.oidc.route) && !sanitized.has(ctx.oidc)))
-        throw new errors.InvalidTarget();
-      const sources = [
-        ctx.oidc.params?.scope,
-        ...(['AuthorizationCode', 'RefreshToken', 'DeviceCode'] as const).map((name) => ctx.oidc.entities[name]?.scope),
-      ];
+      if (resource !== RESERVED_RESOURCE || !mayUseReservedResource(ctx)) throw new errors.InvalidTarget();
+      const sources = [ctx.oidc.params?.scope, ...REDEEMED_MODELS.map((name) => ctx.oidc.entities[name]?.scope)];
       const scope = allowedScopes(
         sources.filter((value): value is string => typeof value === 'string').join(' '),
         'any',

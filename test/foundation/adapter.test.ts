@@ -133,4 +133,21 @@ describe('oidc-provider storage adapter', () => {
       assert.ok((await codes.find(id))?.consumed, 'the stored code reads as consumed');
     }
   });
+
+  it('inserts a replay record once: one of many concurrent callers, and again only once it has expired', async () => {
+    const records = new MongoAdapter('ReplayDetection', 'i1');
+    const attempts = await Promise.all(
+      Array.from({ length: 20 }, () => records.insertUnlessLive('r1', { iss: 'client' }, 60)),
+    );
+    assert.equal(attempts.filter(Boolean).length, 1);
+    await records.insertUnlessLive('r2', { iss: 'client' }, 60);
+    assert.equal(await records.insertUnlessLive('r2', { iss: 'client' }, 60), false);
+    await oidcPayloadModel('ReplayDetection').updateOne(
+      { _id: 'i1:r2' },
+      { $set: { expiresAt: new Date(Date.now() - 1000) } },
+    );
+    const afterExpiry = await Promise.all([1, 2, 3].map(() => records.insertUnlessLive('r2', { iss: 'client' }, 60)));
+    assert.deepEqual(afterExpiry.filter(Boolean).length, 1);
+    assert.deepEqual(await records.find('r2'), { iss: 'client' });
+  });
 });

@@ -118,14 +118,27 @@ describe('requests that are refused', () => {
 describe('refresh tokens (oidcc-refresh-token)', () => {
   it('are bound to their client: another client cannot use one', async () => {
     const tokens = await codeFlow(request({ scope: 'openid offline_access', prompt: 'consent' }), 'alice');
-    const other = await createOidcApp(fixture, fixture.demoProjectId, 'plan-other-rp');
-    await assert.rejects(
-      client.refreshTokenGrant(await appConfig(fixture, other), tokens.refresh_token!),
-      (error: client.ResponseBodyError) => error.error === 'invalid_grant',
-    );
     const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
     // OIDC Core 12.2: the refreshed ID token has the same iss, sub, aud and auth_time as the first.
     for (const claim of ['iss', 'sub', 'aud', 'auth_time'])
       assert.deepEqual(refreshed.claims()![claim], tokens.claims()![claim], claim);
+    const other = await createOidcApp(fixture, fixture.demoProjectId, 'plan-other-rp');
+    await assert.rejects(
+      client.refreshTokenGrant(await appConfig(fixture, other), refreshed.refresh_token!),
+      (error: client.ResponseBodyError) => error.error === 'invalid_grant',
+    );
   });
+
+  // Known gap: the ID token's aud is the project's client ids when it is issued, so a refresh after the project gained
+  // an app names that app too; OIDC Core 12.2 asks for the first aud (ZITADEL keeps the session's audience).
+  it(
+    'keep the first aud when the project gains a client between login and refresh',
+    { todo: 'the audience is computed per issuance, not kept with the grant' },
+    async () => {
+      const tokens = await codeFlow(request({ scope: 'openid offline_access', prompt: 'consent' }), 'alice');
+      await createOidcApp(fixture, fixture.demoProjectId, 'plan-later-rp');
+      const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
+      assert.deepEqual(refreshed.claims()!.aud, tokens.claims()!.aud);
+    },
+  );
 });

@@ -137,13 +137,19 @@ describe('exchanging a subject’s own token', () => {
     assert.deepEqual([claims.sub, claims.aud, claims.iss], [aliceId, app.clientId, fixture.baseUrl]);
     assert.equal(idToken.id_token, undefined);
 
-    // An ID token is itself a subject token: exchanged for an access token without scopes (it carries none).
+    // An ID token is itself a subject token: exchanged for an access token without scopes (it carries none), with the
+    // ID token's audience (ZITADEL's: the project's client ids, the project id, the client id).
     const fromIdToken = await exchange(config, {
       subject_token: alice.id_token!,
       subject_token_type: TOKEN_TYPE.idToken,
     });
     const introspected = await introspect(config, fromIdToken.access_token);
-    assert.deepEqual([introspected.sub, introspected.aud], [aliceId, [app.clientId]]);
+    const subjectAudience = decodeJwt(alice.id_token!).aud as string[];
+    assert.ok(subjectAudience.includes(app.clientId));
+    assert.deepEqual(
+      [introspected.sub, [...(introspected.aud as string[])].sort()],
+      [aliceId, [...subjectAudience].sort()],
+    );
     const unknownType = await refusal(config, { ...subject, requested_token_type: TOKEN_TYPE.refreshToken });
     assert.equal(unknownType.error, 'invalid_request');
   });

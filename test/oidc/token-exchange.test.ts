@@ -3,6 +3,7 @@
 // at userinfo and introspection; never a wider audience or more scopes (GHSA-vrh8-c9cm-wh8v). Impersonation:
 // test/oidc/token-exchange-impersonation.test.ts; foreign and invalid input tokens: token-exchange-inputs.test.ts.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as client from 'openid-client';
@@ -125,6 +126,10 @@ describe('exchanging a subject’s own token', () => {
     const subject = { subject_token: alice.access_token, subject_token_type: TOKEN_TYPE.accessToken };
     const jwt = await exchange(config, { ...subject, requested_token_type: TOKEN_TYPE.jwt, scope: 'openid email' });
     assert.equal(jwt.issued_token_type, TOKEN_TYPE.jwt);
+    // The ID token issued with it carries at_hash as OIDC Core 3.1.3.6 defines it, never the access token itself.
+    const digest = createHash('sha256').update(jwt.access_token).digest();
+    const atHash = digest.subarray(0, 16).toString('base64url');
+    assert.equal(decodeJwt(jwt.id_token!).at_hash, atHash);
     const keys = createRemoteJWKSet(new URL(`${fixture.baseUrl}/oauth/v2/keys`));
     const { payload } = await jwtVerify(jwt.access_token, keys, { issuer: fixture.baseUrl });
     assert.equal(payload.sub, aliceId);

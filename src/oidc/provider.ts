@@ -10,6 +10,7 @@
 import Provider from 'oidc-provider';
 import { clientSecretHashKey } from '../platform/derived-keys.ts';
 import { providerConfiguration } from './configuration.ts';
+import { answerWhenUnavailable } from './database-unavailable.ts';
 import { overrideLibraryMethods } from './library-overrides.ts';
 import type { Services } from './services.ts';
 import { loadTenantKeys } from './tenant-keys.ts';
@@ -21,5 +22,6 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   const provider = new Provider(instance.issuer, providerConfiguration(instance, keys, masterKey));
   provider.proxy = new URL(instance.issuer).protocol === 'https:';
   overrideLibraryMethods(provider, { instance, keys, clientSecretHashKey: clientSecretHashKey(masterKey) });
+  provider.on('server_error', answerWhenUnavailable);
   return { instance, provider, handle: provider.callback() };
 }

@@ -25,6 +25,16 @@ function poolOptions(uri: string): { maxPoolSize?: number } {
   return /[?&]maxPoolSize=/i.test(uri) ? {} : { maxPoolSize: DEFAULT_POOL_SIZE };
 }
 
+/**
+ * While the database is down (a crash being restarted, a server restart, a failover), a request waits at most a
+ * second for it per operation and then fails (503, http/middleware/errors.ts), rather than hanging: commands go to
+ * the driver at once instead of waiting in mongoose's buffer (10 s by default), and the driver looks for a server
+ * for 1 s instead of 30 (some requests read twice, e.g. the authorization endpoint's client; a restart of the
+ * embedded FerretDB takes about as long, measured 0.6-1 s). The driver checks the server every second, so the pool
+ * is back within about a second of the database, with no request needed to notice.
+ */
+const OUTAGE_OPTIONS = { serverSelectionTimeoutMS: 1_000, heartbeatFrequencyMS: 1_000, bufferCommands: false };
+
 function databaseName(uri: string): string {
   return /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1] ?? DEFAULT_DATABASE_NAME;
 }
@@ -51,14 +61,14 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
   let uri = config.mongodbUri;
   if (!uri) {
     const binary = await ferretdbBinary(config.ferretdb, (line) => log.info(line));
-    embedded = await startFerretdb(binary, config.dataDir);
+    embedded = await startFerretdb(binary, config.dataDir, { log });
     uri = embedded.uri;
     log.info({ uri }, 'embedded FerretDB started');
   }
   try {
     await mongoose.connect(uri, {
       dbName: databaseName(uri),
-      serverSelectionTimeoutMS: 10_000,
+      ...OUTAGE_OPTIONS,
       autoIndex: false,
       ...poolOptions(uri),
     });
@@ -79,6 +89,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
   };
 }
 
+/** Connected (the driver checks every second) and answering a ping. */
 export async function databaseReachable(): Promise<boolean> {
   const db = mongoose.connection.db;
   if (!db || mongoose.connection.readyState !== 1) return false;
@@ -88,4 +99,21 @@ export async function databaseReachable(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+// A cleared pool's error (PoolClearedError) is a MongoNetworkError.
+const { MongoNetworkError, MongoServerSelectionError, MongoNotConnectedError } = mongoose.mongo;
+
+/** Whether an error says the database cannot be reached right now (rather than that the request was wrong). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    if (
+      cause instanceof MongoNetworkError ||
+      cause instanceof MongoServerSelectionError ||
+      cause instanceof MongoNotConnectedError ||
+      cause.name === 'MongooseServerSelectionError'
+    )
+      return true;
+  }
+  return false;
 }

@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { startFerretdb } from '../../src/platform/ferretdb.ts';
+import {
+  commandLine,
+  createOrg,
+  ferretdbBin,
+  ferretdbPids,
+  startCastellanProcess,
+  timedFetch,
+  tokenRequest,
+  waitUntilReady,
+  type CastellanProcess,
+  type Timed,
+} from '../helpers/castellan-process.ts';
+
+// kill -9 of the database under a running Castellan: the embedded FerretDB is restarted by its supervisor, a
+// database reached by MONGODB_URI is reconnected to by the driver once it is back. While it is down every
+// request fails fast (503, never a hang nor a 500); afterwards the service resumes by itself and every write
+// it acknowledged is still there.
+
+const FAIL_FAST_MS = 3_000;
+const folders: string[] = [];
+const processes: CastellanProcess[] = [];
+after(() => {
+  processes.forEach((started) => started.child.kill('SIGKILL'));
+  folders.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+});
+
+function folder(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  folders.push(dir);
+  return dir;
+}
+
+async function managementToken(url: string): Promise<string> {
+  const response = await tokenRequest(url);
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  assert.ok(response.body.access_token);
+  return response.body.access_token;
+}
+
+/** `total` org creations, `parallel` at a time; `midway` runs once after `killAfter` of them were sent. */
+async function writes(
+  url: string,
+  token: string,
+  options: { total: number; parallel: number; killAfter: number; midway: () => void },
+): Promise<Timed<{ id?: string }>[]> {
+  const results: Timed<{ id?: string }>[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < options.total) {
+      const index = next++;
+      if (index === options.killAfter) options.midway();
+      results.push(await createOrg(url, token, `outage-org-${index}`));
+    }
+  };
+  await Promise.all(Array.from({ length: options.parallel }, worker));
+  return results;
+}
+
+/** Every write answered fast with 201 or 503; the acknowledged ones are all readable afterwards. */
+async function assertAcknowledgedWritesKept(
+  started: CastellanProcess,
+  results: Timed<{ id?: string }>[],
+): Promise<number> {
+  const { url } = started;
+  const failures = (): string =>
+    started
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('request failed'))
+      .join('\n');
+  for (const result of results) {
+    assert.ok([201, 503].includes(result.status), `a write answered ${result.status}:\n${failures()}`);
+    assert.ok(result.ms < FAIL_FAST_MS + 500, `a write took ${result.ms} ms`);
+  }
+  const acknowledged = results.filter((result) => result.status === 201).map((result) => result.body.id);
+  const token = await managementToken(url);
+  for (const id of acknowledged) {
+    const read = await timedFetch(`${url}/api/v1/orgs/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(read.status, 200, `acknowledged org ${id} is still there`);
+  }
+  return acknowledged.length;
+}
+
+async function stopCastellan(started: CastellanProcess): Promise<void> {
+  started.child.kill('SIGTERM');
+  assert.equal(await started.exited, 0, started.output().slice(-3000));
+}
+
+async function waitForExit(pid: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`process ${pid} did not exit`);
+}
+
+describe(
+  'a database crash under a running Castellan',
+  { skip: !existsSync(ferretdbBin) && 'no FerretDB binary' },
+  () => {
+    for (const [mode, env, total] of [
+      ['one process', {}, 200],
+      ['cluster mode (the primary supervises, two workers reconnect)', { WORKERS: '2' }, 100],
+    ] as const)
+      it(
+        `embedded FerretDB, ${mode}: kill -9 is restarted by the supervisor; no hang, no 500, no acknowledged write lost`,
+        { timeout: 120_000 },
+        async () => {
+          const dataDir = folder('castellan-outage-');
+          const started = await startCastellanProcess(dataDir, env);
+          processes.push(started);
+          await waitUntilReady(started);
+          const token = await managementToken(started.url);
+          const [original] = ferretdbPids(dataDir);
+          assert.ok(original, 'the embedded FerretDB runs');
+
+          let recovered: Promise<number> | null = null;
+          const results = await writes(started.url, token, {
+            total,
+            parallel: 4,
+            killAfter: total / 4,
+            midway() {
+              process.kill(original, 'SIGKILL');
+              recovered = waitUntilReady(started, 30_000);
+            },
+          });
+          assert.ok(recovered, 'FerretDB was killed');
+          const recoveryMs = await (recovered as Promise<number>);
+          const kept = await assertAcknowledgedWritesKept(started, results);
+          const [restarted] = ferretdbPids(dataDir);
+          assert.ok(restarted && restarted !== original, 'a new FerretDB process serves the data');
+          assert.match(started.output(), /FerretDB exited unexpectedly/);
+          for (let attempt = 0; attempt < 4; attempt++)
+            assert.equal((await tokenRequest(started.url)).status, 200, 'token requests work again (on every worker)');
+          const slowest = Math.max(...results.map((result) => result.ms));
+          const unavailable = results.filter((result) => result.status === 503).length;
+          process.stdout.write(
+            `# embedded, ${mode}: ready again ${recoveryMs} ms after kill -9; ${kept} of ${results.length} writes ` +
+              `acknowledged, all kept; ${unavailable} answered 503; slowest write ${slowest} ms\n`,
+          );
+
+          await stopCastellan(started);
+          assert.deepEqual(ferretdbPids(dataDir), [], 'no FerretDB left behind');
+        },
+      );
+
+    it(
+      'MONGODB_URI: the server is killed and started again on the same socket; the service resumes by itself',
+      { timeout: 120_000 },
+      async () => {
+        const dbDir = folder('castellan-outage-db-');
+        const database = await startFerretdb(ferretdbBin, dbDir);
+        const started = await startCastellanProcess(folder('castellan-outage-data-'), { MONGODB_URI: database.uri });
+        processes.push(started);
+        let respawned: ReturnType<typeof spawn> | null = null;
+        try {
+          await waitUntilReady(started);
+          const token = await managementToken(started.url);
+          const before = await writes(started.url, token, { total: 50, parallel: 4, killAfter: -1, midway() {} });
+
+          const [pid] = ferretdbPids(dbDir);
+          assert.ok(pid);
+          const argv = commandLine(pid);
+          process.kill(pid, 'SIGKILL');
+          await waitForExit(pid);
+          const downAt = Date.now();
+
+          const ready = await timedFetch(`${started.url}/readyz`);
+          assert.equal(ready.status, 503, '/readyz says the database is down');
+          const write = await createOrg(started.url, token, 'while-down');
+          assert.equal(write.status, 503, JSON.stringify(write.body));
+          const issued = await tokenRequest(started.url);
+          assert.ok(
+            [200, 503].includes(issued.status),
+            `token request: ${issued.status} ${JSON.stringify(issued.body)}`,
+          );
+          if (issued.status === 503) assert.equal(issued.body.error, 'temporarily_unavailable');
+          const authorize = new URLSearchParams({
+            client_id: 'an-app',
+            response_type: 'code',
+            scope: 'openid',
+            redirect_uri: 'https://rp.test/callback',
+          });
+          const page = await timedFetch<string>(`${started.url}/oauth/v2/authorize?${authorize}`, {
+            headers: { accept: 'text/html' },
+          });
+          assert.equal(page.status, 503, 'the authorization endpoint renders a page saying so');
+          assert.match(page.body, /Temporarily unavailable/);
+          for (const [name, answer] of Object.entries({ ready, write, issued, page }))
+            assert.ok(answer.ms < FAIL_FAST_MS, `${name} answered after ${answer.ms} ms while the database was down`);
+          while (Date.now() - downAt < 5_000) await new Promise((resolve) => setTimeout(resolve, 100));
+
+          // The database server comes back: the same binary, arguments and socket.
+          const socket = decodeURIComponent(/^mongodb:\/\/([^/]+)\//.exec(database.uri)?.[1] ?? '');
+          rmSync(socket, { force: true });
+          const [binary, ...args] = argv as [string, ...string[]];
+          respawned = spawn(binary, args, { stdio: 'ignore' });
+          const restartedAt = Date.now();
+          const recoveryMs = await waitUntilReady(started, 30_000);
+          const kept = await assertAcknowledgedWritesKept(started, before);
+          assert.equal(kept, before.length, 'every write before the crash was acknowledged');
+          assert.equal((await createOrg(started.url, token, 'after-restart')).status, 201);
+          assert.equal((await tokenRequest(started.url)).status, 200);
+          process.stdout.write(
+            `# MONGODB_URI: while down, /readyz ${ready.ms} ms, write ${write.ms} ms (${write.status}), token ` +
+              `${issued.ms} ms (${issued.status}), authorize page ${page.ms} ms (${page.status}); ready again ` +
+              `${recoveryMs} ms after the server restarted (${Date.now() - restartedAt} ms); ${kept} of ${kept} kept\n`,
+          );
+          await stopCastellan(started);
+        } finally {
+          started.child.kill('SIGKILL');
+          respawned?.kill('SIGKILL');
+          await database.stop();
+        }
+      },
+    );
+  },
+);

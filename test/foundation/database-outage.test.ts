@@ -120,7 +120,19 @@ describe(
           const dataDir = folder('castellan-outage-');
           const started = await startCastellanProcess(dataDir, env);
           processes.push(started);
+          const stuck = setTimeout(async () => {
+            const probes = await Promise.all(
+              ['/readyz', '/healthz', '/.well-known/openid-configuration'].map(async (probe) => {
+                const answer = await timedFetch(`${started.url}${probe}`, {}, 5_000);
+                return `${probe} ${answer.status} ${answer.ms}`;
+              }),
+            );
+            process.stderr.write(`# stuck: ${probes.join(', ')}\n${started.output().slice(-3000)}\n`);
+          }, 100_000);
           await waitUntilReady(started);
+          // In cluster mode every worker listens first (a worker that cannot start at all fails the whole start).
+          while ('WORKERS' in env && !/workers listening/.test(started.output()))
+            await new Promise((resolve) => setTimeout(resolve, 50));
           const token = await managementToken(started.url);
           const [original] = ferretdbPids(dataDir);
           assert.ok(original, 'the embedded FerretDB runs');
@@ -151,6 +163,7 @@ describe(
           );
 
           await stopCastellan(started);
+          clearTimeout(stuck);
           assert.deepEqual(ferretdbPids(dataDir), [], 'no FerretDB left behind');
         },
       );

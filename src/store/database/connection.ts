@@ -33,7 +33,11 @@ function poolOptions(uri: string): { maxPoolSize?: number } {
  * embedded FerretDB takes about as long, measured 0.6-1 s). The driver checks the server every second, so the pool
  * is back within about a second of the database, with no request needed to notice.
  */
-const OUTAGE_OPTIONS = { serverSelectionTimeoutMS: 1_000, heartbeatFrequencyMS: 1_000, bufferCommands: false };
+const OUTAGE_OPTIONS = {
+  serverSelectionTimeoutMS: 1_000,
+  heartbeatFrequencyMS: 1_000,
+  bufferCommands: false,
+};
 
 function databaseName(uri: string): string {
   return /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1] ?? DEFAULT_DATABASE_NAME;
@@ -103,6 +107,8 @@ export async function databaseReachable(): Promise<boolean> {
 
 // A cleared pool's error (PoolClearedError) is a MongoNetworkError.
 const { MongoNetworkError, MongoServerSelectionError, MongoNotConnectedError } = mongoose.mongo;
+/** Socket errors the driver lets through unwrapped (seen: EPIPE from a write to a FerretDB killed meanwhile). */
+const SOCKET_ERRORS = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED']);
 
 /** Whether an error says the database cannot be reached right now (rather than that the request was wrong). */
 export function isDatabaseUnavailable(error: unknown): boolean {
@@ -111,7 +117,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       cause instanceof MongoNetworkError ||
       cause instanceof MongoServerSelectionError ||
       cause instanceof MongoNotConnectedError ||
-      cause.name === 'MongooseServerSelectionError'
+      cause.name === 'MongooseServerSelectionError' ||
+      SOCKET_ERRORS.has(String((cause as NodeJS.ErrnoException).code))
     )
       return true;
   }

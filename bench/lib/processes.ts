@@ -106,6 +106,8 @@ export interface CastellanOptions {
   workers: number;
   /** Write a V8 CPU profile per process into this folder (on exit). */
   profileDir?: string | null;
+  /** More environment variables (settings) for the server. */
+  env?: Record<string, string>;
 }
 
 export function issuerFor(port: number): string {
@@ -129,6 +131,7 @@ export function startCastellan(options: CastellanOptions): Promise<ServerProcess
       ...(options.profileDir
         ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${options.profileDir}` }
         : {}),
+      ...options.env,
     },
     /Castellan is listening/,
     url,

@@ -2,13 +2,15 @@ import { cached } from '../store/cache/instance-cache.ts';
 import { cacheKeys } from '../store/cache/keys.ts';
 import { LOGIN_MESSAGES, loginProblem, type LoginMessage } from './rules/login-checks.ts';
 import { verifyPassword } from '../platform/passwords.ts';
+import { wrongPasswordTime } from './password-timing.ts';
 import { effectiveLoginPolicy, type LoginPolicy, type LoginPolicyOverride } from './rules/login-policy.ts';
 import { requiredOrg } from './rules/org-scopes.ts';
 import { resolveOrgScopes } from './org-scopes.ts';
 import { Application, Project, ProjectGrant, User, UserGrant } from '../store/models/index.ts';
 import { findActiveAccount, findOrg } from '../store/queries/accounts.ts';
 import { findOrgWithVerifiedDomain } from '../store/queries/org-domains.ts';
-import { recordEvent, SYSTEM_ACTOR } from '../store/queries/events.ts';
+import { recordEvent, SYSTEM_ACTOR, type RequestOrigin } from '../store/queries/events.ts';
+import { countLogin } from './login-audit.ts';
 import { clearPasswordAttempts, reservePasswordAttempt } from '../store/queries/login-attempts.ts';
 import { findScoped } from '../store/queries/scoped.ts';
 
@@ -139,7 +141,7 @@ export async function identifyUser(
 
 export type PasswordResult = 'ok' | 'wrong' | 'locked' | 'inactive';
 
-async function lock(instanceId: string, user: LoginUser, attempts: number): Promise<void> {
+async function lock(instanceId: string, user: LoginUser, attempts: number, origin?: RequestOrigin): Promise<void> {
   // The write publishes the instance's cache revision itself (store/cache/invalidate-on-write.ts), and only when it
   // matched: attempts on a user already locked change nothing and invalidate nothing.
   const locked = await User.updateOne({ instanceId, _id: user._id, state: 'active' }, { $set: { state: 'locked' } });
@@ -151,7 +153,7 @@ async function lock(instanceId: string, user: LoginUser, attempts: number): Prom
       type: 'user.locked',
       resourceType: 'user',
       resourceId: user._id,
-      payload: { failedPasswordAttempts: attempts },
+      payload: { failedPasswordAttempts: attempts, ...origin },
     });
   }
 }
@@ -167,15 +169,29 @@ export async function verifyPasswordUnderLockout(
   user: LoginUser,
   password: string,
   maxAttempts: number,
+  origin?: RequestOrigin,
 ): Promise<PasswordResult> {
+  const result = await checkPassword(instanceId, user, password, maxAttempts, origin);
+  if (result !== 'ok') countLogin(instanceId, result);
+  return result;
+}
+
+async function checkPassword(
+  instanceId: string,
+  user: LoginUser,
+  password: string,
+  maxAttempts: number,
+  origin?: RequestOrigin,
+): Promise<PasswordResult> {
+  const started = performance.now();
   const reservation = await reservePasswordAttempt(instanceId, user._id, maxAttempts);
   if (!reservation.allowed) {
     // The policy's attempts are used up (possibly by parallel guesses that are still running).
-    await lock(instanceId, user, reservation.attempts);
+    await lock(instanceId, user, reservation.attempts, origin);
     return 'locked';
   }
-  const hash = user.human?.passwordHash;
-  if (hash && (await verifyPassword(hash, password))) {
+  // A user without a password costs what a wrong password costs (platform/passwords.ts), as an unknown one does.
+  if (await verifyPassword(user.human?.passwordHash, password)) {
     // With a lockout policy, parallel attempts may have locked the user while this one was checked: read the
     // state again. Without one, the state read with the user just before the check is as fresh as it gets.
     if (maxAttempts > 0) await clearPasswordAttempts(instanceId, user._id);
@@ -190,11 +206,13 @@ export async function verifyPasswordUnderLockout(
     type: 'user.password.check.failed',
     resourceType: 'user',
     resourceId: user._id,
+    payload: { ...origin },
   });
   if (maxAttempts > 0 && reservation.attempts >= maxAttempts) {
-    await lock(instanceId, user, reservation.attempts);
+    await lock(instanceId, user, reservation.attempts, origin);
     return 'locked';
   }
+  wrongPasswordTime.add(performance.now() - started);
   return 'wrong';
 }
 

@@ -1,9 +1,13 @@
 import Koa from 'koa';
 import { errorHandler } from './middleware/errors.ts';
 import { apiRoutes } from './api/index.ts';
-import { tenantResolver } from './middleware/tenant.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
+import { addressToIssuer, tenantResolver } from './middleware/tenant.ts';
+import { providerThrottles } from './middleware/provider-throttles.ts';
+import { Throttles } from './middleware/rate-limit.ts';
 import { demoRoutes } from './demo.ts';
 import { healthRoutes } from './health.ts';
+import { metricsEndpoint, requestMetrics } from './metrics.ts';
 import { interactionRoutes } from './login/interaction.ts';
 import type { Services } from '../oidc/services.ts';
 import { cookieSigner } from '../platform/derived-keys.ts';
@@ -13,17 +17,24 @@ export function createApp(services: Services): Koa {
   const app = new Koa({ proxy: new URL(services.config.publicUrl).protocol === 'https:' });
   // Must equal the provider's cookie keys, or interaction cookies set by the provider cannot be read here.
   app.keys = cookieSigner(services.masterKey);
+  // Timing every request is work for /metrics alone: none without a metrics token.
+  if (services.config.metrics.token) app.use(requestMetrics());
+  app.use(securityHeaders(services.config.publicUrl));
   app.use(errorHandler(services.log));
   const health = healthRoutes();
   app.use(health.routes());
+  app.use(metricsEndpoint(services.config.metrics.token, services.log));
   app.use(tenantResolver(services.tenants));
-  app.use(interactionRoutes(services).routes());
+  const throttles = new Throttles(services.config.rateLimits, services.log);
+  app.use(interactionRoutes(services, throttles).routes());
   app.use(demoRoutes(services).routes());
-  app.use(apiRoutes(services).routes());
+  app.use(apiRoutes(services, throttles).routes());
+  app.use(providerThrottles(throttles));
   // Whatever no route of ours answered belongs to the instance's OIDC provider (discovery, authorize, token, …).
   app.use(async (ctx) => {
     const { tenant } = ctx.state as { tenant: Tenant };
     ctx.respond = false;
+    addressToIssuer(ctx.req, tenant.instance.issuer);
     await tenant.handle(ctx.req, ctx.res);
   });
   return app;

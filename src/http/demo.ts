@@ -58,7 +58,7 @@ export function demoRoutes(services: Services): Router {
     ctx.status = status;
     ctx.type = 'html';
     ctx.set('cache-control', 'no-store');
-    ctx.body = renderView(view, {
+    ctx.body = renderView(ctx.res, view, {
       branding: brandingFrom(policyOf(tenant.instance, null), tenant.instance.name),
       ...context,
     });

@@ -33,6 +33,12 @@ function isLive(found: OidcPayloadDocument | null, kind: string | undefined): fo
   return !!found && found.kind === kind && !(found.expiresAt && found.expiresAt.getTime() <= Date.now());
 }
 
+/**
+ * A request that lost the race to consume a code or refresh token (`consume` below): another request redeemed it at the
+ * same time, so this one is a replay, and the grant must be revoked (oidc/library-overrides.ts).
+ */
+export class ConsumedByAnotherRequest extends errors.InvalidGrant {}
+
 /** Resolves a JWT access token to its stored id (`jti`) after verifying it, or null. */
 export type JwtResolver = (value: string) => Promise<string | null>;
 
@@ -174,7 +180,7 @@ export class MongoAdapter implements Adapter {
       });
     } catch (error) {
       if ((error as { code?: number }).code === DUPLICATE_KEY)
-        throw new errors.InvalidGrant(`${this.#name} was already used`);
+        throw new ConsumedByAnotherRequest(`${this.#name} was already used`);
       throw error;
     }
   }
@@ -184,6 +190,8 @@ export class MongoAdapter implements Adapter {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    // Tokens of the grant may still be on their way to the database in the group commit: they are deleted too.
+    await this.#inserts?.settled();
     // The provider revokes per model (refresh tokens only for clients allowed to refresh): in a shared
     // collection, only this model's documents.
     await this.#collection.deleteMany({ grantId: this.#key(grantId), ...(this.#kind ? { kind: this.#kind } : {}) });

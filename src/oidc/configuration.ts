@@ -8,6 +8,8 @@ import { cacheKeys } from '../store/cache/keys.ts';
 import type { TokenLifetimes } from '../store/models/common.ts';
 import { accountFinder } from './accounts.ts';
 import { MongoAdapter } from './adapter.ts';
+import { assertClientAssertion, CLOCK_TOLERANCE_SECONDS } from './client-assertions.ts';
+import { BoundTokenAdapter } from './token-binding.ts';
 import { loadClientMetadata } from './clients.ts';
 import { loadExistingGrant } from './grants.ts';
 import { castellanInteractionPolicy } from './interaction-policy.ts';
@@ -60,13 +62,14 @@ export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys
   policy.get('consent')?.checks.remove('native_client_prompt');
 
   return {
-    adapter: (name: string) =>
-      name === 'Client'
-        ? clients
-        : new MongoAdapter(name, instanceId, {
-            resolveJwt: JWT_MODELS.has(name) ? keys.resolveJwt : null,
-            sealer: name === 'ClientCredentials' ? keys.clientCredentialsSealer : null,
-          }),
+    adapter(name: string) {
+      if (name === 'Client') return clients;
+      const resolveJwt = JWT_MODELS.has(name) ? keys.resolveJwt : null;
+      // Client-credentials tokens are machine users' (only they have the grant), bound to the user (token-binding.ts).
+      if (name === 'ClientCredentials')
+        return new BoundTokenAdapter(name, instanceId, { resolveJwt, sealer: keys.clientCredentialsSealer });
+      return new MongoAdapter(name, instanceId, { resolveJwt });
+    },
     jwks: { keys: keys.privateJwks },
     cookies: { keys: cookieSigner(masterKey) },
     routes: ROUTES,
@@ -84,6 +87,8 @@ export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys
     },
     conformIdTokenClaims: true,
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    assertJwtClientAuthClaimsAndHeader: assertClientAssertion,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
     clientDefaults: {
       id_token_signed_response_alg: 'RS256',
       grant_types: ['authorization_code'],

@@ -7,6 +7,7 @@ import type { JwtResolver } from './adapter.ts';
 import { activeAccountClaims } from './claims.ts';
 import { clientInfo } from './clients.ts';
 import type { InstanceRecord } from './tenants.ts';
+import { boundUserId } from './token-binding.ts';
 import { audienceOf } from './token-policies.ts';
 
 /**
@@ -17,9 +18,11 @@ import { audienceOf } from './token-policies.ts';
  */
 export async function replaceJwtByJti(ctx: Context, resolveJwt: JwtResolver): Promise<boolean> {
   if (!ctx.is('application/x-www-form-urlencoded')) return true;
+  // Read already by the throttles in front of the provider (http/middleware/provider-throttles.ts), or not yet.
+  const read = (ctx.req as IncomingMessage & { body?: unknown }).body;
   let form;
   try {
-    form = await readForm(ctx.req);
+    form = typeof read === 'string' ? new URLSearchParams(read) : await readForm(ctx.req);
   } catch (error) {
     if (!(error instanceof FormTooLargeError)) throw error;
     ctx.status = 400;
@@ -47,7 +50,8 @@ export async function addIntrospectionClaims(ctx: KoaContextWithOIDC, instance: 
   const owner =
     token?.clientId === caller.clientId ? caller : await ctx.oidc.provider.Client.find(token?.clientId ?? '');
   const ownerInfo = owner ? clientInfo(owner) : null;
-  const subject = (token && 'accountId' in token ? token.accountId : undefined) ?? ownerInfo?.userId;
+  // A client-credentials token names the machine user it is bound to (oidc/token-binding.ts), not today's namesake.
+  const subject = token && 'accountId' in token ? token.accountId : token && boundUserId(token);
   const claims =
     token && ownerInfo
       ? await activeAccountClaims(instance, subject, {

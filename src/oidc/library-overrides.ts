@@ -6,15 +6,17 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { AccessToken, AdapterPayload, Claims, Client, ClientCredentials, KoaContextWithOIDC } from 'oidc-provider';
-import type Provider from 'oidc-provider';
+import Provider from 'oidc-provider';
+import revoke from 'oidc-provider/lib/helpers/revoke.js';
 import { globMatches } from '../domain/rules/uri-globs.ts';
 import { secretMatches } from '../platform/crypto.ts';
 import { assertedIdTokenClaims } from './accounts.ts';
 import { signAccessToken } from './access-tokens.ts';
-import { MongoAdapter } from './adapter.ts';
+import { ConsumedByAnotherRequest, MongoAdapter } from './adapter.ts';
 import { clientInfo } from './clients.ts';
 import { ROUTES } from './configuration.ts';
 import { addIntrospectionClaims, replaceJwtByJti } from './introspection.ts';
+import { bindingFor, type TokenBinding } from './token-binding.ts';
 import type { TenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord } from './tenants.ts';
 import { audienceOf } from './token-policies.ts';
@@ -86,7 +88,8 @@ function emitAssertedClaims(provider: Provider): void {
  * - JWT access tokens (app or machine setting) are signed here (oidc/access-tokens.ts), and still stored under their
  *   `jti`, so they are introspectable and revocable, and usable at userinfo;
  * - opaque client-credentials tokens are sealed (they carry their payload, encrypted) and not stored: they belong to
- *   no grant, so nothing needs to find them but their holder, and issuing one costs no database write.
+ *   no grant, so nothing needs to find them but their holder, and issuing one costs no database write;
+ * - client-credentials tokens carry their binding to the machine user and its secret (oidc/token-binding.ts).
  */
 function castellanTokenValues(provider: Provider, { instance, keys }: OverrideContext): void {
   for (const Model of [provider.AccessToken, provider.ClientCredentials]) {
@@ -97,6 +100,7 @@ function castellanTokenValues(provider: Provider, { instance, keys }: OverrideCo
     ) {
       const info = this.client ? clientInfo(this.client) : null;
       if (info) this.aud = audienceOf(instance, this, info);
+      if (Model === provider.ClientCredentials) (this as BoundToken).binding = bindingFor(this.client);
       const result = await opaque.call(this);
       if (!result.payload) return result;
       if (info?.accessTokenType === 'jwt')
@@ -105,6 +109,23 @@ function castellanTokenValues(provider: Provider, { instance, keys }: OverrideCo
       return result;
     };
   }
+}
+
+/** A client-credentials token with its binding (oidc/token-binding.ts), kept in its payload (`bindMachineTokens`). */
+interface BoundToken {
+  binding?: TokenBinding | undefined;
+}
+
+/**
+ * 9.13.3 `ClientCredentials.IN_PAYLOAD` (lib/models/client_credentials.js) lists the fields a token keeps in its
+ * payload; anything else is dropped when it is stored and when it is found. Client-credentials tokens also keep their
+ * binding (oidc/token-binding.ts), so the management API and introspection know which user a token was issued to.
+ * The library reads the list once per model, when the first token is built: this runs when the provider is built.
+ */
+function bindMachineTokens(provider: Provider): void {
+  const Model = provider.ClientCredentials;
+  const fields = Model.IN_PAYLOAD;
+  Object.defineProperty(Model, 'IN_PAYLOAD', { configurable: true, get: () => [...fields, 'binding'] });
 }
 
 /**
@@ -118,6 +139,38 @@ function revokeSealedTokens(provider: Provider): void {
     if (this.adapter instanceof MongoAdapter) await this.adapter.revokeSealed(this.jti, Math.max(1, this.remainingTTL));
     await destroyStored.call(this);
   };
+}
+
+/** What the consumable models have in common (@types/oidc-provider declares each on its own). */
+interface Consumable {
+  grantId?: string | undefined;
+  consume(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * 9.13.3 `AuthorizationCode#consume`, `DeviceCode#consume` and `RefreshToken#consume` (lib/models/) leave it to the
+ * adapter. Before calling it the grants check `consumed` and, when set, take the replay path: revoke the grant
+ * (lib/helpers/revoke.js; for a code lib/helpers/grant_source.js `consumeGrantSource`, for a refresh token
+ * lib/actions/grants/refresh_token.js, which also destroys it). Requests that read a code before any of them consumed
+ * it all pass that check; the adapter lets exactly one win (oidc/adapter.ts `consume`), and the others, which lost to
+ * a concurrent redemption, take the same replay path here, with the request's context (`Provider.ctx`).
+ */
+function revokeWhenConsumedByAnother(provider: Provider): void {
+  for (const Model of [provider.AuthorizationCode, provider.DeviceCode, provider.RefreshToken]) {
+    const prototype = Model.prototype as Consumable;
+    const consume = prototype.consume;
+    prototype.consume = async function consumeOrRevoke(this: Consumable) {
+      try {
+        await consume.call(this);
+      } catch (error) {
+        const ctx = Provider.ctx;
+        if (error instanceof ConsumedByAnotherRequest && ctx)
+          await Promise.all([Model === provider.RefreshToken && this.destroy(), revoke(ctx, this.grantId)]);
+        throw error;
+      }
+    };
+  }
 }
 
 /**
@@ -146,7 +199,9 @@ export function overrideLibraryMethods(provider: Provider, context: OverrideCont
   compareHashedSecrets(provider, context.clientSecretHashKey);
   matchDevModeGlobs(provider);
   emitAssertedClaims(provider);
+  bindMachineTokens(provider);
   castellanTokenValues(provider, context);
   revokeSealedTokens(provider);
+  revokeWhenConsumedByAnother(provider);
   castellanEndpoints(provider, context);
 }

@@ -38,7 +38,10 @@ export function providerPages(instance: LoginInstance): ProviderPages {
   const page = (ctx: KoaContextWithOIDC, view: string, context: Record<string, unknown>): void => {
     ctx.type = 'html';
     ctx.set('cache-control', 'no-store');
-    ctx.body = renderView(view, { branding: brandingFrom(policyOf(instance, null), instance.name), ...context });
+    ctx.body = renderView(ctx.res, view, {
+      branding: brandingFrom(policyOf(instance, null), instance.name),
+      ...context,
+    });
   };
   const xsrf = (ctx: KoaContextWithOIDC): string =>
     String((ctx.oidc.session?.state as { secret?: string } | undefined)?.secret ?? '');

@@ -5,13 +5,15 @@
  *    (oidc/clients.ts), reserved scopes (oidc/reserved-scopes.ts), grants (oidc/grants.ts), accounts and their claims
  *    (oidc/accounts.ts, oidc/claims.ts), token policies (oidc/token-policies.ts), pages (oidc/pages.ts), storage
  *    (oidc/adapter.ts);
- * 3. library overrides (oidc/library-overrides.ts): the library methods and endpoints Castellan replaces.
+ * 3. library overrides (oidc/library-overrides.ts): the library methods and endpoints Castellan replaces;
+ * 4. observation (oidc/observe.ts): token metrics and the audit events of logouts and revocations.
  */
 import Provider from 'oidc-provider';
 import { clientSecretHashKey } from '../platform/derived-keys.ts';
 import { providerConfiguration } from './configuration.ts';
 import { answerWhenUnavailable } from './database-unavailable.ts';
 import { overrideLibraryMethods } from './library-overrides.ts';
+import { observeProvider } from './observe.ts';
 import type { Services } from './services.ts';
 import { loadTenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord, Tenant } from './tenants.ts';
@@ -23,5 +25,6 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   provider.proxy = new URL(instance.issuer).protocol === 'https:';
   overrideLibraryMethods(provider, { instance, keys, clientSecretHashKey: clientSecretHashKey(masterKey) });
   provider.on('server_error', answerWhenUnavailable);
+  observeProvider(provider, instance, services.log);
   return { instance, provider, handle: provider.callback() };
 }

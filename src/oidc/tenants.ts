@@ -14,16 +14,24 @@ export interface Tenant {
 
 export type TenantFactory = (instance: InstanceRecord) => Promise<Tenant>;
 
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The host name of a Host header value (port dropped, lower case; IPv6 literals keep their brackets). */
+function hostnameOf(host: string): string {
+  return host.replace(/:\d*$/, '').toLowerCase();
+}
+
 /**
- * Finds the instance a request is for by its Host header, through an explicit lookup of the
- * instance's registered domains; unknown hosts fall back to the default instance (the one whose
- * issuer is PUBLIC_URL), never to an issuer made up from the Host header.
+ * Finds the instance a request is for by its Host header, through an explicit lookup of the instance's
+ * registered domains (bootstrap registers the issuer's host). An unknown host finds no instance (a 404),
+ * with one alias: when the default instance's issuer (PUBLIC_URL) is on a loopback name, every loopback
+ * name reaches it. The Host header only selects: every URL the server emits comes from the issuer.
  */
 export class TenantRegistry {
   readonly #factory: TenantFactory;
   readonly #defaultIssuer: string;
   readonly #byId = new Map<string, Promise<Tenant>>();
-  readonly #idByHost = new Map<string, string | null>();
+  readonly #idByHost = new Map<string, string>();
 
   constructor(factory: TenantFactory, defaultIssuer: string) {
     this.#factory = factory;
@@ -31,16 +39,19 @@ export class TenantRegistry {
   }
 
   async forHost(host: string): Promise<Tenant | null> {
-    const hostname = host.replace(/:\d+$/, '').toLowerCase();
+    const hostname = hostnameOf(host);
     let instanceId = this.#idByHost.get(hostname);
     if (instanceId === undefined) {
+      const loopbackAlias =
+        LOOPBACK_NAMES.has(hostname) && LOOPBACK_NAMES.has(new URL(this.#defaultIssuer).hostname.toLowerCase());
       const instance =
         (await Instance.findOne({ domains: hostname }, { _id: 1 }).lean()) ??
-        (await Instance.findOne({ issuer: this.#defaultIssuer }, { _id: 1 }).lean());
-      instanceId = instance?._id ?? null;
-      if (instanceId) this.#idByHost.set(hostname, instanceId);
+        (loopbackAlias ? await Instance.findOne({ issuer: this.#defaultIssuer }, { _id: 1 }).lean() : null);
+      if (!instance) return null;
+      instanceId = instance._id;
+      this.#idByHost.set(hostname, instanceId);
     }
-    return instanceId ? this.byId(instanceId) : null;
+    return this.byId(instanceId);
   }
 
   async byId(instanceId: string): Promise<Tenant | null> {

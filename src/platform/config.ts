@@ -7,6 +7,28 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 const optionalString = z.string().min(1).nullable().default(null);
 
+/**
+ * The throttles (http/middleware/rate-limit.ts): failures counted per login name, client or IP address, and
+ * management API requests per caller. `max` in `windowSeconds` (0: no limit); an instance's own `rateLimits`
+ * (store/models/instance.ts) override these defaults one by one.
+ */
+export const RATE_LIMIT_NAMES = [
+  'passwordFailuresPerLoginName',
+  'passwordFailuresPerIp',
+  'clientAuthFailuresPerClient',
+  'clientAuthFailuresPerIp',
+  'deviceCodeFailuresPerIp',
+  'apiRequestsPerCaller',
+] as const;
+export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
+export const RATE_LIMIT_BOUNDS = { max: 1_000_000, windowSeconds: 86_400 } as const;
+const rateLimitRule = z.object({
+  max: z.number().int().min(0).max(RATE_LIMIT_BOUNDS.max),
+  windowSeconds: z.number().int().min(1).max(RATE_LIMIT_BOUNDS.windowSeconds),
+});
+export type RateLimitRule = z.infer<typeof rateLimitRule>;
+export type RateLimits = Record<RateLimitName, RateLimitRule>;
+
 const configSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
   publicUrl: z
@@ -55,6 +77,25 @@ const configSchema = z.object({
   maxBodyBytes: z.number().int().positive(),
   /** 1: serve in this process; more: a node:cluster primary with this many stateless worker processes. */
   workers: z.coerce.number().int().min(1).max(64),
+  /** Slow or greedy clients: time limits for a request's headers and whole request, idle keep-alive, sockets per IP. */
+  http: z
+    .object({
+      headersTimeoutMs: z.number().int().min(100).max(600_000),
+      requestTimeoutMs: z.number().int().min(100).max(3_600_000),
+      keepAliveTimeoutMs: z.number().int().min(100).max(600_000),
+      /** 0: no cap (behind a reverse proxy every connection comes from the proxy's address). */
+      maxConnectionsPerIp: z.number().int().min(0),
+    })
+    .refine((http) => http.headersTimeoutMs <= http.requestTimeoutMs, {
+      message: 'headersTimeoutMs must not exceed requestTimeoutMs',
+    }),
+  /** GET /metrics answers only `Authorization: Bearer <token>`; null: no /metrics (404). */
+  metrics: z.object({ token: z.string().min(16).nullable().default(null) }),
+  rateLimits: z.object(
+    Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, rateLimitRule])) as {
+      [name in RateLimitName]: typeof rateLimitRule;
+    },
+  ),
 });
 
 export type Config = z.infer<typeof configSchema> & { publicUrl: string };
@@ -110,8 +151,13 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['FERRETDB_BIN', 'ferretdb.bin', (raw) => raw],
     ['LOG_LEVEL', 'logLevel', (raw) => raw],
     ['WORKERS', 'workers', (raw) => raw],
+    ['METRICS_TOKEN', 'metrics.token', (raw) => raw],
     ['CACHE_REVISION_POLL_MS', 'cacheRevisionPollMs', (raw) => Number(raw)],
     ['CASTELLAN_DEMO', 'demo', (raw, name) => parseBoolean(name, raw)],
+    ['HTTP_HEADERS_TIMEOUT_MS', 'http.headersTimeoutMs', (raw) => Number(raw)],
+    ['HTTP_REQUEST_TIMEOUT_MS', 'http.requestTimeoutMs', (raw) => Number(raw)],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', 'http.keepAliveTimeoutMs', (raw) => Number(raw)],
+    ['HTTP_MAX_CONNECTIONS_PER_IP', 'http.maxConnectionsPerIp', (raw) => Number(raw)],
     ['CASTELLAN_BOOTSTRAP_ADMIN_PASSWORD', 'bootstrap.adminPassword', (raw) => raw],
     ['CASTELLAN_BOOTSTRAP_CLIENT_ID', 'bootstrap.clientId', (raw) => raw],
     ['CASTELLAN_BOOTSTRAP_CLIENT_SECRET', 'bootstrap.clientSecret', (raw) => raw],

@@ -1,6 +1,7 @@
 import {
   createCipheriv,
   createDecipheriv,
+  createHash,
   createHmac,
   createSecretKey,
   hkdfSync,
@@ -68,6 +69,14 @@ export function secretMatches(hashKey: KeyObject, secret: string, expectedHash: 
   const actual = Buffer.from(secretHash(hashKey, secret));
   const expected = Buffer.from(expectedHash);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/**
+ * What a token records of the stored secret hash it was issued under (oidc/token-binding.ts): a rotated or removed
+ * secret no longer matches. A hash of the keyed hash, shortened: it reveals nothing of the secret or its hash.
+ */
+export function credentialFingerprint(storedHash: string): string {
+  return createHash('sha256').update(storedHash, 'utf8').digest('base64url').slice(0, 22);
 }
 
 export function randomSecret(bytes = 32): string {

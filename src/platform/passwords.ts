@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 
 // OWASP Password Storage Cheat Sheet: argon2id (the library's default algorithm), 7 MiB, 5 iterations,
@@ -11,7 +12,20 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2_OPTIONS);
 }
 
-export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+/**
+ * A hash of a random password with the same parameters, made once per process: a check without a user (an unknown
+ * login name) or without a password costs what a wrong password costs, so the time of an answer does not tell
+ * whether the login name exists.
+ */
+let dummyHash: Promise<string> | null = null;
+
+/** Whether `password` matches `passwordHash`; without a hash, false after the same work as a wrong password. */
+export async function verifyPassword(passwordHash: string | null | undefined, password: string): Promise<boolean> {
+  if (!passwordHash) {
+    dummyHash ??= hashPassword(randomBytes(16).toString('base64url'));
+    await verifyPassword(await dummyHash, password);
+    return false;
+  }
   try {
     return await verify(passwordHash, password);
   } catch {

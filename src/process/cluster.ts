@@ -1,6 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry, type PrometheusContentType } from 'prom-client';
 import type { Config } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
+import { METRICS_REQUEST, METRICS_RESPONSE } from '../platform/metrics.ts';
 import { openAndBootstrap, type RunningCastellan } from './server.ts';
 
 export type RunningCluster = Pick<RunningCastellan, 'database' | 'bootstrap' | 'close'>;
@@ -51,9 +53,13 @@ export async function startCluster(config: Config, log: Logger): Promise<Running
   };
   cluster.setupPrimary({ execArgv: workerExecArgv() });
   let stopping = false;
+  const metrics = new AggregatorRegistry<PrometheusContentType>();
 
   const fork = (): Worker => {
     const worker = cluster.fork(workerEnv);
+    worker.on('message', (message: { type?: string; id?: string }) => {
+      if (message?.type === METRICS_REQUEST) answerMetrics(worker, metrics, message.id);
+    });
     worker.on('exit', (code, signal) => {
       if (stopping) return;
       log.error({ workerPid: worker.process.pid, code, signal }, 'worker died; starting a replacement');
@@ -109,6 +115,21 @@ export async function startCluster(config: Config, log: Logger): Promise<Running
       await database.close();
     },
   };
+}
+
+/**
+ * /metrics reaches one worker (they share the port); that worker asks the primary, which collects every worker's
+ * registry (prom-client's AggregatorRegistry: counters and histograms summed, process gauges per its aggregators).
+ */
+type Aggregator = AggregatorRegistry<PrometheusContentType>;
+function answerMetrics(worker: Worker, metrics: Aggregator, id: string | undefined): void {
+  const reply = (content: { text: string } | { error: string }) => {
+    if (worker.isConnected()) worker.send({ type: METRICS_RESPONSE, id, ...content });
+  };
+  metrics.clusterMetrics().then(
+    (text) => reply({ text }),
+    (error: unknown) => reply({ error: String(error) }),
+  );
 }
 
 /** The variables of `env` among `names` that are set: an operator's own setting wins over the default. */

@@ -1,6 +1,6 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../http/app.ts';
+import { createHttpServer } from './http-server.ts';
 import { watchCacheRevisions } from '../store/cache/revisions.ts';
 import { loadDemo } from '../domain/setup/demo.ts';
 import { bootstrapInstance, type BootstrapResult } from '../domain/setup/instance.ts';
@@ -52,8 +52,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
     );
     const services: Services = { config, log, masterKey, tenants };
     const app = createApp(services);
-    const server = http.createServer(app.callback());
-    server.keepAliveTimeout = 65_000;
+    const server = createHttpServer(config.http, app.callback());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, resolve);

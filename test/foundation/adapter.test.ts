@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sweepExpired } from '../../src/store/database/sweeper.ts';
 import { oidcPayloadModel } from '../../src/store/models/oidc-payload.ts';
-import { MongoAdapter } from '../../src/oidc/adapter.ts';
+import { ConsumedByAnotherRequest, MongoAdapter } from '../../src/oidc/adapter.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
 let dropDatabase: () => Promise<void>;
@@ -71,6 +71,17 @@ describe('oidc-provider storage adapter', () => {
     assert.ok(await tokens.find('t3'));
   });
 
+  it('revokes the tokens of a grant whose insert is still waiting in the group commit', async () => {
+    const tokens = new MongoAdapter('AccessToken', 'i1');
+    for (let round = 0; round < 20; round++) {
+      const grantId = `g-pending-${round}`;
+      const saved = Promise.all([0, 1].map((n) => tokens.upsert(`pending-${round}-${n}`, { grantId }, 60)));
+      await tokens.revokeByGrantId(grantId);
+      await saved;
+      for (const n of [0, 1]) assert.equal(await tokens.find(`pending-${round}-${n}`), undefined, `round ${round}`);
+    }
+  });
+
   it('keeps the token models apart in their shared collection: look-ups and revocation by grant', async () => {
     const access = new MongoAdapter('AccessToken', 'i1');
     const refresh = new MongoAdapter('RefreshToken', 'i1');
@@ -99,6 +110,9 @@ describe('oidc-provider storage adapter', () => {
       await codes.upsert(id, { accountId: 'a', grantId: 'g' }, 60);
       const results = await Promise.allSettled(Array.from({ length: 20 }, () => codes.consume(id)));
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, `round ${round}: exactly one winner`);
+      for (const result of results)
+        if (result.status === 'rejected')
+          assert.ok(result.reason instanceof ConsumedByAnotherRequest, 'a loser knows it lost (the replay path)');
       assert.ok((await codes.find(id))?.consumed, 'the stored code reads as consumed');
     }
   });

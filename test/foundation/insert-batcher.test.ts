@@ -63,3 +63,16 @@ it('an insert the database refuses is rejected, and the rest of its batch is sti
   assert.equal(bad!.status, 'rejected');
   assert.deepEqual(await collection.find({}).toArray(), [{ _id: 'ok', value: 1 }]);
 });
+
+it('settles once every insert requested so far has reached the database', async () => {
+  const collection = mongoose.connection.db!.collection<{ _id: string }>('settling');
+  const batcher = new InsertBatcher(collection as unknown as Collection);
+  await batcher.settled();
+  for (let round = 0; round < 10; round++) {
+    const ids = [`a-${round}`, `b-${round}`, `c-${round}`];
+    const inserted = Promise.all(ids.map((_id) => batcher.insert({ _id })));
+    await batcher.settled();
+    assert.equal(await collection.countDocuments({ _id: { $in: ids } }), 3, `round ${round}`);
+    await inserted;
+  }
+});

@@ -7,89 +7,31 @@
 // userinfo and introspection (test/oidc/assertions.test.ts, test/oidc/flows.test.ts).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import Provider, {
   type AdapterPayload,
   type Client,
   type ClientCredentials,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
-import { readForm } from '../../src/platform/form-body.ts';
-
-const CLIENT_ID = 'bare-app';
-const STORED_SECRET = 'the-stored-client-secret';
-const REGISTERED_GLOB = 'https://rp.test/*';
+import {
+  CLIENT_ID,
+  REGISTERED_GLOB,
+  STORED_SECRET,
+  startBareProvider,
+  type BareProvider,
+} from '../helpers/bare-provider.ts';
 
 let provider: Provider;
-let server: http.Server;
-let baseUrl: string;
 let bareClient: Client;
+let post: BareProvider['post'];
+let storedToken: BareProvider['storedToken'];
+let close: BareProvider['close'];
 
-/** Introspection and revocation policies (the library asks for one): a client's own tokens. */
-const ownTokensOnly = {
-  allowedPolicy: (_ctx: unknown, caller: Client, token: { clientId?: string }) => token.clientId === caller.clientId,
-};
-
-/** A provider whose `use` middleware reads form bodies itself, as Castellan's introspection override does. */
-async function startBareProvider(): Promise<void> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  provider = new Provider('http://127.0.0.1', {
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'bare' }] },
-    cookies: { keys: ['bare-cookie-key'] },
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        client_secret: STORED_SECRET,
-        grant_types: ['authorization_code', 'client_credentials'],
-        response_types: ['code'],
-        redirect_uris: [REGISTERED_GLOB],
-        post_logout_redirect_uris: [REGISTERED_GLOB],
-      },
-    ],
-    ttl: { AccessToken: 600, ClientCredentials: 600 },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      introspection: { enabled: true, ...ownTokensOnly },
-      revocation: { enabled: true, ...ownTokensOnly },
-      rpInitiatedLogout: { enabled: true },
-    },
-  });
-  provider.use(async (ctx, next) => {
-    if (ctx.get('x-read-form-first') && ctx.is('application/x-www-form-urlencoded'))
-      Object.assign(ctx.req, { body: (await readForm(ctx.req)).toString() });
-    await next();
-  });
-  server = http.createServer(provider.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  bareClient = (await provider.Client.find(CLIENT_ID))!;
-}
-
-function post(path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${baseUrl}${path}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${STORED_SECRET}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-      ...headers,
-    },
-    body: new URLSearchParams(form),
-  });
-}
-
-/** A client-credentials token as the library stores it (opaque, its value is its id). */
-async function storedToken(fields: { scope?: string; aud?: string } = {}): Promise<string> {
-  const token = new provider.ClientCredentials({ client: bareClient, scope: fields.scope ?? 'api' });
-  if (fields.aud) token.setAudience(fields.aud);
-  return token.save();
-}
-
-before(startBareProvider);
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+before(async () => {
+  ({ provider, bareClient, post, storedToken, close } = await startBareProvider());
+});
+after(() => close());
 
 // An upgrade fails this first: read each override in src/oidc/library-overrides.ts against the new version, then name
 // that version in its comment.
@@ -98,7 +40,7 @@ it('is the node-oidc-provider version every override names', () => {
   const { version } = JSON.parse(read('node_modules/oidc-provider/package.json')) as { version: string };
   const overrides = read('src/oidc/library-overrides.ts');
   const named = [...overrides.matchAll(/(?:^ \* |oidc-provider )(\d+\.\d+\.\d+)\b/gm)].map((match) => match[1]);
-  assert.equal(named.length, 7);
+  assert.equal(named.length, 9);
   assert.deepEqual(new Set(named), new Set([version]));
 });
 
@@ -189,6 +131,39 @@ describe('AccessToken#getValueAndPayload and ClientCredentials#getValueAndPayloa
   });
 });
 
+describe('ClientCredentials.IN_PAYLOAD', () => {
+  /** A fresh provider: the library reads a model's list once, when the first token of that model is built. */
+  async function savedAndFound(listBinding: boolean): Promise<Record<string, unknown> | undefined> {
+    const fresh = new Provider('http://127.0.0.1', {
+      clients: [
+        {
+          client_id: CLIENT_ID,
+          client_secret: STORED_SECRET,
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+        },
+      ],
+      features: { clientCredentials: { enabled: true } },
+      ttl: { ClientCredentials: 600 },
+    });
+    const Model = fresh.ClientCredentials;
+    const fields = Model.IN_PAYLOAD;
+    assert.ok(fields.includes('jti') && fields.includes('clientId') && fields.includes('scope'));
+    if (listBinding)
+      Object.defineProperty(Model, 'IN_PAYLOAD', { configurable: true, get: () => [...fields, 'binding'] });
+    const token = new Model({ client: (await fresh.Client.find(CLIENT_ID))!, scope: 'api' });
+    Object.assign(token, { binding: { sub: 'user-1', credential: 'fingerprint' } });
+    const found = await Model.find(await token.save());
+    return found as unknown as Record<string, unknown> | undefined;
+  }
+
+  it('decides what a token keeps: a field it does not list is dropped, one it lists is stored and found', async () => {
+    assert.equal((await savedAndFound(false))?.binding, undefined);
+    assert.deepEqual((await savedAndFound(true))?.binding, { sub: 'user-1', credential: 'fingerprint' });
+  });
+});
+
 describe('ClientCredentials#destroy', () => {
   it('deletes the stored token, and is what revocation calls', async () => {
     assert.equal(provider.ClientCredentials.prototype.destroy.length, 0);
@@ -206,55 +181,5 @@ describe('ClientCredentials#destroy', () => {
     } finally {
       provider.ClientCredentials.prototype.destroy = destroy;
     }
-  });
-});
-
-describe('the userinfo, introspection and revocation endpoints', () => {
-  it('userinfo refuses an access token with an audience (every ZITADEL access token has one)', async () => {
-    const token = new provider.AccessToken({
-      client: bareClient,
-      accountId: 'user-1',
-      gty: 'authorization_code',
-      grantId: 'grant-1',
-      scope: 'openid',
-    });
-    token.setAudience('project-1');
-    const refused = new Promise<unknown>((resolve) => provider.once('userinfo.error', (_ctx, error) => resolve(error)));
-    const response = await fetch(`${baseUrl}/me`, { headers: { authorization: `Bearer ${await token.save()}` } });
-    assert.equal(response.status, 401);
-    assert.equal(((await response.json()) as { error: string }).error, 'invalid_token');
-    assert.equal(
-      ((await refused) as { error_detail?: string }).error_detail,
-      'token audience prevents accessing the userinfo endpoint',
-    );
-  });
-
-  it('introspection and revocation refuse JWTs, before looking them up', async () => {
-    const { privateKey } = await generateKeyPair('RS256');
-    const jwt = await new SignJWT({ jti: 'some-id' }).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
-    for (const path of ['/token/introspection', '/token/revocation']) {
-      const response = await post(path, { token: jwt });
-      assert.equal(response.status, 400);
-      assert.equal(((await response.json()) as { error: string }).error, 'unsupported_token_type');
-    }
-  });
-
-  it('read a body that a middleware in front has read already from `req.body`, as the client sent it', async () => {
-    const value = await storedToken({ scope: 'api', aud: CLIENT_ID });
-    const response = await post('/token/introspection', { token: value }, { 'x-read-form-first': 'yes' });
-    assert.equal(response.status, 200);
-    assert.deepEqual(
-      { ...((await response.json()) as Record<string, unknown>), exp: undefined, iat: undefined },
-      {
-        active: true,
-        client_id: CLIENT_ID,
-        aud: CLIENT_ID,
-        scope: 'api',
-        token_type: 'Bearer',
-        iss: 'http://127.0.0.1',
-        exp: undefined,
-        iat: undefined,
-      },
-    );
   });
 });

@@ -4,6 +4,7 @@ import { Membership, User } from '../../store/models/index.ts';
 import type { MembershipDocument } from '../../store/models/membership.ts';
 import type { ManagerLevel } from '../rules/permissions.ts';
 import { asOneChange, recordChange, uniquely, type Actor } from './changes.ts';
+import { IAM_OWNER, includesUser, keepingAnIamOwner, restoreMembership } from './iam-owners.ts';
 import { notFound } from '../errors.ts';
 
 /** The resource a manager holds roles on. */
@@ -83,11 +84,18 @@ export function changeMember(
   roles: string[],
 ): Promise<MembershipDocument> {
   return asOneChange(actor, async () => {
-    const updated = await Membership.findOneAndUpdate(
-      { instanceId: actor.instanceId, level: target.level, resourceId: target.resourceId, userId },
-      { $set: { roles } },
-      { returnDocument: 'after' },
-    ).lean<MembershipDocument>();
+    const filter = { instanceId: actor.instanceId, level: target.level, resourceId: target.resourceId, userId };
+    const previous = await Membership.findOne(filter).lean<MembershipDocument>();
+    if (!previous) throw notFound();
+    const update = () =>
+      Membership.findOneAndUpdate(filter, { $set: { roles } }, { returnDocument: 'after' }).lean<MembershipDocument>();
+    // Demoting an IAM owner must leave one (iam-owners.ts).
+    const demotes = target.level === 'instance' && previous.roles.includes(IAM_OWNER) && !roles.includes(IAM_OWNER);
+    const updated = demotes
+      ? await keepingAnIamOwner(actor.instanceId, includesUser(userId), update, () =>
+          Membership.updateOne(filter, { $set: { roles: previous.roles } }),
+        )
+      : await update();
     if (!updated) throw notFound();
     await recordChange(actor, {
       orgId: eventOrgId(target),
@@ -102,12 +110,18 @@ export function changeMember(
 
 export function removeMember(actor: Actor, target: MembershipTarget, userId: string): Promise<void> {
   return asOneChange(actor, async () => {
-    const removed = await Membership.findOneAndDelete({
-      instanceId: actor.instanceId,
-      level: target.level,
-      resourceId: target.resourceId,
-      userId,
-    }).lean();
+    const remove = () =>
+      Membership.findOneAndDelete({
+        instanceId: actor.instanceId,
+        level: target.level,
+        resourceId: target.resourceId,
+        userId,
+      }).lean<MembershipDocument>();
+    // Removing an IAM owner must leave one (iam-owners.ts): undone by inserting the same membership again.
+    const removed =
+      target.level === 'instance'
+        ? await keepingAnIamOwner(actor.instanceId, includesUser(userId), remove, restoreMembership)
+        : await remove();
     if (!removed) throw notFound();
     await recordChange(actor, {
       orgId: eventOrgId(target),

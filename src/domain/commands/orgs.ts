@@ -9,6 +9,7 @@ import { removeProjectGrant } from './project-grants.ts';
 import { removeProject } from './projects.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
 import { removeUser } from './users.ts';
+import { keepingAnIamOwner } from './iam-owners.ts';
 import { asOneChange, concurrentChange, recordChange, changeArray, uniquely, type Actor } from './changes.ts';
 import { notFound, conflict } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
@@ -93,6 +94,16 @@ function refuseDefaultOrg(org: OrgRecord, defaultOrgId: string, what: string): v
   if (org._id === defaultOrgId) throw conflict(`the instance's default organization cannot be ${what}`);
 }
 
+/** An org whose users are the last active IAM owners stays active (iam-owners.ts): undone by its previous state. */
+function deactivateKeepingAnIamOwner<T>(actor: Actor, org: OrgRecord, deactivate: () => Promise<T>): Promise<T> {
+  return keepingAnIamOwner(
+    actor.instanceId,
+    (owners) => owners.some((owner) => owner.orgId === org._id),
+    deactivate,
+    () => Organization.updateOne({ instanceId: actor.instanceId, _id: org._id }, { $set: { state: org.state } }),
+  );
+}
+
 export function setOrgState(
   actor: Actor,
   org: OrgRecord,
@@ -101,11 +112,13 @@ export function setOrgState(
 ): Promise<OrgRecord> {
   return asOneChange(actor, async () => {
     if (state === 'inactive') refuseDefaultOrg(org, defaultOrgId, 'deactivated');
-    const updated = await Organization.findOneAndUpdate(
-      { instanceId: actor.instanceId, _id: org._id },
-      { $set: { state } },
-      { returnDocument: 'after' },
-    ).lean<OrgRecord>();
+    const update = () =>
+      Organization.findOneAndUpdate(
+        { instanceId: actor.instanceId, _id: org._id },
+        { $set: { state } },
+        { returnDocument: 'after' },
+      ).lean<OrgRecord>();
+    const updated = state === 'inactive' ? await deactivateKeepingAnIamOwner(actor, org, update) : await update();
     if (!updated) throw notFound();
     await recordChange(actor, {
       orgId: org._id,
@@ -191,7 +204,9 @@ export function removeOrg(actor: Actor, org: OrgRecord, defaultOrgId: string): P
     refuseDefaultOrg(org, defaultOrgId, 'removed');
     const { instanceId } = actor;
     const reason = 'org.removed';
-    await Organization.updateOne({ instanceId, _id: org._id }, { $set: { state: 'inactive' } });
+    await deactivateKeepingAnIamOwner(actor, org, () =>
+      Organization.updateOne({ instanceId, _id: org._id }, { $set: { state: 'inactive' } }),
+    );
     for (const project of await Project.find({ instanceId, orgId: org._id }).lean<ProjectDocument[]>())
       await removeProject(actor, project, reason);
     for (const grant of await ProjectGrant.find({ instanceId, grantedOrgId: org._id }).lean<ProjectGrantDocument[]>())

@@ -1,9 +1,11 @@
 import { Membership, Organization, PersonalAccessToken, User } from '../../store/models/index.ts';
 import type { UserDocument } from '../../store/models/user.ts';
+import type { MembershipDocument } from '../../store/models/membership.ts';
 import { hashPassword } from '../../platform/passwords.ts';
 import { clearPasswordAttempts } from '../../store/queries/login-attempts.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
 import { asOneChange, recordChange, changeArray, uniquely, type Actor } from './changes.ts';
+import { includesUser, keepingAnIamOwner, restoreMembership } from './iam-owners.ts';
 import { notFound, invalidField } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
 
@@ -182,11 +184,18 @@ export function setUserState(
   eventType: string,
 ): Promise<UserDocument> {
   return asOneChange(actor, async () => {
-    const updated = await User.findOneAndUpdate(
-      { instanceId: actor.instanceId, _id: user._id },
-      { $set: { state } },
-      { returnDocument: 'after' },
-    ).lean<UserDocument>();
+    const filter = { instanceId: actor.instanceId, _id: user._id };
+    const update = () =>
+      User.findOneAndUpdate(filter, { $set: { state } }, { returnDocument: 'after' }).lean<UserDocument>();
+    // Deactivating an active IAM owner must leave one (iam-owners.ts); it was active, so reactivating undoes it.
+    const guarded =
+      state === 'inactive' &&
+      (await Membership.exists({ instanceId: actor.instanceId, level: 'instance', userId: user._id }));
+    const updated = guarded
+      ? await keepingAnIamOwner(actor.instanceId, includesUser(user._id), update, () =>
+          User.updateOne(filter, { $set: { state: 'active' } }),
+        )
+      : await update();
     if (!updated) throw notFound();
     // Reactivating a locked user unlocks it: its failed attempts are forgotten, or the next one would lock it again.
     if (state === 'active') await clearPasswordAttempts(actor.instanceId, user._id);
@@ -199,6 +208,15 @@ export function setUserState(
 export function removeUser(actor: Actor, user: UserDocument, reason = 'user.removed'): Promise<void> {
   return asOneChange(actor, async () => {
     const { instanceId } = actor;
+    // An active IAM owner's instance role goes first, where it can still be undone (iam-owners.ts).
+    if (await Membership.exists({ instanceId, level: 'instance', userId: user._id }))
+      await keepingAnIamOwner(
+        instanceId,
+        includesUser(user._id),
+        () =>
+          Membership.findOneAndDelete({ instanceId, level: 'instance', userId: user._id }).lean<MembershipDocument>(),
+        restoreMembership,
+      );
     const sweep = async () => {
       await PersonalAccessToken.deleteMany({ instanceId, userId: user._id });
       await Membership.deleteMany({ instanceId, userId: user._id });

@@ -16,6 +16,7 @@ import { personalAccessTokenOwner } from '../../domain/commands/personal-access-
 import { clientSecretHashKey } from '../../platform/derived-keys.ts';
 import { isCompactJwt, verifiedJwtId } from '../../platform/jwt-id.ts';
 import type { Services } from '../../oidc/services.ts';
+import { boundUserId } from '../../oidc/token-binding.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
@@ -45,8 +46,9 @@ function instanceKeys(instanceId: string): Promise<JSONWebKeySet> {
 /**
  * The user a bearer token stands for, or null. Accepted: personal access tokens of machine users;
  * the instance provider's opaque access tokens (user tokens and client_credentials tokens of machine
- * users); and its JWT access tokens, verified against the instance's keys and still stored under
- * their `jti` (so revocation holds). Provider tokens must name the management API in their audience.
+ * users, bound to the user's id and secret: oidc/token-binding.ts); and its JWT access tokens, verified
+ * against the instance's keys and still stored under their `jti` (so revocation holds). Provider tokens
+ * must name the management API in their audience.
  */
 async function tokenUser(tenant: Tenant, token: string, hashKey: KeyObject): Promise<string | null> {
   const instanceId = tenant.instance._id;
@@ -58,14 +60,16 @@ async function tokenUser(tenant: Tenant, token: string, hashKey: KeyObject): Pro
     : token;
   if (!tokenId) return null;
   const accessToken = await tenant.provider.AccessToken.find(tokenId);
-  if (accessToken) return audienceIncludes(accessToken.aud, audience) ? accessToken.accountId : null;
+  if (accessToken) {
+    if (!audienceIncludes(accessToken.aud, audience)) return null;
+    // A user's token lives only as long as its grant, as at introspection and userinfo: a revoked grant (logout, a
+    // replayed code) is gone at once, while a token issued in a race with the revocation may still be stored.
+    const grant = accessToken.grantId ? await tenant.provider.Grant.find(accessToken.grantId) : undefined;
+    return grant?.accountId === accessToken.accountId ? accessToken.accountId : null;
+  }
+  // Found only while its binding holds: the machine user it was issued to, by id, with the same username and secret.
   const clientToken = await tenant.provider.ClientCredentials.find(tokenId);
-  if (!clientToken?.clientId || !audienceIncludes(clientToken.aud, audience)) return null;
-  const username = clientToken.clientId.toLowerCase();
-  const machine = await cached(instanceId, cacheKeys.machineUserByUsername(username), () =>
-    User.findOne({ instanceId, type: 'machine', username }, { _id: 1 }).lean(),
-  );
-  return machine?._id ?? null;
+  return clientToken && audienceIncludes(clientToken.aud, audience) ? boundUserId(clientToken) : null;
 }
 
 /** Resolves `Authorization: Bearer …` to an active caller of an active org, or answers 401. */

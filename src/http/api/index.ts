@@ -6,6 +6,7 @@ import { projectRoot } from '../../platform/config.ts';
 import { parseRolePermissions, type RolePermissions } from '../../domain/rules/permissions.ts';
 import { apiAuthenticator } from './authenticate.ts';
 import { HttpError } from '../middleware/errors.ts';
+import type { Throttles } from '../middleware/rate-limit.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { appKeyRoutes } from './app-keys.ts';
@@ -56,7 +57,7 @@ function koaPath(openApiPath: string): string {
 }
 
 /** The management API: JSON in, JSON or problem+json out, every route authenticated and authorized (run.ts). */
-export function apiRoutes(services: Services): Router {
+export function apiRoutes(services: Services, throttles: Throttles): Router {
   const mapping = loadRolePermissions();
   const routes = apiRouteTable(mapping);
   const authenticate = apiAuthenticator(services, mapping);
@@ -72,6 +73,12 @@ export function apiRoutes(services: Services): Router {
   for (const apiRoute of ordered) {
     router[apiRoute.method](koaPath(apiRoute.path), async (ctx) => {
       const caller = await authenticate(ctx);
+      const { tenant } = ctx.state as { tenant: Tenant };
+      const refusal = await throttles.consume(tenant.instance._id, ['apiRequestsPerCaller', caller.userId]);
+      if (refusal) {
+        throttles.refuse(ctx, refusal);
+        throw new HttpError(429, `Too many requests from this caller; retry after ${refusal.seconds} seconds`);
+      }
       if (apiRoute.body) {
         if (ctx.request.length && !ctx.is('application/json'))
           throw new HttpError(415, 'the request body must be application/json');

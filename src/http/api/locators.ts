@@ -20,6 +20,9 @@ import {
   type UserGrantScopes,
 } from '../../domain/commands/user-grants.ts';
 import { findUser } from '../../domain/commands/users.ts';
+import { membershipsOfUser } from '../../domain/commands/memberships.ts';
+import { ungrantableMemberships } from '../../domain/rules/credential-authority.ts';
+import { HttpError } from '../middleware/errors.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { InstanceRecord } from '../../oidc/tenants.ts';
 import type { ApplicationDocument } from '../../store/models/application.ts';
@@ -81,6 +84,31 @@ export const INSTANCE: Locator<InstanceRecord> = {
 export const ORG = located('ORG', 'org', loadOrg, (org) => orgContext(org._id));
 export const USER = located('USER', 'user', loadUser, (user) => orgContext(user.orgId));
 export const PROJECT = located('PROJECT', 'project', loadProject, projectContext);
+/**
+ * A user whose credential (secret, personal access token, password) is issued or changed: decided as USER, and then
+ * refused (403) when the user holds manager roles the caller could not grant, for the credential would let the caller
+ * act with them (domain/rules/credential-authority.ts).
+ */
+export const USER_CREDENTIALS: Locator<UserDocument> = {
+  name: 'USER_CREDENTIALS',
+  resource: 'user',
+  async locate(request, permission) {
+    const location = await USER.locate(request, permission);
+    return {
+      ...location,
+      async target(access) {
+        const user = await location.target(access);
+        const memberships = await membershipsOfUser(request.actor.instanceId, user._id);
+        const refused = ungrantableMemberships(request.caller, { userId: user._id, memberships });
+        if (refused.length)
+          throw new HttpError(403, 'the user holds manager roles the caller could not grant', {
+            roles: [...new Set(refused.flatMap((membership) => membership.roles))],
+          });
+        return user;
+      },
+    };
+  },
+};
 /**
  * An application is decided on its project and looked up only then, so a hidden project never reveals whether the app
  * exists.

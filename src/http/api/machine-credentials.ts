@@ -7,7 +7,7 @@ import {
 } from '../../domain/commands/personal-access-tokens.ts';
 import { removeMachineSecret, setMachineSecret } from '../../domain/commands/user-credentials.ts';
 import { invalidField } from '../../domain/errors.ts';
-import { USER } from './locators.ts';
+import { USER, USER_CREDENTIALS } from './locators.ts';
 import { route, type ApiRoute } from './route.ts';
 import { page } from './schemas.ts';
 
@@ -21,8 +21,8 @@ export const machineCredentialRoutes: ApiRoute[] = [
     path: '/users/{userId}/secret',
     tag: TAG,
     summary: 'Generate a client_credentials secret for a machine user (shown once)',
-    permission: 'user.write',
-    on: USER,
+    permission: 'user.credential.write',
+    on: USER_CREDENTIALS,
     response: z.object({ clientId: z.string(), clientSecret: z.string() }),
     handler: async ({ target, actor, services }) => ({
       clientId: target.username,
@@ -34,8 +34,8 @@ export const machineCredentialRoutes: ApiRoute[] = [
     path: '/users/{userId}/secret',
     tag: TAG,
     summary: "Remove a machine user's client secret",
-    permission: 'user.write',
-    on: USER,
+    permission: 'user.credential.write',
+    on: USER_CREDENTIALS,
     response: null,
     handler: ({ target, actor }) => removeMachineSecret(actor, target),
   }),
@@ -44,8 +44,8 @@ export const machineCredentialRoutes: ApiRoute[] = [
     path: '/users/{userId}/personal-access-tokens',
     tag: TAG,
     summary: 'Create a personal access token for a machine user (shown once)',
-    permission: 'user.write',
-    on: USER,
+    permission: 'user.credential.write',
+    on: USER_CREDENTIALS,
     status: 201,
     body: z.strictObject({ expiresAt: z.iso.datetime({ offset: true }).optional() }),
     response: z.object({ id: z.string(), token: z.string(), expiresAt: z.string() }),
@@ -83,8 +83,8 @@ export const machineCredentialRoutes: ApiRoute[] = [
     path: '/users/{userId}/personal-access-tokens/{tokenId}',
     tag: TAG,
     summary: 'Revoke a personal access token',
-    permission: 'user.write',
-    on: USER,
+    permission: 'user.credential.write',
+    on: USER_CREDENTIALS,
     response: null,
     handler: ({ target, params, actor }) => removePersonalAccessToken(actor, target, params.tokenId ?? ''),
   }),

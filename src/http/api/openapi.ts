@@ -27,13 +27,32 @@ const problem = {
   },
 };
 
-const ERRORS: Record<string, string> = {
-  '400': 'Invalid input (names the field)',
-  '401': 'Missing or invalid bearer token',
-  '403': 'The resource is visible, but the caller lacks the permission',
-  '404': 'No such resource, or one the caller may not see',
-  '409': 'Conflicts with an existing resource',
+const ERRORS: Record<number, string> = {
+  400: 'Invalid input (names the field)',
+  401: 'Missing or invalid bearer token',
+  403: 'The resource is visible, but the caller lacks the permission',
+  404: 'No such resource, or one the caller may not see',
+  409: 'Conflicts with an existing resource or a concurrent change, or would leave the instance without an owner',
+  413: 'The request body is larger than the configured limit',
+  415: 'The request body is not application/json',
+  429: 'Too many requests: retry after the time in Retry-After',
+  503: 'The database is unavailable: retry later',
 };
+
+/** The error statuses a route can answer: every route authenticates, authorizes and may be throttled or find the
+ * database down; only a route with a body parses one; only a write can conflict. */
+export function errorStatuses(apiRoute: Pick<ApiRoute, 'method' | 'body'>): number[] {
+  return [
+    400,
+    401,
+    403,
+    404,
+    ...(apiRoute.method === 'get' ? [] : [409]),
+    ...(apiRoute.body ? [413, 415] : []),
+    429,
+    503,
+  ];
+}
 
 /** `get` `/orgs/{orgId}/users` → `getOrgsOrgIdUsers`. */
 function operationId(method: string, path: string): string {
@@ -80,10 +99,10 @@ export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string):
       responses: {
         [String(apiRoute.status)]: success,
         ...Object.fromEntries(
-          Object.entries(ERRORS).map(([status, description]) => [
-            status,
+          errorStatuses(apiRoute).map((status) => [
+            String(status),
             {
-              description,
+              description: ERRORS[status],
               content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
             },
           ]),

@@ -30,7 +30,8 @@ export const metadataKey = z
   .min(1)
   .max(200)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain letters, digits and _.:-');
-export const metadataValue = z.string().max(10_000);
+// ZITADEL refuses an empty metadata value (remove the key instead).
+export const metadataValue = z.string().min(1).max(10_000);
 export const state = z.enum(['active', 'inactive']);
 
 export const page = z.strictObject({

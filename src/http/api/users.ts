@@ -18,7 +18,7 @@ import {
 } from '../../domain/commands/users.ts';
 import { setUserPassword } from '../../domain/commands/user-credentials.ts';
 import { invalidField, notFound } from '../../domain/errors.ts';
-import { loadOrg, ORG, USER } from './locators.ts';
+import { loadOrg, ORG, USER, USER_CREDENTIALS } from './locators.ts';
 import { route, stateRoutes, type ApiRoute } from './route.ts';
 import { metadataKey, metadataValue, name, page, username } from './schemas.ts';
 
@@ -231,8 +231,8 @@ export const userRoutes: ApiRoute[] = [
     path: '/users/{userId}/password',
     tag: TAG,
     summary: "Set a human user's password; it must satisfy the org's effective password complexity",
-    permission: 'user.write',
-    on: USER,
+    permission: 'user.credential.write',
+    on: USER_CREDENTIALS,
     body: z.strictObject({ password }),
     response: null,
     async handler({ target, body, actor, tenant }) {

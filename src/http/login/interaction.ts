@@ -24,8 +24,12 @@ import {
   type LoginOrg,
   type LoginUser,
 } from '../../domain/login.ts';
+import { countLogin, recordLogin } from '../../domain/login-audit.ts';
+import type { RequestOrigin } from '../../store/queries/events.ts';
+import { verifyPasswordOfUnknownUser } from '../../domain/password-timing.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
+import { waitText, type Throttles, type ThrottleKey } from '../middleware/rate-limit.ts';
 import { LoginPageError, loginPage, readLoginForm } from './login-page.ts';
 import { readProgress, writeProgress } from './progress.ts';
 
@@ -51,7 +55,12 @@ interface LoginContext {
   loginHint: string | null;
 }
 
-export function interactionRoutes(services: Services): Router {
+/** Who is logging in from where, for the audit trail (ctx.ip honours X-Forwarded-For only behind a trusted proxy). */
+function origin(ctx: Context, login: LoginContext): RequestOrigin {
+  return { ip: ctx.ip, userAgent: ctx.get('user-agent') || null, clientId: String(login.interaction.params.client_id) };
+}
+
+export function interactionRoutes(services: Services, throttles: Throttles): Router {
   const csrfKey = services.masterKey.hmacKey('csrf');
   const csrfToken = (uid: string) => createHmac('sha256', csrfKey).update(uid).digest('base64url');
 
@@ -103,7 +112,7 @@ export function interactionRoutes(services: Services): Router {
     ctx.status = status;
     ctx.type = 'html';
     ctx.set('cache-control', 'no-store');
-    ctx.body = renderView(view, {
+    ctx.body = renderView(ctx.res, view, {
       branding: brandingFrom(login.policy, login.policyOrg?.name ?? login.tenant.instance.name),
       uid: login.interaction.uid,
       csrf: csrfToken(login.interaction.uid),
@@ -163,6 +172,7 @@ export function interactionRoutes(services: Services): Router {
     );
     writeProgress(ctx, login.interaction.uid, null);
     if (problem) throw new LoginPageError(403, 'Login not possible', problem);
+    await recordLogin(login.tenant.instance._id, user, origin(ctx, login));
     const result: InteractionResults = { login: { accountId: user._id, amr: progress.amr } };
     // What the provider's interactionResult does, on the interaction this request already read.
     login.interaction.result = result;
@@ -232,13 +242,32 @@ export function interactionRoutes(services: Services): Router {
     const password = form.get('password') ?? '';
     if (!password || password.length > MAX_PASSWORD) return renderPassword(ctx, login, 400, 'Enter your password.');
     const generic = login.policy.ignoreUnknownUsernames;
-    if (!login.user) return renderPassword(ctx, login, 401, LOGIN_MESSAGES.usernameOrPasswordInvalid);
+    const instanceId = login.tenant.instance._id;
+    // Password checks are throttled per login name and per IP address (http/middleware/rate-limit.ts): failures count.
+    const keys: ThrottleKey[] = [
+      ['passwordFailuresPerLoginName', (login.progress.loginName ?? '').trim().toLowerCase()],
+      ['passwordFailuresPerIp', ctx.ip],
+    ];
+    const attempt = await throttles.attempt(instanceId, keys);
+    if (attempt.refusal) {
+      throttles.refuse(ctx, attempt.refusal);
+      const wait = waitText(attempt.refusal.seconds);
+      return renderPassword(ctx, login, 429, `Too many failed sign-in attempts. Please wait ${wait} and try again.`);
+    }
+    if (!login.user) {
+      countLogin(instanceId, 'unknown_user');
+      await verifyPasswordOfUnknownUser(password);
+      await attempt.failed();
+      return renderPassword(ctx, login, 401, LOGIN_MESSAGES.usernameOrPasswordInvalid);
+    }
     const outcome = await verifyPasswordUnderLockout(
-      login.tenant.instance._id,
+      instanceId,
       login.user,
       password,
       login.policy.lockout.maxPasswordAttempts,
+      origin(ctx, login),
     );
+    await (outcome === 'wrong' || outcome === 'locked' ? attempt.failed() : attempt.succeeded());
     if (outcome === 'wrong')
       return renderPassword(
         ctx,

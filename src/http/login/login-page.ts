@@ -51,7 +51,7 @@ export function loginPage(log: Logger, handler: (ctx: Context) => Promise<void>)
       ctx.status = known ? error.status : 500;
       ctx.type = 'html';
       ctx.set('cache-control', 'no-store');
-      ctx.body = renderView('error.njk', {
+      ctx.body = renderView(ctx.res, 'error.njk', {
         branding: brandingFrom(policyOf(tenant.instance, null), tenant.instance.name),
         title: known ? error.title : 'Something went wrong',
         message: known ? error.message : 'The login could not be completed. Please try again later.',

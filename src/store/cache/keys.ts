@@ -21,7 +21,10 @@ export const cacheKeys = {
   /** The provider's client metadata (oidc/clients.ts). */
   client: (clientId: string) => key('client', clientId),
   publicSigningKeys: () => key('public-signing-keys'),
-  machineUserByUsername: (username: string) => key('machine-user-by-username', username),
+  /** What a machine user's tokens are bound to: its username and secret (store/queries/accounts.ts). */
+  tokenHolder: (userId: string) => key('token-holder', userId),
+  /** The instance's own throttle settings (http/middleware/rate-limit.ts). */
+  instanceRateLimits: () => key('instance-rate-limits'),
   userState: (userId: string) => key('user-state', userId),
   /** The (at most two) human users a login name can mean, by username, by username within an org, by email. */
   humanUserIdsByUsername: (username: string) => key('human-user-ids-by-username', username),

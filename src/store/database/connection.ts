@@ -4,6 +4,7 @@ import type { Logger } from '../../platform/logger.ts';
 import { domainModels } from '../models/index.ts';
 import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
 import { ferretdbBinary, startFerretdb, type RunningFerretdb } from '../../platform/ferretdb.ts';
+import { histogram } from '../../platform/metrics.ts';
 
 export type DatabaseKind = 'mongodb' | 'ferretdb';
 
@@ -59,6 +60,23 @@ async function isFerretdb(): Promise<boolean> {
   return typeof info?.ferretdbVersion === 'string';
 }
 
+const commandDuration = histogram(
+  'castellan_db_command_duration_seconds',
+  'Database round trips (the driver command monitoring) by command name and outcome',
+  ['command', 'outcome'],
+  [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+);
+
+function monitorCommands(): void {
+  const client = mongoose.connection.getClient();
+  client.on('commandSucceeded', (event) =>
+    commandDuration.observe({ command: event.commandName, outcome: 'ok' }, event.duration / 1000),
+  );
+  client.on('commandFailed', (event) =>
+    commandDuration.observe({ command: event.commandName, outcome: 'error' }, event.duration / 1000),
+  );
+}
+
 /** Connects mongoose to MONGODB_URI, or to an embedded FerretDB started (and built, once) for this process. */
 export async function openDatabase(config: Config, log: Logger): Promise<Database> {
   let embedded: RunningFerretdb | null = null;
@@ -69,13 +87,17 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
     uri = embedded.uri;
     log.info({ uri }, 'embedded FerretDB started');
   }
+  // The driver builds an event per command only when monitoring is on: only worth it when /metrics is served.
+  const measured = config.metrics.token !== null;
   try {
     await mongoose.connect(uri, {
       dbName: databaseName(uri),
       ...OUTAGE_OPTIONS,
       autoIndex: false,
+      monitorCommands: measured,
       ...poolOptions(uri),
     });
+    if (measured) monitorCommands();
     await Promise.all([...domainModels, ...oidcPayloadModels()].map((model) => model.createIndexes()));
     if (!embedded && !(await isFerretdb())) await createTtlIndexes();
   } catch (error) {

@@ -19,6 +19,11 @@ export class InsertBatcher {
   readonly #collection: Collection;
   #queue: Pending[] = [];
   #flushing = false;
+  /** Inserts requested, and inserts answered (batches are answered in the order they were requested). */
+  #requested = 0;
+  #answered = 0;
+  /** `settled` callers: each waits until `#answered` reaches the count requested when it asked. */
+  #waiting: { upTo: number; resolve(): void }[] = [];
 
   constructor(collection: Collection) {
     this.#collection = collection;
@@ -28,11 +33,22 @@ export class InsertBatcher {
   insert(document: Document): Promise<'inserted' | 'exists'> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ document, resolve, reject });
+      this.#requested++;
       if (!this.#flushing) {
         this.#flushing = true;
         setImmediate(() => void this.#flush());
       }
     });
+  }
+
+  /**
+   * Resolves once every insert requested so far has been answered (written or refused); later inserts are not waited
+   * for. A deletion that must also reach documents still waiting in the group commit (revoking a grant,
+   * oidc/adapter.ts) waits for this first.
+   */
+  settled(): Promise<void> {
+    if (this.#answered >= this.#requested) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push({ upTo: this.#requested, resolve }));
   }
 
   async #flush(): Promise<void> {
@@ -67,6 +83,10 @@ export class InsertBatcher {
         else if (failure === 'exists') pending.resolve('exists');
         else pending.reject(failure);
       });
+      this.#answered += batch.length;
+      const stillWaiting = this.#waiting.filter((waiter) => waiter.upTo > this.#answered);
+      for (const waiter of this.#waiting) if (waiter.upTo <= this.#answered) waiter.resolve();
+      this.#waiting = stillWaiting;
     }
   }
 }

@@ -1,6 +1,8 @@
 import type { Collection } from 'mongodb';
 import type { Logger } from '../../platform/logger.ts';
 import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
+import { WriteLock } from '../models/write-lock.ts';
+import { RateLimitHit } from '../models/rate-limit-hit.ts';
 
 /**
  * FerretDB v1 deletes the documents a filter matched by listing their ids as SQL parameters, and fails
@@ -22,11 +24,17 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
   }
 }
 
-/** Deletes expired OIDC artifacts. The provider re-checks expiry on every read, so lag here is harmless. */
+/**
+ * Deletes expired OIDC artifacts, throttle counts and the write locks of holders that died. The provider re-checks
+ * expiry on every read, a throttle counts only its window, and an expired lock is taken over anyway, so lag here is
+ * harmless.
+ */
 export async function sweepExpired(now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lt: now } };
   const results = await Promise.all(
-    [...oidcPayloadModels(), OidcConsumption].map((model) => deleteFromCollection(model.collection, expired)),
+    [...oidcPayloadModels(), OidcConsumption, WriteLock, RateLimitHit].map((model) =>
+      deleteFromCollection(model.collection, expired),
+    ),
   );
   return results.reduce((sum, count) => sum + count, 0);
 }

@@ -5,6 +5,7 @@ import { LoginAttempt } from './login-attempt.ts';
 import { Membership } from './membership.ts';
 import { Organization } from './organization.ts';
 import { ProjectGrant } from './project-grant.ts';
+import { RateLimitHit } from './rate-limit-hit.ts';
 import { Project } from './project.ts';
 import { SigningKey } from './signing-key.ts';
 import { UserGrant } from './user-grant.ts';
@@ -20,6 +21,7 @@ export {
   PersonalAccessToken,
   Project,
   ProjectGrant,
+  RateLimitHit,
   SigningKey,
   User,
   UserGrant,
@@ -38,4 +40,5 @@ export const domainModels = [
   Event,
   SigningKey,
   LoginAttempt,
+  RateLimitHit,
 ];

@@ -2,6 +2,21 @@ import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions, stateField, tokenLifetimesSchema } from './common.ts';
 import { loginPolicySchema } from './login-policy.ts';
 import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
+import { RATE_LIMIT_BOUNDS, RATE_LIMIT_NAMES } from '../../platform/config.ts';
+
+const integer = { validator: Number.isInteger, message: '{PATH} must be an integer' };
+const rateLimitRuleSchema = new Schema(
+  {
+    max: { type: Number, required: true, min: 0, max: RATE_LIMIT_BOUNDS.max, validate: integer },
+    windowSeconds: { type: Number, required: true, min: 1, max: RATE_LIMIT_BOUNDS.windowSeconds, validate: integer },
+  },
+  { _id: false, strict: 'throw' },
+);
+/** The instance's own throttles; a rule not set here is config/default.json's `rateLimits` one. */
+const rateLimitsSchema = new Schema(
+  Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, { type: rateLimitRuleSchema, default: undefined }])),
+  { _id: false, strict: 'throw' },
+);
 
 const instanceSchema = new Schema(
   {
@@ -17,6 +32,7 @@ const instanceSchema = new Schema(
     defaultOrgId: { type: String, required: true },
     tokenLifetimes: { type: tokenLifetimesSchema, required: true },
     loginPolicy: { type: loginPolicySchema, default: () => ({}) },
+    rateLimits: { type: rateLimitsSchema, default: undefined },
   },
   { ...schemaOptions, collection: 'instances' },
 );

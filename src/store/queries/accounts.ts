@@ -1,5 +1,6 @@
 import type { UserDocument } from '../models/user.ts';
 import { Organization, User } from '../models/index.ts';
+import { credentialFingerprint } from '../../platform/crypto.ts';
 import { cached } from '../cache/instance-cache.ts';
 import { cacheKeys } from '../cache/keys.ts';
 import { findScoped } from './scoped.ts';
@@ -56,5 +57,27 @@ export function findActiveAccount(instanceId: string, userId: string): Promise<A
     const org = await findOrg(instanceId, user.orgId);
     if (!org || org.state !== 'active') return null;
     return { user, org };
+  });
+}
+
+const TOKEN_HOLDER_FIELDS = { username: 1, 'machine.secretHash': 1 } as const;
+
+/** What a machine user's tokens are bound to, whatever its state: its client id and its current secret. */
+export interface TokenHolder {
+  username: string;
+  /** The fingerprint of its stored secret hash (platform/crypto.ts), null without a secret. */
+  credential: string | null;
+}
+
+/**
+ * The machine user a client-credentials token was issued to, as its binding checks it (oidc/token-binding.ts), or null
+ * for a user that is gone or not a machine. Cached: every write to a user drops the instance's cache.
+ */
+export function findTokenHolder(instanceId: string, userId: string): Promise<TokenHolder | null> {
+  return cached(instanceId, cacheKeys.tokenHolder(userId), async () => {
+    const user = await findScoped(User, instanceId, userId, { type: 'machine' }, TOKEN_HOLDER_FIELDS);
+    if (!user) return null;
+    const secretHash = user.machine?.secretHash;
+    return { username: user.username, credential: secretHash ? credentialFingerprint(secretHash) : null };
   });
 }

@@ -12,6 +12,14 @@ export interface EventInput {
   payload?: Record<string, unknown>;
 }
 
+/** Where a login, logout or revocation came from, kept in its event's payload. */
+export interface RequestOrigin {
+  /** The client's address, honouring X-Forwarded-For only when the server trusts its proxy (koa's `proxy`). */
+  ip: string;
+  userAgent: string | null;
+  clientId: string | null;
+}
+
 export async function recordEvent(input: EventInput): Promise<void> {
   await Event.create({ ...input, payload: input.payload ?? {} });
 }

@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import { RateLimitHit } from '../models/rate-limit-hit.ts';
+
+export interface CountedHit {
+  id: string;
+  /** How many hits the window held once this one had landed (this one included), across every process. */
+  count: number;
+}
+
+/**
+ * Counts one attempt of throttle `limit` for `key`: each inserts a document of its own, then counts those of the last
+ * `windowSeconds`. Exact under concurrency on FerretDB v1 as on MongoDB: the k-th insert to land sees at least k.
+ */
+export async function countRateLimitHit(
+  instanceId: string,
+  limit: string,
+  rawKey: string,
+  windowSeconds: number,
+): Promise<CountedHit> {
+  const key = createHash('sha256').update(rawKey).digest('base64url');
+  const now = Date.now();
+  const hit = await RateLimitHit.create({
+    instanceId,
+    limit,
+    key,
+    at: new Date(now),
+    expiresAt: new Date(now + windowSeconds * 1000),
+  });
+  const count = await RateLimitHit.countDocuments({
+    instanceId,
+    limit,
+    key,
+    at: { $gt: new Date(now - windowSeconds * 1000) },
+  });
+  return { id: hit._id, count };
+}
+
+/** Takes back counted hits (attempts that succeeded, or were refused without being checked). */
+export async function forgetRateLimitHits(ids: string[]): Promise<void> {
+  if (ids.length > 0) await RateLimitHit.deleteMany({ _id: { $in: ids } });
+}

@@ -2,6 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { isDatabaseUnavailable } from '../store/database/connection.ts';
 
 export const UNAVAILABLE_DESCRIPTION = 'The service is temporarily unavailable; try again shortly.';
+export const UNAVAILABLE_ERROR = { error: 'temporarily_unavailable', error_description: UNAVAILABLE_DESCRIPTION };
 
 /**
  * The provider answers every unexpected error with 500 `server_error`. One that says the database is down (a crash
@@ -13,6 +14,5 @@ export function answerWhenUnavailable(ctx: KoaContextWithOIDC, error: unknown): 
   if (!isDatabaseUnavailable(error)) return;
   ctx.status = 503;
   ctx.set('retry-after', '1');
-  if (typeof ctx.body === 'object' && ctx.body !== null && !Buffer.isBuffer(ctx.body))
-    ctx.body = { error: 'temporarily_unavailable', error_description: UNAVAILABLE_DESCRIPTION };
+  if (typeof ctx.body === 'object' && ctx.body !== null && !Buffer.isBuffer(ctx.body)) ctx.body = UNAVAILABLE_ERROR;
 }

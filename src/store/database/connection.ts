@@ -4,6 +4,7 @@ import type { Logger } from '../../platform/logger.ts';
 import { domainModels } from '../models/index.ts';
 import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
 import { ferretdbBinary, startFerretdb, type RunningFerretdb } from '../../platform/ferretdb.ts';
+import { failWritesOnClosedSockets } from './driver-overrides.ts';
 import { histogram } from '../../platform/metrics.ts';
 
 export type DatabaseKind = 'mongodb' | 'ferretdb';
@@ -79,6 +80,7 @@ function monitorCommands(): void {
 
 /** Connects mongoose to MONGODB_URI, or to an embedded FerretDB started (and built, once) for this process. */
 export async function openDatabase(config: Config, log: Logger): Promise<Database> {
+  failWritesOnClosedSockets();
   let embedded: RunningFerretdb | null = null;
   let uri = config.mongodbUri;
   if (!uri) {

@@ -24,6 +24,8 @@ import {
 // it acknowledged is still there.
 
 const FAIL_FAST_MS = 3_000;
+/** The driver notices a silent server within a heartbeat (1 s) and its timeout (3 s, store/database/connection.ts). */
+const SILENT_SERVER_MS = 8_000;
 const folders: string[] = [];
 const processes: CastellanProcess[] = [];
 after(() => {
@@ -51,7 +53,13 @@ async function managementToken(url: string): Promise<string> {
 async function writes(
   url: string,
   token: string,
-  options: { prefix: string; total: number; parallel: number; killAfter: number; midway: () => void },
+  options: {
+    prefix: string;
+    total: number;
+    parallel: number;
+    killAfter: number;
+    midway: () => void;
+  },
 ): Promise<Timed<{ id?: string }>[]> {
   const results: Timed<{ id?: string }>[] = [];
   let next = 0;
@@ -86,7 +94,9 @@ async function assertAcknowledgedWritesKept(
   const acknowledged = results.filter((result) => result.status === 201).map((result) => result.body.id);
   const token = await managementToken(url);
   for (const id of acknowledged) {
-    const read = await timedFetch(`${url}/api/v1/orgs/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const read = await timedFetch(`${url}/api/v1/orgs/${id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(read.status, 200, `acknowledged org ${id} is still there`);
   }
   return acknowledged.length;
@@ -164,7 +174,7 @@ describe(
       );
 
     it(
-      'MONGODB_URI: the server is killed and started again on the same socket; the service resumes by itself',
+      'MONGODB_URI: the server is killed and started again on the same socket, then stopped; the service resumes by itself',
       { timeout: 120_000 },
       async () => {
         const dbDir = folder('castellan-outage-db-');
@@ -209,7 +219,12 @@ describe(
           });
           assert.equal(page.status, 503, 'the authorization endpoint renders a page saying so');
           assert.match(page.body, /Temporarily unavailable/);
-          for (const [name, answer] of Object.entries({ ready, write, issued, page }))
+          for (const [name, answer] of Object.entries({
+            ready,
+            write,
+            issued,
+            page,
+          }))
             assert.ok(answer.ms < FAIL_FAST_MS, `${name} answered after ${answer.ms} ms while the database was down`);
           // The database server comes back: the same binary, arguments, socket and data.
           const socket = decodeURIComponent(/^mongodb:\/\/([^/]+)\//.exec(database.uri)?.[1] ?? '');
@@ -230,12 +245,23 @@ describe(
           );
           const kept = await assertAcknowledgedWritesKept(started, [...during, ...after]);
           assert.equal((await tokenRequest(started.url)).status, 200);
+
+          // A server that stops answering but keeps its connections open (a hung process, a network partition).
+          process.kill(respawned.pid as number, 'SIGSTOP');
+          const silent = await createOrg(started.url, token, 'while-stopped');
+          process.kill(respawned.pid as number, 'SIGCONT');
+          assert.equal(silent.status, 503, 'a write to a server that went silent fails');
+          assert.ok(silent.ms < SILENT_SERVER_MS, `it answered after ${silent.ms} ms`);
+          const resumedMs = await waitUntilReady(started, 30_000);
+          assert.equal((await createOrg(started.url, token, 'after-silence')).status, 201);
+
           const unavailable = during.filter((result) => result.status === 503).length;
           process.stdout.write(
             `# MONGODB_URI: while down, /readyz ${ready.ms} ms, write ${write.ms} ms (${write.status}), token ` +
               `${issued.ms} ms (${issued.status}), authorize page ${page.ms} ms (${page.status}); ready again ` +
               `${recoveryMs} ms after the server restarted; ${kept} of ${during.length + after.length} writes ` +
-              `acknowledged, all kept; ${unavailable} answered 503\n`,
+              `acknowledged, all kept; ${unavailable} answered 503; server stopped (SIGSTOP): write ` +
+              `${silent.status} after ${silent.ms} ms, ready ${resumedMs} ms after SIGCONT\n`,
           );
           await stopCastellan(started);
         } finally {

@@ -23,7 +23,13 @@ import {
 // request fails fast (503, never a hang nor a 500); afterwards the service resumes by itself and every write
 // it acknowledged is still there.
 
+/** A request while the database is down: each of its round trips waits up to 1 s for a server. */
 const FAIL_FAST_MS = 3_000;
+/**
+ * A write around the kill: its first round trips may succeed before it and the next fail (or wait for the restarted
+ * server); measured up to 3.6 s with three outage tests running at once on two CPUs.
+ */
+const SLOW_WRITE_MS = 5_000;
 /** The driver notices a silent server within a heartbeat (1 s) and its timeout (3 s, store/database/connection.ts). */
 const SILENT_SERVER_MS = 8_000;
 const folders: string[] = [];
@@ -89,7 +95,7 @@ async function assertAcknowledgedWritesKept(
       .join('\n') || started.output().slice(-3000);
   for (const result of results) {
     assert.ok([201, 503].includes(result.status), `a write answered ${result.status}:\n${failures()}`);
-    assert.ok(result.ms < FAIL_FAST_MS + 500, `a write took ${result.ms} ms`);
+    assert.ok(result.ms < SLOW_WRITE_MS, `a write took ${result.ms} ms (${result.status}):\n${failures()}`);
   }
   const acknowledged = results.filter((result) => result.status === 201).map((result) => result.body.id);
   const token = await managementToken(url);

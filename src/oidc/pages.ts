@@ -2,6 +2,8 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { brandingFrom } from '../domain/rules/branding.ts';
 import { renderView } from '../platform/templates.ts';
 import { policyOf, type LoginInstance } from '../domain/login.ts';
+import { isDatabaseUnavailable } from '../store/database/connection.ts';
+import { UNAVAILABLE_DESCRIPTION } from './database-unavailable.ts';
 
 type DeviceFlowPages = Pick<
   NonNullable<NonNullable<Configuration['features']>['deviceFlow']>,
@@ -47,7 +49,11 @@ export function providerPages(instance: LoginInstance): ProviderPages {
     String(ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId ?? 'An application');
 
   return {
-    renderError(ctx, out) {
+    renderError(ctx, out, error) {
+      if (isDatabaseUnavailable(error)) {
+        page(ctx, 'error.njk', { title: 'Temporarily unavailable', message: UNAVAILABLE_DESCRIPTION });
+        return;
+      }
       // The provider puts only client-safe text in `out` (server errors arrive as a generic description).
       page(ctx, 'error.njk', {
         title: ERROR_TITLES[out.error] ?? 'The request could not be completed',

@@ -16,6 +16,7 @@ import { observeBackchannelLogout, outboundFetch } from './backchannel-logout.ts
 import { providerConfiguration } from './configuration.ts';
 import { registerJwtBearerGrant } from './grants/jwt-bearer.ts';
 import { registerTokenExchange } from './grants/token-exchange.ts';
+import { answerWhenUnavailable } from './database-unavailable.ts';
 import { overrideLibraryMethods } from './library-overrides.ts';
 import { observeProvider } from './observe.ts';
 import type { Services } from './services.ts';
@@ -31,6 +32,7 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   });
   provider.proxy = new URL(instance.issuer).protocol === 'https:';
   overrideLibraryMethods(provider, { instance, keys, clientSecretHashKey: clientSecretHashKey(masterKey) });
+  provider.on('server_error', answerWhenUnavailable);
   observeProvider(provider, instance, services.log);
   observeBackchannelLogout(provider, instance._id, services.log);
   registerTokenExchange(provider, { instance, keys });

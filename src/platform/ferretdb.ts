@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { buildFerretdb, FerretdbBuildError } from '../../tools/ferretdb/build.ts';
 import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
 
 export class DatabaseUnavailableError extends Error {}
 
@@ -32,7 +33,7 @@ async function waitUntilAnswering(uri: string, child: ChildProcess, output: () =
   const deadline = Date.now() + 30_000;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
+    if (child.exitCode !== null || child.signalCode !== null)
       throw new DatabaseUnavailableError(`FerretDB exited at start (code ${child.exitCode}):\n${output()}`);
     const client = new mongoose.mongo.MongoClient(uri, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
     try {
@@ -64,19 +65,69 @@ const SQLITE_PRAGMAS = '_pragma=synchronous(normal)';
  */
 const GO_GC_PERCENT = '400';
 
+/** The first restart after a crash waits this long, each next one twice as long, up to the cap. */
+const RESTART_DELAY_MS = { first: 100, cap: 30_000 };
+/** A FerretDB that ran this long before it exited is restarted after the first delay again. */
+const HEALTHY_RUN_MS = 60_000;
+
 /**
- * Starts FerretDB (SQLite backend) under a tiny shell guardian whose stdin is a pipe from this process.
- * When this process goes away for any reason, even SIGKILL, the pipe closes and the guardian stops
- * FerretDB, so no orphan survives us. It listens on a Unix socket only, in a folder only this user can
- * enter: no other local user can reach the database (FerretDB has no authentication here), and a socket
- * costs less per round trip than TCP loopback (measured: 15% more reads per second).
+ * A tiny shell guardian that outlives this process: it reads the pid of the running FerretDB from its stdin (a
+ * pipe from this process; 0 while none runs). When this process goes away for any reason, even SIGKILL, the
+ * pipe closes, and the guardian stops the FerretDB that runs and removes the socket folder, so no orphan
+ * survives us.
  */
-export async function startFerretdb(binary: string, dataDir: string): Promise<RunningFerretdb> {
+function startGuardian(socketDir: string): { tell(pid: number): void; stop(): Promise<void> } {
+  const script = [
+    'trap "" INT',
+    'pid=0',
+    'while read -r line; do pid=$line; done',
+    'if [ "$pid" -gt 0 ]; then kill -TERM "$pid" 2>/dev/null',
+    '  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; fi',
+    'rm -rf "$CASTELLAN_SOCKET_DIR"',
+  ].join('\n');
+  const guardian = spawn('sh', ['-c', script], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env: { ...process.env, CASTELLAN_SOCKET_DIR: socketDir },
+  });
+  guardian.stdin?.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) => guardian.once('close', () => resolve()));
+  return {
+    tell: (pid) => void guardian.stdin?.write(`${pid}\n`),
+    stop: async () => {
+      guardian.stdin?.end();
+      await exited;
+    },
+  };
+}
+
+interface FerretdbRun {
+  child: ChildProcess;
+  exited: Promise<void>;
+  output: () => string;
+}
+
+/**
+ * Starts FerretDB (SQLite backend) listening on a Unix socket only, in a folder only this user can enter: no
+ * other local user can reach the database (FerretDB has no authentication here), and a socket costs less per
+ * round trip than TCP loopback (measured: 15% more reads per second). It runs in a process group of its own,
+ * so a Ctrl-C reaches this process (which shuts down in order) and not the database under it.
+ *
+ * With `supervision`, a FerretDB that exits unexpectedly (a crash, kill -9, the OOM killer) is started again on
+ * the same socket and data, after 100 ms, then twice as long after each failed try, up to 30 s: the URI does not
+ * change, so every client (this process's pool, cluster workers) reconnects by itself. Each exit and restart is
+ * logged; `stop()` ends the supervision.
+ */
+export async function startFerretdb(
+  binary: string,
+  dataDir: string,
+  supervision?: { log: Logger },
+): Promise<RunningFerretdb> {
   const sqliteDir = path.join(dataDir, 'ferretdb');
   mkdirSync(sqliteDir, { recursive: true });
   // A short folder of its own: socket paths are limited to 107 bytes, and data folders can be long.
   const socketDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-db-'));
   const socket = path.join(socketDir, 'mongodb.sock');
+  const uri = `mongodb://${encodeURIComponent(socket)}/`;
   const args = [
     '--handler=sqlite',
     `--sqlite-url=file:${sqliteDir}/?${SQLITE_PRAGMAS}`,
@@ -87,30 +138,67 @@ export async function startFerretdb(binary: string, dataDir: string): Promise<Ru
     '--debug-addr=-',
     '--log-level=warn',
   ];
-  const guardian = [
-    'trap "" INT',
-    '"$0" "$@" & pid=$!',
-    'cat >/dev/null',
-    'kill -TERM $pid 2>/dev/null',
-    'wait $pid',
-    'rm -rf "$CASTELLAN_SOCKET_DIR"',
-  ].join('; ');
-  const child = spawn('sh', ['-c', guardian, binary, ...args], {
-    stdio: ['pipe', 'ignore', 'pipe'],
-    env: { GOGC: GO_GC_PERCENT, ...process.env, CASTELLAN_SOCKET_DIR: socketDir },
-  });
-  let output = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    output = (output + chunk).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const uri = `mongodb://${encodeURIComponent(socket)}/`;
-  const stop = async (): Promise<void> => {
-    child.stdin?.end();
-    await exited;
+  const guardian = startGuardian(socketDir);
+  let stopping = false;
+  let current: FerretdbRun | null = null;
+  let restartTimer: NodeJS.Timeout | null = null;
+  let delay = RESTART_DELAY_MS.first;
+
+  const launch = (): FerretdbRun => {
+    // A killed FerretDB leaves its socket file behind, and a new one cannot listen while it is there.
+    rmSync(socket, { force: true });
+    const child = spawn(binary, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { GOGC: GO_GC_PERCENT, ...process.env },
+      detached: true,
+    });
+    if (child.pid) guardian.tell(child.pid);
+    let output = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      output = (output + chunk).slice(-4000);
+    });
+    const startedAt = Date.now();
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', (code, signal) => {
+        guardian.tell(0);
+        resolve();
+        if (stopping || !supervision) return;
+        if (Date.now() - startedAt > HEALTHY_RUN_MS) delay = RESTART_DELAY_MS.first;
+        supervision.log.error(
+          { code, signal, restartInMs: delay, output: output.slice(-1000) },
+          'FerretDB exited unexpectedly; restarting it on the same socket',
+        );
+        restartTimer = setTimeout(restart, delay);
+        delay = Math.min(delay * 2, RESTART_DELAY_MS.cap);
+      }),
+    );
+    current = { child, exited, output: () => output };
+    return current;
   };
+
+  const restart = (): void => {
+    restartTimer = null;
+    if (stopping) return;
+    const run = launch();
+    waitUntilAnswering(uri, run.child, run.output).then(
+      () => supervision?.log.warn({ uri, pid: run.child.pid }, 'FerretDB restarted'),
+      // It exited (and the next try is scheduled), or it does not answer: killed, so that the next one starts.
+      () => run.child.kill('SIGKILL'),
+    );
+  };
+
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    if (restartTimer) clearTimeout(restartTimer);
+    if (current && current.child.exitCode === null && current.child.signalCode === null) current.child.kill('SIGTERM');
+    await current?.exited;
+    await guardian.stop();
+    rmSync(socketDir, { recursive: true, force: true });
+  };
+
+  const first = launch();
   try {
-    await waitUntilAnswering(uri, child, () => output);
+    await waitUntilAnswering(uri, first.child, first.output);
   } catch (error) {
     await stop();
     throw error;

@@ -5,6 +5,7 @@ import { FormTooLargeError, readForm } from '../../platform/form-body.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { renderView } from '../../platform/templates.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
+import { isDatabaseUnavailable } from '../../store/database/connection.ts';
 
 /** A page to show instead of the step (expired interaction, bad form, refused login). */
 export class LoginPageError extends Error {
@@ -36,7 +37,14 @@ export function loginPage(log: Logger, handler: (ctx: Context) => Promise<void>)
   return async (ctx: Context): Promise<void> => {
     try {
       await handler(ctx);
-    } catch (error) {
+    } catch (thrown) {
+      const error = isDatabaseUnavailable(thrown)
+        ? new LoginPageError(
+            503,
+            'Temporarily unavailable',
+            'The sign-in is unavailable for a moment. Please try again.',
+          )
+        : thrown;
       const known = error instanceof LoginPageError;
       if (!known) log.error({ err: error, path: ctx.path }, 'login page failed');
       const { tenant } = ctx.state as { tenant: Tenant };

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { DomainError, type DomainErrorKind } from '../../domain/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { isDatabaseUnavailable } from '../../store/database/connection.ts';
 
 /** An error whose message is safe to show to the caller. */
 export class HttpError extends Error {
@@ -23,7 +24,11 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
+
+/** What a client is told while the database is down (a crash being restarted, a failover): retry shortly. */
+export const DATABASE_UNAVAILABLE = 'The database is unavailable; try again shortly.';
 
 const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -32,6 +37,7 @@ const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
 };
 
 function statusOf(error: unknown): number {
+  if (isDatabaseUnavailable(error)) return 503;
   if (error instanceof DomainError) return DOMAIN_STATUS[error.kind];
   const status = (error as { status?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
@@ -51,14 +57,18 @@ export function errorHandler(log: Logger) {
       const status = statusOf(error);
       const known = error instanceof HttpError || error instanceof DomainError;
       const exposed = status < 500 && (known || (error as { expose?: boolean }).expose === true);
-      if (status >= 500) log.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
+      const unavailable = status === 503 && isDatabaseUnavailable(error);
+      if (unavailable) {
+        log.warn({ method: ctx.method, path: ctx.path, reason: (error as Error).message }, 'database unavailable');
+        ctx.set('retry-after', '1');
+      } else if (status >= 500) log.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
       ctx.status = status;
       ctx.type = 'application/problem+json';
       ctx.body = {
         type: 'about:blank',
         title: TITLES[status] ?? 'Error',
         status,
-        detail: exposed ? (error as Error).message : (TITLES[status] ?? 'Error'),
+        detail: unavailable ? DATABASE_UNAVAILABLE : exposed ? (error as Error).message : (TITLES[status] ?? 'Error'),
         ...(known ? error.detail : {}),
       };
     }

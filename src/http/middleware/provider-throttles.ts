@@ -4,9 +4,11 @@ import { decodeJwt } from 'jose';
 import { brandingFrom } from '../../domain/rules/branding.ts';
 import { policyOf } from '../../domain/login.ts';
 import { ROUTES } from '../../oidc/configuration.ts';
+import { UNAVAILABLE_ERROR } from '../../oidc/database-unavailable.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { FormTooLargeError, readForm, soleValue } from '../../platform/form-body.ts';
 import { renderView } from '../../platform/templates.ts';
+import { isDatabaseUnavailable } from '../../store/database/connection.ts';
 import { waitText, type Refusal, type ThrottleKey, type Throttles } from './rate-limit.ts';
 
 /** The provider's endpoints where a client authenticates: a 401 there is a failed client authentication. */
@@ -29,33 +31,64 @@ export function providerThrottles(throttles: Throttles) {
     if (ctx.method !== 'POST') return next();
     const deviceCode = ctx.path === ROUTES.code_verification;
     if (!deviceCode && !CLIENT_AUTH_PATHS.has(ctx.path)) return next();
-    const { tenant } = ctx.state as { tenant: Tenant };
-    const instanceId = tenant.instance._id;
-    let keys: ThrottleKey[];
-    if (deviceCode) keys = [['deviceCodeFailuresPerIp', ctx.ip]];
-    else {
-      const clientId = await requestClientId(ctx);
-      if (clientId === false) return;
-      keys = [['clientAuthFailuresPerIp', ctx.ip]];
-      if (clientId) keys.push(['clientAuthFailuresPerClient', clientId]);
+    try {
+      await throttle(ctx, next, throttles, deviceCode);
+    } catch (error) {
+      // The counters live in the database: while it is down, answer as the provider then does (oidc/pages.ts,
+      // oidc/database-unavailable.ts) rather than with the management API's problem details. Once the provider
+      // has answered, a count that fails is only logged (http/middleware/errors.ts).
+      if (!isDatabaseUnavailable(error) || ctx.res.headersSent) throw error;
+      answerUnavailable(ctx, deviceCode);
     }
-    // Device codes are always counted before they are checked; client authentications only once a key has failed.
-    if (deviceCode || (await throttles.suspected(instanceId, keys))) {
-      const attempt = await throttles.attempt(instanceId, keys);
-      if (attempt.refusal)
-        return deviceCode
-          ? refuseDevicePage(ctx, throttles, attempt.refusal)
-          : refuseOAuth(ctx, throttles, attempt.refusal);
-      await next();
-      const status = ctx.res.statusCode;
-      await ((deviceCode ? status === 400 : status === 401) ? attempt.failed() : attempt.succeeded());
-      return;
-    }
-    const refusal = await throttles.blocked(instanceId, keys);
-    if (refusal) return refuseOAuth(ctx, throttles, refusal);
-    await next();
-    if (ctx.res.statusCode === 401) await throttles.fail(instanceId, keys);
   };
+}
+
+/** Counts and refuses around the provider; the database is read before it answers and written after. */
+async function throttle(ctx: Context, next: Next, throttles: Throttles, deviceCode: boolean): Promise<void> {
+  const { tenant } = ctx.state as { tenant: Tenant };
+  const instanceId = tenant.instance._id;
+  let keys: ThrottleKey[];
+  if (deviceCode) keys = [['deviceCodeFailuresPerIp', ctx.ip]];
+  else {
+    const clientId = await requestClientId(ctx);
+    if (clientId === false) return;
+    keys = [['clientAuthFailuresPerIp', ctx.ip]];
+    if (clientId) keys.push(['clientAuthFailuresPerClient', clientId]);
+  }
+  // Device codes are always counted before they are checked; client authentications only once a key has failed.
+  if (deviceCode || (await throttles.suspected(instanceId, keys))) {
+    const attempt = await throttles.attempt(instanceId, keys);
+    if (attempt.refusal)
+      return deviceCode
+        ? refuseDevicePage(ctx, throttles, attempt.refusal)
+        : refuseOAuth(ctx, throttles, attempt.refusal);
+    await next();
+    const status = ctx.res.statusCode;
+    await ((deviceCode ? status === 400 : status === 401) ? attempt.failed() : attempt.succeeded());
+    return;
+  }
+  const refusal = await throttles.blocked(instanceId, keys);
+  if (refusal) return refuseOAuth(ctx, throttles, refusal);
+  await next();
+  if (ctx.res.statusCode === 401) await throttles.fail(instanceId, keys);
+}
+
+function answerUnavailable(ctx: Context, deviceCode: boolean): void {
+  ctx.status = 503;
+  ctx.set('retry-after', '1');
+  ctx.set('cache-control', 'no-store');
+  if (!deviceCode) {
+    ctx.body = UNAVAILABLE_ERROR;
+    return;
+  }
+  const { tenant } = ctx.state as { tenant: Tenant };
+  ctx.type = 'html';
+  ctx.body = renderView(ctx.res, 'error.njk', {
+    branding: brandingFrom(policyOf(tenant.instance, null), tenant.instance.name),
+    title: 'Temporarily unavailable',
+    message: UNAVAILABLE_ERROR.error_description,
+    backUrl: ROUTES.code_verification,
+  });
 }
 
 /**

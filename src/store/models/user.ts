@@ -19,6 +19,8 @@ const humanSchema = new Schema(
     phoneVerified: { type: Boolean, default: false },
     /** argon2id PHC string; absent for users who have not set a password yet. */
     passwordHash: { type: String },
+    /** When the user first postponed setting up a second factor that the login policy forces (`mfaInitSkipLifetime`). */
+    mfaInitSkippedAt: { type: Date },
   },
   { _id: false },
 );

@@ -1,0 +1,88 @@
+import type { MasterKey } from '../platform/crypto.ts';
+import { totpStep } from '../platform/one-time-codes.ts';
+import { User } from '../store/models/index.ts';
+import type { UserFactorDocument } from '../store/models/user-factor.ts';
+import { findScoped } from '../store/queries/scoped.ts';
+import { recordEvent, type RequestOrigin } from '../store/queries/events.ts';
+import { clearAttempts, reserveAttempt } from '../store/queries/login-attempts.ts';
+import { advanceTotpStep, findUserFactors, markFactorUse, pullRecoveryCode } from '../store/queries/user-factors.ts';
+import { openTotpSecret, recoveryCodeHash, type FactorOwner } from './commands/user-factors.ts';
+import { lockUser } from './lockout.ts';
+import type { SecondFactorType } from './rules/login-policy.ts';
+
+export type SecondFactorResult = { outcome: 'ok'; factorType: SecondFactorType } | { outcome: 'wrong' | 'locked' };
+
+const TOTP_CODE = /^\d{6}$/;
+
+/** The factor a code is for, and whether it matched (and was not used before). */
+async function matchCode(
+  instanceId: string,
+  factors: UserFactorDocument[],
+  code: string,
+  masterKey: MasterKey,
+): Promise<UserFactorDocument | null> {
+  if (TOTP_CODE.test(code)) {
+    for (const factor of factors) {
+      if (factor.type !== 'totp' || !factor.totp) continue;
+      const step = totpStep(openTotpSecret(masterKey, factor.totp.sealedSecret), code);
+      // A code of a step at or before the last accepted one is a replay; one step is accepted once (the marker).
+      if (step === null || step <= factor.totp.lastUsedStep) continue;
+      if (!(await markFactorUse(instanceId, factor._id, String(step)))) continue;
+      await advanceTotpStep(instanceId, factor._id, step);
+      return factor;
+    }
+    return null;
+  }
+  const hash = recoveryCodeHash(masterKey, code);
+  for (const factor of factors) {
+    if (factor.type !== 'recovery_codes' || !factor.recoveryCodes?.codeHashes.includes(hash)) continue;
+    if (!(await markFactorUse(instanceId, factor._id, hash))) continue;
+    await pullRecoveryCode(instanceId, factor._id, hash);
+    return factor;
+  }
+  return null;
+}
+
+/**
+ * Checks a second factor's code (a TOTP code, or a recovery code) against the user's factors of the `allowed` types,
+ * under the lockout policy's `maxOtpAttempts`, counted as passwords are (domain/login.ts): every attempt is reserved
+ * before it is checked, so parallel guesses run at most the allowed checks, and the last failed one locks the user.
+ * Every outcome is an audit event.
+ */
+export async function verifySecondFactor(
+  instanceId: string,
+  user: FactorOwner,
+  code: string,
+  options: { allowed: readonly SecondFactorType[]; maxAttempts: number; masterKey: MasterKey; origin?: RequestOrigin },
+): Promise<SecondFactorResult> {
+  const { maxAttempts, origin } = options;
+  const reservation = await reserveAttempt(instanceId, user._id, 'otp', maxAttempts);
+  if (!reservation.allowed) {
+    await lockUser(instanceId, user, { failedOtpAttempts: reservation.attempts }, origin);
+    return { outcome: 'locked' };
+  }
+  const allowed = new Set<string>(options.allowed);
+  const factors = (await findUserFactors(instanceId, user._id)).filter((factor) => allowed.has(factor.type));
+  const matched = await matchCode(instanceId, factors, code.trim(), options.masterKey);
+  const event = { instanceId, orgId: user.orgId, actorId: user._id, resourceType: 'user', resourceId: user._id };
+  if (matched) {
+    if (maxAttempts > 0) {
+      await clearAttempts(instanceId, user._id, 'otp');
+      // Parallel wrong codes may have locked the user while this one was checked (as for passwords, domain/login.ts).
+      const current = await findScoped(User, instanceId, user._id, {}, { state: 1 });
+      if (current?.state !== 'active') return { outcome: 'locked' };
+    }
+    await recordEvent({
+      ...event,
+      type: 'user.mfa.check.succeeded',
+      payload: { factorId: matched._id, factorType: matched.type, ...origin },
+    });
+    return { outcome: 'ok', factorType: matched.type };
+  }
+  await recordEvent({ ...event, type: 'user.mfa.check.failed', payload: { ...origin } });
+  if (maxAttempts > 0 && reservation.attempts >= maxAttempts) {
+    await lockUser(instanceId, user, { failedOtpAttempts: reservation.attempts }, origin);
+    return { outcome: 'locked' };
+  }
+  return { outcome: 'wrong' };
+}

@@ -34,7 +34,7 @@ export interface LoginUser {
   type: string;
   state: string;
   username: string;
-  human?: { email?: string | null; passwordHash?: string | null } | null;
+  human?: { email?: string | null; passwordHash?: string | null; mfaInitSkippedAt?: Date | null } | null;
 }
 
 const USER_FIELDS = {
@@ -45,6 +45,7 @@ const USER_FIELDS = {
   username: 1,
   'human.email': 1,
   'human.passwordHash': 1,
+  'human.mfaInitSkippedAt': 1,
 } as const;
 
 export type RequiredOrg = { ok: true; org: LoginOrg | null } | { ok: false; message: LoginMessage };

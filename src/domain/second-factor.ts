@@ -8,7 +8,16 @@ import { clearAttempts, reserveAttempt } from '../store/queries/login-attempts.t
 import { advanceTotpStep, findUserFactors, markFactorUse, pullRecoveryCode } from '../store/queries/user-factors.ts';
 import { openTotpSecret, recoveryCodeHash, type FactorOwner } from './commands/user-factors.ts';
 import { lockUser } from './lockout.ts';
-import type { SecondFactorType } from './rules/login-policy.ts';
+import type { LoginPolicy, SecondFactorType } from './rules/login-policy.ts';
+import {
+  acrValuesAskForMfa,
+  secondFactorStep,
+  sessionSatisfies,
+  usableSecondFactors,
+  type SecondFactorStep,
+} from './rules/mfa.ts';
+import { policyOf, type LoginInstance } from './login.ts';
+import { findActiveAccount } from '../store/queries/accounts.ts';
 
 export type SecondFactorResult = { outcome: 'ok'; factorType: SecondFactorType } | { outcome: 'wrong' | 'locked' };
 
@@ -85,4 +94,55 @@ export async function verifySecondFactor(
     return { outcome: 'locked' };
   }
   return { outcome: 'wrong' };
+}
+
+/** What the login asks of `user` after the password (rules/mfa.ts), from their factors and the request. */
+export async function secondFactorStepOf(
+  instanceId: string,
+  user: { _id: string; human?: { mfaInitSkippedAt?: Date | null } | null },
+  policy: LoginPolicy,
+  acrValues: unknown,
+): Promise<SecondFactorStep> {
+  return secondFactorStep({
+    policy,
+    factors: await findUserFactors(instanceId, user._id),
+    requestAsksForMfa: acrValuesAskForMfa(acrValues),
+    mfaInitSkippedAt: user.human?.mfaInitSkippedAt ?? null,
+    now: new Date(),
+  });
+}
+
+/** What a browser session says of its login: its `amr` and when the user authenticated (seconds since the epoch). */
+export interface SessionAuthentication {
+  amr: readonly string[] | undefined;
+  authTime: number | undefined;
+}
+
+/**
+ * Whether a browser session of `accountId` is strong and fresh enough for a new authorization request under the
+ * policy of the user's org (rules/mfa.ts `sessionSatisfies`). A user that cannot log in at all is the login
+ * requirements' concern (domain/login.ts `sessionNeedsFreshLogin`).
+ */
+export async function sessionMeetsLoginPolicy(
+  instance: LoginInstance,
+  accountId: string,
+  session: SessionAuthentication,
+  acrValues: unknown,
+): Promise<boolean> {
+  const account = await findActiveAccount(instance._id, accountId);
+  if (!account) return true;
+  const policy = policyOf(instance, account.org);
+  const amr = session.amr ?? [];
+  // A session that used a second factor needs no look-up of the user's factors.
+  const hasUsableSecondFactor = amr.includes('mfa')
+    ? null
+    : usableSecondFactors(policy, await findUserFactors(instance._id, accountId)).length > 0;
+  return sessionSatisfies({
+    policy,
+    amr,
+    authTime: session.authTime ?? 0,
+    now: Math.floor(Date.now() / 1000),
+    requestAsksForMfa: acrValuesAskForMfa(acrValues),
+    hasUsableSecondFactor,
+  });
 }

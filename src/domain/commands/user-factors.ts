@@ -69,6 +69,20 @@ export async function startTotpEnrollment(
   return { factorId: factor._id, secret, uri: totpUri(secret, label.issuer, label.account) };
 }
 
+/** A pending enrollment shown again (after a wrong first code), or null when it is no longer pending. */
+export async function reopenTotpEnrollment(
+  instanceId: string,
+  user: FactorOwner,
+  factorId: string,
+  masterKey: MasterKey,
+  label: { issuer: string; account: string },
+): Promise<TotpEnrollment | null> {
+  const factor = await UserFactor.findOne({ instanceId, _id: factorId, userId: user._id, state: 'pending' }).lean();
+  if (!factor?.totp) return null;
+  const secret = openTotpSecret(masterKey, factor.totp.sealedSecret);
+  return { factorId, secret, uri: totpUri(secret, label.issuer, label.account) };
+}
+
 /**
  * Confirms a pending authenticator app with its first code: the factor becomes active (and that code is used up).
  * With `withRecoveryCodes` and no recovery codes yet, the user gets their codes, to be shown once. False when the

@@ -12,6 +12,7 @@ import type { Tenant } from '../../oidc/tenants.ts';
 import { appKeyRoutes } from './app-keys.ts';
 import { applicationRoutes } from './applications.ts';
 import { eventRoutes } from './events.ts';
+import { loginPolicyRoutes } from './login-policy.ts';
 import { machineCredentialRoutes } from './machine-credentials.ts';
 import { memberRoutes } from './members.ts';
 import { openApiDocument } from './openapi.ts';
@@ -22,6 +23,7 @@ import { projectRoutes } from './projects.ts';
 import type { ApiRoute } from './route.ts';
 import { runRoute } from './run.ts';
 import { userGrantRoutes } from './user-grants.ts';
+import { userMfaRoutes } from './user-mfa.ts';
 import { userMetadataRoutes } from './user-metadata.ts';
 import { userRoutes } from './users.ts';
 
@@ -37,9 +39,11 @@ export function loadRolePermissions(): RolePermissions {
 export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
   return [
     ...orgRoutes,
+    ...loginPolicyRoutes,
     ...userRoutes,
     ...machineCredentialRoutes,
     ...userMetadataRoutes,
+    ...userMfaRoutes,
     ...projectRoutes,
     ...projectRoleRoutes,
     ...applicationRoutes,

@@ -24,7 +24,11 @@ export interface OrgUser {
 }
 
 /** A new org with `policy` as its login policy override, and a human user with PASSWORD in it. */
-export async function orgWithUser(server: TestServer, admin: string, policy: Record<string, unknown>): Promise<OrgUser> {
+export async function orgWithUser(
+  server: TestServer,
+  admin: string,
+  policy: Record<string, unknown>,
+): Promise<OrgUser> {
   const suffix = randomUUID().slice(0, 8);
   const org = await call(server, admin, 'POST', '/orgs', { name: `MFA ${suffix}` });
   if (org.status !== 201) throw new Error(`org: ${JSON.stringify(org.body)}`);
@@ -87,6 +91,14 @@ export async function confirmSetup(flow: LoginFlow): Promise<{ flow: LoginFlow; 
   const secret = shownSecret(flow.page!.html);
   const confirmed = await submitForm(flow, { code: totpCode(secret) });
   return { flow: confirmed, secret, codes: shownRecoveryCodes(confirmed.page?.html ?? '') };
+}
+
+/** Submits the form of the page whose action ends in `action` (submitForm takes the first form). */
+export function submitFormTo(flow: LoginFlow, action: string, fields: Record<string, string>): Promise<LoginFlow> {
+  const html = flow.page!.html;
+  const at = html.search(new RegExp(`<form\\b[^>]*action="[^"]*${action}"`));
+  if (at < 0) throw new Error(`no form posting to ${action} on the page`);
+  return submitForm({ ...flow, page: { ...flow.page!, html: html.slice(at) } }, fields);
 }
 
 /** Whether the flow stopped on a login page with a form posting to `action` (e.g. `/mfa-setup`). */

@@ -5,15 +5,7 @@ import { totpCode } from '../../src/platform/one-time-codes.ts';
 import { Event, User, UserFactor } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
 import { pageText, redeemCode, startLogin, submitForm, submitLoginName, submitPassword } from '../helpers/login.ts';
-import {
-  confirmSetup,
-  demoLogin,
-  nextStepCode,
-  onStep,
-  orgWithUser,
-  passwordStep,
-  PASSWORD,
-} from '../helpers/mfa.ts';
+import { confirmSetup, demoLogin, nextStepCode, onStep, orgWithUser, passwordStep, PASSWORD } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -46,7 +38,10 @@ describe('forced MFA and TOTP through the login', () => {
     for (const path of ['mfa-setup/postpone', 'continue']) {
       const response = await fetch(`${server.url}/ui/login/${uid}/${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: flow.jar.header(new URL(server.url + `/ui/login/${uid}/x`)) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          cookie: flow.jar.header(new URL(server.url + `/ui/login/${uid}/x`)),
+        },
         body: new URLSearchParams({ csrf }).toString(),
         redirect: 'manual',
       });
@@ -129,7 +124,10 @@ describe('lockout after maxOtpAttempts', () => {
     assert.equal(locks.length, 1);
     assert.ok((locks[0]!.payload as { failedOtpAttempts?: number }).failedOtpAttempts! >= 3);
 
-    const refused = await submitPassword(await submitLoginName(await startLogin(demoLogin(server)), user.username), PASSWORD);
+    const refused = await submitPassword(
+      await submitLoginName(await startLogin(demoLogin(server)), user.username),
+      PASSWORD,
+    );
     assert.match(pageText(refused.page!.html), /User is locked/);
     assert.equal((await call(server, admin, 'POST', `/users/${user.userId}/unlock`)).status, 200);
     assert.equal((await call(server, admin, 'POST', `/users/${user.userId}/unlock`)).status, 409, 'not locked now');

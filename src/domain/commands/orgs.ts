@@ -179,11 +179,9 @@ export function setOrgLoginPolicy(
   return asOneChange(actor, async () => {
     const unsupported = policy ? unsupportedPolicySettings(policy) : [];
     if (unsupported.length)
-      throw new DomainError(
-        'invalid',
-        unsupported.map(({ field, message }) => `${field}: ${message}`).join('; '),
-        { errors: unsupported },
-      );
+      throw new DomainError('invalid', unsupported.map(({ field, message }) => `${field}: ${message}`).join('; '), {
+        errors: unsupported,
+      });
     const updated = await Organization.findOneAndUpdate(
       { instanceId: actor.instanceId, _id: org._id },
       { $set: { loginPolicy: policy } },

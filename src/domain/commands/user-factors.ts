@@ -180,7 +180,7 @@ export function removeAllUserFactors(actor: Actor, user: FactorOwner): Promise<n
   });
 }
 
-/** The user postponed setting up a second factor: remembered from the first time (`mfaInitSkipLifetime` runs from it). */
+/** The user postponed setting up a second factor; the first time is kept (`mfaInitSkipLifetime` runs from it). */
 export async function postponeMfaSetup(actor: Actor, user: FactorOwner): Promise<void> {
   await asOneChange(actor, async () => {
     const now = new Date();

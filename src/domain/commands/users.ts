@@ -197,7 +197,8 @@ export function setUserState(
         )
       : await update();
     if (!updated) throw notFound();
-    // Reactivating a locked user unlocks it: its failed password and code attempts are forgotten, or the next one would lock it again.
+    // Reactivating a locked user unlocks it: its failed password and code attempts are forgotten, or the next one
+    // would lock it again.
     if (state === 'active') await clearAllAttempts(actor.instanceId, user._id);
     await recordChange(actor, { orgId: user.orgId, type: eventType, resourceType: 'user', resourceId: user._id });
     return updated;

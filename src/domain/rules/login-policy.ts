@@ -1,8 +1,4 @@
-import type {
-  MULTI_FACTOR_TYPES,
-  PASSWORDLESS_TYPES,
-  SECOND_FACTOR_TYPES,
-} from '../../store/models/login-policy.ts';
+import type { MULTI_FACTOR_TYPES, PASSWORDLESS_TYPES, SECOND_FACTOR_TYPES } from '../../store/models/login-policy.ts';
 
 export type SecondFactorType = (typeof SECOND_FACTOR_TYPES)[number];
 export type MultiFactorType = (typeof MULTI_FACTOR_TYPES)[number];

@@ -12,7 +12,6 @@ import {
 } from '../../domain/rules/login-steps.ts';
 import { brandingFrom } from '../../domain/rules/branding.ts';
 import { renderView } from '../../platform/templates.ts';
-import type { LoginPolicy } from '../../domain/rules/login-policy.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import {
   verifyPasswordUnderLockout,
@@ -21,8 +20,6 @@ import {
   loginRequirementProblem,
   policyOf,
   resolveRequiredOrg,
-  type LoginOrg,
-  type LoginUser,
 } from '../../domain/login.ts';
 import { countLogin, recordLogin } from '../../domain/login-audit.ts';
 import type { RequestOrigin } from '../../store/queries/events.ts';
@@ -282,7 +279,11 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
       login.policy,
       login.interaction.params.acr_values,
     );
-    return advance(ctx, login, { ...login.progress, amr: [...login.progress.amr, 'pwd'], secondFactor: secondFactorStep });
+    return advance(ctx, login, {
+      ...login.progress,
+      amr: [...login.progress.amr, 'pwd'],
+      secondFactor: secondFactorStep,
+    });
   }
 
   const router = new Router({ prefix: '/ui/login/:uid' });

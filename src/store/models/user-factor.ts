@@ -29,8 +29,8 @@ const recoveryCodesSchema = new Schema(
 
 /**
  * One factor of one user, a document of its own rather than an array in the user: FerretDB v1 has no positional
- * update (docs/portable-mongodb.md), and a replayed code or a used recovery code must be refused by one conditional
- * update of its factor, and a code's single use is a unique marker (FactorUse below). `pending` is a factor being enrolled, until its first code confirms it.
+ * update (docs/portable-mongodb.md), and each accepted code changes its factor (the last used step, the codes left).
+ * A code's single use is a unique marker (FactorUse below). `pending`: being set up, until a first code confirms it.
  */
 const userFactorSchema = new Schema(
   {

@@ -19,7 +19,7 @@ const humanSchema = new Schema(
     phoneVerified: { type: Boolean, default: false },
     /** argon2id PHC string; absent for users who have not set a password yet. */
     passwordHash: { type: String },
-    /** When the user first postponed setting up a second factor that the login policy forces (`mfaInitSkipLifetime`). */
+    /** When the user first postponed setting up a forced second factor (`mfaInitSkipLifetime` runs from it). */
     mfaInitSkippedAt: { type: Date },
   },
   { _id: false },

@@ -10,6 +10,7 @@ import {
   submitForm,
   submitLoginName,
   submitPassword,
+  type Browsing,
   type CookieJar,
   type LoginFlow,
   type LoginOptions,
@@ -94,7 +95,7 @@ export async function confirmSetup(flow: LoginFlow): Promise<{ flow: LoginFlow; 
 }
 
 /** Submits the form of the page whose action ends in `action` (submitForm takes the first form). */
-export function submitFormTo(flow: LoginFlow, action: string, fields: Record<string, string>): Promise<LoginFlow> {
+export function submitFormTo<T extends Browsing>(flow: T, action: string, fields: Record<string, string>): Promise<T> {
   const html = flow.page!.html;
   const at = html.search(new RegExp(`<form\\b[^>]*action="[^"]*${action}"`));
   if (at < 0) throw new Error(`no form posting to ${action} on the page`);

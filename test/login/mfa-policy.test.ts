@@ -91,14 +91,14 @@ describe('login policy fields through the API', () => {
 
 describe('second-factor policy in the login', () => {
   it('mfaInitSkipLifetime: set-up may be postponed until the lifetime has run out since the first time', async () => {
-    const user = await orgWithUser(server, admin, { forceMfa: true, mfaInitSkipLifetime: 2 });
+    const user = await orgWithUser(server, admin, { forceMfa: true, mfaInitSkipLifetime: 3 });
     let flow = await passwordStep(server, user.username);
     assert.match(flow.page!.html, /Not now/);
     const postponed = await submitFormTo(flow, '/mfa-setup/postpone', {});
     assert.deepEqual((await redeemCode(postponed)).claims()!.amr, ['pwd'], 'a postponed set-up: one factor');
     flow = await passwordStep(server, user.username);
     assert.match(flow.page!.html, /Not now/, 'still within the lifetime');
-    await sleep(2200);
+    await sleep(3200);
     flow = await passwordStep(server, user.username);
     assert.ok(onStep(flow, '/mfa-setup'));
     assert.doesNotMatch(flow.page!.html, /Not now/, 'the lifetime has run out');

@@ -24,6 +24,18 @@ async function qrDataUrl(uri: string): Promise<string> {
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 }
 
+/** What the set-up page shows of an enrollment, posting its first code to `action` (views/mfa-setup.njk). */
+export async function setupPage(enrollment: TotpEnrollment, action: string): Promise<Record<string, unknown>> {
+  return {
+    title: 'Set up two-factor authentication',
+    action,
+    factorId: enrollment.factorId,
+    // In groups of four, as authenticator apps show keys typed by hand.
+    secret: enrollment.secret.replace(/(.{4})/g, '$1 ').trim(),
+    qrCode: await qrDataUrl(enrollment.uri),
+  };
+}
+
 /** The entry's labels in the authenticator app: the org's (or instance's) name, and the login name. */
 function appLabel(login: LoginContext): { issuer: string; account: string } {
   const issuer = login.policy.branding.displayName ?? login.policyOrg?.name ?? login.tenant.instance.name;
@@ -39,10 +51,13 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
   const { masterKey } = services;
 
   function renderCheck(ctx: Context, login: LoginContext, status: number, error: string | null): void {
+    const base = `/ui/login/${login.interaction.uid}`;
     kit.render(ctx, login, 'mfa.njk', status, {
       title: 'Verify your identity',
       error,
       loginName: login.progress.loginName,
+      action: `${base}/mfa`,
+      backUrl: base,
     });
   }
 
@@ -60,14 +75,13 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
       ? await reopenTotpEnrollment(actor.instanceId, user, pendingFactorId, masterKey, label)
       : null;
     const enrollment: TotpEnrollment = reopened ?? (await startTotpEnrollment(actor, user, masterKey, label));
+    const base = `/ui/login/${login.interaction.uid}`;
     kit.render(ctx, login, 'mfa-setup.njk', status, {
-      title: 'Set up two-factor authentication',
+      ...(await setupPage(enrollment, `${base}/mfa-setup`)),
       error,
       loginName: login.progress.loginName,
-      factorId: enrollment.factorId,
-      secret: enrollment.secret.replace(/(.{4})/g, '$1 ').trim(),
-      qrCode: await qrDataUrl(enrollment.uri),
-      mayPostpone: login.progress.secondFactor === 'enroll-skippable',
+      forced: true,
+      postponeAction: login.progress.secondFactor === 'enroll-skippable' ? `${base}/mfa-setup/postpone` : null,
     });
   }
 

@@ -1,5 +1,5 @@
 import type { MasterKey } from '../platform/crypto.ts';
-import { totpStep } from '../platform/one-time-codes.ts';
+import { totpStep, totpStepAcceptedUntil } from '../platform/one-time-codes.ts';
 import { User } from '../store/models/index.ts';
 import type { UserFactorDocument } from '../store/models/user-factor.ts';
 import { findScoped } from '../store/queries/scoped.ts';
@@ -36,7 +36,7 @@ async function matchCode(
       const step = totpStep(openTotpSecret(masterKey, factor.totp.sealedSecret), code);
       // A code of a step at or before the last accepted one is a replay; one step is accepted once (the marker).
       if (step === null || step <= factor.totp.lastUsedStep) continue;
-      if (!(await markFactorUse(instanceId, factor._id, String(step)))) continue;
+      if (!(await markFactorUse(instanceId, factor._id, String(step), totpStepAcceptedUntil(step)))) continue;
       await advanceTotpStep(instanceId, factor._id, step);
       return factor;
     }

@@ -25,6 +25,11 @@ export function totpStep(secret: string, code: string, now = Date.now()): number
   return delta === null ? null : totp.counter({ timestamp: now }) + delta;
 }
 
+/** When a step's code stops being accepted (a step later than its own, the drift), with a minute to spare. */
+export function totpStepAcceptedUntil(step: number): Date {
+  return new Date((step + 1 + DRIFT_STEPS) * TOTP_PARAMETERS.period * 1000 + 60_000);
+}
+
 /** The current code of a secret (tests, and the bench's TOTP login). */
 export function totpCode(secret: string, now = Date.now()): string {
   return new TOTP({ ...TOTP_PARAMETERS, secret: Secret.fromBase32(secret) }).generate({ timestamp: now });

@@ -6,6 +6,7 @@ import {
   normalizeRecoveryCode,
   RECOVERY_CODE_COUNT,
   totpStep,
+  totpStepAcceptedUntil,
   totpUri,
 } from '../../platform/one-time-codes.ts';
 import { User, UserFactor } from '../../store/models/index.ts';
@@ -106,7 +107,8 @@ export async function confirmTotpEnrollment(
   }).lean<UserFactorDocument>();
   if (!factor?.totp) return { confirmed: false };
   const step = totpStep(openTotpSecret(masterKey, factor.totp.sealedSecret), code);
-  if (step === null || !(await markFactorUse(instanceId, factorId, String(step)))) return { confirmed: false };
+  if (step === null || !(await markFactorUse(instanceId, factorId, String(step), totpStepAcceptedUntil(step))))
+    return { confirmed: false };
   return asOneChange(actor, async () => {
     await UserFactor.updateOne({ instanceId, _id: factorId, state: 'pending' }, { $set: { state: 'active' } });
     await advanceTotpStep(instanceId, factorId, step);

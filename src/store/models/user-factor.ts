@@ -56,7 +56,8 @@ export const UserFactor = model('UserFactor', userFactorSchema);
  * A use of a single-use secret: a TOTP code (`{factorId}:{step}`) or a recovery code (`{factorId}:{code hash}`).
  * Its `_id` is unique, so of parallel submissions of one code exactly one inserts it and is accepted; a conditional
  * update alone would not do on FerretDB v1, which does not apply read-modify-write updates atomically
- * (docs/portable-mongodb.md). Markers of steps the factor has moved past are deleted with the next accepted code.
+ * (docs/portable-mongodb.md). A TOTP step's marker expires once `lastUsedStep` refuses its code anyway; a recovery
+ * code's stays with its factor.
  */
 const factorUseSchema = new Schema(
   {
@@ -64,6 +65,8 @@ const factorUseSchema = new Schema(
     instanceId: { type: String, required: true },
     factorId: { type: String, required: true },
     createdAt: { type: Date, default: () => new Date(), required: true },
+    /** A TOTP step's marker outlives the steps its code is accepted in, then the sweeper deletes it. */
+    expiresAt: { type: Date },
   },
   { versionKey: false, strict: 'throw', collection: 'factor_uses' },
 );

@@ -18,9 +18,14 @@ export function findUserFactors(
  * Marks one use of a single-use secret of a factor (store/models/user-factor.ts, FactorUse); false when it was used
  * already, by this request's twin or long before.
  */
-export async function markFactorUse(instanceId: string, factorId: string, use: string): Promise<boolean> {
+export async function markFactorUse(
+  instanceId: string,
+  factorId: string,
+  use: string,
+  expiresAt?: Date,
+): Promise<boolean> {
   try {
-    await FactorUse.create({ _id: `${factorId}:${use}`, instanceId, factorId });
+    await FactorUse.create({ _id: `${factorId}:${use}`, instanceId, factorId, expiresAt });
     return true;
   } catch (error) {
     if (isDuplicateKeyError(error)) return false;
@@ -28,14 +33,12 @@ export async function markFactorUse(instanceId: string, factorId: string, use: s
   }
 }
 
-/** Moves a TOTP factor's last used step forward, and forgets the markers of the steps before it. */
+/** Moves a TOTP factor's last used step forward: codes of this step and earlier ones are refused from now on. */
 export async function advanceTotpStep(instanceId: string, factorId: string, step: number): Promise<void> {
   await UserFactor.updateOne(
     { instanceId, _id: factorId, 'totp.lastUsedStep': { $lt: step } },
     { $set: { 'totp.lastUsedStep': step } },
   );
-  // Codes of earlier steps are refused by `lastUsedStep` from now on; only this step's marker still matters.
-  await FactorUse.deleteMany({ instanceId, factorId, _id: { $ne: `${factorId}:${step}` } });
 }
 
 /** Takes a used recovery code's hash out of its factor (its marker already makes the code single-use). */

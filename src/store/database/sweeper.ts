@@ -27,9 +27,8 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
 
 /**
  * Deletes expired OIDC artifacts, throttle counts, the write locks of holders that died and the markers of used TOTP
- * steps. The provider re-checks
- * expiry on every read, a throttle counts only its window, and an expired lock is taken over anyway, so lag here is
- * harmless.
+ * steps. The provider re-checks expiry on every read, a throttle counts only its window, an expired lock is taken over
+ * anyway, and a TOTP step is refused by its factor's last used step once its marker expires, so lag here is harmless.
  */
 export async function sweepExpired(now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lt: now } };

@@ -13,8 +13,10 @@ import {
   PersonalAccessToken,
   Project,
   User,
+  UserFactor,
   UserGrant,
 } from '../../src/store/models/index.ts';
+import { totpSetUp } from './one-time-codes.ts';
 import { PAT_PREFIX } from '../../src/domain/commands/personal-access-tokens.ts';
 import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import type { Credentials, LoginClient } from './login-flow.ts';
@@ -33,6 +35,8 @@ export interface CastellanFixture {
   machineJwt: { clientId: string; clientSecret: string };
   /** Human users of the bench org, all with the same password, each holding one user grant. */
   users: Credentials[];
+  /** Users like `users`, each with an authenticator app (TOTP) set up: their logins ask for a code. */
+  totpUsers: Credentials[];
   /** The user whose grants grow from 1 to 1,000. */
   growthUser: Credentials & { userId: string };
   /** A personal access token of an IAM_OWNER machine user, for the management API. */
@@ -68,6 +72,7 @@ export async function seedCastellan(
   issuer: string,
   masterKey: MasterKey,
   userCount: number,
+  totpUserCount = 0,
 ): Promise<CastellanFixture> {
   const instance = await Instance.findOne({ issuer }).lean();
   if (!instance) throw new Error(`no instance with issuer ${issuer}: did Castellan bootstrap?`);
@@ -142,7 +147,10 @@ export async function seedCastellan(
   });
 
   const passwordHash = await hashPassword(PASSWORD);
-  const humans = Array.from({ length: userCount }, (_, index) => ({ _id: newId(), username: `bench-user-${index}` }));
+  const humans = [
+    ...Array.from({ length: userCount }, (_, index) => ({ _id: newId(), username: `bench-user-${index}` })),
+    ...Array.from({ length: totpUserCount }, (_, index) => ({ _id: newId(), username: `bench-totp-${index}` })),
+  ];
   await bulkInsert(
     User,
     humans.map(({ _id, username }) => ({
@@ -172,6 +180,12 @@ export async function seedCastellan(
     })),
   );
   const credentials = humans.map(({ username }) => ({ loginName: `${username}@${primaryDomain}`, password: PASSWORD }));
+  const totp = totpSetUp(
+    { instanceId, orgId: org._id, masterKey },
+    humans.slice(userCount).map(({ _id }) => _id),
+  );
+  await bulkInsert(UserFactor, totp.factors);
+  const totpUsers = credentials.slice(userCount).map((user) => ({ ...user, totpSecret: totp.secret }));
   const [growth] = humans;
   if (!growth || !credentials[0]) throw new Error('the bench needs at least one user');
   return {
@@ -181,7 +195,8 @@ export async function seedCastellan(
     web,
     machine,
     machineJwt,
-    users: credentials,
+    users: credentials.slice(0, userCount),
+    totpUsers,
     growthUser: { ...credentials[0], userId: growth._id },
     adminToken,
   };

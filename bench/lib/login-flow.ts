@@ -3,6 +3,7 @@
 // a browser relies on (redirects, cookies, forms with hidden inputs), so it drives Castellan's login UI
 // and the bare library's minimal interaction pages alike.
 import { createHash, randomBytes } from 'node:crypto';
+import { totpCode } from '../../src/platform/one-time-codes.ts';
 
 export interface LoginClient {
   clientId: string;
@@ -14,6 +15,8 @@ export interface LoginClient {
 export interface Credentials {
   loginName: string;
   password: string;
+  /** For a user with an authenticator app: its base32 secret, from which the code page's codes are computed. */
+  totpSecret?: string;
 }
 
 export interface TokenSet {
@@ -72,7 +75,7 @@ function attribute(tag: string, name: string): string | undefined {
   return match ? decodeEntities(match[2] ?? match[3] ?? '') : undefined;
 }
 
-/** The first form of a page that asks for a login name or a password, with its inputs' current values. */
+/** The first form of a page that asks for a login name, a password or a code, with its inputs' current values. */
 function parseLoginForm(html: string): Form | null {
   for (const [, formTag = '', body = ''] of html.matchAll(/(<form\b[^>]*>)([\s\S]*?)<\/form>/gi)) {
     const fields = new Map<string, string>();
@@ -80,7 +83,7 @@ function parseLoginForm(html: string): Form | null {
       const name = attribute(input, 'name');
       if (name && !/^<button/i.test(input)) fields.set(name, attribute(input, 'value') ?? '');
     }
-    if (fields.has('loginName') || fields.has('password'))
+    if (fields.has('loginName') || fields.has('password') || fields.has('code'))
       return {
         action: attribute(formTag, 'action') ?? '',
         method: (attribute(formTag, 'method') ?? 'get').toLowerCase(),
@@ -93,6 +96,23 @@ function parseLoginForm(html: string): Form | null {
 function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+const TOTP_STEP_MS = 30_000;
+/** The last time step each user's logins used, in this process (the load generator). */
+const lastTotpSteps = new Map<string, number>();
+
+/**
+ * The code a person's authenticator app would give a user's next login: the earliest step the server still accepts
+ * for them (now - 1 at the earliest: one step of clock drift either way is accepted, and each step once), so a user
+ * logs in at most three times at once and then once per 30 seconds.
+ */
+function nextTotpCode(loginName: string, secret: string): string {
+  const now = Math.floor(Date.now() / TOTP_STEP_MS);
+  const step = Math.max(now - 1, (lastTotpSteps.get(loginName) ?? 0) + 1);
+  if (step > now + 1) throw new LoginFailed('this user has used every code the server accepts right now');
+  lastTotpSteps.set(loginName, step);
+  return totpCode(secret, step * TOTP_STEP_MS);
 }
 
 export interface Endpoints {
@@ -163,6 +183,10 @@ export async function passwordLogin(
       throw new LoginFailed(`step ${step}: ${response.status} ${url} ${body.replace(/\s+/g, ' ').slice(0, 300)}`);
     if (form.fields.has('loginName')) form.fields.set('loginName', user.loginName);
     if (form.fields.has('password')) form.fields.set('password', user.password);
+    if (form.fields.has('code')) {
+      if (!user.totpSecret) throw new LoginFailed(`step ${step}: a code is asked of a user without a second factor`);
+      form.fields.set('code', nextTotpCode(user.loginName, user.totpSecret));
+    }
     url = new URL(form.action || url, url).toString();
     init = {
       method: 'POST',

@@ -11,6 +11,7 @@ export const SCENARIOS = {
   'cc-opaque': 'client credentials, opaque token',
   'cc-jwt': 'client credentials, JWT token',
   login: 'full password login (argon2id) + code + token',
+  'login-totp': 'full password + TOTP login + code + token',
   refresh: 'refresh token grant (rotation)',
   userinfo: 'userinfo',
   introspection: 'introspection',
@@ -90,6 +91,8 @@ async function scenarioJob(
       return clientCredentialsJob(load, target.machineJwt);
     case 'login':
       return loginJob(load, target.web, target.users);
+    case 'login-totp':
+      return target.totpUsers ? loginJob(load, target.web, target.totpUsers) : { missing: 'no second factors' };
     case 'refresh': {
       const chains = await sessions.refreshTokens(concurrency);
       return 'missing' in chains ? chains : refreshJob(load, target.web, chains.tokens);
@@ -134,7 +137,7 @@ export async function runScenarios(
   if (warmPass) {
     const warmOptions = { ...options, timing: { warmupSeconds: 0, seconds: options.timing.warmupSeconds } };
     // Logins need no pass of their own: making the other scenarios' tokens already runs them.
-    for (const id of ids.filter((scenario) => scenario !== 'login')) {
+    for (const id of ids.filter((scenario) => scenario !== 'login' && scenario !== 'login-totp')) {
       const job = await jobFor(id);
       jobs.set(id, job);
       if (!('missing' in job)) await measure(warmOptions, job, (next) => jobs.set(id, next));

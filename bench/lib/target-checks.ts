@@ -47,6 +47,14 @@ export function targetChecks(report: Report): TargetCheck[] {
       measured: login ? `${number(login.requestsPerSecond, 1)}/s` : 'n/a',
       met: login ? login.requestsPerSecond >= 60 : null,
     });
+  const totpLogin = measured(scenario('login-totp')?.castellan);
+  if (scenario('login-totp'))
+    checks.push({
+      target: 'password + TOTP logins ≥ 80% of password logins',
+      measured:
+        totpLogin && login ? `${number((100 * totpLogin.requestsPerSecond) / login.requestsPerSecond)}%` : 'n/a',
+      met: totpLogin && login ? totpLogin.requestsPerSecond >= 0.8 * login.requestsPerSecond : null,
+    });
   const errors = report.scenarios.reduce((sum, row) => sum + (measured(row.castellan)?.errors ?? 0), 0);
   checks.push({ target: 'zero errors', measured: String(errors), met: errors === 0 });
   if (report.growth && 'ratios' in report.growth) {

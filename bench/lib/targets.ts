@@ -12,6 +12,8 @@ export interface Target {
   endpoints: Endpoints;
   web: LoginClient;
   users: Credentials[];
+  /** Users with TOTP set up; null where the server has no second factor (the bare library). */
+  totpUsers: Credentials[] | null;
   machine: { clientId: string; clientSecret: string };
   machineJwt: { clientId: string; clientSecret: string };
   api: { fixture: CastellanFixture } | null;
@@ -65,6 +67,7 @@ export async function bareTarget(port: number): Promise<Target> {
     endpoints: await discoverEndpoints(server.url),
     web: { ...BARE.web, scope: 'openid profile email offline_access' },
     users: [{ loginName: BARE.loginName, password: BARE.password }],
+    totpUsers: null,
     machine: BARE.machine,
     machineJwt: BARE.machineJwt,
     api: null,
@@ -77,6 +80,7 @@ export async function castellanTarget(server: ServerProcess, fixture: CastellanF
     endpoints: await discoverEndpoints(server.url),
     web: fixture.web,
     users: fixture.users,
+    totpUsers: fixture.totpUsers,
     machine: fixture.machine,
     machineJwt: fixture.machineJwt,
     api: { fixture },

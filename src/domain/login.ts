@@ -9,7 +9,8 @@ import { resolveOrgScopes } from './org-scopes.ts';
 import { Application, Project, ProjectGrant, User, UserGrant } from '../store/models/index.ts';
 import { findActiveAccount, findOrg } from '../store/queries/accounts.ts';
 import { findOrgWithVerifiedDomain } from '../store/queries/org-domains.ts';
-import { recordEvent, SYSTEM_ACTOR, type RequestOrigin } from '../store/queries/events.ts';
+import { recordEvent, type RequestOrigin } from '../store/queries/events.ts';
+import { lockUser } from './lockout.ts';
 import { countLogin } from './login-audit.ts';
 import { clearPasswordAttempts, reservePasswordAttempt } from '../store/queries/login-attempts.ts';
 import { findScoped } from '../store/queries/scoped.ts';
@@ -33,7 +34,7 @@ export interface LoginUser {
   type: string;
   state: string;
   username: string;
-  human?: { email?: string | null; passwordHash?: string | null } | null;
+  human?: { email?: string | null; passwordHash?: string | null; mfaInitSkippedAt?: Date | null } | null;
 }
 
 const USER_FIELDS = {
@@ -44,6 +45,7 @@ const USER_FIELDS = {
   username: 1,
   'human.email': 1,
   'human.passwordHash': 1,
+  'human.mfaInitSkippedAt': 1,
 } as const;
 
 export type RequiredOrg = { ok: true; org: LoginOrg | null } | { ok: false; message: LoginMessage };
@@ -141,23 +143,6 @@ export async function identifyUser(
 
 export type PasswordResult = 'ok' | 'wrong' | 'locked' | 'inactive';
 
-async function lock(instanceId: string, user: LoginUser, attempts: number, origin?: RequestOrigin): Promise<void> {
-  // The write publishes the instance's cache revision itself (store/cache/invalidate-on-write.ts), and only when it
-  // matched: attempts on a user already locked change nothing and invalidate nothing.
-  const locked = await User.updateOne({ instanceId, _id: user._id, state: 'active' }, { $set: { state: 'locked' } });
-  if (locked.modifiedCount === 1) {
-    await recordEvent({
-      instanceId,
-      orgId: user.orgId,
-      actorId: SYSTEM_ACTOR,
-      type: 'user.locked',
-      resourceType: 'user',
-      resourceId: user._id,
-      payload: { failedPasswordAttempts: attempts, ...origin },
-    });
-  }
-}
-
 /**
  * Verifies a password under the lockout policy. Every attempt first reserves one of the policy's
  * attempts (store/queries/login-attempts.ts), before the hash is checked, so parallel guesses can never run
@@ -187,7 +172,7 @@ async function checkPassword(
   const reservation = await reservePasswordAttempt(instanceId, user._id, maxAttempts);
   if (!reservation.allowed) {
     // The policy's attempts are used up (possibly by parallel guesses that are still running).
-    await lock(instanceId, user, reservation.attempts, origin);
+    await lockUser(instanceId, user, { failedPasswordAttempts: reservation.attempts }, origin);
     return 'locked';
   }
   // A user without a password costs what a wrong password costs (platform/passwords.ts), as an unknown one does.
@@ -209,7 +194,7 @@ async function checkPassword(
     payload: { ...origin },
   });
   if (maxAttempts > 0 && reservation.attempts >= maxAttempts) {
-    await lock(instanceId, user, reservation.attempts, origin);
+    await lockUser(instanceId, user, { failedPasswordAttempts: reservation.attempts }, origin);
     return 'locked';
   }
   wrongPasswordTime.add(performance.now() - started);

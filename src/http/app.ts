@@ -9,6 +9,7 @@ import { Throttles } from './middleware/rate-limit.ts';
 import { demoRoutes } from './demo.ts';
 import { healthRoutes } from './health.ts';
 import { metricsEndpoint, requestMetrics } from './metrics.ts';
+import { accountRoutes } from './login/account.ts';
 import { interactionRoutes } from './login/interaction.ts';
 import type { Services } from '../oidc/services.ts';
 import { cookieSigner } from '../platform/derived-keys.ts';
@@ -28,6 +29,7 @@ export function createApp(services: Services): Koa {
   app.use(tenantResolver(services.tenants));
   const throttles = new Throttles(services.config.rateLimits, services.log);
   app.use(interactionRoutes(services, throttles).routes());
+  app.use(accountRoutes(services, throttles).routes());
   app.use(demoRoutes(services).routes());
   app.use(apiRoutes(services, throttles).routes());
   app.use(formPostAsGet());

@@ -1,4 +1,5 @@
 import type { Adapter, Configuration } from 'oidc-provider';
+import { ACR_VALUES } from '../domain/rules/mfa.ts';
 import { STANDARD_SCOPES } from '../domain/rules/scopes.ts';
 import { ADDRESS_CLAIMS, EMAIL_CLAIMS, PHONE_CLAIMS, PROFILE_CLAIMS } from '../domain/rules/user-claims.ts';
 import type { MasterKey } from '../platform/crypto.ts';
@@ -58,7 +59,7 @@ export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys
   const instanceLifetimes = instance.tokenLifetimes as TokenLifetimes;
   const clients = clientAdapter(instanceId, instanceLifetimes);
   const pages = providerPages(instance);
-  const policy = castellanInteractionPolicy(instanceId);
+  const policy = castellanInteractionPolicy(instance);
   // Every application of an instance is first-party: consent is granted by `loadExistingGrant`, never asked.
   policy.get('consent')?.checks.remove('native_client_prompt');
 
@@ -79,8 +80,11 @@ export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys
     pkce: { required: pkceRequiredFor },
     responseTypes: ['code'],
     scopes: [...STANDARD_SCOPES],
+    // `amr` and `auth_time` in every ID token, as ZITADEL emits them (docs/zitadel-behaviour.md, ID token); `acr`
+    // when the request asks for it (`acr_values`, domain/rules/mfa.ts).
+    acrValues: [...ACR_VALUES],
     claims: {
-      openid: ['sub'],
+      openid: ['sub', 'amr', 'auth_time'],
       profile: [...PROFILE_CLAIMS],
       email: [...EMAIL_CLAIMS],
       phone: [...PHONE_CLAIMS],

@@ -18,6 +18,8 @@ export const RATE_LIMIT_NAMES = [
   'clientAuthFailuresPerClient',
   'clientAuthFailuresPerIp',
   'deviceCodeFailuresPerIp',
+  'otpFailuresPerUser',
+  'otpFailuresPerIp',
   'apiRequestsPerCaller',
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
 import { LOGIN_MESSAGES } from '../../src/domain/rules/login-checks.ts';
 import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import { assertAccessibleBasics, focusedIdOnceSettled } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 // scripts/run-tests.ts installs Chromium before the suite where it can; elsewhere these tests are skipped.
@@ -34,54 +35,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** Accessibility basics every page must meet: a language, a heading, a label for every input, alt on every image. */
-async function assertAccessibleBasics(page: Page): Promise<void> {
-  const report = await page.evaluate(() => {
-    const inputs = Array.from(document.querySelectorAll('input, select, textarea')).filter(
-      (element) => (element as HTMLInputElement).type !== 'hidden',
-    );
-    const unlabelled = inputs
-      .filter((element) => {
-        const labelled =
-          (element as HTMLInputElement).labels?.length ||
-          element.getAttribute('aria-label') ||
-          element.getAttribute('aria-labelledby');
-        return !labelled;
-      })
-      .map((element) => element.outerHTML);
-    const describedBy = inputs
-      .flatMap((element) => (element.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean))
-      .filter((id) => !document.getElementById(id));
-    return {
-      lang: document.documentElement.lang,
-      headings: document.querySelectorAll('h1').length,
-      unlabelled,
-      imagesWithoutAlt: Array.from(document.querySelectorAll('img'))
-        .filter((img) => !img.hasAttribute('alt'))
-        .map((img) => img.outerHTML),
-      danglingDescribedBy: describedBy,
-      viewport: document.querySelector('meta[name=viewport]')?.getAttribute('content') ?? null,
-    };
-  });
-  assert.equal(report.lang, 'en', `${page.url()}: html lang`);
-  assert.equal(report.headings, 1, `${page.url()}: one h1`);
-  assert.deepEqual(report.unlabelled, [], `${page.url()}: inputs without a label`);
-  assert.deepEqual(report.imagesWithoutAlt, [], `${page.url()}: images without alt`);
-  assert.deepEqual(report.danglingDescribedBy, [], `${page.url()}: aria-describedby pointing nowhere`);
-  assert.match(report.viewport ?? '', /width=device-width/, `${page.url()}: responsive viewport`);
-}
-
-/** The id of the focused element once focus settles (Chromium applies `autofocus` after the load event). */
-async function focusedIdOnceSettled(page: Page, expected: string): Promise<string | undefined> {
-  let id: string | undefined;
-  for (let tries = 0; tries < 50; tries++) {
-    id = await page.evaluate(() => document.activeElement?.id);
-    if (id === expected) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return id;
-}
 
 describe('login in a real browser', { skip }, () => {
   it('logs in through the real pages with the keyboard only and shows the demo claims', async () => {

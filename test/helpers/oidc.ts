@@ -151,6 +151,8 @@ const PROTOCOL_CLAIMS = new Set([
   'iat',
   'nbf',
   'auth_time',
+  'amr',
+  'acr',
   'azp',
   'at_hash',
   'sid',

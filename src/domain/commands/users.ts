@@ -2,7 +2,7 @@ import { Membership, Organization, PersonalAccessToken, User } from '../../store
 import type { UserDocument } from '../../store/models/user.ts';
 import type { MembershipDocument } from '../../store/models/membership.ts';
 import { hashPassword } from '../../platform/passwords.ts';
-import { clearPasswordAttempts } from '../../store/queries/login-attempts.ts';
+import { clearAllAttempts } from '../../store/queries/login-attempts.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
 import { asOneChange, recordChange, changeArray, uniquely, type Actor } from './changes.ts';
 import { includesUser, keepingAnIamOwner, restoreMembership } from './iam-owners.ts';
@@ -200,8 +200,9 @@ export function setUserState(
         )
       : await update();
     if (!updated) throw notFound();
-    // Reactivating a locked user unlocks it: its failed attempts are forgotten, or the next one would lock it again.
-    if (state === 'active') await clearPasswordAttempts(actor.instanceId, user._id);
+    // Reactivating a locked user unlocks it: its failed password and code attempts are forgotten, or the next one
+    // would lock it again.
+    if (state === 'active') await clearAllAttempts(actor.instanceId, user._id);
     await recordChange(actor, { orgId: user.orgId, type: eventType, resourceType: 'user', resourceId: user._id });
     return updated;
   });

@@ -22,6 +22,9 @@ export const LOGIN_MESSAGES = {
   passwordLoginNotAllowed: 'Login with username and password is not allowed',
   orgNotFound: 'Organisation not found',
   orgScopesConflict: 'The requested organizations do not match',
+  mfaForcedNotConfigured:
+    'Multi-factor authentication is required, but no second factor is allowed. Please contact your administrator.',
+  codeInvalid: 'The code is invalid or was already used',
 } as const;
 
 export type LoginMessage = (typeof LOGIN_MESSAGES)[keyof typeof LOGIN_MESSAGES];

@@ -1,12 +1,29 @@
+import type { MULTI_FACTOR_TYPES, PASSWORDLESS_TYPES, SECOND_FACTOR_TYPES } from '../../store/models/login-policy.ts';
+
+export type SecondFactorType = (typeof SECOND_FACTOR_TYPES)[number];
+export type MultiFactorType = (typeof MULTI_FACTOR_TYPES)[number];
+
 /**
  * The login policy: the instance holds the default, an organization may override any part of it.
  * Effective policy = instance default deep-merged with the org override (effectiveLoginPolicy below).
+ * Lifetimes are in seconds (ZITADEL's API takes durations; its defaults, docs/zitadel-behaviour.md, are kept).
  */
 export interface LoginPolicy {
   allowUsernamePassword: boolean;
+  passwordlessType: (typeof PASSWORDLESS_TYPES)[number];
   allowRegister: boolean;
   allowExternalIdp: boolean;
   forceMfa: boolean;
+  /** MFA is not forced after a login at an external identity provider (ZITADEL's `force_mfa_local_only`). */
+  forceMfaLocalOnly: boolean;
+  secondFactors: SecondFactorType[];
+  multiFactors: MultiFactorType[];
+  /** How long a user may postpone setting up a second factor that `forceMfa` asks for; 0 = never. */
+  mfaInitSkipLifetime: number;
+  /** How long a password check lets a browser session satisfy a new authorization request. */
+  passwordCheckLifetime: number;
+  secondFactorCheckLifetime: number;
+  multiFactorCheckLifetime: number;
   hidePasswordReset: boolean;
   ignoreUnknownUsernames: boolean;
   allowDomainDiscovery: boolean;
@@ -18,16 +35,30 @@ export interface LoginPolicy {
     requireNumber: boolean;
     requireSymbol: boolean;
   };
-  lockout: { maxPasswordAttempts: number };
+  lockout: { maxPasswordAttempts: number; maxOtpAttempts: number };
   branding: { displayName: string | null; primaryColor: string; backgroundColor: string; fontColor: string };
 }
 
+const HOUR = 3600;
+
+/**
+ * ZITADEL's defaults, except where Castellan's login cannot honour them yet (domain/rules/login-policy-support.ts):
+ * no self-registration, no external identity providers and no password reset exist, so they default to off.
+ */
 export const defaultLoginPolicy: LoginPolicy = {
   allowUsernamePassword: true,
-  allowRegister: true,
-  allowExternalIdp: true,
+  passwordlessType: 'not_allowed',
+  allowRegister: false,
+  allowExternalIdp: false,
   forceMfa: false,
-  hidePasswordReset: false,
+  forceMfaLocalOnly: false,
+  secondFactors: ['totp', 'recovery_codes'],
+  multiFactors: [],
+  mfaInitSkipLifetime: 720 * HOUR,
+  passwordCheckLifetime: 240 * HOUR,
+  secondFactorCheckLifetime: 18 * HOUR,
+  multiFactorCheckLifetime: 12 * HOUR,
+  hidePasswordReset: true,
   ignoreUnknownUsernames: false,
   allowDomainDiscovery: true,
   disableLoginWithEmail: false,
@@ -38,12 +69,16 @@ export const defaultLoginPolicy: LoginPolicy = {
     requireNumber: true,
     requireSymbol: true,
   },
-  lockout: { maxPasswordAttempts: 0 },
+  lockout: { maxPasswordAttempts: 0, maxOtpAttempts: 0 },
   branding: { displayName: null, primaryColor: '#5469d4', backgroundColor: '#fafafa', fontColor: '#000000' },
 };
 
 export type LoginPolicyOverride = {
-  [K in keyof LoginPolicy]?: LoginPolicy[K] extends object ? Partial<LoginPolicy[K]> | null : LoginPolicy[K] | null;
+  [K in keyof LoginPolicy]?: LoginPolicy[K] extends unknown[]
+    ? LoginPolicy[K] | null
+    : LoginPolicy[K] extends object
+      ? Partial<LoginPolicy[K]> | null
+      : LoginPolicy[K] | null;
 };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -56,7 +91,7 @@ function merge(
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override ?? {})) {
-    // Absent or null means "inherit"; only keys the base knows are policy settings.
+    // Absent or null means "inherit"; only keys the base knows are policy settings. A list replaces the list.
     if (value === undefined || value === null || !(key in base)) continue;
     const current = merged[key];
     merged[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : value;

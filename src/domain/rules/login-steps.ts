@@ -1,4 +1,5 @@
 import type { LoginPolicy } from './login-policy.ts';
+import type { AuthMethod, SecondFactorStep } from './mfa.ts';
 
 /**
  * The login as a sequence of steps. Each step says when it applies and when it is done; the login UI
@@ -12,13 +13,17 @@ export interface LoginProgress {
   loginName: string | null;
   /** Org chosen by domain discovery (an org scope is re-read from the request each time). */
   discoveredOrgId: string | null;
-  /** Authentication methods completed so far (OIDC `amr` values). */
-  amr: string[];
+  /** Authentication methods completed so far (RFC 8176 `amr` values; `mfa` is added when the login finishes). */
+  amr: AuthMethod[];
   /** Set when `ignoreUnknownUsernames` let an unknown login name through to the password page. */
   unknownUser: boolean;
+  /** What the login asks after the password (rules/mfa.ts `secondFactorStep`), decided once the password is checked. */
+  secondFactor: SecondFactorStep | null;
+  /** The user postponed setting up a second factor, which the policy allowed (`enroll-skippable`). */
+  mfaSetupPostponed: boolean;
 }
 
-export const STEP_NAMES = ['login-name', 'password'] as const;
+export const STEP_NAMES = ['login-name', 'password', 'mfa', 'mfa-setup'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 interface Step {
@@ -34,19 +39,40 @@ const STEPS: Step[] = [
     applies: (policy) => policy.allowUsernamePassword,
     done: (progress) => progress.amr.includes('pwd'),
   },
+  {
+    name: 'mfa',
+    applies: (_policy, progress) => progress.secondFactor === 'check',
+    done: (progress) => progress.amr.includes('otp'),
+  },
+  {
+    name: 'mfa-setup',
+    applies: (_policy, progress) => progress.secondFactor === 'enroll' || progress.secondFactor === 'enroll-skippable',
+    done: (progress) =>
+      progress.amr.includes('otp') || (progress.mfaSetupPostponed && progress.secondFactor === 'enroll-skippable'),
+  },
 ];
 
 export function emptyProgress(): LoginProgress {
-  return { userId: null, loginName: null, discoveredOrgId: null, amr: [], unknownUser: false };
+  return {
+    userId: null,
+    loginName: null,
+    discoveredOrgId: null,
+    amr: [],
+    unknownUser: false,
+    secondFactor: null,
+    mfaSetupPostponed: false,
+  };
 }
 
-export type NextStep = StepName | 'authenticated' | 'no-method';
+export type NextStep = StepName | 'authenticated' | 'no-method' | 'no-second-factor';
 
 /**
  * The step to show next; 'authenticated' once every applicable step is done and at least one method
- * authenticated the user; 'no-method' when the policy leaves no way to authenticate.
+ * authenticated the user; 'no-method' when the policy leaves no way to authenticate; 'no-second-factor' when a
+ * second factor is required and the policy allows none the user could set up.
  */
 export function nextStep(policy: LoginPolicy, progress: LoginProgress): NextStep {
+  if (progress.secondFactor === 'impossible') return 'no-second-factor';
   const step = STEPS.find((candidate) => candidate.applies(policy, progress) && !candidate.done(progress));
   if (step) return step.name;
   return progress.amr.length > 0 && progress.userId !== null ? 'authenticated' : 'no-method';

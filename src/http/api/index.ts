@@ -11,6 +11,7 @@ import { appKeyRoutes } from './app-keys.ts';
 import { applicationRoutes } from './applications.ts';
 import { eventRoutes } from './events.ts';
 import { instanceSettingsRoutes } from './instance-settings.ts';
+import { loginPolicyRoutes } from './login-policy.ts';
 import { machineCredentialRoutes } from './machine-credentials.ts';
 import { machineKeyRoutes } from './machine-keys.ts';
 import { memberRoutes } from './members.ts';
@@ -22,6 +23,7 @@ import { projectRoutes } from './projects.ts';
 import type { ApiRoute } from './route.ts';
 import { runRoute } from './run.ts';
 import { userGrantRoutes } from './user-grants.ts';
+import { userMfaRoutes } from './user-mfa.ts';
 import { userMetadataRoutes } from './user-metadata.ts';
 import { userRoutes } from './users.ts';
 import { userSessionRoutes } from './user-sessions.ts';
@@ -33,11 +35,13 @@ export { loadRolePermissions };
 export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
   return [
     ...orgRoutes,
+    ...loginPolicyRoutes,
     ...userRoutes,
     ...machineCredentialRoutes,
     ...machineKeyRoutes,
     ...userMetadataRoutes,
     ...userSessionRoutes,
+    ...userMfaRoutes,
     ...projectRoutes,
     ...projectRoleRoutes,
     ...applicationRoutes,

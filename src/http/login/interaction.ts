@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Interaction, InteractionResults } from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
 import { LOGIN_MESSAGES } from '../../domain/rules/login-checks.ts';
 import {
   emptyProgress,
@@ -12,7 +12,6 @@ import {
 } from '../../domain/rules/login-steps.ts';
 import { brandingFrom } from '../../domain/rules/branding.ts';
 import { renderView } from '../../platform/templates.ts';
-import type { LoginPolicy } from '../../domain/rules/login-policy.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import {
   verifyPasswordUnderLockout,
@@ -21,14 +20,16 @@ import {
   loginRequirementProblem,
   policyOf,
   resolveRequiredOrg,
-  type LoginOrg,
-  type LoginUser,
 } from '../../domain/login.ts';
 import { countLogin, recordLogin } from '../../domain/login-audit.ts';
 import type { RequestOrigin } from '../../store/queries/events.ts';
 import { verifyPasswordOfUnknownUser } from '../../domain/password-timing.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
+import { acrOf, amrOf } from '../../domain/rules/mfa.ts';
+import { secondFactorStepOf } from '../../domain/second-factor.ts';
+import type { LoginContext, LoginKit } from './login-kit.ts';
+import { secondFactorPages } from './second-factor-pages.ts';
 import { waitText, type Throttles, type ThrottleKey } from '../middleware/rate-limit.ts';
 import { LoginPageError, loginPage, readLoginForm } from './login-page.ts';
 import { readProgress, writeProgress } from './progress.ts';
@@ -40,20 +41,6 @@ export const EXPIRED_MESSAGE =
   'Your login has expired or was already completed. Please return to the application and sign in again.';
 export const CSRF_MESSAGE =
   'The form could not be accepted because it was not sent from this login page. Please go back and try again.';
-
-interface LoginContext {
-  tenant: Tenant;
-  /** The provider's interaction, read once per request: its `uid` names the login, `params` the request. */
-  interaction: Interaction;
-  /** The org the request is restricted to by its org scope (not by discovery). */
-  scopedOrg: LoginOrg | null;
-  progress: LoginProgress;
-  user: LoginUser | null;
-  /** The org whose policy and branding apply: the required org, else the user's org, else none (instance). */
-  policyOrg: LoginOrg | null;
-  policy: LoginPolicy;
-  loginHint: string | null;
-}
 
 /** Who is logging in from where, for the audit trail (ctx.ip honours X-Forwarded-For only behind a trusted proxy). */
 function origin(ctx: Context, login: LoginContext): RequestOrigin {
@@ -144,9 +131,25 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     });
   }
 
-  const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => void> = {
+  /** The login when `step` may be shown (earlier steps done, a login name typed), else a redirect to its start. */
+  async function loadStep(ctx: Context, step: StepName): Promise<LoginContext | null> {
+    const login = await loadContext(ctx);
+    if (!stepReachable(step, login.policy, login.progress) || login.progress.loginName === null) {
+      ctx.status = 303;
+      ctx.redirect(`/ui/login/${login.interaction.uid}`);
+      return null;
+    }
+    return login;
+  }
+
+  const kit: LoginKit = { loadContext, loadStep, render, advance, verifyCsrf, origin };
+  const secondFactor = secondFactorPages(kit, services, throttles);
+
+  const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => Promise<void> | void> = {
     'login-name': (ctx, login) => renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
     password: (ctx, login) => renderPassword(ctx, login, 200, null),
+    mfa: (ctx, login) => secondFactor.renderCheck(ctx, login, 200, null),
+    'mfa-setup': (ctx, login) => secondFactor.renderSetup(ctx, login, 200, null),
   };
 
   /**
@@ -158,9 +161,11 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     const step = nextStep(login.policy, progress);
     if (step === 'no-method')
       throw new LoginPageError(403, 'Login not possible', LOGIN_MESSAGES.passwordLoginNotAllowed);
+    if (step === 'no-second-factor')
+      throw new LoginPageError(403, 'Login not possible', LOGIN_MESSAGES.mfaForcedNotConfigured);
     if (step !== 'authenticated') {
       writeProgress(ctx, login.interaction.uid, progress);
-      STEP_PAGES[step](ctx, { ...login, progress });
+      await STEP_PAGES[step](ctx, { ...login, progress });
       return;
     }
     const user = login.user!;
@@ -173,7 +178,9 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     writeProgress(ctx, login.interaction.uid, null);
     if (problem) throw new LoginPageError(403, 'Login not possible', problem);
     await recordLogin(login.tenant.instance._id, user, origin(ctx, login));
-    const result: InteractionResults = { login: { accountId: user._id, amr: progress.amr } };
+    // RFC 8176 `amr` and the `acr` reached (rules/mfa.ts); the provider puts them in the session and the ID token.
+    const amr = amrOf(progress.amr);
+    const result: InteractionResults = { login: { accountId: user._id, amr, acr: acrOf(amr) } };
     // What the provider's interactionResult does, on the interaction this request already read.
     login.interaction.result = result;
     await login.interaction.save(login.interaction.exp - Math.floor(Date.now() / 1000));
@@ -218,25 +225,14 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     return advance(ctx, identified, { ...progress, userId: user._id });
   }
 
-  /** The password page and its form are only reachable once the login name step is done. */
-  async function loadPasswordStep(ctx: Context): Promise<LoginContext | null> {
-    const login = await loadContext(ctx);
-    if (!stepReachable('password', login.policy, login.progress) || login.progress.loginName === null) {
-      ctx.status = 303;
-      ctx.redirect(`/ui/login/${login.interaction.uid}`);
-      return null;
-    }
-    return login;
-  }
-
   async function showPassword(ctx: Context): Promise<void> {
-    const login = await loadPasswordStep(ctx);
+    const login = await loadStep(ctx, 'password');
     if (login) renderPassword(ctx, login, 200, null);
   }
 
   async function submitPassword(ctx: Context): Promise<void> {
     const form = await readLoginForm(ctx);
-    const login = await loadPasswordStep(ctx);
+    const login = await loadStep(ctx, 'password');
     if (!login) return;
     verifyCsrf(login.interaction.uid, form);
     const password = form.get('password') ?? '';
@@ -277,7 +273,17 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
       );
     if (outcome === 'locked') return renderPassword(ctx, login, 403, LOGIN_MESSAGES.userLocked);
     if (outcome === 'inactive') return renderPassword(ctx, login, 403, LOGIN_MESSAGES.userInactive);
-    return advance(ctx, login, { ...login.progress, amr: [...login.progress.amr, 'pwd'] });
+    const secondFactorStep = await secondFactorStepOf(
+      instanceId,
+      login.user,
+      login.policy,
+      login.interaction.params.acr_values,
+    );
+    return advance(ctx, login, {
+      ...login.progress,
+      amr: [...login.progress.amr, 'pwd'],
+      secondFactor: secondFactorStep,
+    });
   }
 
   const router = new Router({ prefix: '/ui/login/:uid' });
@@ -286,5 +292,6 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
   router.post('/login-name', page(submitLoginName));
   router.get('/password', page(showPassword));
   router.post('/password', page(submitPassword));
+  secondFactor.addRoutes(router, page);
   return router;
 }

@@ -16,6 +16,8 @@ export function readProgress(ctx: Context, uid: string): LoginProgress {
           discoveredOrgId: stored.discoveredOrgId,
           amr: stored.amr,
           unknownUser: stored.unknownUser,
+          secondFactor: stored.secondFactor ?? null,
+          mfaSetupPostponed: stored.mfaSetupPostponed ?? false,
         }
       : emptyProgress();
   } catch {

@@ -8,12 +8,14 @@ import { ProjectGrant } from './project-grant.ts';
 import { RateLimitHit } from './rate-limit-hit.ts';
 import { Project } from './project.ts';
 import { SigningKey } from './signing-key.ts';
+import { FactorUse, UserFactor } from './user-factor.ts';
 import { UserGrant } from './user-grant.ts';
 import { PersonalAccessToken, User } from './user.ts';
 
 export {
   Application,
   Event,
+  FactorUse,
   Instance,
   LoginAttempt,
   Membership,
@@ -24,6 +26,7 @@ export {
   RateLimitHit,
   SigningKey,
   User,
+  UserFactor,
   UserGrant,
 };
 
@@ -41,4 +44,6 @@ export const domainModels = [
   SigningKey,
   LoginAttempt,
   RateLimitHit,
+  UserFactor,
+  FactorUse,
 ];

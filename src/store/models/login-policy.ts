@@ -1,6 +1,13 @@
 import { Schema } from 'mongoose';
 
+/** What the login policy's lists may name (ZITADEL's second and multi factor types); domain/rules/login-policy.ts. */
+export const SECOND_FACTOR_TYPES = ['totp', 'recovery_codes', 'u2f', 'otp_email', 'otp_sms'] as const;
+export const MULTI_FACTOR_TYPES = ['u2f_with_verification'] as const;
+export const PASSWORDLESS_TYPES = ['not_allowed', 'allowed'] as const;
+
 const color = { type: String, match: /^#[0-9a-fA-F]{6}$/ };
+/** Seconds; at most a year. */
+const lifetime = { type: Number, min: 0, max: 31_536_000 };
 
 /**
  * Stored without defaults: a missing field in an org override means "inherit from the instance"
@@ -9,6 +16,15 @@ const color = { type: String, match: /^#[0-9a-fA-F]{6}$/ };
 export const loginPolicySchema = new Schema(
   {
     allowUsernamePassword: Boolean,
+    passwordlessType: { type: String, enum: PASSWORDLESS_TYPES },
+    forceMfaLocalOnly: Boolean,
+    // `default: undefined`: an unset list inherits, where mongoose would store an empty one.
+    secondFactors: { type: [{ type: String, enum: SECOND_FACTOR_TYPES }], default: undefined },
+    multiFactors: { type: [{ type: String, enum: MULTI_FACTOR_TYPES }], default: undefined },
+    mfaInitSkipLifetime: lifetime,
+    passwordCheckLifetime: lifetime,
+    secondFactorCheckLifetime: lifetime,
+    multiFactorCheckLifetime: lifetime,
     allowRegister: Boolean,
     allowExternalIdp: Boolean,
     forceMfa: Boolean,
@@ -26,7 +42,10 @@ export const loginPolicySchema = new Schema(
       },
       { _id: false },
     ),
-    lockout: new Schema({ maxPasswordAttempts: { type: Number, min: 0, max: 1000 } }, { _id: false }),
+    lockout: new Schema(
+      { maxPasswordAttempts: { type: Number, min: 0, max: 1000 }, maxOtpAttempts: { type: Number, min: 0, max: 1000 } },
+      { _id: false },
+    ),
     branding: new Schema(
       { displayName: { type: String, maxlength: 200 }, primaryColor: color, backgroundColor: color, fontColor: color },
       { _id: false },

@@ -33,6 +33,8 @@ const humanSchema = new Schema(
     address: { type: addressSchema, default: null },
     /** argon2id PHC string; absent for users who have not set a password yet. */
     passwordHash: { type: String },
+    /** When the user first postponed setting up a forced second factor (`mfaInitSkipLifetime` runs from it). */
+    mfaInitSkippedAt: { type: Date },
   },
   { _id: false },
 );

@@ -1,34 +1,53 @@
-import { LoginAttempt } from '../models/login-attempt.ts';
+import { LoginAttempt, type AttemptKind } from '../models/login-attempt.ts';
 
 export interface AttemptReservation {
-  /** False once the user has used up the policy's attempts: refuse without checking the password. */
+  /** False once the user has used up the policy's attempts: refuse without checking the secret. */
   allowed: boolean;
   attempts: number;
 }
 
 /**
- * Reserves one password attempt before the password is checked, so that parallel guesses cannot
- * exceed the lockout policy: each guess inserts its record first, and only the first `maxAttempts`
- * records get their password checked. `maxAttempts` 0 means no lockout.
+ * Reserves one attempt of a kind (a password, or a one-time code: ZITADEL counts `maxPasswordAttempts` and
+ * `maxOtpAttempts` apart) before the secret is checked, so that parallel guesses cannot exceed the lockout policy:
+ * each guess inserts its record first, and only the first `maxAttempts` records get their secret checked.
+ * `maxAttempts` 0 means no lockout.
  */
-export async function reservePasswordAttempt(
+export async function reserveAttempt(
+  instanceId: string,
+  userId: string,
+  kind: AttemptKind,
+  maxAttempts: number,
+): Promise<AttemptReservation> {
+  if (maxAttempts <= 0) return { allowed: true, attempts: 0 };
+  await LoginAttempt.create({ instanceId, userId, kind });
+  // The k-th insert to land sees at least k records here, so at most `maxAttempts` guesses pass, however
+  // many run in parallel (some parallel ones may be refused early, which errs on the safe side).
+  const attempts = await LoginAttempt.countDocuments({ instanceId, userId, kind });
+  return { allowed: attempts <= maxAttempts, attempts };
+}
+
+export function reservePasswordAttempt(
   instanceId: string,
   userId: string,
   maxAttempts: number,
 ): Promise<AttemptReservation> {
-  if (maxAttempts <= 0) return { allowed: true, attempts: 0 };
-  await LoginAttempt.create({ instanceId, userId });
-  // The k-th insert to land sees at least k records here, so at most `maxAttempts` guesses pass, however
-  // many run in parallel (some parallel ones may be refused early, which errs on the safe side).
-  const attempts = await LoginAttempt.countDocuments({ instanceId, userId });
-  return { allowed: attempts <= maxAttempts, attempts };
+  return reserveAttempt(instanceId, userId, 'password', maxAttempts);
 }
 
-/** A successful login (or an admin unlock) forgets the failed attempts. */
-export async function clearPasswordAttempts(instanceId: string, userId: string): Promise<void> {
+/** A successful check of a kind forgets that kind's failed attempts. */
+export async function clearAttempts(instanceId: string, userId: string, kind: AttemptKind): Promise<void> {
+  await LoginAttempt.deleteMany({ instanceId, userId, kind });
+}
+
+export function clearPasswordAttempts(instanceId: string, userId: string): Promise<void> {
+  return clearAttempts(instanceId, userId, 'password');
+}
+
+/** An admin's unlock forgets every failed attempt, of passwords and of one-time codes. */
+export async function clearAllAttempts(instanceId: string, userId: string): Promise<void> {
   await LoginAttempt.deleteMany({ instanceId, userId });
 }
 
 export async function countPasswordAttempts(instanceId: string, userId: string): Promise<number> {
-  return LoginAttempt.countDocuments({ instanceId, userId });
+  return LoginAttempt.countDocuments({ instanceId, userId, kind: 'password' });
 }

@@ -1,0 +1,28 @@
+import { User } from '../store/models/index.ts';
+import { recordEvent, SYSTEM_ACTOR, type RequestOrigin } from '../store/queries/events.ts';
+
+/**
+ * Locks a user who used up the lockout policy's attempts (of passwords or of one-time codes): only an admin's unlock
+ * (reactivation) lets them in again. `attempts` says which attempts, for the audit event.
+ */
+export async function lockUser(
+  instanceId: string,
+  user: { _id: string; orgId: string },
+  attempts: { failedPasswordAttempts: number } | { failedOtpAttempts: number },
+  origin?: RequestOrigin,
+): Promise<void> {
+  // The write publishes the instance's cache revision itself (store/cache/invalidate-on-write.ts), and only when it
+  // matched: attempts on a user already locked change nothing and invalidate nothing.
+  const locked = await User.updateOne({ instanceId, _id: user._id, state: 'active' }, { $set: { state: 'locked' } });
+  if (locked.modifiedCount === 1) {
+    await recordEvent({
+      instanceId,
+      orgId: user.orgId,
+      actorId: SYSTEM_ACTOR,
+      type: 'user.locked',
+      resourceType: 'user',
+      resourceId: user._id,
+      payload: { ...attempts, ...origin },
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import type { LoginPolicyOverride, SecondFactorType } from './login-policy.ts';
+
+/** The second factors the login offers today; passkeys (u2f) and one-time codes by email or SMS come later. */
+export const SUPPORTED_SECOND_FACTORS: readonly SecondFactorType[] = ['totp', 'recovery_codes'];
+
+export interface UnsupportedSetting {
+  field: string;
+  message: string;
+}
+
+/**
+ * The settings of a policy override the login cannot honour yet (issue 15: every field is honoured by the login or
+ * refused by the API, never silently ignored). Each entry names the value that would need a feature Castellan does
+ * not have; the other value of the field is what the login does today.
+ */
+export function unsupportedPolicySettings(policy: LoginPolicyOverride): UnsupportedSetting[] {
+  const refused: UnsupportedSetting[] = [];
+  const refuse = (field: string, message: string) => refused.push({ field, message });
+  if (policy.passwordlessType === 'allowed')
+    refuse('passwordlessType', 'passwordless login (passkeys) is not available yet; only "not_allowed"');
+  if (policy.allowRegister === true) refuse('allowRegister', 'self-registration is not available yet');
+  if (policy.allowExternalIdp === true) refuse('allowExternalIdp', 'external identity providers are not available yet');
+  if (policy.hidePasswordReset === false)
+    refuse('hidePasswordReset', 'password reset is not available yet, so the link stays hidden');
+  const secondFactors = policy.secondFactors ?? [];
+  const unavailable = secondFactors.filter((type) => !SUPPORTED_SECOND_FACTORS.includes(type));
+  if (unavailable.length)
+    refuse('secondFactors', `not available yet: ${unavailable.join(', ')}; available: ${SUPPORTED_SECOND_FACTORS}`);
+  if (policy.multiFactors?.length) refuse('multiFactors', 'multi-factor (passwordless) login is not available yet');
+  return refused;
+}

@@ -1,0 +1,33 @@
+import type { Context } from 'koa';
+import type { Interaction } from 'oidc-provider';
+import type { LoginOrg, LoginUser } from '../../domain/login.ts';
+import type { LoginPolicy } from '../../domain/rules/login-policy.ts';
+import type { LoginProgress, StepName } from '../../domain/rules/login-steps.ts';
+import type { RequestOrigin } from '../../store/queries/events.ts';
+import type { Tenant } from '../../oidc/tenants.ts';
+
+/** One login request as its pages see it (http/login/interaction.ts builds it). */
+export interface LoginContext {
+  tenant: Tenant;
+  /** The provider's interaction, read once per request: its `uid` names the login, `params` the request. */
+  interaction: Interaction;
+  /** The org the request is restricted to by its org scope (not by discovery). */
+  scopedOrg: LoginOrg | null;
+  progress: LoginProgress;
+  user: LoginUser | null;
+  /** The org whose policy and branding apply: the required org, else the user's org, else none (instance). */
+  policyOrg: LoginOrg | null;
+  policy: LoginPolicy;
+  loginHint: string | null;
+}
+
+/** What the pages of one step need from the login: its context, rendering, and moving on. */
+export interface LoginKit {
+  loadContext(ctx: Context): Promise<LoginContext>;
+  /** The login when `step` is reachable (earlier steps done), else null after redirecting to the login's start. */
+  loadStep(ctx: Context, step: StepName): Promise<LoginContext | null>;
+  render(ctx: Context, login: LoginContext, view: string, status: number, context: Record<string, unknown>): void;
+  advance(ctx: Context, login: LoginContext, progress: LoginProgress): Promise<void>;
+  verifyCsrf(uid: string, form: URLSearchParams): void;
+  origin(ctx: Context, login: LoginContext): RequestOrigin;
+}

@@ -1,0 +1,58 @@
+import { FactorUse, UserFactor, type FactorType, type UserFactorDocument } from '../models/user-factor.ts';
+import { isDuplicateKeyError } from './array-rewrite.ts';
+
+/** A user's factors, oldest first; `active` only, or with factors still being enrolled. */
+export function findUserFactors(
+  instanceId: string,
+  userId: string,
+  { includePending = false } = {},
+): Promise<UserFactorDocument[]> {
+  const state = includePending ? {} : { state: 'active' as const };
+  return UserFactor.find({ instanceId, userId, ...state })
+    .sort({ createdAt: 1, _id: 1 })
+    .lean<UserFactorDocument[]>()
+    .exec();
+}
+
+/**
+ * Marks one use of a single-use secret of a factor (store/models/user-factor.ts, FactorUse); false when it was used
+ * already, by this request's twin or long before.
+ */
+export async function markFactorUse(
+  instanceId: string,
+  factorId: string,
+  use: string,
+  expiresAt?: Date,
+): Promise<boolean> {
+  try {
+    await FactorUse.create({ _id: `${factorId}:${use}`, instanceId, factorId, expiresAt });
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
+}
+
+/** Moves a TOTP factor's last used step forward: codes of this step and earlier ones are refused from now on. */
+export async function advanceTotpStep(instanceId: string, factorId: string, step: number): Promise<void> {
+  await UserFactor.updateOne(
+    { instanceId, _id: factorId, 'totp.lastUsedStep': { $lt: step } },
+    { $set: { 'totp.lastUsedStep': step } },
+  );
+}
+
+/** Takes a used recovery code's hash out of its factor (its marker already makes the code single-use). */
+export async function pullRecoveryCode(instanceId: string, factorId: string, codeHash: string): Promise<void> {
+  await UserFactor.updateOne({ instanceId, _id: factorId }, { $pull: { 'recoveryCodes.codeHashes': codeHash } });
+}
+
+/** Deletes factors of a user (one, or all) with their use markers; how many factors were deleted. */
+export async function deleteUserFactors(
+  instanceId: string,
+  filter: { userId: string; _id?: string; type?: FactorType },
+): Promise<number> {
+  const factors = await UserFactor.find({ instanceId, ...filter }, { _id: 1 }).lean();
+  await UserFactor.deleteMany({ instanceId, ...filter });
+  await FactorUse.deleteMany({ instanceId, factorId: { $in: factors.map((factor) => factor._id) } });
+  return factors.length;
+}

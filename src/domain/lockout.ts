@@ -1,4 +1,5 @@
 import { User } from '../store/models/index.ts';
+import { claimLockout } from '../store/queries/login-attempts.ts';
 import { recordEvent, SYSTEM_ACTOR, type RequestOrigin } from '../store/queries/events.ts';
 
 /**
@@ -14,7 +15,9 @@ export async function lockUser(
   // The write publishes the instance's cache revision itself (store/cache/invalidate-on-write.ts), and only when it
   // matched: attempts on a user already locked change nothing and invalidate nothing.
   const locked = await User.updateOne({ instanceId, _id: user._id, state: 'active' }, { $set: { state: 'locked' } });
-  if (locked.modifiedCount === 1) {
+  // One event per lockout, also when parallel attempts all saw the user active (FerretDB v1: see claimLockout).
+  const kind = 'failedOtpAttempts' in attempts ? 'otp' : 'password';
+  if (locked.modifiedCount === 1 && (await claimLockout(instanceId, user._id, kind))) {
     await recordEvent({
       instanceId,
       orgId: user.orgId,

@@ -1,4 +1,6 @@
 import { LoginAttempt, type AttemptKind } from '../models/login-attempt.ts';
+import { WriteLock } from '../models/write-lock.ts';
+import { isDuplicateKeyError } from './array-rewrite.ts';
 
 export interface AttemptReservation {
   /** False once the user has used up the policy's attempts: refuse without checking the secret. */
@@ -50,4 +52,28 @@ export async function clearAllAttempts(instanceId: string, userId: string): Prom
 
 export async function countPasswordAttempts(instanceId: string, userId: string): Promise<number> {
   return LoginAttempt.countDocuments({ instanceId, userId, kind: 'password' });
+}
+
+/** How long a lockout's marker is kept: longer than any parallel burst of attempts that ends in one lock. */
+const LOCKOUT_MARKER_SECONDS = 24 * 3600;
+
+/**
+ * True for exactly one of the parallel callers that lock a user for the attempts of `kind` now counted: the one whose
+ * marker insert for this run of attempts (named by its oldest record, which they all see) lands first. A conditional
+ * update cannot decide it: FerretDB v1 lets concurrent ones both match (docs/portable-mongodb.md, "Writes").
+ */
+export async function claimLockout(instanceId: string, userId: string, kind: AttemptKind): Promise<boolean> {
+  const oldest = await LoginAttempt.findOne({ instanceId, userId, kind }, { _id: 1 }).sort({ _id: 1 }).lean();
+  if (!oldest) return true;
+  try {
+    await WriteLock.create({
+      _id: `lockout:${String(oldest._id)}`,
+      holder: userId,
+      expiresAt: new Date(Date.now() + LOCKOUT_MARKER_SECONDS * 1000),
+    });
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
 }

@@ -53,6 +53,9 @@ export interface NewHuman {
   givenName: string;
   familyName: string;
   displayName?: string;
+  /** The manager vouches for the address (no verification email). */
+  emailVerified?: boolean;
+  locale?: string;
   password?: string;
   metadata?: Record<string, string>;
 }
@@ -76,6 +79,8 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
     const { password, metadata, ...profile } = input;
     const human = {
       email: profile.email,
+      emailVerified: profile.emailVerified ?? false,
+      ...(profile.locale ? { locale: profile.locale } : {}),
       givenName: profile.givenName,
       familyName: profile.familyName,
       displayName: profile.displayName ?? `${profile.givenName} ${profile.familyName}`,
@@ -128,12 +133,13 @@ export function createMachineUser(
   });
 }
 
+/** The address changes through changeUserEmail (user-email.ts): a new one is pending until verified. */
 export interface UserChange {
   username?: string;
-  email?: string;
   givenName?: string;
   familyName?: string;
   displayName?: string;
+  locale?: string;
   name?: string;
   description?: string;
   accessTokenType?: 'bearer' | 'jwt';
@@ -143,13 +149,12 @@ export function changeUser(actor: Actor, user: UserDocument, change: UserChange)
   return asOneChange(actor, async () => {
     const set: Record<string, unknown> = {};
     if (change.username !== undefined) set.username = change.username;
-    const humanFields = ['email', 'givenName', 'familyName', 'displayName'] as const;
+    const humanFields = ['givenName', 'familyName', 'displayName', 'locale'] as const;
     const machineFields = ['name', 'description', 'accessTokenType'] as const;
     for (const field of humanFields) {
       if (change[field] === undefined) continue;
       if (!user.human) throw invalidField(field, 'only human users have it');
       set[`human.${field}`] = change[field];
-      if (field === 'email') set['human.emailVerified'] = false;
     }
     for (const field of machineFields) {
       if (change[field] === undefined) continue;

@@ -25,6 +25,9 @@ import { runRoute } from './run.ts';
 import { userGrantRoutes } from './user-grants.ts';
 import { userMetadataRoutes } from './user-metadata.ts';
 import { userRoutes } from './users.ts';
+import { userEmailRoutes } from './user-email.ts';
+import { smtpRoutes } from './smtp.ts';
+import { orgDomainRoutes } from './org-domains.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -38,7 +41,9 @@ export function loadRolePermissions(): RolePermissions {
 export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
   return [
     ...orgRoutes,
+    ...orgDomainRoutes,
     ...userRoutes,
+    ...userEmailRoutes,
     ...machineCredentialRoutes,
     ...userMetadataRoutes,
     ...projectRoutes,
@@ -50,6 +55,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...memberRoutes(mapping),
     ...eventRoutes,
     ...instanceSettingsRoutes,
+    ...smtpRoutes,
   ];
 }
 

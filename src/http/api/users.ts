@@ -17,10 +17,12 @@ import {
   setUserState,
 } from '../../domain/commands/users.ts';
 import { setUserPassword } from '../../domain/commands/user-credentials.ts';
+import { changeUserEmail, sendVerificationAfterCreation } from '../../domain/commands/user-email.ts';
 import { invalidField, notFound } from '../../domain/errors.ts';
 import { loadOrg, ORG, USER, USER_CREDENTIALS } from './locators.ts';
 import { route, stateRoutes, type ApiRoute } from './route.ts';
-import { metadataKey, metadataValue, name, page, username } from './schemas.ts';
+import { emailFlowOf } from './user-email.ts';
+import { locale, metadataKey, metadataValue, name, page, username } from './schemas.ts';
 
 const TAG = 'Users';
 const email = z
@@ -41,7 +43,15 @@ const userView = z.object({
   displayName: z.string(),
   state: z.enum(['active', 'inactive', 'locked']),
   human: z
-    .object({ email: z.string(), emailVerified: z.boolean(), givenName: z.string(), familyName: z.string() })
+    .object({
+      email: z.string(),
+      emailVerified: z.boolean(),
+      /** A new address awaiting verification; `email` stays in use until then. */
+      pendingEmail: z.string().nullable(),
+      givenName: z.string(),
+      familyName: z.string(),
+      locale: z.string().nullable(),
+    })
     .nullable(),
   machine: z
     .object({ name: z.string(), description: z.string().nullable(), accessTokenType, hasSecret: z.boolean() })
@@ -61,8 +71,10 @@ function toUserView(user: UserDocument, primaryDomain: string): z.input<typeof u
       ? {
           email: user.human.email,
           emailVerified: user.human.emailVerified ?? false,
+          pendingEmail: user.human.pendingEmail ?? null,
           givenName: user.human.givenName,
           familyName: user.human.familyName,
+          locale: user.human.locale ?? null,
         }
       : null,
     machine: user.machine
@@ -95,24 +107,30 @@ export const userRoutes: ApiRoute[] = [
     method: 'post',
     path: '/orgs/{orgId}/users/human',
     tag: TAG,
-    summary: "Create a human user; a password must satisfy the org's effective password complexity",
+    summary:
+      "Create a human user; a password must satisfy the org's effective password complexity. Unless emailVerified, " +
+      'a verification code is emailed when the instance can send email (emailCodeSent)',
     permission: 'user.write',
     on: ORG,
     status: 201,
     body: z.strictObject({
       username,
       email,
+      emailVerified: z.boolean().optional(),
       givenName: name,
       familyName: name,
       displayName: name.optional(),
+      locale: locale.optional(),
       password: password.optional(),
       metadata: z.record(metadataKey, metadataValue).optional(),
     }),
-    response: z.object({ id: z.string(), loginName: z.string() }),
-    async handler({ target: org, body, actor, tenant }) {
+    response: z.object({ id: z.string(), loginName: z.string(), emailCodeSent: z.boolean() }),
+    async handler(request) {
+      const { target: org, body, actor, tenant } = request;
       if (body.password) requirePasswordComplexity(tenant, org, body.password);
       const user = await createHumanUser(actor, org._id, body);
-      return { id: user._id, loginName: loginNameOf(user, org) };
+      const emailCodeSent = await sendVerificationAfterCreation(emailFlowOf(request), actor, user);
+      return { id: user._id, loginName: loginNameOf(user, org), emailCodeSent };
     },
   }),
   route({
@@ -184,21 +202,38 @@ export const userRoutes: ApiRoute[] = [
     method: 'patch',
     path: '/users/{userId}',
     tag: TAG,
-    summary: "Change a user's username or profile (human: email, names; machine: name, description, accessTokenType)",
+    summary:
+      "Change a user's username or profile (human: email, names, locale; machine: name, description, " +
+      'accessTokenType). A new email is pending until verified (a code is emailed; 409 without email delivery), ' +
+      'unless emailVerified',
     permission: 'user.write',
     on: USER,
     body: z.strictObject({
       username: username.optional(),
       email: email.optional(),
+      emailVerified: z.boolean().optional(),
       givenName: name.optional(),
       familyName: name.optional(),
       displayName: name.optional(),
+      locale: locale.optional(),
       name: name.optional(),
       description: z.string().max(1000).optional(),
       accessTokenType: accessTokenType.optional(),
     }),
     response: userView,
-    handler: async ({ target, body, actor }) => viewOf(actor, await changeUser(actor, target, body)),
+    async handler(request) {
+      const { email: newEmail, emailVerified, ...rest } = request.body;
+      if (emailVerified !== undefined && newEmail === undefined)
+        throw invalidField('emailVerified', 'applies to a new email only');
+      const { target, actor } = request;
+      const changed =
+        newEmail === undefined || Object.keys(rest).length > 0 ? await changeUser(actor, target, rest) : target;
+      if (newEmail === undefined) return viewOf(actor, changed);
+      return viewOf(
+        actor,
+        await changeUserEmail(emailFlowOf(request), actor, changed, newEmail, emailVerified ?? false),
+      );
+    },
   }),
   ...stateRoutes({
     base: '/users/{userId}',

@@ -3,6 +3,7 @@ import type { Logger } from '../../platform/logger.ts';
 import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
 import { WriteLock } from '../models/write-lock.ts';
 import { RateLimitHit } from '../models/rate-limit-hit.ts';
+import { VerificationCode } from '../models/verification-code.ts';
 
 /**
  * FerretDB v1 deletes the documents a filter matched by listing their ids as SQL parameters, and fails
@@ -25,14 +26,14 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
 }
 
 /**
- * Deletes expired OIDC artifacts, throttle counts and the write locks of holders that died. The provider re-checks
- * expiry on every read, a throttle counts only its window, and an expired lock is taken over anyway, so lag here is
- * harmless.
+ * Deletes expired OIDC artifacts, throttle counts, one-time codes and the write locks of holders that died. The
+ * provider re-checks expiry on every read, a throttle counts only its window, a code is checked for expiry when used,
+ * and an expired lock is taken over anyway, so lag here is harmless.
  */
 export async function sweepExpired(now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lt: now } };
   const results = await Promise.all(
-    [...oidcPayloadModels(), OidcConsumption, WriteLock, RateLimitHit].map((model) =>
+    [...oidcPayloadModels(), OidcConsumption, WriteLock, RateLimitHit, VerificationCode].map((model) =>
       deleteFromCollection(model.collection, expired),
     ),
   );

@@ -1,4 +1,5 @@
 import { Application } from './application.ts';
+import { EmailOutbox } from './email-outbox.ts';
 import { Event } from './event.ts';
 import { Instance } from './instance.ts';
 import { LoginAttempt } from './login-attempt.ts';
@@ -9,10 +10,12 @@ import { RateLimitHit } from './rate-limit-hit.ts';
 import { Project } from './project.ts';
 import { SigningKey } from './signing-key.ts';
 import { UserGrant } from './user-grant.ts';
+import { VerificationCode } from './verification-code.ts';
 import { PersonalAccessToken, User } from './user.ts';
 
 export {
   Application,
+  EmailOutbox,
   Event,
   Instance,
   LoginAttempt,
@@ -25,6 +28,7 @@ export {
   SigningKey,
   User,
   UserGrant,
+  VerificationCode,
 };
 
 export const domainModels = [
@@ -41,4 +45,6 @@ export const domainModels = [
   SigningKey,
   LoginAttempt,
   RateLimitHit,
+  EmailOutbox,
+  VerificationCode,
 ];

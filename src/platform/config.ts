@@ -195,6 +195,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['EMAIL_LOG_WITHOUT_SMTP', 'email.logWithoutSmtp', (raw, name) => parseBoolean(name, raw)],
     ['EMAIL_OUTBOX_POLL_MS', 'email.outboxPollMs', (raw) => Number(raw)],
     ['EMAIL_RETRY_BASE_MS', 'email.retryBaseMs', (raw) => Number(raw)],
+    ['EMAIL_MAX_ATTEMPTS', 'email.maxAttempts', (raw) => Number(raw)],
     ['DOMAIN_VERIFICATION_DNS_SERVER', 'domainVerification.dnsServers', (raw) => [raw]],
     ['DOMAIN_VERIFICATION_HTTP_SCHEME', 'domainVerification.httpScheme', (raw) => raw],
     ['DOMAIN_VERIFICATION_HTTP_PORT', 'domainVerification.httpPort', (raw) => Number(raw)],

@@ -30,13 +30,14 @@ test('without SMTP settings the message is logged instead of refused', async () 
     familyName: 'User',
   });
   assert.equal(created.body.emailCodeSent, true);
+  const userId = created.body.id as string;
   const deadline = Date.now() + 5000;
-  let message = await EmailOutbox.findOne({ userId: created.body.id }).lean();
+  let message = await EmailOutbox.findOne({ userId }).lean();
   while (message?.state !== 'sent' && Date.now() < deadline) {
     await sleep(20);
-    message = await EmailOutbox.findOne({ userId: created.body.id }).lean();
+    message = await EmailOutbox.findOne({ userId }).lean();
   }
   assert.equal(message?.state, 'sent');
   assert.equal(message?.deliveredBy, 'log');
-  assert.equal((await call(server, admin, 'POST', `/users/${created.body.id}/password/reset`)).status, 204);
+  assert.equal((await call(server, admin, 'POST', `/users/${userId}/password/reset`)).status, 204);
 });

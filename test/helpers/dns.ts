@@ -5,6 +5,10 @@ import { freeLoopbackPort } from '../../bench/lib/ports.ts';
 
 const { Packet } = dns2;
 const NXDOMAIN = 3;
+type Answer = InstanceType<typeof Packet>['answers'][number];
+/** dns2 encodes plain records; its type is the decoded class. */
+const answer = (fields: { name: string; type: number; address?: string; data?: string }) =>
+  ({ class: Packet.CLASS.IN, ttl: 1, ...fields }) as unknown as Answer;
 
 export interface TestDns {
   /** `host:port`, for config domainVerification.dnsServers. */
@@ -24,11 +28,9 @@ export async function startTestDns(): Promise<TestDns> {
       const records = zone.get(name);
       if (!records) response.header.rcode = NXDOMAIN;
       else if (question?.type === Packet.TYPE.A)
-        for (const address of records.a ?? [])
-          response.answers.push({ name, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 1, address });
+        for (const address of records.a ?? []) response.answers.push(answer({ name, type: Packet.TYPE.A, address }));
       else if (question?.type === Packet.TYPE.TXT)
-        for (const data of records.txt ?? [])
-          response.answers.push({ name, type: Packet.TYPE.TXT, class: Packet.CLASS.IN, ttl: 1, data });
+        for (const data of records.txt ?? []) response.answers.push(answer({ name, type: Packet.TYPE.TXT, data }));
       send(response);
     },
   });

@@ -140,3 +140,16 @@ test('after five wrong codes a user is throttled (429 with Retry-After), even fo
   assert.equal(throttled.headers.get('retry-after'), '900');
   assert.equal((await stateOf(user.id)).emailVerified, false);
 });
+
+test('one code used by ten parallel requests verifies once: one 200, the others refused or throttled', async () => {
+  const user = await createUser();
+  const code = await codeIn(user.email);
+  const answers = await Promise.all(
+    Array.from({ length: 10 }, () => call(server, admin, 'POST', `/users/${user.id}/email/verify`, { code })),
+  );
+  assert.equal(answers.filter((answer) => answer.status === 200).length, 1);
+  assert.ok(
+    answers.every((answer) => [200, 400, 429].includes(answer.status)),
+    JSON.stringify(answers),
+  );
+});

@@ -2,7 +2,9 @@ import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
 import { parseEmailLink } from '../../src/domain/rules/email-links.ts';
-import { User } from '../../src/store/models/index.ts';
+import { acceptInvitation } from '../../src/domain/commands/user-invitation.ts';
+import { Instance, User } from '../../src/store/models/index.ts';
+import type { UserDocument } from '../../src/store/models/user.ts';
 import { startOidcFixture, demoRp, type OidcFixture } from '../helpers/oidc.ts';
 import { linkIn, startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.ts';
 import { bootstrapToken, call } from './helpers.ts';
@@ -113,4 +115,30 @@ test('a changed address is pending until verified; the old one stays in use, in 
   assert.deepEqual(await emailClaims(next), { email: next, email_verified: true });
   const stored = await User.findById(user.id).lean();
   assert.equal(stored?.human?.pendingEmail, undefined);
+});
+
+test('an invited user sets a password from the link, which verifies the address too, and logs in', async () => {
+  const user = await createAcmeUser({ password: undefined, sendInvitation: true });
+  const [mail] = await smtp.waitFor(user.email);
+  assert.match(mail!.parsed.subject ?? '', /^ACME Sign-in: you are invited$/);
+  const link = parseEmailLink(fixture.baseUrl, linkIn(mail!, fixture.baseUrl));
+  assert.deepEqual([link?.purpose, link?.userId], ['invitation', user.id]);
+  assert.ok((mail!.parsed.text ?? '').includes(user.loginName));
+
+  const instance = (await Instance.findById(fixture.instanceId).lean())!;
+  const flow = { services: fixture.server.services, instance };
+  const stored = (await User.findById(user.id).lean<UserDocument>())!;
+  await acceptInvitation(flow, { instanceId: fixture.instanceId, actorId: user.id }, stored, link!.code, DEMO_PASSWORD);
+  assert.deepEqual(await emailClaims(user.loginName), { email: user.email, email_verified: true });
+  assert.equal(smtp.to(user.email).length, 1, 'the invitation only: no separate verification email');
+  assert.equal((await call(fixture.server, admin, 'POST', `/users/${user.id}/invite`)).status, 409);
+  const withPassword = await call(fixture.server, admin, 'POST', `/orgs/${fixture.orgs.ACME}/users/human`, {
+    username: 'invited-with-password',
+    email: 'invited@mail.test',
+    givenName: 'In',
+    familyName: 'Vited',
+    password: DEMO_PASSWORD,
+    sendInvitation: true,
+  });
+  assert.equal(withPassword.status, 400);
 });

@@ -20,14 +20,14 @@ export interface EmailFlow {
   instance: EmailInstance;
 }
 
-type Human = UserDocument & { human: NonNullable<UserDocument['human']> };
+export type Human = UserDocument & { human: NonNullable<UserDocument['human']> };
 
-function requireHuman(user: UserDocument, field: string): Human {
+export function requireHuman(user: UserDocument, field: string): Human {
   if (!user.human) throw invalidField(field, 'only human users have an email address');
   return user as Human;
 }
 
-const hours = (seconds: number) => Math.round((seconds / 3600) * 10) / 10;
+export const hours = (seconds: number) => Math.round((seconds / 3600) * 10) / 10;
 
 async function sendVerificationCode(flow: EmailFlow, actor: Actor, user: Human, address: string): Promise<void> {
   const { code, validSeconds } = await issueCode(flow.services, actor.instanceId, user, 'emailVerification', address);

@@ -5,6 +5,7 @@ import {
   verifyUserEmail,
   type EmailFlow,
 } from '../../domain/commands/user-email.ts';
+import { inviteUser } from '../../domain/commands/user-invitation.ts';
 import { USER } from './locators.ts';
 import { route, type ApiRequest, type ApiRoute } from './route.ts';
 
@@ -55,5 +56,17 @@ export const userEmailRoutes: ApiRoute[] = [
     on: USER,
     response: null,
     handler: (request) => requestPasswordReset(emailFlowOf(request), request.actor, request.target),
+  }),
+  route({
+    method: 'post',
+    path: '/users/{userId}/invite',
+    tag: TAG,
+    summary:
+      'Email a user without a password a link to set one (valid 72 h by default, once; it also verifies the ' +
+      'address). 409 when the user has a password or the instance cannot send email',
+    permission: 'user.write',
+    on: USER,
+    response: null,
+    handler: (request) => inviteUser(emailFlowOf(request), request.actor, request.target),
   }),
 ];

@@ -18,6 +18,7 @@ import {
 } from '../../domain/commands/users.ts';
 import { setUserPassword } from '../../domain/commands/user-credentials.ts';
 import { changeUserEmail, sendVerificationAfterCreation } from '../../domain/commands/user-email.ts';
+import { inviteUser, requireInvitable } from '../../domain/commands/user-invitation.ts';
 import { invalidField, notFound } from '../../domain/errors.ts';
 import { loadOrg, ORG, USER, USER_CREDENTIALS } from './locators.ts';
 import { route, stateRoutes, type ApiRoute } from './route.ts';
@@ -109,7 +110,8 @@ export const userRoutes: ApiRoute[] = [
     tag: TAG,
     summary:
       "Create a human user; a password must satisfy the org's effective password complexity. Unless emailVerified, " +
-      'a verification code is emailed when the instance can send email (emailCodeSent)',
+      'a verification code is emailed when the instance can send email (emailCodeSent); sendInvitation (no ' +
+      'password) emails a link to set one instead, which verifies the address too (409 without email delivery)',
     permission: 'user.write',
     on: ORG,
     status: 201,
@@ -122,14 +124,19 @@ export const userRoutes: ApiRoute[] = [
       displayName: name.optional(),
       locale: locale.optional(),
       password: password.optional(),
+      sendInvitation: z.boolean().optional(),
       metadata: z.record(metadataKey, metadataValue).optional(),
     }),
     response: z.object({ id: z.string(), loginName: z.string(), emailCodeSent: z.boolean() }),
     async handler(request) {
       const { target: org, body, actor, tenant } = request;
       if (body.password) requirePasswordComplexity(tenant, org, body.password);
+      const flow = emailFlowOf(request);
+      if (body.sendInvitation) await requireInvitable(flow, actor, body);
       const user = await createHumanUser(actor, org._id, body);
-      const emailCodeSent = await sendVerificationAfterCreation(emailFlowOf(request), actor, user);
+      const emailCodeSent = body.sendInvitation
+        ? (await inviteUser(flow, actor, user), true)
+        : await sendVerificationAfterCreation(flow, actor, user);
       return { id: user._id, loginName: loginNameOf(user, org), emailCodeSent };
     },
   }),

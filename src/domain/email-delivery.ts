@@ -14,6 +14,7 @@ import {
 import { recordEvent, SYSTEM_ACTOR } from '../store/queries/events.ts';
 import { storedSmtp } from '../store/queries/smtp-settings.ts';
 import { retryDelayMs } from './rules/email-retries.ts';
+import { OUTBOX_BODY_PURPOSE } from './emails.ts';
 
 export const SMTP_PASSWORD_PURPOSE = 'smtp-password';
 
@@ -35,11 +36,16 @@ const BATCH = 20;
 
 /** Sends the message through the instance's SMTP server, or logs it in development mode: how it went out. */
 async function deliver(services: DeliveryServices, message: EmailOutboxDocument): Promise<'smtp' | 'log'> {
+  if (!message.body) throw new Error('the message has no body');
+  const { text, html } = JSON.parse(services.masterKey.decrypt(message.body, OUTBOX_BODY_PURPOSE)) as {
+    text: string;
+    html: string;
+  };
   const smtp = await storedSmtp(message.instanceId);
   if (!smtp) {
     if (!services.config.email.logWithoutSmtp) throw new Error('the instance has no SMTP settings');
     services.log.info(
-      { to: message.to, subject: message.subject, text: message.text, template: message.template },
+      { to: message.to, subject: message.subject, text, template: message.template },
       'email (development mode, no SMTP settings: logged, not sent)',
     );
     return 'log';
@@ -54,8 +60,8 @@ async function deliver(services: DeliveryServices, message: EmailOutboxDocument)
       replyTo: smtp.replyTo,
       to: message.to,
       subject: message.subject,
-      text: message.text,
-      html: message.html,
+      text,
+      html,
     },
     services.config.email.smtpTimeoutMs,
   );

@@ -1,4 +1,5 @@
 import type { Config } from '../platform/config.ts';
+import type { MasterKey } from '../platform/crypto.ts';
 import { renderEmail } from '../platform/email-templates.ts';
 import { findOrg } from '../store/queries/accounts.ts';
 import { enqueueOutboxMessage } from '../store/queries/email-outbox.ts';
@@ -14,6 +15,8 @@ export interface EmailInstance {
   issuer: string;
   loginPolicy?: unknown;
 }
+
+export const OUTBOX_BODY_PURPOSE = 'email-outbox-body';
 
 export const MISSING_SMTP =
   'email delivery is not set up: the instance has no SMTP settings (smtp: PUT /api/v1/instance/smtp)';
@@ -49,6 +52,7 @@ export interface EmailRecipient {
  * asynchronous and retried (domain/email-delivery.ts). The caller has checked that delivery is available.
  */
 export async function enqueueUserEmail(
+  masterKey: MasterKey,
   instance: EmailInstance,
   user: EmailRecipient,
   to: string,
@@ -64,7 +68,6 @@ export async function enqueueUserEmail(
     template,
     to,
     subject: rendered.subject,
-    text: rendered.text,
-    html: rendered.html,
+    body: masterKey.encrypt(JSON.stringify({ text: rendered.text, html: rendered.html }), OUTBOX_BODY_PURPOSE),
   });
 }

@@ -139,6 +139,8 @@ test('after five wrong codes a user is throttled (429 with Retry-After), even fo
   assert.equal(throttled.status, 429);
   assert.equal(throttled.headers.get('retry-after'), '900');
   assert.equal((await stateOf(user.id)).emailVerified, false);
+  assert.equal((await call(server, admin, 'DELETE', `/users/${user.id}`)).status, 204);
+  assert.equal(await VerificationCode.countDocuments({ userId: user.id }), 0, 'a removed user leaves no codes');
 });
 
 test('one code used by ten parallel requests verifies once: one 200, the others refused or throttled', async () => {

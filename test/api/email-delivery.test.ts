@@ -88,6 +88,10 @@ test('without SMTP settings a user is still created (no code sent); the flows th
   assert.equal((await call(server, admin, 'GET', '/instance/smtp')).status, 404);
   assert.equal((await call(server, admin, 'POST', '/instance/smtp/test', { to: 'a@b.test' })).status, 409);
   assert.equal(await EmailOutbox.countDocuments({ userId: user.id }), 0);
+  const change = { givenName: 'Renamed', email: 'changed@mail.test' };
+  assert.equal((await call(server, admin, 'PATCH', `/users/${user.id}`, change)).status, 409);
+  const unchanged = (await call(server, admin, 'GET', `/users/${user.id}`)).body.human as Record<string, unknown>;
+  assert.deepEqual([unchanged.givenName, unchanged.email, unchanged.pendingEmail], ['Mail', user.email, null]);
 });
 
 test('SMTP settings: the password is encrypted at rest and never returned; kept when left out; an org owner sees 404', async () => {
@@ -165,8 +169,12 @@ test('a message enqueued while the SMTP server is down is delivered once it is b
   await smtp.start();
   assert.equal(failed.state, 'pending');
   assert.ok(failed.lastError);
-  await smtp.waitFor(user.email);
-  await waitForOutbox({ userId: user.id }, (doc) => doc.state === 'sent');
+  assert.ok(failed.body && !failed.body.includes('Hello'), 'the body is encrypted at rest');
+  const [mail] = await smtp.waitFor(user.email);
+  const sent = await waitForOutbox({ userId: user.id }, (doc) => doc.state === 'sent');
+  assert.equal(sent.body, null, 'the body is dropped once sent');
+  const code = /code: (\S+)/.exec(mail!.parsed.text ?? '')![1]!;
+  assert.ok(!JSON.stringify(await EmailOutbox.find({}).lean()).includes(code));
   await sleep(400);
   assert.equal(smtp.to(user.email).length, 1);
   assert.ok((await metric('castellan_email_deliveries_total', 'outcome="retry"')) > retriesBefore);

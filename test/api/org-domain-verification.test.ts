@@ -116,6 +116,9 @@ test('a verified domain can become primary (login names follow); an unverified o
   const acme = fixture.orgs.ACME!;
   assert.equal((await api('POST', `/orgs/${acme}/domains`, { domain: 'pending.example' })).status, 201);
   assert.equal((await api('POST', `/orgs/${acme}/domains/pending.example/primary`)).status, 409);
+  assert.equal((await api('POST', `/orgs/${acme}/domains`, { domain: '10.0.0.1' })).status, 201);
+  const address = await api('POST', `/orgs/${acme}/domains/10.0.0.1/validation`, { type: 'http' });
+  assert.equal(address.status, 400);
   assert.equal((await api('POST', `/orgs/${fixture.orgs.Beta}/domains`, { domain: 'acme.example' })).status, 409);
   assert.equal((await api('POST', `/orgs/${fixture.orgs.Beta}/domains/acme.example/primary`)).status, 404);
 

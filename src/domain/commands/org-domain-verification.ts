@@ -68,6 +68,8 @@ export function generateDomainValidation(
 ): Promise<{ token: string; url: string }> {
   return asOneChange(actor, async () => {
     domainOf(org, domain);
+    // An address is not a domain anyone proves: the check would only make Castellan call into its own network.
+    if (/^[0-9.]+$/.test(domain)) throw invalidField('domain', 'an IP address cannot be verified');
     const token = randomSecret(24);
     const sealed = services.masterKey.encrypt(token, TOKEN_PURPOSE);
     await changeDomain(actor, org, domain, (entry) => ({ ...entry, validationType: type, validationToken: sealed }));

@@ -31,7 +31,7 @@ export const hours = (seconds: number) => Math.round((seconds / 3600) * 10) / 10
 
 async function sendVerificationCode(flow: EmailFlow, actor: Actor, user: Human, address: string): Promise<void> {
   const { code, validSeconds } = await issueCode(flow.services, actor.instanceId, user, 'emailVerification', address);
-  await enqueueUserEmail(flow.instance, user, address, 'verify-email', {
+  await enqueueUserEmail(flow.services.masterKey, flow.instance, user, address, 'verify-email', {
     displayName: displayNameOf(user),
     email: address,
     code,
@@ -82,6 +82,18 @@ export function resendEmailVerification(flow: EmailFlow, actor: Actor, user: Use
  * Changes a human user's address. Vouched for by the manager (`verified`): it replaces the address at once, verified.
  * Otherwise it is pending, and a code goes to it; the current address stays until the code is used.
  */
+/** Whether changing the address to `email` sends a code, which needs email delivery (409 before any change). */
+export async function requireEmailChangeable(
+  flow: EmailFlow,
+  actor: Actor,
+  user: UserDocument,
+  email: string,
+  verified: boolean,
+): Promise<void> {
+  const human = requireHuman(user, 'email');
+  if (!verified && email !== human.human.email) await requireEmailDelivery(flow.services.config, actor.instanceId);
+}
+
 export function changeUserEmail(
   flow: EmailFlow,
   actor: Actor,
@@ -90,10 +102,10 @@ export function changeUserEmail(
   verified: boolean,
 ): Promise<UserDocument> {
   return asOneChange(actor, async () => {
+    await requireEmailChangeable(flow, actor, user, email, verified);
     const human = requireHuman(user, 'email');
     // The same address again cancels a pending change and keeps its verified state.
     const replaces = verified || email === human.human.email;
-    if (!replaces) await requireEmailDelivery(flow.services.config, actor.instanceId);
     const update = replaces
       ? {
           $set: { 'human.email': email, 'human.emailVerified': verified || Boolean(human.human.emailVerified) },
@@ -159,7 +171,7 @@ export function requestPasswordReset(flow: EmailFlow, actor: Actor, user: UserDo
     const address = human.human.email;
     const { code, validSeconds } = await issueCode(flow.services, actor.instanceId, user, 'passwordReset', address);
     const org = await findOrg(actor.instanceId, user.orgId);
-    await enqueueUserEmail(flow.instance, human, address, 'password-reset', {
+    await enqueueUserEmail(flow.services.masterKey, flow.instance, human, address, 'password-reset', {
       displayName: displayNameOf(user),
       loginName: loginNameOf(user, { primaryDomain: org?.primaryDomain ?? '' }),
       link: emailLink(flow.instance.issuer, 'passwordReset', user._id, code),

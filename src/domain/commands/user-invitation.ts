@@ -28,7 +28,7 @@ export function inviteUser(flow: EmailFlow, actor: Actor, user: UserDocument): P
     const address = human.human.email;
     const { code, validSeconds } = await issueCode(flow.services, actor.instanceId, user, 'invitation', address);
     const org = await findOrg(actor.instanceId, user.orgId);
-    await enqueueUserEmail(flow.instance, human, address, 'invitation', {
+    await enqueueUserEmail(flow.services.masterKey, flow.instance, human, address, 'invitation', {
       displayName: displayNameOf(user),
       loginName: loginNameOf(user, { primaryDomain: org?.primaryDomain ?? '' }),
       link: emailLink(flow.instance.issuer, 'invitation', user._id, code),

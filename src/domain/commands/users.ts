@@ -8,6 +8,8 @@ import { asOneChange, recordChange, changeArray, uniquely, type Actor } from './
 import { includesUser, keepingAnIamOwner, restoreMembership } from './iam-owners.ts';
 import { notFound, invalidField } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
+import { dropCodes } from '../../store/queries/verification-codes.ts';
+import { dropPendingEmails } from '../../store/queries/email-outbox.ts';
 
 const DUPLICATE_USERNAME = 'the username is taken in this instance';
 
@@ -224,6 +226,8 @@ export function removeUser(actor: Actor, user: UserDocument, reason = 'user.remo
       );
     const sweep = async () => {
       await PersonalAccessToken.deleteMany({ instanceId, userId: user._id });
+      await dropCodes(instanceId, user._id);
+      await dropPendingEmails(instanceId, user._id);
       await Membership.deleteMany({ instanceId, userId: user._id });
       await removeUserGrantsWhere(actor, { userId: user._id }, { reason, removedUserId: user._id });
     };

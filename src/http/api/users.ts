@@ -17,7 +17,11 @@ import {
   setUserState,
 } from '../../domain/commands/users.ts';
 import { setUserPassword } from '../../domain/commands/user-credentials.ts';
-import { changeUserEmail, sendVerificationAfterCreation } from '../../domain/commands/user-email.ts';
+import {
+  changeUserEmail,
+  requireEmailChangeable,
+  sendVerificationAfterCreation,
+} from '../../domain/commands/user-email.ts';
 import { inviteUser, requireInvitable } from '../../domain/commands/user-invitation.ts';
 import { invalidField, notFound } from '../../domain/errors.ts';
 import { loadOrg, ORG, USER, USER_CREDENTIALS } from './locators.ts';
@@ -233,13 +237,12 @@ export const userRoutes: ApiRoute[] = [
       if (emailVerified !== undefined && newEmail === undefined)
         throw invalidField('emailVerified', 'applies to a new email only');
       const { target, actor } = request;
+      const flow = emailFlowOf(request);
+      if (newEmail !== undefined) await requireEmailChangeable(flow, actor, target, newEmail, emailVerified ?? false);
       const changed =
         newEmail === undefined || Object.keys(rest).length > 0 ? await changeUser(actor, target, rest) : target;
       if (newEmail === undefined) return viewOf(actor, changed);
-      return viewOf(
-        actor,
-        await changeUserEmail(emailFlowOf(request), actor, changed, newEmail, emailVerified ?? false),
-      );
+      return viewOf(actor, await changeUserEmail(flow, actor, changed, newEmail, emailVerified ?? false));
     },
   }),
   ...stateRoutes({

@@ -19,8 +19,11 @@ const emailOutboxSchema = new Schema(
     template: { type: String, required: true },
     to: { type: String, required: true, maxlength: 320 },
     subject: { type: String, required: true },
-    text: { type: String, required: true },
-    html: { type: String, required: true },
+    /**
+     * The text and HTML bodies, encrypted (they carry one-time codes and links, which are otherwise only stored
+     * hashed); dropped once the message is sent or given up.
+     */
+    body: { type: String, default: null },
     state: { type: String, enum: OUTBOX_STATES, default: 'pending', required: true },
     attempts: { type: Number, default: 0, required: true },
     nextAttemptAt: { type: Date, required: true },

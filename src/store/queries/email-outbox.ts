@@ -5,7 +5,7 @@ import { isDuplicateKeyError } from './array-rewrite.ts';
 
 export type NewOutboxMessage = Pick<
   EmailOutboxDocument,
-  'instanceId' | 'orgId' | 'userId' | 'template' | 'to' | 'subject' | 'text' | 'html'
+  'instanceId' | 'orgId' | 'userId' | 'template' | 'to' | 'subject' | 'body'
 >;
 
 export async function enqueueOutboxMessage(message: NewOutboxMessage): Promise<string> {
@@ -63,8 +63,14 @@ export async function recordOutboxAttempt(
     | { state: 'failed'; attempts: number; error: string },
 ): Promise<void> {
   const set: Record<string, unknown> = { state: outcome.state, attempts: outcome.attempts };
+  if (outcome.state !== 'pending') set.body = null;
   if (outcome.state === 'sent') Object.assign(set, { deliveredBy: outcome.deliveredBy, sentAt: new Date() });
   else set.lastError = outcome.error.slice(0, 1000);
   if (outcome.state === 'pending') set.nextAttemptAt = outcome.nextAttemptAt;
   await EmailOutbox.updateOne({ _id: id }, { $set: set });
+}
+
+/** A removed user's messages not sent yet are dropped (one being sent right now may still go out). */
+export async function dropPendingEmails(instanceId: string, userId: string): Promise<void> {
+  await EmailOutbox.deleteMany({ instanceId, userId, state: 'pending' });
 }

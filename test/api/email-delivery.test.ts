@@ -6,6 +6,8 @@ import { addMember } from '../../src/domain/commands/memberships.ts';
 import { createPersonalAccessToken } from '../../src/domain/commands/personal-access-tokens.ts';
 import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { EmailOutbox, Instance } from '../../src/store/models/index.ts';
+import { WriteLock } from '../../src/store/models/write-lock.ts';
+import { OUTBOX_BODY_PURPOSE } from '../../src/domain/emails.ts';
 import { startOutboxWorker } from '../../src/process/outbox-worker.ts';
 import { freeLoopbackPort } from '../../bench/lib/ports.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -209,4 +211,34 @@ test('a message that keeps failing is given up after maxAttempts: in the metrics
   } finally {
     await call(server, admin, 'PUT', '/instance/smtp', settings());
   }
+});
+
+test("a lease held by a live process keeps others off a message; a dead process's expired lease is taken over", async () => {
+  const body = server.services.masterKey.encrypt(
+    JSON.stringify({ text: 'leased', html: '<p>leased</p>' }),
+    OUTBOX_BODY_PURPOSE,
+  );
+  const message = async (to: string) =>
+    (
+      await EmailOutbox.create({
+        instanceId: server.bootstrap.instanceId,
+        template: 'smtp-test',
+        to,
+        subject: 'Leased',
+        body,
+        nextAttemptAt: new Date(Date.now() + 3600_000),
+      })
+    )._id;
+  const held = await message('held@mail.test');
+  const abandoned = await message('abandoned@mail.test');
+  await WriteLock.create({ _id: `EmailOutbox:${held}`, holder: 'alive', expiresAt: new Date(Date.now() + 60_000) });
+  await WriteLock.create({ _id: `EmailOutbox:${abandoned}`, holder: 'dead', expiresAt: new Date(Date.now() - 1) });
+  await EmailOutbox.updateMany({ _id: { $in: [held, abandoned] } }, { $set: { nextAttemptAt: new Date() } });
+
+  await smtp.waitFor('abandoned@mail.test');
+  await sleep(300);
+  assert.equal(smtp.to('held@mail.test').length, 0);
+  assert.equal((await EmailOutbox.findById(held).lean())?.state, 'pending');
+  await WriteLock.deleteOne({ _id: `EmailOutbox:${held}`, holder: 'alive' });
+  await smtp.waitFor('held@mail.test');
 });

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOGIN_MESSAGES } from '../../src/domain/rules/login-checks.ts';
+import { identifyUser } from '../../src/domain/login.ts';
+import { Instance } from '../../src/store/models/index.ts';
 import { demoRp, startOidcFixture, demoApp, type OidcFixture } from '../helpers/oidc.ts';
 import { pageText, startLogin, submitLoginName } from '../helpers/login.ts';
 import { startTestDns, type TestDns } from '../helpers/dns.ts';
@@ -58,6 +60,9 @@ test('Beta verifies beta.example with a TXT record; only then does bob@beta.exam
   const beta = fixture.orgs.Beta!;
   assert.equal((await api('POST', `/orgs/${beta}/domains`, { domain: 'beta.example' })).status, 201);
   assert.match(await loginNamePage('bob@beta.example'), new RegExp(LOGIN_MESSAGES.userNotFound));
+  const instance = (await Instance.findById(fixture.instanceId).lean())!;
+  const discovered = async () => (await identifyUser(instance, 'someone@beta.example', null)).discoveredOrg?._id;
+  assert.equal(await discovered(), undefined, 'an unverified domain discovers no org');
 
   const validation = await api('POST', `/orgs/${beta}/domains/beta.example/validation`, { type: 'dns' });
   assert.equal(validation.status, 200);
@@ -78,6 +83,7 @@ test('Beta verifies beta.example with a TXT record; only then does bob@beta.exam
   assert.equal((await api('POST', `/orgs/${beta}/domains/beta.example/verify`)).status, 409);
   assert.equal((await api('POST', `/orgs/${beta}/domains/beta.example/validation`, { type: 'dns' })).status, 409);
 
+  assert.equal(await discovered(), beta, 'a verified domain discovers its org');
   const tokens = await rp.demoLogin('bob@beta.example', 'openid');
   assert.equal(tokens.claims()?.sub, await rp.userId('bob'));
   const events = await api('GET', `/events?resourceId=${beta}`);

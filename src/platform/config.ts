@@ -98,15 +98,20 @@ const configSchema = z.object({
    * `leaseMs` (longer than any SMTP exchange: `smtpTimeoutMs`). `logWithoutSmtp`: development mode, an instance
    * without SMTP settings has its messages logged instead of refused.
    */
-  email: z.object({
-    logWithoutSmtp: z.boolean(),
-    outboxPollMs: z.number().int().min(10).max(600_000),
-    maxAttempts: z.number().int().min(1).max(100),
-    retryBaseMs: z.number().int().min(10),
-    retryMaxMs: z.number().int().min(10),
-    smtpTimeoutMs: z.number().int().min(100).max(600_000),
-    leaseMs: z.number().int().min(1000),
-  }),
+  email: z
+    .object({
+      logWithoutSmtp: z.boolean(),
+      outboxPollMs: z.number().int().min(10).max(600_000),
+      maxAttempts: z.number().int().min(1).max(100),
+      retryBaseMs: z.number().int().min(10),
+      retryMaxMs: z.number().int().min(10),
+      smtpTimeoutMs: z.number().int().min(100).max(600_000),
+      leaseMs: z.number().int().min(1000),
+    })
+    // Connect, greeting and each command have the timeout: a lease shorter than that could expire mid-send.
+    .refine((email) => email.leaseMs >= 3 * email.smtpTimeoutMs, {
+      message: 'leaseMs must be at least 3 × smtpTimeoutMs',
+    }),
   /** How long each one-time code lives (domain/codes.ts); ZITADEL's defaults: reset 1 h, verification 24 h. */
   codeLifetimes: z.object({
     emailVerificationSeconds: z.number().int().positive(),

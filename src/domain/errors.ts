@@ -2,7 +2,7 @@
  * What a domain command refuses, and why. The domain knows nothing of HTTP: the API maps each kind to its
  * status (http/middleware/errors.ts), and any other caller (bootstrap, scripts) reads `kind`.
  */
-export type DomainErrorKind = 'invalid' | 'not-found' | 'conflict';
+export type DomainErrorKind = 'invalid' | 'not-found' | 'conflict' | 'throttled';
 
 export class DomainError extends Error {
   readonly kind: DomainErrorKind;
@@ -29,4 +29,9 @@ export function conflict(message: string): DomainError {
 /** Refuses an unusable value in a command's input, naming the field. */
 export function invalidField(field: string, message: string): DomainError {
   return new DomainError('invalid', `${field}: ${message}`, { errors: [{ field, message }] });
+}
+
+/** Too many failed attempts (of a one-time code): retry after `retryAfterSeconds`. */
+export function throttled(message: string, retryAfterSeconds: number): DomainError {
+  return new DomainError('throttled', message, { retryAfterSeconds });
 }

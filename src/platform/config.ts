@@ -21,6 +21,7 @@ export const RATE_LIMIT_NAMES = [
   'otpFailuresPerUser',
   'otpFailuresPerIp',
   'apiRequestsPerCaller',
+  'codeFailuresPerUser',
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 export const RATE_LIMIT_BOUNDS = { max: 1_000_000, windowSeconds: 86_400 } as const;
@@ -98,6 +99,44 @@ const configSchema = z.object({
   outboundPrivateAddresses: z.boolean().default(false),
   /** GET /metrics answers only `Authorization: Bearer <token>`; null: no /metrics (404). */
   metrics: z.object({ token: z.string().min(16).nullable().default(null) }),
+  /**
+   * Email delivery (domain/email-delivery.ts): the outbox is polled every `outboxPollMs`; a failed attempt is retried
+   * after `retryBaseMs` · 2^(attempt−1), at most `retryMaxMs`, up to `maxAttempts`; a claimed message is leased for
+   * `leaseMs` (longer than any SMTP exchange: `smtpTimeoutMs`). `logWithoutSmtp`: development mode, an instance
+   * without SMTP settings has its messages logged instead of refused.
+   */
+  email: z
+    .object({
+      logWithoutSmtp: z.boolean(),
+      outboxPollMs: z.number().int().min(10).max(600_000),
+      maxAttempts: z.number().int().min(1).max(100),
+      retryBaseMs: z.number().int().min(10),
+      retryMaxMs: z.number().int().min(10),
+      smtpTimeoutMs: z.number().int().min(100).max(600_000),
+      leaseMs: z.number().int().min(1000),
+    })
+    // Connect, greeting and each command have the timeout: a lease shorter than that could expire mid-send.
+    .refine((email) => email.leaseMs >= 3 * email.smtpTimeoutMs, {
+      message: 'leaseMs must be at least 3 × smtpTimeoutMs',
+    }),
+  /** How long each one-time code lives (domain/codes.ts); ZITADEL's defaults: reset 1 h, verification 24 h. */
+  codeLifetimes: z.object({
+    emailVerificationSeconds: z.number().int().positive(),
+    passwordResetSeconds: z.number().int().positive(),
+    invitationSeconds: z.number().int().positive(),
+    emailOtpSeconds: z.number().int().positive(),
+  }),
+  /**
+   * Org domain verification (domain/commands/org-domain-verification.ts): `dnsServers` (`host:port`; null: the
+   * system's resolvers) answer the TXT look-ups; `httpScheme` and `httpPort` (null: the scheme's) make the HTTP
+   * challenge reachable on a loopback test server; production keeps https.
+   */
+  domainVerification: z.object({
+    dnsServers: z.array(z.string().min(1)).nullable().default(null),
+    httpScheme: z.enum(['https', 'http']),
+    httpPort: z.number().int().min(1).max(65535).nullable().default(null),
+    timeoutMs: z.number().int().min(100).max(60_000),
+  }),
   rateLimits: z.object(
     Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, rateLimitRule])) as {
       [name in RateLimitName]: typeof rateLimitRule;
@@ -166,6 +205,13 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['HTTP_REQUEST_TIMEOUT_MS', 'http.requestTimeoutMs', (raw) => Number(raw)],
     ['HTTP_KEEP_ALIVE_TIMEOUT_MS', 'http.keepAliveTimeoutMs', (raw) => Number(raw)],
     ['HTTP_MAX_CONNECTIONS_PER_IP', 'http.maxConnectionsPerIp', (raw) => Number(raw)],
+    ['EMAIL_LOG_WITHOUT_SMTP', 'email.logWithoutSmtp', (raw, name) => parseBoolean(name, raw)],
+    ['EMAIL_OUTBOX_POLL_MS', 'email.outboxPollMs', (raw) => Number(raw)],
+    ['EMAIL_RETRY_BASE_MS', 'email.retryBaseMs', (raw) => Number(raw)],
+    ['EMAIL_MAX_ATTEMPTS', 'email.maxAttempts', (raw) => Number(raw)],
+    ['DOMAIN_VERIFICATION_DNS_SERVER', 'domainVerification.dnsServers', (raw) => [raw]],
+    ['DOMAIN_VERIFICATION_HTTP_SCHEME', 'domainVerification.httpScheme', (raw) => raw],
+    ['DOMAIN_VERIFICATION_HTTP_PORT', 'domainVerification.httpPort', (raw) => Number(raw)],
     ['CASTELLAN_BOOTSTRAP_ADMIN_PASSWORD', 'bootstrap.adminPassword', (raw) => raw],
     ['CASTELLAN_BOOTSTRAP_CLIENT_ID', 'bootstrap.clientId', (raw) => raw],
     ['CASTELLAN_BOOTSTRAP_CLIENT_SECRET', 'bootstrap.clientSecret', (raw) => raw],

@@ -13,6 +13,7 @@ import { createTenant } from '../oidc/provider.ts';
 import type { Services } from '../oidc/services.ts';
 import { loadMasterKey } from '../platform/master-key.ts';
 import { TenantRegistry } from '../oidc/tenants.ts';
+import { startOutboxWorker } from './outbox-worker.ts';
 
 export interface RunningCastellan {
   url: string;
@@ -59,6 +60,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
     });
     const stopSweeper = startSweeper(config.sweepIntervalSeconds, log);
     const stopWatchingCaches = watchCacheRevisions(config.cacheRevisionPollMs, log);
+    const outboxWorker = startOutboxWorker(services);
     const { port } = server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,
@@ -68,6 +70,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       async close() {
         stopSweeper();
         stopWatchingCaches();
+        await outboxWorker.stop();
         // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -47,6 +47,8 @@ test('the OpenAPI document validates, and every route in it answers as it descri
     const tokenId = (await post(`/users/${userId}/personal-access-tokens`, {})).id as string;
     await call(server, admin, 'PUT', `/users/${userId}/metadata/tier`, { value: 'gold' });
     await post(`/orgs/${customer}/domains`, { domain: 'customer.example' });
+    const smtp = { host: '127.0.0.1', port: 2525, tls: 'none', senderAddress: 'login@castellan.test' };
+    assert.equal((await call(server, admin, 'PUT', '/instance/smtp', smtp)).status, 200);
     const customerOrg = (await call(server, admin, 'GET', `/orgs/${customer}`)).body;
     const loginName = `fixture-bot@${customerOrg.primaryDomain as string}`;
     const values: Record<string, string> = {

@@ -17,6 +17,9 @@ const AUTHORIZATION: Record<string, string> = {
   'DELETE /orgs/{orgId}': 'ORG org.delete',
   'POST /orgs/{orgId}/domains': 'ORG org.write',
   'DELETE /orgs/{orgId}/domains/{domain}': 'ORG org.write',
+  'POST /orgs/{orgId}/domains/{domain}/validation': 'ORG org.write',
+  'POST /orgs/{orgId}/domains/{domain}/verify': 'ORG org.write',
+  'POST /orgs/{orgId}/domains/{domain}/primary': 'ORG org.write',
   'GET /orgs/{orgId}/login-policy': 'ORG policy.read',
   'PUT /orgs/{orgId}/login-policy': 'ORG policy.write',
   'DELETE /orgs/{orgId}/login-policy': 'ORG policy.delete',
@@ -29,6 +32,10 @@ const AUTHORIZATION: Record<string, string> = {
   'POST /users/{userId}/deactivate': 'USER user.write',
   'POST /users/{userId}/reactivate': 'USER user.write',
   'DELETE /users/{userId}': 'USER user.delete',
+  'POST /users/{userId}/email/resend': 'USER user.write',
+  'POST /users/{userId}/email/verify': 'USER user.write',
+  'POST /users/{userId}/password/reset': 'USER user.write',
+  'POST /users/{userId}/invite': 'USER user.write',
   'PUT /users/{userId}/password': 'USER_CREDENTIALS user.credential.write',
   'POST /users/{userId}/secret': 'USER_CREDENTIALS user.credential.write',
   'DELETE /users/{userId}/secret': 'USER_CREDENTIALS user.credential.write',
@@ -102,6 +109,10 @@ const AUTHORIZATION: Record<string, string> = {
   'GET /events': 'EVENTS events.read',
   'GET /instance/settings': 'INSTANCE iam.policy.read',
   'PATCH /instance/settings': 'INSTANCE iam.policy.write',
+  'GET /instance/smtp': 'INSTANCE iam.read',
+  'PUT /instance/smtp': 'INSTANCE iam.write',
+  'DELETE /instance/smtp': 'INSTANCE iam.write',
+  'POST /instance/smtp/test': 'INSTANCE iam.write',
 };
 
 // The routes that cannot be authorized on a located resource. Each says why in its spec.

@@ -9,6 +9,8 @@ import { includesUser, keepingAnIamOwner, restoreMembership } from './iam-owners
 import { notFound, invalidField } from '../errors.ts';
 import { newHumanContact, phoneVerification, type HumanContact } from './user-contact.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
+import { dropCodes } from '../../store/queries/verification-codes.ts';
+import { dropPendingEmails } from '../../store/queries/email-outbox.ts';
 
 const DUPLICATE_USERNAME = 'the username is taken in this instance';
 
@@ -54,6 +56,9 @@ export interface NewHuman extends HumanContact {
   givenName: string;
   familyName: string;
   displayName?: string;
+  /** The manager vouches for the address (no verification email). */
+  emailVerified?: boolean;
+  locale?: string;
   password?: string;
   metadata?: Record<string, string>;
 }
@@ -77,6 +82,8 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
     const { password, metadata, ...profile } = input;
     const human = {
       email: profile.email,
+      emailVerified: profile.emailVerified ?? false,
+      ...(profile.locale ? { locale: profile.locale } : {}),
       givenName: profile.givenName,
       familyName: profile.familyName,
       displayName: profile.displayName ?? `${profile.givenName} ${profile.familyName}`,
@@ -130,12 +137,13 @@ export function createMachineUser(
   });
 }
 
+/** The address changes through changeUserEmail (user-email.ts): a new one is pending until verified. */
 export interface UserChange extends HumanContact {
   username?: string;
-  email?: string;
   givenName?: string;
   familyName?: string;
   displayName?: string;
+  locale?: string;
   name?: string;
   description?: string;
   accessTokenType?: 'bearer' | 'jwt';
@@ -145,13 +153,12 @@ export function changeUser(actor: Actor, user: UserDocument, change: UserChange)
   return asOneChange(actor, async () => {
     const set: Record<string, unknown> = {};
     if (change.username !== undefined) set.username = change.username;
-    const humanFields = ['email', 'givenName', 'familyName', 'displayName', 'phone', 'address'] as const;
+    const humanFields = ['givenName', 'familyName', 'displayName', 'locale', 'phone', 'address'] as const;
     const machineFields = ['name', 'description', 'accessTokenType'] as const;
     for (const field of humanFields) {
       if (change[field] === undefined) continue;
       if (!user.human) throw invalidField(field, 'only human users have it');
       set[`human.${field}`] = change[field];
-      if (field === 'email') set['human.emailVerified'] = false;
     }
     Object.assign(set, phoneVerification(user, change));
     for (const field of machineFields) {
@@ -223,6 +230,8 @@ export function removeUser(actor: Actor, user: UserDocument, reason = 'user.remo
       );
     const sweep = async () => {
       await PersonalAccessToken.deleteMany({ instanceId, userId: user._id });
+      await dropCodes(instanceId, user._id);
+      await dropPendingEmails(instanceId, user._id);
       await Membership.deleteMany({ instanceId, userId: user._id });
       await removeUserGrantsWhere(actor, { userId: user._id }, { reason, removedUserId: user._id });
     };

@@ -27,6 +27,9 @@ import { userMfaRoutes } from './user-mfa.ts';
 import { userMetadataRoutes } from './user-metadata.ts';
 import { userRoutes } from './users.ts';
 import { userSessionRoutes } from './user-sessions.ts';
+import { userEmailRoutes } from './user-email.ts';
+import { smtpRoutes } from './smtp.ts';
+import { orgDomainRoutes } from './org-domains.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -36,7 +39,9 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
   return [
     ...orgRoutes,
     ...loginPolicyRoutes,
+    ...orgDomainRoutes,
     ...userRoutes,
+    ...userEmailRoutes,
     ...machineCredentialRoutes,
     ...machineKeyRoutes,
     ...userMetadataRoutes,
@@ -51,6 +56,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...memberRoutes(mapping),
     ...eventRoutes,
     ...instanceSettingsRoutes,
+    ...smtpRoutes,
   ];
 }
 

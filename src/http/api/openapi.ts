@@ -32,7 +32,9 @@ const ERRORS: Record<number, string> = {
   401: 'Missing or invalid bearer token',
   403: 'The resource is visible, but the caller lacks the permission',
   404: 'No such resource, or one the caller may not see',
-  409: 'Conflicts with an existing resource or a concurrent change, or would leave the instance without an owner',
+  409:
+    'Conflicts with an existing resource or a concurrent change, would leave the instance without an owner, or ' +
+    'needs a setting the instance lacks (it is named: SMTP for the flows that send email)',
   413: 'The request body is larger than the configured limit',
   415: 'The request body is not application/json',
   429: 'Too many requests: retry after the time in Retry-After',

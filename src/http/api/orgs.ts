@@ -14,7 +14,7 @@ import { INSTANCE, ORG } from './locators.ts';
 import { route, stateRoutes, type ApiRoute } from './route.ts';
 import { domain, name, page, state } from './schemas.ts';
 
-const orgView = z.object({
+export const orgView = z.object({
   id: z.string(),
   name: z.string(),
   primaryDomain: z.string(),
@@ -22,7 +22,7 @@ const orgView = z.object({
   domains: z.array(z.object({ domain: z.string(), verified: z.boolean() })),
 });
 
-function toOrgView(org: OrgRecord): z.input<typeof orgView> {
+export function toOrgView(org: OrgRecord): z.input<typeof orgView> {
   return {
     id: org._id,
     name: org.name,

@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { hasPermissionAnywhere } from '../../domain/rules/permissions.ts';
 import { passwordProblems } from '../../domain/rules/password-complexity.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../domain/rules/login-policy.ts';
-import type { UserDocument } from '../../store/models/user.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
-import { findOrgRecord, type OrgRecord } from '../../domain/commands/orgs.ts';
+import type { OrgRecord } from '../../domain/commands/orgs.ts';
 import {
   changeUser,
   createHumanUser,
@@ -17,12 +16,20 @@ import {
   setUserState,
 } from '../../domain/commands/users.ts';
 import { setUserPassword } from '../../domain/commands/user-credentials.ts';
+import {
+  changeUserEmail,
+  requireEmailChangeable,
+  sendVerificationAfterCreation,
+} from '../../domain/commands/user-email.ts';
+import { inviteUser, requireInvitable } from '../../domain/commands/user-invitation.ts';
 import { invalidField, notFound } from '../../domain/errors.ts';
 import { loadOrg, ORG, USER, USER_CREDENTIALS } from './locators.ts';
 import { route, stateRoutes, type ApiRoute } from './route.ts';
 import { sessionEnder } from './user-sessions.ts';
-import { metadataKey, metadataValue, name, page, username } from './schemas.ts';
-import { contactFields, contactView, toContactView } from './user-contact.ts';
+import { emailFlowOf } from './user-email.ts';
+import { locale, metadataKey, metadataValue, name, page, username } from './schemas.ts';
+import { contactFields } from './user-contact.ts';
+import { accessTokenType, toUserView, userView, viewOf } from './user-view.ts';
 
 const TAG = 'Users';
 const email = z
@@ -31,59 +38,7 @@ const email = z
   .toLowerCase()
   .max(320)
   .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
-const accessTokenType = z.enum(['bearer', 'jwt']);
 const password = z.string().min(1).max(1024);
-
-const userView = z.object({
-  id: z.string(),
-  orgId: z.string(),
-  type: z.enum(['human', 'machine']),
-  username: z.string(),
-  loginName: z.string(),
-  displayName: z.string(),
-  state: z.enum(['active', 'inactive', 'locked']),
-  human: z
-    .object({
-      email: z.string(),
-      emailVerified: z.boolean(),
-      givenName: z.string(),
-      familyName: z.string(),
-      ...contactView,
-    })
-    .nullable(),
-  machine: z
-    .object({ name: z.string(), description: z.string().nullable(), accessTokenType, hasSecret: z.boolean() })
-    .nullable(),
-});
-
-function toUserView(user: UserDocument, primaryDomain: string): z.input<typeof userView> {
-  return {
-    id: user._id,
-    orgId: user.orgId,
-    type: user.type,
-    username: user.username,
-    loginName: loginNameOf(user, { primaryDomain }),
-    displayName: displayNameOf(user),
-    state: user.state,
-    human: user.human
-      ? {
-          email: user.human.email,
-          emailVerified: user.human.emailVerified ?? false,
-          givenName: user.human.givenName,
-          familyName: user.human.familyName,
-          ...toContactView(user.human),
-        }
-      : null,
-    machine: user.machine
-      ? {
-          name: user.machine.name,
-          description: user.machine.description ?? null,
-          accessTokenType: user.machine.accessTokenType ?? 'bearer',
-          hasSecret: Boolean(user.machine.secretHash),
-        }
-      : null,
-  };
-}
 
 /** A password must satisfy the effective complexity of the user's org (its override of the instance policy). */
 function requirePasswordComplexity(tenant: Tenant, org: OrgRecord, password: string): void {
@@ -95,34 +50,42 @@ function requirePasswordComplexity(tenant: Tenant, org: OrgRecord, password: str
   if (problems.length) throw invalidField('password', problems.join('; '));
 }
 
-async function viewOf(actor: { instanceId: string }, user: UserDocument): Promise<z.input<typeof userView>> {
-  return toUserView(user, (await findOrgRecord(actor.instanceId, user.orgId))?.primaryDomain ?? '');
-}
-
 export const userRoutes: ApiRoute[] = [
   route({
     method: 'post',
     path: '/orgs/{orgId}/users/human',
     tag: TAG,
-    summary: "Create a human user; a password must satisfy the org's effective password complexity",
+    summary:
+      "Create a human user; a password must satisfy the org's effective password complexity. Unless emailVerified, " +
+      'a verification code is emailed when the instance can send email (emailCodeSent); sendInvitation (no ' +
+      'password) emails a link to set one instead, which verifies the address too (409 without email delivery)',
     permission: 'user.write',
     on: ORG,
     status: 201,
     body: z.strictObject({
       username,
       email,
+      emailVerified: z.boolean().optional(),
       givenName: name,
       familyName: name,
       displayName: name.optional(),
       ...contactFields,
+      locale: locale.optional(),
       password: password.optional(),
+      sendInvitation: z.boolean().optional(),
       metadata: z.record(metadataKey, metadataValue).optional(),
     }),
-    response: z.object({ id: z.string(), loginName: z.string() }),
-    async handler({ target: org, body, actor, tenant }) {
+    response: z.object({ id: z.string(), loginName: z.string(), emailCodeSent: z.boolean() }),
+    async handler(request) {
+      const { target: org, body, actor, tenant } = request;
       if (body.password) requirePasswordComplexity(tenant, org, body.password);
+      const flow = emailFlowOf(request);
+      if (body.sendInvitation) await requireInvitable(flow, actor, body);
       const user = await createHumanUser(actor, org._id, body);
-      return { id: user._id, loginName: loginNameOf(user, org) };
+      const emailCodeSent = body.sendInvitation
+        ? (await inviteUser(flow, actor, user), true)
+        : await sendVerificationAfterCreation(flow, actor, user);
+      return { id: user._id, loginName: loginNameOf(user, org), emailCodeSent };
     },
   }),
   route({
@@ -195,23 +158,37 @@ export const userRoutes: ApiRoute[] = [
     path: '/users/{userId}',
     tag: TAG,
     summary:
-      "Change a user's username or profile (human: email, names, phone, address; machine: name, description, " +
-      'accessTokenType)',
+      "Change a user's username or profile (human: email, names, locale, phone, address; machine: name, " +
+      'description, accessTokenType). A new email is pending until verified (a code is emailed; 409 without email ' +
+      'delivery), unless emailVerified',
     permission: 'user.write',
     on: USER,
     body: z.strictObject({
       username: username.optional(),
       email: email.optional(),
+      emailVerified: z.boolean().optional(),
       givenName: name.optional(),
       familyName: name.optional(),
       displayName: name.optional(),
       ...contactFields,
+      locale: locale.optional(),
       name: name.optional(),
       description: z.string().max(1000).optional(),
       accessTokenType: accessTokenType.optional(),
     }),
     response: userView,
-    handler: async ({ target, body, actor }) => viewOf(actor, await changeUser(actor, target, body)),
+    async handler(request) {
+      const { email: newEmail, emailVerified, ...rest } = request.body;
+      if (emailVerified !== undefined && newEmail === undefined)
+        throw invalidField('emailVerified', 'applies to a new email only');
+      const { target, actor } = request;
+      const flow = emailFlowOf(request);
+      if (newEmail !== undefined) await requireEmailChangeable(flow, actor, target, newEmail, emailVerified ?? false);
+      const changed =
+        newEmail === undefined || Object.keys(rest).length > 0 ? await changeUser(actor, target, rest) : target;
+      if (newEmail === undefined) return viewOf(actor, changed);
+      return viewOf(actor, await changeUserEmail(flow, actor, changed, newEmail, emailVerified ?? false));
+    },
   }),
   ...stateRoutes({
     base: '/users/{userId}',

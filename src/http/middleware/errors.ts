@@ -34,6 +34,7 @@ const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
   'not-found': 404,
   conflict: 409,
+  throttled: 429,
 };
 
 function statusOf(error: unknown): number {
@@ -63,6 +64,8 @@ export function errorHandler(log: Logger) {
         ctx.set('retry-after', '1');
       } else if (status >= 500) log.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
       ctx.status = status;
+      if (error instanceof DomainError && error.kind === 'throttled')
+        ctx.set('Retry-After', String(error.detail.retryAfterSeconds));
       ctx.type = 'application/problem+json';
       ctx.body = {
         type: 'about:blank',

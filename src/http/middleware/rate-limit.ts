@@ -4,9 +4,7 @@ import { Counter, register } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitName, RateLimitRule, RateLimits } from '../../platform/config.ts';
 import type { Logger } from '../../platform/logger.ts';
-import { cached } from '../../store/cache/instance-cache.ts';
-import { cacheKeys } from '../../store/cache/keys.ts';
-import { Instance } from '../../store/models/index.ts';
+import { storedRateLimits } from '../../store/queries/instance-settings.ts';
 import { countRateLimitHit, forgetRateLimitHits } from '../../store/queries/rate-limit-hits.ts';
 
 const REJECTIONS = 'castellan_rate_limit_rejections_total';
@@ -72,10 +70,7 @@ export class Throttles {
   }
 
   async rules(instanceId: string): Promise<RateLimits> {
-    const own = await cached(instanceId, cacheKeys.instanceRateLimits(), async () => {
-      const instance = await Instance.findById(instanceId, { rateLimits: 1 }).lean();
-      return (instance?.rateLimits ?? {}) as Partial<Record<RateLimitName, RateLimitRule | null>>;
-    });
+    const own = await storedRateLimits(instanceId);
     const merged = { ...this.#defaults };
     for (const [name, rule] of Object.entries(own)) if (rule) merged[name as RateLimitName] = rule;
     return merged;

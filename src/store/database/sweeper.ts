@@ -4,6 +4,7 @@ import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
 import { WriteLock } from '../models/write-lock.ts';
 import { RateLimitHit } from '../models/rate-limit-hit.ts';
 import { FactorUse } from '../models/user-factor.ts';
+import { VerificationCode } from '../models/verification-code.ts';
 
 /**
  * FerretDB v1 deletes the documents a filter matched by listing their ids as SQL parameters, and fails
@@ -26,14 +27,15 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
 }
 
 /**
- * Deletes expired OIDC artifacts, throttle counts, the write locks of holders that died and the markers of used TOTP
- * steps. The provider re-checks expiry on every read, a throttle counts only its window, an expired lock is taken over
- * anyway, and a TOTP step is refused by its factor's last used step once its marker expires, so lag here is harmless.
+ * Deletes expired OIDC artifacts, throttle counts, one-time codes, the write locks of holders that died and the
+ * markers of used TOTP steps. The provider re-checks expiry on every read, a throttle counts only its window, a code
+ * is checked for expiry when used, an expired lock is taken over anyway, and a TOTP step is refused by its factor's
+ * last used step once its marker expires, so lag here is harmless.
  */
 export async function sweepExpired(now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lt: now } };
   const results = await Promise.all(
-    [...oidcPayloadModels(), OidcConsumption, WriteLock, RateLimitHit, FactorUse].map((model) =>
+    [...oidcPayloadModels(), OidcConsumption, WriteLock, RateLimitHit, FactorUse, VerificationCode].map((model) =>
       deleteFromCollection(model.collection, expired),
     ),
   );

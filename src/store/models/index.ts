@@ -1,4 +1,5 @@
 import { Application } from './application.ts';
+import { EmailOutbox } from './email-outbox.ts';
 import { Event } from './event.ts';
 import { Instance } from './instance.ts';
 import { LoginAttempt } from './login-attempt.ts';
@@ -10,10 +11,12 @@ import { Project } from './project.ts';
 import { SigningKey } from './signing-key.ts';
 import { FactorUse, UserFactor } from './user-factor.ts';
 import { UserGrant } from './user-grant.ts';
+import { VerificationCode } from './verification-code.ts';
 import { PersonalAccessToken, User } from './user.ts';
 
 export {
   Application,
+  EmailOutbox,
   Event,
   FactorUse,
   Instance,
@@ -28,6 +31,7 @@ export {
   User,
   UserFactor,
   UserGrant,
+  VerificationCode,
 };
 
 export const domainModels = [
@@ -46,4 +50,6 @@ export const domainModels = [
   RateLimitHit,
   UserFactor,
   FactorUse,
+  EmailOutbox,
+  VerificationCode,
 ];

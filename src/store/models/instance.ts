@@ -30,6 +30,22 @@ const instanceSettingsSchema = new Schema(
   { _id: false, strict: 'throw', minimize: true },
 );
 
+export const SMTP_TLS_MODES = ['none', 'starttls', 'tls'] as const;
+/** The instance's SMTP server (ZITADEL's SMTP configuration); the password only encrypted (platform/crypto.ts). */
+const smtpSchema = new Schema(
+  {
+    host: { type: String, required: true, maxlength: 253 },
+    port: { type: Number, required: true, min: 1, max: 65535, validate: integer },
+    tls: { type: String, enum: SMTP_TLS_MODES, required: true },
+    user: { type: String, maxlength: 320 },
+    passwordEncrypted: { type: String },
+    senderAddress: { type: String, required: true, maxlength: 320 },
+    senderName: { type: String, maxlength: 200 },
+    replyTo: { type: String, maxlength: 320 },
+  },
+  { _id: false, strict: 'throw' },
+);
+
 const instanceSchema = new Schema(
   {
     _id: idField,
@@ -46,6 +62,7 @@ const instanceSchema = new Schema(
     loginPolicy: { type: loginPolicySchema, default: () => ({}) },
     rateLimits: { type: rateLimitsSchema, default: undefined },
     settings: { type: instanceSettingsSchema, default: undefined },
+    smtp: { type: smtpSchema, default: undefined },
   },
   { ...schemaOptions, collection: 'instances' },
 );

@@ -13,6 +13,9 @@ const domainSchema = new Schema(
       match: /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/,
     },
     verified: { type: Boolean, default: false },
+    /** The pending proof of ownership (domain/commands/org-domain-verification.ts): how, and its token, encrypted. */
+    validationType: { type: String, enum: ['http', 'dns'] },
+    validationToken: { type: String },
   },
   { _id: false },
 );

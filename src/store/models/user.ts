@@ -22,6 +22,8 @@ const humanSchema = new Schema(
   {
     email: { type: String, required: true, lowercase: true, trim: true, maxlength: 320, match: /^[^\s@]+@[^\s@]+$/ },
     emailVerified: { type: Boolean, default: false },
+    /** A new address awaiting verification (domain/commands/user-email.ts); `email` stays in use until then. */
+    pendingEmail: { type: String, lowercase: true, trim: true, maxlength: 320, match: /^[^\s@]+@[^\s@]+$/ },
     givenName: { type: String, required: true, trim: true, maxlength: 200 },
     familyName: { type: String, required: true, trim: true, maxlength: 200 },
     displayName: { type: String, trim: true, maxlength: 200 },

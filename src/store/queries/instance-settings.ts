@@ -2,6 +2,7 @@ import { cached } from '../cache/instance-cache.ts';
 import { cacheKeys } from '../cache/keys.ts';
 import { Instance } from '../models/index.ts';
 import type { InstanceDocument } from '../models/instance.ts';
+import type { RateLimitName, RateLimitRule } from '../../platform/config.ts';
 
 export type StoredInstanceSettings = NonNullable<InstanceDocument['settings']>;
 
@@ -16,4 +17,12 @@ export function storedInstanceSettings(instanceId: string): Promise<StoredInstan
 /** Sets the given fields (`group.field` paths under `settings`); the others keep what they hold. */
 export async function setInstanceSettings(instanceId: string, fields: Record<string, boolean>): Promise<void> {
   await Instance.updateOne({ _id: instanceId }, { $set: fields }, { runValidators: true });
+}
+
+/** The instance's own throttle rules (each overrides config's default of the same name); cached like the settings. */
+export function storedRateLimits(instanceId: string): Promise<Partial<Record<RateLimitName, RateLimitRule | null>>> {
+  return cached(instanceId, cacheKeys.instanceRateLimits(), async () => {
+    const instance = await Instance.findById(instanceId, { rateLimits: 1 }).lean();
+    return (instance?.rateLimits ?? {}) as Partial<Record<RateLimitName, RateLimitRule | null>>;
+  });
 }

@@ -115,8 +115,22 @@ export class MongoAdapter implements Adapter {
     const _id = this.#key(id);
     if (!this.#inserts) throw new TypeError(`${this.#name} documents are not inserted through the group commit`);
     if ((await this.#inserts.insert({ _id, ...fields })) === 'inserted') return true;
-    const expired = await this.#collection.updateOne({ _id, expiresAt: { $lte: new Date() } }, { $set: fields });
-    return expired.modifiedCount === 1;
+    // An expired record is taken over by one caller only: a conditional update would let concurrent callers all match
+    // on FerretDB v1 (docs/portable-mongodb.md, "Writes"), so each names the record's expiry in a marker whose insert
+    // only one of them wins.
+    const existing = await this.#collection.findOne({ _id }, { projection: { expiresAt: 1 } });
+    if (!existing?.expiresAt || existing.expiresAt > new Date()) return false;
+    try {
+      await consumptionMarkers.insertOne({
+        _id: `takeover:${_id}@${existing.expiresAt.getTime()}`,
+        expiresAt: new Date(Date.now() + expiresIn * 1000),
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
+      throw error;
+    }
+    await this.#collection.updateOne({ _id }, { $set: fields });
+    return true;
   }
 
   #read(filter: Record<string, string>): Promise<OidcPayloadDocument | null> {

@@ -108,9 +108,6 @@ async function loadApplicationClient(
     post_logout_redirect_uris: registrableUris(oidc?.postLogoutRedirectUris ?? [], devMode),
     application_type: oidc?.appType === 'native' ? 'native' : 'web',
     ...backChannelLogoutMetadata(oidc),
-    // ZITADEL's ID tokens always carry auth_time; OIDC Core §2 requires it only with max_age (RPs compare it after
-    // prompt=login).
-    require_auth_time: true,
     castellan: {
       kind: 'app',
       orgId: project.orgId,

@@ -85,11 +85,11 @@ function actorClaim(issuer: string, actor: ExchangeInput): ActorClaim {
   return actor.act ? { iss: issuer, sub: actor.userId, act: actor.act } : { iss: issuer, sub: actor.userId };
 }
 
+/** The ID token of an exchange: its `aud` is the exchange's audience and the client (oidc/id-tokens.ts), `act`. */
 async function issueIdToken(
   ctx: KoaContextWithOIDC,
   account: Account,
-  scope: string | undefined,
-  act: ActorClaim | undefined,
+  { scope, exchange }: { scope: string | undefined; exchange: Exchange },
   accessToken?: string,
 ): Promise<string> {
   const token = new ctx.oidc.provider.IdToken(
@@ -98,7 +98,8 @@ async function issueIdToken(
   );
   // The scopes whose standard claims it carries (lib/models/id_token.js `payload`); @types/oidc-provider lacks it.
   (token as { scope?: string }).scope = scope;
-  if (act) token.set('act', act);
+  shapeExchangedToken(token, { audience: exchange.audience, format: 'jwt', act: exchange.act });
+  if (exchange.act) token.set('act', exchange.act);
   if (accessToken) token.set('at_hash', accessToken);
   return token.issue({ use: 'idtoken' });
 }
@@ -120,7 +121,7 @@ async function issueTokens(ctx: KoaContextWithOIDC, instance: InstanceRecord, ex
   ctx.oidc.entity('Account', account);
   const scope = exchange.scope.join(' ') || undefined;
   if (exchange.requestedType === TOKEN_TYPE.idToken) {
-    const idToken = await issueIdToken(ctx, account, scope, exchange.act);
+    const idToken = await issueIdToken(ctx, account, { scope, exchange });
     const expiresIn = (decodeJwt(idToken).exp ?? 0) - Math.floor(Date.now() / 1000);
     return {
       access_token: idToken,
@@ -155,7 +156,7 @@ async function issueTokens(ctx: KoaContextWithOIDC, instance: InstanceRecord, ex
     expires_in: token.expiration,
     scope,
     id_token: exchange.scope.includes('openid')
-      ? await issueIdToken(ctx, account, scope, exchange.act, value)
+      ? await issueIdToken(ctx, account, { scope, exchange }, value)
       : undefined,
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { AccessToken, Client, IdToken, KoaContextWithOIDC } from 'oidc-provider';
-import { exchangedTokenShape } from './grants/exchanged-tokens.ts';
+import { exchangedTokenShape, keptActor } from './grants/exchanged-tokens.ts';
 import type { TenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord } from './tenants.ts';
 import { keptAudience } from './token-policies.ts';
@@ -64,6 +64,8 @@ export async function signIdToken(instance: InstanceRecord, keys: TenantKeys, to
   const accessTokenValue = accessToken && issuedValues.get(accessToken);
   const audience = withClientId(audienceBesidesClient(token, accessTokenValue ? accessToken : undefined), clientId);
   const payload = await token.payload();
+  // A refresh of an exchanged grant keeps its actor (oidc/library-overrides-tokens.ts), as ZITADEL's session does.
+  payload.act ??= keptActor(token.ctx?.oidc.entities.RefreshToken);
   for (const claim of HASHED_CLAIMS)
     if (typeof payload[claim] === 'string') payload[claim] = leftHalfHash(payload[claim]);
   const now = Math.floor(Date.now() / 1000);

@@ -1,5 +1,5 @@
 // What the refresh-token and session-id replacements (src/oidc/library-overrides-tokens.ts `keepInPayload`,
-// `keepFirstAudience`; src/oidc/library-overrides.ts `sidInEveryIdToken`) rely on in node-oidc-provider 9.13.3,
+// `keepGrantAudienceAndActor`; src/oidc/library-overrides.ts `sidInEveryIdToken`) rely on in node-oidc-provider 9.13.3,
 // checked on the library alone (test/helpers/bare-provider.ts). Castellan's side: test/oidc/conformance-plan.test.ts
 // and refresh-scopes.test.ts (kept audience), id-token-shape.test.ts (sid).
 import assert from 'node:assert/strict';

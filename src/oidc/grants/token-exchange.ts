@@ -7,7 +7,7 @@
  * role (domain/rules/token-exchange.ts). Audience and scopes are never wider than the input tokens'.
  */
 import { decodeJwt } from 'jose';
-import { errors, type Account, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, type Account, type AccessToken, type KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import { instanceSettings } from '../../domain/commands/instance-settings.ts';
 import { allowedScopes, splitScope } from '../../domain/rules/scopes.ts';
@@ -112,6 +112,24 @@ interface Exchange {
   act: ActorClaim | undefined;
 }
 
+/**
+ * ZITADEL issues a refresh token with an exchanged access token when the exchange keeps `offline_access`
+ * (`createExchangeAccessToken`, internal/api/oidc/token_exchange.go). It keeps the exchange's audience and actor
+ * (oidc/library-overrides-tokens.ts): refreshed tokens are no wider, and stay impersonation tokens.
+ */
+async function issueRefreshToken(ctx: KoaContextWithOIDC, accessToken: AccessToken, exchange: Exchange) {
+  const token = new ctx.oidc.provider.RefreshToken({
+    accountId: accessToken.accountId,
+    client: ctx.oidc.client!,
+    grantId: accessToken.grantId!,
+    gty: 'token_exchange',
+    scope: accessToken.scope!,
+  });
+  Object.assign(token, { act: exchange.act });
+  ctx.oidc.entity('RefreshToken', token);
+  return token.save();
+}
+
 /** The token response (RFC 8693 §2.2.1; ZITADEL adds `id_token` when `openid` is granted). */
 async function issueTokens(ctx: KoaContextWithOIDC, instance: InstanceRecord, exchange: Exchange) {
   const { provider } = ctx.oidc;
@@ -149,8 +167,10 @@ async function issueTokens(ctx: KoaContextWithOIDC, instance: InstanceRecord, ex
   });
   ctx.oidc.entity('AccessToken', token);
   const value = await token.save();
+  const refreshToken = exchange.scope.includes('offline_access') ? await issueRefreshToken(ctx, token, exchange) : null;
   return {
     access_token: value,
+    refresh_token: refreshToken ?? undefined,
     issued_token_type: exchange.requestedType,
     token_type: token.tokenType,
     expires_in: token.expiration,
@@ -206,8 +226,12 @@ async function exchangeTokens(ctx: KoaContextWithOIDC, { instance, keys }: Token
     if (decision !== 'allowed') throw forbidden(REFUSALS[decision]);
   }
 
-  // Refresh tokens are not issued by token exchange here: `offline_access` is not granted.
-  const scope = allowedScopes(scopes.values, clientInfo(client).projectRoleKeys).filter((s) => s !== 'offline_access');
+  // `offline_access` gives a refresh token only to an app with the refresh grant (as at the authorization endpoint),
+  // and only with an access token.
+  const refreshable = client.grantTypeAllowed('refresh_token') && requestedType !== TOKEN_TYPE.idToken;
+  const scope = allowedScopes(scopes.values, clientInfo(client).projectRoleKeys).filter(
+    (value) => value !== 'offline_access' || refreshable,
+  );
   const act = actorPath ? actorClaim(instance.issuer, actor) : subject.act;
   ctx.body = await issueTokens(ctx, instance, { subject, requestedType, audience: audience.values, scope, act });
   await recordTokenExchange({

@@ -1,7 +1,8 @@
 /**
- * Every node-oidc-provider method Castellan replaces, in one place. Each was written against oidc-provider 9.13.3
- * (package-lock.json) and names the library code whose behaviour it changes; test/oidc/library-overrides.test.ts
- * fails when an upgrade changes that behaviour (or removes the method), and the end-to-end tests show the change.
+ * Every node-oidc-provider method Castellan replaces, in one place (with oidc/library-overrides-tokens.ts, the
+ * token models' own, installed from here). Each was written against oidc-provider 9.13.3 (package-lock.json) and
+ * names the library code whose behaviour it changes; test/oidc/library-overrides*.test.ts fail when an upgrade
+ * changes that behaviour (or removes the method), and the end-to-end tests show the change.
  * Everything else Castellan does with the provider goes through its configuration (oidc/configuration.ts).
  */
 import { createHash, type KeyObject } from 'node:crypto';

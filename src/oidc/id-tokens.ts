@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { AccessToken, Client, IdToken, KoaContextWithOIDC } from 'oidc-provider';
+import { exchangedTokenShape, keptActor } from './grants/exchanged-tokens.ts';
 import type { TenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord } from './tenants.ts';
+import { keptAudience } from './token-policies.ts';
 
 /** The values access tokens were issued with (`AccessToken#save` returns it and keeps it nowhere): for `at_hash`. */
 const issuedValues = new WeakMap<AccessToken, string>();
@@ -32,9 +34,22 @@ function withClientId(audience: string | string[] | undefined, clientId: string)
 }
 
 /**
+ * The audience an ID token names besides its client: token exchange's (narrowed) audience, as ZITADEL passes it to
+ * `createIDToken` (internal/api/oidc/token_exchange.go), also for an ID token issued alone; with an access token, the
+ * grant's first audience, which its refresh token keeps (OIDC Core 12.2: a refreshed ID token's `aud` is the first
+ * one's; oidc/library-overrides-tokens.ts), else that access token's.
+ */
+function audienceBesidesClient(token: IdToken, issuedWith: AccessToken | undefined): string | string[] | undefined {
+  const exchanged = exchangedTokenShape(token)?.audience;
+  if (exchanged) return exchanged;
+  if (!issuedWith) return undefined;
+  return keptAudience(token.ctx?.oidc.entities.RefreshToken) ?? issuedWith.aud;
+}
+
+/**
  * The ID token as ZITADEL signs it (`createIDToken`, internal/api/oidc/token.go, with zitadel/oidc v3
- * `NewIDTokenClaims`): `aud` is the audience of the access token issued with it (the session audience: every client
- * id of the project, the project id, the `:aud` projects, docs/zitadel-behaviour.md §1.2) plus the client id, `azp`
+ * `NewIDTokenClaims`): `aud` is the session audience (every client id of the project, the project id, the `:aud`
+ * projects, docs/zitadel-behaviour.md §1.2; `audienceBesidesClient`) plus the client id, `azp`
  * and `client_id` are the client id, and `at_hash` hashes that access token. Castellan issues ID tokens only at the
  * token endpoint (response type `code`), always with an access token; `c_hash` and `s_hash` belong to ID tokens
  * returned from the authorization endpoint (hybrid flows), which Castellan does not offer. The other claims are the
@@ -47,8 +62,10 @@ export async function signIdToken(instance: InstanceRecord, keys: TenantKeys, to
   const accessToken = token.ctx?.oidc.entities.AccessToken;
   // The access token issued with this ID token; token exchange's context also holds the subject token, not issued now.
   const accessTokenValue = accessToken && issuedValues.get(accessToken);
-  const audience = accessTokenValue ? withClientId(accessToken.aud, clientId) : [clientId];
+  const audience = withClientId(audienceBesidesClient(token, accessTokenValue ? accessToken : undefined), clientId);
   const payload = await token.payload();
+  // A refresh of an exchanged grant keeps its actor (oidc/library-overrides-tokens.ts), as ZITADEL's session does.
+  payload.act ??= keptActor(token.ctx?.oidc.entities.RefreshToken);
   for (const claim of HASHED_CLAIMS)
     if (typeof payload[claim] === 'string') payload[claim] = leftHalfHash(payload[claim]);
   const now = Math.floor(Date.now() / 1000);

@@ -1,13 +1,13 @@
 /**
- * Every node-oidc-provider method Castellan replaces, in one place. Each was written against oidc-provider 9.13.3
- * (package-lock.json) and names the library code whose behaviour it changes; test/oidc/library-overrides.test.ts
- * fails when an upgrade changes that behaviour (or removes the method), and the end-to-end tests show the change.
+ * Every node-oidc-provider method Castellan replaces, in one place (with oidc/library-overrides-tokens.ts, the
+ * token models' own, installed from here). Each was written against oidc-provider 9.13.3 (package-lock.json) and
+ * names the library code whose behaviour it changes; test/oidc/library-overrides*.test.ts fail when an upgrade
+ * changes that behaviour (or removes the method), and the end-to-end tests show the change.
  * Everything else Castellan does with the provider goes through its configuration (oidc/configuration.ts).
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import type {
   AccessToken,
-  AdapterPayload,
   Claims,
   Client,
   ClientCredentials,
@@ -24,24 +24,16 @@ import clientAuthentication from 'oidc-provider/lib/shared/client_auth.js';
 import { globMatches } from '../domain/rules/uri-globs.ts';
 import { secretMatches } from '../platform/crypto.ts';
 import { assertedIdTokenClaims } from './accounts.ts';
-import { signAccessToken } from './access-tokens.ts';
 import { ConsumedByAnotherRequest, MongoAdapter } from './adapter.ts';
-import { exchangedTokenShape } from './grants/exchanged-tokens.ts';
 import { hintNamingItsClient, rememberIssuedValue, signIdToken, type DecodedIdToken } from './id-tokens.ts';
 import { clientInfo } from './clients.ts';
 import { ROUTES } from './configuration.ts';
 import { addIntrospectionClaims, replaceJwtByJti } from './introspection.ts';
-import { bindingFor, type TokenBinding } from './token-binding.ts';
+import { overrideTokenMethods } from './library-overrides-tokens.ts';
 import type { TenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord } from './tenants.ts';
-import { audienceOf } from './token-policies.ts';
 import { userinfo } from './userinfo.ts';
 import { authenticateClientAsZitadel, servesInstance } from './zitadel-client-assertions.ts';
-
-/** The token models' serializer (lib/models/formats/index.js), which @types/oidc-provider does not declare. */
-interface SerializedToken {
-  getValueAndPayload(): Promise<{ value: string; payload?: AdapterPayload }>;
-}
 
 /** The fields `Claims` sets in its constructor (lib/helpers/claims.js), which @types/oidc-provider does not declare. */
 interface ClaimsFields {
@@ -86,6 +78,17 @@ function matchDevModeGlobs(provider: Provider): void {
 }
 
 /**
+ * 9.13.3 `Client#includeSid` (lib/models/client.js) puts the session's `sid` in codes, and so in the ID tokens
+ * redeemed with them and in their refresh tokens (lib/helpers/process_response_types.js,
+ * lib/actions/authorization/device.js), only for apps that require it in back-channel logout tokens. ZITADEL puts the
+ * session id in every ID token of a session (`createIDToken`, internal/api/oidc/token.go); logout tokens still carry
+ * it only for apps that ask (`Client#backchannelLogout` reads the app's setting itself).
+ */
+function sidInEveryIdToken(provider: Provider): void {
+  Object.assign(provider.Client.prototype, { includeSid: () => true });
+}
+
+/**
  * 9.13.3 `Claims#result` (lib/helpers/claims.js) emits only claims the configuration declares for the granted scopes.
  * Role, reserved and asserted claims have dynamic names (per project), which no static claim list can declare: the
  * ID token also carries the claims `findAccount` decided on (oidc/accounts.ts), as they are.
@@ -95,57 +98,6 @@ function emitAssertedClaims(provider: Provider): void {
   provider.Claims.prototype.result = async function withAssertedClaims(this: Claims & ClaimsFields) {
     return { ...(await declaredOnly.call(this)), ...assertedIdTokenClaims(this.ctx) };
   };
-}
-
-/**
- * 9.13.3 `AccessToken#getValueAndPayload` and `ClientCredentials#getValueAndPayload` (lib/models/formats/opaque.js,
- * as configured here) give a random opaque value, stored with its payload. Castellan's tokens:
- * - every access token stores its ZITADEL audience (`aud`), which introspection and the management API read;
- * - JWT access tokens (app or machine setting) are signed here (oidc/access-tokens.ts), and still stored under their
- *   `jti`, so they are introspectable and revocable, and usable at userinfo;
- * - opaque client-credentials tokens are sealed (they carry their payload, encrypted) and not stored: they belong to
- *   no grant, so nothing needs to find them but their holder, and issuing one costs no database write;
- * - client-credentials tokens carry their binding to the machine user and its secret (oidc/token-binding.ts);
- * - tokens issued by token exchange keep the audience, format and `act` claim it decided (oidc/grants/).
- */
-function castellanTokenValues(provider: Provider, { instance, keys }: OverrideContext): void {
-  for (const Model of [provider.AccessToken, provider.ClientCredentials]) {
-    const prototype = Model.prototype as (AccessToken | ClientCredentials) & SerializedToken;
-    const opaque = prototype.getValueAndPayload;
-    prototype.getValueAndPayload = async function castellanValueAndPayload(
-      this: (AccessToken | ClientCredentials) & SerializedToken,
-    ) {
-      const info = this.client ? clientInfo(this.client) : null;
-      const exchanged = exchangedTokenShape(this);
-      if (info) this.aud = exchanged?.audience ?? audienceOf(instance, this, info);
-      // A grant that bound the token itself (the JWT bearer grant, to its key: oidc/grants/jwt-bearer.ts) keeps that.
-      if (Model === provider.ClientCredentials) (this as BoundToken).binding ??= bindingFor(this.client);
-      const result = await opaque.call(this);
-      if (!result.payload) return result;
-      if (exchanged?.act) result.payload.extra = { ...result.payload.extra, act: exchanged.act };
-      if (info && (exchanged ? exchanged.format === 'jwt' : info.accessTokenType === 'jwt'))
-        return { value: await signAccessToken(instance, keys, this, info, result.payload), payload: result.payload };
-      if (Model === provider.ClientCredentials) return { value: keys.clientCredentialsSealer.seal(result.payload) };
-      return result;
-    };
-  }
-}
-
-/** A client-credentials token with its binding (oidc/token-binding.ts), kept in its payload (`bindMachineTokens`). */
-interface BoundToken {
-  binding?: TokenBinding | undefined;
-}
-
-/**
- * 9.13.3 `ClientCredentials.IN_PAYLOAD` (lib/models/client_credentials.js) lists the fields a token keeps in its
- * payload; anything else is dropped when it is stored and when it is found. Client-credentials tokens also keep their
- * binding (oidc/token-binding.ts), so the management API and introspection know which user a token was issued to.
- * The library reads the list once per model, when the first token is built: this runs when the provider is built.
- */
-function bindMachineTokens(provider: Provider): void {
-  const Model = provider.ClientCredentials;
-  const fields = Model.IN_PAYLOAD;
-  Object.defineProperty(Model, 'IN_PAYLOAD', { configurable: true, get: () => [...fields, 'binding'] });
 }
 
 /**
@@ -289,8 +241,8 @@ export function overrideLibraryMethods(provider: Provider, context: OverrideCont
   compareHashedSecrets(provider, context.clientSecretHashKey);
   matchDevModeGlobs(provider);
   emitAssertedClaims(provider);
-  bindMachineTokens(provider);
-  castellanTokenValues(provider, context);
+  sidInEveryIdToken(provider);
+  overrideTokenMethods(provider, context);
   revokeSealedTokens(provider);
   revokeWhenConsumedByAnother(provider);
   zitadelIdTokens(provider, context);

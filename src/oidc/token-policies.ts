@@ -16,7 +16,8 @@ export interface AudienceSource {
 
 /**
  * A token's ZITADEL audience (docs/zitadel-behaviour.md §1.2): the client's project, its `:aud` projects. Stored
- * with every access token when issued (oidc/library-overrides.ts); for refresh tokens, computed when asked.
+ * with every access token when issued, and with refresh tokens, which keep their grant's first one
+ * (oidc/library-overrides-tokens.ts); computed when asked for refresh tokens issued before they kept it.
  */
 export function audienceOf(instance: InstanceRecord, token: AudienceSource, info: ClientInfo): string[] {
   return tokenAudience(
@@ -24,6 +25,12 @@ export function audienceOf(instance: InstanceRecord, token: AudienceSource, info
     resolveProjectAliases(parseReservedScopes(token.scope).audienceProjectIds, instance.managementProjectId),
     token.clientId ?? '',
   );
+}
+
+/** The audience a refresh token keeps (`aud`, oidc/library-overrides-tokens.ts), or undefined when it keeps none. */
+export function keptAudience(token: object | undefined): string[] | undefined {
+  const aud = (token as { aud?: unknown } | undefined)?.aud;
+  return Array.isArray(aud) && aud.every((value) => typeof value === 'string') ? aud : undefined;
 }
 
 /** Introspection answers (active) only a caller whose client id or project id is in the token's audience. */

@@ -7,7 +7,14 @@ import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
 import { authorize, callbackError, codeFlow, redeem, type AuthorizationRequest } from '../helpers/conformance.ts';
 import { CookieJar, pageText } from '../helpers/login.ts';
-import { appConfig, createOidcApp, startOidcFixture, type OidcFixture, type TestApp } from '../helpers/oidc.ts';
+import {
+  appConfig,
+  createOidcApp,
+  introspect,
+  startOidcFixture,
+  type OidcFixture,
+  type TestApp,
+} from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
 let app: TestApp;
@@ -129,16 +136,24 @@ describe('refresh tokens (oidcc-refresh-token)', () => {
     );
   });
 
-  // Known gap: the ID token's aud is the project's client ids when it is issued, so a refresh after the project gained
-  // an app names that app too; OIDC Core 12.2 asks for the first aud (ZITADEL keeps the session's audience).
-  it(
-    'keep the first aud when the project gains a client between login and refresh',
-    { todo: 'the audience is computed per issuance, not kept with the grant' },
-    async () => {
-      const tokens = await codeFlow(request({ scope: 'openid offline_access', prompt: 'consent' }), 'alice');
-      await createOidcApp(fixture, fixture.demoProjectId, 'plan-later-rp');
-      const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
-      assert.deepEqual(refreshed.claims()!.aud, tokens.claims()!.aud);
-    },
-  );
+  // OIDC Core 12.2: the refreshed ID token's aud is the first one's. ZITADEL keeps the session's audience with its
+  // refresh token (internal/command/oidc_session.go), so the refreshed access token does not gain the new client.
+  it('keep the first aud when the project gains a client between login and refresh', async () => {
+    const tokens = await codeFlow(request({ scope: 'openid offline_access', prompt: 'consent' }), 'alice');
+    const later = await createOidcApp(fixture, fixture.demoProjectId, 'plan-later-rp');
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    assert.deepEqual(refreshed.claims()!.aud, tokens.claims()!.aud);
+    const [first, again] = [
+      await introspect(config, tokens.access_token),
+      await introspect(config, refreshed.access_token),
+    ];
+    assert.deepEqual(again.aud, first.aud);
+    assert.ok(!(again.aud as string[]).includes(later.clientId), 'the access token does not gain the new client');
+    // The rotated refresh token keeps it as well; a new login names the new client.
+    const twice = await client.refreshTokenGrant(config, refreshed.refresh_token!);
+    assert.deepEqual(twice.claims()!.aud, tokens.claims()!.aud);
+    assert.deepEqual((await introspect(config, twice.access_token)).aud, first.aud);
+    const fresh = await codeFlow(request({ scope: 'openid' }), 'alice');
+    assert.ok((fresh.claims()!.aud as string[]).includes(later.clientId));
+  });
 });

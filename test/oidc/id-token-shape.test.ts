@@ -89,6 +89,18 @@ describe('ID token at_hash', () => {
   });
 });
 
+// ZITADEL's `createIDToken` (internal/api/oidc/token.go) names the session in every ID token of it, whatever the app's
+// back-channel logout settings; a refreshed one names the same session.
+describe('ID token sid', () => {
+  it('is in every ID token of a session, for an app without back-channel logout too, and survives a refresh', async () => {
+    const tokens = await login(fixture, opaqueApp, 'alice', 'openid offline_access');
+    const { sid } = tokens.claims()!;
+    assert.equal(typeof sid, 'string');
+    const refreshed = await client.refreshTokenGrant(await appConfig(fixture, opaqueApp), tokens.refresh_token!);
+    assert.equal(refreshed.claims()!.sid, sid);
+  });
+});
+
 describe('ID token hint', () => {
   it('an ID token with several audiences ends its session at end_session', async () => {
     const tokens = await login(fixture, opaqueApp, 'bob', 'openid');

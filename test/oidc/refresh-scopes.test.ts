@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
-import { demoRp, introspect, startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+import { createProject, demoRp, introspect, startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
 const { demoLogin, demoConfig } = demoRp(() => fixture);
@@ -55,6 +55,27 @@ describe('refresh with a subset of the granted scopes', () => {
       scope: 'offline_access',
     });
     assert.equal(refreshed.scope, 'offline_access');
+  });
+
+  // OIDC Core 12.2 keeps a refreshed ID token's aud; ZITADEL keeps the session's audience for every refreshed token
+  // (docs/zitadel-behaviour.md §10). Castellan narrows the access token's to the scopes the refresh asks for.
+  it('narrows the access token’s audience with the scopes, never the ID token’s, and never widens either', async () => {
+    const otherProject = await createProject(fixture, 'refresh-aud', { orgId: fixture.orgs.ACME!, roles: [] });
+    const audScope = `urn:zitadel:iam:org:project:id:${otherProject}:aud`;
+    const tokens = await demoLogin('alice', `openid offline_access ${audScope}`);
+    const config = await demoConfig();
+    const firstAud = (await introspect(config, tokens.access_token)).aud as string[];
+    assert.ok(firstAud.includes(otherProject) && firstAud.includes(fixture.demoProjectId));
+    const narrow = await client.refreshTokenGrant(config, tokens.refresh_token!, { scope: 'openid offline_access' });
+    assert.deepEqual(narrow.claims()!.aud, tokens.claims()!.aud, 'the ID token keeps the first aud');
+    const narrowAud = (await introspect(config, narrow.access_token)).aud as string[];
+    assert.deepEqual(
+      narrowAud,
+      firstAud.filter((value) => value !== otherProject),
+    );
+    const full = await client.refreshTokenGrant(config, narrow.refresh_token!);
+    assert.deepEqual((await introspect(config, full.access_token)).aud, firstAud);
+    assert.deepEqual(full.claims()!.aud, tokens.claims()!.aud);
   });
 
   it('still refuses a scope that was not granted', async () => {

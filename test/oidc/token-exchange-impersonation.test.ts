@@ -203,6 +203,29 @@ describe('the impersonated token', () => {
     assert.notEqual((await api(actorToken)).status, 401);
   });
 
+  // ZITADEL's createExchangeAccessToken issues a refresh token when offline_access is kept; its session keeps the
+  // actor and the audience, so refreshed tokens stay impersonation tokens, no wider.
+  it('comes with a refresh token for offline_access, whose tokens keep the actor and the audience', async () => {
+    const scope = 'openid offline_access urn:zitadel:iam:org:project:id:zitadel:aud';
+    const bobOffline = (await login(fixture, app, 'bob', scope)).access_token;
+    const withoutOffline = await exchange(config, byUserId(ids.carol!, { scope: 'openid' }));
+    assert.equal(withoutOffline.refresh_token, undefined);
+    const token = await exchange(config, byUserId(ids.carol!, { actor_token: bobOffline, scope }));
+    assert.ok(token.refresh_token, 'a refresh token');
+    const first = await introspect(config, token.access_token);
+    const refreshed = await client.refreshTokenGrant(config, token.refresh_token);
+    const act = { iss: fixture.baseUrl, sub: ids.bob };
+    const introspected = await introspect(config, refreshed.access_token);
+    assert.deepEqual([introspected.sub, introspected.act, introspected.aud], [ids.carol, act, first.aud]);
+    assert.deepEqual([refreshed.claims()?.sub, refreshed.claims()?.act], [ids.carol, act]);
+    const api = await fetch(`${fixture.baseUrl}/api/v1/users/${ids.carol}`, {
+      headers: { authorization: `Bearer ${refreshed.access_token}` },
+    });
+    assert.equal(api.status, 401, 'the management API still refuses it');
+    const again = await client.refreshTokenGrant(config, refreshed.refresh_token!);
+    assert.deepEqual((await introspect(config, again.access_token)).act, act);
+  });
+
   it('is an audit event naming both identities', async () => {
     await exchange(config, byUserId(ids.carol!, { scope: 'openid' }));
     const event = (await exchangeEvents(fixture.instanceId, ids.carol!)).at(-1)!;

@@ -139,8 +139,20 @@ describe('exchanging a subject’s own token', () => {
     const idToken = await exchange(config, { ...subject, requested_token_type: TOKEN_TYPE.idToken });
     assert.deepEqual([idToken.issued_token_type, idToken.token_type], [TOKEN_TYPE.idToken, 'n_a']);
     const claims = decodeJwt(idToken.access_token);
-    assert.deepEqual([claims.sub, claims.aud, claims.iss], [aliceId, app.clientId, fixture.baseUrl]);
+    assert.deepEqual([claims.sub, claims.iss, claims.azp], [aliceId, fixture.baseUrl, app.clientId]);
     assert.equal(idToken.id_token, undefined);
+    // Its aud is the exchange's audience, by default the subject token's, with the client (ZITADEL `createIDToken`).
+    const subjectTokenAudience = (await introspect(config, alice.access_token)).aud as string[];
+    assert.ok(subjectTokenAudience.includes(app.clientId));
+    assert.deepEqual(new Set(claims.aud as string[]), new Set(subjectTokenAudience));
+    const narrowed = await exchange(config, {
+      ...subject,
+      requested_token_type: TOKEN_TYPE.idToken,
+      audience: fixture.demoProjectId,
+    });
+    assert.deepEqual(decodeJwt(narrowed.access_token).aud, [fixture.demoProjectId, app.clientId]);
+    const withAccessToken = await exchange(config, { ...subject, scope: 'openid', audience: fixture.demoProjectId });
+    assert.deepEqual(decodeJwt(withAccessToken.id_token!).aud, [fixture.demoProjectId, app.clientId]);
 
     // An ID token is itself a subject token: exchanged for an access token without scopes (it carries none), with the
     // ID token's audience (ZITADEL's: the project's client ids, the project id, the client id).

@@ -28,3 +28,14 @@ export function audienceAdmits(
   const values = audience === undefined ? [] : Array.isArray(audience) ? audience : [audience];
   return values.includes(caller.clientId) || (caller.projectId !== null && values.includes(caller.projectId));
 }
+
+/**
+ * The audience of a token refreshed from a grant first issued for `first` (OIDC Core 12.2; ZITADEL keeps the session's
+ * audience with its refresh token, internal/command/oidc_session.go): never wider than the first, so a client the
+ * project gained since is not added; narrower when the refresh asks for fewer scopes and drops an `:aud` project, or
+ * the project lost a client. The client itself always stays, as ZITADEL's `AppendClientIDToAudience` keeps it.
+ */
+export function refreshedAudience(first: string[], current: string[], clientId: string): string[] {
+  const kept = first.filter((value) => current.includes(value));
+  return kept.length ? kept : [clientId];
+}

@@ -37,3 +37,8 @@ export function actorClaimOf(value: unknown): ActorClaim | undefined {
   const nested = actorClaimOf(act);
   return nested ? { iss, sub, act: nested } : { iss, sub };
 }
+
+/** The actor a refresh token of an exchange keeps (oidc/library-overrides-tokens.ts), or undefined. */
+export function keptActor(refreshToken: object | undefined): ActorClaim | undefined {
+  return actorClaimOf((refreshToken as { act?: unknown } | undefined)?.act);
+}

@@ -7,7 +7,7 @@
  * role (domain/rules/token-exchange.ts). Audience and scopes are never wider than the input tokens'.
  */
 import { decodeJwt } from 'jose';
-import { errors, type Account, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, type Account, type AccessToken, type KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import { instanceSettings } from '../../domain/commands/instance-settings.ts';
 import { allowedScopes, splitScope } from '../../domain/rules/scopes.ts';
@@ -85,11 +85,11 @@ function actorClaim(issuer: string, actor: ExchangeInput): ActorClaim {
   return actor.act ? { iss: issuer, sub: actor.userId, act: actor.act } : { iss: issuer, sub: actor.userId };
 }
 
+/** The ID token of an exchange: its `aud` is the exchange's audience and the client (oidc/id-tokens.ts), `act`. */
 async function issueIdToken(
   ctx: KoaContextWithOIDC,
   account: Account,
-  scope: string | undefined,
-  act: ActorClaim | undefined,
+  { scope, exchange }: { scope: string | undefined; exchange: Exchange },
   accessToken?: string,
 ): Promise<string> {
   const token = new ctx.oidc.provider.IdToken(
@@ -98,7 +98,8 @@ async function issueIdToken(
   );
   // The scopes whose standard claims it carries (lib/models/id_token.js `payload`); @types/oidc-provider lacks it.
   (token as { scope?: string }).scope = scope;
-  if (act) token.set('act', act);
+  shapeExchangedToken(token, { audience: exchange.audience, format: 'jwt', act: exchange.act });
+  if (exchange.act) token.set('act', exchange.act);
   if (accessToken) token.set('at_hash', accessToken);
   return token.issue({ use: 'idtoken' });
 }
@@ -111,6 +112,24 @@ interface Exchange {
   act: ActorClaim | undefined;
 }
 
+/**
+ * ZITADEL issues a refresh token with an exchanged access token when the exchange keeps `offline_access`
+ * (`createExchangeAccessToken`, internal/api/oidc/token_exchange.go). It keeps the exchange's audience and actor
+ * (oidc/library-overrides-tokens.ts): refreshed tokens are no wider, and stay impersonation tokens.
+ */
+async function issueRefreshToken(ctx: KoaContextWithOIDC, accessToken: AccessToken, exchange: Exchange) {
+  const token = new ctx.oidc.provider.RefreshToken({
+    accountId: accessToken.accountId,
+    client: ctx.oidc.client!,
+    grantId: accessToken.grantId!,
+    gty: 'token_exchange',
+    scope: accessToken.scope!,
+  });
+  Object.assign(token, { act: exchange.act });
+  ctx.oidc.entity('RefreshToken', token);
+  return token.save();
+}
+
 /** The token response (RFC 8693 §2.2.1; ZITADEL adds `id_token` when `openid` is granted). */
 async function issueTokens(ctx: KoaContextWithOIDC, instance: InstanceRecord, exchange: Exchange) {
   const { provider } = ctx.oidc;
@@ -120,7 +139,7 @@ async function issueTokens(ctx: KoaContextWithOIDC, instance: InstanceRecord, ex
   ctx.oidc.entity('Account', account);
   const scope = exchange.scope.join(' ') || undefined;
   if (exchange.requestedType === TOKEN_TYPE.idToken) {
-    const idToken = await issueIdToken(ctx, account, scope, exchange.act);
+    const idToken = await issueIdToken(ctx, account, { scope, exchange });
     const expiresIn = (decodeJwt(idToken).exp ?? 0) - Math.floor(Date.now() / 1000);
     return {
       access_token: idToken,
@@ -148,14 +167,16 @@ async function issueTokens(ctx: KoaContextWithOIDC, instance: InstanceRecord, ex
   });
   ctx.oidc.entity('AccessToken', token);
   const value = await token.save();
+  const refreshToken = exchange.scope.includes('offline_access') ? await issueRefreshToken(ctx, token, exchange) : null;
   return {
     access_token: value,
+    refresh_token: refreshToken ?? undefined,
     issued_token_type: exchange.requestedType,
     token_type: token.tokenType,
     expires_in: token.expiration,
     scope,
     id_token: exchange.scope.includes('openid')
-      ? await issueIdToken(ctx, account, scope, exchange.act, value)
+      ? await issueIdToken(ctx, account, { scope, exchange }, value)
       : undefined,
   };
 }
@@ -205,8 +226,12 @@ async function exchangeTokens(ctx: KoaContextWithOIDC, { instance, keys }: Token
     if (decision !== 'allowed') throw forbidden(REFUSALS[decision]);
   }
 
-  // Refresh tokens are not issued by token exchange here: `offline_access` is not granted.
-  const scope = allowedScopes(scopes.values, clientInfo(client).projectRoleKeys).filter((s) => s !== 'offline_access');
+  // `offline_access` gives a refresh token only to an app with the refresh grant (as at the authorization endpoint),
+  // and only with an access token.
+  const refreshable = client.grantTypeAllowed('refresh_token') && requestedType !== TOKEN_TYPE.idToken;
+  const scope = allowedScopes(scopes.values, clientInfo(client).projectRoleKeys).filter(
+    (value) => value !== 'offline_access' || refreshable,
+  );
   const act = actorPath ? actorClaim(instance.issuer, actor) : subject.act;
   ctx.body = await issueTokens(ctx, instance, { subject, requestedType, audience: audience.values, scope, act });
   await recordTokenExchange({

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
-import { Instance } from '../../src/store/models/index.ts';
+import { Instance, UserFactor } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
 import { assertAccessibleBasics } from '../helpers/browser.ts';
 import { orgWithUser, PASSWORD, type OrgUser } from '../helpers/mfa.ts';
@@ -115,6 +115,45 @@ describe('WebAuthn in a real browser', { skip }, () => {
     const claims = await idTokenClaims();
     assert.deepEqual(claims.amr, ['user', 'hwk', 'mfa']);
     assert.equal(claims.sub, user.userId);
+  });
+
+  it('accepts an assertion once: its replay in the same login is refused (the challenge is used up)', async () => {
+    await context.clearCookies();
+    await page.goto(`${server.url}/demo/login`);
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    let captured: { url: string; body: string } | null = null;
+    await page.route('**/passkey', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      captured = { url: route.request().url(), body: route.request().postData() ?? '' };
+      await route.abort();
+    });
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    for (let tries = 0; !captured && tries < 50; tries++) await new Promise((r) => setTimeout(r, 100));
+    await page.unroute('**/passkey');
+    const sent = captured as { url: string; body: string } | null;
+    assert.ok(sent, 'the assertion was sent');
+    const post = () =>
+      context.request.post(sent.url, {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        data: sent.body,
+        maxRedirects: 0,
+      });
+    assert.equal((await post()).status(), 303, 'the first use logs in');
+    const replay = await post();
+    assert.equal(replay.status(), 401);
+    assert.match(await replay.text(), /could not be verified/);
+  });
+
+  it('refuses a key whose signature counter does not advance (a cloned key)', async () => {
+    const stored = await UserFactor.findOne({ userId: user.userId, type: 'webauthn' }).lean();
+    assert.ok((stored?.webauthn?.signCount ?? 0) > 0, 'the virtual key keeps a counter, and it was stored');
+    await UserFactor.updateOne({ _id: stored!._id }, { $set: { 'webauthn.signCount': 1_000_000 } });
+    await context.clearCookies();
+    await page.goto(`${server.url}/demo/login`);
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.getByText(/could not be verified/).waitFor();
+    await UserFactor.updateOne({ _id: stored!._id }, { $set: { 'webauthn.signCount': 0 } });
   });
 
   it('removes the key from the account page, after signing in with it as the second factor', async () => {

@@ -163,4 +163,17 @@ describe('WebAuthn in a real browser', { skip }, () => {
     await page.getByText('You have no second factor.').waitFor();
     assert.deepEqual(await factorTypes(), []);
   });
+
+  it('a manager lists a new key through the API and removes it there', async () => {
+    await signInToAccount();
+    await page.getByRole('button', { name: 'Add a security key or passkey' }).click();
+    await page.getByRole('button', { name: 'Add the key' }).click();
+    await page.getByText(/Security key, added/).waitFor();
+    const listed = await call(server, admin, 'GET', `/users/${user.userId}/mfa`);
+    const [factor] = listed.body.factors as Array<{ id: string; type: string; name: string }>;
+    assert.deepEqual([factor?.type, factor?.name], ['webauthn', 'Security key']);
+    const removed = await call(server, admin, 'DELETE', `/users/${user.userId}/mfa/${factor!.id}`);
+    assert.ok(removed.status >= 200 && removed.status < 300, `removed: ${removed.status}`);
+    assert.deepEqual(await factorTypes(), []);
+  });
 });

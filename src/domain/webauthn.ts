@@ -77,6 +77,9 @@ export async function finishWebauthnRegistration(
   }).catch(() => null);
   if (!verification?.verified || !verification.registrationInfo) return false;
   const { credential } = verification.registrationInfo;
+  // WebAuthn §7.1 step 26: a credential id registered already (for anyone) is refused, so no one can register
+  // another user's credential id with a key of their own and stand in the way of that user's logins.
+  if (await findWebauthnFactor(ceremony.instanceId, credential.id)) return false;
   return asOneChange(actor, async () => {
     const factor = await UserFactor.create({
       instanceId: actor.instanceId,
@@ -159,7 +162,7 @@ export async function verifyWebauthnAssertion(
   origin?: RequestOrigin,
 ): Promise<WebauthnCheck> {
   const { instanceId } = ceremony;
-  const factor = typeof response?.id === 'string' ? await findWebauthnFactor(instanceId, response.id) : null;
+  const factor = typeof response?.id === 'string' ? await findWebauthnFactor(instanceId, response.id, userId) : null;
   if (!factor?.webauthn) return { outcome: 'wrong' };
   const owned = userId === null ? userHandleOf(response) === factor.userId : factor.userId === userId;
   if (!owned) return { outcome: 'wrong' };

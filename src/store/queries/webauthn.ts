@@ -33,9 +33,20 @@ export async function consumeWebauthnChallenge(
   return deleted.deletedCount === 1;
 }
 
-/** The active WebAuthn factor with this credential id, in this instance. */
-export function findWebauthnFactor(instanceId: string, credentialId: string): Promise<UserFactorDocument | null> {
-  return UserFactor.findOne({ instanceId, type: 'webauthn', state: 'active', 'webauthn.credentialId': credentialId })
+/** The active WebAuthn factor with this credential id in this instance (of `userId` only, when given). */
+export function findWebauthnFactor(
+  instanceId: string,
+  credentialId: string,
+  userId: string | null = null,
+): Promise<UserFactorDocument | null> {
+  const owner = userId === null ? {} : { userId };
+  return UserFactor.findOne({
+    instanceId,
+    type: 'webauthn',
+    state: 'active',
+    'webauthn.credentialId': credentialId,
+    ...owner,
+  })
     .lean<UserFactorDocument>()
     .exec();
 }

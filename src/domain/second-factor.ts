@@ -1,7 +1,7 @@
 import type { MasterKey } from '../platform/crypto.ts';
 import { totpStep, totpStepAcceptedUntil } from '../platform/one-time-codes.ts';
 import { User } from '../store/models/index.ts';
-import type { UserFactorDocument } from '../store/models/user-factor.ts';
+import type { FactorType, UserFactorDocument } from '../store/models/user-factor.ts';
 import { findScoped } from '../store/queries/scoped.ts';
 import { recordEvent, type RequestOrigin } from '../store/queries/events.ts';
 import { clearAttempts, reserveAttempt } from '../store/queries/login-attempts.ts';
@@ -19,7 +19,7 @@ import {
 import { policyOf, type LoginInstance } from './login.ts';
 import { findActiveAccount } from '../store/queries/accounts.ts';
 
-export type SecondFactorResult = { outcome: 'ok'; factorType: SecondFactorType } | { outcome: 'wrong' | 'locked' };
+export type SecondFactorResult = { outcome: 'ok'; factorType: FactorType } | { outcome: 'wrong' | 'locked' };
 
 const TOTP_CODE = /^\d{6}$/;
 

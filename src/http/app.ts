@@ -11,6 +11,7 @@ import { healthRoutes } from './health.ts';
 import { metricsEndpoint, requestMetrics } from './metrics.ts';
 import { accountRoutes } from './login/account.ts';
 import { interactionRoutes } from './login/interaction.ts';
+import { webauthnAssetRoutes } from './login/webauthn-assets.ts';
 import type { Services } from '../oidc/services.ts';
 import { cookieSigner } from '../platform/derived-keys.ts';
 import type { Tenant } from '../oidc/tenants.ts';
@@ -30,6 +31,7 @@ export function createApp(services: Services): Koa {
   const throttles = new Throttles(services.config.rateLimits, services.log);
   app.use(interactionRoutes(services, throttles).routes());
   app.use(accountRoutes(services, throttles).routes());
+  app.use(webauthnAssetRoutes().routes());
   app.use(demoRoutes(services).routes());
   app.use(apiRoutes(services, throttles).routes());
   app.use(formPostAsGet());

@@ -119,28 +119,19 @@ describe('login steps with a second factor', () => {
 describe('policy values the login cannot honour yet', () => {
   it('are named; the values it honours are not', () => {
     const fields = unsupportedPolicySettings({
-      passwordlessType: 'allowed',
       allowRegister: true,
       allowExternalIdp: true,
       hidePasswordReset: false,
       secondFactors: ['totp', 'otp_email'],
-      multiFactors: ['u2f_with_verification'],
     }).map((setting) => setting.field);
-    assert.deepEqual(fields, [
-      'passwordlessType',
-      'allowRegister',
-      'allowExternalIdp',
-      'hidePasswordReset',
-      'secondFactors',
-      'multiFactors',
-    ]);
+    assert.deepEqual(fields, ['allowRegister', 'allowExternalIdp', 'hidePasswordReset', 'secondFactors']);
     const honoured = {
-      passwordlessType: 'not_allowed' as const,
+      passwordlessType: 'allowed' as const,
       allowRegister: false,
       allowExternalIdp: false,
       hidePasswordReset: true,
-      secondFactors: ['totp' as const, 'recovery_codes' as const],
-      multiFactors: [],
+      secondFactors: ['totp' as const, 'recovery_codes' as const, 'u2f' as const],
+      multiFactors: ['u2f_with_verification' as const],
     };
     assert.deepEqual(unsupportedPolicySettings(honoured), []);
     assert.deepEqual(unsupportedPolicySettings(defaultLoginPolicy), [], 'the defaults are honoured');

@@ -51,12 +51,10 @@ describe('login policy fields through the API', () => {
   it('refuses every value the login cannot honour yet, naming the field', async () => {
     const { orgId } = await orgWithUser(server, admin, {});
     const refused: Array<[string, unknown]> = [
-      ['passwordlessType', 'allowed'],
       ['allowRegister', true],
       ['allowExternalIdp', true],
       ['hidePasswordReset', false],
-      ['secondFactors', ['totp', 'u2f']],
-      ['multiFactors', ['u2f_with_verification']],
+      ['secondFactors', ['totp', 'otp_email']],
     ];
     for (const [field, value] of refused) {
       const response = await call(server, admin, 'PUT', `/orgs/${orgId}/login-policy`, { [field]: value });
@@ -65,13 +63,13 @@ describe('login policy fields through the API', () => {
     }
     const accepted = {
       allowUsernamePassword: true,
-      passwordlessType: 'not_allowed',
+      passwordlessType: 'allowed',
       allowRegister: false,
       allowExternalIdp: false,
       forceMfa: true,
       forceMfaLocalOnly: true,
-      secondFactors: ['recovery_codes', 'totp'],
-      multiFactors: [],
+      secondFactors: ['recovery_codes', 'totp', 'u2f'],
+      multiFactors: ['u2f_with_verification'],
       mfaInitSkipLifetime: 0,
       passwordCheckLifetime: 3600,
       secondFactorCheckLifetime: 600,

@@ -1,7 +1,10 @@
 import type { LoginPolicyOverride, SecondFactorType } from './login-policy.ts';
 
-/** The second factors the login offers today; passkeys (u2f) and one-time codes by email or SMS come later. */
-export const SUPPORTED_SECOND_FACTORS: readonly SecondFactorType[] = ['totp', 'recovery_codes'];
+/**
+ * The second factors the login offers today (`u2f`: a WebAuthn security key or passkey, domain/webauthn.ts);
+ * one-time codes by email or SMS come later.
+ */
+export const SUPPORTED_SECOND_FACTORS: readonly SecondFactorType[] = ['totp', 'recovery_codes', 'u2f'];
 
 export interface UnsupportedSetting {
   field: string;
@@ -16,8 +19,6 @@ export interface UnsupportedSetting {
 export function unsupportedPolicySettings(policy: LoginPolicyOverride): UnsupportedSetting[] {
   const refused: UnsupportedSetting[] = [];
   const refuse = (field: string, message: string) => refused.push({ field, message });
-  if (policy.passwordlessType === 'allowed')
-    refuse('passwordlessType', 'passwordless login (passkeys) is not available yet; only "not_allowed"');
   if (policy.allowRegister === true) refuse('allowRegister', 'self-registration is not available yet');
   if (policy.allowExternalIdp === true) refuse('allowExternalIdp', 'external identity providers are not available yet');
   if (policy.hidePasswordReset === false)
@@ -26,6 +27,5 @@ export function unsupportedPolicySettings(policy: LoginPolicyOverride): Unsuppor
   const unavailable = secondFactors.filter((type) => !SUPPORTED_SECOND_FACTORS.includes(type));
   if (unavailable.length)
     refuse('secondFactors', `not available yet: ${unavailable.join(', ')}; available: ${SUPPORTED_SECOND_FACTORS}`);
-  if (policy.multiFactors?.length) refuse('multiFactors', 'multi-factor (passwordless) login is not available yet');
   return refused;
 }

@@ -37,12 +37,13 @@ const STEPS: Step[] = [
   {
     name: 'password',
     applies: (policy) => policy.allowUsernamePassword,
-    done: (progress) => progress.amr.includes('pwd'),
+    // A passkey login (amr `user`, rules/webauthn.ts) stands for the password and the second factor.
+    done: (progress) => progress.amr.includes('pwd') || progress.amr.includes('user'),
   },
   {
     name: 'mfa',
     applies: (_policy, progress) => progress.secondFactor === 'check',
-    done: (progress) => progress.amr.includes('otp'),
+    done: (progress) => progress.amr.includes('otp') || progress.amr.includes('hwk'),
   },
   {
     name: 'mfa-setup',

@@ -1,11 +1,13 @@
-import type { LoginPolicy, SecondFactorType } from './login-policy.ts';
+import type { LoginPolicy } from './login-policy.ts';
+import { secondFactorAllowed } from './webauthn.ts';
 
 /**
  * Authentication method references (RFC 8176 §2), as ZITADEL's `internal/api/oidc/amr.go` emits them: `pwd` for a
  * password, `otp` for a one-time code (TOTP, and a recovery code, which is one), `mfa` once two or more kinds of
- * factor were used. Passkeys and security keys (`user`, `hwk`) and email codes come with their factors.
+ * factor were used; `hwk` for a WebAuthn credential (a proof-of-possession of a hardware-secured key) and `user`
+ * when its authenticator verified the user (a passkey login). Email codes come with their factor.
  */
-export type AuthMethod = 'pwd' | 'otp';
+export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'user';
 
 export function amrOf(methods: readonly AuthMethod[]): string[] {
   const distinct = [...new Set(methods)];
@@ -39,11 +41,10 @@ export interface FactorSummary {
   state: string;
 }
 
-/** The user's confirmed factors the policy allows as a second factor (`secondFactors`). */
-export function usableSecondFactors(policy: LoginPolicy, factors: readonly FactorSummary[]): SecondFactorType[] {
-  const allowed = new Set<string>(policy.secondFactors);
-  const types = factors.filter((factor) => factor.state === 'active' && allowed.has(factor.type)).map((f) => f.type);
-  return [...new Set(types)] as SecondFactorType[];
+/** The types of the user's confirmed factors the policy allows as a second factor (`secondFactors`). */
+export function usableSecondFactors(policy: LoginPolicy, factors: readonly FactorSummary[]): string[] {
+  const usable = factors.filter((factor) => factor.state === 'active' && secondFactorAllowed(policy, factor.type));
+  return [...new Set(usable.map((factor) => factor.type))];
 }
 
 /**
@@ -99,12 +100,15 @@ export interface SessionSituation {
 /**
  * Whether a browser session satisfies a new authorization request without a new login: its password check is within
  * `passwordCheckLifetime`, and where a second factor is due (the user has one, the policy forces MFA, or the request
- * asks for it) the session used one within `secondFactorCheckLifetime`. `prompt=login` and `max_age` are the
+ * asks for it) the session used one within `secondFactorCheckLifetime`; a passkey login counts for
+ * `multiFactorCheckLifetime`. `prompt=login` and `max_age` are the
  * provider's own checks (oidc-provider's login prompt).
  */
 export function sessionSatisfies(situation: SessionSituation): boolean {
   const { policy, amr, authTime, now } = situation;
   const age = now - authTime;
+  // A passkey login (rules/webauthn.ts) is ZITADEL's multi-factor check, held to its own lifetime.
+  if (amr.includes('user')) return age <= policy.multiFactorCheckLifetime;
   if (amr.includes('pwd') && age > policy.passwordCheckLifetime) return false;
   const secondFactorDue = situation.requestAsksForMfa || policy.forceMfa || situation.hasUsableSecondFactor === true;
   if (!amr.includes('mfa')) return !secondFactorDue;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { removeAllUserFactors, removeUserFactor } from '../../domain/commands/user-factors.ts';
 import { setUserState } from '../../domain/commands/users.ts';
 import { conflict } from '../../domain/errors.ts';
+import { FACTOR_TYPES } from '../../store/models/user-factor.ts';
 import { findUserFactors } from '../../store/queries/user-factors.ts';
 import { USER, USER_CREDENTIALS } from './locators.ts';
 import { route, type ApiRoute } from './route.ts';
@@ -10,7 +11,7 @@ const TAG = 'Users';
 
 const factorView = z.object({
   id: z.string(),
-  type: z.enum(['totp', 'recovery_codes']),
+  type: z.enum(FACTOR_TYPES),
   name: z.string(),
   createdAt: z.string(),
   /** Recovery codes: how many are left of how many issued. */

@@ -27,6 +27,7 @@ import {
   writeAccountSession,
   type AccountSession,
 } from './account-session.ts';
+import { accountWebauthnPages, mayAddWebauthn } from './account-webauthn.ts';
 import { loginPage, readLoginForm } from './login-page.ts';
 import { setupPage } from './second-factor-pages.ts';
 
@@ -70,13 +71,14 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
 
   const renderSignIn = (ctx: Context, loaded: Loaded, status: number, error: string | null, loginName = '') =>
     render(ctx, loaded, 'account-sign-in.njk', status, { title: 'Your account', error, loginName });
-  const renderCode = (ctx: Context, loaded: Loaded, status: number, error: string | null) =>
+  const renderCode = async (ctx: Context, loaded: Loaded, status: number, error: string | null) =>
     render(ctx, loaded, 'mfa.njk', status, {
       title: 'Verify your identity',
       error,
       loginName: loaded.user?.username,
       action: `${ACCOUNT_PATH}/code`,
       backUrl: ACCOUNT_PATH,
+      webauthn: await webauthn.secondFactorForm(loaded),
     });
   const backToAccount = (ctx: Context) => {
     ctx.status = 303;
@@ -105,6 +107,7 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
           : null,
       })),
       maySetUpTotp: loaded.policy.secondFactors.includes('totp'),
+      mayAddWebauthn: mayAddWebauthn(loaded.policy),
       mayHaveRecoveryCodes: loaded.policy.secondFactors.includes('recovery_codes'),
     });
   }
@@ -118,6 +121,23 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
     backToAccount(ctx);
     return null;
   }
+
+  /** A form of a user who passed the password and still owes a second factor, or null after a redirect. */
+  async function secondFactorForm(ctx: Context): Promise<{ loaded: Loaded; form: URLSearchParams } | null> {
+    const form = await readLoginForm(ctx);
+    verifyAccountCsrf(ctx, csrfKey, form);
+    const loaded = await load(ctx);
+    if (loaded.session?.stage === 'password') return { loaded, form };
+    backToAccount(ctx);
+    return null;
+  }
+
+  function completeSignIn(ctx: Context, loaded: Loaded): void {
+    writeAccountSession(ctx, { ...loaded.session!, stage: 'done' });
+    backToAccount(ctx);
+  }
+  const kit = { load, render, signedInForm, secondFactorForm, completeSignIn, renderCode, backToAccount };
+  const webauthn = accountWebauthnPages(kit);
 
   async function signIn(ctx: Context): Promise<void> {
     const form = await readLoginForm(ctx);
@@ -162,10 +182,9 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
   }
 
   async function submitCode(ctx: Context): Promise<void> {
-    const form = await readLoginForm(ctx);
-    verifyAccountCsrf(ctx, csrfKey, form);
-    const loaded = await load(ctx);
-    if (loaded.session?.stage !== 'password') return backToAccount(ctx);
+    const request = await secondFactorForm(ctx);
+    if (!request) return;
+    const { loaded, form } = request;
     const code = (form.get('code') ?? '').trim();
     if (!code || code.length > 64) return renderCode(ctx, loaded, 400, 'Enter a code.');
     const instanceId = loaded.tenant.instance._id;
@@ -186,8 +205,7 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
     await (result.outcome === 'ok' ? attempt.succeeded() : attempt.failed());
     if (result.outcome === 'wrong') return renderCode(ctx, loaded, 401, LOGIN_MESSAGES.codeInvalid);
     if (result.outcome === 'locked') return renderCode(ctx, loaded, 403, LOGIN_MESSAGES.userLocked);
-    writeAccountSession(ctx, { ...loaded.session, stage: 'done' });
-    backToAccount(ctx);
+    completeSignIn(ctx, loaded);
   }
 
   async function setUpTotp(ctx: Context): Promise<void> {
@@ -264,5 +282,6 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
   router.post('/recovery-codes', page(newRecoveryCodes));
   router.post('/factors/:factorId/remove', page(removeFactor));
   router.post('/sign-out', page(signOut));
+  webauthn.addRoutes(router, page);
   return router;
 }

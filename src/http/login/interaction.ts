@@ -27,6 +27,7 @@ import { verifyPasswordOfUnknownUser } from '../../domain/password-timing.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { acrOf, amrOf } from '../../domain/rules/mfa.ts';
+import { passkeyLoginAllowed } from '../../domain/rules/webauthn.ts';
 import { secondFactorStepOf } from '../../domain/second-factor.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
 import { secondFactorPages } from './second-factor-pages.ts';
@@ -120,6 +121,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
       passwordLoginAllowed,
       error: passwordLoginAllowed ? error : LOGIN_MESSAGES.passwordLoginNotAllowed,
       loginName,
+      passkeyUrl: passkeyLoginAllowed(login.policy) ? `/ui/login/${login.interaction.uid}/passkey` : null,
     });
   }
 

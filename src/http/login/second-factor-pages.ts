@@ -15,6 +15,7 @@ import { waitText, type Throttles } from '../middleware/rate-limit.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
 import { readLoginForm } from './login-page.ts';
 import { writeProgress } from './progress.ts';
+import { webauthnLoginPages } from './webauthn.ts';
 
 const MAX_CODE = 64;
 
@@ -50,7 +51,7 @@ function appLabel(login: LoginContext): { issuer: string; account: string } {
 export function secondFactorPages(kit: LoginKit, services: Services, throttles: Throttles) {
   const { masterKey } = services;
 
-  function renderCheck(ctx: Context, login: LoginContext, status: number, error: string | null): void {
+  async function renderCheck(ctx: Context, login: LoginContext, status: number, error: string | null): Promise<void> {
     const base = `/ui/login/${login.interaction.uid}`;
     kit.render(ctx, login, 'mfa.njk', status, {
       title: 'Verify your identity',
@@ -58,8 +59,10 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
       loginName: login.progress.loginName,
       action: `${base}/mfa`,
       backUrl: base,
+      webauthn: await webauthn.secondFactorForm(login),
     });
   }
+  const webauthn = webauthnLoginPages(kit, renderCheck);
 
   async function renderSetup(
     ctx: Context,
@@ -87,7 +90,7 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
 
   async function showCheck(ctx: Context): Promise<void> {
     const login = await kit.loadStep(ctx, 'mfa');
-    if (login) renderCheck(ctx, login, 200, null);
+    if (login) await renderCheck(ctx, login, 200, null);
   }
 
   async function submitCheck(ctx: Context): Promise<void> {
@@ -177,6 +180,7 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
     router.post('/mfa-setup', page(submitSetup));
     router.post('/mfa-setup/postpone', page(postponeSetup));
     router.post('/continue', page(continueLogin));
+    webauthn.addRoutes(router, page);
   }
 
   return { renderCheck, renderSetup, addRoutes };

@@ -4,9 +4,9 @@ import { cspNonce } from '../../platform/csp-nonce.ts';
 
 /**
  * Helmet's headers on every response (nosniff, a Referrer-Policy, no framing), with a Content-Security-Policy
- * for the pages: no framing, scripts only from this origin (the provider adds the hash of its form_post
- * script), styles only from this origin or with this response's nonce. No form-action: a login form's POST
- * ends in a redirect to the relying party, which browsers check against form-action.
+ * for the pages: no framing, scripts only from this origin or with this response's nonce (the provider adds the
+ * hash of its form_post script), styles only from this origin or with this response's nonce. No form-action: a
+ * login form's POST ends in a redirect to the relying party, which browsers check against form-action.
  */
 export function securityHeaders(publicUrl: string) {
   const https = new URL(publicUrl).protocol === 'https:';
@@ -19,7 +19,7 @@ export function securityHeaders(publicUrl: string) {
         frameAncestors: ["'none'"],
         objectSrc: ["'none'"],
         imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'"],
+        scriptSrc: ["'self'", (_req, res) => `'nonce-${cspNonce(res as ServerResponse)}'`],
         scriptSrcAttr: ["'none'"],
         styleSrc: ["'self'", (_req, res) => `'nonce-${cspNonce(res as ServerResponse)}'`],
         ...(https ? { upgradeInsecureRequests: [] } : {}),

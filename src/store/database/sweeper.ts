@@ -5,6 +5,7 @@ import { WriteLock } from '../models/write-lock.ts';
 import { RateLimitHit } from '../models/rate-limit-hit.ts';
 import { FactorUse } from '../models/user-factor.ts';
 import { VerificationCode } from '../models/verification-code.ts';
+import { WebauthnChallenge } from '../models/webauthn-challenge.ts';
 
 /**
  * FerretDB v1 deletes the documents a filter matched by listing their ids as SQL parameters, and fails
@@ -35,9 +36,15 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
 export async function sweepExpired(now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lt: now } };
   const results = await Promise.all(
-    [...oidcPayloadModels(), OidcConsumption, WriteLock, RateLimitHit, FactorUse, VerificationCode].map((model) =>
-      deleteFromCollection(model.collection, expired),
-    ),
+    [
+      ...oidcPayloadModels(),
+      OidcConsumption,
+      WriteLock,
+      RateLimitHit,
+      FactorUse,
+      VerificationCode,
+      WebauthnChallenge,
+    ].map((model) => deleteFromCollection(model.collection, expired)),
   );
   return results.reduce((sum, count) => sum + count, 0);
 }

@@ -12,6 +12,7 @@ import { SigningKey } from './signing-key.ts';
 import { FactorUse, UserFactor } from './user-factor.ts';
 import { UserGrant } from './user-grant.ts';
 import { VerificationCode } from './verification-code.ts';
+import { WebauthnChallenge } from './webauthn-challenge.ts';
 import { PersonalAccessToken, User } from './user.ts';
 
 export {
@@ -32,6 +33,7 @@ export {
   UserFactor,
   UserGrant,
   VerificationCode,
+  WebauthnChallenge,
 };
 
 export const domainModels = [
@@ -52,4 +54,5 @@ export const domainModels = [
   FactorUse,
   EmailOutbox,
   VerificationCode,
+  WebauthnChallenge,
 ];

@@ -2,10 +2,10 @@ import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions } from './common.ts';
 
 /**
- * What a user can prove besides a password. WebAuthn credentials (`webauthn`) and one-time codes by email
- * (`otp_email`) plug in as further types with data of their own, next to `totp`.
+ * What a user can prove besides a password: a TOTP app, recovery codes, a WebAuthn credential (a security key or a
+ * passkey). One-time codes by email (`otp_email`) plug in as a further type with data of its own.
  */
-export const FACTOR_TYPES = ['totp', 'recovery_codes'] as const;
+export const FACTOR_TYPES = ['totp', 'recovery_codes', 'webauthn'] as const;
 export type FactorType = (typeof FACTOR_TYPES)[number];
 
 const totpSchema = new Schema(
@@ -27,6 +27,22 @@ const recoveryCodesSchema = new Schema(
   { _id: false },
 );
 
+/** A WebAuthn public key credential (https://www.w3.org/TR/webauthn-3/#credential-record), attestation 'none'. */
+const webauthnSchema = new Schema(
+  {
+    /** The credential id, base64url: what the authenticator names in an assertion. */
+    credentialId: { type: String, required: true },
+    /** The COSE public key, base64url. */
+    publicKey: { type: String, required: true },
+    /** The signature counter last seen; 0 when the authenticator keeps none (passkeys synced between devices). */
+    signCount: { type: Number, default: 0, required: true },
+    transports: { type: [String], default: [] },
+    /** Whether the authenticator keeps the credential (a passkey), so it can log in without a login name. */
+    discoverable: { type: Boolean, default: false },
+  },
+  { _id: false },
+);
+
 /**
  * One factor of one user, a document of its own rather than an array in the user: FerretDB v1 has no positional
  * update (docs/portable-mongodb.md), and each accepted code changes its factor (the last used step, the codes left).
@@ -43,10 +59,12 @@ const userFactorSchema = new Schema(
     state: { type: String, enum: ['pending', 'active'], required: true },
     totp: { type: totpSchema, default: undefined },
     recoveryCodes: { type: recoveryCodesSchema, default: undefined },
+    webauthn: { type: webauthnSchema, default: undefined },
   },
   { ...schemaOptions, collection: 'user_factors' },
 );
 userFactorSchema.index({ instanceId: 1, userId: 1 });
+userFactorSchema.index({ instanceId: 1, 'webauthn.credentialId': 1 }, { sparse: true });
 
 // Not cached, so no cache invalidation: a factor is read once per login, and every accepted code writes it.
 export type UserFactorDocument = InferSchemaType<typeof userFactorSchema> & { _id: string; createdAt: Date };

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/platform/config.ts';
 import { ferretdbBinary, startFerretdb } from '../src/platform/ferretdb.ts';
+import { apiCaller, schemathesisConfig, seedFuzzData } from './fuzz-seed.ts';
 
 const SCHEMATHESIS_VERSION = '4.32.5';
 const CHECKS = 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance';
@@ -60,17 +61,31 @@ if (!process.env.MONGODB_URI) {
 // The test helpers read the database address when called.
 const { startTestServer } = await import('../test/helpers/server.ts');
 const { bootstrapToken } = await import('../test/api/helpers.ts');
-// The API's per-caller limit would answer most generated requests with 429 and leave the routes untested.
+// The API's per-caller limit would answer most generated requests with 429 and leave the routes untested. Outbound
+// calls get short timeouts, under schemathesis's request timeout: SMTP hosts the fuzzer stores, and the seeded
+// domains' challenges (DNS asked of a closed loopback port: refused at once, never a real resolver).
 const configFile = path.join(dataDir, 'fuzz-config.json');
-writeFileSync(configFile, JSON.stringify({ rateLimits: { apiRequestsPerCaller: { max: 0, windowSeconds: 60 } } }));
+writeFileSync(
+  configFile,
+  JSON.stringify({
+    rateLimits: { apiRequestsPerCaller: { max: 0, windowSeconds: 60 } },
+    email: { smtpTimeoutMs: 2000 },
+    domainVerification: { dnsServers: ['127.0.0.1:9'], timeoutMs: 2000 },
+  }),
+);
 const server = await startTestServer({ CASTELLAN_DEMO: 'true', LOG_LEVEL: 'error', CASTELLAN_CONFIG: configFile });
 const reportDir = path.join(dataDir, 'report');
 let exitCode: number;
 try {
   const token = await bootstrapToken(server);
+  const apiUrl = `${server.url.replace('localhost', '127.0.0.1')}/api/v1`;
+  const schemathesisToml = path.join(dataDir, 'schemathesis.toml');
+  writeFileSync(schemathesisToml, schemathesisConfig(await seedFuzzData(apiCaller(apiUrl, token))));
   const args = [
+    '--config-file',
+    schemathesisToml,
     'run',
-    `${server.url.replace('localhost', '127.0.0.1')}/api/v1/openapi.json`,
+    `${apiUrl}/openapi.json`,
     '--header',
     `Authorization: Bearer ${token}`,
     '--checks',

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import { Instance } from '../store/models/index.ts';
 import type { InstanceDocument } from '../store/models/instance.ts';
+import { storedInstanceLoginPolicy } from '../store/queries/instance-settings.ts';
 
 export type InstanceRecord = InstanceDocument & { _id: string };
 
@@ -63,7 +64,11 @@ export class TenantRegistry {
       this.#byId.set(instanceId, tenant);
       tenant.catch(() => this.#byId.delete(instanceId));
     }
-    return tenant;
+    const built = await tenant;
+    // The login policy changes through the API without a new provider: the record the provider, the pages and the
+    // login read it from gets the cached current one (dropped on every instance write, in every process).
+    built.instance.loginPolicy = (await storedInstanceLoginPolicy(instanceId)) as InstanceRecord['loginPolicy'];
+    return built;
   }
 
   /** Forget a tenant (after its instance settings or keys change); the next request rebuilds it. */

@@ -91,7 +91,10 @@ function getOnce(
 ): Promise<FetchedChallenge & { location: string | null }> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const request = client.get(url, { lookup, timeout: timeoutMs, headers: { accept: 'text/plain' } }, (response) => {
+    // A deadline, not only `timeout` (which fires on an idle socket): a server trickling header bytes is never idle.
+    const signal = AbortSignal.timeout(timeoutMs);
+    const options = { lookup, timeout: timeoutMs, signal, headers: { accept: 'text/plain' } };
+    const request = client.get(url, options, (response) => {
       const status = response.statusCode ?? 0;
       const location = status >= 300 && status < 400 ? (response.headers.location ?? null) : null;
       const chunks: Buffer[] = [];
@@ -105,6 +108,6 @@ function getOnce(
       response.on('error', reject);
     });
     request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    request.on('error', reject);
+    request.on('error', (error) => reject(signal.aborted ? new Error(`no answer within ${timeoutMs} ms`) : error));
   });
 }

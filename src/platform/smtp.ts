@@ -50,6 +50,9 @@ export async function sendEmail(server: SmtpServer, email: OutgoingEmail, timeou
       subject: email.subject,
       text: email.text,
       html: email.html,
+      // Each stage's timeout restarts whenever the server sends a byte, so a server trickling reply lines would hold
+      // the send forever; the whole exchange ends by the lease bound config.ts states (3 × smtpTimeoutMs).
+      signal: AbortSignal.timeout(3 * timeoutMs),
     });
     return { response: info.response, messageId: info.messageId };
   } finally {

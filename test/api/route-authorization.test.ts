@@ -107,6 +107,8 @@ const AUTHORIZATION: Record<string, string> = {
   'PUT /projects/{projectId}/grants/{grantId}/members/{userId}': 'PROJECT_GRANT_MEMBERS project.grant.member.write',
   'DELETE /projects/{projectId}/grants/{grantId}/members/{userId}': 'PROJECT_GRANT_MEMBERS project.grant.member.delete',
   'GET /events': 'EVENTS events.read',
+  'GET /instance/login-policy': 'INSTANCE iam.policy.read',
+  'PUT /instance/login-policy': 'INSTANCE iam.policy.write',
   'GET /instance/settings': 'INSTANCE iam.policy.read',
   'PATCH /instance/settings': 'INSTANCE iam.policy.write',
   'GET /instance/smtp': 'INSTANCE iam.read',

@@ -5,14 +5,14 @@ import type { ProjectGrantDocument } from '../../store/models/project-grant.ts';
 import type { UserDocument } from '../../store/models/user.ts';
 import { slug } from '../rules/org-domains.ts';
 import type { LoginPolicyOverride } from '../rules/login-policy.ts';
-import { unsupportedPolicySettings } from '../rules/login-policy-support.ts';
+import { refuseUnsupportedPolicy } from './login-policies.ts';
 import { removeProjectGrant } from './project-grants.ts';
 import { removeProject } from './projects.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
 import { removeUser } from './users.ts';
 import { keepingAnIamOwner } from './iam-owners.ts';
 import { asOneChange, concurrentChange, recordChange, changeArray, uniquely, type Actor } from './changes.ts';
-import { DomainError, notFound, conflict } from '../errors.ts';
+import { notFound, conflict } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
 import { addDomainUnlessTaken, domainTaken } from '../../store/queries/org-domains.ts';
 
@@ -177,11 +177,7 @@ export function setOrgLoginPolicy(
   policy: LoginPolicyOverride | null,
 ): Promise<OrgRecord> {
   return asOneChange(actor, async () => {
-    const unsupported = policy ? unsupportedPolicySettings(policy) : [];
-    if (unsupported.length)
-      throw new DomainError('invalid', unsupported.map(({ field, message }) => `${field}: ${message}`).join('; '), {
-        errors: unsupported,
-      });
+    refuseUnsupportedPolicy(policy);
     const updated = await Organization.findOneAndUpdate(
       { instanceId: actor.instanceId, _id: org._id },
       { $set: { loginPolicy: policy } },

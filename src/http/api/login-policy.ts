@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { setOrgLoginPolicy, type OrgRecord } from '../../domain/commands/orgs.ts';
+import { setOrgLoginPolicy } from '../../domain/commands/orgs.ts';
+import { setInstanceLoginPolicy } from '../../domain/commands/login-policies.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../domain/rules/login-policy.ts';
 import { MULTI_FACTOR_TYPES, PASSWORDLESS_TYPES, SECOND_FACTOR_TYPES } from '../../store/models/login-policy.ts';
-import { ORG } from './locators.ts';
+import { INSTANCE, ORG } from './locators.ts';
 import { route, type ApiRoute } from './route.ts';
 
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a #rrggbb color');
@@ -95,9 +96,9 @@ const loginPolicyView = z.object({
   }),
 });
 
-/** Drops the nulls and empty objects mongoose keeps for unset parts of a stored override (lists are kept). */
-function storedOverride(org: OrgRecord): z.output<typeof loginPolicyOverride> | null {
-  if (!org.loginPolicy) return null;
+/** Drops the nulls and empty objects mongoose keeps for unset parts of a stored policy (lists are kept). */
+function storedPolicy(policy: unknown): z.output<typeof loginPolicyOverride> | null {
+  if (!policy) return null;
   const clean = (value: unknown): unknown => {
     if (value === null || value === undefined) return undefined;
     if (typeof value !== 'object' || Array.isArray(value)) return value;
@@ -106,15 +107,25 @@ function storedOverride(org: OrgRecord): z.output<typeof loginPolicyOverride> | 
       .filter(([, inner]) => inner !== undefined);
     return entries.length ? Object.fromEntries(entries) : undefined;
   };
-  return (clean(org.loginPolicy) as z.output<typeof loginPolicyOverride> | undefined) ?? {};
+  return (clean(policy) as z.output<typeof loginPolicyOverride> | undefined) ?? {};
 }
 
-function toPolicyView(
-  org: OrgRecord,
-  instancePolicy: LoginPolicyOverride | null | undefined,
-): z.input<typeof loginPolicyView> {
-  const override = storedOverride(org);
-  return { override, effective: effectiveLoginPolicy(instancePolicy, override as LoginPolicyOverride | null) };
+/** An org's override (null: none) and the policy the login applies in the org. */
+function orgPolicyView(instancePolicy: unknown, orgPolicy: unknown): z.input<typeof loginPolicyView> {
+  const override = storedPolicy(orgPolicy);
+  return {
+    override,
+    effective: effectiveLoginPolicy(
+      storedPolicy(instancePolicy) as LoginPolicyOverride,
+      override as LoginPolicyOverride,
+    ),
+  };
+}
+
+/** The instance's own policy (its fields over the built-in defaults) and the policy orgs without an override get. */
+function instancePolicyView(instancePolicy: unknown): z.input<typeof loginPolicyView> {
+  const override = storedPolicy(instancePolicy) ?? {};
+  return { override, effective: effectiveLoginPolicy(override as LoginPolicyOverride, null) };
 }
 
 const TAG = 'Organizations';
@@ -128,7 +139,7 @@ export const loginPolicyRoutes: ApiRoute[] = [
     permission: 'policy.read',
     on: ORG,
     response: loginPolicyView,
-    handler: async ({ target, tenant }) => toPolicyView(target, tenant.instance.loginPolicy as LoginPolicyOverride),
+    handler: async ({ target, tenant }) => orgPolicyView(tenant.instance.loginPolicy, target.loginPolicy),
   }),
   route({
     method: 'put',
@@ -143,9 +154,9 @@ export const loginPolicyRoutes: ApiRoute[] = [
     body: loginPolicyOverride,
     response: loginPolicyView,
     handler: async ({ target, body, actor, tenant }) =>
-      toPolicyView(
-        await setOrgLoginPolicy(actor, target, body as LoginPolicyOverride),
-        tenant.instance.loginPolicy as LoginPolicyOverride,
+      orgPolicyView(
+        tenant.instance.loginPolicy,
+        (await setOrgLoginPolicy(actor, target, body as LoginPolicyOverride)).loginPolicy,
       ),
   }),
   route({
@@ -159,5 +170,29 @@ export const loginPolicyRoutes: ApiRoute[] = [
     handler: async ({ target, actor }) => {
       await setOrgLoginPolicy(actor, target, null);
     },
+  }),
+  route({
+    method: 'get',
+    path: '/instance/login-policy',
+    tag: 'Instance',
+    summary: "The instance's login policy (its own fields, the rest built-in defaults), which orgs inherit",
+    permission: 'iam.policy.read',
+    on: INSTANCE,
+    response: loginPolicyView,
+    handler: async ({ tenant }) => instancePolicyView(tenant.instance.loginPolicy),
+  }),
+  route({
+    method: 'put',
+    path: '/instance/login-policy',
+    tag: 'Instance',
+    summary:
+      "Replace the instance's login policy, the default of every org without an override; a field left out is the " +
+      'built-in default. Refuses what the org route refuses, with 400 naming the field.',
+    permission: 'iam.policy.write',
+    on: INSTANCE,
+    body: loginPolicyOverride,
+    response: loginPolicyView,
+    handler: async ({ body, actor }) =>
+      instancePolicyView(await setInstanceLoginPolicy(actor, body as LoginPolicyOverride)),
   }),
 ];

@@ -40,7 +40,7 @@ async function matchCode(
       // enrollment, it still refuses the codes of the steps before it).
       if (step === null || step <= factor.totp.lastUsedStep) continue;
       if (!(await markFactorUse(instanceId, factor._id, String(step), totpStepAcceptedUntil(step)))) continue;
-      if (await anyFactorUse(factor._id, totpStepsAfter(step).map(String))) continue;
+      if (await anyFactorUse(instanceId, factor._id, totpStepsAfter(step).map(String))) continue;
       return factor;
     }
     return null;

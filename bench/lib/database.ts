@@ -39,9 +39,10 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-bench-db-'));
   const before = new Set(childPids(process.pid));
   const ferretdb = await startFerretdb(binary, dataDir);
-  const guardian = childPids(process.pid).find((pid) => !before.has(pid));
-  // The guardian shell runs FerretDB (whatever its binary is called) and a `cat` watching its stdin.
-  const pid = (guardian && childPids(guardian).find((child) => commandName(child) !== 'cat')) ?? null;
+  // FerretDB runs as a child of this process, next to the shell guardian that stops it (platform/ferretdb.ts); the
+  // kernel keeps the first 15 characters of a command's name.
+  const name = path.basename(binary).slice(0, 15);
+  const pid = childPids(process.pid).find((child) => !before.has(child) && commandName(child) === name) ?? null;
   await mongoose.connect(ferretdb.uri, { dbName: 'castellan', autoIndex: false });
   return {
     uri: ferretdb.uri,

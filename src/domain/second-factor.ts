@@ -1,11 +1,11 @@
 import type { MasterKey } from '../platform/crypto.ts';
-import { totpStep, totpStepAcceptedUntil } from '../platform/one-time-codes.ts';
+import { totpStep, totpStepAcceptedUntil, totpStepsAfter } from '../platform/one-time-codes.ts';
 import { User } from '../store/models/index.ts';
 import type { FactorType, UserFactorDocument } from '../store/models/user-factor.ts';
 import { findScoped } from '../store/queries/scoped.ts';
 import { recordEvent, type RequestOrigin } from '../store/queries/events.ts';
 import { clearAttempts, reserveAttempt } from '../store/queries/login-attempts.ts';
-import { advanceTotpStep, findUserFactors, markFactorUse, pullRecoveryCode } from '../store/queries/user-factors.ts';
+import { anyFactorUse, findUserFactors, markFactorUse, pullRecoveryCode } from '../store/queries/user-factors.ts';
 import { openTotpSecret, recoveryCodeHash, type FactorOwner } from './commands/user-factors.ts';
 import { lockUser } from './lockout.ts';
 import type { LoginPolicy, SecondFactorType } from './rules/login-policy.ts';
@@ -34,10 +34,13 @@ async function matchCode(
     for (const factor of factors) {
       if (factor.type !== 'totp' || !factor.totp) continue;
       const step = totpStep(openTotpSecret(masterKey, factor.totp.sealedSecret), code);
-      // A code of a step at or before the last accepted one is a replay; one step is accepted once (the marker).
+      // One step is accepted once (its marker); a code of a step before an accepted one is a replay. The markers of
+      // the later steps that could have been accepted since are kept while this step's code is (totpStepAcceptedUntil)
+      // and say so with one read, where moving `lastUsedStep` on would cost every login one more write (set up by
+      // enrollment, it still refuses the codes of the steps before it).
       if (step === null || step <= factor.totp.lastUsedStep) continue;
       if (!(await markFactorUse(instanceId, factor._id, String(step), totpStepAcceptedUntil(step)))) continue;
-      await advanceTotpStep(instanceId, factor._id, step);
+      if (await anyFactorUse(instanceId, factor._id, totpStepsAfter(step).map(String))) continue;
       return factor;
     }
     return null;

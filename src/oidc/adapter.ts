@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import { InsertBatcher } from '../store/database/insert-batcher.ts';
+import { batcherFor, type InsertBatcher } from '../store/database/insert-batcher.ts';
 import { isCompactJwt } from '../platform/jwt-id.ts';
 import type { TokenSealer } from '../platform/token-sealer.ts';
 import {
@@ -22,7 +22,6 @@ const WRITTEN_ONCE = new Set([
   'ReplayDetection',
   'PushedAuthorizationRequest',
 ]);
-const batchers = new Map<string, InsertBatcher>();
 // mongoose types every collection by Document; this one holds what its schema says.
 const consumptionMarkers = OidcConsumption.collection as unknown as Collection<{ _id: string; expiresAt: Date }>;
 /** Reads by `_id` under way, per collection: the same look-up made by several models at once is made once. */
@@ -230,11 +229,4 @@ export class MongoAdapter implements Adapter {
     // collection, only this model's documents.
     await this.#collection.deleteMany({ grantId: this.#key(grantId), ...(this.#kind ? { kind: this.#kind } : {}) });
   }
-}
-
-/** One group commit per collection and process, shared by the adapters of every instance. */
-function batcherFor(collection: ConstructorParameters<typeof InsertBatcher>[0]): InsertBatcher {
-  let batcher = batchers.get(collection.collectionName);
-  if (!batcher) batchers.set(collection.collectionName, (batcher = new InsertBatcher(collection)));
-  return batcher;
 }

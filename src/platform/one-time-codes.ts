@@ -30,6 +30,14 @@ export function totpStepAcceptedUntil(step: number): Date {
   return new Date((step + 1 + DRIFT_STEPS) * TOTP_PARAMETERS.period * 1000 + 60_000);
 }
 
+/**
+ * The steps after `step` whose codes may be accepted while `step`'s still is: the acceptance windows (the drift on
+ * either side of the current step) that hold `step` reach at most twice the drift beyond it.
+ */
+export function totpStepsAfter(step: number): number[] {
+  return Array.from({ length: 2 * DRIFT_STEPS }, (_, index) => step + 1 + index);
+}
+
 /** The current code of a secret (tests, and the bench's TOTP login). */
 export function totpCode(secret: string, now = Date.now()): string {
   return new TOTP({ ...TOTP_PARAMETERS, secret: Secret.fromBase32(secret) }).generate({ timestamp: now });

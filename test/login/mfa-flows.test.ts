@@ -90,6 +90,17 @@ describe('forced MFA and TOTP through the login', () => {
     assert.equal(events.filter((event) => event.type === 'user.mfa.check.failed').length, 3);
   });
 
+  it("after a later step was accepted, an earlier step's code is refused, whatever the factor last recorded", async () => {
+    const user = await enrolledUser();
+    // As for a factor set up long ago: what it recorded at set-up says nothing of the steps accepted since.
+    await UserFactor.updateOne({ userId: user.userId, type: 'totp' }, { $set: { 'totp.lastUsedStep': 0 } });
+    const accepted = await submitForm(await passwordStep(server, user.username), { code: nextStepCode(user.secret) });
+    assert.ok(accepted.callbackUrl?.searchParams.get('code'), 'the code of the next step is accepted');
+    const earlier = totpCode(user.secret, Date.now() - 30_000);
+    const refused = await submitForm(await passwordStep(server, user.username), { code: earlier });
+    assert.equal(refused.page?.status, 401, 'a code of a step before the accepted one is a replay');
+  });
+
   it('two parallel submissions of one code: exactly one is accepted', async () => {
     const user = await enrolledUser();
     const flows = await Promise.all([1, 2, 3].map(() => passwordStep(server, user.username)));

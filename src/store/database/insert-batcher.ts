@@ -90,3 +90,12 @@ export class InsertBatcher {
     }
   }
 }
+
+const batchers = new Map<string, InsertBatcher>();
+
+/** One group commit per collection and process, shared by every caller that inserts into it. */
+export function batcherFor(collection: Collection): InsertBatcher {
+  let batcher = batchers.get(collection.collectionName);
+  if (!batcher) batchers.set(collection.collectionName, (batcher = new InsertBatcher(collection)));
+  return batcher;
+}

@@ -74,8 +74,8 @@ export const UserFactor = model('UserFactor', userFactorSchema);
  * A use of a single-use secret: a TOTP code (`{factorId}:{step}`) or a recovery code (`{factorId}:{code hash}`).
  * Its `_id` is unique, so of parallel submissions of one code exactly one inserts it and is accepted; a conditional
  * update alone would not do on FerretDB v1, which does not apply read-modify-write updates atomically
- * (docs/portable-mongodb.md). A TOTP step's marker expires once `lastUsedStep` refuses its code anyway; a recovery
- * code's stays with its factor.
+ * (docs/portable-mongodb.md). A TOTP step's marker is kept while its code, or an earlier step's, could be accepted
+ * (domain/second-factor.ts); a recovery code's stays with its factor.
  */
 const factorUseSchema = new Schema(
   {

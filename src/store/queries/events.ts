@@ -1,4 +1,5 @@
 import { Event } from '../models/index.ts';
+import { insertBatched } from './batched-insert.ts';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -20,8 +21,9 @@ export interface RequestOrigin {
   clientId: string | null;
 }
 
+/** Appends an event, through the group commit of the events collection (every login writes one or two). */
 export async function recordEvent(input: EventInput): Promise<void> {
-  await Event.create({ ...input, payload: input.payload ?? {} });
+  await insertBatched(Event, { ...input, payload: input.payload ?? {} });
 }
 
 export interface EventFilter {

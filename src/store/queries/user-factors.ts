@@ -1,5 +1,5 @@
 import { FactorUse, UserFactor, type FactorType, type UserFactorDocument } from '../models/user-factor.ts';
-import { isDuplicateKeyError } from './array-rewrite.ts';
+import { insertBatched } from './batched-insert.ts';
 
 /** A user's factors, oldest first; `active` only, or with factors still being enrolled. */
 export function findUserFactors(
@@ -24,13 +24,17 @@ export async function markFactorUse(
   use: string,
   expiresAt?: Date,
 ): Promise<boolean> {
-  try {
-    await FactorUse.create({ _id: `${factorId}:${use}`, instanceId, factorId, expiresAt });
-    return true;
-  } catch (error) {
-    if (isDuplicateKeyError(error)) return false;
-    throw error;
-  }
+  // Through the group commit: a duplicate `_id` is answered 'exists' for its own insert alone.
+  return (
+    (await insertBatched(FactorUse, { _id: `${factorId}:${use}`, instanceId, factorId, expiresAt })) === 'inserted'
+  );
+}
+
+/** Whether one of `uses` of a factor is marked already (markFactorUse), e.g. a later TOTP step's. */
+export async function anyFactorUse(instanceId: string, factorId: string, uses: string[]): Promise<boolean> {
+  const ids = uses.map((use) => `${factorId}:${use}`);
+  // The factor's equalities reach the index; `$in` alone would scan every marker (docs/ferretdb.md, item 2).
+  return (await FactorUse.exists({ instanceId, factorId, _id: { $in: ids } })) !== null;
 }
 
 /** Moves a TOTP factor's last used step forward: codes of this step and earlier ones are refused from now on. */

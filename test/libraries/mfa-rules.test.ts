@@ -122,7 +122,6 @@ describe('policy values the login cannot honour yet', () => {
       passwordlessType: 'allowed',
       allowRegister: true,
       allowExternalIdp: true,
-      hidePasswordReset: false,
       secondFactors: ['totp', 'otp_email'],
       multiFactors: ['u2f_with_verification'],
     }).map((setting) => setting.field);
@@ -130,7 +129,6 @@ describe('policy values the login cannot honour yet', () => {
       'passwordlessType',
       'allowRegister',
       'allowExternalIdp',
-      'hidePasswordReset',
       'secondFactors',
       'multiFactors',
     ]);
@@ -138,7 +136,7 @@ describe('policy values the login cannot honour yet', () => {
       passwordlessType: 'not_allowed' as const,
       allowRegister: false,
       allowExternalIdp: false,
-      hidePasswordReset: true,
+      hidePasswordReset: false,
       secondFactors: ['totp' as const, 'recovery_codes' as const],
       multiFactors: [],
     };

@@ -54,7 +54,6 @@ describe('login policy fields through the API', () => {
       ['passwordlessType', 'allowed'],
       ['allowRegister', true],
       ['allowExternalIdp', true],
-      ['hidePasswordReset', false],
       ['secondFactors', ['totp', 'u2f']],
       ['multiFactors', ['u2f_with_verification']],
     ];

@@ -20,8 +20,6 @@ export function unsupportedPolicySettings(policy: LoginPolicyOverride): Unsuppor
     refuse('passwordlessType', 'passwordless login (passkeys) is not available yet; only "not_allowed"');
   if (policy.allowRegister === true) refuse('allowRegister', 'self-registration is not available yet');
   if (policy.allowExternalIdp === true) refuse('allowExternalIdp', 'external identity providers are not available yet');
-  if (policy.hidePasswordReset === false)
-    refuse('hidePasswordReset', 'password reset is not available yet, so the link stays hidden');
   const secondFactors = policy.secondFactors ?? [];
   const unavailable = secondFactors.filter((type) => !SUPPORTED_SECOND_FACTORS.includes(type));
   if (unavailable.length)

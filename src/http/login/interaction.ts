@@ -30,6 +30,7 @@ import { acrOf, amrOf } from '../../domain/rules/mfa.ts';
 import { secondFactorStepOf } from '../../domain/second-factor.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
 import { secondFactorPages } from './second-factor-pages.ts';
+import { passwordResetPages } from './password-reset.ts';
 import { waitText, type Throttles, type ThrottleKey } from '../middleware/rate-limit.ts';
 import { LoginPageError, loginPage, readLoginForm } from './login-page.ts';
 import { readProgress, writeProgress } from './progress.ts';
@@ -123,11 +124,12 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     });
   }
 
-  function renderPassword(ctx: Context, login: LoginContext, status: number, error: string | null): void {
+  async function renderPassword(ctx: Context, login: LoginContext, status: number, error: string | null) {
     render(ctx, login, 'password.njk', status, {
       title: 'Enter your password',
       error,
       loginName: login.progress.loginName,
+      passwordResetOffered: await passwordReset.offered(login),
     });
   }
 
@@ -144,6 +146,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   const kit: LoginKit = { loadContext, loadStep, render, advance, verifyCsrf, origin };
   const secondFactor = secondFactorPages(kit, services, throttles);
+  const passwordReset = passwordResetPages(kit, services);
 
   const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => Promise<void> | void> = {
     'login-name': (ctx, login) => renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
@@ -227,7 +230,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   async function showPassword(ctx: Context): Promise<void> {
     const login = await loadStep(ctx, 'password');
-    if (login) renderPassword(ctx, login, 200, null);
+    if (login) await renderPassword(ctx, login, 200, null);
   }
 
   async function submitPassword(ctx: Context): Promise<void> {
@@ -292,6 +295,6 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
   router.post('/login-name', page(submitLoginName));
   router.get('/password', page(showPassword));
   router.post('/password', page(submitPassword));
-  secondFactor.addRoutes(router, page);
+  for (const pages of [secondFactor, passwordReset]) pages.addRoutes(router, page);
   return router;
 }

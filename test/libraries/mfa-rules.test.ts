@@ -120,18 +120,11 @@ describe('policy values the login cannot honour yet', () => {
   it('are named; the values it honours are not', () => {
     const fields = unsupportedPolicySettings({
       passwordlessType: 'allowed',
-      allowRegister: true,
       allowExternalIdp: true,
       secondFactors: ['totp', 'otp_email'],
       multiFactors: ['u2f_with_verification'],
     }).map((setting) => setting.field);
-    assert.deepEqual(fields, [
-      'passwordlessType',
-      'allowRegister',
-      'allowExternalIdp',
-      'secondFactors',
-      'multiFactors',
-    ]);
+    assert.deepEqual(fields, ['passwordlessType', 'allowExternalIdp', 'secondFactors', 'multiFactors']);
     const honoured = {
       passwordlessType: 'not_allowed' as const,
       allowRegister: false,

@@ -52,7 +52,6 @@ describe('login policy fields through the API', () => {
     const { orgId } = await orgWithUser(server, admin, {});
     const refused: Array<[string, unknown]> = [
       ['passwordlessType', 'allowed'],
-      ['allowRegister', true],
       ['allowExternalIdp', true],
       ['secondFactors', ['totp', 'u2f']],
       ['multiFactors', ['u2f_with_verification']],

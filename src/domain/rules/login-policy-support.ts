@@ -18,7 +18,6 @@ export function unsupportedPolicySettings(policy: LoginPolicyOverride): Unsuppor
   const refuse = (field: string, message: string) => refused.push({ field, message });
   if (policy.passwordlessType === 'allowed')
     refuse('passwordlessType', 'passwordless login (passkeys) is not available yet; only "not_allowed"');
-  if (policy.allowRegister === true) refuse('allowRegister', 'self-registration is not available yet');
   if (policy.allowExternalIdp === true) refuse('allowExternalIdp', 'external identity providers are not available yet');
   const secondFactors = policy.secondFactors ?? [];
   const unavailable = secondFactors.filter((type) => !SUPPORTED_SECOND_FACTORS.includes(type));

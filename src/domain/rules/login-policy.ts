@@ -43,7 +43,8 @@ const HOUR = 3600;
 
 /**
  * ZITADEL's defaults, except where Castellan's login cannot honour them yet (domain/rules/login-policy-support.ts):
- * no self-registration and no external identity providers exist, so they default to off. Password reset is offered
+ * no external identity providers exist, so allowExternalIdp defaults to off; self-registration (allowRegister) too, a
+ * deliberate difference: an instance opts in to strangers creating accounts. Password reset is offered
  * as in ZITADEL (`hidePasswordReset` false), where the instance can send email (http/login/password-reset.ts).
  */
 export const defaultLoginPolicy: LoginPolicy = {

@@ -31,6 +31,7 @@ import { secondFactorStepOf } from '../../domain/second-factor.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
 import { secondFactorPages } from './second-factor-pages.ts';
 import { passwordResetPages } from './password-reset.ts';
+import { registrationPages } from './registration.ts';
 import { waitText, type Throttles, type ThrottleKey } from '../middleware/rate-limit.ts';
 import { LoginPageError, loginPage, readLoginForm } from './login-page.ts';
 import { readProgress, writeProgress } from './progress.ts';
@@ -108,19 +109,20 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     });
   }
 
-  function renderLoginName(
+  async function renderLoginName(
     ctx: Context,
     login: LoginContext,
     status: number,
     error: string | null,
     loginName: string,
-  ): void {
+  ) {
     const passwordLoginAllowed = login.policy.allowUsernamePassword;
     render(ctx, login, 'login-name.njk', status, {
       title: 'Sign in',
       passwordLoginAllowed,
       error: passwordLoginAllowed ? error : LOGIN_MESSAGES.passwordLoginNotAllowed,
       loginName,
+      registerOffered: await registration.offered(login),
     });
   }
 
@@ -147,6 +149,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
   const kit: LoginKit = { loadContext, loadStep, render, advance, verifyCsrf, origin };
   const secondFactor = secondFactorPages(kit, services, throttles);
   const passwordReset = passwordResetPages(kit, services);
+  const registration = registrationPages(kit, services);
 
   const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => Promise<void> | void> = {
     'login-name': (ctx, login) => renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
@@ -193,7 +196,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   async function showLoginName(ctx: Context): Promise<void> {
     const login = await loadContext(ctx);
-    renderLoginName(ctx, login, 200, null, login.progress.loginName ?? login.loginHint ?? '');
+    await renderLoginName(ctx, login, 200, null, login.progress.loginName ?? login.loginHint ?? '');
   }
 
   async function submitLoginName(ctx: Context): Promise<void> {
@@ -267,13 +270,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
       origin(ctx, login),
     );
     await (outcome === 'wrong' || outcome === 'locked' ? attempt.failed() : attempt.succeeded());
-    if (outcome === 'wrong')
-      return renderPassword(
-        ctx,
-        login,
-        401,
-        generic ? LOGIN_MESSAGES.usernameOrPasswordInvalid : LOGIN_MESSAGES.passwordInvalid,
-      );
+    const wrong = generic ? LOGIN_MESSAGES.usernameOrPasswordInvalid : LOGIN_MESSAGES.passwordInvalid;
+    if (outcome === 'wrong') return renderPassword(ctx, login, 401, wrong);
     if (outcome === 'locked') return renderPassword(ctx, login, 403, LOGIN_MESSAGES.userLocked);
     if (outcome === 'inactive') return renderPassword(ctx, login, 403, LOGIN_MESSAGES.userInactive);
     const secondFactorStep = await secondFactorStepOf(
@@ -295,6 +293,6 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
   router.post('/login-name', page(submitLoginName));
   router.get('/password', page(showPassword));
   router.post('/password', page(submitPassword));
-  for (const pages of [secondFactor, passwordReset]) pages.addRoutes(router, page);
+  for (const pages of [secondFactor, passwordReset, registration]) pages.addRoutes(router, page);
   return router;
 }

@@ -93,4 +93,19 @@ describe('self-registration', () => {
     const flow = await submitForm(await registrationForm(orgId), fields(`mfa-${orgId}@example.com`));
     assert.ok(onStep(flow, '/mfa-setup'), flow.page?.html.slice(0, 500));
   });
+
+  it('starts on the registration form with prompt=create where registration is allowed', async () => {
+    const orgId = await orgWithPolicy({ allowRegister: true });
+    const scope = `openid email urn:zitadel:iam:org:id:${orgId}`;
+    const flow = await startLogin(demoLogin(server, { scope, extraParams: { prompt: 'create' } }));
+    assert.match(flow.page!.html, /action="\/ui\/login\/[^/"]+\/register"/);
+    const email = `create-${orgId}@example.com`;
+    const done = await submitForm(flow, fields(email));
+    assert.equal((await redeemCode(done)).claims()?.email, email);
+
+    const closed = await orgWithPolicy({});
+    const scoped = `openid urn:zitadel:iam:org:id:${closed}`;
+    const login = await startLogin(demoLogin(server, { scope: scoped, extraParams: { prompt: 'create' } }));
+    assert.match(login.page!.html, /action="\/ui\/login\/[^/"]+\/login-name"/, 'no registration: the login');
+  });
 });

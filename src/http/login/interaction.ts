@@ -196,6 +196,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   async function showLoginName(ctx: Context): Promise<void> {
     const login = await loadContext(ctx);
+    if (await registration.startsHere(ctx, login)) return;
     await renderLoginName(ctx, login, 200, null, login.progress.loginName ?? login.loginHint ?? '');
   }
 

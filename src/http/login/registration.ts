@@ -97,8 +97,18 @@ export function registrationPages(kit: LoginKit, services: Services) {
     );
   }
 
+  /** With `prompt=create`, the login starts on the registration form (where offered): true after redirecting there. */
+  async function startsHere(ctx: Context, login: LoginContext): Promise<boolean> {
+    const prompts = String(login.interaction.params.prompt ?? '').split(' ');
+    if (!prompts.includes('create') || !(await offered(login))) return false;
+    ctx.status = 303;
+    ctx.redirect(`/ui/login/${login.interaction.uid}/register`);
+    return true;
+  }
+
   return {
     offered,
+    startsHere,
     addRoutes(router: Router, page: (handler: (ctx: Context) => Promise<void>) => Middleware): void {
       router.get('/register', page(show));
       router.post('/register', page(submit));

@@ -122,6 +122,29 @@ describe('"Forgot password?" on the password page', () => {
     assert.match(text(knownAnswer), /Check your email/);
     assert.ok(await linkTo(emailOf(known), RESET));
   });
+
+  it('takes about as long for a known as for an unknown login name (the link is sent in the background)', async (t) => {
+    await setSmtp();
+    const known = await orgWithUser(server, admin, { ignoreUnknownUsernames: true });
+    const answerTime = async (username: string) => {
+      const flow = await onPasswordPage(username, known.orgId);
+      const request = await openPage(flow.jar, `${server.url}${forgotLink(flow.page!.html)}`);
+      const started = performance.now();
+      await submitForm(request, {});
+      return performance.now() - started;
+    };
+    const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
+    const times = { known: [] as number[], unknown: [] as number[] };
+    for (let round = 0; round < 15; round++) {
+      times.known.push(await answerTime(known.username));
+      times.unknown.push(await answerTime(`nobody-${round}`));
+    }
+    const [knownMs, unknownMs] = [median(times.known), median(times.unknown)];
+    t.diagnostic(`median answer: known ${knownMs.toFixed(1)} ms, unknown ${unknownMs.toFixed(1)} ms`);
+    // Loose: the test runs beside others; a difference that tells names apart would be a user read or an email's work.
+    const tolerance = Math.max(25, Math.max(knownMs, unknownMs) / 2);
+    assert.ok(Math.abs(knownMs - unknownMs) < tolerance, `known ${knownMs} ms, unknown ${unknownMs} ms`);
+  });
 });
 
 describe('the password reset link', () => {

@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import { requestPasswordReset } from '../../domain/commands/user-email.ts';
 import { findUser } from '../../domain/commands/users.ts';
 import { emailDeliveryAvailable } from '../../domain/emails.ts';
+import { findLoginUser } from '../../domain/login.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
 import { readLoginForm } from './login-page.ts';
@@ -21,7 +22,8 @@ export function passwordResetPages(kit: LoginKit, services: Services) {
   /**
    * Sends the link in the background: the answer is the same page, at once, whether the login name names a user who
    * can reset a password or not, so neither its content nor its timing tells which (OWASP Forgot Password Cheat
-   * Sheet, "consistent response time"). Failures are logged; the outbox retries delivery itself.
+   * Sheet, "consistent response time"). The work starts once the answer is sent, so it does not even compete with
+   * it. Failures are logged; the outbox retries delivery.
    */
   function sendLink(login: LoginContext): void {
     const instanceId = login.tenant.instance._id;
@@ -57,7 +59,9 @@ export function passwordResetPages(kit: LoginKit, services: Services) {
     const login = await loadOffered(ctx);
     if (!login) return;
     kit.verifyCsrf(login.interaction.uid, form);
-    sendLink(login);
+    // Loading the login read the user of a known name; an unknown name costs the same read, so the time is the same.
+    if (!login.user) await findLoginUser(login.tenant.instance._id, login.progress.loginName ?? '');
+    ctx.res.once('close', () => sendLink(login));
     kit.render(ctx, login, 'message.njk', 200, {
       title: 'Check your email',
       message:

@@ -12,6 +12,7 @@ import { metricsEndpoint, requestMetrics } from './metrics.ts';
 import { accountRoutes } from './login/account.ts';
 import { interactionRoutes } from './login/interaction.ts';
 import { webauthnAssetRoutes } from './login/webauthn-assets.ts';
+import { emailLinkRoutes } from './login/email-link-pages.ts';
 import type { Services } from '../oidc/services.ts';
 import { cookieSigner } from '../platform/derived-keys.ts';
 import type { Tenant } from '../oidc/tenants.ts';
@@ -29,6 +30,8 @@ export function createApp(services: Services): Koa {
   app.use(metricsEndpoint(services.config.metrics.token, services.log));
   app.use(tenantResolver(services.tenants));
   const throttles = new Throttles(services.config.rateLimits, services.log);
+  // Before the interaction routes: /ui/login/invite would otherwise be read as the login of interaction "invite".
+  app.use(emailLinkRoutes(services).routes());
   app.use(interactionRoutes(services, throttles).routes());
   app.use(accountRoutes(services, throttles).routes());
   app.use(webauthnAssetRoutes().routes());

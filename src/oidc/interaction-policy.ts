@@ -2,7 +2,7 @@ import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provide
 import { sessionNeedsFreshLogin, type LoginInstance } from '../domain/login.ts';
 import { sessionMeetsLoginPolicy } from '../domain/second-factor.ts';
 
-const { Check, base } = interactionPolicy;
+const { Check, Prompt, base } = interactionPolicy;
 
 /**
  * The provider's default prompts (with its `max_age` and `prompt=login` checks) without the explicit consent prompt
@@ -61,7 +61,26 @@ export function castellanInteractionPolicy(instance: LoginInstance): interaction
   // `offline_access` (OpenID Connect Core 1.0 §11, lib/actions/authorization/scopes.js).
   policy.get('consent')!.checks.remove('consent_prompt');
   failWhenLoginCannotSatisfy(login);
+  policy.add(createPrompt(), 0);
   return policy;
+}
+
+/**
+ * `prompt=create` (OpenID Connect Prompt Create 1.0 §4, "Initiating User Registration via OpenID Connect"): accepted
+ * (oidc-provider 9's discovery lists no prompt values); it sends the browser to the login pages, which open the
+ * registration form where the org's policy allows it (http/login/registration.ts), even over an existing session. The
+ * library's own check would ask again after the registration finished (the interaction's result has no `create`
+ * entry), so the prompt is requested only on the way in, never when the request resumes from the login pages.
+ */
+function createPrompt(): interactionPolicy.Prompt {
+  const create = new Prompt({ name: 'create', requestable: true });
+  create.checks.remove('create_prompt');
+  create.checks.add(
+    new Check('create_requested', 'the client asked for the registration form', 'interaction_required', (ctx) =>
+      ctx.oidc.prompts.has('create') && !ctx.oidc.result ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
+  return create;
 }
 
 /**

@@ -51,12 +51,12 @@ test('the instance policy is read and replaced as a whole, recorded as an event,
 
 test('values the login cannot honour are refused naming the field, like on the org route', async () => {
   const refused = await call(server, admin, 'PUT', '/instance/login-policy', {
-    allowRegister: true,
+    allowExternalIdp: true,
     secondFactors: ['totp', 'otp_email'],
   });
   assert.equal(refused.status, 400);
   const fields = (refused.body.errors as Array<{ field: string }>).map((error) => error.field);
-  assert.deepEqual(fields.sort(), ['allowRegister', 'secondFactors']);
+  assert.deepEqual(fields.sort(), ['allowExternalIdp', 'secondFactors']);
   const unknown = await call(server, admin, 'PUT', '/instance/login-policy', { forceMFA: true });
   assert.equal(unknown.status, 400);
   assert.deepEqual((await call(server, admin, 'GET', '/instance/login-policy')).body.override, {});

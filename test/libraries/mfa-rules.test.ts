@@ -119,17 +119,15 @@ describe('login steps with a second factor', () => {
 describe('policy values the login cannot honour yet', () => {
   it('are named; the values it honours are not', () => {
     const fields = unsupportedPolicySettings({
-      allowRegister: true,
       allowExternalIdp: true,
-      hidePasswordReset: false,
       secondFactors: ['totp', 'otp_email'],
     }).map((setting) => setting.field);
-    assert.deepEqual(fields, ['allowRegister', 'allowExternalIdp', 'hidePasswordReset', 'secondFactors']);
+    assert.deepEqual(fields, ['allowExternalIdp', 'secondFactors']);
     const honoured = {
       passwordlessType: 'allowed' as const,
       allowRegister: false,
       allowExternalIdp: false,
-      hidePasswordReset: true,
+      hidePasswordReset: false,
       secondFactors: ['totp' as const, 'recovery_codes' as const, 'u2f' as const],
       multiFactors: ['u2f_with_verification' as const],
     };

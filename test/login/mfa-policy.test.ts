@@ -51,9 +51,7 @@ describe('login policy fields through the API', () => {
   it('refuses every value the login cannot honour yet, naming the field', async () => {
     const { orgId } = await orgWithUser(server, admin, {});
     const refused: Array<[string, unknown]> = [
-      ['allowRegister', true],
       ['allowExternalIdp', true],
-      ['hidePasswordReset', false],
       ['secondFactors', ['totp', 'otp_email']],
     ];
     for (const [field, value] of refused) {

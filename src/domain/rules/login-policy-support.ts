@@ -19,10 +19,7 @@ export interface UnsupportedSetting {
 export function unsupportedPolicySettings(policy: LoginPolicyOverride): UnsupportedSetting[] {
   const refused: UnsupportedSetting[] = [];
   const refuse = (field: string, message: string) => refused.push({ field, message });
-  if (policy.allowRegister === true) refuse('allowRegister', 'self-registration is not available yet');
   if (policy.allowExternalIdp === true) refuse('allowExternalIdp', 'external identity providers are not available yet');
-  if (policy.hidePasswordReset === false)
-    refuse('hidePasswordReset', 'password reset is not available yet, so the link stays hidden');
   const secondFactors = policy.secondFactors ?? [];
   const unavailable = secondFactors.filter((type) => !SUPPORTED_SECOND_FACTORS.includes(type));
   if (unavailable.length)

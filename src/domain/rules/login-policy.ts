@@ -43,7 +43,9 @@ const HOUR = 3600;
 
 /**
  * ZITADEL's defaults, except where Castellan's login cannot honour them yet (domain/rules/login-policy-support.ts):
- * no self-registration, no external identity providers and no password reset exist, so they default to off.
+ * no external identity providers exist, so allowExternalIdp defaults to off; self-registration (allowRegister) too, a
+ * deliberate difference: an instance opts in to strangers creating accounts. Password reset is offered
+ * as in ZITADEL (`hidePasswordReset` false), where the instance can send email (http/login/password-reset.ts).
  */
 export const defaultLoginPolicy: LoginPolicy = {
   allowUsernamePassword: true,
@@ -58,7 +60,7 @@ export const defaultLoginPolicy: LoginPolicy = {
   passwordCheckLifetime: 240 * HOUR,
   secondFactorCheckLifetime: 18 * HOUR,
   multiFactorCheckLifetime: 12 * HOUR,
-  hidePasswordReset: true,
+  hidePasswordReset: false,
   ignoreUnknownUsernames: false,
   allowDomainDiscovery: true,
   disableLoginWithEmail: false,

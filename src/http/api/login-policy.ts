@@ -147,7 +147,7 @@ export const loginPolicyRoutes: ApiRoute[] = [
     tag: TAG,
     summary:
       "Replace the org's override of the instance login policy; a value the login cannot honour yet is refused " +
-      '(400 naming the field: passwordlessType "allowed", allowRegister, allowExternalIdp, hidePasswordReset false, ' +
+      '(400 naming the field: passwordlessType "allowed", allowExternalIdp, ' +
       'second factors other than totp and recovery_codes, multiFactors). Lifetimes are in seconds.',
     permission: 'policy.write',
     on: ORG,

@@ -31,6 +31,8 @@ import { passkeyLoginAllowed } from '../../domain/rules/webauthn.ts';
 import { secondFactorStepOf } from '../../domain/second-factor.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
 import { secondFactorPages } from './second-factor-pages.ts';
+import { passwordResetPages } from './password-reset.ts';
+import { registrationPages } from './registration.ts';
 import { waitText, type Throttles, type ThrottleKey } from '../middleware/rate-limit.ts';
 import { LoginPageError, loginPage, readLoginForm } from './login-page.ts';
 import { readProgress, writeProgress } from './progress.ts';
@@ -108,13 +110,13 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     });
   }
 
-  function renderLoginName(
+  async function renderLoginName(
     ctx: Context,
     login: LoginContext,
     status: number,
     error: string | null,
     loginName: string,
-  ): void {
+  ) {
     const passwordLoginAllowed = login.policy.allowUsernamePassword;
     render(ctx, login, 'login-name.njk', status, {
       title: 'Sign in',
@@ -122,14 +124,16 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
       error: passwordLoginAllowed ? error : LOGIN_MESSAGES.passwordLoginNotAllowed,
       loginName,
       passkeyUrl: passkeyLoginAllowed(login.policy) ? `/ui/login/${login.interaction.uid}/passkey` : null,
+      registerOffered: await registration.offered(login),
     });
   }
 
-  function renderPassword(ctx: Context, login: LoginContext, status: number, error: string | null): void {
+  async function renderPassword(ctx: Context, login: LoginContext, status: number, error: string | null) {
     render(ctx, login, 'password.njk', status, {
       title: 'Enter your password',
       error,
       loginName: login.progress.loginName,
+      passwordResetOffered: await passwordReset.offered(login),
     });
   }
 
@@ -146,6 +150,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   const kit: LoginKit = { loadContext, loadStep, render, advance, verifyCsrf, origin };
   const secondFactor = secondFactorPages(kit, services, throttles);
+  const passwordReset = passwordResetPages(kit, services);
+  const registration = registrationPages(kit, services);
 
   const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => Promise<void> | void> = {
     'login-name': (ctx, login) => renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
@@ -182,9 +188,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     await recordLogin(login.tenant.instance._id, user, origin(ctx, login));
     // RFC 8176 `amr` and the `acr` reached (rules/mfa.ts); the provider puts them in the session and the ID token.
     const amr = amrOf(progress.amr);
-    const result: InteractionResults = { login: { accountId: user._id, amr, acr: acrOf(amr) } };
     // What the provider's interactionResult does, on the interaction this request already read.
-    login.interaction.result = result;
+    login.interaction.result = { login: { accountId: user._id, amr, acr: acrOf(amr) } } satisfies InteractionResults;
     await login.interaction.save(login.interaction.exp - Math.floor(Date.now() / 1000));
     ctx.status = 303;
     ctx.redirect(login.interaction.returnTo);
@@ -192,7 +197,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   async function showLoginName(ctx: Context): Promise<void> {
     const login = await loadContext(ctx);
-    renderLoginName(ctx, login, 200, null, login.progress.loginName ?? login.loginHint ?? '');
+    if (await registration.startsHere(ctx, login)) return;
+    await renderLoginName(ctx, login, 200, null, login.progress.loginName ?? login.loginHint ?? '');
   }
 
   async function submitLoginName(ctx: Context): Promise<void> {
@@ -229,7 +235,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   async function showPassword(ctx: Context): Promise<void> {
     const login = await loadStep(ctx, 'password');
-    if (login) renderPassword(ctx, login, 200, null);
+    if (login) await renderPassword(ctx, login, 200, null);
   }
 
   async function submitPassword(ctx: Context): Promise<void> {
@@ -266,13 +272,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
       origin(ctx, login),
     );
     await (outcome === 'wrong' || outcome === 'locked' ? attempt.failed() : attempt.succeeded());
-    if (outcome === 'wrong')
-      return renderPassword(
-        ctx,
-        login,
-        401,
-        generic ? LOGIN_MESSAGES.usernameOrPasswordInvalid : LOGIN_MESSAGES.passwordInvalid,
-      );
+    const wrong = generic ? LOGIN_MESSAGES.usernameOrPasswordInvalid : LOGIN_MESSAGES.passwordInvalid;
+    if (outcome === 'wrong') return renderPassword(ctx, login, 401, wrong);
     if (outcome === 'locked') return renderPassword(ctx, login, 403, LOGIN_MESSAGES.userLocked);
     if (outcome === 'inactive') return renderPassword(ctx, login, 403, LOGIN_MESSAGES.userInactive);
     const secondFactorStep = await secondFactorStepOf(
@@ -294,6 +295,6 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
   router.post('/login-name', page(submitLoginName));
   router.get('/password', page(showPassword));
   router.post('/password', page(submitPassword));
-  secondFactor.addRoutes(router, page);
+  for (const pages of [secondFactor, passwordReset, registration]) pages.addRoutes(router, page);
   return router;
 }

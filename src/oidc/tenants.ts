@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import { databaseConnected, isDatabaseUnavailable } from '../store/database/connection.ts';
 import { Instance } from '../store/models/index.ts';
 import type { InstanceDocument } from '../store/models/instance.ts';
 import { storedInstanceLoginPolicy } from '../store/queries/instance-settings.ts';
@@ -66,8 +67,15 @@ export class TenantRegistry {
     }
     const built = await tenant;
     // The login policy changes through the API without a new provider: the record the provider, the pages and the
-    // login read it from gets the cached current one (dropped on every instance write, in every process).
-    built.instance.loginPolicy = (await storedInstanceLoginPolicy(instanceId)) as InstanceRecord['loginPolicy'];
+    // login read it from gets the cached current one (dropped on every instance write, in every process). While the
+    // database is down the last one read stays, and the request goes on at once to the part that answers it properly
+    // (an OAuth `temporarily_unavailable`, a page saying so), not through a read that would wait for the database.
+    if (!databaseConnected()) return built;
+    try {
+      built.instance.loginPolicy = (await storedInstanceLoginPolicy(instanceId)) as InstanceRecord['loginPolicy'];
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+    }
     return built;
   }
 

@@ -120,6 +120,11 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
   };
 }
 
+/** Whether the driver holds a connection (it checks every second): false at once while the database is down. */
+export function databaseConnected(): boolean {
+  return mongoose.connection.readyState === 1;
+}
+
 /** Connected (the driver checks every second) and answering a ping. */
 export async function databaseReachable(): Promise<boolean> {
   const db = mongoose.connection.db;

@@ -143,13 +143,15 @@ test('after five wrong codes a user is throttled (429 with Retry-After), even fo
   assert.equal(await VerificationCode.countDocuments({ userId: user.id }), 0, 'a removed user leaves no codes');
 });
 
-test('one code used by ten parallel requests verifies once: one 200, the others refused or throttled', async () => {
+test('one code used by ten parallel requests verifies at most once: the others refused or throttled', async () => {
   const user = await createUser();
   const code = await codeIn(user.email);
   const answers = await Promise.all(
     Array.from({ length: 10 }, () => call(server, admin, 'POST', `/users/${user.id}/email/verify`, { code })),
   );
-  assert.equal(answers.filter((answer) => answer.status === 200).length, 1);
+  // At most one wins. Each use is counted before its check (insert, then count, as password attempts): when all ten
+  // land before any is counted, each sees more than the throttle allows and none is checked (safe side, all 429).
+  assert.ok(answers.filter((answer) => answer.status === 200).length <= 1, JSON.stringify(answers));
   // A request that arrives once the winner is done finds nothing left to verify: 409, also a refusal.
   assert.ok(
     answers.every((answer) => [200, 400, 409, 429].includes(answer.status)),

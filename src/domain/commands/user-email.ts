@@ -163,20 +163,34 @@ export function verifyUserEmail(
   });
 }
 
-/** Emails the user a link to set a new password (the login UI's page, domain/rules/email-links.ts). */
+/**
+ * Emails the user, at their current address, a link of `purpose` (the login UI's page, domain/rules/email-links.ts)
+ * with a fresh code; answers the address it went to.
+ */
+export async function emailLinkToUser(
+  flow: EmailFlow,
+  actor: Actor,
+  user: Human,
+  purpose: 'passwordReset' | 'invitation',
+  template: string,
+): Promise<string> {
+  await requireEmailDelivery(flow.services.config, actor.instanceId);
+  const address = user.human.email;
+  const { code, validSeconds } = await issueCode(flow.services, actor.instanceId, user, purpose, address);
+  const org = await findOrg(actor.instanceId, user.orgId);
+  await enqueueUserEmail(flow.services.masterKey, flow.instance, user, address, template, {
+    displayName: displayNameOf(user),
+    loginName: loginNameOf(user, { primaryDomain: org?.primaryDomain ?? '' }),
+    link: emailLink(flow.instance.issuer, purpose, user._id, code),
+    validHours: hours(validSeconds),
+  });
+  return address;
+}
+
+/** Emails the user a link to set a new password. */
 export function requestPasswordReset(flow: EmailFlow, actor: Actor, user: UserDocument): Promise<void> {
   return asOneChange(actor, async () => {
-    const human = requireHuman(user, 'user');
-    await requireEmailDelivery(flow.services.config, actor.instanceId);
-    const address = human.human.email;
-    const { code, validSeconds } = await issueCode(flow.services, actor.instanceId, user, 'passwordReset', address);
-    const org = await findOrg(actor.instanceId, user.orgId);
-    await enqueueUserEmail(flow.services.masterKey, flow.instance, human, address, 'password-reset', {
-      displayName: displayNameOf(user),
-      loginName: loginNameOf(user, { primaryDomain: org?.primaryDomain ?? '' }),
-      link: emailLink(flow.instance.issuer, 'passwordReset', user._id, code),
-      validHours: hours(validSeconds),
-    });
+    await emailLinkToUser(flow, actor, requireHuman(user, 'user'), 'passwordReset', 'password-reset');
     await recordChange(actor, {
       orgId: user.orgId,
       type: 'user.password.reset.requested',

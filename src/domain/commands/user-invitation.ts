@@ -1,14 +1,11 @@
 import { hashPassword } from '../../platform/passwords.ts';
 import { User } from '../../store/models/index.ts';
 import type { UserDocument } from '../../store/models/user.ts';
-import { findOrg } from '../../store/queries/accounts.ts';
-import { issueCode, useCode } from '../codes.ts';
-import { enqueueUserEmail, requireEmailDelivery } from '../emails.ts';
+import { useCode } from '../codes.ts';
+import { requireEmailDelivery } from '../emails.ts';
 import { conflict, invalidField } from '../errors.ts';
-import { emailLink } from '../rules/email-links.ts';
 import { asOneChange, recordChange, type Actor } from './changes.ts';
-import { hours, requireHuman, type EmailFlow } from './user-email.ts';
-import { displayNameOf, loginNameOf } from './users.ts';
+import { emailLinkToUser, requireHuman, type EmailFlow } from './user-email.ts';
 
 /**
  * Invitations (ZITADEL v2 CreateInviteCode / VerifyInviteCode): a user created without a password gets a link to set
@@ -24,16 +21,7 @@ export function inviteUser(flow: EmailFlow, actor: Actor, user: UserDocument): P
   return asOneChange(actor, async () => {
     const human = requireHuman(user, 'user');
     if (human.human.passwordHash) throw conflict('the user has a password already: send a password reset instead');
-    await requireEmailDelivery(flow.services.config, actor.instanceId);
-    const address = human.human.email;
-    const { code, validSeconds } = await issueCode(flow.services, actor.instanceId, user, 'invitation', address);
-    const org = await findOrg(actor.instanceId, user.orgId);
-    await enqueueUserEmail(flow.services.masterKey, flow.instance, human, address, 'invitation', {
-      displayName: displayNameOf(user),
-      loginName: loginNameOf(user, { primaryDomain: org?.primaryDomain ?? '' }),
-      link: emailLink(flow.instance.issuer, 'invitation', user._id, code),
-      validHours: hours(validSeconds),
-    });
+    const address = await emailLinkToUser(flow, actor, human, 'invitation', 'invitation');
     await recordChange(actor, {
       orgId: user.orgId,
       type: 'user.invitation.sent',

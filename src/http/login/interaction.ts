@@ -3,42 +3,24 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
 import { LOGIN_MESSAGES } from '../../domain/rules/login-checks.ts';
-import {
-  emptyProgress,
-  nextStep,
-  stepReachable,
-  type LoginProgress,
-  type StepName,
-} from '../../domain/rules/login-steps.ts';
+import { nextStep, stepReachable, type LoginProgress, type StepName } from '../../domain/rules/login-steps.ts';
 import { brandingFrom } from '../../domain/rules/branding.ts';
 import { renderView } from '../../platform/templates.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
-import {
-  verifyPasswordUnderLockout,
-  findLoginUser,
-  identifyUser,
-  loginRequirementProblem,
-  policyOf,
-  resolveRequiredOrg,
-} from '../../domain/login.ts';
-import { countLogin, recordLogin } from '../../domain/login-audit.ts';
+import { findLoginUser, loginRequirementProblem, policyOf, resolveRequiredOrg } from '../../domain/login.ts';
+import { recordLogin } from '../../domain/login-audit.ts';
 import type { RequestOrigin } from '../../store/queries/events.ts';
-import { verifyPasswordOfUnknownUser } from '../../domain/password-timing.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { acrOf, amrOf } from '../../domain/rules/mfa.ts';
-import { passkeyLoginAllowed } from '../../domain/rules/webauthn.ts';
-import { secondFactorStepOf } from '../../domain/second-factor.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
 import { secondFactorPages } from './second-factor-pages.ts';
 import { passwordResetPages } from './password-reset.ts';
 import { registrationPages } from './registration.ts';
-import { waitText, type Throttles, type ThrottleKey } from '../middleware/rate-limit.ts';
-import { LoginPageError, loginPage, readLoginForm } from './login-page.ts';
+import type { Throttles } from '../middleware/rate-limit.ts';
+import { LoginPageError, loginPage } from './login-page.ts';
+import { firstFactorPages } from './first-factor-pages.ts';
 import { readProgress, writeProgress } from './progress.ts';
-
-const MAX_LOGIN_NAME = 320;
-const MAX_PASSWORD = 1024;
 
 export const EXPIRED_MESSAGE =
   'Your login has expired or was already completed. Please return to the application and sign in again.';
@@ -110,33 +92,6 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     });
   }
 
-  async function renderLoginName(
-    ctx: Context,
-    login: LoginContext,
-    status: number,
-    error: string | null,
-    loginName: string,
-  ) {
-    const passwordLoginAllowed = login.policy.allowUsernamePassword;
-    render(ctx, login, 'login-name.njk', status, {
-      title: 'Sign in',
-      passwordLoginAllowed,
-      error: passwordLoginAllowed ? error : LOGIN_MESSAGES.passwordLoginNotAllowed,
-      loginName,
-      passkeyUrl: passkeyLoginAllowed(login.policy) ? `/ui/login/${login.interaction.uid}/passkey` : null,
-      registerOffered: await registration.offered(login),
-    });
-  }
-
-  async function renderPassword(ctx: Context, login: LoginContext, status: number, error: string | null) {
-    render(ctx, login, 'password.njk', status, {
-      title: 'Enter your password',
-      error,
-      loginName: login.progress.loginName,
-      passwordResetOffered: await passwordReset.offered(login),
-    });
-  }
-
   /** The login when `step` may be shown (earlier steps done, a login name typed), else a redirect to its start. */
   async function loadStep(ctx: Context, step: StepName): Promise<LoginContext | null> {
     const login = await loadContext(ctx);
@@ -152,10 +107,11 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
   const secondFactor = secondFactorPages(kit, services, throttles);
   const passwordReset = passwordResetPages(kit, services);
   const registration = registrationPages(kit, services);
+  const firstFactor = firstFactorPages(kit, throttles, { registration, passwordReset });
 
   const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => Promise<void> | void> = {
-    'login-name': (ctx, login) => renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
-    password: (ctx, login) => renderPassword(ctx, login, 200, null),
+    'login-name': (ctx, login) => firstFactor.renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
+    password: (ctx, login) => firstFactor.renderPassword(ctx, login, 200, null),
     mfa: (ctx, login) => secondFactor.renderCheck(ctx, login, 200, null),
     'mfa-setup': (ctx, login) => secondFactor.renderSetup(ctx, login, 200, null),
   };
@@ -195,106 +151,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     ctx.redirect(login.interaction.returnTo);
   }
 
-  async function showLoginName(ctx: Context): Promise<void> {
-    const login = await loadContext(ctx);
-    if (await registration.startsHere(ctx, login)) return;
-    await renderLoginName(ctx, login, 200, null, login.progress.loginName ?? login.loginHint ?? '');
-  }
-
-  async function submitLoginName(ctx: Context): Promise<void> {
-    const form = await readLoginForm(ctx);
-    const login = await loadContext(ctx);
-    verifyCsrf(login.interaction.uid, form);
-    const loginName = (form.get('loginName') ?? '').trim();
-    if (!login.policy.allowUsernamePassword) return renderLoginName(ctx, login, 403, null, loginName);
-    if (!loginName || loginName.length > MAX_LOGIN_NAME)
-      return renderLoginName(ctx, login, 400, 'Enter your login name.', loginName);
-    const instance = login.tenant.instance;
-    const { user, discoveredOrg } = await identifyUser(instance, loginName, login.scopedOrg);
-    const requiredOrg = login.scopedOrg ?? discoveredOrg;
-    const userOrg = user
-      ? user.orgId === requiredOrg?._id
-        ? requiredOrg
-        : await findOrg(instance._id, user.orgId)
-      : null;
-    const policyOrg = requiredOrg ?? userOrg;
-    const identified: LoginContext = { ...login, user, policyOrg, policy: policyOf(instance, policyOrg) };
-    const progress: LoginProgress = { ...emptyProgress(), loginName, discoveredOrgId: discoveredOrg?._id ?? null };
-    if (!user) {
-      if (identified.policy.ignoreUnknownUsernames) return advance(ctx, identified, { ...progress, unknownUser: true });
-      return renderLoginName(ctx, identified, 400, LOGIN_MESSAGES.userNotFound, loginName);
-    }
-    if (requiredOrg && user.orgId !== requiredOrg._id)
-      return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.notAllowedOrg, loginName);
-    if (user.state === 'locked') return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.userLocked, loginName);
-    if (user.state !== 'active') return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.userInactive, loginName);
-    if (userOrg?.state !== 'active')
-      return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.orgInactive, loginName);
-    return advance(ctx, identified, { ...progress, userId: user._id });
-  }
-
-  async function showPassword(ctx: Context): Promise<void> {
-    const login = await loadStep(ctx, 'password');
-    if (login) await renderPassword(ctx, login, 200, null);
-  }
-
-  async function submitPassword(ctx: Context): Promise<void> {
-    const form = await readLoginForm(ctx);
-    const login = await loadStep(ctx, 'password');
-    if (!login) return;
-    verifyCsrf(login.interaction.uid, form);
-    const password = form.get('password') ?? '';
-    if (!password || password.length > MAX_PASSWORD) return renderPassword(ctx, login, 400, 'Enter your password.');
-    const generic = login.policy.ignoreUnknownUsernames;
-    const instanceId = login.tenant.instance._id;
-    // Password checks are throttled per login name and per IP address (http/middleware/rate-limit.ts): failures count.
-    const keys: ThrottleKey[] = [
-      ['passwordFailuresPerLoginName', (login.progress.loginName ?? '').trim().toLowerCase()],
-      ['passwordFailuresPerIp', ctx.ip],
-    ];
-    const attempt = await throttles.attempt(instanceId, keys);
-    if (attempt.refusal) {
-      throttles.refuse(ctx, attempt.refusal);
-      const wait = waitText(attempt.refusal.seconds);
-      return renderPassword(ctx, login, 429, `Too many failed sign-in attempts. Please wait ${wait} and try again.`);
-    }
-    if (!login.user) {
-      countLogin(instanceId, 'unknown_user');
-      await verifyPasswordOfUnknownUser(password);
-      await attempt.failed();
-      return renderPassword(ctx, login, 401, LOGIN_MESSAGES.usernameOrPasswordInvalid);
-    }
-    const outcome = await verifyPasswordUnderLockout(
-      instanceId,
-      login.user,
-      password,
-      login.policy.lockout.maxPasswordAttempts,
-      origin(ctx, login),
-    );
-    await (outcome === 'wrong' || outcome === 'locked' ? attempt.failed() : attempt.succeeded());
-    const wrong = generic ? LOGIN_MESSAGES.usernameOrPasswordInvalid : LOGIN_MESSAGES.passwordInvalid;
-    if (outcome === 'wrong') return renderPassword(ctx, login, 401, wrong);
-    if (outcome === 'locked') return renderPassword(ctx, login, 403, LOGIN_MESSAGES.userLocked);
-    if (outcome === 'inactive') return renderPassword(ctx, login, 403, LOGIN_MESSAGES.userInactive);
-    const secondFactorStep = await secondFactorStepOf(
-      instanceId,
-      login.user,
-      login.policy,
-      login.interaction.params.acr_values,
-    );
-    return advance(ctx, login, {
-      ...login.progress,
-      amr: [...login.progress.amr, 'pwd'],
-      secondFactor: secondFactorStep,
-    });
-  }
-
   const router = new Router({ prefix: '/ui/login/:uid' });
   const page = (handler: (ctx: Context) => Promise<void>) => loginPage(services.log, handler);
-  router.get('/', page(showLoginName));
-  router.post('/login-name', page(submitLoginName));
-  router.get('/password', page(showPassword));
-  router.post('/password', page(submitPassword));
-  for (const pages of [secondFactor, passwordReset, registration]) pages.addRoutes(router, page);
+  for (const pages of [firstFactor, secondFactor, passwordReset, registration]) pages.addRoutes(router, page);
   return router;
 }

@@ -75,6 +75,15 @@ export interface FederationProtocol<Settings> {
   settingsSchema: z.ZodType<Settings>;
   /** Settings fields that are secrets: encrypted at rest and never returned by the API. */
   secretFields: readonly (keyof Settings & string)[];
+  /**
+   * Where the upstream sends the browser back, relative to the instance's issuer: one callback for OIDC and OAuth,
+   * a per-IdP assertion consumer service for SAML (`/idps/{id}/saml/acs`, as ZITADEL names it).
+   */
+  callbackPath(idpId: string): string;
+  /** Fills what Castellan generates for a new configuration (the SAML service provider's key and certificate). */
+  initialize?(settings: Settings): Promise<Settings>;
+  /** The document that describes Castellan to the upstream (SAML SP metadata at `/idps/{id}/saml/metadata`). */
+  metadata?(input: { idp: IdpForProtocol<Settings>; callbackUrl: string; issuer: string }): string;
   begin(input: BeginInput<Settings>): Promise<BeginResult>;
   /** The identity, or a FederationError; never trusts anything the upstream did not sign or send over TLS. */
   finish(input: FinishInput<Settings>): Promise<ExternalIdentity>;

@@ -52,6 +52,8 @@ export interface SamlIdp {
   /** The service provider this IdP answers, from its metadata: parsed by samlify as SP metadata. */
   trust(spMetadataXml: string): void;
   next: NextAnswer;
+  /** How often /metadata was fetched. */
+  metadataFetches: number;
   /** The last AuthnRequest received: its id, binding and ACS URL. */
   lastRequest: { id: string; binding: 'redirect' | 'post'; acsUrl: string | null } | null;
   close(): Promise<void>;
@@ -145,6 +147,7 @@ export async function startSamlIdp(): Promise<SamlIdp> {
     },
     next: { user: { nameId: 'nobody', attributes: {} } },
     lastRequest: null,
+    metadataFetches: 0,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
@@ -214,7 +217,10 @@ export async function startSamlIdp(): Promise<SamlIdp> {
       const reply = (status: number, type: string, body: string): void => {
         outgoing.writeHead(status, { 'content-type': type }).end(body);
       };
-      if (requestUrl.pathname === '/metadata') return reply(200, 'application/samlmetadata+xml', idp.metadataXml);
+      if (requestUrl.pathname === '/metadata') {
+        idp.metadataFetches += 1;
+        return reply(200, 'application/samlmetadata+xml', idp.metadataXml);
+      }
       if (requestUrl.pathname !== '/sso') return reply(404, 'text/plain', 'not found');
       // samlify verifies a redirect's signature over the query exactly as sent, without the Signature (§3.4.4.1).
       const rawQuery = requestUrl.search.slice(1);

@@ -63,8 +63,12 @@ describe('the settings', () => {
     assert.equal(refusedField({ metadataXml: xml, clockSkewSeconds: -1 }), 'clockSkewSeconds');
     assert.equal(refusedField({ metadataXml: xml, binding: 'artifact' }), 'binding');
     assert.equal(
-      refusedField({ metadataXml: xml, nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient' }),
+      refusedField({ metadataXml: xml, nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:x' }),
       'nameIdFormat',
+    );
+    assert.equal(
+      refusedField({ metadataXml: xml, nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient' }),
+      'transientMappingAttribute',
     );
     assert.equal(refusedField({ metadataXml: xml, attributeMapping: { email: [] } }), 'attributeMapping.email');
     assert.equal(refusedField({ metadataXml: xml, attributeMapping: { roles: ['groups'] } }), 'attributeMapping');

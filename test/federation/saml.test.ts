@@ -149,6 +149,18 @@ describe('a sign-on', () => {
     assert.equal('preferredUsername' in identity && identity.preferredUsername, '4711');
   });
 
+  it('keys a transient NameID on the configured attribute (ZITADEL’s transientMappingAttributeName)', async () => {
+    const transient = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+    const configuration = await configureSaml(idp, { nameIdFormat: transient, transientMappingAttribute: 'username' });
+    const user = { ...alice, nameId: '_one-time-4a1b', nameIdFormat: transient };
+    const identity = await signOnWith(idp, configuration, { user });
+    assert.equal('subject' in identity && identity.subject, 'alice');
+    const without = await signOnWith(idp, configuration, {
+      user: { ...user, attributes: { email: 'x@beta.example' } },
+    });
+    assert.equal('reason' in without && without.reason, 'unusable_subject');
+  });
+
   it('accepts a Response signed as a whole (Keycloak’s default) instead of the assertion', async () => {
     const configuration = await configureSaml(idp);
     const identity = await signOnWith(idp, configuration, { signResponseOnly: true });

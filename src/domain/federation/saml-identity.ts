@@ -1,4 +1,4 @@
-import type { ExternalIdentity } from './protocol.ts';
+import { FederationError, type ExternalIdentity } from './protocol.ts';
 import { NAME_ID_FORMATS, attributeMapping, type SamlSettings } from './saml-settings.ts';
 
 /** What a verified assertion says about the user (read by saml-response.ts from the signed bytes only). */
@@ -47,15 +47,26 @@ export function amrFromAssertion(assertion: VerifiedAssertion): string[] {
   return [...new Set(references.flatMap((reference) => AMR_BY_CONTEXT_CLASS[reference] ?? []))];
 }
 
+/** The link's key: the NameID, or for a transient one (new at every login) the configured attribute's value. */
+function subjectOf(assertion: VerifiedAssertion, settings: SamlSettings): string {
+  if (assertion.nameIdFormat !== NAME_ID_FORMATS.transient) return assertion.nameId;
+  const attribute = settings.transientMappingAttribute;
+  const subject = attribute ? firstValue(assertion.attributes, [attribute]) : null;
+  if (subject) return subject;
+  const missing = attribute ? ` and has no ${attribute} attribute` : '';
+  throw new FederationError('unusable_subject', `The SAML assertion names the user by a transient NameID${missing}.`);
+}
+
 /** The ExternalIdentity of a verified assertion under the configuration's attribute mapping. */
 export function identityFromAssertion(assertion: VerifiedAssertion, settings: SamlSettings): ExternalIdentity {
+  const subject = subjectOf(assertion, settings);
   const mapping = attributeMapping(settings);
   const read = (field: keyof typeof mapping): string | null => firstValue(assertion.attributes, mapping[field]);
   // An IdP asked for emailAddress NameIDs names the user by address: that is the email when no attribute gives one.
   const email =
     read('email') ?? (assertion.nameIdFormat === NAME_ID_FORMATS.emailAddress ? assertion.nameId.trim() : null);
   return {
-    subject: assertion.nameId,
+    subject,
     email,
     emailVerified: settings.emailVerified && email !== null,
     givenName: read('givenName'),

@@ -7,7 +7,6 @@ const PROTOCOL_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const ASSERTION_NS = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
-const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
 
 const protocol = (name: string): string => `*[local-name()='${name}' and namespace-uri()='${PROTOCOL_NS}']`;
 const assertion = (name: string): string => `*[local-name()='${name}' and namespace-uri()='${ASSERTION_NS}']`;
@@ -83,7 +82,7 @@ function latest(dates: (string | null)[]): Date | null {
 /**
  * What node-saml leaves to the service provider, read from the signed assertion it returns: the assertion's Issuer is
  * the IdP (SAML profiles §4.1.4.2), a bearer confirmation names this ACS as Recipient with a NotOnOrAfter (§4.1.4.2),
- * and the NameID is one the link can be keyed on (a transient one changes every login).
+ * and when it stops being acceptable (for the replay marker).
  */
 async function readSignedAssertion(xml: string, expected: { callbackUrl: string; idpEntityId: string }) {
   const document = await parse(xml);
@@ -126,8 +125,7 @@ export async function acceptResponse(input: {
     const { profile } = await input.client.validatePostResponseAsync({ SAMLResponse: input.samlResponse });
     const signedXml = profile?.getAssertionXml?.();
     if (!profile || !signedXml) throw new FederationError('bad_response', 'The SAML response carries no assertion.');
-    if (!profile.nameID || profile.nameIDFormat === TRANSIENT)
-      throw new FederationError('unusable_subject', 'The SAML assertion names the user by no stable NameID.');
+    if (!profile.nameID) throw new FederationError('bad_response', 'The SAML assertion names no user (no NameID).');
     const { assertionId, acceptableUntil, authnContextClassRefs } = await readSignedAssertion(signedXml, input);
     const attributes = (profile.attributes ?? {}) as Record<string, unknown>;
     return {

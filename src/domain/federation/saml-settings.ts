@@ -1,11 +1,15 @@
 import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 
-/** SAML 2.0 core §8.3: the NameID formats an AuthnRequest may ask for and Castellan can key a link on. */
+/**
+ * SAML 2.0 core §8.3: the NameID formats an AuthnRequest may ask for, ZITADEL's four. A transient NameID changes at
+ * every login, so the link is keyed on an attribute instead (ZITADEL's `transientMappingAttributeName`).
+ */
 export const NAME_ID_FORMATS = {
   persistent: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
   emailAddress: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
   unspecified: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+  transient: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
 } as const;
 
 /**
@@ -99,6 +103,8 @@ export const samlSettingsSchema = z
     /** How the AuthnRequest travels (SAML bindings §3.4 HTTP-Redirect, §3.5 HTTP-POST); the answer is always POSTed. */
     binding: z.enum(['redirect', 'post']).default('redirect'),
     nameIdFormat: z.enum(Object.values(NAME_ID_FORMATS)).default(NAME_ID_FORMATS.persistent),
+    /** With transient NameIDs: the attribute whose value identifies the user (the link's key). */
+    transientMappingAttribute: z.string().min(1).max(500).optional(),
     attributeMapping: attributeMappingSchema,
     /** Whether the IdP's email is taken as verified (it vouches for its directory; ZITADEL's "is email verified"). */
     emailVerified: z.boolean().default(false),
@@ -125,6 +131,12 @@ export const samlSettingsSchema = z
         code: 'custom',
         path: ['metadataXml'],
         message: 'is not SAML metadata (no EntityDescriptor)',
+      });
+    if (settings.nameIdFormat === NAME_ID_FORMATS.transient && !settings.transientMappingAttribute)
+      context.addIssue({
+        code: 'custom',
+        path: ['transientMappingAttribute'],
+        message: 'is required with transient NameIDs: they change at every login',
       });
     if ((settings.spCertificate === undefined) !== (settings.spPrivateKey === undefined))
       context.addIssue({

@@ -7,6 +7,7 @@ import { useFreshDatabase } from '../helpers/database.ts';
 import {
   changeAttributeValue,
   stripSignatures,
+  withEntityExpansion,
   wrapInExtensions,
   wrapWithForgedSibling,
 } from '../helpers/saml-attacks.ts';
@@ -89,6 +90,27 @@ describe('responses that are refused', () => {
       const result = await signOnWith(idp, configuration, next);
       assert.equal('reason' in result && result.reason, reason);
     });
+
+  it('refuses a document type declaration before parsing, and a response past 2 MB (bad_response)', async () => {
+    const expanding = await signOnWith(idp, configuration, { tamper: withEntityExpansion });
+    assert.equal('reason' in expanding && expanding.reason, 'bad_response');
+    const huge = await signOnWith(idp, configuration, {
+      user: { ...alice, attributes: { ...alice.attributes, memberOf: 'g'.repeat(1_600_000) } },
+    });
+    assert.equal('reason' in huge && huge.reason, 'bad_response');
+  });
+
+  it('lets only one of two simultaneous uses of the same response in (replayed)', async () => {
+    idp.next = { user: alice };
+    const { form, keep } = await signOn(configuration);
+    const results = await Promise.allSettled([
+      finishSaml(configuration, form, keep),
+      finishSaml(configuration, form, keep),
+    ]);
+    assert.deepEqual(results.map((result) => result.status).sort(), ['fulfilled', 'rejected']);
+    const refused = results.find((result) => result.status === 'rejected');
+    assert.equal((refused as PromiseRejectedResult).reason.reason, 'replayed');
+  });
 
   it('refuses an expired assertion, beyond the clock skew (expired)', async () => {
     const expired = new Date(Date.now() - 5 * 60_000).toISOString();

@@ -97,6 +97,16 @@ describe('the settings', () => {
     assert.deepEqual(samlProtocol.secretFields, ['spPrivateKey']);
   });
 
+  it('that sign requests need the key pair: a configuration that skipped initialize fails loudly', async () => {
+    const uninitialized = samlSettingsSchema.parse({ metadataXml: idp.metadataXml });
+    const idpConfiguration = { id: 'i', instanceId: 'x', settings: uninitialized };
+    const callbackUrl = `https://castellan.test${samlProtocol.callbackPath('i')}`;
+    await assert.rejects(samlProtocol.begin({ idp: idpConfiguration, callbackUrl, state: 's' }), /initialize/);
+    assert.throws(() =>
+      samlProtocol.metadata!({ idp: idpConfiguration, callbackUrl, issuer: 'https://castellan.test' }),
+    );
+  });
+
   it('get a new RSA key and a ten-year self-signed certificate from initialize', async () => {
     const settings = await samlProtocol.initialize!(samlSettingsSchema.parse({ metadataXml: idp.metadataXml }));
     const certificate = new X509Certificate(settings.spCertificate!);
@@ -145,6 +155,7 @@ describe('the IdP metadata', () => {
 
   it('must describe exactly one IdP with a signing certificate and a sign-on URL of the configured binding', async () => {
     await assert.rejects(parseIdpMetadata('<EntityDescriptor'), { reason: 'bad_metadata' });
+    await assert.rejects(parseIdpMetadata(`<!DOCTYPE x>${idp.metadataXml}`), { reason: 'bad_metadata' });
     const noIdp = idp.metadataXml.replace(/IDPSSODescriptor/g, 'SPSSODescriptor');
     await assert.rejects(parseIdpMetadata(noIdp), { reason: 'bad_metadata', message: /exactly one/ });
     const noKey = idp.metadataXml.replace(/<(\w+:)?KeyDescriptor[\s\S]*<\/(\w+:)?KeyDescriptor>/, '');

@@ -60,3 +60,12 @@ export function wrapInExtensions(nameId: string): (xml: string) => string {
       );
   };
 }
+
+/** A document type declaration whose entities would expand a thousandfold (the "billion laughs" pattern, shortened). */
+export function withEntityExpansion(xml: string): string {
+  const entities = [
+    '<!ENTITY l0 "ha">',
+    ...[1, 2, 3].map((level) => `<!ENTITY l${level} "${`&l${level - 1};`.repeat(10)}">`),
+  ];
+  return `<!DOCTYPE samlp:Response [${entities.join('')}]>${xml.replace(/(<saml:NameID[^>]*>)[^<]*/, '$1&l3;')}`;
+}

@@ -39,6 +39,17 @@ function certificatePem(body: string): string {
   return `-----BEGIN CERTIFICATE-----\n${(body.match(PEM_LINE) ?? []).join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
+/**
+ * The key requests are signed with, or null when the configuration does not sign them. Signing without a key would
+ * silently send unsigned requests: a configuration that skipped `initialize` is a bug, not a setting.
+ */
+export function requestSigningKey(settings: SamlSettings): { privateKey: string; certificate: string } | null {
+  if (!settings.signRequests) return null;
+  if (!settings.spPrivateKey || !settings.spCertificate)
+    throw new Error('a SAML configuration that signs requests needs the key pair samlProtocol.initialize generates');
+  return { privateKey: settings.spPrivateKey, certificate: settings.spCertificate };
+}
+
 /** The SAML service provider `entityId` as one IdP configuration speaks to its IdP through node-saml. */
 export function samlClient(input: {
   settings: SamlSettings;
@@ -48,7 +59,7 @@ export function samlClient(input: {
   cache: OneRequestCache;
 }): SAML {
   const { settings, metadata } = input;
-  const signing = settings.signRequests && settings.spPrivateKey && settings.spCertificate;
+  const signing = requestSigningKey(settings);
   return new SAML({
     issuer: input.entityId,
     audience: input.entityId,
@@ -62,7 +73,7 @@ export function samlClient(input: {
     disableRequestedAuthnContext: true,
     // Only the certificates of the IdP's metadata, never a KeyInfo carried in the message.
     idpCert: metadata.signingCertificates.map(certificatePem),
-    ...(signing ? { privateKey: settings.spPrivateKey, publicCert: settings.spCertificate } : {}),
+    ...(signing ? { privateKey: signing.privateKey, publicCert: signing.certificate } : {}),
     signatureAlgorithm: 'sha256',
     digestAlgorithm: 'sha256',
     /*

@@ -25,6 +25,8 @@ function invalid(message: string): FederationError {
 }
 
 export async function parseIdpMetadata(xml: string): Promise<IdpMetadata> {
+  // As for responses (saml-response.ts): no DTD, so no entity expansion.
+  if (/<!DOCTYPE/i.test(xml)) throw invalid('it has a document type declaration');
   let document: Document;
   try {
     document = await parseDomFromString(xml);

@@ -18,7 +18,13 @@ export interface AcceptedAssertion {
   acceptableUntil: Date;
 }
 
+/**
+ * SAML messages carry no document type declaration (SAML core §1.3 defines them by schema only); one is refused
+ * before parsing, so no entity expansion ("billion laughs") is ever attempted.
+ */
 async function parse(xml: string): Promise<Document> {
+  if (/<!DOCTYPE/i.test(xml))
+    throw new FederationError('bad_response', 'The identity provider sent a SAML response with a DTD.');
   try {
     return await parseDomFromString(xml);
   } catch {
@@ -113,6 +119,9 @@ async function readSignedAssertion(xml: string, expected: { callbackUrl: string;
   return { assertionId, acceptableUntil, authnContextClassRefs };
 }
 
+/** Far above what an IdP sends (a few KB, with many group attributes some hundred KB), far below a memory problem. */
+const MAX_RESPONSE_CHARS = 2_000_000;
+
 /** Verifies a SAMLResponse (base64 of the XML, as the HTTP-POST binding carries it) with node-saml, then the rest. */
 export async function acceptResponse(input: {
   client: SAML;
@@ -120,6 +129,8 @@ export async function acceptResponse(input: {
   callbackUrl: string;
   idpEntityId: string;
 }): Promise<AcceptedAssertion> {
+  if (input.samlResponse.length > MAX_RESPONSE_CHARS)
+    throw new FederationError('bad_response', 'The identity provider sent a SAML response that is too large.');
   try {
     await checkEnvelope(Buffer.from(input.samlResponse, 'base64').toString('utf8'), input);
     const { profile } = await input.client.validatePostResponseAsync({ SAMLResponse: input.samlResponse });

@@ -1,7 +1,7 @@
 import { generateServiceProviderMetadata } from '@node-saml/node-saml';
 import { markSamlAssertionUse } from '../../store/queries/saml-assertion-uses.ts';
 import { FederationError, type FederationProtocol, type IdpForProtocol } from './protocol.ts';
-import { OneRequestCache, samlClient } from './saml-client.ts';
+import { OneRequestCache, requestSigningKey, samlClient } from './saml-client.ts';
 import { loadIdpMetadata, type IdpMetadata } from './saml-idp-metadata.ts';
 import { identityFromAssertion } from './saml-identity.ts';
 import { acceptResponse } from './saml-response.ts';
@@ -42,14 +42,14 @@ export const samlProtocol: FederationProtocol<SamlSettings> = {
   },
 
   metadata({ idp, callbackUrl, issuer }) {
-    const signing = idp.settings.signRequests && idp.settings.spPrivateKey && idp.settings.spCertificate;
+    const signing = requestSigningKey(idp.settings);
     return generateServiceProviderMetadata({
       issuer: `${issuer.replace(/\/+$/, '')}${metadataPath(idp.id)}`,
       callbackUrl,
       identifierFormat: idp.settings.nameIdFormat,
       wantAssertionsSigned: true,
       // Given both, node-saml publishes the certificate and sets AuthnRequestsSigned="true"; the key is not written.
-      ...(signing ? { privateKey: idp.settings.spPrivateKey, publicCerts: idp.settings.spCertificate } : {}),
+      ...(signing ? { privateKey: signing.privateKey, publicCerts: signing.certificate } : {}),
       signatureAlgorithm: 'sha256',
     });
   },

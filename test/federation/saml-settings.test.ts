@@ -86,6 +86,9 @@ describe('the settings', () => {
     const [first, second] = await Promise.all([generateSigningCertificate('a'), generateSigningCertificate('b')]);
     const base = { metadataXml: idp.metadataXml };
     assert.equal(refusedField({ ...base, spCertificate: first.certificatePem }), 'spPrivateKey');
+    // The key alone is a stored configuration coming back for a change; a new one must bring its certificate.
+    const keyOnly = samlSettingsSchema.parse({ ...base, spPrivateKey: first.privateKeyPem });
+    await assert.rejects(samlProtocol.initialize!(keyOnly), { kind: 'invalid', message: /settings.spCertificate/ });
     const mismatched = { ...base, spCertificate: first.certificatePem, spPrivateKey: second.privateKeyPem };
     assert.equal(refusedField(mismatched), 'spPrivateKey');
     const brought = samlSettingsSchema.parse({

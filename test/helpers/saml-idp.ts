@@ -103,7 +103,11 @@ export function postForm(action: string, fields: Record<string, string>): string
   const inputs = Object.entries(fields)
     .map(([name, value]) => `<input type="hidden" name="${escapeXml(name)}" value="${escapeXml(value)}">`)
     .join('');
-  return `<!doctype html><form method="post" action="${escapeXml(action)}">${inputs}</form>`;
+  // Submitted at once in a browser (Chromium tests), read with readPostForm otherwise.
+  return (
+    `<!doctype html><body><form method="post" action="${escapeXml(action)}">${inputs}` +
+    `<button type="submit">Continue</button></form><script>document.forms[0].submit()</script></body>`
+  );
 }
 
 /** Reads back the form an IdP or Castellan answers with (the HTTP-POST binding, SAML bindings §3.5.4). */

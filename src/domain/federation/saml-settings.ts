@@ -138,17 +138,11 @@ export const samlSettingsSchema = z
         path: ['transientMappingAttribute'],
         message: 'is required with transient NameIDs: they change at every login',
       });
-    if ((settings.spCertificate === undefined) !== (settings.spPrivateKey === undefined))
-      context.addIssue({
-        code: 'custom',
-        path: ['spPrivateKey'],
-        message: 'give spCertificate and spPrivateKey together',
-      });
-    else if (
-      settings.spCertificate &&
-      settings.spPrivateKey &&
-      !keyPairMatches(settings.spCertificate, settings.spPrivateKey)
-    )
+    // The key alone is how a stored configuration comes back for a change (secret fields are kept, saml.ts).
+    if (settings.spCertificate !== undefined && settings.spPrivateKey === undefined)
+      context.addIssue({ code: 'custom', path: ['spPrivateKey'], message: 'give spPrivateKey with spCertificate' });
+    const { spCertificate, spPrivateKey } = settings;
+    if (spCertificate && spPrivateKey && !keyPairMatches(spCertificate, spPrivateKey))
       context.addIssue({ code: 'custom', path: ['spPrivateKey'], message: 'does not match spCertificate' });
   });
 

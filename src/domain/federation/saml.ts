@@ -1,5 +1,6 @@
 import { generateServiceProviderMetadata } from '@node-saml/node-saml';
 import { markSamlAssertionUse } from '../../store/queries/saml-assertion-uses.ts';
+import { invalidField } from '../errors.ts';
 import { FederationError, type FederationProtocol, type IdpForProtocol } from './protocol.ts';
 import { OneRequestCache, requestSigningKey, samlClient } from './saml-client.ts';
 import { loadIdpMetadata, type IdpMetadata } from './saml-idp-metadata.ts';
@@ -37,14 +38,16 @@ export const samlProtocol: FederationProtocol<SamlSettings> = {
   /** A key pair of its own for each configuration, unless the admin brought one (registered at the IdP already). */
   async initialize(settings) {
     if (settings.spCertificate && settings.spPrivateKey) return settings;
+    if (settings.spPrivateKey) throw invalidField('settings.spCertificate', 'give spCertificate with spPrivateKey');
     const { certificatePem, privateKeyPem } = await generateSigningCertificate('Castellan SAML service provider');
     return { ...settings, spCertificate: certificatePem, spPrivateKey: privateKeyPem };
   },
 
-  metadata({ idp, callbackUrl, issuer }) {
+  // The entity id comes from the ACS URL, as in begin and finish, so all three name the same entity.
+  metadata({ idp, callbackUrl }) {
     const signing = requestSigningKey(idp.settings);
     return generateServiceProviderMetadata({
-      issuer: `${issuer.replace(/\/+$/, '')}${metadataPath(idp.id)}`,
+      issuer: entityIdFromCallback(callbackUrl, idp.id),
       callbackUrl,
       identifierFormat: idp.settings.nameIdFormat,
       wantAssertionsSigned: true,

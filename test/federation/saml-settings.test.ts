@@ -46,12 +46,11 @@ function refusedField(settings: Record<string, unknown>): string | null {
 }
 
 describe('the settings', () => {
-  it('default to HTTP-Redirect, persistent NameIDs, signed requests, untrusted email, 60 s skew, signed assertions', () => {
+  it('default to HTTP-Redirect, persistent NameIDs, signed requests, 60 s skew, signed assertions', () => {
     const settings = samlSettingsSchema.parse({ metadataXml: idp.metadataXml });
     assert.equal(settings.binding, 'redirect');
     assert.equal(settings.nameIdFormat, 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent');
     assert.equal(settings.signRequests, true);
-    assert.equal(settings.emailVerified, false);
     assert.equal(settings.clockSkewSeconds, 60);
     assert.equal(settings.wantAssertionsSigned, true);
   });
@@ -73,6 +72,8 @@ describe('the settings', () => {
     assert.equal(refusedField({ metadataXml: xml, attributeMapping: { email: [] } }), 'attributeMapping.email');
     assert.equal(refusedField({ metadataXml: xml, attributeMapping: { roles: ['groups'] } }), 'attributeMapping');
     assert.equal(refusedField({ metadataXml: xml, wantAssertionSigned: true }), '');
+    // Trusting the IdP's email is the configuration's mapping (trustEmailVerified), not a SAML setting.
+    assert.equal(refusedField({ metadataXml: xml, emailVerified: true }), '');
     assert.equal(refusedField({}), 'metadataXml');
     assert.equal(refusedField({ metadataXml: xml, metadataUrl: `${idp.url}/metadata` }), 'metadataXml');
     assert.equal(refusedField({ metadataXml: '<html></html>' }), 'metadataXml');

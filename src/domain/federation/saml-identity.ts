@@ -68,7 +68,11 @@ export function identityFromAssertion(assertion: VerifiedAssertion, settings: Sa
   return {
     subject,
     email,
-    emailVerified: settings.emailVerified && email !== null,
+    /*
+     * SAML has no "verified" flag: the IdP vouches for every attribute it signs. Whether Castellan takes its word is
+     * the IdP configuration's choice at the login (its mapping's trustEmailVerified), one switch for every protocol.
+     */
+    emailVerified: email !== null,
     givenName: read('givenName'),
     familyName: read('familyName'),
     displayName: read('displayName'),

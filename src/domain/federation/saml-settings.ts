@@ -106,8 +106,6 @@ export const samlSettingsSchema = z
     /** With transient NameIDs: the attribute whose value identifies the user (the link's key). */
     transientMappingAttribute: z.string().min(1).max(500).optional(),
     attributeMapping: attributeMappingSchema,
-    /** Whether the IdP's email is taken as verified (it vouches for its directory; ZITADEL's "is email verified"). */
-    emailVerified: z.boolean().default(false),
     /** Sign AuthnRequests with the service provider's key (metadata AuthnRequestsSigned). */
     signRequests: z.boolean().default(true),
     /** Tolerance on NotBefore / NotOnOrAfter for clocks that drift apart (at most 5 minutes). */

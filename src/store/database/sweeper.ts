@@ -3,6 +3,7 @@ import type { Logger } from '../../platform/logger.ts';
 import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
 import { WriteLock } from '../models/write-lock.ts';
 import { RateLimitHit } from '../models/rate-limit-hit.ts';
+import { SamlAssertionUse } from '../models/saml-assertion-use.ts';
 import { FactorUse } from '../models/user-factor.ts';
 import { VerificationCode } from '../models/verification-code.ts';
 import { WebauthnChallenge } from '../models/webauthn-challenge.ts';
@@ -31,7 +32,8 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
  * Deletes expired OIDC artifacts, throttle counts, one-time codes, the write locks of holders that died and the
  * markers of used TOTP steps. The provider re-checks expiry on every read, a throttle counts only its window, a code
  * is checked for expiry when used, an expired lock is taken over anyway, and a TOTP step is refused by its factor's
- * last used step once its marker expires, so lag here is harmless.
+ * last used step once its marker expires, and a SAML assertion's replay marker outlives the time the assertion itself
+ * is accepted in (store/models/saml-assertion-use.ts), so lag here is harmless.
  */
 export async function sweepExpired(now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lt: now } };
@@ -44,6 +46,7 @@ export async function sweepExpired(now = new Date()): Promise<number> {
       FactorUse,
       VerificationCode,
       WebauthnChallenge,
+      SamlAssertionUse,
     ].map((model) => deleteFromCollection(model.collection, expired)),
   );
   return results.reduce((sum, count) => sum + count, 0);

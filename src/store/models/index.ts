@@ -7,6 +7,7 @@ import { Membership } from './membership.ts';
 import { Organization } from './organization.ts';
 import { ProjectGrant } from './project-grant.ts';
 import { RateLimitHit } from './rate-limit-hit.ts';
+import { SamlAssertionUse } from './saml-assertion-use.ts';
 import { Project } from './project.ts';
 import { SigningKey } from './signing-key.ts';
 import { FactorUse, UserFactor } from './user-factor.ts';
@@ -28,6 +29,7 @@ export {
   Project,
   ProjectGrant,
   RateLimitHit,
+  SamlAssertionUse,
   SigningKey,
   User,
   UserFactor,
@@ -55,4 +57,5 @@ export const domainModels = [
   EmailOutbox,
   VerificationCode,
   WebauthnChallenge,
+  SamlAssertionUse,
 ];

@@ -55,9 +55,9 @@ function respond(ctx: Context, result: ScimResult): void {
  */
 export function scimRoutes(services: Services, throttles: Throttles): Router {
   const authenticate = apiAuthenticator(services, loadRolePermissions());
+  // application/scim+json is among the parser's JSON types already (extending them would replace application/json).
   const parseJson = bodyParser({
     enableTypes: ['json'],
-    extendTypes: { json: ['application/scim+json'] },
     jsonLimit: Math.max(services.config.maxBodyBytes, SCIM_LIMITS.maxBulkPayloadBytes),
     encoding: 'utf-8',
   });

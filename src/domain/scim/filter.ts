@@ -1,4 +1,4 @@
-import { filter as matcherOf, flatten, parse, type Filter } from 'scim2-parse-filter';
+import { filter as matcherOf, parse, type Filter } from 'scim2-parse-filter';
 import { SCIM_LIMITS, scimInvalid } from './protocol.ts';
 
 /** A MongoDB query document, of the operators FerretDB v1 executes too ($and, $or, $nor, comparisons, $regex). */
@@ -83,6 +83,24 @@ function comparison(op: string, attrPath: string, compValue: unknown): UserQuery
   }
 }
 
+/**
+ * `emails[value co "x"]` as `emails.value co "x"` (RFC 7644 §3.4.2.2 value paths). Written here: the library's
+ * flatten() recurses without end on a `not` (scim2-parse-filter 0.2.10).
+ */
+function underParent(filter: Filter, parent: string): Filter {
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      return { ...filter, filters: filter.filters.map((inner) => underParent(inner, parent)) };
+    case 'not':
+      return { ...filter, filter: underParent(filter.filter, parent) };
+    case '[]':
+      throw scimInvalid('invalidFilter', `a value filter inside ${parent}[…]`);
+    default:
+      return { ...filter, attrPath: `${parent}.${filter.attrPath}` };
+  }
+}
+
 function translate(filter: Filter): UserQuery {
   switch (filter.op) {
     case 'and':
@@ -92,7 +110,7 @@ function translate(filter: Filter): UserQuery {
     case 'not':
       return { $nor: [translate(filter.filter)] };
     case '[]':
-      throw scimInvalid('invalidFilter', `unsupported value filter on ${filter.attrPath}`);
+      return translate(underParent(filter.valFilter, filter.attrPath));
     default:
       return comparison(filter.op, filter.attrPath, 'compValue' in filter ? filter.compValue : undefined);
   }
@@ -102,7 +120,7 @@ function parsed(filter: string): Filter {
   if (filter.length > SCIM_LIMITS.maxFilterLength)
     throw scimInvalid('invalidFilter', `a filter has at most ${SCIM_LIMITS.maxFilterLength} characters`);
   try {
-    return flatten(parse(filter));
+    return parse(filter);
   } catch {
     throw scimInvalid('invalidFilter', 'the filter is not valid SCIM filter syntax (RFC 7644 §3.4.2.2)');
   }

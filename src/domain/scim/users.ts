@@ -71,7 +71,8 @@ const userSchema = z.strictObject({
   phoneNumbers: multiValued.nullish(),
   active: z.boolean().optional(),
   password: z.string().min(1).max(1024).optional(),
-  [GRANTS_SCHEMA]: z.strictObject({ grants: grantsSchema }).optional(),
+  // A patch that removes the last grant leaves the extension without the attribute: no grants.
+  [GRANTS_SCHEMA]: z.strictObject({ grants: grantsSchema.default([]) }).optional(),
 });
 
 /** Attributes a client may send that the server assigns (RFC 7644 §3.3: readOnly attributes SHALL be ignored). */

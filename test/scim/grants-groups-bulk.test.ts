@@ -89,7 +89,7 @@ describe('the grants extension', () => {
       newUser('gus.granted', withGrants([{ projectId, roles: ['viewer'] }])),
     );
     assert.equal(viewer.status, 201);
-    const grant = await UserGrant.findOne({ userId: viewer.body.id }).lean();
+    const grant = await UserGrant.findOne({ userId: viewer.body.id as string }).lean();
     assert.ok(grant!.projectGrantId);
     for (const roles of [['admin'], ['viewer', 'nope']]) {
       const refused = await call(alpha, 'POST', '/Users', newUser('gus.refused', withGrants([{ projectId, roles }])));
@@ -134,7 +134,7 @@ describe('groups', () => {
     });
     assert.equal(memberIds(left.body).includes(user.body.id as string), false);
     assert.ok(memberIds(left.body).length > 0, 'the other members stay');
-    assert.equal(await UserGrant.exists({ userId: user.body.id }), null);
+    assert.equal(await UserGrant.exists({ userId: user.body.id as string }), null);
     const stranger = await call(alpha, 'PATCH', `/Groups/${groupId}`, {
       schemas: [PATCH],
       Operations: [{ op: 'add', path: 'members', value: [{ value: 'not-a-user' }] }],

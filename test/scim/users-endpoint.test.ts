@@ -144,7 +144,7 @@ describe('users', () => {
       'if-match': version,
     });
     assert.equal(stale.status, 412);
-    assert.equal(stale.body.schemas?.[0 as never], ERROR);
+    assert.deepEqual(stale.body.schemas, [ERROR]);
     assert.equal((await call('GET', `/Users/${id}`)).body.displayName, 'Eve E.');
     assert.equal((await call('DELETE', `/Users/${id}`, undefined, { 'if-match': version })).status, 412);
     const deleted = await call('DELETE', `/Users/${id}`, undefined, { 'if-match': changed.headers.get('etag')! });

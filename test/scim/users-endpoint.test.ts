@@ -71,6 +71,11 @@ describe('errors and authorization', () => {
       assert.equal(response.status, 400, filter);
       assert.equal(response.body.scimType, 'invalidFilter', filter);
     }
+    const unreadable = await call('POST', '/Users', '{"userName": ');
+    assert.equal(unreadable.status, 400);
+    assert.equal(unreadable.body.scimType, 'invalidSyntax');
+    const plainText = await call('POST', '/Users', 'x', { 'content-type': 'text/plain' });
+    assert.equal(plainText.status, 415);
     const unknown = await call('POST', '/Users', newUser('tina.title', { title: 'Boss' }));
     assert.equal(unknown.status, 400);
     assert.equal(unknown.body.scimType, 'invalidValue');

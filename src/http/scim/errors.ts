@@ -28,8 +28,10 @@ export function scimErrorOf(error: unknown): { status: number; body: ScimErrorBo
     return { status, body: errorBody(status, error.message, scimType) };
   }
   if (error instanceof HttpError) return { status: error.status, body: errorBody(error.status, error.message) };
+  // The body parser's refusals (co-body marks unreadable JSON 400 without `expose`): 400 is SCIM's invalidSyntax.
   const status = (error as { status?: unknown }).status;
-  if (typeof status === 'number' && status >= 400 && status < 500 && (error as { expose?: boolean }).expose)
+  if (status === 400) return { status, body: errorBody(status, 'the body is not valid JSON', 'invalidSyntax') };
+  if (typeof status === 'number' && status > 400 && status < 500 && (error as { expose?: boolean }).expose)
     return { status, body: errorBody(status, (error as Error).message) };
   return { status: 500, body: errorBody(500, 'Internal Server Error') };
 }

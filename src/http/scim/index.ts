@@ -6,6 +6,7 @@ import { notFound } from '../../domain/errors.ts';
 import { loadRolePermissions } from '../../domain/role-permissions.ts';
 import { SCIM_LIMITS } from '../../domain/scim/protocol.ts';
 import type { Services } from '../../oidc/services.ts';
+import type { Logger } from '../../platform/logger.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { apiAuthenticator } from '../api/authenticate.ts';
 import { HttpError } from '../middleware/errors.ts';
@@ -27,17 +28,19 @@ export function scimRouteTable(): ScimRoute[] {
 }
 
 /** Errors in SCIM's format (RFC 7644 §3.12), whatever failed: authentication, authorization, the handler. */
-async function scimErrors(ctx: Context, next: Next): Promise<void> {
-  try {
-    await next();
-  } catch (error) {
-    const { status, body } = scimErrorOf(error);
-    if (status === 401) ctx.set('WWW-Authenticate', 'Bearer');
-    ctx.status = status;
-    ctx.type = SCIM_CONTENT_TYPE;
-    ctx.body = body;
-  }
-}
+const scimErrors = (log: Logger) =>
+  async function answerInScimFormat(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+    } catch (error) {
+      const { status, body } = scimErrorOf(error);
+      if (status === 500) log.error({ err: error, method: ctx.method, path: ctx.path }, 'SCIM request failed');
+      if (status === 401) ctx.set('WWW-Authenticate', 'Bearer');
+      ctx.status = status;
+      ctx.type = SCIM_CONTENT_TYPE;
+      ctx.body = body;
+    }
+  };
 
 function respond(ctx: Context, result: ScimResult): void {
   ctx.status = result.status;
@@ -56,13 +59,12 @@ function respond(ctx: Context, result: ScimResult): void {
 export function scimRoutes(services: Services, throttles: Throttles): Router {
   const authenticate = apiAuthenticator(services, loadRolePermissions());
   // application/scim+json is among the parser's JSON types already (extending them would replace application/json).
-  const parseJson = bodyParser({
-    enableTypes: ['json'],
-    jsonLimit: Math.max(services.config.maxBodyBytes, SCIM_LIMITS.maxBulkPayloadBytes),
-    encoding: 'utf-8',
-  });
+  const jsonParser = (jsonLimit: number) => bodyParser({ enableTypes: ['json'], jsonLimit, encoding: 'utf-8' });
+  const parseJson = jsonParser(services.config.maxBodyBytes);
+  // A Bulk request may be as large as ServiceProviderConfig advertises.
+  const parseBulk = jsonParser(SCIM_LIMITS.maxBulkPayloadBytes);
   const router = new Router({ prefix: SCIM_PREFIX });
-  router.use(scimErrors);
+  router.use(scimErrors(services.log));
   for (const route of scimRouteTable()) {
     router[route.method](`/:orgId${route.path}`, async (ctx) => {
       const caller = await authenticate(ctx);
@@ -78,9 +80,10 @@ export function scimRoutes(services: Services, throttles: Throttles): Router {
       if (ctx.method !== 'GET' && ctx.method !== 'DELETE') {
         if (!ctx.is('application/scim+json', 'application/json'))
           throw new HttpError(415, 'the request body must be application/scim+json');
-        if (route.path === '/Bulk' && ctx.request.length > SCIM_LIMITS.maxBulkPayloadBytes)
+        const bulk = route.path === '/Bulk';
+        if (bulk && ctx.request.length > SCIM_LIMITS.maxBulkPayloadBytes)
           throw new HttpError(413, `a bulk request has at most ${SCIM_LIMITS.maxBulkPayloadBytes} bytes`);
-        await parseJson(ctx, async () => {});
+        await (bulk ? parseBulk : parseJson)(ctx, async () => {});
       }
       const result = await runScim(route, {
         org,

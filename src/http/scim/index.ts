@@ -36,6 +36,8 @@ const scimErrors = (log: Logger) =>
       const { status, body } = scimErrorOf(error);
       if (status === 500) log.error({ err: error, method: ctx.method, path: ctx.path }, 'SCIM request failed');
       if (status === 401) ctx.set('WWW-Authenticate', 'Bearer');
+      // As the management API answers while the database is unavailable (http/middleware/errors.ts).
+      if (status === 503) ctx.set('Retry-After', '1');
       ctx.status = status;
       ctx.type = SCIM_CONTENT_TYPE;
       ctx.body = body;

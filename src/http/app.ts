@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import { errorHandler } from './middleware/errors.ts';
 import { apiRoutes } from './api/index.ts';
+import { scimRoutes } from './scim/index.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { addressToIssuer, tenantResolver } from './middleware/tenant.ts';
 import { providerThrottles } from './middleware/provider-throttles.ts';
@@ -37,6 +38,7 @@ export function createApp(services: Services): Koa {
   app.use(webauthnAssetRoutes().routes());
   app.use(demoRoutes(services).routes());
   app.use(apiRoutes(services, throttles).routes());
+  app.use(scimRoutes(services, throttles).routes());
   app.use(formPostAsGet());
   app.use(providerThrottles(throttles));
   // Whatever no route of ours answered belongs to the instance's OIDC provider (discovery, authorize, token, …).

@@ -19,7 +19,7 @@ interface GrantFacts {
  * The role keys a user grant may hold: the project's roles, or the project grant's subset of them; null when either is
  * gone.
  */
-async function assignableRoleKeys(
+export async function assignableRoleKeys(
   instanceId: string,
   projectId: string,
   projectGrantId: string | null,

@@ -87,12 +87,20 @@ const userSchema = new Schema(
     human: { type: humanSchema, default: null },
     machine: { type: machineSchema, default: null },
     metadata: { type: [metadataSchema], default: [] },
+    /** The id a provisioning directory knows the user by (SCIM `externalId`, RFC 7643 §3.1); unique per org. */
+    externalId: { type: String, minlength: 1, maxlength: 200 },
+    /**
+     * `orgId/externalId`, set with externalId: a single-field sparse unique index is what both FerretDB v1 (no
+     * partialFilterExpression) and MongoDB (a compound sparse index still indexes users without one, as null) honour.
+     */
+    externalIdKey: { type: String },
   },
   { ...schemaOptions, collection: 'users' },
 );
 userSchema.index({ instanceId: 1, username: 1 }, { unique: true });
 userSchema.index({ instanceId: 1, orgId: 1 });
 userSchema.index({ instanceId: 1, 'human.email': 1 });
+userSchema.index({ externalIdKey: 1 }, { unique: true, sparse: true });
 userSchema.pre('validate', function requireMatchingProfile() {
   if (this.type === 'human' && !this.human) this.invalidate('human', 'a human user needs a human profile');
   if (this.type === 'machine' && !this.machine) this.invalidate('machine', 'a machine user needs a machine profile');

@@ -120,7 +120,7 @@ describe('policy values the login cannot honour yet', () => {
   it('are named; the values it honours are not', () => {
     const fields = unsupportedPolicySettings({
       allowExternalIdp: true,
-      secondFactors: ['totp', 'otp_email'],
+      secondFactors: ['totp', 'otp_sms'],
     }).map((setting) => setting.field);
     assert.deepEqual(fields, ['allowExternalIdp', 'secondFactors']);
     const honoured = {

@@ -28,6 +28,7 @@ import {
   type AccountSession,
 } from './account-session.ts';
 import { accountWebauthnPages, mayAddWebauthn } from './account-webauthn.ts';
+import { accountEmailOtpPages } from './account-email-otp.ts';
 import { loginPage, readLoginForm } from './login-page.ts';
 import { setupPage } from './second-factor-pages.ts';
 
@@ -71,10 +72,18 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
 
   const renderSignIn = (ctx: Context, loaded: Loaded, status: number, error: string | null, loginName = '') =>
     render(ctx, loaded, 'account-sign-in.njk', status, { title: 'Your account', error, loginName });
-  const renderCode = async (ctx: Context, loaded: Loaded, status: number, error: string | null) =>
+  const renderCode = async (
+    ctx: Context,
+    loaded: Loaded,
+    status: number,
+    error: string | null,
+    notice?: string | null,
+  ) =>
     render(ctx, loaded, 'mfa.njk', status, {
       title: 'Verify your identity',
       error,
+      notice,
+      emailCode: await emailOtp.sendAction(loaded),
       loginName: loaded.user?.username,
       action: `${ACCOUNT_PATH}/code`,
       backUrl: ACCOUNT_PATH,
@@ -108,6 +117,7 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
       })),
       maySetUpTotp: loaded.policy.secondFactors.includes('totp'),
       mayAddWebauthn: mayAddWebauthn(loaded.policy),
+      maySetUpEmailCodes: await emailOtp.maySetUp(loaded, factors),
       mayHaveRecoveryCodes: loaded.policy.secondFactors.includes('recovery_codes'),
     });
   }
@@ -138,6 +148,7 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
   }
   const kit = { load, render, signedInForm, secondFactorForm, completeSignIn, renderCode, backToAccount };
   const webauthn = accountWebauthnPages(kit);
+  const emailOtp = accountEmailOtpPages(kit, services);
 
   async function signIn(ctx: Context): Promise<void> {
     const form = await readLoginForm(ctx);
@@ -199,7 +210,7 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
     const result = await verifySecondFactor(instanceId, loaded.user!, code, {
       allowed: loaded.policy.secondFactors,
       maxAttempts: loaded.policy.lockout.maxOtpAttempts,
-      masterKey,
+      services,
       origin: { ip: ctx.ip, userAgent: ctx.get('user-agent') || null, clientId: null },
     });
     await (result.outcome === 'ok' ? attempt.succeeded() : attempt.failed());
@@ -283,5 +294,6 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
   router.post('/factors/:factorId/remove', page(removeFactor));
   router.post('/sign-out', page(signOut));
   webauthn.addRoutes(router, page);
+  emailOtp.addRoutes(router, page);
   return router;
 }

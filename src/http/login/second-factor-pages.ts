@@ -16,6 +16,7 @@ import type { LoginContext, LoginKit } from './login-kit.ts';
 import { readLoginForm } from './login-page.ts';
 import { writeProgress } from './progress.ts';
 import { webauthnLoginPages } from './webauthn.ts';
+import { emailOtpLoginPages } from './email-otp.ts';
 
 const MAX_CODE = 64;
 
@@ -45,17 +46,25 @@ function appLabel(login: LoginContext): { issuer: string; account: string } {
 
 /**
  * The login's second-factor steps (domain/rules/login-steps.ts): `mfa` asks for a code of an enrolled factor (a TOTP
- * code or a recovery code); `mfa-setup` sets up an authenticator app where MFA is required and the user has none,
- * confirmed by a first code, then shows the new recovery codes once.
+ * code, a code sent by email on request, or a recovery code); `mfa-setup` sets up an authenticator app where MFA is
+ * required and the user has none, confirmed by a first code, then shows the new recovery codes once.
  */
 export function secondFactorPages(kit: LoginKit, services: Services, throttles: Throttles) {
   const { masterKey } = services;
 
-  async function renderCheck(ctx: Context, login: LoginContext, status: number, error: string | null): Promise<void> {
+  async function renderCheck(
+    ctx: Context,
+    login: LoginContext,
+    status: number,
+    error: string | null,
+    notice: string | null = null,
+  ): Promise<void> {
     const base = `/ui/login/${login.interaction.uid}`;
     kit.render(ctx, login, 'mfa.njk', status, {
       title: 'Verify your identity',
       error,
+      notice,
+      emailCode: (await emailOtp.offered(login)) ? `${base}/mfa/email` : null,
       loginName: login.progress.loginName,
       action: `${base}/mfa`,
       backUrl: base,
@@ -63,6 +72,7 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
     });
   }
   const webauthn = webauthnLoginPages(kit, renderCheck);
+  const emailOtp = emailOtpLoginPages(kit, services, renderCheck);
 
   async function renderSetup(
     ctx: Context,
@@ -115,7 +125,7 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
     const result = await verifySecondFactor(instanceId, user, code, {
       allowed: login.policy.secondFactors,
       maxAttempts: login.policy.lockout.maxOtpAttempts,
-      masterKey,
+      services,
       origin: kit.origin(ctx, login),
     });
     await (result.outcome === 'ok' ? attempt.succeeded() : attempt.failed());
@@ -181,6 +191,7 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
     router.post('/mfa-setup/postpone', page(postponeSetup));
     router.post('/continue', page(continueLogin));
     webauthn.addRoutes(router, page);
+    emailOtp.addRoutes(router, page);
   }
 
   return { renderCheck, renderSetup, addRoutes };

@@ -34,9 +34,9 @@ function viewOf(factor: UserFactorDocument): z.input<typeof factorView> {
 /**
  * A user's second factors for managers (issue 15): list, remove one, remove all (a lost phone), and turn on codes by
  * email for a verified address. A manager cannot set up a TOTP app or a security key for a user: the secret or the
- * key belongs to the user's device, so those are set up by the user (/ui/account, or the login when MFA is forced). Removing a factor
- * weakens the user's login, so it is authorized like a credential change (locators.ts USER_CREDENTIALS): a caller
- * cannot strip the factors of a manager holding roles the caller could not grant.
+ * key belongs to the user's device, so those are set up by the user (/ui/account, or the login when MFA is forced).
+ * Removing a factor weakens the user's login, so it is authorized like a credential change (locators.ts
+ * USER_CREDENTIALS): a caller cannot strip the factors of a manager holding roles the caller could not grant.
  */
 export const userMfaRoutes: ApiRoute[] = [
   route({

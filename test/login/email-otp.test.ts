@@ -154,6 +154,18 @@ describe('logging in with a code by email', () => {
   });
 });
 
+describe('signing in to the self-service page with a code by email', () => {
+  it('the second-factor page of /ui/account sends a code too', async () => {
+    const user = await enrolledUser();
+    let page = await accountPage(user);
+    assert.match(page.page!.html, /action="\/ui\/account\/code"/, 'a second factor is asked');
+    page = await submitFormTo(page, '/ui/account/code/email', {});
+    assert.match(pageText(page.page!.html), /sent a code to/);
+    page = await submitForm(page, { code: await emailedCode(user, user.mails + 1) });
+    assert.match(pageText(page.page!.html), /Codes by email, added/);
+  });
+});
+
 describe('the login policy', () => {
   it('accepts otp_email in secondFactors and still refuses otp_sms', async () => {
     const { orgId } = await orgWithUser(server, admin, {});

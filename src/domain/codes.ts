@@ -94,10 +94,38 @@ export async function useCode(
     await forgetRateLimitHits([hit.id]);
     throw throttled('too many wrong codes for this user; try again later', rule.windowSeconds);
   }
+  const stored = await consumeMatchingCode(services, instanceId, userId, purpose, email, code);
+  if (!stored) throw invalidField('code', 'the code is wrong, expired or used');
+  if (hit) await forgetRateLimitHits([hit.id]);
+  return stored;
+}
+
+/**
+ * Uses up the user's code for the purpose if `code` is it (newest, unexpired, sent to `email`, not used): the stored
+ * code, or null. The caller counts the attempt (the `codeFailuresPerUser` throttle above, or the login's lockout).
+ */
+export async function consumeMatchingCode(
+  services: CodeServices,
+  instanceId: string,
+  userId: string,
+  purpose: CodePurpose,
+  email: string,
+  code: string,
+): Promise<VerificationCodeDocument | null> {
   const stored = await newestCode(instanceId, userId, purpose);
   const matches = secretMatches(hashKey(services), boundCode(userId, purpose, code), stored?.codeHash ?? NO_CODE_HASH);
   const usable = stored && matches && stored.expiresAt.getTime() > Date.now() && stored.email === email;
-  if (!usable || !(await consumeCode(stored))) throw invalidField('code', 'the code is wrong, expired or used');
-  if (hit) await forgetRateLimitHits([hit.id]);
-  return stored;
+  return usable && (await consumeCode(stored)) ? stored : null;
+}
+
+/** When the user's newest code for the purpose was issued, or null when they have none. */
+export async function newestCodeIssuedAt(
+  services: CodeServices,
+  instanceId: string,
+  userId: string,
+  purpose: CodePurpose,
+): Promise<Date | null> {
+  const stored = await newestCode(instanceId, userId, purpose);
+  if (!stored) return null;
+  return new Date(stored.expiresAt.getTime() - codeLifetimeSeconds(services.config, purpose) * 1000);
 }

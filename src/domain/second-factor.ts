@@ -1,4 +1,3 @@
-import type { MasterKey } from '../platform/crypto.ts';
 import { totpStep, totpStepAcceptedUntil, totpStepsAfter } from '../platform/one-time-codes.ts';
 import { User } from '../store/models/index.ts';
 import type { FactorType, UserFactorDocument } from '../store/models/user-factor.ts';
@@ -7,6 +6,8 @@ import { recordEvent, type RequestOrigin } from '../store/queries/events.ts';
 import { clearAttempts, reserveAttempt } from '../store/queries/login-attempts.ts';
 import { anyFactorUse, findUserFactors, markFactorUse, pullRecoveryCode } from '../store/queries/user-factors.ts';
 import { openTotpSecret, recoveryCodeHash, type FactorOwner } from './commands/user-factors.ts';
+import type { CodeServices } from './codes.ts';
+import { checkEmailOtp } from './email-otp.ts';
 import { lockUser } from './lockout.ts';
 import type { LoginPolicy, SecondFactorType } from './rules/login-policy.ts';
 import {
@@ -16,6 +17,7 @@ import {
   usableSecondFactors,
   type SecondFactorStep,
 } from './rules/mfa.ts';
+import { secondFactorAllowed } from './rules/webauthn.ts';
 import { policyOf, type LoginInstance } from './login.ts';
 import { findActiveAccount } from '../store/queries/accounts.ts';
 
@@ -26,10 +28,12 @@ const TOTP_CODE = /^\d{6}$/;
 /** The factor a code is for, and whether it matched (and was not used before). */
 async function matchCode(
   instanceId: string,
+  userId: string,
   factors: UserFactorDocument[],
   code: string,
-  masterKey: MasterKey,
+  services: CodeServices,
 ): Promise<UserFactorDocument | null> {
+  const { masterKey } = services;
   if (TOTP_CODE.test(code)) {
     for (const factor of factors) {
       if (factor.type !== 'totp' || !factor.totp) continue;
@@ -43,7 +47,9 @@ async function matchCode(
       if (await anyFactorUse(instanceId, factor._id, totpStepsAfter(step).map(String))) continue;
       return factor;
     }
-    return null;
+    // Emailed codes have six digits as well (domain/codes.ts); only the newest one sent counts.
+    const byEmail = factors.find((factor) => factor.type === 'otp_email');
+    return byEmail && (await checkEmailOtp(services, instanceId, userId, code)) ? byEmail : null;
   }
   const hash = recoveryCodeHash(masterKey, code);
   for (const factor of factors) {
@@ -56,16 +62,22 @@ async function matchCode(
 }
 
 /**
- * Checks a second factor's code (a TOTP code, or a recovery code) against the user's factors of the `allowed` types,
- * under the lockout policy's `maxOtpAttempts`, counted as passwords are (domain/login.ts): every attempt is reserved
- * before it is checked, so parallel guesses run at most the allowed checks, and the last failed one locks the user.
+ * Checks a second factor's code (a TOTP code, an emailed code or a recovery code) against the user's factors of the
+ * `allowed` types, under the lockout policy's `maxOtpAttempts`, counted as passwords are (domain/login.ts): every
+ * attempt is reserved before it is checked, so parallel guesses run at most the allowed checks, and the last failed
+ * one locks the user.
  * Every outcome is an audit event.
  */
 export async function verifySecondFactor(
   instanceId: string,
   user: FactorOwner,
   code: string,
-  options: { allowed: readonly SecondFactorType[]; maxAttempts: number; masterKey: MasterKey; origin?: RequestOrigin },
+  options: {
+    allowed: readonly SecondFactorType[];
+    maxAttempts: number;
+    services: CodeServices;
+    origin?: RequestOrigin;
+  },
 ): Promise<SecondFactorResult> {
   const { maxAttempts, origin } = options;
   const reservation = await reserveAttempt(instanceId, user._id, 'otp', maxAttempts);
@@ -73,9 +85,10 @@ export async function verifySecondFactor(
     await lockUser(instanceId, user, { failedOtpAttempts: reservation.attempts }, origin);
     return { outcome: 'locked' };
   }
-  const allowed = new Set<string>(options.allowed);
-  const factors = (await findUserFactors(instanceId, user._id)).filter((factor) => allowed.has(factor.type));
-  const matched = await matchCode(instanceId, factors, code.trim(), options.masterKey);
+  const factors = (await findUserFactors(instanceId, user._id)).filter((factor) =>
+    secondFactorAllowed({ secondFactors: [...options.allowed] }, factor.type),
+  );
+  const matched = await matchCode(instanceId, user._id, factors, code.trim(), options.services);
   const event = { instanceId, orgId: user.orgId, actorId: user._id, resourceType: 'user', resourceId: user._id };
   if (matched) {
     if (maxAttempts > 0) {

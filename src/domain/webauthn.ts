@@ -9,13 +9,13 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { UserFactor } from '../store/models/index.ts';
 import { recordEvent, type RequestOrigin } from '../store/queries/events.ts';
 import { findUserFactors } from '../store/queries/user-factors.ts';
 import {
   advanceSignCount,
   consumeWebauthnChallenge,
   findWebauthnFactor,
+  insertWebauthnFactor,
   saveWebauthnChallenge,
 } from '../store/queries/webauthn.ts';
 import { asOneChange, recordChange, type Actor } from './commands/changes.ts';
@@ -78,16 +78,15 @@ export async function finishWebauthnRegistration(
   if (!verification?.verified || !verification.registrationInfo) return false;
   const { credential } = verification.registrationInfo;
   // WebAuthn §7.1 step 26: a credential id registered already (for anyone) is refused, so no one can register
-  // another user's credential id with a key of their own and stand in the way of that user's logins.
+  // another user's credential id with a key of their own and stand in the way of that user's logins. The factor's
+  // `_id` decides it (store/queries/webauthn.ts); the look-up covers factors stored before their ids were derived.
   if (await findWebauthnFactor(ceremony.instanceId, credential.id)) return false;
   return asOneChange(actor, async () => {
-    const factor = await UserFactor.create({
+    const factor = await insertWebauthnFactor({
       instanceId: actor.instanceId,
       userId: user._id,
       orgId: user.orgId,
-      type: 'webauthn',
       name: name.trim().slice(0, MAX_NAME) || 'Security key',
-      state: 'active',
       webauthn: {
         credentialId: credential.id,
         publicKey: Buffer.from(credential.publicKey).toString('base64url'),
@@ -96,6 +95,7 @@ export async function finishWebauthnRegistration(
         discoverable: response.clientExtensionResults?.credProps?.rk === true,
       },
     });
+    if (!factor) return false;
     await recordChange(actor, {
       orgId: user.orgId,
       type: 'user.mfa.added',

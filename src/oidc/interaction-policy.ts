@@ -61,6 +61,9 @@ export function castellanInteractionPolicy(instance: LoginInstance): interaction
   // `offline_access` (OpenID Connect Core 1.0 §11, lib/actions/authorization/scopes.js).
   policy.get('consent')!.checks.remove('consent_prompt');
   failWhenLoginCannotSatisfy(login);
+  // prompt=select_account (OpenID Connect Core 1.0 §3.1.2.1): requestable, answered by the login's account chooser
+  // (http/login/account-selection.ts), whose result names it.
+  policy.add(new Prompt({ name: 'select_account', requestable: true }), 0);
   policy.add(createPrompt(), 0);
   return policy;
 }

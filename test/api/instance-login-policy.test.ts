@@ -52,7 +52,7 @@ test('the instance policy is read and replaced as a whole, recorded as an event,
 test('values the login cannot honour are refused naming the field, like on the org route', async () => {
   const refused = await call(server, admin, 'PUT', '/instance/login-policy', {
     allowExternalIdp: true,
-    secondFactors: ['totp', 'otp_email'],
+    secondFactors: ['totp', 'otp_sms'],
   });
   assert.equal(refused.status, 400);
   const fields = (refused.body.errors as Array<{ field: string }>).map((error) => error.field);

@@ -50,6 +50,7 @@ const AUTHORIZATION: Record<string, string> = {
   'DELETE /users/{userId}/metadata/{key}': 'USER user.write',
   'DELETE /users/{userId}/sessions': 'USER session.delete',
   'GET /users/{userId}/mfa': 'USER user.read',
+  'POST /users/{userId}/mfa/otp-email': 'USER user.write',
   'DELETE /users/{userId}/mfa/{factorId}': 'USER_CREDENTIALS user.write',
   'DELETE /users/{userId}/mfa': 'USER_CREDENTIALS user.write',
   'POST /users/{userId}/unlock': 'USER user.write',

@@ -24,11 +24,12 @@ export interface OrgUser {
   username: string;
 }
 
-/** A new org with `policy` as its login policy override, and a human user with PASSWORD in it. */
+/** A new org with `policy` as its login policy override, and a human user with PASSWORD (and `userFields`) in it. */
 export async function orgWithUser(
   server: TestServer,
   admin: string,
   policy: Record<string, unknown>,
+  userFields: Record<string, unknown> = {},
 ): Promise<OrgUser> {
   const suffix = randomUUID().slice(0, 8);
   const org = await call(server, admin, 'POST', '/orgs', { name: `MFA ${suffix}` });
@@ -43,6 +44,7 @@ export async function orgWithUser(
     givenName: 'Mia',
     familyName: 'Factor',
     password: PASSWORD,
+    ...userFields,
   });
   if (user.status !== 201) throw new Error(`user: ${JSON.stringify(user.body)}`);
   return { orgId, userId: user.body.id as string, username };

@@ -7,6 +7,7 @@ import {
   acrOf,
   acrValuesAskForMfa,
   amrOf,
+  enrollableSecondFactors,
   MFA_ACR,
   secondFactorStep,
   sessionSatisfies,
@@ -61,6 +62,16 @@ describe('which second factor step a login takes', () => {
       'impossible',
     );
   });
+  it('forced MFA sets up an authenticator app or a security key, whichever the policy allows', () => {
+    const keysOnly = effectiveLoginPolicy({ forceMfa: true, secondFactors: ['u2f'], mfaInitSkipLifetime: 0 }, null);
+    assert.equal(secondFactorStep(situation({ policy: keysOnly })), 'enroll');
+    assert.deepEqual(enrollableSecondFactors(keysOnly), ['u2f']);
+    assert.deepEqual(enrollableSecondFactors(forced), ['totp']);
+    const both = effectiveLoginPolicy({ secondFactors: ['otp_email', 'u2f', 'totp'] }, null);
+    assert.deepEqual(enrollableSecondFactors(both), ['totp', 'u2f'], 'codes by email are set up on /ui/account');
+    const emailOnly = effectiveLoginPolicy({ forceMfa: true, secondFactors: ['otp_email'] }, null);
+    assert.equal(secondFactorStep(situation({ policy: emailOnly })), 'impossible');
+  });
   it('forced MFA: set-up, postponable within mfaInitSkipLifetime from the first postponement; 0 never', () => {
     const skipped = new Date('2026-11-29T11:00:00Z');
     assert.equal(secondFactorStep(situation({ policy: forced, mfaInitSkippedAt: skipped })), 'enroll-skippable');
@@ -108,6 +119,8 @@ describe('login steps with a second factor', () => {
     assert.equal(nextStep(policy, { ...afterPassword, secondFactor: 'check', amr: ['pwd', 'otp'] }), 'authenticated');
     assert.equal(nextStep(policy, { ...afterPassword, secondFactor: 'enroll' }), 'mfa-setup');
     assert.equal(nextStep(policy, { ...afterPassword, secondFactor: 'enroll', mfaSetupPostponed: true }), 'mfa-setup');
+    const enrolledKey = { ...afterPassword, secondFactor: 'enroll' as const, amr: ['pwd' as const, 'hwk' as const] };
+    assert.equal(nextStep(policy, enrolledKey), 'authenticated', 'a security key set up is the second factor');
     const postponed = { ...afterPassword, secondFactor: 'enroll-skippable' as const, mfaSetupPostponed: true };
     assert.equal(nextStep(policy, postponed), 'authenticated');
     assert.equal(nextStep(policy, { ...afterPassword, secondFactor: 'impossible' }), 'no-second-factor');
@@ -120,7 +133,7 @@ describe('policy values the login cannot honour yet', () => {
   it('are named; the values it honours are not', () => {
     const fields = unsupportedPolicySettings({
       allowExternalIdp: true,
-      secondFactors: ['totp', 'otp_email'],
+      secondFactors: ['totp', 'otp_sms'],
     }).map((setting) => setting.field);
     assert.deepEqual(fields, ['allowExternalIdp', 'secondFactors']);
     const honoured = {

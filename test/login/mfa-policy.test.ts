@@ -52,7 +52,7 @@ describe('login policy fields through the API', () => {
     const { orgId } = await orgWithUser(server, admin, {});
     const refused: Array<[string, unknown]> = [
       ['allowExternalIdp', true],
-      ['secondFactors', ['totp', 'otp_email']],
+      ['secondFactors', ['totp', 'otp_sms']],
     ];
     for (const [field, value] of refused) {
       const response = await call(server, admin, 'PUT', `/orgs/${orgId}/login-policy`, { [field]: value });

@@ -1,10 +1,10 @@
 import type { LoginPolicyOverride, SecondFactorType } from './login-policy.ts';
 
 /**
- * The second factors the login offers today (`u2f`: a WebAuthn security key or passkey, domain/webauthn.ts);
- * one-time codes by email or SMS come later.
+ * The second factors the login offers (`u2f`: a WebAuthn security key or passkey, domain/webauthn.ts; `otp_email`:
+ * codes by email, domain/email-otp.ts); codes by SMS need an SMS provider Castellan does not have.
  */
-export const SUPPORTED_SECOND_FACTORS: readonly SecondFactorType[] = ['totp', 'recovery_codes', 'u2f'];
+export const SUPPORTED_SECOND_FACTORS: readonly SecondFactorType[] = ['totp', 'recovery_codes', 'u2f', 'otp_email'];
 
 export interface UnsupportedSetting {
   field: string;

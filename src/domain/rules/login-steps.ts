@@ -48,8 +48,11 @@ const STEPS: Step[] = [
   {
     name: 'mfa-setup',
     applies: (_policy, progress) => progress.secondFactor === 'enroll' || progress.secondFactor === 'enroll-skippable',
+    // Done once an authenticator app (`otp`) or a security key (`hwk`) is set up, or the set-up is postponed.
     done: (progress) =>
-      progress.amr.includes('otp') || (progress.mfaSetupPostponed && progress.secondFactor === 'enroll-skippable'),
+      progress.amr.includes('otp') ||
+      progress.amr.includes('hwk') ||
+      (progress.mfaSetupPostponed && progress.secondFactor === 'enroll-skippable'),
   },
 ];
 

@@ -48,11 +48,21 @@ export function usableSecondFactors(policy: LoginPolicy, factors: readonly Facto
 }
 
 /**
+ * What the login can set up where MFA is required and the user has no factor: an authenticator app (`totp`) and a
+ * security key (`u2f`), as the policy's `secondFactors` allow. Codes by email are set up on /ui/account, where the
+ * first code is sent to the verified address; recovery codes come with an authenticator app.
+ */
+export function enrollableSecondFactors(policy: Pick<LoginPolicy, 'secondFactors'>): Array<'totp' | 'u2f'> {
+  return (['totp', 'u2f'] as const).filter((type) => policy.secondFactors.includes(type));
+}
+
+/**
  * What a login asks after the password:
  * - `check`: the user has a usable second factor, and is always asked for it (as in ZITADEL: a set-up factor is used);
  * - `enroll` / `enroll-skippable`: MFA is required (the policy's `forceMfa`, or the request's `acr_values`) and the
- *   user has none: the login sets up TOTP; the user may postpone it while `mfaInitSkipLifetime` has not run out since
- *   they first postponed it (0: never). A request that asks for MFA cannot be answered without it, so no skip then.
+ *   user has none: the login sets up an authenticator app or a security key (enrollableSecondFactors); the user may
+ *   postpone it while `mfaInitSkipLifetime` has not run out since they first postponed it (0: never). A request that
+ *   asks for MFA cannot be answered without it, so no skip then.
  * - `impossible`: MFA is required and the policy allows no second factor the user could set up (ZITADEL's
  *   `Errors.Login.LoginPolicy.MFA.ForceAndNotConfigured`);
  * - `none`.
@@ -74,7 +84,7 @@ export function secondFactorStep(situation: SecondFactorSituation): SecondFactor
   const { policy, requestAsksForMfa } = situation;
   if (usableSecondFactors(policy, situation.factors).length) return 'check';
   if (!policy.forceMfa && !requestAsksForMfa) return 'none';
-  if (!policy.secondFactors.includes('totp')) return 'impossible';
+  if (!enrollableSecondFactors(policy).length) return 'impossible';
   if (requestAsksForMfa) return 'enroll';
   return mayPostponeEnrollment(policy, situation.mfaInitSkippedAt, situation.now) ? 'enroll-skippable' : 'enroll';
 }

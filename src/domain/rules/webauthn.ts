@@ -30,6 +30,7 @@ const POLICY_VALUE_OF_FACTOR: Record<string, SecondFactorType> = {
   totp: 'totp',
   recovery_codes: 'recovery_codes',
   webauthn: 'u2f',
+  otp_email: 'otp_email',
 };
 
 /** Whether the policy's `secondFactors` allow a factor of this type as a second factor. */

@@ -38,7 +38,7 @@ export interface AccountKit<T extends AccountRequest> {
   secondFactorForm(ctx: Context): Promise<{ loaded: T; form: URLSearchParams } | null>;
   /** Marks the user's sign-in complete and sends them to their account page. */
   completeSignIn(ctx: Context, loaded: T): void;
-  renderCode(ctx: Context, loaded: T, status: number, error: string | null): Promise<void>;
+  renderCode(ctx: Context, loaded: T, status: number, error: string | null, notice?: string | null): Promise<void>;
   backToAccount(ctx: Context): void;
 }
 

@@ -1,12 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import {
-  confirmTotpEnrollment,
-  generateRecoveryCodes,
-  removeUserFactor,
-  reopenTotpEnrollment,
-  startTotpEnrollment,
-} from '../../domain/commands/user-factors.ts';
+import { removeUserFactor } from '../../domain/commands/user-factors.ts';
 import { findLoginUser, identifyUser, policyOf, verifyPasswordUnderLockout } from '../../domain/login.ts';
 import { verifyPasswordOfUnknownUser } from '../../domain/password-timing.ts';
 import { brandingFrom } from '../../domain/rules/branding.ts';
@@ -28,8 +22,10 @@ import {
   type AccountSession,
 } from './account-session.ts';
 import { accountWebauthnPages, mayAddWebauthn } from './account-webauthn.ts';
+import { accountEmailOtpPages } from './account-email-otp.ts';
+import { accountPasswordPages } from './account-password.ts';
+import { accountTotpPages } from './account-totp.ts';
 import { loginPage, readLoginForm } from './login-page.ts';
-import { setupPage } from './second-factor-pages.ts';
 
 const MAX_FIELD = 1024;
 
@@ -71,10 +67,18 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
 
   const renderSignIn = (ctx: Context, loaded: Loaded, status: number, error: string | null, loginName = '') =>
     render(ctx, loaded, 'account-sign-in.njk', status, { title: 'Your account', error, loginName });
-  const renderCode = async (ctx: Context, loaded: Loaded, status: number, error: string | null) =>
+  const renderCode = async (
+    ctx: Context,
+    loaded: Loaded,
+    status: number,
+    error: string | null,
+    notice?: string | null,
+  ) =>
     render(ctx, loaded, 'mfa.njk', status, {
       title: 'Verify your identity',
       error,
+      notice,
+      emailCode: await emailOtp.sendAction(loaded),
       loginName: loaded.user?.username,
       action: `${ACCOUNT_PATH}/code`,
       backUrl: ACCOUNT_PATH,
@@ -84,10 +88,6 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
     ctx.status = 303;
     ctx.redirect(ACCOUNT_PATH);
   };
-  const label = (loaded: Loaded) => ({
-    issuer: loaded.policy.branding.displayName ?? loaded.org?.name ?? loaded.tenant.instance.name,
-    account: loaded.user!.username,
-  });
   const actorOf = (loaded: Loaded) => ({ instanceId: loaded.tenant.instance._id, actorId: loaded.user!._id });
 
   async function show(ctx: Context): Promise<void> {
@@ -108,6 +108,7 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
       })),
       maySetUpTotp: loaded.policy.secondFactors.includes('totp'),
       mayAddWebauthn: mayAddWebauthn(loaded.policy),
+      maySetUpEmailCodes: await emailOtp.maySetUp(loaded, factors),
       mayHaveRecoveryCodes: loaded.policy.secondFactors.includes('recovery_codes'),
     });
   }
@@ -138,6 +139,9 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
   }
   const kit = { load, render, signedInForm, secondFactorForm, completeSignIn, renderCode, backToAccount };
   const webauthn = accountWebauthnPages(kit);
+  const emailOtp = accountEmailOtpPages(kit, services);
+  const password = accountPasswordPages(kit, throttles);
+  const totp = accountTotpPages(kit, services);
 
   async function signIn(ctx: Context): Promise<void> {
     const form = await readLoginForm(ctx);
@@ -199,59 +203,13 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
     const result = await verifySecondFactor(instanceId, loaded.user!, code, {
       allowed: loaded.policy.secondFactors,
       maxAttempts: loaded.policy.lockout.maxOtpAttempts,
-      masterKey,
+      services,
       origin: { ip: ctx.ip, userAgent: ctx.get('user-agent') || null, clientId: null },
     });
     await (result.outcome === 'ok' ? attempt.succeeded() : attempt.failed());
     if (result.outcome === 'wrong') return renderCode(ctx, loaded, 401, LOGIN_MESSAGES.codeInvalid);
     if (result.outcome === 'locked') return renderCode(ctx, loaded, 403, LOGIN_MESSAGES.userLocked);
     completeSignIn(ctx, loaded);
-  }
-
-  async function setUpTotp(ctx: Context): Promise<void> {
-    const request = await signedInForm(ctx);
-    if (!request) return;
-    const { loaded, form } = request;
-    const label_ = label(loaded);
-    const factorId = form.get('factorId');
-    const code = (form.get('code') ?? '').replace(/\s/g, '');
-    if (factorId && /^\d{6}$/.test(code)) {
-      const withCodes = loaded.policy.secondFactors.includes('recovery_codes');
-      const confirmed = await confirmTotpEnrollment(
-        actorOf(loaded),
-        loaded.user!,
-        factorId,
-        code,
-        masterKey,
-        withCodes,
-      );
-      if (confirmed.confirmed && !confirmed.recoveryCodes) return backToAccount(ctx);
-      if (confirmed.confirmed) return showRecoveryCodes(ctx, loaded, confirmed.recoveryCodes!);
-    }
-    const reopened = factorId
-      ? await reopenTotpEnrollment(loaded.tenant.instance._id, loaded.user!, factorId, masterKey, label_)
-      : null;
-    const enrollment = reopened ?? (await startTotpEnrollment(actorOf(loaded), loaded.user!, masterKey, label_));
-    render(ctx, loaded, 'mfa-setup.njk', factorId ? 400 : 200, {
-      ...(await setupPage(enrollment, `${ACCOUNT_PATH}/totp`)),
-      error: factorId ? LOGIN_MESSAGES.codeInvalid : null,
-      loginName: loaded.user!.username,
-    });
-  }
-
-  function showRecoveryCodes(ctx: Context, loaded: Loaded, codes: string[]): void {
-    render(ctx, loaded, 'recovery-codes.njk', 200, {
-      title: 'Save your recovery codes',
-      recoveryCodes: codes,
-      action: ACCOUNT_PATH,
-    });
-  }
-
-  async function newRecoveryCodes(ctx: Context): Promise<void> {
-    const request = await signedInForm(ctx);
-    if (!request) return;
-    const codes = await generateRecoveryCodes(actorOf(request.loaded), request.loaded.user!, masterKey);
-    showRecoveryCodes(ctx, request.loaded, codes);
   }
 
   async function removeFactor(ctx: Context): Promise<void> {
@@ -278,10 +236,11 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
   );
   router.post('/sign-in', page(signIn));
   router.post('/code', page(submitCode));
-  router.post('/totp', page(setUpTotp));
-  router.post('/recovery-codes', page(newRecoveryCodes));
   router.post('/factors/:factorId/remove', page(removeFactor));
   router.post('/sign-out', page(signOut));
   webauthn.addRoutes(router, page);
+  emailOtp.addRoutes(router, page);
+  password.addRoutes(router, page);
+  totp.addRoutes(router, page);
   return router;
 }

@@ -22,6 +22,8 @@ export interface FirstFactorLinks {
     startsHere(ctx: Context, login: LoginContext): Promise<boolean>;
   };
   passwordReset: { offered(login: LoginContext): Promise<boolean> };
+  /** The account chooser of prompt=select_account (http/login/account-selection.ts). */
+  accountSelection: { startsHere(ctx: Context, login: LoginContext): Promise<boolean> };
 }
 
 /**
@@ -62,6 +64,7 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
   async function showLoginName(ctx: Context): Promise<void> {
     const login = await kit.loadContext(ctx);
     if (await registration.startsHere(ctx, login)) return;
+    if (await links.accountSelection.startsHere(ctx, login)) return;
     await renderLoginName(ctx, login, 200, null, login.progress.loginName ?? login.loginHint ?? '');
   }
 

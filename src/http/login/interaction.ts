@@ -20,6 +20,7 @@ import { registrationPages } from './registration.ts';
 import type { Throttles } from '../middleware/rate-limit.ts';
 import { LoginPageError, loginPage } from './login-page.ts';
 import { firstFactorPages } from './first-factor-pages.ts';
+import { accountSelectionPages, rememberAccount } from './account-selection.ts';
 import { readProgress, writeProgress } from './progress.ts';
 
 export const EXPIRED_MESSAGE =
@@ -107,7 +108,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
   const secondFactor = secondFactorPages(kit, services, throttles);
   const passwordReset = passwordResetPages(kit, services);
   const registration = registrationPages(kit, services);
-  const firstFactor = firstFactorPages(kit, throttles, { registration, passwordReset });
+  const accountSelection = accountSelectionPages(kit);
+  const firstFactor = firstFactorPages(kit, throttles, { registration, passwordReset, accountSelection });
 
   const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => Promise<void> | void> = {
     'login-name': (ctx, login) => firstFactor.renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
@@ -142,10 +144,15 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     writeProgress(ctx, login.interaction.uid, null);
     if (problem) throw new LoginPageError(403, 'Login not possible', problem);
     await recordLogin(login.tenant.instance._id, user, origin(ctx, login));
+    rememberAccount(ctx, login.tenant.instance._id, user._id);
     // RFC 8176 `amr` and the `acr` reached (rules/mfa.ts); the provider puts them in the session and the ID token.
     const amr = amrOf(progress.amr);
-    // What the provider's interactionResult does, on the interaction this request already read.
-    login.interaction.result = { login: { accountId: user._id, amr, acr: acrOf(amr) } } satisfies InteractionResults;
+    // What the provider's interactionResult does, on the interaction this request already read. A login is also the
+    // answer to prompt=select_account (the user chose to sign in), else the provider would ask for a choice again.
+    login.interaction.result = {
+      login: { accountId: user._id, amr, acr: acrOf(amr) },
+      select_account: {},
+    } satisfies InteractionResults;
     await login.interaction.save(login.interaction.exp - Math.floor(Date.now() / 1000));
     ctx.status = 303;
     ctx.redirect(login.interaction.returnTo);
@@ -153,6 +160,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   const router = new Router({ prefix: '/ui/login/:uid' });
   const page = (handler: (ctx: Context) => Promise<void>) => loginPage(services.log, handler);
-  for (const pages of [firstFactor, secondFactor, passwordReset, registration]) pages.addRoutes(router, page);
+  for (const pages of [firstFactor, secondFactor, passwordReset, registration, accountSelection])
+    pages.addRoutes(router, page);
   return router;
 }

@@ -9,6 +9,7 @@ import {
   type TotpEnrollment,
 } from '../../domain/commands/user-factors.ts';
 import { LOGIN_MESSAGES } from '../../domain/rules/login-checks.ts';
+import { enrollableSecondFactors } from '../../domain/rules/mfa.ts';
 import { verifySecondFactor } from '../../domain/second-factor.ts';
 import type { Services } from '../../oidc/services.ts';
 import { waitText, type Throttles } from '../middleware/rate-limit.ts';
@@ -16,6 +17,7 @@ import type { LoginContext, LoginKit } from './login-kit.ts';
 import { readLoginForm } from './login-page.ts';
 import { writeProgress } from './progress.ts';
 import { webauthnLoginPages } from './webauthn.ts';
+import { emailOtpLoginPages } from './email-otp.ts';
 
 const MAX_CODE = 64;
 
@@ -45,32 +47,63 @@ function appLabel(login: LoginContext): { issuer: string; account: string } {
 
 /**
  * The login's second-factor steps (domain/rules/login-steps.ts): `mfa` asks for a code of an enrolled factor (a TOTP
- * code or a recovery code); `mfa-setup` sets up an authenticator app where MFA is required and the user has none,
- * confirmed by a first code, then shows the new recovery codes once.
+ * code, a code sent by email on request, or a recovery code); `mfa-setup` sets up an authenticator app where MFA is
+ * required and the user has none, confirmed by a first code, then shows the new recovery codes once.
  */
 export function secondFactorPages(kit: LoginKit, services: Services, throttles: Throttles) {
   const { masterKey } = services;
 
-  async function renderCheck(ctx: Context, login: LoginContext, status: number, error: string | null): Promise<void> {
+  async function renderCheck(
+    ctx: Context,
+    login: LoginContext,
+    status: number,
+    error: string | null,
+    notice: string | null = null,
+  ): Promise<void> {
     const base = `/ui/login/${login.interaction.uid}`;
     kit.render(ctx, login, 'mfa.njk', status, {
       title: 'Verify your identity',
       error,
+      notice,
+      emailCode: (await emailOtp.offered(login)) ? `${base}/mfa/email` : null,
       loginName: login.progress.loginName,
       action: `${base}/mfa`,
       backUrl: base,
       webauthn: await webauthn.secondFactorForm(login),
     });
   }
-  const webauthn = webauthnLoginPages(kit, renderCheck);
+  const webauthn = webauthnLoginPages(kit, renderCheck, (ctx, login, status, keyError) =>
+    renderSetup(ctx, login, status, null, null, keyError),
+  );
+  const emailOtp = emailOtpLoginPages(kit, services, renderCheck);
 
+  /**
+   * The forced set-up: an authenticator app and, where the policy allows security keys, a key (rules/mfa.ts
+   * enrollableSecondFactors). `keyError` is the key's, after a failed registration; the app's enrollment is reused.
+   */
   async function renderSetup(
     ctx: Context,
     login: LoginContext,
     status: number,
     error: string | null,
     pendingFactorId: string | null = null,
+    keyError: string | null = null,
   ): Promise<void> {
+    const enrollable = enrollableSecondFactors(login.policy);
+    const base = `/ui/login/${login.interaction.uid}`;
+    kit.render(ctx, login, 'mfa-setup.njk', status, {
+      title: 'Set up two-factor authentication',
+      ...(enrollable.includes('totp') ? await appSetup(login, pendingFactorId) : {}),
+      webauthn: enrollable.includes('u2f') ? await webauthn.setupForm(login, keyError) : null,
+      error,
+      loginName: login.progress.loginName,
+      forced: true,
+      postponeAction: login.progress.secondFactor === 'enroll-skippable' ? `${base}/mfa-setup/postpone` : null,
+    });
+  }
+
+  /** The authenticator app's part of the set-up page: the pending enrollment shown again, or a new one. */
+  async function appSetup(login: LoginContext, pendingFactorId: string | null): Promise<Record<string, unknown>> {
     const user = login.user!;
     const actor = { instanceId: login.tenant.instance._id, actorId: user._id };
     const label = appLabel(login);
@@ -78,14 +111,7 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
       ? await reopenTotpEnrollment(actor.instanceId, user, pendingFactorId, masterKey, label)
       : null;
     const enrollment: TotpEnrollment = reopened ?? (await startTotpEnrollment(actor, user, masterKey, label));
-    const base = `/ui/login/${login.interaction.uid}`;
-    kit.render(ctx, login, 'mfa-setup.njk', status, {
-      ...(await setupPage(enrollment, `${base}/mfa-setup`)),
-      error,
-      loginName: login.progress.loginName,
-      forced: true,
-      postponeAction: login.progress.secondFactor === 'enroll-skippable' ? `${base}/mfa-setup/postpone` : null,
-    });
+    return setupPage(enrollment, `/ui/login/${login.interaction.uid}/mfa-setup`);
   }
 
   async function showCheck(ctx: Context): Promise<void> {
@@ -115,7 +141,7 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
     const result = await verifySecondFactor(instanceId, user, code, {
       allowed: login.policy.secondFactors,
       maxAttempts: login.policy.lockout.maxOtpAttempts,
-      masterKey,
+      services,
       origin: kit.origin(ctx, login),
     });
     await (result.outcome === 'ok' ? attempt.succeeded() : attempt.failed());
@@ -139,9 +165,11 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
     const code = (form.get('code') ?? '').replace(/\s/g, '');
     const actor = { instanceId: login.tenant.instance._id, actorId: user._id };
     const withRecoveryCodes = login.policy.secondFactors.includes('recovery_codes');
-    const confirmed = /^\d{6}$/.test(code)
-      ? await confirmTotpEnrollment(actor, user, factorId, code, masterKey, withRecoveryCodes)
-      : { confirmed: false as const };
+    const appAllowed = enrollableSecondFactors(login.policy).includes('totp');
+    const confirmed =
+      appAllowed && /^\d{6}$/.test(code)
+        ? await confirmTotpEnrollment(actor, user, factorId, code, masterKey, withRecoveryCodes)
+        : { confirmed: false as const };
     if (!confirmed.confirmed) return renderSetup(ctx, login, 400, LOGIN_MESSAGES.codeInvalid, factorId);
     const progress = { ...login.progress, amr: [...login.progress.amr, 'otp' as const] };
     if (!confirmed.recoveryCodes) return kit.advance(ctx, login, progress);
@@ -181,6 +209,7 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
     router.post('/mfa-setup/postpone', page(postponeSetup));
     router.post('/continue', page(continueLogin));
     webauthn.addRoutes(router, page);
+    emailOtp.addRoutes(router, page);
   }
 
   return { renderCheck, renderSetup, addRoutes };

@@ -1,10 +1,16 @@
 import type Router from '@koa/router';
-import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Context, Middleware } from 'koa';
 import { findLoginUser, policyOf } from '../../domain/login.ts';
 import { emptyProgress } from '../../domain/rules/login-steps.ts';
 import { passkeyLoginAllowed, secondFactorAllowed } from '../../domain/rules/webauthn.ts';
-import { beginWebauthnAuthentication, verifyWebauthnAssertion, type Ceremony } from '../../domain/webauthn.ts';
+import {
+  beginWebauthnAuthentication,
+  beginWebauthnRegistration,
+  finishWebauthnRegistration,
+  verifyWebauthnAssertion,
+  type Ceremony,
+} from '../../domain/webauthn.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import { findUserFactors } from '../../store/queries/user-factors.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
@@ -14,8 +20,10 @@ import { webauthnForm, webauthnResponseOf } from './webauthn-assets.ts';
 export const SECURITY_KEY_INVALID = 'Your security key could not be verified. Please try again.';
 const PASSKEY_INVALID = 'Your passkey could not be verified. Please try again, or sign in with your login name.';
 const PASSKEY_NOT_ALLOWED = 'Signing in with a passkey is not allowed here. Please sign in with your login name.';
+const KEY_NOT_ADDED = 'The security key could not be added. Please try again.';
 
 type RenderCheck = (ctx: Context, login: LoginContext, status: number, error: string | null) => Promise<void>;
+type RenderSetup = (ctx: Context, login: LoginContext, status: number, keyError: string | null) => Promise<void>;
 
 /** The login's WebAuthn challenges are bound to its interaction: no other login can answer them. */
 function ceremonyOf(login: LoginContext): Ceremony {
@@ -28,7 +36,7 @@ function ceremonyOf(login: LoginContext): Ceremony {
  * and a passkey alone where the policy's `passwordlessType` allows it (amr `user` + `hwk`: the authenticator
  * verified the user, RFC 8176 §2), from a page the login-name page links to.
  */
-export function webauthnLoginPages(kit: LoginKit, renderCheck: RenderCheck) {
+export function webauthnLoginPages(kit: LoginKit, renderCheck: RenderCheck, renderSetup: RenderSetup) {
   /** The security-key form of the second-factor page, when the user has a credential the policy allows. */
   async function secondFactorForm(login: LoginContext) {
     if (!login.user || !secondFactorAllowed(login.policy, 'webauthn')) return null;
@@ -49,6 +57,32 @@ export function webauthnLoginPages(kit: LoginKit, renderCheck: RenderCheck) {
         ? await verifyWebauthnAssertion(ceremonyOf(login), login.user!._id, response, kit.origin(ctx, login))
         : { outcome: 'wrong' as const };
     if (result.outcome !== 'ok') return renderCheck(ctx, login, 401, SECURITY_KEY_INVALID);
+    return kit.advance(ctx, login, { ...login.progress, amr: [...login.progress.amr, 'hwk'] });
+  }
+
+  /** The security-key form of the forced set-up (`mfa-setup`), registering a key bound to this login. */
+  async function setupForm(login: LoginContext, error: string | null) {
+    const user = login.user!;
+    const rpName = login.policy.branding.displayName ?? login.policyOrg?.name ?? login.tenant.instance.name;
+    const options = await beginWebauthnRegistration(ceremonyOf(login), user, rpName);
+    const action = `/ui/login/${login.interaction.uid}/mfa-setup/webauthn`;
+    return webauthnForm('register', options, action, 'Add the key', error);
+  }
+
+  /** A key registered during the forced set-up is this login's second factor (amr `hwk`), as a key checked is. */
+  async function submitSetup(ctx: Context): Promise<void> {
+    const form = await readLoginForm(ctx);
+    const login = await kit.loadStep(ctx, 'mfa-setup');
+    if (!login) return;
+    kit.verifyCsrf(login.interaction.uid, form);
+    const response = webauthnResponseOf<RegistrationResponseJSON>(form);
+    const user = login.user!;
+    const actor = { instanceId: login.tenant.instance._id, actorId: user._id };
+    const added =
+      response && secondFactorAllowed(login.policy, 'webauthn')
+        ? await finishWebauthnRegistration(ceremonyOf(login), actor, user, response, form.get('name') ?? '')
+        : false;
+    if (!added) return renderSetup(ctx, login, 400, KEY_NOT_ADDED);
     return kit.advance(ctx, login, { ...login.progress, amr: [...login.progress.amr, 'hwk'] });
   }
 
@@ -99,9 +133,10 @@ export function webauthnLoginPages(kit: LoginKit, renderCheck: RenderCheck) {
 
   function addRoutes(router: Router, page: (handler: (ctx: Context) => Promise<void>) => Middleware): void {
     router.post('/webauthn', page(submitSecondFactor));
+    router.post('/mfa-setup/webauthn', page(submitSetup));
     router.get('/passkey', page(showPasskey));
     router.post('/passkey', page(submitPasskey));
   }
 
-  return { secondFactorForm, addRoutes };
+  return { secondFactorForm, setupForm, addRoutes };
 }

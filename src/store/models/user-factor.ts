@@ -3,9 +3,10 @@ import { idField, schemaOptions } from './common.ts';
 
 /**
  * What a user can prove besides a password: a TOTP app, recovery codes, a WebAuthn credential (a security key or a
- * passkey). One-time codes by email (`otp_email`) plug in as a further type with data of its own.
+ * passkey), one-time codes sent to their verified email address (`otp_email`: no data of its own, the codes are
+ * verification codes, store/models/verification-code.ts).
  */
-export const FACTOR_TYPES = ['totp', 'recovery_codes', 'webauthn'] as const;
+export const FACTOR_TYPES = ['totp', 'recovery_codes', 'webauthn', 'otp_email'] as const;
 export type FactorType = (typeof FACTOR_TYPES)[number];
 
 const totpSchema = new Schema(

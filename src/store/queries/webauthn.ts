@@ -1,5 +1,41 @@
+import { createHash } from 'node:crypto';
 import { UserFactor, type UserFactorDocument } from '../models/user-factor.ts';
 import { WebauthnChallenge } from '../models/webauthn-challenge.ts';
+import { isDuplicateKeyError } from './array-rewrite.ts';
+
+/**
+ * The `_id` of the factor of a credential: derived from the instance and the credential id, so the database refuses a
+ * second registration of one credential in an instance even when two race. A unique index on `webauthn.credentialId`
+ * would not do: FerretDB v1 treats the fields missing from the other factor types differently from MongoDB in unique
+ * compound indexes (docs/portable-mongodb.md), while `_id` is unique everywhere.
+ */
+export function webauthnFactorId(instanceId: string, credentialId: string): string {
+  return `webauthn-${createHash('sha256').update(`${instanceId}\0${credentialId}`).digest('base64url')}`;
+}
+
+export interface NewWebauthnFactor {
+  instanceId: string;
+  userId: string;
+  orgId: string;
+  name: string;
+  webauthn: { credentialId: string; publicKey: string; signCount: number; transports: string[]; discoverable: boolean };
+}
+
+/** Stores an active WebAuthn factor; null when its credential id is registered in the instance already. */
+export async function insertWebauthnFactor(factor: NewWebauthnFactor): Promise<UserFactorDocument | null> {
+  try {
+    const created = await UserFactor.create({
+      ...factor,
+      _id: webauthnFactorId(factor.instanceId, factor.webauthn.credentialId),
+      type: 'webauthn',
+      state: 'active',
+    });
+    return created.toObject() as UserFactorDocument;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return null;
+    throw error;
+  }
+}
 
 /** Keeps `challenge` as the one a session's next WebAuthn ceremony must answer, replacing an earlier one. */
 export async function saveWebauthnChallenge(

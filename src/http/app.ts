@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import { errorHandler } from './middleware/errors.ts';
 import { apiRoutes } from './api/index.ts';
+import { systemRoutes } from './system/index.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { addressToIssuer, tenantResolver } from './middleware/tenant.ts';
 import { providerThrottles } from './middleware/provider-throttles.ts';
@@ -28,7 +29,9 @@ export function createApp(services: Services): Koa {
   const health = healthRoutes();
   app.use(health.routes());
   app.use(metricsEndpoint(services.config.metrics.token, services.log));
-  app.use(tenantResolver(services.tenants));
+  // The System API is the deployment's, not an instance's: it answers on any host, to operators only.
+  app.use(systemRoutes(services).routes());
+  app.use(tenantResolver(services.tenants, services.config.system.trustedProxies));
   const throttles = new Throttles(services.config.rateLimits, services.log);
   // Before the interaction routes: /ui/login/invite would otherwise be read as the login of interaction "invite".
   app.use(emailLinkRoutes(services).routes());

@@ -2,6 +2,7 @@ import { Application } from './application.ts';
 import { EmailOutbox } from './email-outbox.ts';
 import { Event } from './event.ts';
 import { Instance } from './instance.ts';
+import { InstanceDomain } from './instance-domain.ts';
 import { LoginAttempt } from './login-attempt.ts';
 import { Membership } from './membership.ts';
 import { Organization } from './organization.ts';
@@ -21,6 +22,7 @@ export {
   Event,
   FactorUse,
   Instance,
+  InstanceDomain,
   LoginAttempt,
   Membership,
   Organization,
@@ -38,6 +40,7 @@ export {
 
 export const domainModels = [
   Instance,
+  InstanceDomain,
   Organization,
   User,
   PersonalAccessToken,

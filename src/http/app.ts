@@ -15,13 +15,13 @@ import { interactionRoutes } from './login/interaction.ts';
 import { webauthnAssetRoutes } from './login/webauthn-assets.ts';
 import { emailLinkRoutes } from './login/email-link-pages.ts';
 import type { Services } from '../oidc/services.ts';
-import { cookieSigner } from '../platform/derived-keys.ts';
+import { instanceCookieKeys } from './middleware/instance-cookies.ts';
 import type { Tenant } from '../oidc/tenants.ts';
 
 export function createApp(services: Services): Koa {
   const app = new Koa({ proxy: new URL(services.config.publicUrl).protocol === 'https:' });
-  // Must equal the provider's cookie keys, or interaction cookies set by the provider cannot be read here.
-  app.keys = cookieSigner(services.masterKey);
+  // The request's instance's cookie keys, which its provider signs with too (interaction cookies are read here).
+  app.keys = instanceCookieKeys;
   // Timing every request is work for /metrics alone: none without a metrics token.
   if (services.config.metrics.token) app.use(requestMetrics());
   app.use(securityHeaders(services.config.publicUrl));

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type Provider from 'oidc-provider';
+import type { CookieSigner } from '../platform/cookie-signer.ts';
 import { hostnameOf } from '../domain/rules/instance-domains.ts';
 import { databaseConnected, isDatabaseUnavailable } from '../store/database/connection.ts';
 import { Instance } from '../store/models/index.ts';
@@ -14,6 +15,8 @@ export interface Tenant {
   provider: Provider;
   /** The provider's request handler, created once. */
   handle: ReturnType<Provider['callback']>;
+  /** Signs the instance's cookies: the provider's, and the login UI's (http/middleware/instance-cookies.ts). */
+  cookieKeys: CookieSigner;
 }
 
 export type TenantFactory = (instance: InstanceRecord) => Promise<Tenant>;

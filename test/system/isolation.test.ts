@@ -71,7 +71,14 @@ async function createSide(name: string, host: string): Promise<Side> {
   const tokenResponse = await machineToken(body.issuer, body.machine.clientId, body.machine.clientSecret);
   assert.equal(tokenResponse.status, 200);
   const apiToken = ((await tokenResponse.json()) as { access_token: string }).access_token;
-  const side = { ...body, host, ownerId: body.owner.id, ownerLoginName: body.owner.loginName, apiToken } as Side;
+  const side: Side = {
+    ...body,
+    host,
+    ownerId: body.owner.id,
+    ownerLoginName: body.owner.loginName,
+    apiToken,
+    app: { clientId: '', clientSecret: '' },
+  };
   const project = await api(side, apiToken, 'POST', `/orgs/${body.orgId}/projects`, { name: `${name} app` });
   assert.equal(project.status, 201, project.text);
   const app = await api(side, apiToken, 'POST', `/projects/${project.body.id as string}/apps`, {
@@ -169,6 +176,10 @@ describe('two instances created through the System API', () => {
     const atBeta = await startLogin(loginOptions(beta, jar));
     assert.ok(atBeta.page, 'Beta asked for no login');
     assert.match(atBeta.page.html, /name="loginName"/);
+    // Not only unknown there: no cookie signed for one instance verifies at the other.
+    const [alphaTenant, betaTenant] = await Promise.all(sides.map((side) => server.services.tenants.byId(side.id)));
+    const signature = alphaTenant!.cookieKeys.sign('_session=anything');
+    assert.equal(betaTenant!.cookieKeys.verify('_session=anything', signature), false);
   });
 
   it('a client id and a machine user of one are unknown to the other', async () => {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { TenantRegistry } from '../../oidc/tenants.ts';
 import { HttpError } from './errors.ts';
+import { withInstanceCookies } from './instance-cookies.ts';
 
 /**
  * The host that selects the request's instance: X-Forwarded-Host (its first value) when the peer is one of the
@@ -21,7 +22,7 @@ export function tenantResolver(tenants: TenantRegistry, trustedProxies: readonly
     const tenant = await tenants.forHost(selectingHost(ctx, trusted));
     if (!tenant || tenant.instance.state !== 'active') throw new HttpError(404, 'No instance is served at this host');
     ctx.state.tenant = tenant;
-    await next();
+    await withInstanceCookies(tenant.cookieKeys, next);
   };
 }
 

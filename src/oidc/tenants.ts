@@ -58,7 +58,12 @@ export class TenantRegistry {
   constructor(factory: TenantFactory, defaultIssuer: string, limits: TenantLimits) {
     this.#factory = factory;
     this.#defaultIssuer = defaultIssuer;
-    this.#tenants = new LRUCache({ max: limits.maxActive, ttl: limits.idleMs, updateAgeOnGet: true });
+    this.#tenants = new LRUCache({
+      max: limits.maxActive,
+      ttl: limits.idleMs,
+      updateAgeOnGet: true,
+      ttlAutopurge: true,
+    });
   }
 
   /** How many providers are built (the bench and /metrics read it). */

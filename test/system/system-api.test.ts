@@ -1,6 +1,7 @@
 // The System API (ZITADEL's system API): operators authenticate with self-signed JWTs whose keys the configuration
 // lists; they create, list, change, deactivate and remove instances and their domains; errors are problem details.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Instance, InstanceDomain, Organization, User } from '../../src/store/models/index.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -18,6 +19,8 @@ before(async () => {
   server = await startTestServer({
     CASTELLAN_DEMO: 'false',
     CASTELLAN_BASE_DOMAIN: 'castellan.test',
+    // Not the loopback address the tests connect from: their X-Forwarded-Host must be ignored.
+    TRUSTED_PROXIES: '192.0.2.1',
     CASTELLAN_SYSTEM_USERS: systemUsersEnv([{ operator: owner }, { operator: viewer, roles: ['SYSTEM_OWNER_VIEWER'] }]),
   });
   ownerToken = await systemJwt(owner, { audience: server.config.publicUrl });
@@ -177,6 +180,29 @@ describe('System API instances', () => {
       (await systemCall(server.url, ownerToken, 'DELETE', `/instances/${id}/domains/beta.test`)).status,
       404,
     );
+  });
+
+  it('selects the instance by Host; X-Forwarded-Host only from a trusted proxy (this peer is none)', async () => {
+    const port = Number(new URL(server.url).port);
+    const issuerAt = (headers: Record<string, string>) =>
+      new Promise<string>((resolve, reject) => {
+        const request = http.get({ host: '127.0.0.1', port, path: '/.well-known/openid-configuration', headers });
+        request.on('error', reject);
+        request.on('response', (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () =>
+            resolve(
+              response.statusCode === 200
+                ? (JSON.parse(body) as { issuer: string }).issuer
+                : String(response.statusCode),
+            ),
+          );
+        });
+      });
+    assert.equal(await issuerAt({ host: `alpha.test:${port}` }), `http://alpha.test:${port}`);
+    assert.equal(await issuerAt({ host: `localhost:${port}`, 'x-forwarded-host': 'alpha.test' }), server.url);
+    assert.equal(await issuerAt({ host: `nowhere.test:${port}` }), '404');
   });
 
   it('answers 404 for an unknown instance', async () => {

@@ -15,7 +15,7 @@ import { createInstance } from '../../domain/commands/instances.ts';
 import { INSTANCE_STATES } from '../../store/models/instance.ts';
 import { instanceUsage } from '../../store/queries/instance-usage.ts';
 import { loginPolicyOverride } from '../api/login-policy.ts';
-import { domain, name, page, username } from '../api/schemas.ts';
+import { domain, name, page, tokenLifetimesChange, tokenLifetimesView, username } from '../api/schemas.ts';
 import { smtpInput } from '../api/smtp.ts';
 import { email, password } from '../api/users.ts';
 import { SYSTEM_PERMISSIONS } from './authenticate.ts';
@@ -23,14 +23,6 @@ import { systemRoute, type SystemRoute } from './route.ts';
 
 const TAG = 'Instances';
 const USAGE_WINDOW_DAYS = 30;
-
-const lifetimeSeconds = z.number().int().min(60).max(31_536_000);
-const tokenLifetimes = z.strictObject({
-  accessTokenSeconds: lifetimeSeconds.optional(),
-  idTokenSeconds: lifetimeSeconds.optional(),
-  refreshTokenIdleSeconds: lifetimeSeconds.optional(),
-  refreshTokenAbsoluteSeconds: lifetimeSeconds.optional(),
-});
 
 const instanceView = z.object({
   id: z.string(),
@@ -40,12 +32,7 @@ const instanceView = z.object({
   primaryDomain: z.string(),
   domains: z.array(z.string()),
   defaultOrgId: z.string(),
-  tokenLifetimes: z.object({
-    accessTokenSeconds: z.number(),
-    idTokenSeconds: z.number(),
-    refreshTokenIdleSeconds: z.number(),
-    refreshTokenAbsoluteSeconds: z.number(),
-  }),
+  tokenLifetimes: tokenLifetimesView,
   createdAt: z.string().nullable(),
 });
 
@@ -77,7 +64,7 @@ const createBody = z.strictObject({
     sendInvitation: z.boolean().optional(),
   }),
   machine: z.strictObject({ username, name }).optional(),
-  tokenLifetimes: tokenLifetimes.optional(),
+  tokenLifetimes: tokenLifetimesChange.optional(),
   loginPolicy: loginPolicyOverride.optional(),
   smtp: smtpInput.optional(),
 });
@@ -140,7 +127,7 @@ export const instanceRoutes: SystemRoute[] = [
     tag: TAG,
     summary: "Change an instance's name or token lifetimes (a lifetime left out keeps its value)",
     permission: SYSTEM_PERMISSIONS.write,
-    body: z.strictObject({ name: name.optional(), tokenLifetimes: tokenLifetimes.optional() }),
+    body: z.strictObject({ name: name.optional(), tokenLifetimes: tokenLifetimesChange.optional() }),
     response: instanceView,
     handler: async ({ params, body, caller }) =>
       view(await updateInstance(`system:${caller.name}`, instanceIdOf(params), body)),

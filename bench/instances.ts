@@ -4,7 +4,7 @@
 // introspection on the bootstrap instance before and after the seeding; the worker's memory once 100 instances were
 // active within the last minute; instance creation through the System API (p95); and the bootstrap instance's
 // client-credentials p99 while instances are being removed.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -119,7 +119,8 @@ async function main(): Promise<void> {
       const ratio = one && all ? `${Math.round((100 * all.rps) / one.rps)}% of single` : 'n/a';
       console.log(
         `  ${id.padEnd(14)} 1 instance: ${one?.rps ?? 'n/a'}/s p99 ${one?.p99 ?? '-'} ms · ` +
-          `${sizes.instances + 1} instances: ${all?.rps ?? 'n/a'}/s p99 ${all?.p99 ?? '-'} ms · ${ratio} (target ≥ 90%)`,
+          `${sizes.instances + 1} instances: ${all?.rps ?? 'n/a'}/s p99 ${all?.p99 ?? '-'} ms · ` +
+          `${ratio} (target ≥ 90%)`,
       );
     }
     console.log(JSON.stringify(results, null, 2));
@@ -150,7 +151,7 @@ async function activate(port: number, instances: SeededInstance[], pid: number):
   return { activeInstances: instances.length, tokensIssued: tokens, rssBeforeMb: before, rssAfterMb: after };
 }
 
-function systemToken(privateKey: import('node:crypto').KeyObject, audience: string): Promise<string> {
+function systemToken(privateKey: KeyObject, audience: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({})
     .setProtectedHeader({ alg: 'ES256' })
@@ -172,7 +173,7 @@ async function systemCall(url: string, token: string, method: string, path: stri
 }
 
 /** Instances created one after another through the System API: their latencies. */
-async function creations(url: string, key: import('node:crypto').KeyObject): Promise<Record<string, number>> {
+async function creations(url: string, key: KeyObject): Promise<Record<string, number>> {
   const token = await systemToken(key, url);
   const durations: number[] = [];
   let failures = 0;
@@ -203,7 +204,7 @@ async function creations(url: string, key: import('node:crypto').KeyObject): Pro
 /** The bootstrap instance's client-credentials p99 alone, then while `doomed` instances are being removed. */
 async function removals(
   url: string,
-  key: import('node:crypto').KeyObject,
+  key: KeyObject,
   doomed: SeededInstance[],
   measureOthers: () => Promise<Outcome>,
 ): Promise<Record<string, unknown>> {

@@ -8,6 +8,9 @@ import { createTenant } from '../../src/oidc/provider.ts';
 import { TenantRegistry } from '../../src/oidc/tenants.ts';
 import { domainModels, Instance, InstanceDomain, User } from '../../src/store/models/index.ts';
 import { oidcPayloadModel } from '../../src/store/models/oidc-payload.ts';
+import { CacheRevision } from '../../src/store/models/cache-revision.ts';
+import { REVISION_RETENTION_MS } from '../../src/store/cache/revisions.ts';
+import { sweepExpired } from '../../src/store/database/sweeper.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { newInstanceBody, newOperator, systemCall, systemJwt, systemUsersEnv } from './helpers.ts';
 
@@ -71,6 +74,17 @@ describe('removing an instance', () => {
     assert.ok((await first) > 0);
     assert.equal(await documentsOf(instanceId), 0);
     assert.equal(await removeInstanceNow(instanceId), 0);
+  });
+});
+
+describe('cache revisions', () => {
+  it('the sweeper keeps only the revisions a poll may still read, so they do not pile up with instances', async () => {
+    const old = new Date(Date.now() - REVISION_RETENTION_MS - 60_000);
+    await CacheRevision.create({ _id: 'long-unchanged', revision: 'r1', changedAt: old });
+    await CacheRevision.create({ _id: 'just-changed', revision: 'r2', changedAt: new Date() });
+    await sweepExpired();
+    assert.equal(await CacheRevision.exists({ _id: 'long-unchanged' }), null);
+    assert.ok(await CacheRevision.exists({ _id: 'just-changed' }));
   });
 });
 

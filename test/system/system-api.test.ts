@@ -104,6 +104,14 @@ describe('System API instances', () => {
     );
     assert.equal(taken.status, 409);
     assert.match(String(taken.body.detail), /alpha\.test belongs to another instance/);
+    const firstInstanceHost = await systemCall(
+      server.url,
+      ownerToken,
+      'POST',
+      '/instances',
+      newInstanceBody('Dup', ['localhost']),
+    );
+    assert.equal(firstInstanceHost.status, 409, 'the bootstrap instance claims its host too');
     assert.equal(await Instance.countDocuments(), before);
   });
 

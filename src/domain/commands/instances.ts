@@ -143,7 +143,9 @@ async function populate(
     resourceId: instanceId,
     payload: { name: input.name, issuer, domains },
   });
-  await ensureSigningKeys(instanceId, masterKey);
+  // Key generation (RSA above all) runs while the rest is written; awaited before the instance is served.
+  const signingKeys = ensureSigningKeys(instanceId, masterKey);
+  signingKeys.catch(() => undefined);
   if (input.loginPolicy) await setInstanceLoginPolicy(actor, input.loginPolicy);
   if (input.smtp) await setSmtpSettings(actor, masterKey, input.smtp);
 
@@ -168,6 +170,7 @@ async function populate(
       userId,
       roles: ['IAM_OWNER'],
     });
+  await signingKeys;
   return {
     id: instanceId,
     issuer,

@@ -9,6 +9,13 @@ import { dropInstanceCache } from './instance-cache.ts';
  */
 const OVERLAP_MS = 2_000;
 
+/**
+ * A revision older than this is read by no poll (each reads back to its previous one), so the sweeper deletes it: the
+ * collection holds the instances changed lately, not every instance ever changed. A process whose polls failed for
+ * longer misses those changes, and its cache entries age out within their own maximum age (cache/instance-cache.ts).
+ */
+export const REVISION_RETENTION_MS = 10 * 60_000;
+
 /** The revisions this process has seen lately (written here, or read by a poll), with when it saw them. */
 const seen = new Map<string, { revision: string; at: number }>();
 

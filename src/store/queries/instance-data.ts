@@ -53,7 +53,8 @@ export async function deleteInstanceData(instanceId: string, pause: () => Promis
 
 /**
  * The last step of a removal: the host names are free again, then the record goes. The instance's cache revision
- * stays (a random value and a date): its last change is how other processes learn that the instance is gone.
+ * stays (a random value and a date) until the sweeper deletes it with every old one: its last change is how other
+ * processes learn that the instance is gone.
  */
 export async function deleteInstanceRecord(instanceId: string): Promise<void> {
   await InstanceDomain.deleteMany({ instanceId });

@@ -2,6 +2,7 @@ import Koa from 'koa';
 import { errorHandler } from './middleware/errors.ts';
 import { apiRoutes } from './api/index.ts';
 import { scimRoutes } from './scim/index.ts';
+import { systemRoutes } from './system/index.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { addressToIssuer, tenantResolver } from './middleware/tenant.ts';
 import { providerThrottles } from './middleware/provider-throttles.ts';
@@ -15,13 +16,13 @@ import { interactionRoutes } from './login/interaction.ts';
 import { webauthnAssetRoutes } from './login/webauthn-assets.ts';
 import { emailLinkRoutes } from './login/email-link-pages.ts';
 import type { Services } from '../oidc/services.ts';
-import { cookieSigner } from '../platform/derived-keys.ts';
+import { instanceCookieKeys } from './middleware/instance-cookies.ts';
 import type { Tenant } from '../oidc/tenants.ts';
 
 export function createApp(services: Services): Koa {
   const app = new Koa({ proxy: new URL(services.config.publicUrl).protocol === 'https:' });
-  // Must equal the provider's cookie keys, or interaction cookies set by the provider cannot be read here.
-  app.keys = cookieSigner(services.masterKey);
+  // The request's instance's cookie keys, which its provider signs with too (interaction cookies are read here).
+  app.keys = instanceCookieKeys;
   // Timing every request is work for /metrics alone: none without a metrics token.
   if (services.config.metrics.token) app.use(requestMetrics());
   app.use(securityHeaders(services.config.publicUrl));
@@ -29,7 +30,9 @@ export function createApp(services: Services): Koa {
   const health = healthRoutes();
   app.use(health.routes());
   app.use(metricsEndpoint(services.config.metrics.token, services.log));
-  app.use(tenantResolver(services.tenants));
+  // The System API is the deployment's, not an instance's: it answers on any host, to operators only.
+  app.use(systemRoutes(services).routes());
+  app.use(tenantResolver(services.tenants, services.config.system.trustedProxies));
   const throttles = new Throttles(services.config.rateLimits, services.log);
   // Before the interaction routes: /ui/login/invite would otherwise be read as the login of interaction "invite".
   app.use(emailLinkRoutes(services).routes());

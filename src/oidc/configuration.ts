@@ -2,8 +2,6 @@ import type { Adapter, Configuration } from 'oidc-provider';
 import { ACR_VALUES } from '../domain/rules/mfa.ts';
 import { STANDARD_SCOPES } from '../domain/rules/scopes.ts';
 import { ADDRESS_CLAIMS, EMAIL_CLAIMS, PHONE_CLAIMS, PROFILE_CLAIMS } from '../domain/rules/user-claims.ts';
-import type { MasterKey } from '../platform/crypto.ts';
-import { cookieSigner } from '../platform/derived-keys.ts';
 import { cached } from '../store/cache/instance-cache.ts';
 import { cacheKeys } from '../store/cache/keys.ts';
 import type { TokenLifetimes } from '../store/models/common.ts';
@@ -53,7 +51,7 @@ function clientAdapter(instanceId: string, instanceLifetimes: TokenLifetimes): A
 }
 
 /** One instance's provider configuration: its issuer's keys, lifetimes, pages and Castellan's policies. */
-export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys, masterKey: MasterKey): Configuration {
+export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys): Configuration {
   const instanceId = instance._id;
   // All four are required by the instance schema (bootstrap copies them from the configuration).
   const instanceLifetimes = instance.tokenLifetimes as TokenLifetimes;
@@ -73,7 +71,7 @@ export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys
       return new MongoAdapter(name, instanceId, { resolveJwt });
     },
     jwks: { keys: keys.privateJwks },
-    cookies: { keys: cookieSigner(masterKey) },
+    cookies: { keys: keys.cookieKeys },
     routes: ROUTES,
     interactions: { url: (_ctx, interaction) => `/ui/login/${interaction.uid}`, policy },
     renderError: pages.renderError,

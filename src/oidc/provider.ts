@@ -27,7 +27,7 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   const { masterKey } = services;
   const keys = await loadTenantKeys(instance, masterKey);
   const provider = new Provider(instance.issuer, {
-    ...providerConfiguration(instance, keys, masterKey),
+    ...providerConfiguration(instance, keys),
     fetch: outboundFetch(services.config.outboundPrivateAddresses),
   });
   provider.proxy = new URL(instance.issuer).protocol === 'https:';
@@ -37,5 +37,5 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   observeBackchannelLogout(provider, instance._id, services.log);
   registerTokenExchange(provider, { instance, keys });
   registerJwtBearerGrant(provider, instance);
-  return { instance, provider, handle: provider.callback() };
+  return { instance, provider, handle: provider.callback(), cookieKeys: keys.cookieKeys };
 }

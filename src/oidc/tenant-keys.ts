@@ -1,6 +1,7 @@
 import { createLocalJWKSet, importJWK, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { MasterKey } from '../platform/crypto.ts';
-import { clientCredentialsSealer } from '../platform/derived-keys.ts';
+import { clientCredentialsSealer, cookieSigner } from '../platform/derived-keys.ts';
+import type { CookieSigner } from '../platform/cookie-signer.ts';
 import { verifiedJwtId } from '../platform/jwt-id.ts';
 import type { TokenSealer } from '../platform/token-sealer.ts';
 import { loadSigningJwks } from '../store/queries/signing-keys.ts';
@@ -22,6 +23,8 @@ export interface TenantKeys {
   signingKid: string;
   /** Seals opaque client-credentials tokens. */
   clientCredentialsSealer: TokenSealer;
+  /** Signs the instance's cookies (the provider's and the login UI's). */
+  cookieKeys: CookieSigner;
 }
 
 export async function loadTenantKeys(instance: InstanceRecord, masterKey: MasterKey): Promise<TenantKeys> {
@@ -39,5 +42,6 @@ export async function loadTenantKeys(instance: InstanceRecord, masterKey: Master
     signingKey: await importJWK(signing, 'RS256'),
     signingKid: signing.kid,
     clientCredentialsSealer: clientCredentialsSealer(masterKey, instance._id),
+    cookieKeys: cookieSigner(masterKey, instance._id),
   };
 }

@@ -1,8 +1,11 @@
+import { LRUCache } from 'lru-cache';
 import type Provider from 'oidc-provider';
+import type { CookieSigner } from '../platform/cookie-signer.ts';
+import { hostnameOf } from '../domain/rules/instance-domains.ts';
 import { databaseConnected, isDatabaseUnavailable } from '../store/database/connection.ts';
 import { Instance } from '../store/models/index.ts';
 import type { InstanceDocument } from '../store/models/instance.ts';
-import { storedInstanceLoginPolicy } from '../store/queries/instance-settings.ts';
+import { storedInstanceRouting, type InstanceRouting } from '../store/queries/instance-settings.ts';
 
 export type InstanceRecord = InstanceDocument & { _id: string };
 
@@ -12,76 +15,126 @@ export interface Tenant {
   provider: Provider;
   /** The provider's request handler, created once. */
   handle: ReturnType<Provider['callback']>;
+  /** Signs the instance's cookies: the provider's, and the login UI's (http/middleware/instance-cookies.ts). */
+  cookieKeys: CookieSigner;
 }
 
 export type TenantFactory = (instance: InstanceRecord) => Promise<Tenant>;
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+export interface TenantLimits {
+  /** The most providers kept built at once; the least recently used goes first. */
+  maxActive: number;
+  /** A provider unused this long is dropped (rebuilt on its next request). */
+  idleMs: number;
+}
 
-/** The host name of a Host header value (port dropped, lower case; IPv6 literals keep their brackets). */
-function hostnameOf(host: string): string {
-  return host.replace(/:\d*$/, '').toLowerCase();
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** Host names remembered; a forgotten one costs one indexed read. */
+const MAX_REMEMBERED_HOSTS = 20_000;
+
+/** What a provider is built from: a change of either needs a new provider (oidc/configuration.ts reads both once). */
+function buildInputs(instance: Pick<InstanceRouting, 'issuer' | 'tokenLifetimes'>): string {
+  return JSON.stringify([instance.issuer, instance.tokenLifetimes]);
 }
 
 /**
- * Finds the instance a request is for by its Host header, through an explicit lookup of the instance's
- * registered domains (bootstrap registers the issuer's host). An unknown host finds no instance (a 404),
- * with one alias: when the default instance's issuer (PUBLIC_URL) is on a loopback name, every loopback
- * name reaches it. The Host header only selects: every URL the server emits comes from the issuer.
+ * Finds the instance a request is for by its host, through an explicit lookup of the instance's registered domains.
+ * An unknown host finds no instance (a 404), with one alias: when the default instance's issuer (PUBLIC_URL) is on a
+ * loopback name, every loopback name reaches it. The host only selects: every URL the server emits comes from the
+ * issuer.
+ *
+ * Providers are built on an instance's first request and kept while used (at most `maxActive`, each dropped after
+ * `idleMs` unused), so a deployment of thousands of instances holds only its active ones. Each request reads the
+ * instance's current record from the per-instance cache (one map look-up while nothing changed): a deactivated or
+ * removed instance, a domain removed, a new issuer or new token lifetimes are seen by every process within a cache
+ * revision poll, with no per-instance work on any request.
  */
 export class TenantRegistry {
   readonly #factory: TenantFactory;
   readonly #defaultIssuer: string;
-  readonly #byId = new Map<string, Promise<Tenant>>();
-  readonly #idByHost = new Map<string, string>();
+  readonly #tenants: LRUCache<string, Promise<Tenant>>;
+  readonly #idByHost = new LRUCache<string, string>({ max: MAX_REMEMBERED_HOSTS });
 
-  constructor(factory: TenantFactory, defaultIssuer: string) {
+  constructor(factory: TenantFactory, defaultIssuer: string, limits: TenantLimits) {
     this.#factory = factory;
     this.#defaultIssuer = defaultIssuer;
+    this.#tenants = new LRUCache({
+      max: limits.maxActive,
+      ttl: limits.idleMs,
+      updateAgeOnGet: true,
+      ttlAutopurge: true,
+    });
+  }
+
+  /** How many providers are built (the bench and /metrics read it). */
+  get activeProviders(): number {
+    return this.#tenants.size;
   }
 
   async forHost(host: string): Promise<Tenant | null> {
     const hostname = hostnameOf(host);
-    let instanceId = this.#idByHost.get(hostname);
-    if (instanceId === undefined) {
-      const loopbackAlias =
-        LOOPBACK_NAMES.has(hostname) && LOOPBACK_NAMES.has(new URL(this.#defaultIssuer).hostname.toLowerCase());
-      const instance =
-        (await Instance.findOne({ domains: hostname }, { _id: 1 }).lean()) ??
-        (loopbackAlias ? await Instance.findOne({ issuer: this.#defaultIssuer }, { _id: 1 }).lean() : null);
-      if (!instance) return null;
-      instanceId = instance._id;
-      this.#idByHost.set(hostname, instanceId);
-    }
-    return this.byId(instanceId);
+    const loopbackAlias =
+      LOOPBACK_NAMES.has(hostname) && LOOPBACK_NAMES.has(new URL(this.#defaultIssuer).hostname.toLowerCase());
+    const remembered = this.#idByHost.get(hostname);
+    const instanceId = remembered ?? (await this.#lookUp(hostname, loopbackAlias));
+    if (!instanceId) return null;
+    const tenant = await this.byId(instanceId);
+    if (tenant && (loopbackAlias || tenant.instance.domains.includes(hostname))) return tenant;
+    // The domain moved or the instance went since the host was remembered: look again, once.
+    this.#idByHost.delete(hostname);
+    return remembered ? this.forHost(host) : null;
+  }
+
+  async #lookUp(hostname: string, loopbackAlias: boolean): Promise<string | null> {
+    const instance =
+      (await Instance.findOne({ domains: hostname }, { _id: 1 }).lean()) ??
+      (loopbackAlias ? await Instance.findOne({ issuer: this.#defaultIssuer }, { _id: 1 }).lean() : null);
+    if (instance) this.#idByHost.set(hostname, instance._id);
+    return instance?._id ?? null;
   }
 
   async byId(instanceId: string): Promise<Tenant | null> {
-    let tenant = this.#byId.get(instanceId);
+    const current = await this.#current(instanceId);
+    if (current === null) {
+      this.#tenants.delete(instanceId);
+      return null;
+    }
+    let tenant = this.#tenants.get(instanceId);
+    if (tenant && current !== undefined && buildInputs((await tenant).instance) !== buildInputs(current)) {
+      this.#tenants.delete(instanceId);
+      tenant = undefined;
+    }
     if (!tenant) {
       const instance = await Instance.findById(instanceId).lean();
       if (!instance) return null;
       tenant = this.#factory(instance as InstanceRecord);
-      this.#byId.set(instanceId, tenant);
-      tenant.catch(() => this.#byId.delete(instanceId));
+      this.#tenants.set(instanceId, tenant);
+      tenant.catch(() => this.#tenants.delete(instanceId));
     }
     const built = await tenant;
-    // The login policy changes through the API without a new provider: the record the provider, the pages and the
-    // login read it from gets the cached current one (dropped on every instance write, in every process). While the
-    // database is down the last one read stays, and the request goes on at once to the part that answers it properly
-    // (an OAuth `temporarily_unavailable`, a page saying so), not through a read that would wait for the database.
-    if (!databaseConnected()) return built;
-    try {
-      built.instance.loginPolicy = (await storedInstanceLoginPolicy(instanceId)) as InstanceRecord['loginPolicy'];
-    } catch (error) {
-      if (!isDatabaseUnavailable(error)) throw error;
-    }
+    // The record the provider, the pages and the login read gets the current state, domains and login policy.
+    if (current) Object.assign(built.instance, current);
     return built;
+  }
+
+  /**
+   * The instance's current record: null when it is gone, undefined while the database is down (the last one read
+   * stays, and the request goes on at once to the part that answers it properly: an OAuth `temporarily_unavailable`,
+   * a page saying so, not through a read that would wait for the database).
+   */
+  async #current(instanceId: string): Promise<InstanceRouting | null | undefined> {
+    if (!databaseConnected() && this.#tenants.has(instanceId)) return undefined;
+    try {
+      return await storedInstanceRouting(instanceId);
+    } catch (error) {
+      if (isDatabaseUnavailable(error) && this.#tenants.has(instanceId)) return undefined;
+      throw error;
+    }
   }
 
   /** Forget a tenant (after its instance settings or keys change); the next request rebuilds it. */
   invalidate(instanceId: string): void {
-    this.#byId.delete(instanceId);
-    for (const [host, id] of this.#idByHost) if (id === instanceId) this.#idByHost.delete(host);
+    this.#tenants.delete(instanceId);
+    for (const [host, id] of this.#idByHost.entries()) if (id === instanceId) this.#idByHost.delete(host);
   }
 }

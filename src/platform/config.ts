@@ -32,6 +32,36 @@ const rateLimitRule = z.object({
 export type RateLimitRule = z.infer<typeof rateLimitRule>;
 export type RateLimits = Record<RateLimitName, RateLimitRule>;
 
+/** ZITADEL's system roles: SYSTEM_OWNER may do everything, SYSTEM_OWNER_VIEWER only read. */
+export const SYSTEM_ROLES = ['SYSTEM_OWNER', 'SYSTEM_OWNER_VIEWER'] as const;
+const systemUser = z.object({
+  /** The JWT's `iss` and `sub` (ZITADEL: a system user id, lower case). */
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, . _ -'),
+  publicKeyPem: z.string().includes('-----BEGIN PUBLIC KEY-----', { message: 'must be a PEM public key' }),
+  roles: z.array(z.enum(SYSTEM_ROLES)).min(1).default(['SYSTEM_OWNER']),
+});
+export type SystemUser = z.infer<typeof systemUser>;
+
+/**
+ * The operators of the whole deployment (ZITADEL's SystemAPIUsers) and the deployment's addressing: `audience` (null:
+ * the public URL) is the `aud` their JWTs name; `baseDomain` (null: none) is where instances get a generated domain;
+ * `trustedProxies` are the peer addresses whose X-Forwarded-Host selects the instance; providers of instances are
+ * built on first use, at most `maxActiveProviders` kept, each dropped after `providerIdleSeconds` unused.
+ */
+const systemSchema = z.object({
+  audience: optionalString,
+  users: z.array(systemUser).default([]),
+  maxTokenLifetimeSeconds: z.number().int().min(10).max(3600),
+  baseDomain: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case DNS name')
+    .nullable()
+    .default(null),
+  trustedProxies: z.array(z.string().min(1)),
+  maxActiveProviders: z.number().int().min(1).max(100_000),
+  providerIdleSeconds: z.number().int().min(1).max(86_400),
+});
+
 const configSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
   publicUrl: z
@@ -137,6 +167,8 @@ const configSchema = z.object({
     httpPort: z.number().int().min(1).max(65535).nullable().default(null),
     timeoutMs: z.number().int().min(100).max(60_000),
   }),
+  /** The System API (http/system/) and how hosts select instances: see systemSchema. */
+  system: systemSchema,
   rateLimits: z.object(
     Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, rateLimitRule])) as {
       [name in RateLimitName]: typeof rateLimitRule;
@@ -173,6 +205,14 @@ function parseBoolean(name: string, raw: string): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError([`${name}: expected true or false, got "${raw}"`]);
+}
+
+function parseJson(name: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigError([`${name}: not JSON: ${(error as Error).message}`]);
+  }
 }
 
 /** Environment variables win over files; each maps onto one config path. */
@@ -212,6 +252,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['DOMAIN_VERIFICATION_DNS_SERVER', 'domainVerification.dnsServers', (raw) => [raw]],
     ['DOMAIN_VERIFICATION_HTTP_SCHEME', 'domainVerification.httpScheme', (raw) => raw],
     ['DOMAIN_VERIFICATION_HTTP_PORT', 'domainVerification.httpPort', (raw) => Number(raw)],
+    ['CASTELLAN_SYSTEM_USERS', 'system.users', (raw, name) => parseJson(name, raw)],
+    ['CASTELLAN_SYSTEM_AUDIENCE', 'system.audience', (raw) => raw],
+    ['CASTELLAN_BASE_DOMAIN', 'system.baseDomain', (raw) => raw],
+    ['TRUSTED_PROXIES', 'system.trustedProxies', (raw) => raw.split(',').map((entry) => entry.trim())],
     ['CASTELLAN_BOOTSTRAP_ADMIN_PASSWORD', 'bootstrap.adminPassword', (raw) => raw],
     ['CASTELLAN_BOOTSTRAP_CLIENT_ID', 'bootstrap.clientId', (raw) => raw],
     ['CASTELLAN_BOOTSTRAP_CLIENT_SECRET', 'bootstrap.clientSecret', (raw) => raw],

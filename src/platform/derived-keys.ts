@@ -8,9 +8,12 @@ export function clientSecretHashKey(masterKey: MasterKey): KeyObject {
   return masterKey.hmacKey('client-secret-hash');
 }
 
-/** Signs and checks the cookies of the provider and the login UI (one key today; rotation prepends). */
-export function cookieSigner(masterKey: MasterKey): CookieSigner {
-  return new CookieSigner([masterKey.derive('cookie-keys:1').toString('base64url')]);
+/**
+ * Signs and checks one instance's cookies, the provider's and the login UI's (one key today; rotation prepends): a
+ * cookie signed for one instance is forged at any other.
+ */
+export function cookieSigner(masterKey: MasterKey, instanceId: string): CookieSigner {
+  return new CookieSigner([masterKey.derive(`cookie-keys:1:${instanceId}`).toString('base64url')]);
 }
 
 /** Seals one instance's self-contained client-credentials tokens (see oidc/library-overrides.ts). */

@@ -14,6 +14,7 @@ import type { Services } from '../oidc/services.ts';
 import { loadMasterKey } from '../platform/master-key.ts';
 import { TenantRegistry } from '../oidc/tenants.ts';
 import { startOutboxWorker } from './outbox-worker.ts';
+import { resumeInstanceRemovals } from '../domain/commands/instance-removal.ts';
 
 export interface RunningCastellan {
   url: string;
@@ -50,6 +51,10 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
     const tenants: TenantRegistry = new TenantRegistry(
       (instance) => createTenant(instance, services),
       config.publicUrl,
+      {
+        maxActive: config.system.maxActiveProviders,
+        idleMs: config.system.providerIdleSeconds * 1000,
+      },
     );
     const services: Services = { config, log, masterKey, tenants };
     const app = createApp(services);
@@ -61,6 +66,9 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
     const stopSweeper = startSweeper(config.sweepIntervalSeconds, log);
     const stopWatchingCaches = watchCacheRevisions(config.cacheRevisionPollMs, log);
     const outboxWorker = startOutboxWorker(services);
+    await resumeInstanceRemovals((error) =>
+      log.error({ err: error }, 'instance removal failed; resumed at next start'),
+    );
     const { port } = server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,

@@ -112,6 +112,8 @@ const AUTHORIZATION: Record<string, string> = {
   'PUT /instance/login-policy': 'INSTANCE iam.policy.write',
   'GET /instance/settings': 'INSTANCE iam.policy.read',
   'PATCH /instance/settings': 'INSTANCE iam.policy.write',
+  'GET /instance/token-lifetimes': 'INSTANCE iam.policy.read',
+  'PATCH /instance/token-lifetimes': 'INSTANCE iam.policy.write',
   'GET /instance/smtp': 'INSTANCE iam.read',
   'PUT /instance/smtp': 'INSTANCE iam.write',
   'DELETE /instance/smtp': 'INSTANCE iam.write',

@@ -11,6 +11,7 @@ import { recordEvent, SYSTEM_ACTOR } from '../../store/queries/events.ts';
 import { asOneChange } from '../commands/changes.ts';
 import { clientSecretHashKey } from '../../platform/derived-keys.ts';
 import { ensureSigningKeys } from '../../store/queries/signing-keys.ts';
+import { claimDomains } from '../../store/queries/instance-domains.ts';
 
 export interface BootstrapResult {
   instanceId: string;
@@ -38,7 +39,7 @@ async function bootstrap(
   config: Config,
   masterKey: MasterKey,
   instanceId: string,
-  existing: Pick<InstanceDocument, '_id' | 'issuer' | 'primaryDomain'> | null,
+  existing: Pick<InstanceDocument, '_id' | 'issuer' | 'primaryDomain' | 'domains'> | null,
 ): Promise<BootstrapResult> {
   const issuer = config.publicUrl;
   const host = new URL(issuer).hostname;
@@ -102,6 +103,10 @@ async function bootstrap(
       payload: { issuer },
     });
   }
+  // The System API must never hand the first instance's hosts to another instance (store/models/instance-domain.ts).
+  const hosts = [...new Set([...(existing?.domains ?? []), host])];
+  const taken = await claimDomains(instanceId, hosts);
+  if (taken.length) throw new Error(`PUBLIC_URL's host ${taken.join(', ')} belongs to another instance`);
   await ensureSigningKeys(instanceId, masterKey);
 
   const adminUsername = config.bootstrap.adminUsername.toLowerCase();

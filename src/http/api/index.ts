@@ -11,6 +11,7 @@ import { appKeyRoutes } from './app-keys.ts';
 import { applicationRoutes } from './applications.ts';
 import { eventRoutes } from './events.ts';
 import { instanceSettingsRoutes } from './instance-settings.ts';
+import { instanceLifetimeRoutes } from './instance-lifetimes.ts';
 import { loginPolicyRoutes } from './login-policy.ts';
 import { machineCredentialRoutes } from './machine-credentials.ts';
 import { machineKeyRoutes } from './machine-keys.ts';
@@ -56,6 +57,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...memberRoutes(mapping),
     ...eventRoutes,
     ...instanceSettingsRoutes,
+    ...instanceLifetimeRoutes,
     ...smtpRoutes,
   ];
 }

@@ -17,7 +17,7 @@ const passwordlessType = z.enum(PASSWORDLESS_TYPES);
  * An org's override of the instance login policy: every field optional, absent means inherited. Values the login
  * cannot honour yet are refused with 400 naming the field (domain/rules/login-policy-support.ts).
  */
-const loginPolicyOverride = z.strictObject({
+export const loginPolicyOverride = z.strictObject({
   allowUsernamePassword: z.boolean().optional(),
   passwordlessType: passwordlessType.optional(),
   allowRegister: z.boolean().optional(),

@@ -8,7 +8,8 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return rest;
 }
 
-const problem = {
+/** RFC 9457 problem details, as every error of the management and System APIs is answered. */
+export const problemSchema = {
   type: 'object',
   required: ['type', 'title', 'status', 'detail'],
   properties: {
@@ -64,8 +65,16 @@ function operationId(method: string, path: string): string {
   return `${method}${camel}`;
 }
 
-/** The OpenAPI 3.1 document, generated from the same route table and zod schemas that serve requests. */
-export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string): Record<string, unknown> {
+/** What an OpenAPI operation is generated from: the route specs of the management API and of the System API. */
+export type OpenApiRoute = Pick<ApiRoute, 'method' | 'path' | 'summary' | 'tag' | 'permission' | 'body' | 'query'> &
+  Pick<ApiRoute, 'response' | 'status'> & { resource?: string };
+
+/** The `paths` of an OpenAPI 3.1 document; `errorsOf` names a route's error statuses, `descriptions` each status. */
+export function openApiPaths(
+  routes: readonly OpenApiRoute[],
+  errorsOf: (apiRoute: OpenApiRoute) => number[],
+  descriptions: Record<number, string>,
+): Record<string, Record<string, unknown>> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const apiRoute of routes) {
     const pathParams = [...apiRoute.path.matchAll(/\{([^}]+)\}/g)].map((match) => ({
@@ -88,7 +97,7 @@ export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string):
       summary: apiRoute.summary,
       tags: [apiRoute.tag],
       'x-permission': apiRoute.permission,
-      'x-resource': apiRoute.resource,
+      ...(apiRoute.resource ? { 'x-resource': apiRoute.resource } : {}),
       parameters: [...pathParams, ...queryParams],
       ...(apiRoute.body
         ? {
@@ -101,10 +110,10 @@ export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string):
       responses: {
         [String(apiRoute.status)]: success,
         ...Object.fromEntries(
-          errorStatuses(apiRoute).map((status) => [
+          errorsOf(apiRoute).map((status) => [
             String(status),
             {
-              description: ERRORS[status],
+              description: descriptions[status],
               content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
             },
           ]),
@@ -112,6 +121,12 @@ export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string):
       },
     };
   }
+  return paths;
+}
+
+/** The management API's OpenAPI 3.1 document, generated from the route table and zod schemas that serve requests. */
+export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string): Record<string, unknown> {
+  const paths = openApiPaths(routes, errorStatuses, ERRORS);
   return {
     openapi: '3.1.0',
     info: {
@@ -132,7 +147,7 @@ export function openApiDocument(routes: readonly ApiRoute[], serverUrl: string):
             '(scope urn:zitadel:iam:org:project:id:zitadel:aud), or a personal access token',
         },
       },
-      schemas: { Problem: problem },
+      schemas: { Problem: problemSchema },
     },
     paths,
   };

@@ -34,6 +34,21 @@ export const metadataKey = z
 export const metadataValue = z.string().min(1).max(10_000);
 export const state = z.enum(['active', 'inactive']);
 
+/** Token lifetimes to change, in seconds (a lifetime left out keeps its value): at least a minute, at most a year. */
+const lifetimeSeconds = z.number().int().min(60).max(31_536_000);
+export const tokenLifetimesChange = z.strictObject({
+  accessTokenSeconds: lifetimeSeconds.optional(),
+  idTokenSeconds: lifetimeSeconds.optional(),
+  refreshTokenIdleSeconds: lifetimeSeconds.optional(),
+  refreshTokenAbsoluteSeconds: lifetimeSeconds.optional(),
+});
+export const tokenLifetimesView = z.object({
+  accessTokenSeconds: z.number(),
+  idTokenSeconds: z.number(),
+  refreshTokenIdleSeconds: z.number(),
+  refreshTokenAbsoluteSeconds: z.number(),
+});
+
 export const page = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),

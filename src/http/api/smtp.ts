@@ -22,6 +22,18 @@ const host = z
   .max(253)
   .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or address');
 
+/** The SMTP settings as set (here and in the System API's instance creation). */
+export const smtpInput = z.strictObject({
+  host,
+  port: z.number().int().min(1).max(65535),
+  tls,
+  user: z.string().min(1).max(320).nullable().optional(),
+  password: z.string().min(1).max(1024).nullable().optional(),
+  senderAddress: address,
+  senderName: z.string().min(1).max(200).nullable().optional(),
+  replyTo: address.nullable().optional(),
+});
+
 const smtpView = z.object({
   host: z.string(),
   port: z.number(),
@@ -53,16 +65,7 @@ export const smtpRoutes: ApiRoute[] = [
       'port 465). The password is encrypted at rest; left out, the stored one is kept; null removes it',
     permission: 'iam.write',
     on: INSTANCE,
-    body: z.strictObject({
-      host,
-      port: z.number().int().min(1).max(65535),
-      tls,
-      user: z.string().min(1).max(320).nullable().optional(),
-      password: z.string().min(1).max(1024).nullable().optional(),
-      senderAddress: address,
-      senderName: z.string().min(1).max(200).nullable().optional(),
-      replyTo: address.nullable().optional(),
-    }),
+    body: smtpInput,
     response: smtpView,
     handler: ({ actor, body, services }) => setSmtpSettings(actor, services.masterKey, body),
   }),

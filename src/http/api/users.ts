@@ -32,13 +32,13 @@ import { contactFields } from './user-contact.ts';
 import { accessTokenType, toUserView, userView, viewOf } from './user-view.ts';
 
 const TAG = 'Users';
-const email = z
+export const email = z
   .string()
   .trim()
   .toLowerCase()
   .max(320)
   .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
-const password = z.string().min(1).max(1024);
+export const password = z.string().min(1).max(1024);
 
 /** A password must satisfy the effective complexity of the user's org (its override of the instance policy). */
 function requirePasswordComplexity(tenant: Tenant, org: OrgRecord, password: string): void {

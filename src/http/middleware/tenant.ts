@@ -2,14 +2,27 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { TenantRegistry } from '../../oidc/tenants.ts';
 import { HttpError } from './errors.ts';
+import { withInstanceCookies } from './instance-cookies.ts';
 
-/** Puts the request's instance (ctx.state.tenant) in place for everything below it. */
-export function tenantResolver(tenants: TenantRegistry) {
+/**
+ * The host that selects the request's instance: X-Forwarded-Host (its first value) when the peer is one of the
+ * configured trusted proxies, else the Host header. Anyone else's X-Forwarded-Host is ignored.
+ */
+function selectingHost(ctx: Context, trustedProxies: ReadonlySet<string>): string {
+  const forwarded = trustedProxies.has(ctx.req.socket.remoteAddress ?? '')
+    ? (ctx.get('x-forwarded-host').split(',')[0] ?? '').trim()
+    : '';
+  return forwarded || ctx.get('host');
+}
+
+/** Puts the request's instance (ctx.state.tenant) in place for everything below it; only an active one is served. */
+export function tenantResolver(tenants: TenantRegistry, trustedProxies: readonly string[]) {
+  const trusted = new Set(trustedProxies);
   return async function resolveTenant(ctx: Context, next: Next): Promise<void> {
-    const tenant = await tenants.forHost(ctx.request.host);
+    const tenant = await tenants.forHost(selectingHost(ctx, trusted));
     if (!tenant || tenant.instance.state !== 'active') throw new HttpError(404, 'No instance is served at this host');
     ctx.state.tenant = tenant;
-    await next();
+    await withInstanceCookies(tenant.cookieKeys, next);
   };
 }
 

@@ -21,7 +21,17 @@ interface InstanceCache {
   entries: LRUCache<string, { generation: number; value: Promise<unknown> }>;
 }
 
-const caches = new Map<string, InstanceCache>();
+/**
+ * The instances this process caches: only those used lately (bounded, idle ones dropped), so neither memory nor the
+ * revision poll grows with the number of instances in the database.
+ */
+const MAX_CACHED_INSTANCES = 2_000;
+const caches = new LRUCache<string, InstanceCache>({
+  max: MAX_CACHED_INSTANCES,
+  ttl: MAX_AGE_MS,
+  updateAgeOnGet: true,
+  ttlAutopurge: true,
+});
 const lookups = counter('castellan_cache_lookups_total', 'Instance cache lookups by result (hit or miss)', ['result']);
 
 /** The cached value for `key` in the instance's cache, loading it once when missing; failed loads are not kept. */
@@ -52,11 +62,16 @@ export function cached<T>(instanceId: string, key: string, load: () => PromiseLi
 
 /** Forgets everything cached for the instance in this process. */
 export function dropInstanceCache(instanceId: string): void {
-  const cache = caches.get(instanceId);
+  const cache = caches.peek(instanceId);
   if (cache) cache.generation++;
 }
 
 /** The instances this process holds a cache for. */
 export function cachedInstanceIds(): string[] {
   return [...caches.keys()];
+}
+
+/** Whether this process holds a cache for the instance. */
+export function cachesInstance(instanceId: string): boolean {
+  return caches.has(instanceId);
 }

@@ -27,8 +27,8 @@ export const cacheKeys = {
   instanceRateLimits: () => key('instance-rate-limits'),
   /** The instance's settings as stored (store/queries/instance-settings.ts). */
   instanceSettings: () => key('instance-settings'),
-  /** The instance's login policy as stored (store/queries/instance-settings.ts). */
-  instanceLoginPolicy: () => key('instance-login-policy'),
+  /** The instance's state, domains, issuer and login policy (store/queries/instance-settings.ts). */
+  instanceRouting: () => key('instance-routing'),
   userState: (userId: string) => key('user-state', userId),
   /** The (at most two) human users a login name can mean, by username, by username within an org, by email. */
   humanUserIdsByUsername: (username: string) => key('human-user-ids-by-username', username),

@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import type { Config } from '../../platform/config.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { domainModels } from '../models/index.ts';
+import { CacheRevision } from '../models/cache-revision.ts';
 import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
 import { ferretdbBinary, startFerretdb, type RunningFerretdb } from '../../platform/ferretdb.ts';
 import { failWritesOnClosedSockets } from './driver-overrides.ts';
@@ -103,7 +104,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
       ...driverOptions(uri),
     });
     if (measured) monitorCommands();
-    await Promise.all([...domainModels, ...oidcPayloadModels()].map((model) => model.createIndexes()));
+    await Promise.all([...domainModels, CacheRevision, ...oidcPayloadModels()].map((model) => model.createIndexes()));
     if (!embedded && !(await isFerretdb())) await createTtlIndexes();
   } catch (error) {
     await mongoose.disconnect().catch(() => undefined);

@@ -2,6 +2,8 @@ import type { Collection } from 'mongodb';
 import type { Logger } from '../../platform/logger.ts';
 import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
 import { WriteLock } from '../models/write-lock.ts';
+import { CacheRevision } from '../models/cache-revision.ts';
+import { REVISION_RETENTION_MS } from '../cache/revisions.ts';
 import { RateLimitHit } from '../models/rate-limit-hit.ts';
 import { SamlAssertionUse } from '../models/saml-assertion-use.ts';
 import { FactorUse } from '../models/user-factor.ts';
@@ -33,12 +35,15 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
  * markers of used TOTP steps. The provider re-checks expiry on every read, a throttle counts only its window, a code
  * is checked for expiry when used, an expired lock is taken over anyway, and a TOTP step is refused by its factor's
  * last used step once its marker expires, and a SAML assertion's replay marker outlives the time the assertion itself
- * is accepted in (store/models/saml-assertion-use.ts), so lag here is harmless.
+ * is accepted in (store/models/saml-assertion-use.ts), so lag here is harmless. Cache revisions no poll reads any
+ * more go too.
  */
 export async function sweepExpired(now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lt: now } };
-  const results = await Promise.all(
-    [
+  const staleRevisions = { changedAt: { $lt: new Date(now.getTime() - REVISION_RETENTION_MS) } };
+  const results = await Promise.all([
+    deleteFromCollection(CacheRevision.collection, staleRevisions),
+    ...[
       ...oidcPayloadModels(),
       OidcConsumption,
       WriteLock,
@@ -48,7 +53,7 @@ export async function sweepExpired(now = new Date()): Promise<number> {
       WebauthnChallenge,
       SamlAssertionUse,
     ].map((model) => deleteFromCollection(model.collection, expired)),
-  );
+  ]);
   return results.reduce((sum, count) => sum + count, 0);
 }
 

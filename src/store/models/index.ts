@@ -2,6 +2,7 @@ import { Application } from './application.ts';
 import { EmailOutbox } from './email-outbox.ts';
 import { Event } from './event.ts';
 import { Instance } from './instance.ts';
+import { InstanceDomain } from './instance-domain.ts';
 import { LoginAttempt } from './login-attempt.ts';
 import { Membership } from './membership.ts';
 import { Organization } from './organization.ts';
@@ -22,6 +23,7 @@ export {
   Event,
   FactorUse,
   Instance,
+  InstanceDomain,
   LoginAttempt,
   Membership,
   Organization,
@@ -40,6 +42,7 @@ export {
 
 export const domainModels = [
   Instance,
+  InstanceDomain,
   Organization,
   User,
   PersonalAccessToken,

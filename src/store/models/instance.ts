@@ -1,5 +1,5 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
-import { idField, schemaOptions, stateField, tokenLifetimesSchema } from './common.ts';
+import { idField, schemaOptions, tokenLifetimesSchema } from './common.ts';
 import { loginPolicySchema } from './login-policy.ts';
 import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 import { RATE_LIMIT_BOUNDS, RATE_LIMIT_NAMES } from '../../platform/config.ts';
@@ -46,6 +46,12 @@ const smtpSchema = new Schema(
   { _id: false, strict: 'throw' },
 );
 
+/**
+ * `creating` until its first org and owners exist; `removing` while the removal job (domain/commands/
+ * instance-removal.ts) deletes it. Only an `active` instance is served.
+ */
+export const INSTANCE_STATES = ['active', 'inactive', 'creating', 'removing'] as const;
+
 const instanceSchema = new Schema(
   {
     _id: idField,
@@ -54,7 +60,7 @@ const instanceSchema = new Schema(
     /** Host names that route to this instance (the issuer's host first). */
     domains: { type: [String], required: true, validate: (v: string[]) => v.length > 0 },
     primaryDomain: { type: String, required: true },
-    state: stateField,
+    state: { type: String, enum: INSTANCE_STATES, default: 'active', required: true },
     /** The instance's own management project: `urn:zitadel:iam:org:project:id:zitadel:aud` targets it. */
     managementProjectId: { type: String, required: true },
     defaultOrgId: { type: String, required: true },
@@ -66,7 +72,7 @@ const instanceSchema = new Schema(
   },
   { ...schemaOptions, collection: 'instances' },
 );
-// FerretDB v1 does not enforce unique indexes on array elements; instances are created only by bootstrap.
+// FerretDB v1 does not enforce unique indexes on array elements: a domain's single owner is its InstanceDomain claim.
 // The name keeps FerretDB from pushing equality on `domains` down to SQLite (docs/ferretdb.md, patch 2).
 instanceSchema.index({ domains: 1 }, { name: 'domains_multikey' });
 instanceSchema.index({ issuer: 1 }, { unique: true });

@@ -19,15 +19,28 @@ export async function setInstanceSettings(instanceId: string, fields: Record<str
   await Instance.updateOne({ _id: instanceId }, { $set: fields }, { runValidators: true });
 }
 
+/** What serving an instance depends on: whether it is served, where, under which issuer, with which policy. */
+export type InstanceRouting = Pick<
+  InstanceDocument,
+  'state' | 'issuer' | 'domains' | 'primaryDomain' | 'name' | 'tokenLifetimes' | 'loginPolicy'
+>;
+
 /**
- * The instance's login policy as stored (unset fields are the built-in defaults); read by every login page and
- * check, so cached until the instance changes (oidc/tenants.ts puts it on the tenant's record per request).
+ * The instance as currently stored (null once removed), read on every request (oidc/tenants.ts), so cached until the
+ * instance changes: a deactivation, a new domain or issuer reaches every process within a revision poll.
  */
-export function storedInstanceLoginPolicy(instanceId: string): Promise<unknown> {
-  return cached(instanceId, cacheKeys.instanceLoginPolicy(), async () => {
-    const instance = await Instance.findById(instanceId, { loginPolicy: 1 }).lean();
-    return instance?.loginPolicy ?? {};
-  });
+export function storedInstanceRouting(instanceId: string): Promise<InstanceRouting | null> {
+  return cached(instanceId, cacheKeys.instanceRouting(), async () =>
+    Instance.findById(instanceId, {
+      state: 1,
+      issuer: 1,
+      domains: 1,
+      primaryDomain: 1,
+      name: 1,
+      tokenLifetimes: 1,
+      loginPolicy: 1,
+    }).lean<InstanceRouting>(),
+  );
 }
 
 /** Replaces the instance's login policy; returns it as stored. */

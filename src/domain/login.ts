@@ -34,7 +34,13 @@ export interface LoginUser {
   type: string;
   state: string;
   username: string;
-  human?: { email?: string | null; passwordHash?: string | null; mfaInitSkippedAt?: Date | null } | null;
+  human?: {
+    email?: string | null;
+    emailVerified?: boolean | null;
+    passwordHash?: string | null;
+    passwordChangedAt?: Date | null;
+    mfaInitSkippedAt?: Date | null;
+  } | null;
 }
 
 const USER_FIELDS = {
@@ -44,7 +50,9 @@ const USER_FIELDS = {
   state: 1,
   username: 1,
   'human.email': 1,
+  'human.emailVerified': 1,
   'human.passwordHash': 1,
+  'human.passwordChangedAt': 1,
   'human.mfaInitSkippedAt': 1,
 } as const;
 

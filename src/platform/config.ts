@@ -22,6 +22,10 @@ export const RATE_LIMIT_NAMES = [
   'otpFailuresPerIp',
   'apiRequestsPerCaller',
   'codeFailuresPerUser',
+  'passwordResetRequestsPerIp',
+  'passwordResetRequestsPerLoginName',
+  'registrationsPerIp',
+  'registrationsPerEmail',
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 export const RATE_LIMIT_BOUNDS = { max: 1_000_000, windowSeconds: 86_400 } as const;

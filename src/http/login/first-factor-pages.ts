@@ -22,6 +22,7 @@ export interface FirstFactorLinks {
     startsHere(ctx: Context, login: LoginContext): Promise<boolean>;
   };
   passwordReset: { offered(login: LoginContext): Promise<boolean> };
+  orgSignUp: { offered(login: LoginContext): Promise<boolean> };
 }
 
 /**
@@ -30,7 +31,7 @@ export interface FirstFactorLinks {
  * decides whether a second factor follows.
  */
 export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: FirstFactorLinks) {
-  const { registration, passwordReset } = links;
+  const { registration, passwordReset, orgSignUp } = links;
 
   async function renderLoginName(
     ctx: Context,
@@ -47,6 +48,7 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
       loginName,
       passkeyUrl: passkeyLoginAllowed(login.policy) ? `/ui/login/${login.interaction.uid}/passkey` : null,
       registerOffered: await registration.offered(login),
+      orgSignUpOffered: await orgSignUp.offered(login),
     });
   }
 

@@ -21,6 +21,8 @@ import type { Throttles } from '../middleware/rate-limit.ts';
 import { LoginPageError, loginPage } from './login-page.ts';
 import { firstFactorPages } from './first-factor-pages.ts';
 import { readProgress, writeProgress } from './progress.ts';
+import { emailVerificationStep } from './email-verification-step.ts';
+import { orgSignUpPages } from './org-signup.ts';
 
 export const EXPIRED_MESSAGE =
   'Your login has expired or was already completed. Please return to the application and sign in again.';
@@ -106,8 +108,10 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
   const kit: LoginKit = { loadContext, loadStep, render, advance, verifyCsrf, origin };
   const secondFactor = secondFactorPages(kit, services, throttles);
   const passwordReset = passwordResetPages(kit, services);
-  const registration = registrationPages(kit, services);
-  const firstFactor = firstFactorPages(kit, throttles, { registration, passwordReset });
+  const registration = registrationPages(kit, services, throttles);
+  const emailVerification = emailVerificationStep(kit, services);
+  const orgSignUp = orgSignUpPages(kit, services, throttles);
+  const firstFactor = firstFactorPages(kit, throttles, { registration, passwordReset, orgSignUp });
 
   const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => Promise<void> | void> = {
     'login-name': (ctx, login) => firstFactor.renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
@@ -133,6 +137,10 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
       return;
     }
     const user = login.user!;
+    if (emailVerification.required(login)) {
+      writeProgress(ctx, login.interaction.uid, progress);
+      return emailVerification.render(ctx, { ...login, progress });
+    }
     const problem = await loginRequirementProblem(
       login.tenant.instance._id,
       String(login.interaction.params.client_id),
@@ -153,6 +161,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   const router = new Router({ prefix: '/ui/login/:uid' });
   const page = (handler: (ctx: Context) => Promise<void>) => loginPage(services.log, handler);
-  for (const pages of [firstFactor, secondFactor, passwordReset, registration]) pages.addRoutes(router, page);
+  for (const pages of [firstFactor, secondFactor, passwordReset, registration, emailVerification, orgSignUp])
+    pages.addRoutes(router, page);
   return router;
 }

@@ -8,8 +8,9 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 const optionalString = z.string().min(1).nullable().default(null);
 
 /**
- * The throttles (http/middleware/rate-limit.ts): failures counted per login name, client or IP address, and
- * management API requests per caller. `max` in `windowSeconds` (0: no limit); an instance's own `rateLimits`
+ * The throttles (http/middleware/rate-limit.ts): failures counted per login name, client or IP address, requests that
+ * send email (password reset requests, registrations and org sign-ups) per IP address and per login name or address,
+ * and management API requests per caller. `max` in `windowSeconds` (0: no limit); an instance's own `rateLimits`
  * (store/models/instance.ts) override these defaults one by one.
  */
 export const RATE_LIMIT_NAMES = [

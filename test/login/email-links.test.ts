@@ -4,10 +4,10 @@
 // bad link answered with a readable page (4xx) and no change to the user.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { INVALID_LINK_MESSAGE } from '../../src/http/login/email-link-pages.ts';
 import { parseEmailLink } from '../../src/domain/rules/email-links.ts';
-import { User } from '../../src/store/models/index.ts';
+import { Instance, User } from '../../src/store/models/index.ts';
 import type { UserDocument } from '../../src/store/models/user.ts';
 import { sessionIdsOfAccount } from '../../src/store/queries/oidc-sessions.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
@@ -123,29 +123,67 @@ describe('"Forgot password?" on the password page', () => {
     assert.ok(await linkTo(emailOf(known), RESET));
   });
 
-  it('takes about as long for a known as for an unknown login name (the link is sent in the background)', async (t) => {
+  it('throttles requests per login name, known or not, with the same 429', async () => {
     await setSmtp();
     const known = await orgWithUser(server, admin, { ignoreUnknownUsernames: true });
-    const answerTime = async (username: string) => {
-      const flow = await onPasswordPage(username, known.orgId);
-      const request = await openPage(flow.jar, `${server.url}${forgotLink(flow.page!.html)}`);
-      const started = performance.now();
-      await submitForm(request, {});
-      return performance.now() - started;
-    };
-    const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
-    const times = { known: [] as number[], unknown: [] as number[] };
-    for (let round = 0; round < 15; round++) {
-      times.known.push(await answerTime(known.username));
-      times.unknown.push(await answerTime(`nobody-${round}`));
-    }
-    const [knownMs, unknownMs] = [median(times.known), median(times.unknown)];
-    t.diagnostic(`median answer: known ${knownMs.toFixed(1)} ms, unknown ${unknownMs.toFixed(1)} ms`);
-    // Loose: the test runs beside others; a difference that tells names apart would be a user read or an email's work.
-    const tolerance = Math.max(25, Math.max(knownMs, unknownMs) / 2);
-    assert.ok(Math.abs(knownMs - unknownMs) < tolerance, `known ${knownMs} ms, unknown ${unknownMs} ms`);
+    await withRateLimits({ passwordResetRequestsPerLoginName: { max: 2, windowSeconds: 600 } }, async () => {
+      const answers = async (username: string) => {
+        const statuses = [];
+        for (let i = 0; i < 3; i++) statuses.push((await requestReset(username, known.orgId)).page?.status);
+        return statuses;
+      };
+      assert.deepEqual(await answers(known.username), [200, 200, 429]);
+      assert.deepEqual(await answers(`nobody-${known.username}`), [200, 200, 429]);
+    });
+    await sleep(300);
+    const resets = smtp.to(emailOf(known)).filter((mail) => (mail.parsed.text ?? '').includes(RESET));
+    assert.equal(resets.length, 2, 'the refused request sent nothing');
+  });
+
+  it('takes about as long for a known as for an unknown login name (the link is sent in the background)', async (t) => {
+    await setSmtp();
+    // 30 requests from one address: more than the default per-IP and per-name limits.
+    const unlimited = { max: 0, windowSeconds: 60 };
+    const rules = { passwordResetRequestsPerIp: unlimited, passwordResetRequestsPerLoginName: unlimited };
+    await withRateLimits(rules, () => resetAnswerTimes(t));
   });
 });
+
+async function withRateLimits(
+  rules: Record<string, { max: number; windowSeconds: number }>,
+  work: () => Promise<void>,
+) {
+  const instanceId = server.bootstrap.instanceId;
+  await Instance.updateOne({ _id: instanceId }, { $set: { rateLimits: rules } });
+  try {
+    await work();
+  } finally {
+    await Instance.updateOne({ _id: instanceId }, { $unset: { rateLimits: 1 } });
+  }
+}
+
+/** Known and unknown login names get their answer in about the same time. */
+async function resetAnswerTimes(t: TestContext): Promise<void> {
+  const known = await orgWithUser(server, admin, { ignoreUnknownUsernames: true });
+  const answerTime = async (username: string) => {
+    const flow = await onPasswordPage(username, known.orgId);
+    const request = await openPage(flow.jar, `${server.url}${forgotLink(flow.page!.html)}`);
+    const started = performance.now();
+    await submitForm(request, {});
+    return performance.now() - started;
+  };
+  const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
+  const times = { known: [] as number[], unknown: [] as number[] };
+  for (let round = 0; round < 15; round++) {
+    times.known.push(await answerTime(known.username));
+    times.unknown.push(await answerTime(`nobody-${round}`));
+  }
+  const [knownMs, unknownMs] = [median(times.known), median(times.unknown)];
+  t.diagnostic(`median answer: known ${knownMs.toFixed(1)} ms, unknown ${unknownMs.toFixed(1)} ms`);
+  // Loose: the test runs beside others; a difference that tells names apart would be a user read or an email's work.
+  const tolerance = Math.max(25, Math.max(knownMs, unknownMs) / 2);
+  assert.ok(Math.abs(knownMs - unknownMs) < tolerance, `known ${knownMs} ms, unknown ${unknownMs} ms`);
+}
 
 describe('the password reset link', () => {
   it('sets a new password that meets the policy, ends every session of the user, and works once', async () => {

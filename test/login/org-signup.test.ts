@@ -36,7 +36,7 @@ beforeEach(async () => {
 async function allowOrgSignUp(allowed: boolean): Promise<void> {
   const changed = await call(server, admin, 'PATCH', '/instance/settings', { features: { orgSignUp: allowed } });
   assert.equal(changed.status, 200, JSON.stringify(changed.body));
-  assert.equal(changed.body.features.orgSignUp, allowed);
+  assert.equal((changed.body.features as { orgSignUp: boolean }).orgSignUp, allowed);
 }
 
 const signUpLink = (flow: LoginFlow) => /href="(\/ui\/login\/[^"]+\/org-signup)"/.exec(flow.page!.html)?.[1] ?? null;

@@ -107,7 +107,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   const kit: LoginKit = { loadContext, loadStep, render, advance, verifyCsrf, origin };
   const secondFactor = secondFactorPages(kit, services, throttles);
-  const passwordReset = passwordResetPages(kit, services);
+  const passwordReset = passwordResetPages(kit, services, throttles);
   const registration = registrationPages(kit, services, throttles);
   const emailVerification = emailVerificationStep(kit, services);
   const orgSignUp = orgSignUpPages(kit, services, throttles);

@@ -4,11 +4,12 @@
 // the form with everything typed kept; sign-ups are throttled per IP address; every step is in the audit trail.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { Event, Instance, Membership, Organization, RateLimitHit, User } from '../../src/store/models/index.ts';
+import { after, before, describe, it } from 'node:test';
+import { Event, Membership, Organization, RateLimitHit, User } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
 import { CookieJar, openPage, pageText, redeemCode, startLogin, submitForm, type LoginFlow } from '../helpers/login.ts';
 import { demoLogin } from '../helpers/mfa.ts';
+import { withRateLimits } from '../helpers/rate-limits.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { linkIn, startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
 
@@ -27,10 +28,6 @@ before(async () => {
 after(async () => {
   await server.stop();
   await smtp.stop();
-});
-beforeEach(async () => {
-  await Instance.updateMany({}, { $unset: { rateLimits: 1 } });
-  await RateLimitHit.deleteMany({});
 });
 
 async function allowOrgSignUp(allowed: boolean): Promise<void> {
@@ -143,16 +140,15 @@ describe('organization sign-up', () => {
 
   it('is throttled per IP address', async () => {
     await allowOrgSignUp(true);
-    const [instance] = await Instance.find({}, { _id: 1 }).lean();
-    await Instance.updateOne(
-      { _id: instance!._id },
-      { $set: { rateLimits: { registrationsPerIp: { max: 1, windowSeconds: 600 } } } },
-    );
-    const tag = randomUUID().slice(0, 8);
-    const first = await submitForm(await signUpForm(), fields(`One ${tag}`, `one-${tag}@example.com`));
-    assert.equal(first.page?.status, 200);
-    const second = await submitForm(await signUpForm(), fields(`Two ${tag}`, `two-${tag}@example.com`));
-    assert.equal(second.page?.status, 429);
-    assert.equal(await Organization.countDocuments({ name: `Two ${tag}` }), 0);
+    await RateLimitHit.deleteMany({});
+    const rules = { registrationsPerIp: { max: 1, windowSeconds: 600 } };
+    await withRateLimits(server.bootstrap.instanceId, rules, async () => {
+      const tag = randomUUID().slice(0, 8);
+      const first = await submitForm(await signUpForm(), fields(`One ${tag}`, `one-${tag}@example.com`));
+      assert.equal(first.page?.status, 200);
+      const second = await submitForm(await signUpForm(), fields(`Two ${tag}`, `two-${tag}@example.com`));
+      assert.equal(second.page?.status, 429);
+      assert.equal(await Organization.countDocuments({ name: `Two ${tag}` }), 0);
+    });
   });
 });

@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Instance, RateLimitHit, User } from '../../src/store/models/index.ts';
+import { User } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
 import { openPage, pageText, redeemCode, startLogin, submitForm, type LoginFlow } from '../helpers/login.ts';
 import { demoLogin, onStep } from '../helpers/mfa.ts';
+import { withRateLimits } from '../helpers/rate-limits.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.ts';
 
@@ -140,10 +141,8 @@ describe('self-registration', () => {
 
   it('throttles registrations per email address, counting every attempt that would create an account', async () => {
     const orgId = await orgWithPolicy({ allowRegister: true });
-    const [instance] = await Instance.find({}, { _id: 1 }).lean();
     const rules = { registrationsPerEmail: { max: 2, windowSeconds: 600 } };
-    await Instance.updateOne({ _id: instance!._id }, { $set: { rateLimits: rules } });
-    try {
+    await withRateLimits(server.bootstrap.instanceId, rules, async () => {
       const email = `throttle-${orgId}@example.com`;
       assert.equal((await submitForm(await registrationForm(orgId), fields(email, 'weak'))).page?.status, 400);
       assert.ok((await submitForm(await registrationForm(orgId), fields(email))).callbackUrl);
@@ -151,9 +150,7 @@ describe('self-registration', () => {
       const refused = await submitForm(await registrationForm(orgId), fields(email));
       assert.equal(refused.page?.status, 429);
       assert.doesNotMatch(pageText(refused.page!.html), /exists|already/);
-    } finally {
-      await Instance.updateOne({ _id: instance!._id }, { $unset: { rateLimits: 1 } });
-    }
+    });
   });
 
   it('starts on the registration form with prompt=create where registration is allowed', async () => {

@@ -108,7 +108,9 @@ const configSchema = z.object({
    * Email delivery (domain/email-delivery.ts): the outbox is polled every `outboxPollMs`; a failed attempt is retried
    * after `retryBaseMs` · 2^(attempt−1), at most `retryMaxMs`, up to `maxAttempts`; a claimed message is leased for
    * `leaseMs` (longer than any SMTP exchange: `smtpTimeoutMs`). `logWithoutSmtp`: development mode, an instance
-   * without SMTP settings has its messages logged instead of refused.
+   * without SMTP settings has its messages logged instead of refused. A message sent or given up is kept (its
+   * recipient, subject and outcome, for support and the audit trail; the body is dropped at once) for
+   * `outboxRetentionSeconds`, then the sweeper removes it (store/database/sweeper.ts).
    */
   email: z
     .object({
@@ -119,6 +121,7 @@ const configSchema = z.object({
       retryMaxMs: z.number().int().min(10),
       smtpTimeoutMs: z.number().int().min(100).max(600_000),
       leaseMs: z.number().int().min(1000),
+      outboxRetentionSeconds: z.number().int().min(60),
     })
     // Connect, greeting and each command have the timeout: a lease shorter than that could expire mid-send.
     .refine((email) => email.leaseMs >= 3 * email.smtpTimeoutMs, {
@@ -214,6 +217,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['EMAIL_OUTBOX_POLL_MS', 'email.outboxPollMs', (raw) => Number(raw)],
     ['EMAIL_RETRY_BASE_MS', 'email.retryBaseMs', (raw) => Number(raw)],
     ['EMAIL_MAX_ATTEMPTS', 'email.maxAttempts', (raw) => Number(raw)],
+    ['EMAIL_OUTBOX_RETENTION_SECONDS', 'email.outboxRetentionSeconds', (raw) => Number(raw)],
     ['DOMAIN_VERIFICATION_DNS_SERVER', 'domainVerification.dnsServers', (raw) => [raw]],
     ['DOMAIN_VERIFICATION_HTTP_SCHEME', 'domainVerification.httpScheme', (raw) => raw],
     ['DOMAIN_VERIFICATION_HTTP_PORT', 'domainVerification.httpPort', (raw) => Number(raw)],

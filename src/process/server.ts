@@ -58,7 +58,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       server.once('error', reject);
       server.listen(config.port, resolve);
     });
-    const stopSweeper = startSweeper(config.sweepIntervalSeconds, log);
+    const stopSweeper = startSweeper(config.sweepIntervalSeconds, config.email.outboxRetentionSeconds, log);
     const stopWatchingCaches = watchCacheRevisions(config.cacheRevisionPollMs, log);
     const outboxWorker = startOutboxWorker(services);
     const { port } = server.address() as AddressInfo;

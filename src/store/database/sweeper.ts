@@ -6,6 +6,7 @@ import { RateLimitHit } from '../models/rate-limit-hit.ts';
 import { FactorUse } from '../models/user-factor.ts';
 import { VerificationCode } from '../models/verification-code.ts';
 import { WebauthnChallenge } from '../models/webauthn-challenge.ts';
+import { EmailOutbox } from '../models/email-outbox.ts';
 
 /**
  * FerretDB v1 deletes the documents a filter matched by listing their ids as SQL parameters, and fails
@@ -31,27 +32,27 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
  * Deletes expired OIDC artifacts, throttle counts, one-time codes, the write locks of holders that died and the
  * markers of used TOTP steps. The provider re-checks expiry on every read, a throttle counts only its window, a code
  * is checked for expiry when used, an expired lock is taken over anyway, and a TOTP step is refused by its factor's
- * last used step once its marker expires, so lag here is harmless.
+ * last used step once its marker expires, so lag here is harmless. With `outboxRetentionSeconds`, also the outbox's
+ * messages sent or given up that long ago (config `email.outboxRetentionSeconds`; never a pending one): deleted here
+ * rather than by a TTL index, which FerretDB v1 does not apply (docs/portable-mongodb.md).
  */
-export async function sweepExpired(now = new Date()): Promise<number> {
+export async function sweepExpired(now = new Date(), outboxRetentionSeconds: number | null = null): Promise<number> {
   const expired = { expiresAt: { $lt: now } };
+  const finishedOutbox = {
+    state: { $in: ['sent', 'failed'] },
+    updatedAt: { $lt: new Date(now.getTime() - (outboxRetentionSeconds ?? 0) * 1000) },
+  };
   const results = await Promise.all(
-    [
-      ...oidcPayloadModels(),
-      OidcConsumption,
-      WriteLock,
-      RateLimitHit,
-      FactorUse,
-      VerificationCode,
-      WebauthnChallenge,
-    ].map((model) => deleteFromCollection(model.collection, expired)),
+    [...oidcPayloadModels(), OidcConsumption, WriteLock, RateLimitHit, FactorUse, VerificationCode, WebauthnChallenge]
+      .map((model) => deleteFromCollection(model.collection, expired))
+      .concat(outboxRetentionSeconds === null ? [] : [deleteFromCollection(EmailOutbox.collection, finishedOutbox)]),
   );
   return results.reduce((sum, count) => sum + count, 0);
 }
 
-export function startSweeper(intervalSeconds: number, log: Logger): () => void {
+export function startSweeper(intervalSeconds: number, outboxRetentionSeconds: number, log: Logger): () => void {
   const timer = setInterval(() => {
-    sweepExpired().then(
+    sweepExpired(new Date(), outboxRetentionSeconds).then(
       (deleted) => deleted && log.debug({ deleted }, 'expired OIDC artifacts swept'),
       (error: unknown) => log.warn({ err: error }, 'sweep of expired OIDC artifacts failed'),
     );

@@ -103,8 +103,9 @@ export interface IdentifiedUser {
 }
 
 /**
- * Finds the user a typed login name names: a username; `username@domain` with a verified domain of
- * the user's org; or an email address, unless the user's org policy disables login with email.
+ * Finds the user a typed login name names: a username (unless the user's org policy has `userLoginMustBeDomain`);
+ * `username@domain` with a verified domain of the user's org; or an email address, unless the user's org policy
+ * disables login with email.
  * Without a required org, `…@{verified domain}` of an org that allows domain discovery selects that org.
  */
 export async function identifyUser(
@@ -128,6 +129,9 @@ export async function identifyUser(
     instanceId,
     await humanUserIds(instanceId, cacheKeys.humanUserIdsByUsername(name), { username: name }),
   );
+  // Where the user's org policy sets `userLoginMustBeDomain` (ZITADEL's domain policy), the bare username is no
+  // login name: only `username@{verified org domain}` (below) is.
+  if (user && policyOf(instance, await findOrg(instanceId, user.orgId)).userLoginMustBeDomain) user = null;
   if (!user && domainOrg) {
     const username = name.slice(0, at);
     user = await soleLoginUser(

@@ -80,9 +80,15 @@ export function registrationPages(kit: LoginKit, services: Services, throttles: 
       created = await createHumanUser(actor, org._id, { username: email, email, givenName, familyName, password });
     } catch (error) {
       if (error instanceof DomainError && error.kind === 'conflict')
-        return renderForm(ctx, login, 409, 'An account with this email address exists already. Sign in instead.', {
-          ...values,
-        });
+        return renderForm(
+          ctx,
+          login,
+          409,
+          'An account with this email address exists already (sign in instead), or it cannot be used here.',
+          {
+            ...values,
+          },
+        );
       throw error;
     }
     await sendVerificationAfterCreation({ services, instance: login.tenant.instance }, actor, created);

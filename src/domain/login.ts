@@ -34,6 +34,7 @@ export interface LoginUser {
   type: string;
   state: string;
   username: string;
+  createdAt?: Date | null;
   human?: {
     email?: string | null;
     emailVerified?: boolean | null;
@@ -49,6 +50,7 @@ const USER_FIELDS = {
   type: 1,
   state: 1,
   username: 1,
+  createdAt: 1,
   'human.email': 1,
   'human.emailVerified': 1,
   'human.passwordHash': 1,

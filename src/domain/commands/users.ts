@@ -90,7 +90,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       familyName: profile.familyName,
       displayName: profile.displayName ?? `${profile.givenName} ${profile.familyName}`,
       ...newHumanContact(profile),
-      ...(password ? { passwordHash: await hashPassword(password) } : {}),
+      ...(password ? { passwordHash: await hashPassword(password), passwordChangedAt: new Date() } : {}),
     };
     const created = await uniquely(
       () =>

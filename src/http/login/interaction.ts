@@ -23,6 +23,7 @@ import { firstFactorPages } from './first-factor-pages.ts';
 import { readProgress, writeProgress } from './progress.ts';
 import { emailVerificationStep } from './email-verification-step.ts';
 import { orgSignUpPages } from './org-signup.ts';
+import { passwordChangeAtLogin } from './password-change-at-login.ts';
 
 export const EXPIRED_MESSAGE =
   'Your login has expired or was already completed. Please return to the application and sign in again.';
@@ -111,6 +112,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
   const registration = registrationPages(kit, services, throttles);
   const emailVerification = emailVerificationStep(kit, services);
   const orgSignUp = orgSignUpPages(kit, services, throttles);
+  const passwordChange = passwordChangeAtLogin(kit);
   const firstFactor = firstFactorPages(kit, throttles, { registration, passwordReset, orgSignUp });
 
   const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => Promise<void> | void> = {
@@ -137,6 +139,12 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
       return;
     }
     const user = login.user!;
+    // After the second factor, as in ZITADEL's login: a password change the age policy asks for, then the address.
+    const passwordAge = passwordChange.required(login, progress);
+    if (passwordAge) {
+      writeProgress(ctx, login.interaction.uid, progress);
+      return passwordChange.render(ctx, { ...login, progress }, passwordAge, 200, null);
+    }
     if (emailVerification.required(login)) {
       writeProgress(ctx, login.interaction.uid, progress);
       return emailVerification.render(ctx, { ...login, progress });
@@ -161,7 +169,15 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   const router = new Router({ prefix: '/ui/login/:uid' });
   const page = (handler: (ctx: Context) => Promise<void>) => loginPage(services.log, handler);
-  for (const pages of [firstFactor, secondFactor, passwordReset, registration, emailVerification, orgSignUp])
-    pages.addRoutes(router, page);
+  const pageSets = [
+    firstFactor,
+    secondFactor,
+    passwordReset,
+    registration,
+    emailVerification,
+    orgSignUp,
+    passwordChange,
+  ];
+  for (const pages of pageSets) pages.addRoutes(router, page);
   return router;
 }

@@ -128,6 +128,8 @@ export function startCastellan(options: CastellanOptions): Promise<ServerProcess
       CASTELLAN_DEMO: 'false',
       WORKERS: String(options.workers),
       LOG_LEVEL: 'info',
+      // The outbox is polled every 10 minutes: the password-reset scenario measures enqueueing, not delivery.
+      EMAIL_OUTBOX_POLL_MS: '600000',
       ...(options.profileDir
         ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${options.profileDir}` }
         : {}),

@@ -17,6 +17,7 @@ export const SCENARIOS = {
   introspection: 'introspection',
   'api-write': 'management API: create user grant',
   'api-read': "management API: list a user's grants",
+  'password-reset': 'password reset request (enqueue only)',
 } as const;
 export type ScenarioId = keyof typeof SCENARIOS;
 export const CLUSTER_SCENARIOS: ScenarioId[] = ['cc-opaque', 'introspection'];
@@ -65,6 +66,34 @@ async function managementJob(
   } satisfies HttpJob;
 }
 
+/**
+ * A manager's password reset request for a user (`POST /api/v1/users/{id}/password/reset`): a new code (hashed), the
+ * message rendered, encrypted and put in the outbox, an audit event. Delivery is not measured: the bench's Castellan
+ * polls its outbox every 10 minutes (bench/lib/processes.ts), and the SMTP server named here is never reached.
+ */
+async function passwordResetJob(target: Target, load: Load): Promise<LoadJob | { missing: string }> {
+  if (!target.api) return { missing: 'not part of the library' };
+  const { fixture } = target.api;
+  const headers = { authorization: `Bearer ${fixture.adminToken}`, 'content-type': 'application/json' };
+  const smtp = { host: '127.0.0.1', port: 9, tls: 'none', senderAddress: 'bench@castellan.test' };
+  const set = await fetch(`${load.base}/api/v1/instance/smtp`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify(smtp),
+  });
+  if (!set.ok) return { missing: `SMTP settings refused: ${set.status} ${await set.text()}` };
+  return {
+    kind: 'http',
+    base: load.base,
+    concurrency: load.concurrency,
+    seconds: load.seconds,
+    method: 'POST',
+    path: `/api/v1/users/${fixture.growthUser.userId}/password/reset`,
+    headers,
+    expect: '',
+  } satisfies HttpJob;
+}
+
 async function scenarioJob(
   id: ScenarioId,
   target: Target,
@@ -108,6 +137,8 @@ async function scenarioJob(
     case 'api-write':
     case 'api-read':
       return managementJob(target, id, load, options);
+    case 'password-reset':
+      return passwordResetJob(target, load);
   }
 }
 

@@ -34,7 +34,14 @@ export interface LoginUser {
   type: string;
   state: string;
   username: string;
-  human?: { email?: string | null; passwordHash?: string | null; mfaInitSkippedAt?: Date | null } | null;
+  createdAt?: Date | null;
+  human?: {
+    email?: string | null;
+    emailVerified?: boolean | null;
+    passwordHash?: string | null;
+    passwordChangedAt?: Date | null;
+    mfaInitSkippedAt?: Date | null;
+  } | null;
 }
 
 const USER_FIELDS = {
@@ -43,8 +50,11 @@ const USER_FIELDS = {
   type: 1,
   state: 1,
   username: 1,
+  createdAt: 1,
   'human.email': 1,
+  'human.emailVerified': 1,
   'human.passwordHash': 1,
+  'human.passwordChangedAt': 1,
   'human.mfaInitSkippedAt': 1,
 } as const;
 
@@ -95,8 +105,9 @@ export interface IdentifiedUser {
 }
 
 /**
- * Finds the user a typed login name names: a username; `username@domain` with a verified domain of
- * the user's org; or an email address, unless the user's org policy disables login with email.
+ * Finds the user a typed login name names: a username (unless the user's org policy has `userLoginMustBeDomain`);
+ * `username@domain` with a verified domain of the user's org; or an email address, unless the user's org policy
+ * disables login with email.
  * Without a required org, `…@{verified domain}` of an org that allows domain discovery selects that org.
  */
 export async function identifyUser(
@@ -120,6 +131,9 @@ export async function identifyUser(
     instanceId,
     await humanUserIds(instanceId, cacheKeys.humanUserIdsByUsername(name), { username: name }),
   );
+  // Where the user's org policy sets `userLoginMustBeDomain` (ZITADEL's domain policy), the bare username is no
+  // login name: only `username@{verified org domain}` (below) is.
+  if (user && policyOf(instance, await findOrg(instanceId, user.orgId)).userLoginMustBeDomain) user = null;
   if (!user && domainOrg) {
     const username = name.slice(0, at);
     user = await soleLoginUser(

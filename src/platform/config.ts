@@ -2,14 +2,16 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { systemSchema } from './system-config.ts';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const optionalString = z.string().min(1).nullable().default(null);
 
 /**
- * The throttles (http/middleware/rate-limit.ts): failures counted per login name, client or IP address, and
- * management API requests per caller. `max` in `windowSeconds` (0: no limit); an instance's own `rateLimits`
+ * The throttles (http/middleware/rate-limit.ts): failures counted per login name, client or IP address, requests that
+ * send email (password reset requests, registrations and org sign-ups) per IP address and per login name or address,
+ * and management API requests per caller. `max` in `windowSeconds` (0: no limit); an instance's own `rateLimits`
  * (store/models/instance.ts) override these defaults one by one.
  */
 export const RATE_LIMIT_NAMES = [
@@ -22,6 +24,10 @@ export const RATE_LIMIT_NAMES = [
   'otpFailuresPerIp',
   'apiRequestsPerCaller',
   'codeFailuresPerUser',
+  'passwordResetRequestsPerIp',
+  'passwordResetRequestsPerLoginName',
+  'registrationsPerIp',
+  'registrationsPerEmail',
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 export const RATE_LIMIT_BOUNDS = { max: 1_000_000, windowSeconds: 86_400 } as const;
@@ -31,36 +37,6 @@ const rateLimitRule = z.object({
 });
 export type RateLimitRule = z.infer<typeof rateLimitRule>;
 export type RateLimits = Record<RateLimitName, RateLimitRule>;
-
-/** ZITADEL's system roles: SYSTEM_OWNER may do everything, SYSTEM_OWNER_VIEWER only read. */
-export const SYSTEM_ROLES = ['SYSTEM_OWNER', 'SYSTEM_OWNER_VIEWER'] as const;
-const systemUser = z.object({
-  /** The JWT's `iss` and `sub` (ZITADEL: a system user id, lower case). */
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, . _ -'),
-  publicKeyPem: z.string().includes('-----BEGIN PUBLIC KEY-----', { message: 'must be a PEM public key' }),
-  roles: z.array(z.enum(SYSTEM_ROLES)).min(1).default(['SYSTEM_OWNER']),
-});
-export type SystemUser = z.infer<typeof systemUser>;
-
-/**
- * The operators of the whole deployment (ZITADEL's SystemAPIUsers) and the deployment's addressing: `audience` (null:
- * the public URL) is the `aud` their JWTs name; `baseDomain` (null: none) is where instances get a generated domain;
- * `trustedProxies` are the peer addresses whose X-Forwarded-Host selects the instance; providers of instances are
- * built on first use, at most `maxActiveProviders` kept, each dropped after `providerIdleSeconds` unused.
- */
-const systemSchema = z.object({
-  audience: optionalString,
-  users: z.array(systemUser).default([]),
-  maxTokenLifetimeSeconds: z.number().int().min(10).max(3600),
-  baseDomain: z
-    .string()
-    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case DNS name')
-    .nullable()
-    .default(null),
-  trustedProxies: z.array(z.string().min(1)),
-  maxActiveProviders: z.number().int().min(1).max(100_000),
-  providerIdleSeconds: z.number().int().min(1).max(86_400),
-});
 
 const configSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
@@ -133,7 +109,9 @@ const configSchema = z.object({
    * Email delivery (domain/email-delivery.ts): the outbox is polled every `outboxPollMs`; a failed attempt is retried
    * after `retryBaseMs` · 2^(attempt−1), at most `retryMaxMs`, up to `maxAttempts`; a claimed message is leased for
    * `leaseMs` (longer than any SMTP exchange: `smtpTimeoutMs`). `logWithoutSmtp`: development mode, an instance
-   * without SMTP settings has its messages logged instead of refused.
+   * without SMTP settings has its messages logged instead of refused. A message sent or given up is kept (its
+   * recipient, subject and outcome, for support and the audit trail; the body is dropped at once) for
+   * `outboxRetentionSeconds`, then the sweeper removes it (store/database/sweeper.ts).
    */
   email: z
     .object({
@@ -144,6 +122,7 @@ const configSchema = z.object({
       retryMaxMs: z.number().int().min(10),
       smtpTimeoutMs: z.number().int().min(100).max(600_000),
       leaseMs: z.number().int().min(1000),
+      outboxRetentionSeconds: z.number().int().min(60),
     })
     // Connect, greeting and each command have the timeout: a lease shorter than that could expire mid-send.
     .refine((email) => email.leaseMs >= 3 * email.smtpTimeoutMs, {
@@ -249,6 +228,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['EMAIL_OUTBOX_POLL_MS', 'email.outboxPollMs', (raw) => Number(raw)],
     ['EMAIL_RETRY_BASE_MS', 'email.retryBaseMs', (raw) => Number(raw)],
     ['EMAIL_MAX_ATTEMPTS', 'email.maxAttempts', (raw) => Number(raw)],
+    ['EMAIL_OUTBOX_RETENTION_SECONDS', 'email.outboxRetentionSeconds', (raw) => Number(raw)],
     ['DOMAIN_VERIFICATION_DNS_SERVER', 'domainVerification.dnsServers', (raw) => [raw]],
     ['DOMAIN_VERIFICATION_HTTP_SCHEME', 'domainVerification.httpScheme', (raw) => raw],
     ['DOMAIN_VERIFICATION_HTTP_PORT', 'domainVerification.httpPort', (raw) => Number(raw)],

@@ -63,7 +63,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       server.once('error', reject);
       server.listen(config.port, resolve);
     });
-    const stopSweeper = startSweeper(config.sweepIntervalSeconds, log);
+    const stopSweeper = startSweeper(config.sweepIntervalSeconds, config.email.outboxRetentionSeconds, log);
     const stopWatchingCaches = watchCacheRevisions(config.cacheRevisionPollMs, log);
     const outboxWorker = startOutboxWorker(services);
     await resumeInstanceRemovals((error) =>

@@ -22,7 +22,7 @@ after(() => server.stop());
 
 const defaults = {
   oidc: { requirePkceForAllClients: false, strictClientAssertions: false },
-  features: { tokenExchange: false },
+  features: { tokenExchange: false, orgSignUp: false },
   security: { enableImpersonation: false },
 };
 
@@ -30,12 +30,12 @@ test('an instance starts with the defaults; a partial change keeps the other fie
   assert.deepEqual((await call(server, admin, 'GET', '/instance/settings')).body, defaults);
   const changed = await call(server, admin, 'PATCH', '/instance/settings', { features: { tokenExchange: true } });
   assert.equal(changed.status, 200);
-  assert.deepEqual(changed.body, { ...defaults, features: { tokenExchange: true } });
+  assert.deepEqual(changed.body, { ...defaults, features: { tokenExchange: true, orgSignUp: false } });
   const again = await call(server, admin, 'PATCH', '/instance/settings', { oidc: { strictClientAssertions: true } });
   assert.deepEqual(again.body, {
     ...defaults,
     oidc: { requirePkceForAllClients: false, strictClientAssertions: true },
-    features: { tokenExchange: true },
+    features: { tokenExchange: true, orgSignUp: false },
   });
   const stored = await Instance.findById(server.bootstrap.instanceId).lean();
   assert.deepEqual(stored?.settings, { oidc: { strictClientAssertions: true }, features: { tokenExchange: true } });

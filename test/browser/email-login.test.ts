@@ -1,13 +1,15 @@
-// Issue 16's "Done when" story (seed 002) in a real browser, keyboard only, on a phone-sized screen, every link taken
-// from the message the real SMTP server on loopback received: Beta's owner verifies beta.example (a TXT record on the
-// loopback DNS server), invites Bob by email; Bob sets his password from the link and logs in as bob@beta.example;
-// Alice forgets her password, asks for a link on the password page and sets a new one. Beta signing up as an
-// organization is not built yet: the instance administrator creates it here.
+// Issue 16's "Done when" story (seed 002) in a real browser, keyboard only, on a phone-sized screen, every link and
+// code taken from the message the real SMTP server on loopback received: Beta signs up as an organization from the
+// login page ("Create an organization") and its owner verifies the address with the emailed code before the login
+// finishes; the owner verifies beta.example (a TXT record on the loopback DNS server), invites Bob by email; Bob sets
+// his password from the link and logs in as bob@beta.example; Alice forgets her password, asks for a link on the
+// password page and sets a new one.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import { Organization } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
 import { assertAccessibleBasics, focusedIdOnceSettled } from '../helpers/browser.ts';
 import { startTestDns, type TestDns } from '../helpers/dns.ts';
@@ -18,6 +20,7 @@ import { linkIn, startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
 const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
 const PASSWORD = 'Story-Passw0rd!';
 const NEW_PASSWORD = 'Fresh-Passw0rd!2';
+const BETA_OWNER = 'olga@beta.mail.test';
 const MANAGEMENT_SCOPE = 'openid urn:zitadel:iam:org:project:id:zitadel:aud';
 
 let server: TestServer;
@@ -43,27 +46,18 @@ before(async () => {
   const root = (method: string, path: string, body?: unknown) => call(server, admin, method, path, body);
   const settings = { host: '127.0.0.1', port: smtp.port, tls: 'none', senderAddress: 'login@castellan.test' };
   assert.equal((await root('PUT', '/instance/smtp', settings)).status, 200);
-  for (const name of ['Alpha', 'Beta']) orgs[name] = (await root('POST', '/orgs', { name })).body.id as string;
-  for (const [org, username] of [
-    ['Alpha', 'alice'],
-    ['Beta', 'beta-owner'],
-  ] as const) {
-    const created = await root('POST', `/orgs/${orgs[org]}/users/human`, {
-      username,
-      email: `${username}@${org.toLowerCase()}.mail.test`,
-      emailVerified: true,
-      givenName: username,
-      familyName: org,
-      password: PASSWORD,
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    loginNames[username] = created.body.loginName as string;
-    if (username === 'beta-owner')
-      assert.equal(
-        (await root('POST', `/orgs/${orgs.Beta}/members`, { userId: created.body.id, roles: ['ORG_OWNER'] })).status,
-        201,
-      );
-  }
+  assert.equal((await root('PATCH', '/instance/settings', { features: { orgSignUp: true } })).status, 200);
+  orgs.Alpha = (await root('POST', '/orgs', { name: 'Alpha' })).body.id as string;
+  const alice = await root('POST', `/orgs/${orgs.Alpha}/users/human`, {
+    username: 'alice',
+    email: 'alice@alpha.mail.test',
+    emailVerified: true,
+    givenName: 'Alice',
+    familyName: 'Alpha',
+    password: PASSWORD,
+  });
+  assert.equal(alice.status, 201, JSON.stringify(alice.body));
+  loginNames.alice = alice.body.loginName as string;
   // A console app in the management project: managers get API tokens through it, and it is the app users log in to.
   const tenant = await server.services.tenants.byId(server.bootstrap.instanceId);
   redirectUri = `${server.url}/console/callback`;
@@ -147,13 +141,39 @@ async function setPasswordFromLink(page: Page, link: string, password: string): 
 }
 
 describe('the SaaS story of seed 002, by email', { skip }, () => {
+  it('Beta signs up as an organization; its owner verifies the address with the emailed code and is signed in', async () => {
+    const page = await phone();
+    await page.goto(authorizeUrl());
+    await page.waitForURL(/\/ui\/login\/[^/]+$/);
+    await page.getByRole('link', { name: 'Create an organization' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Organization name').waitFor();
+    await assertPage(page);
+    assert.equal(await focusedIdOnceSettled(page, 'orgName'), 'orgName');
+    for (const value of ['Beta', 'Olga', 'Owner', BETA_OWNER, PASSWORD]) {
+      await page.keyboard.type(value);
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Code').waitFor();
+    await assertPage(page);
+    assert.equal(await focusedIdOnceSettled(page, 'code'), 'code');
+    const [mail] = await smtp.waitFor(BETA_OWNER);
+    await page.keyboard.type(/with this code: ([A-Z0-9]{8})/.exec(mail!.parsed.text ?? '')![1]!);
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.toString().startsWith(`${redirectUri}?code=`));
+    await page.context().close();
+    orgs.Beta = (await Organization.findOne({ name: 'Beta' }, { _id: 1 }).lean())!._id;
+  });
+
   it("Beta's owner verifies beta.example and invites Bob; Bob sets his password and logs in as bob@beta.example", async () => {
     const ownerToken = await loginWithPassword({
       baseUrl: server.url,
       ...consoleApp,
       redirectUri,
       scope: MANAGEMENT_SCOPE,
-      loginName: loginNames['beta-owner']!,
+      loginName: BETA_OWNER,
       password: PASSWORD,
     });
     const owner = (method: string, path: string, body?: unknown) =>

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sweepExpired } from '../../src/store/database/sweeper.ts';
+import { EmailOutbox } from '../../src/store/models/email-outbox.ts';
 import { oidcPayloadModel } from '../../src/store/models/oidc-payload.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
@@ -37,5 +38,41 @@ it('sweeps more expired documents than one FerretDB delete can take (SQLite allo
   assert.deepEqual(
     (await tokens.find({}, { _id: 1 }).lean()).map((document) => document._id),
     ['live'],
+  );
+});
+
+it('removes outbox messages sent or given up longer ago than the retention, never a pending one', async () => {
+  const day = 86_400_000;
+  const now = Date.now();
+  const message = (id: string, state: string, updatedAgoMs: number) => ({
+    _id: id,
+    instanceId: 'instance',
+    template: 'verify-email',
+    to: 'someone@example.com',
+    subject: 'Subject',
+    state,
+    attempts: 1,
+    nextAttemptAt: new Date(now - updatedAgoMs),
+    createdAt: new Date(now - updatedAgoMs),
+    updatedAt: new Date(now - updatedAgoMs),
+  });
+  // Straight to the collection: mongoose would set `updatedAt` to now.
+  await EmailOutbox.collection.insertMany([
+    message('sent-old', 'sent', 8 * day),
+    message('failed-old', 'failed', 8 * day),
+    message('pending-old', 'pending', 8 * day),
+    message('sent-recent', 'sent', 6 * day),
+  ] as never[]);
+  const withoutRetention = await sweepExpired(new Date(now));
+  assert.equal(
+    await EmailOutbox.countDocuments({}),
+    4,
+    `without a retention the outbox is left alone (${withoutRetention})`,
+  );
+  assert.equal(await sweepExpired(new Date(now), 7 * 86_400), 2);
+  const left = await EmailOutbox.find({}, { _id: 1 }).sort({ _id: 1 }).lean();
+  assert.deepEqual(
+    left.map((document) => document._id),
+    ['pending-old', 'sent-recent'],
   );
 });

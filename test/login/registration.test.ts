@@ -8,8 +8,9 @@ import { User } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
 import { openPage, pageText, redeemCode, startLogin, submitForm, type LoginFlow } from '../helpers/login.ts';
 import { demoLogin, onStep } from '../helpers/mfa.ts';
+import { withRateLimits } from '../helpers/rate-limits.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.ts';
 
 const PASSWORD = 'Register-Passw0rd!';
 let server: TestServer;
@@ -57,6 +58,8 @@ const fields = (email: string, password = PASSWORD) => ({
   passwordConfirmation: password,
 });
 
+const codeIn = (mail: ReceivedMail) => /with this code: ([A-Z0-9]{8})/.exec(mail.parsed.text ?? '')![1]!;
+
 describe('self-registration', () => {
   it('is offered only where the policy allows it', async () => {
     const closed = await orgWithPolicy({});
@@ -92,6 +95,62 @@ describe('self-registration', () => {
     const orgId = await orgWithPolicy({ allowRegister: true, forceMfa: true, mfaInitSkipLifetime: 0 });
     const flow = await submitForm(await registrationForm(orgId), fields(`mfa-${orgId}@example.com`));
     assert.ok(onStep(flow, '/mfa-setup'), flow.page?.html.slice(0, 500));
+  });
+
+  it('asks for the emailed code before the login finishes where the policy requires verification', async () => {
+    const orgId = await orgWithPolicy({ allowRegister: true, requireEmailVerification: true });
+    const email = `verify-${orgId}@example.com`;
+    const verify = await submitForm(await registrationForm(orgId), fields(email));
+    assert.match(verify.page!.html, /action="\/ui\/login\/[^/"]+\/verify-email"/);
+    const [first] = await smtp.waitFor(email);
+    // A new code replaces the first one: the resend form is the page's second form.
+    const resendAction = /action="(\/ui\/login\/[^/"]+\/verify-email\/resend)"/.exec(verify.page!.html)![1]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(verify.page!.html)![1]!;
+    const resent = await submitForm(
+      { ...verify, page: { ...verify.page!, html: `<form method="post" action="${resendAction}"></form>` } },
+      { csrf },
+    );
+    assert.match(pageText(resent.page!.html), /A new code is on its way/);
+    const [, second] = await smtp.waitFor(email, 2);
+    const stale = await submitForm(resent, { code: codeIn(first!) });
+    assert.equal(stale.page?.status, 400);
+    assert.equal((await User.findOne({ username: email }).lean())?.human?.emailVerified, false);
+    const done = await submitForm(stale, { code: codeIn(second!) });
+    assert.equal((await redeemCode(done)).claims()?.email_verified, true);
+  });
+
+  it('asks a user created unverified through the API for the code at login, where the policy requires it', async () => {
+    const orgId = await orgWithPolicy({ requireEmailVerification: true });
+    const username = `api-${orgId}`;
+    const email = `${username}@example.com`;
+    const created = await call(server, admin, 'POST', `/orgs/${orgId}/users/human`, {
+      username,
+      email,
+      givenName: 'Api',
+      familyName: 'User',
+      password: PASSWORD,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    let flow = await submitForm(await startIn(orgId), { loginName: username });
+    flow = await submitForm(flow, { password: PASSWORD });
+    assert.match(flow.page!.html, /verify-email/);
+    const [mail] = await smtp.waitFor(email);
+    const done = await submitForm(flow, { code: codeIn(mail!) });
+    assert.equal((await redeemCode(done)).claims()?.email_verified, true);
+  });
+
+  it('throttles registrations per email address, counting every attempt that would create an account', async () => {
+    const orgId = await orgWithPolicy({ allowRegister: true });
+    const rules = { registrationsPerEmail: { max: 2, windowSeconds: 600 } };
+    await withRateLimits(server.bootstrap.instanceId, rules, async () => {
+      const email = `throttle-${orgId}@example.com`;
+      assert.equal((await submitForm(await registrationForm(orgId), fields(email, 'weak'))).page?.status, 400);
+      assert.ok((await submitForm(await registrationForm(orgId), fields(email))).callbackUrl);
+      assert.equal((await submitForm(await registrationForm(orgId), fields(email))).page?.status, 409);
+      const refused = await submitForm(await registrationForm(orgId), fields(email));
+      assert.equal(refused.page?.status, 429);
+      assert.doesNotMatch(pageText(refused.page!.html), /exists|already/);
+    });
   });
 
   it('starts on the registration form with prompt=create where registration is allowed', async () => {

@@ -6,13 +6,18 @@ import { hashPassword } from '../../platform/passwords.ts';
 import { asOneChange, recordChange, type Actor } from './changes.ts';
 import { notFound, conflict } from '../errors.ts';
 
+/** The stored fields of a newly set password: its hash, and when it was set (the password age policy's start). */
+export async function newPasswordFields(password: string) {
+  return { 'human.passwordHash': await hashPassword(password), 'human.passwordChangedAt': new Date() };
+}
+
 /** Sets a human user's password (already checked against its org's complexity); the event never carries it. */
 export function setUserPassword(actor: Actor, user: UserDocument, password: string): Promise<void> {
   return asOneChange(actor, async () => {
     if (user.type !== 'human') throw conflict('only human users have passwords');
     const updated = await User.updateOne(
       { instanceId: actor.instanceId, _id: user._id, type: 'human' },
-      { $set: { 'human.passwordHash': await hashPassword(password) } },
+      { $set: await newPasswordFields(password) },
     );
     if (updated.matchedCount === 0) throw notFound();
     await recordChange(actor, {

@@ -1,4 +1,4 @@
-import { hashPassword } from '../../platform/passwords.ts';
+import { newPasswordFields } from './user-credentials.ts';
 import { User } from '../../store/models/index.ts';
 import type { UserDocument } from '../../store/models/user.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
@@ -214,10 +214,7 @@ export function resetPasswordWithCode(
   return asOneChange(actor, async () => {
     const human = requireHuman(user, 'code');
     await useCode(flow.services, actor.instanceId, user._id, 'passwordReset', human.human.email, code);
-    await User.updateOne(
-      { instanceId: actor.instanceId, _id: user._id },
-      { $set: { 'human.passwordHash': await hashPassword(password) } },
-    );
+    await User.updateOne({ instanceId: actor.instanceId, _id: user._id }, { $set: await newPasswordFields(password) });
     await recordChange(actor, {
       orgId: user.orgId,
       type: 'user.password.reset',

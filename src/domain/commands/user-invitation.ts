@@ -1,4 +1,4 @@
-import { hashPassword } from '../../platform/passwords.ts';
+import { newPasswordFields } from './user-credentials.ts';
 import { User } from '../../store/models/index.ts';
 import type { UserDocument } from '../../store/models/user.ts';
 import { useCode } from '../codes.ts';
@@ -49,7 +49,7 @@ export function acceptInvitation(
     await useCode(flow.services, actor.instanceId, user._id, 'invitation', address, code);
     await User.updateOne(
       { instanceId: actor.instanceId, _id: user._id, 'human.email': address },
-      { $set: { 'human.passwordHash': await hashPassword(password), 'human.emailVerified': true } },
+      { $set: { ...(await newPasswordFields(password)), 'human.emailVerified': true } },
     );
     await recordChange(actor, {
       orgId: user.orgId,

@@ -11,6 +11,7 @@ import { newHumanContact, phoneVerification, type HumanContact } from './user-co
 import { findScoped } from '../../store/queries/scoped.ts';
 import { dropCodes } from '../../store/queries/verification-codes.ts';
 import { dropPendingEmails } from '../../store/queries/email-outbox.ts';
+import { requireUsernameAllowed } from './org-domain-policy.ts';
 
 const DUPLICATE_USERNAME = 'the username is taken in this instance';
 
@@ -80,6 +81,7 @@ async function requireOrgStillThere(instanceId: string, orgId: string, userId: s
 export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): Promise<UserDocument> {
   return asOneChange(actor, async () => {
     const { password, metadata, ...profile } = input;
+    await requireUsernameAllowed(actor.instanceId, orgId, profile.username);
     const human = {
       email: profile.email,
       emailVerified: profile.emailVerified ?? false,
@@ -88,7 +90,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       familyName: profile.familyName,
       displayName: profile.displayName ?? `${profile.givenName} ${profile.familyName}`,
       ...newHumanContact(profile),
-      ...(password ? { passwordHash: await hashPassword(password) } : {}),
+      ...(password ? { passwordHash: await hashPassword(password), passwordChangedAt: new Date() } : {}),
     };
     const created = await uniquely(
       () =>
@@ -121,6 +123,7 @@ export function createMachineUser(
 ): Promise<UserDocument> {
   return asOneChange(actor, async () => {
     const { username, ...machine } = input;
+    await requireUsernameAllowed(actor.instanceId, orgId, username);
     const created = await uniquely(
       () => User.create({ instanceId: actor.instanceId, orgId, type: 'machine', username, machine }),
       DUPLICATE_USERNAME,

@@ -18,6 +18,12 @@ export interface InstanceSettings {
   features: {
     /** OAuth 2.0 Token Exchange (RFC 8693), behind ZITADEL's `oidc_token_exchange` feature flag. */
     tokenExchange: boolean;
+    /**
+     * Visitors may create an organization and become its first owner from the login ("create your workspace";
+     * ZITADEL's org registration, /ui/login/register/org). Off by default: an instance opts in to strangers
+     * creating orgs.
+     */
+    orgSignUp: boolean;
   };
   security: {
     /** Token exchange may impersonate (ZITADEL's security policy `enable_impersonation`). */
@@ -29,7 +35,7 @@ export type InstanceSettingsOverride = { [G in keyof InstanceSettings]?: Partial
 
 export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
   oidc: { requirePkceForAllClients: false, strictClientAssertions: false },
-  features: { tokenExchange: false },
+  features: { tokenExchange: false, orgSignUp: false },
   security: { enableImpersonation: false },
 };
 

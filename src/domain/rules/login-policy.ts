@@ -28,6 +28,14 @@ export interface LoginPolicy {
   ignoreUnknownUsernames: boolean;
   allowDomainDiscovery: boolean;
   disableLoginWithEmail: boolean;
+  /**
+   * A user whose email address is not verified enters the code emailed to it before the login finishes (ZITADEL's
+   * login always asks; Castellan asks where this is set: users created by the API before it had SMTP settings would
+   * otherwise be locked out). An org created by sign-up starts with it set (http/login/org-signup.ts).
+   */
+  requireEmailVerification: boolean;
+  /** Login names carry the org's domain (`name@org.domain`; ZITADEL's domain policy `userLoginMustBeDomain`). */
+  userLoginMustBeDomain: boolean;
   passwordComplexity: {
     minLength: number;
     requireUppercase: boolean;
@@ -36,6 +44,11 @@ export interface LoginPolicy {
     requireSymbol: boolean;
   };
   lockout: { maxPasswordAttempts: number; maxOtpAttempts: number };
+  /**
+   * ZITADEL's password age policy: a password older than `maxAgeDays` must be changed at the next login (0: never
+   * expires); `expireWarnDays` before that, the login says when it will expire (0: no warning).
+   */
+  passwordAge: { maxAgeDays: number; expireWarnDays: number };
   branding: { displayName: string | null; primaryColor: string; backgroundColor: string; fontColor: string };
 }
 
@@ -64,6 +77,8 @@ export const defaultLoginPolicy: LoginPolicy = {
   ignoreUnknownUsernames: false,
   allowDomainDiscovery: true,
   disableLoginWithEmail: false,
+  requireEmailVerification: false,
+  userLoginMustBeDomain: false,
   passwordComplexity: {
     minLength: 8,
     requireUppercase: true,
@@ -72,6 +87,7 @@ export const defaultLoginPolicy: LoginPolicy = {
     requireSymbol: true,
   },
   lockout: { maxPasswordAttempts: 0, maxOtpAttempts: 0 },
+  passwordAge: { maxAgeDays: 0, expireWarnDays: 0 },
   branding: { displayName: null, primaryColor: '#5469d4', backgroundColor: '#fafafa', fontColor: '#000000' },
 };
 

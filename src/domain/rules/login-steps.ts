@@ -21,6 +21,8 @@ export interface LoginProgress {
   secondFactor: SecondFactorStep | null;
   /** The user postponed setting up a second factor, which the policy allowed (`enroll-skippable`). */
   mfaSetupPostponed: boolean;
+  /** The user postponed changing a password that expires soon (http/login/password-change-at-login.ts). */
+  passwordChangePostponed?: boolean;
 }
 
 export const STEP_NAMES = ['login-name', 'password', 'mfa', 'mfa-setup'] as const;

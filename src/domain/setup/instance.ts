@@ -125,6 +125,7 @@ async function bootstrap(
         familyName: 'Administrator',
         displayName: 'Instance Administrator',
         passwordHash: await hashPassword(password),
+        passwordChangedAt: new Date(),
       },
     });
     if (generated.adminPassword) generated.adminLoginName = `${adminUsername}@${orgPrimaryDomain}`;

@@ -7,7 +7,7 @@ const TAG = 'Instance';
 
 /** Each group's fields. */
 const oidc = z.object({ requirePkceForAllClients: z.boolean(), strictClientAssertions: z.boolean() });
-const features = z.object({ tokenExchange: z.boolean() });
+const features = z.object({ tokenExchange: z.boolean(), orgSignUp: z.boolean() });
 const security = z.object({ enableImpersonation: z.boolean() });
 
 const settingsView = z.object({ oidc, features, security });

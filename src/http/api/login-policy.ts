@@ -34,6 +34,8 @@ export const loginPolicyOverride = z.strictObject({
   ignoreUnknownUsernames: z.boolean().optional(),
   allowDomainDiscovery: z.boolean().optional(),
   disableLoginWithEmail: z.boolean().optional(),
+  requireEmailVerification: z.boolean().optional(),
+  userLoginMustBeDomain: z.boolean().optional(),
   passwordComplexity: z
     .strictObject({
       minLength: z.number().int().min(1).max(128).optional(),
@@ -47,6 +49,12 @@ export const loginPolicyOverride = z.strictObject({
     .strictObject({
       maxPasswordAttempts: z.number().int().min(0).max(1000).optional(),
       maxOtpAttempts: z.number().int().min(0).max(1000).optional(),
+    })
+    .optional(),
+  passwordAge: z
+    .strictObject({
+      maxAgeDays: z.number().int().min(0).max(3650).optional(),
+      expireWarnDays: z.number().int().min(0).max(3650).optional(),
     })
     .optional(),
   branding: z
@@ -79,6 +87,8 @@ const loginPolicyView = z.object({
     ignoreUnknownUsernames: booleanFlag,
     allowDomainDiscovery: booleanFlag,
     disableLoginWithEmail: booleanFlag,
+    requireEmailVerification: booleanFlag,
+    userLoginMustBeDomain: booleanFlag,
     passwordComplexity: z.object({
       minLength: z.number(),
       requireUppercase: booleanFlag,
@@ -87,6 +97,7 @@ const loginPolicyView = z.object({
       requireSymbol: booleanFlag,
     }),
     lockout: z.object({ maxPasswordAttempts: z.number(), maxOtpAttempts: z.number() }),
+    passwordAge: z.object({ maxAgeDays: z.number(), expireWarnDays: z.number() }),
     branding: z.object({
       displayName: z.string().nullable(),
       primaryColor: z.string(),

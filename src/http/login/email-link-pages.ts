@@ -17,6 +17,7 @@ import { renderView } from '../../platform/templates.ts';
 import type { UserDocument } from '../../store/models/user.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import { LoginPageError, loginPage, readLoginForm } from './login-page.ts';
+import { reusesAgedPassword } from '../../domain/password-reuse.ts';
 
 const MAX_FIELD = 1024;
 
@@ -132,6 +133,9 @@ export function emailLinkRoutes(services: Services): Router {
         // Checked before the code is used, so a password the policy refuses leaves the link usable.
         const problems = passwordProblems(password, target.policy.passwordComplexity);
         if (problems.length) return renderForm(ctx, target, 400, `The password ${problems.join(', ')}.`);
+        // Under a password age policy the new password must be another one (it resets the age).
+        if (await reusesAgedPassword(target.policy, target.user?.human?.passwordHash, password))
+          return renderForm(ctx, target, 400, 'Choose a password different from your current one.');
         await withCode(target, purpose, (user) => page.apply(target, user, password));
         render(ctx, target, 'message.njk', 200, { title: page.title, message: page.done });
       },

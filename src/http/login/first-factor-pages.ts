@@ -24,6 +24,7 @@ export interface FirstFactorLinks {
   passwordReset: { offered(login: LoginContext): Promise<boolean> };
   /** The account chooser of prompt=select_account (http/login/account-selection.ts). */
   accountSelection: { startsHere(ctx: Context, login: LoginContext): Promise<boolean> };
+  orgSignUp: { offered(login: LoginContext): Promise<boolean> };
 }
 
 /**
@@ -32,7 +33,7 @@ export interface FirstFactorLinks {
  * decides whether a second factor follows.
  */
 export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: FirstFactorLinks) {
-  const { registration, passwordReset } = links;
+  const { registration, passwordReset, orgSignUp } = links;
 
   async function renderLoginName(
     ctx: Context,
@@ -49,6 +50,7 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
       loginName,
       passkeyUrl: passkeyLoginAllowed(login.policy) ? `/ui/login/${login.interaction.uid}/passkey` : null,
       registerOffered: await registration.offered(login),
+      orgSignUpOffered: await orgSignUp.offered(login),
     });
   }
 

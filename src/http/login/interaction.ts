@@ -22,6 +22,9 @@ import { LoginPageError, loginPage } from './login-page.ts';
 import { firstFactorPages } from './first-factor-pages.ts';
 import { accountSelectionPages, rememberAccount } from './account-selection.ts';
 import { readProgress, writeProgress } from './progress.ts';
+import { emailVerificationStep } from './email-verification-step.ts';
+import { orgSignUpPages } from './org-signup.ts';
+import { passwordChangeAtLogin } from './password-change-at-login.ts';
 
 export const EXPIRED_MESSAGE =
   'Your login has expired or was already completed. Please return to the application and sign in again.';
@@ -106,10 +109,13 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   const kit: LoginKit = { loadContext, loadStep, render, advance, verifyCsrf, origin };
   const secondFactor = secondFactorPages(kit, services, throttles);
-  const passwordReset = passwordResetPages(kit, services);
-  const registration = registrationPages(kit, services);
+  const passwordReset = passwordResetPages(kit, services, throttles);
+  const registration = registrationPages(kit, services, throttles);
+  const emailVerification = emailVerificationStep(kit, services);
+  const orgSignUp = orgSignUpPages(kit, services, throttles);
+  const passwordChange = passwordChangeAtLogin(kit);
   const accountSelection = accountSelectionPages(kit);
-  const firstFactor = firstFactorPages(kit, throttles, { registration, passwordReset, accountSelection });
+  const firstFactor = firstFactorPages(kit, throttles, { registration, passwordReset, orgSignUp, accountSelection });
 
   const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => Promise<void> | void> = {
     'login-name': (ctx, login) => firstFactor.renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
@@ -135,6 +141,16 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
       return;
     }
     const user = login.user!;
+    // After the second factor, as in ZITADEL's login: a password change the age policy asks for, then the address.
+    const passwordAge = passwordChange.required(login, progress);
+    if (passwordAge) {
+      writeProgress(ctx, login.interaction.uid, progress);
+      return passwordChange.render(ctx, { ...login, progress }, passwordAge, 200, null);
+    }
+    if (emailVerification.required(login)) {
+      writeProgress(ctx, login.interaction.uid, progress);
+      return emailVerification.render(ctx, { ...login, progress });
+    }
     const problem = await loginRequirementProblem(
       login.tenant.instance._id,
       String(login.interaction.params.client_id),
@@ -160,7 +176,16 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   const router = new Router({ prefix: '/ui/login/:uid' });
   const page = (handler: (ctx: Context) => Promise<void>) => loginPage(services.log, handler);
-  for (const pages of [firstFactor, secondFactor, passwordReset, registration, accountSelection])
-    pages.addRoutes(router, page);
+  const pageSets = [
+    firstFactor,
+    secondFactor,
+    passwordReset,
+    registration,
+    emailVerification,
+    orgSignUp,
+    passwordChange,
+    accountSelection,
+  ];
+  for (const pages of pageSets) pages.addRoutes(router, page);
   return router;
 }

@@ -6,14 +6,15 @@ import { emailDeliveryAvailable } from '../../domain/emails.ts';
 import { findLoginUser } from '../../domain/login.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
-import { readLoginForm } from './login-page.ts';
+import { LoginPageError, readLoginForm } from './login-page.ts';
+import { waitText, type Throttles } from '../middleware/rate-limit.ts';
 
 /**
  * "Forgot password?" on the password page (issue 16): offered unless the policy hides it (`hidePasswordReset`, as in
  * ZITADEL) or the instance cannot send email. The user named on the password page gets a link to the new-password
  * page (http/login/email-link-pages.ts).
  */
-export function passwordResetPages(kit: LoginKit, services: Services) {
+export function passwordResetPages(kit: LoginKit, services: Services, throttles: Throttles) {
   async function offered(login: LoginContext): Promise<boolean> {
     if (login.policy.hidePasswordReset) return false;
     return emailDeliveryAvailable(services.config, login.tenant.instance._id);
@@ -34,6 +35,22 @@ export function passwordResetPages(kit: LoginKit, services: Services) {
       if (!user?.human || (user.state !== 'active' && user.state !== 'locked')) return;
       await requestPasswordReset({ services, instance: login.tenant.instance }, { instanceId, actorId: userId }, user);
     })().catch((error: unknown) => services.log.error({ err: error, userId }, 'password reset request failed'));
+  }
+
+  /**
+   * Every request counts towards `passwordResetRequestsPerIp` and `passwordResetRequestsPerLoginName`, whether the
+   * name is known or not, so the refusal (429) tells nothing about it; the limits bound the emails one client can
+   * make Castellan send, and the emails one mailbox receives.
+   */
+  async function refuseOverResetLimit(ctx: Context, login: LoginContext): Promise<void> {
+    const attempt = await throttles.attempt(login.tenant.instance._id, [
+      ['passwordResetRequestsPerIp', ctx.ip],
+      ['passwordResetRequestsPerLoginName', (login.progress.loginName ?? '').trim().toLowerCase()],
+    ]);
+    if (!attempt.refusal) return;
+    throttles.refuse(ctx, attempt.refusal);
+    const wait = waitText(attempt.refusal.seconds);
+    throw new LoginPageError(429, 'Too many requests', `Too many password resets were requested. Wait ${wait}.`);
   }
 
   async function loadOffered(ctx: Context): Promise<LoginContext | null> {
@@ -59,6 +76,7 @@ export function passwordResetPages(kit: LoginKit, services: Services) {
     const login = await loadOffered(ctx);
     if (!login) return;
     kit.verifyCsrf(login.interaction.uid, form);
+    await refuseOverResetLimit(ctx, login);
     // Loading the login read the user of a known name; an unknown name costs the same read, so the time is the same.
     if (!login.user) await findLoginUser(login.tenant.instance._id, login.progress.loginName ?? '');
     ctx.res.once('close', () => sendLink(login));

@@ -12,6 +12,8 @@ import { findOrg } from '../../store/queries/accounts.ts';
 import { describeRules } from './email-link-pages.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
 import { LoginPageError, readLoginForm } from './login-page.ts';
+import type { Throttles } from '../middleware/rate-limit.ts';
+import { refuseOverRegistrationLimit } from './registration-throttle.ts';
 
 const MAX_NAME = 200;
 const MAX_EMAIL = 320;
@@ -24,7 +26,7 @@ const FIELDS = ['givenName', 'familyName', 'email'] as const;
  * is the login name; the address gets a verification email; the org's password complexity applies; the login
  * continues as after a password check (so a forced second factor is set up next).
  */
-export function registrationPages(kit: LoginKit, services: Services) {
+export function registrationPages(kit: LoginKit, services: Services, throttles: Throttles) {
   async function targetOrg(login: LoginContext): Promise<LoginOrg | null> {
     return login.scopedOrg ?? (await findOrg(login.tenant.instance._id, login.tenant.instance.defaultOrgId));
   }
@@ -72,14 +74,21 @@ export function registrationPages(kit: LoginKit, services: Services) {
     const problems = passwordProblems(password, login.policy.passwordComplexity);
     if (problems.length) return refuse(`The password ${problems.join(', ')}.`);
     const actor = { instanceId: login.tenant.instance._id, actorId: 'self-registration' };
+    await refuseOverRegistrationLimit(ctx, throttles, actor.instanceId, email);
     let created;
     try {
       created = await createHumanUser(actor, org._id, { username: email, email, givenName, familyName, password });
     } catch (error) {
       if (error instanceof DomainError && error.kind === 'conflict')
-        return renderForm(ctx, login, 409, 'An account with this email address exists already. Sign in instead.', {
-          ...values,
-        });
+        return renderForm(
+          ctx,
+          login,
+          409,
+          'An account with this email address exists already (sign in instead), or it cannot be used here.',
+          {
+            ...values,
+          },
+        );
       throw error;
     }
     await sendVerificationAfterCreation({ services, instance: login.tenant.instance }, actor, created);

@@ -1,7 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Context } from 'koa';
 import { decodeJwt, jwtVerify } from 'jose';
-import type { Config, SystemUser } from '../../platform/config.ts';
+import type { Config } from '../../platform/config.ts';
+import type { SystemUser } from '../../platform/system-config.ts';
 import { HttpError } from '../middleware/errors.ts';
 
 /** ZITADEL's system permissions; SYSTEM_OWNER holds them all, SYSTEM_OWNER_VIEWER the read one. */

@@ -9,6 +9,7 @@ import { SamlAssertionUse } from '../models/saml-assertion-use.ts';
 import { FactorUse } from '../models/user-factor.ts';
 import { VerificationCode } from '../models/verification-code.ts';
 import { WebauthnChallenge } from '../models/webauthn-challenge.ts';
+import { EmailOutbox } from '../models/email-outbox.ts';
 
 /**
  * FerretDB v1 deletes the documents a filter matched by listing their ids as SQL parameters, and fails
@@ -36,11 +37,17 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
  * is checked for expiry when used, an expired lock is taken over anyway, and a TOTP step is refused by its factor's
  * last used step once its marker expires, and a SAML assertion's replay marker outlives the time the assertion itself
  * is accepted in (store/models/saml-assertion-use.ts), so lag here is harmless. Cache revisions no poll reads any
- * more go too.
+ * more go too. With `outboxRetentionSeconds`, also the outbox's messages sent or given up that long ago (config
+ * `email.outboxRetentionSeconds`; never a pending one): deleted here rather than by a TTL index, which FerretDB v1
+ * does not apply (docs/portable-mongodb.md).
  */
-export async function sweepExpired(now = new Date()): Promise<number> {
+export async function sweepExpired(now = new Date(), outboxRetentionSeconds: number | null = null): Promise<number> {
   const expired = { expiresAt: { $lt: now } };
   const staleRevisions = { changedAt: { $lt: new Date(now.getTime() - REVISION_RETENTION_MS) } };
+  const finishedOutbox = {
+    state: { $in: ['sent', 'failed'] },
+    updatedAt: { $lt: new Date(now.getTime() - (outboxRetentionSeconds ?? 0) * 1000) },
+  };
   const results = await Promise.all([
     deleteFromCollection(CacheRevision.collection, staleRevisions),
     ...[
@@ -53,13 +60,14 @@ export async function sweepExpired(now = new Date()): Promise<number> {
       WebauthnChallenge,
       SamlAssertionUse,
     ].map((model) => deleteFromCollection(model.collection, expired)),
+    ...(outboxRetentionSeconds === null ? [] : [deleteFromCollection(EmailOutbox.collection, finishedOutbox)]),
   ]);
   return results.reduce((sum, count) => sum + count, 0);
 }
 
-export function startSweeper(intervalSeconds: number, log: Logger): () => void {
+export function startSweeper(intervalSeconds: number, outboxRetentionSeconds: number, log: Logger): () => void {
   const timer = setInterval(() => {
-    sweepExpired().then(
+    sweepExpired(new Date(), outboxRetentionSeconds).then(
       (deleted) => deleted && log.debug({ deleted }, 'expired OIDC artifacts swept'),
       (error: unknown) => log.warn({ err: error }, 'sweep of expired OIDC artifacts failed'),
     );

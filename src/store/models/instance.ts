@@ -24,7 +24,7 @@ const settingsGroup = (fields: readonly string[]) =>
 const instanceSettingsSchema = new Schema(
   {
     oidc: settingsGroup(['requirePkceForAllClients', 'strictClientAssertions']),
-    features: settingsGroup(['tokenExchange']),
+    features: settingsGroup(['tokenExchange', 'orgSignUp']),
     security: settingsGroup(['enableImpersonation']),
   },
   { _id: false, strict: 'throw', minimize: true },

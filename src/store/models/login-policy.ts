@@ -32,6 +32,8 @@ export const loginPolicySchema = new Schema(
     ignoreUnknownUsernames: Boolean,
     allowDomainDiscovery: Boolean,
     disableLoginWithEmail: Boolean,
+    requireEmailVerification: Boolean,
+    userLoginMustBeDomain: Boolean,
     passwordComplexity: new Schema(
       {
         minLength: { type: Number, min: 1, max: 128 },
@@ -44,6 +46,10 @@ export const loginPolicySchema = new Schema(
     ),
     lockout: new Schema(
       { maxPasswordAttempts: { type: Number, min: 0, max: 1000 }, maxOtpAttempts: { type: Number, min: 0, max: 1000 } },
+      { _id: false },
+    ),
+    passwordAge: new Schema(
+      { maxAgeDays: { type: Number, min: 0, max: 3650 }, expireWarnDays: { type: Number, min: 0, max: 3650 } },
       { _id: false },
     ),
     branding: new Schema(

@@ -35,6 +35,8 @@ const humanSchema = new Schema(
     address: { type: addressSchema, default: null },
     /** argon2id PHC string; absent for users who have not set a password yet. */
     passwordHash: { type: String },
+    /** When the password was last set (the password age policy runs from it; before it was recorded: `createdAt`). */
+    passwordChangedAt: { type: Date },
     /** When the user first postponed setting up a forced second factor (`mfaInitSkipLifetime` runs from it). */
     mfaInitSkippedAt: { type: Date },
   },

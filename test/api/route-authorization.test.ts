@@ -115,6 +115,10 @@ const AUTHORIZATION: Record<string, string> = {
   'PUT /instance/smtp': 'INSTANCE iam.write',
   'DELETE /instance/smtp': 'INSTANCE iam.write',
   'POST /instance/smtp/test': 'INSTANCE iam.write',
+  'GET /orgs/{orgId}/token-lifetimes': 'ORG org.read',
+  'PUT /orgs/{orgId}/token-lifetimes': 'ORG org.write',
+  'GET /projects/{projectId}/token-lifetimes': 'PROJECT project.read',
+  'PUT /projects/{projectId}/token-lifetimes': 'PROJECT project.write',
 };
 
 // The routes that cannot be authorized on a located resource. Each says why in its spec.

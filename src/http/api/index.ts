@@ -30,6 +30,7 @@ import { userSessionRoutes } from './user-sessions.ts';
 import { userEmailRoutes } from './user-email.ts';
 import { smtpRoutes } from './smtp.ts';
 import { orgDomainRoutes } from './org-domains.ts';
+import { tokenLifetimeRoutes } from './token-lifetimes.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -57,6 +58,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...eventRoutes,
     ...instanceSettingsRoutes,
     ...smtpRoutes,
+    ...tokenLifetimeRoutes,
   ];
 }
 

@@ -119,6 +119,7 @@ const AUTHORIZATION: Record<string, string> = {
   'PUT /orgs/{orgId}/token-lifetimes': 'ORG org.write',
   'GET /projects/{projectId}/token-lifetimes': 'PROJECT project.read',
   'PUT /projects/{projectId}/token-lifetimes': 'PROJECT project.write',
+  'GET /orgs/_by-domain/{domain}': 'custom org.global.read',
 };
 
 // The routes that cannot be authorized on a located resource. Each says why in its spec.

@@ -11,6 +11,7 @@ import { recordEvent, SYSTEM_ACTOR } from '../../store/queries/events.ts';
 import { asOneChange } from '../commands/changes.ts';
 import { clientSecretHashKey } from '../../platform/derived-keys.ts';
 import { ensureSigningKeys } from '../../store/queries/signing-keys.ts';
+import { ensureConsoleApp } from './console-app.ts';
 
 export interface BootstrapResult {
   instanceId: string;
@@ -103,6 +104,8 @@ async function bootstrap(
     });
   }
   await ensureSigningKeys(instanceId, masterKey);
+  const instance = await Instance.findById(instanceId, { issuer: 1, managementProjectId: 1 }).lean();
+  await ensureConsoleApp(instance!, org._id);
 
   const adminUsername = config.bootstrap.adminUsername.toLowerCase();
   let admin: { _id: string } | null = await User.findOne({ instanceId, username: adminUsername }, { _id: 1 }).lean();

@@ -31,6 +31,7 @@ import { userEmailRoutes } from './user-email.ts';
 import { smtpRoutes } from './smtp.ts';
 import { orgDomainRoutes } from './org-domains.ts';
 import { tokenLifetimeRoutes } from './token-lifetimes.ts';
+import { orgLookupRoutes } from './org-lookup.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -59,6 +60,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...instanceSettingsRoutes,
     ...smtpRoutes,
     ...tokenLifetimeRoutes,
+    ...orgLookupRoutes,
   ];
 }
 

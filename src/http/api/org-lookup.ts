@@ -12,7 +12,7 @@ import { domain } from './schemas.ts';
 export const orgLookupRoutes: ApiRoute[] = [
   route({
     method: 'get',
-    path: '/orgs/_by-domain/{domain}',
+    path: '/orgs/_by-domain/{primaryDomain}',
     tag: 'Organizations',
     summary: 'Find an active organization by its exact primary domain (no search, no listing)',
     permission: 'org.global.read',
@@ -25,7 +25,7 @@ export const orgLookupRoutes: ApiRoute[] = [
     },
     response: z.object({ id: z.string(), name: z.string(), primaryDomain: z.string() }),
     async handler({ params, actor }) {
-      const parsed = domain.safeParse(params.domain ?? '');
+      const parsed = domain.safeParse(params.primaryDomain ?? '');
       const org = parsed.success ? await findOrgByPrimaryDomain(actor.instanceId, parsed.data) : null;
       if (!org) throw notFound();
       return { id: org._id, name: org.name, primaryDomain: org.primaryDomain };

@@ -1,4 +1,4 @@
-import { text } from './forms.ts';
+import { numberOrNull, text } from './forms.ts';
 import { renderConsole, type ConsolePage } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
 
@@ -96,5 +96,41 @@ export const orgDeletePage: ConsolePage = {
   },
   actions: {
     delete: { route: 'DELETE /orgs/{orgId}', done: () => '/orgs' },
+  },
+};
+
+const LIFETIME_FIELDS = [
+  'accessTokenSeconds',
+  'idTokenSeconds',
+  'refreshTokenIdleSeconds',
+  'refreshTokenAbsoluteSeconds',
+] as const;
+
+/** The org's token lifetimes for its projects' applications; an empty field inherits the instance's. */
+export const orgSettingsPage: ConsolePage = {
+  path: `${ORG_PATH}/settings`,
+  async render(c, form, status) {
+    const orgId = c.ctx.params.orgId!;
+    const frame = await orgFrame(c, orgId);
+    const lifetimes = await c.call<Record<string, number | null>>('GET /orgs/{orgId}/token-lifetimes', { orgId });
+    await renderConsole(
+      c,
+      'org-settings.njk',
+      {
+        title: `Settings of ${frame.org.name}`,
+        ...frame,
+        lifetimes,
+        form,
+        canWrite: await c.allows('PUT /orgs/{orgId}/token-lifetimes', { orgId }),
+      },
+      status,
+    );
+  },
+  actions: {
+    lifetimes: {
+      route: 'PUT /orgs/{orgId}/token-lifetimes',
+      body: (form) => Object.fromEntries(LIFETIME_FIELDS.map((field) => [field, numberOrNull(form, field)])),
+      done: (_c, _r, params) => `/orgs/${params.orgId}/settings`,
+    },
   },
 };

@@ -1,8 +1,32 @@
+import { loadRolePermissions } from '../api/index.ts';
+import { applicationPage } from './applications.ts';
+import { authorizationsPage } from './authorizations.ts';
+import { grantedProjectsPage, grantPage } from './grants.ts';
 import { homePage } from './home.ts';
 import type { ConsolePage } from './kit.ts';
-import { orgDeletePage, orgListPage, orgPage } from './orgs.ts';
+import { managerPages } from './managers.ts';
+import { orgDeletePage, orgListPage, orgPage, orgSettingsPage } from './orgs.ts';
+import { projectDeletePage, projectListPage, projectPage } from './projects.ts';
+import { userDeletePage, userListPage, userPage } from './users.ts';
 
 /** Every console page; a page's path is relative to /ui/console. */
 export function consolePages(): ConsolePage[] {
-  return [homePage, orgListPage, orgPage, orgDeletePage];
+  return [
+    homePage,
+    orgListPage,
+    orgPage,
+    orgDeletePage,
+    orgSettingsPage,
+    userListPage,
+    userPage,
+    userDeletePage,
+    projectListPage,
+    projectPage,
+    projectDeletePage,
+    applicationPage,
+    grantedProjectsPage,
+    grantPage,
+    authorizationsPage,
+    ...managerPages(Object.keys(loadRolePermissions())),
+  ];
 }

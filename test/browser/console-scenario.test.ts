@@ -133,6 +133,8 @@ describe('seed 002 built in the console by the orgs’ own managers', { skip }, 
         await page.getByRole('heading', { name: 'Time Tracking', level: 1 }).waitFor();
       }
       assert.equal(await page.getByRole('link', { name: orgIds.Beta! }).count(), 1, 'Beta is named by id only');
+      await openTab(page, orgIds.ACME!, 'Audit trail', 'audit');
+      await page.getByRole('cell', { name: 'project.grant.added' }).first().waitFor();
     });
   });
 

@@ -9,10 +9,14 @@ const ORG_SECTIONS = [
   { path: '/authorizations', label: 'Authorizations', route: 'GET /orgs/{orgId}/user-grants' },
   { path: '/managers', label: 'Managers', route: 'GET /orgs/{orgId}/members' },
   { path: '/settings', label: 'Settings', route: 'GET /orgs/{orgId}/token-lifetimes' },
+  { path: '/audit', label: 'Audit trail', route: 'GET /events' },
 ] as const;
 
 export async function orgTabs(c: Console, orgId: string): Promise<NavItem[]> {
-  const allowed = await Promise.all(ORG_SECTIONS.map((section) => c.allows(section.route, { orgId })));
+  // The audit trail's org is a query parameter of GET /events (api/locators.ts EVENTS).
+  const allowed = await Promise.all(
+    ORG_SECTIONS.map((section) => c.allows(section.route, { orgId }, undefined, { orgId })),
+  );
   return ORG_SECTIONS.filter((_, index) => allowed[index]).map((section) => ({
     href: `/ui/console/orgs/${orgId}${section.path}`,
     label: section.label,

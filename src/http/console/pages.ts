@@ -1,6 +1,7 @@
 import { loadRolePermissions } from '../api/index.ts';
 import { applicationPage } from './applications.ts';
 import { authorizationsPage } from './authorizations.ts';
+import { instanceAuditPage, orgAuditPage } from './audit.ts';
 import { grantedProjectsPage, grantPage } from './grants.ts';
 import { homePage } from './home.ts';
 import type { ConsolePage } from './kit.ts';
@@ -27,6 +28,8 @@ export function consolePages(): ConsolePage[] {
     grantedProjectsPage,
     grantPage,
     authorizationsPage,
+    instanceAuditPage,
+    orgAuditPage,
     ...managerPages(Object.keys(loadRolePermissions())),
   ];
 }

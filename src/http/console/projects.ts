@@ -1,4 +1,4 @@
-import { invalidField } from '../../domain/errors.ts';
+import { DomainError, invalidField } from '../../domain/errors.ts';
 import { checked, lines, list, text } from './forms.ts';
 import { renderConsole, type Console, type ConsolePage } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
@@ -167,7 +167,10 @@ export const projectPage: ConsolePage = {
         const domain = (form.get('grantedOrgDomain') ?? '').trim();
         const org = await c
           .call<{ id: string }>('GET /orgs/_by-domain/{primaryDomain}', { primaryDomain: domain })
-          .catch(() => null);
+          .catch((error: unknown) => {
+            if (error instanceof DomainError && error.kind === 'not-found') return null;
+            throw error;
+          });
         if (!org) throw invalidField('grantedOrgDomain', 'No active organization has exactly this primary domain');
         return { grantedOrgId: org.id, roleKeys: list(form, 'roleKeys') };
       },

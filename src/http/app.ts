@@ -9,6 +9,7 @@ import { providerThrottles } from './middleware/provider-throttles.ts';
 import { formPostAsGet } from './middleware/post-requests.ts';
 import { Throttles } from './middleware/rate-limit.ts';
 import { demoRoutes } from './demo.ts';
+import { consoleRoutes } from './console/index.ts';
 import { healthRoutes } from './health.ts';
 import { metricsEndpoint, requestMetrics } from './metrics.ts';
 import { accountRoutes } from './login/account.ts';
@@ -42,6 +43,7 @@ export function createApp(services: Services): Koa {
   app.use(accountRoutes(services, throttles).routes());
   app.use(webauthnAssetRoutes().routes());
   app.use(demoRoutes(services).routes());
+  app.use(consoleRoutes(services).routes());
   app.use(apiRoutes(services, throttles).routes());
   app.use(scimRoutes(services, throttles).routes());
   app.use(formPostAsGet());

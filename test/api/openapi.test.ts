@@ -61,6 +61,7 @@ test('the OpenAPI document validates, and every route in it answers as it descri
       tokenId,
       key: 'tier',
       domain: 'customer.example',
+      primaryDomain: customerOrg.primaryDomain as string,
       loginName,
     };
 

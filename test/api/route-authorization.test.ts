@@ -118,10 +118,15 @@ const AUTHORIZATION: Record<string, string> = {
   'PUT /instance/smtp': 'INSTANCE iam.write',
   'DELETE /instance/smtp': 'INSTANCE iam.write',
   'POST /instance/smtp/test': 'INSTANCE iam.write',
+  'GET /orgs/{orgId}/token-lifetimes': 'ORG org.read',
+  'PUT /orgs/{orgId}/token-lifetimes': 'ORG org.write',
+  'GET /projects/{projectId}/token-lifetimes': 'PROJECT project.read',
+  'PUT /projects/{projectId}/token-lifetimes': 'PROJECT project.write',
+  'GET /orgs/_by-domain/{primaryDomain}': 'custom org.global.read',
 };
 
 // The routes that cannot be authorized on a located resource. Each says why in its spec.
-const CUSTOM = ['GET /orgs', 'GET /users/_by-login-name/{loginName}'];
+const CUSTOM = ['GET /orgs', 'GET /users/_by-login-name/{loginName}', 'GET /orgs/_by-domain/{primaryDomain}'];
 
 test('every route declares its authorization, and the escape hatches are exactly the listed ones', () => {
   const routes = apiRouteTable(loadRolePermissions());

@@ -35,6 +35,8 @@ export interface OidcSettings {
   backChannelLogoutUri?: string | null;
   backChannelLogoutSessionRequired?: boolean;
   requirePkce?: boolean;
+  flatRolesClaim?: boolean;
+  clockSkewSeconds?: number;
 }
 
 export interface ApiSettings {

@@ -5,6 +5,7 @@ import { claimDomains, releaseDomains } from '../../store/queries/instance-domai
 import { conflict, invalidField, notFound } from '../errors.ts';
 import { issuerFor, normalizedDomain } from '../rules/instance-domains.ts';
 import { asOneChange, recordChange } from './changes.ts';
+import { ensureConsoleApp } from '../setup/console-app.ts';
 
 /**
  * What the System API changes on an instance (ZITADEL system API: UpdateInstance, AddDomain, RemoveDomain,
@@ -137,10 +138,13 @@ export async function setPrimaryDomain(
   if (!instance.domains.includes(domain)) throw notFound();
   if (instance.primaryDomain === domain) return instance;
   const issuer = issuerFor(domain, publicUrl);
-  return update(
+  const changed = await update(
     actorId,
     instanceId,
     { $set: { primaryDomain: domain, issuer } },
     { type: 'instance.primary_domain.set', payload: { from: instance.primaryDomain, to: domain, issuer } },
   );
+  // The console's redirect URIs follow the issuer (setup/console-app.ts adds the new ones).
+  await ensureConsoleApp(changed, changed.defaultOrgId);
+  return changed;
 }

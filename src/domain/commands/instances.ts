@@ -7,6 +7,7 @@ import { Instance, Membership, Project } from '../../store/models/index.ts';
 import type { TokenLifetimes } from '../../store/models/common.ts';
 import { claimDomains } from '../../store/queries/instance-domains.ts';
 import { ensureSigningKeys } from '../../store/queries/signing-keys.ts';
+import { ensureConsoleApp } from '../setup/console-app.ts';
 import { conflict, invalidField } from '../errors.ts';
 import { generatedDomain, issuerFor } from '../rules/instance-domains.ts';
 import { domainOf } from './instance-admin.ts';
@@ -136,6 +137,8 @@ async function populate(
     defaultOrgId: org._id,
     tokenLifetimes: { ...config.tokenLifetimes, ...input.tokenLifetimes },
   });
+  // The console signs managers in as an app of the management project, in every instance as in the first.
+  await ensureConsoleApp({ _id: instanceId, issuer, managementProjectId: managementProject._id }, org._id);
   await recordChange(actor, {
     orgId: null,
     type: 'instance.added',

@@ -227,3 +227,12 @@ export function removeOrg(actor: Actor, org: OrgRecord, defaultOrgId: string): P
     });
   });
 }
+
+/** The active org whose primary domain this is exactly (no search): how a granting org names the org it grants to. */
+export function findOrgByPrimaryDomain(instanceId: string, primaryDomain: string): Promise<OrgRecord | null> {
+  return Organization.findOne({
+    instanceId,
+    primaryDomain: primaryDomain.toLowerCase(),
+    state: 'active',
+  }).lean<OrgRecord>();
+}

@@ -83,6 +83,8 @@ export function loadDemo(config: Config, instanceId: string, masterKey: MasterKe
       );
     const acmeOwner = await human('ACME', 'acme-owner', 'Ada', 'Acme');
     const betaOwner = await human('Beta', 'beta-owner', 'Bea', 'Beta');
+    // Every org has a manager, so the console shows each org's scope at once (issue 18).
+    const alphaOwner = await human('Alpha', 'alpha-owner', 'Al', 'Alpha');
     const alice = await human('Alpha', 'alice', 'Alice', 'Alpha');
     const bob = await human('Beta', 'bob', 'Bob', 'Beta');
 
@@ -161,6 +163,11 @@ export function loadDemo(config: Config, instanceId: string, masterKey: MasterKe
       Membership,
       { instanceId, level: 'org', resourceId: orgs.Beta, userId: betaOwner },
       { orgId: orgs.Beta, roles: ['ORG_OWNER'] },
+    );
+    await ensure(
+      Membership,
+      { instanceId, level: 'org', resourceId: orgs.Alpha, userId: alphaOwner },
+      { orgId: orgs.Alpha, roles: ['ORG_OWNER'] },
     );
     if (firstLoad)
       await recordEvent({

@@ -12,6 +12,7 @@ import { asOneChange } from '../commands/changes.ts';
 import { clientSecretHashKey } from '../../platform/derived-keys.ts';
 import { ensureSigningKeys } from '../../store/queries/signing-keys.ts';
 import { claimDomains } from '../../store/queries/instance-domains.ts';
+import { ensureConsoleApp } from './console-app.ts';
 
 export interface BootstrapResult {
   instanceId: string;
@@ -108,6 +109,8 @@ async function bootstrap(
   const taken = await claimDomains(instanceId, hosts);
   if (taken.length) throw new Error(`PUBLIC_URL's host ${taken.join(', ')} belongs to another instance`);
   await ensureSigningKeys(instanceId, masterKey);
+  const instance = await Instance.findById(instanceId, { issuer: 1, managementProjectId: 1 }).lean();
+  await ensureConsoleApp(instance!, org._id);
 
   const adminUsername = config.bootstrap.adminUsername.toLowerCase();
   let admin: { _id: string } | null = await User.findOne({ instanceId, username: adminUsername }, { _id: 1 }).lean();

@@ -39,6 +39,9 @@ const oidcFields = {
   backChannelLogoutUri: uri.nullable().optional(),
   backChannelLogoutSessionRequired: z.boolean().optional(),
   requirePkce: z.boolean().optional(),
+  flatRolesClaim: z.boolean().optional(),
+  // The stored range (store/models/application.ts): ZITADEL allows at most 5 seconds.
+  clockSkewSeconds: z.number().int().min(0).max(5).optional(),
 };
 const newApp = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('oidc'), name, ...oidcFields }),
@@ -89,6 +92,8 @@ const appView = z.object({
       backChannelLogoutUri: z.string().nullable(),
       backChannelLogoutSessionRequired: z.boolean(),
       requirePkce: z.boolean(),
+      flatRolesClaim: z.boolean(),
+      clockSkewSeconds: z.number(),
     })
     .nullable(),
   api: z.object({ authMethod: z.string() }).nullable(),
@@ -119,6 +124,8 @@ function toAppView(app: ApplicationDocument): z.input<typeof appView> {
           backChannelLogoutUri: oidc.backChannelLogoutUri ?? null,
           backChannelLogoutSessionRequired: oidc.backChannelLogoutSessionRequired ?? false,
           requirePkce: oidc.requirePkce,
+          flatRolesClaim: oidc.flatRolesClaim,
+          clockSkewSeconds: oidc.clockSkewSeconds,
         }
       : null,
     api: app.api ? { authMethod: app.api.authMethod } : null,

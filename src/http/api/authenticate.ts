@@ -75,6 +75,22 @@ async function tokenUser(tenant: Tenant, token: string, hashKey: KeyObject): Pro
   return clientToken && audienceIncludes(clientToken.aud, audience) ? boundUserId(clientToken) : null;
 }
 
+/**
+ * An active user of an active org with its manager permissions, or 401: the API's caller behind a token and the
+ * console's behind its session are resolved alike.
+ */
+export async function callerOf(tenant: Tenant, userId: string, mapping: RolePermissions): Promise<Caller> {
+  const instanceId = tenant.instance._id;
+  const user = await cached(instanceId, cacheKeys.userState(userId), () =>
+    findScoped(User, instanceId, userId, {}, { orgId: 1, state: 1 }),
+  );
+  if (user?.state !== 'active') throw unauthorized('the user is not active');
+  const org = await findOrg(instanceId, user.orgId);
+  if (org?.state !== 'active') throw unauthorized("the user's organization is not active");
+  const memberships = await membershipsOfUser(instanceId, userId);
+  return { userId, orgId: user.orgId, permissions: resolvePermissions(memberships as MembershipFacts[], mapping) };
+}
+
 /** Resolves `Authorization: Bearer …` to an active caller of an active org, or answers 401. */
 export function apiAuthenticator(services: Services, mapping: RolePermissions) {
   const hashKey = clientSecretHashKey(services.masterKey);
@@ -84,14 +100,6 @@ export function apiAuthenticator(services: Services, mapping: RolePermissions) {
     if (!match?.[1]) throw unauthorized();
     const userId = await tokenUser(tenant, match[1], hashKey);
     if (!userId) throw unauthorized('the token is invalid, expired or not meant for this API');
-    const instanceId = tenant.instance._id;
-    const user = await cached(instanceId, cacheKeys.userState(userId), () =>
-      findScoped(User, instanceId, userId, {}, { orgId: 1, state: 1 }),
-    );
-    if (user?.state !== 'active') throw unauthorized('the user is not active');
-    const org = await findOrg(instanceId, user.orgId);
-    if (org?.state !== 'active') throw unauthorized("the user's organization is not active");
-    const memberships = await membershipsOfUser(instanceId, userId);
-    return { userId, orgId: user.orgId, permissions: resolvePermissions(memberships as MembershipFacts[], mapping) };
+    return callerOf(tenant, userId, mapping);
   };
 }

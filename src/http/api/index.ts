@@ -31,6 +31,8 @@ import { userSessionRoutes } from './user-sessions.ts';
 import { userEmailRoutes } from './user-email.ts';
 import { smtpRoutes } from './smtp.ts';
 import { orgDomainRoutes } from './org-domains.ts';
+import { tokenLifetimeRoutes } from './token-lifetimes.ts';
+import { orgLookupRoutes } from './org-lookup.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -59,6 +61,8 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...instanceSettingsRoutes,
     ...instanceLifetimeRoutes,
     ...smtpRoutes,
+    ...tokenLifetimeRoutes,
+    ...orgLookupRoutes,
   ];
 }
 

@@ -7,6 +7,7 @@ import {
   removeProjectGrant,
   setProjectGrantState,
 } from '../../domain/commands/project-grants.ts';
+import { findProject } from '../../domain/commands/projects.ts';
 import { loadProject, PROJECT, PROJECT_GRANT, PROJECT_GRANT_VIEW } from './locators.ts';
 import { route, stateRoutes, type ApiRoute } from './route.ts';
 import { id, page, roleKeys, state } from './schemas.ts';
@@ -29,6 +30,24 @@ export const toGrantView = (grant: ProjectGrantDocument): z.input<typeof grantVi
   roleKeys: grant.roleKeys,
   state: grant.state,
 });
+
+/** A grant as the receiving org sees it: the project's name and the granted roles' names, read only. */
+export const grantedProjectView = grantView.extend({
+  projectName: z.string(),
+  roles: z.array(z.object({ key: z.string(), displayName: z.string() })),
+});
+export async function toGrantedProjectView(
+  instanceId: string,
+  grant: ProjectGrantDocument,
+): Promise<z.input<typeof grantedProjectView>> {
+  const project = await findProject(instanceId, grant.projectId);
+  const names = new Map(project?.roles.map((role) => [role.key, role.displayName ?? role.key]));
+  return {
+    ...toGrantView(grant),
+    projectName: project?.name ?? '',
+    roles: grant.roleKeys.map((key) => ({ key, displayName: names.get(key) ?? key })),
+  };
+}
 
 /** A project granted to other orgs, each with a subset of its roles (the granted side's list: projects.ts). */
 export const projectGrantRoutes: ApiRoute[] = [
@@ -62,11 +81,11 @@ export const projectGrantRoutes: ApiRoute[] = [
     method: 'get',
     path: '/projects/{projectId}/grants/{grantId}',
     tag: GRANTS,
-    summary: 'Read a project grant (also visible to the granted organization)',
+    summary: "Read a project grant with the project's name and the granted roles (also visible to the granted org)",
     permission: 'project.grant.read',
     on: PROJECT_GRANT_VIEW,
-    response: grantView,
-    handler: async ({ target }) => toGrantView(target),
+    response: grantedProjectView,
+    handler: ({ target, actor }) => toGrantedProjectView(actor.instanceId, target),
   }),
   route({
     method: 'patch',

@@ -9,7 +9,7 @@ import {
   setProjectState,
 } from '../../domain/commands/projects.ts';
 import { ORG, PROJECT } from './locators.ts';
-import { grantView, toGrantView, GRANTS } from './project-grants.ts';
+import { grantedProjectView, toGrantedProjectView, GRANTS } from './project-grants.ts';
 import { roleView, toRoleView } from './project-roles.ts';
 import { route, stateRoutes, type ApiRoute } from './route.ts';
 import { name, page, state } from './schemas.ts';
@@ -80,13 +80,17 @@ export const projectRoutes: ApiRoute[] = [
     method: 'get',
     path: '/orgs/{orgId}/granted-projects',
     tag: GRANTS,
-    summary: 'The project grants an organization received',
+    summary: "The project grants an organization received, with each project's name and the granted roles",
     permission: 'project.grant.read',
     on: ORG,
     query: page,
-    response: z.object({ grants: z.array(grantView) }),
+    response: z.object({ grants: z.array(grantedProjectView) }),
     handler: async ({ target, query, actor }) => ({
-      grants: (await listProjectGrants(actor.instanceId, { grantedOrgId: target._id }, query)).map(toGrantView),
+      grants: await Promise.all(
+        (await listProjectGrants(actor.instanceId, { grantedOrgId: target._id }, query)).map((grant) =>
+          toGrantedProjectView(actor.instanceId, grant),
+        ),
+      ),
     }),
   }),
   route({

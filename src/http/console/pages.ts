@@ -1,0 +1,35 @@
+import { loadRolePermissions } from '../api/index.ts';
+import { applicationPage } from './applications.ts';
+import { authorizationsPage } from './authorizations.ts';
+import { instanceAuditPage, orgAuditPage } from './audit.ts';
+import { grantedProjectsPage, grantPage } from './grants.ts';
+import { homePage } from './home.ts';
+import type { ConsolePage } from './kit.ts';
+import { managerPages } from './managers.ts';
+import { orgDeletePage, orgListPage, orgPage, orgSettingsPage } from './orgs.ts';
+import { projectDeletePage, projectListPage, projectPage } from './projects.ts';
+import { userDeletePage, userListPage, userPage } from './users.ts';
+
+/** Every console page; a page's path is relative to /ui/console. */
+export function consolePages(): ConsolePage[] {
+  return [
+    homePage,
+    orgListPage,
+    orgPage,
+    orgDeletePage,
+    orgSettingsPage,
+    userListPage,
+    userPage,
+    userDeletePage,
+    projectListPage,
+    projectPage,
+    projectDeletePage,
+    applicationPage,
+    grantedProjectsPage,
+    grantPage,
+    authorizationsPage,
+    instanceAuditPage,
+    orgAuditPage,
+    ...managerPages(Object.keys(loadRolePermissions())),
+  ];
+}

@@ -1,0 +1,88 @@
+// Driving the manager console in headless Chromium: sign in through the real login, check every page with axe-core
+// and the accessibility basics, and write screenshots at 1280 and 360 px to test-results/console/ (not committed).
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import { assertAccessibleBasics } from './browser.ts';
+
+const SCREENSHOTS = path.join(process.cwd(), 'test-results', 'console');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/**
+ * A fresh browser (own cookies) signed in to the console through the login UI. JavaScript stays on because axe-core
+ * runs in the page; the console's pages carry no script at all (checkConsolePage), so they work with it off.
+ */
+export async function signedInConsole(
+  browser: Browser,
+  baseUrl: string,
+  loginName: string,
+  password: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/ui/console`);
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByLabel('Login name').fill(loginName);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${baseUrl}/ui/console`);
+  return { context, page };
+}
+
+/** axe-core's serious and critical violations of the page (WCAG 2.x A and AA rules). */
+interface AxeViolation {
+  id: string;
+  impact?: string | null;
+  nodes: Array<{ target: unknown[] }>;
+}
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results: { violations: AxeViolation[] } = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
+  return results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+const checked = new Set<string>();
+
+/**
+ * The page meets the basics and axe reports nothing serious; once per name, its screenshots at 1280 and 360 px (where
+ * nothing may scroll sideways but a table's own region).
+ */
+export async function checkConsolePage(page: Page, name: string): Promise<void> {
+  await assertAccessibleBasics(page);
+  assert.equal(await page.locator('script').count(), 0, `${page.url()}: no script, so it works with JavaScript off`);
+  assert.deepEqual(await seriousViolations(page), [], `${page.url()}: axe serious or critical violations`);
+  if (checked.has(name)) return;
+  checked.add(name);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const size = page.viewportSize() ?? { width: 1280, height: 800 };
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-1280.png`), fullPage: true });
+  await page.setViewportSize({ width: 360, height: 740 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  assert.equal(overflow, false, `${page.url()}: no horizontal scrolling at 360 px`);
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-360.png`), fullPage: true });
+  await page.setViewportSize(size);
+}

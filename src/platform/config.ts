@@ -119,6 +119,38 @@ const configSchema = z.object({
     .refine((email) => email.leaseMs >= 3 * email.smtpTimeoutMs, {
       message: 'leaseMs must be at least 3 × smtpTimeoutMs',
     }),
+  /**
+   * Actions (domain/actions/): scripts run in `workers` sandbox threads, each with a heap of at most `memoryBytes`;
+   * an action's own timeout defaults to `defaultTimeoutMs` (ZITADEL's default is 10 s; the issue asks for 1 s), its
+   * `http.fetch` and HTTP targets wait at most `fetchTimeoutMs`.
+   */
+  actions: z.object({
+    workers: z.coerce.number().int().min(1).max(32),
+    memoryBytes: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .max(1024 * 1024 * 1024),
+    defaultTimeoutMs: z.number().int().min(50).max(20_000),
+    fetchTimeoutMs: z.number().int().min(50).max(60_000),
+  }),
+  /**
+   * Change webhooks (domain/webhooks/): the delivery outbox is polled every `pollMs`; a failed delivery is retried
+   * after `retryBaseMs` · 2^(attempt−1), at most `retryMaxMs`, up to `maxAttempts`; each request waits `timeoutMs`,
+   * and a claimed resource's deliveries are leased for `leaseMs`.
+   */
+  webhooks: z
+    .object({
+      pollMs: z.number().int().min(10).max(600_000),
+      maxAttempts: z.number().int().min(1).max(100),
+      retryBaseMs: z.number().int().min(10),
+      retryMaxMs: z.number().int().min(10),
+      timeoutMs: z.number().int().min(100).max(60_000),
+      leaseMs: z.number().int().min(1000),
+    })
+    .refine((webhooks) => webhooks.leaseMs >= 3 * webhooks.timeoutMs, {
+      message: 'leaseMs must be at least 3 × timeoutMs',
+    }),
   /** How long each one-time code lives (domain/codes.ts); ZITADEL's defaults: reset 1 h, verification 24 h. */
   codeLifetimes: z.object({
     emailVerificationSeconds: z.number().int().positive(),
@@ -209,6 +241,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['EMAIL_OUTBOX_POLL_MS', 'email.outboxPollMs', (raw) => Number(raw)],
     ['EMAIL_RETRY_BASE_MS', 'email.retryBaseMs', (raw) => Number(raw)],
     ['EMAIL_MAX_ATTEMPTS', 'email.maxAttempts', (raw) => Number(raw)],
+    ['ACTIONS_WORKERS', 'actions.workers', (raw) => raw],
+    ['WEBHOOKS_POLL_MS', 'webhooks.pollMs', (raw) => Number(raw)],
+    ['WEBHOOKS_RETRY_BASE_MS', 'webhooks.retryBaseMs', (raw) => Number(raw)],
+    ['WEBHOOKS_MAX_ATTEMPTS', 'webhooks.maxAttempts', (raw) => Number(raw)],
     ['DOMAIN_VERIFICATION_DNS_SERVER', 'domainVerification.dnsServers', (raw) => [raw]],
     ['DOMAIN_VERIFICATION_HTTP_SCHEME', 'domainVerification.httpScheme', (raw) => raw],
     ['DOMAIN_VERIFICATION_HTTP_PORT', 'domainVerification.httpPort', (raw) => Number(raw)],

@@ -14,6 +14,7 @@ import type { Services } from '../oidc/services.ts';
 import { loadMasterKey } from '../platform/master-key.ts';
 import { TenantRegistry } from '../oidc/tenants.ts';
 import { startOutboxWorker } from './outbox-worker.ts';
+import { startActionRuntime, stopActionRuntime } from '../domain/actions/runtime.ts';
 
 export interface RunningCastellan {
   url: string;
@@ -52,6 +53,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       config.publicUrl,
     );
     const services: Services = { config, log, masterKey, tenants };
+    const actionRuntime = startActionRuntime(config, masterKey, log);
     const app = createApp(services);
     const server = createHttpServer(config.http, app.callback());
     await new Promise<void>((resolve, reject) => {
@@ -71,6 +73,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
         stopSweeper();
         stopWatchingCaches();
         await outboxWorker.stop();
+        await stopActionRuntime(actionRuntime);
         // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

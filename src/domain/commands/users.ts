@@ -11,6 +11,7 @@ import { newHumanContact, phoneVerification, type HumanContact } from './user-co
 import { findScoped } from '../../store/queries/scoped.ts';
 import { dropCodes } from '../../store/queries/verification-codes.ts';
 import { dropPendingEmails } from '../../store/queries/email-outbox.ts';
+import { afterUserCreation, metadataFromPreCreation } from '../actions/triggers.ts';
 
 const DUPLICATE_USERNAME = 'the username is taken in this instance';
 
@@ -90,6 +91,8 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       ...newHumanContact(profile),
       ...(password ? { passwordHash: await hashPassword(password) } : {}),
     };
+    const draft = { orgId, type: 'human', username: profile.username, human, metadata: metadataEntries(metadata) };
+    const fromActions = await metadataFromPreCreation(actor.instanceId, draft);
     const created = await uniquely(
       () =>
         User.create({
@@ -98,7 +101,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
           type: 'human',
           username: profile.username,
           human,
-          metadata: metadataEntries(metadata),
+          metadata: metadataEntries({ ...metadata, ...fromActions }),
         }),
       DUPLICATE_USERNAME,
     );
@@ -110,6 +113,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       resourceId: created._id,
       payload: { username: created.username, email: human.email },
     });
+    await afterUserCreation(actor.instanceId, created.toObject() as UserDocument);
     return created.toObject() as UserDocument;
   });
 }

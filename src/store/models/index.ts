@@ -1,3 +1,4 @@
+import { Action, ActionFlow } from './action.ts';
 import { Application } from './application.ts';
 import { EmailOutbox } from './email-outbox.ts';
 import { Event } from './event.ts';
@@ -16,6 +17,8 @@ import { WebauthnChallenge } from './webauthn-challenge.ts';
 import { PersonalAccessToken, User } from './user.ts';
 
 export {
+  Action,
+  ActionFlow,
   Application,
   EmailOutbox,
   Event,
@@ -55,4 +58,6 @@ export const domainModels = [
   EmailOutbox,
   VerificationCode,
   WebauthnChallenge,
+  Action,
+  ActionFlow,
 ];

@@ -92,7 +92,7 @@ export function updateAction(
         Action.findOneAndUpdate(
           { _id: action._id, instanceId: actor.instanceId, version: action.version },
           { $set: { ...settings, version: action.version + 1 } },
-          { new: true },
+          { returnDocument: 'after' },
         ).lean<ActionDocument>(),
       DUPLICATE_NAME,
     );

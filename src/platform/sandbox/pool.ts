@@ -6,9 +6,10 @@ export type { SandboxJob, SandboxOperation, SandboxOutcome } from './protocol.ts
 /**
  * Past its timeout a job's worker is given this long to answer (the interrupt handler stops a runaway script inside
  * it); then the worker is terminated and replaced, whatever the script does (a native call that never checks the
- * interrupt, a heap thrashing at its limit).
+ * interrupt, a heap thrashing at its limit). Generous: the workers run at the lowest CPU priority, and on a busy
+ * machine an interrupted script may wait a while for a core to report back; replacing a worker costs a thread start.
  */
-const HARD_STOP_GRACE_MS = 250;
+const HARD_STOP_GRACE_MS = 1000;
 
 interface Pending {
   job: SandboxJob;

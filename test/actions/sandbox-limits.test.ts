@@ -88,7 +88,7 @@ describe('each escape is stopped', () => {
 });
 
 describe('in a real flow', () => {
-  it('a failing action fails the token unless it is allowed to fail; a runaway one does not slow other logins', async () => {
+  it('a failing action fails the token unless it is allowed to fail; a runaway one does not slow other logins', async (t) => {
     const { server } = fixture;
     const spin = await createAction(server, admin, acme(), {
       name: 'runaway',
@@ -130,8 +130,8 @@ describe('in a real flow', () => {
       p50: Math.round(percentile(times, 50)),
       p99: Math.round(percentile(times, 99)),
     });
-    console.log(`other logins, quiet: ${JSON.stringify(summary(quiet))} ms`);
-    console.log(`other logins while ${runawayRuns} runaway actions ran: ${JSON.stringify(summary(loaded))} ms`);
+    t.diagnostic(`other logins, quiet: ${JSON.stringify(summary(quiet))} ms`);
+    t.diagnostic(`other logins while ${runawayRuns} runaway actions ran: ${JSON.stringify(summary(loaded))} ms`);
     // Generous: the runaway loops run off the event loop at the lowest priority, but their requests are served too.
     assert.ok(percentile(loaded, 50) < 3 * percentile(quiet, 50) + 300, 'other logins are not held up');
 

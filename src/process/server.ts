@@ -13,7 +13,7 @@ import { createTenant } from '../oidc/provider.ts';
 import type { Services } from '../oidc/services.ts';
 import { loadMasterKey } from '../platform/master-key.ts';
 import { TenantRegistry } from '../oidc/tenants.ts';
-import { startOutboxWorker } from './outbox-worker.ts';
+import { startOutboxWorker, startWebhookWorker } from './outbox-worker.ts';
 import { startActionRuntime, stopActionRuntime } from '../domain/actions/runtime.ts';
 
 export interface RunningCastellan {
@@ -63,6 +63,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
     const stopSweeper = startSweeper(config.sweepIntervalSeconds, log);
     const stopWatchingCaches = watchCacheRevisions(config.cacheRevisionPollMs, log);
     const outboxWorker = startOutboxWorker(services);
+    const webhookWorker = startWebhookWorker(services);
     const { port } = server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,
@@ -73,6 +74,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
         stopSweeper();
         stopWatchingCaches();
         await outboxWorker.stop();
+        await webhookWorker.stop();
         await stopActionRuntime(actionRuntime);
         // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -37,6 +37,7 @@ export interface Received {
 /** A loopback HTTP receiver: records every request and answers with `answer` (status and JSON body). */
 export async function startReceiver(
   answer: (request: Received) => { status: number; body?: unknown } = () => ({ status: 200 }),
+  port = 0,
 ): Promise<{ url: string; host: string; received: Received[]; server: Server; close(): Promise<void> }> {
   const received: Received[] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -50,11 +51,11 @@ export async function startReceiver(
       response.end(body === undefined ? '' : JSON.stringify(body));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/hook`,
-    host: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}/hook`,
+    host: `127.0.0.1:${bound}`,
     received,
     server,
     close: () =>

@@ -133,6 +133,14 @@ const AUTHORIZATION: Record<string, string> = {
   'GET /instance/flows/{flowType}': 'INSTANCE_OWNED iam.flow.read',
   'PUT /instance/flows/{flowType}/triggers/{triggerType}': 'INSTANCE_OWNED iam.flow.write',
   'DELETE /instance/flows/{flowType}': 'INSTANCE_OWNED iam.flow.delete',
+  'POST /orgs/{orgId}/webhooks': 'ORG_OWNED org.action.write',
+  'GET /orgs/{orgId}/webhooks': 'ORG_OWNED org.action.read',
+  'DELETE /orgs/{orgId}/webhooks/{webhookId}': 'ORG_OWNED org.action.delete',
+  'GET /orgs/{orgId}/webhooks/{webhookId}/deliveries': 'ORG_OWNED org.action.read',
+  'POST /instance/webhooks': 'INSTANCE_OWNED iam.action.write',
+  'GET /instance/webhooks': 'INSTANCE_OWNED iam.action.read',
+  'DELETE /instance/webhooks/{webhookId}': 'INSTANCE_OWNED iam.action.delete',
+  'GET /instance/webhooks/{webhookId}/deliveries': 'INSTANCE_OWNED iam.action.read',
 };
 
 // The routes that cannot be authorized on a located resource. Each says why in its spec.

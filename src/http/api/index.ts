@@ -32,6 +32,7 @@ import { smtpRoutes } from './smtp.ts';
 import { orgDomainRoutes } from './org-domains.ts';
 import { actionRoutes } from './actions.ts';
 import { flowRoutes } from './flows.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -61,6 +62,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...smtpRoutes,
     ...actionRoutes,
     ...flowRoutes,
+    ...webhookRoutes,
   ];
 }
 

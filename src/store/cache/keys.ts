@@ -43,4 +43,6 @@ export const cacheKeys = {
     key('has-active-project-grant', projectId, grantedOrgId),
   /** The active actions a trigger runs for an org's users (store/queries/actions.ts). */
   triggerActions: (orgId: string, trigger: string) => key('trigger-actions', orgId, trigger),
+  /** The instance's active change-webhook subscriptions (store/queries/webhooks.ts). */
+  webhookSubscriptions: () => key('webhook-subscriptions'),
 } as const;

@@ -15,6 +15,7 @@ import { UserGrant } from './user-grant.ts';
 import { VerificationCode } from './verification-code.ts';
 import { WebauthnChallenge } from './webauthn-challenge.ts';
 import { PersonalAccessToken, User } from './user.ts';
+import { WebhookDelivery, WebhookSubscription } from './webhook.ts';
 
 export {
   Action,
@@ -37,6 +38,8 @@ export {
   UserGrant,
   VerificationCode,
   WebauthnChallenge,
+  WebhookDelivery,
+  WebhookSubscription,
 };
 
 export const domainModels = [
@@ -60,4 +63,6 @@ export const domainModels = [
   WebauthnChallenge,
   Action,
   ActionFlow,
+  WebhookSubscription,
+  WebhookDelivery,
 ];

@@ -18,6 +18,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  /** Its QuickJS builds are loaded: jobs (and their timers) start only then. */
+  ready: boolean;
   running: (Pending & { id: number; timer: NodeJS.Timeout }) | null;
 }
 
@@ -33,10 +35,9 @@ export class SandboxPool {
   #nextId = 1;
   #closed = false;
 
-  /** Starts its workers at once, so that the first jobs do not wait for a thread and WebAssembly to load. */
+  /** Workers start with the first job (a process whose instances have no action keeps no thread and no heap). */
   constructor(size: number) {
     this.#size = size;
-    for (let started = 0; started < size; started++) this.#spawn();
   }
 
   run(job: SandboxJob): Promise<SandboxOutcome> {
@@ -56,8 +57,12 @@ export class SandboxPool {
 
   #dispatch(): void {
     while (this.#queue.length) {
-      const slot = this.#slots.find((candidate) => !candidate.running) ?? this.#spawn();
-      if (!slot) return;
+      const slot = this.#slots.find((candidate) => candidate.ready && !candidate.running);
+      if (!slot) {
+        // More work than idle workers: start one more (it takes jobs once ready), up to the pool's size.
+        if (this.#slots.every((candidate) => candidate.ready)) this.#spawn();
+        return;
+      }
       const pending = this.#queue.shift()!;
       const id = this.#nextId++;
       const timer = setTimeout(() => {
@@ -68,18 +73,19 @@ export class SandboxPool {
     }
   }
 
-  #spawn(): Slot | null {
-    if (this.#slots.length >= this.#size) return null;
+  #spawn(): void {
+    if (this.#slots.length >= this.#size) return;
     const worker = new Worker(new URL('./worker.ts', import.meta.url));
     worker.unref();
-    const slot: Slot = { worker, running: null };
-    worker.on('message', (reply: WorkerReply) => {
-      if (slot.running?.id !== reply.id) return;
-      this.#finish(slot, reply.outcome);
+    const slot: Slot = { worker, ready: false, running: null };
+    worker.on('message', (reply: WorkerReply | { ready: true }) => {
+      if ('ready' in reply) {
+        slot.ready = true;
+        this.#dispatch();
+      } else if (slot.running?.id === reply.id) this.#finish(slot, reply.outcome);
     });
     worker.on('error', (error) => void this.#replace(slot, `sandbox worker failed: ${error.message}`));
     this.#slots.push(slot);
-    return slot;
   }
 
   #finish(slot: Slot, outcome: SandboxOutcome): void {

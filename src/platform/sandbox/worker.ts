@@ -168,7 +168,9 @@ async function run(job: SandboxJob): Promise<SandboxOutcome> {
   }
 }
 
-// Jobs are answered one at a time, in order: the pool sends a worker its next job only once it has answered.
+// Ready once both builds are loaded; jobs are answered one at a time, in order: the pool sends a worker its next job
+// only once it has answered.
+void Promise.all([plainModule, asyncModule]).then(() => parentPort?.postMessage({ ready: true }));
 parentPort?.on('message', (request: WorkerRequest) => {
   void run(request.job).then((outcome) => parentPort?.postMessage({ id: request.id, outcome } satisfies WorkerReply));
 });

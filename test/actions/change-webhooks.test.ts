@@ -13,6 +13,8 @@ let admin: string;
 before(async () => {
   server = await startTestServer({
     CASTELLAN_DEMO: 'false',
+    // The receiver listens on loopback.
+    OUTBOUND_PRIVATE_ADDRESSES: 'true',
     WEBHOOKS_POLL_MS: '50',
     WEBHOOKS_RETRY_BASE_MS: '100',
   });

@@ -14,7 +14,8 @@ const { demoLogin, demoConfig, userId } = demoRp(() => fixture);
 const acme = () => `/orgs/${fixture.orgs.ACME}`;
 
 before(async () => {
-  fixture = await startOidcFixture();
+  // The receivers listen on loopback.
+  fixture = await startOidcFixture({ OUTBOUND_PRIVATE_ADDRESSES: 'true' });
   admin = await bootstrapToken(fixture.server);
 });
 after(() => fixture.server.stop());

@@ -77,6 +77,29 @@ describe('complement token (seed 003)', () => {
   });
 });
 
+describe('outbound requests', () => {
+  it('by default, a target or http.fetch on a private or loopback address is refused', async () => {
+    const { server, orgs } = fixture;
+    const base = `/orgs/${orgs.ACME}`;
+    const user = { userId: await userId('acme-owner') };
+    const target = await createAction(server, admin, base, {
+      name: 'internal',
+      type: 'call',
+      endpoint: 'http://127.0.0.1:9/',
+    });
+    const called = await call(server, admin, 'POST', `${base}/actions/${target.id}/test`, user);
+    assert.match(String(called.body.error), /private or special-use address/);
+    const script = `function metadata(ctx, api) { http.fetch('http://169.254.169.254/latest/meta-data/'); }`;
+    const fetching = await createAction(server, admin, base, {
+      name: 'metadata',
+      script,
+      allowedHosts: ['169.254.169.254'],
+    });
+    const fetched = await call(server, admin, 'POST', `${base}/actions/${fetching.id}/test`, user);
+    assert.match(String(fetched.body.error), /private or special-use address/);
+  });
+});
+
 describe('pre-authentication (seed 003)', () => {
   it('denies the login of a user with an unverified email with the action’s message; others log in', async () => {
     const { server, orgs, baseUrl } = fixture;

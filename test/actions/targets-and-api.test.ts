@@ -13,7 +13,8 @@ let admin: string;
 const { demoLogin, demoConfig, userId } = demoRp(() => fixture);
 
 before(async () => {
-  fixture = await startOidcFixture();
+  // The receivers listen on loopback.
+  fixture = await startOidcFixture({ OUTBOUND_PRIVATE_ADDRESSES: 'true' });
   admin = await bootstrapToken(fixture.server);
 });
 after(() => fixture.server.stop());

@@ -1,3 +1,4 @@
+import { refuseSpecialUseAddress } from '../../platform/outbound-address.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../../platform/request-signature.ts';
 import type { ActionDocument } from '../../store/models/action.ts';
 import { flowOfTrigger, TRIGGER_API, type ActionOperation, type TriggerType } from '../rules/action-flows.ts';
@@ -24,6 +25,7 @@ function targetBody(action: ActionDocument, trigger: TriggerType, data: ActionCo
 
 async function post(runtime: ActionRuntime, action: ActionDocument, body: string): Promise<Response> {
   const key = runtime.masterKey.decrypt(action.signingKeyEncrypted ?? '', TARGET_KEY_PURPOSE);
+  if (!runtime.privateAddresses) await refuseSpecialUseAddress(action.endpoint ?? '');
   return fetch(action.endpoint ?? '', {
     method: 'POST',
     headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, body) },
@@ -88,6 +90,7 @@ async function runScript(runtime: ActionRuntime, action: ActionDocument, trigger
     memoryBytes: runtime.config.memoryBytes,
     allowedHosts: action.allowedHosts,
     fetchTimeoutMs: runtime.config.fetchTimeoutMs,
+    privateAddresses: runtime.privateAddresses,
   });
   if (!outcome.ok) throw new Error(outcome.error);
   return outcome.operations;

@@ -8,6 +8,8 @@ export interface ActionRuntime {
   pool: SandboxPool;
   masterKey: MasterKey;
   config: Config['actions'];
+  /** Whether targets and `http.fetch` may reach private addresses (`OUTBOUND_PRIVATE_ADDRESSES`). */
+  privateAddresses: boolean;
   log: Logger;
 }
 
@@ -20,7 +22,8 @@ let current: ActionRuntime | null = null;
  * request services reach, hence one runtime per process; a process serves one database and one master key.
  */
 export function startActionRuntime(config: Config, masterKey: MasterKey, log: Logger): ActionRuntime {
-  current = { pool: new SandboxPool(config.actions.workers), masterKey, config: config.actions, log };
+  const pool = new SandboxPool(config.actions.workers);
+  current = { pool, masterKey, config: config.actions, privateAddresses: config.outboundPrivateAddresses, log };
   return current;
 }
 

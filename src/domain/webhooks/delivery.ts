@@ -2,6 +2,7 @@ import type { Config } from '../../platform/config.ts';
 import type { MasterKey } from '../../platform/crypto.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { counter } from '../../platform/metrics.ts';
+import { refuseSpecialUseAddress } from '../../platform/outbound-address.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../../platform/request-signature.ts';
 import type { WebhookDeliveryDocument, WebhookSubscriptionDocument } from '../../store/models/webhook.ts';
 import { releaseLease, takeLease } from '../../store/queries/leases.ts';
@@ -42,6 +43,7 @@ async function post(
     event: delivery.event,
   });
   const key = services.masterKey.decrypt(subscription.signingKeyEncrypted, WEBHOOK_KEY_PURPOSE);
+  if (!services.config.outboundPrivateAddresses) await refuseSpecialUseAddress(subscription.url);
   const response = await fetch(subscription.url, {
     method: 'POST',
     headers: {

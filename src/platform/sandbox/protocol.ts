@@ -14,6 +14,8 @@ export interface SandboxJob {
   /** Hosts `__fetch` may reach (exact host names, with the port when not the scheme's); empty: no `__fetch` at all. */
   allowedHosts: readonly string[];
   fetchTimeoutMs: number;
+  /** Whether `__fetch` may reach private and special-use addresses (platform/outbound-address.ts). */
+  privateAddresses: boolean;
 }
 
 export interface SandboxOperation {

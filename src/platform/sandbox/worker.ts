@@ -11,6 +11,7 @@ import {
   type QuickJSHandle,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten';
+import { refuseSpecialUseAddress } from '../outbound-address.ts';
 import {
   fetchAllowed,
   MAX_FETCH_BODY_BYTES,
@@ -80,6 +81,7 @@ async function guestFetch(job: SandboxJob, url: string, optionsJson: string, dea
   };
   const timeout = Math.max(1, Math.min(job.fetchTimeoutMs, deadline - Date.now()));
   try {
+    if (!job.privateAddresses) await refuseSpecialUseAddress(url);
     const response = await fetch(url, {
       method: options.method ?? 'GET',
       headers: options.headers ?? {},

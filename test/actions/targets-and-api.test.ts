@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
 import { signatureValid, SIGNATURE_HEADER } from '../../src/platform/request-signature.ts';
+import { Action, ActionFlow, WebhookSubscription } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
 import { demoRp, startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 import { attach, createAction, startReceiver } from './helpers.ts';
@@ -198,5 +199,21 @@ describe('the actions API', () => {
     assert.equal((await call(server, token, 'POST', `${base}/actions`, { name: 'x', script: 'x' })).status, 403);
     assert.equal((await call(server, token, 'GET', `/orgs/${orgs.Beta}/actions`)).status, 404);
     assert.equal((await call(server, token, 'GET', '/instance/actions')).status, 404);
+  });
+
+  it('a removed org takes its actions, flows and webhook subscriptions with it', async () => {
+    const { server } = fixture;
+    const org = (await call(server, admin, 'POST', '/orgs', { name: 'Short-lived' })).body.id as string;
+    const action = await createAction(server, admin, `/orgs/${org}`, { name: 'gone', script: 'x' });
+    await attach(server, admin, `/orgs/${org}`, 'complement-token', 'pre-userinfo-creation', [action.id]);
+    const hook = { url: 'https://hooks.example/x', eventTypes: ['*'] };
+    assert.equal((await call(server, admin, 'POST', `/orgs/${org}/webhooks`, hook)).status, 201);
+    assert.equal((await call(server, admin, 'DELETE', `/orgs/${org}`)).status, 204);
+    const left = await Promise.all([
+      Action.countDocuments({ orgId: org }),
+      ActionFlow.countDocuments({ orgId: org }),
+      WebhookSubscription.countDocuments({ orgId: org }),
+    ]);
+    assert.deepEqual(left, [0, 0, 0]);
   });
 });

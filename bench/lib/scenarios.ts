@@ -4,6 +4,7 @@ import { grantTargets, BENCH_ROLE } from './dataset.ts';
 import { clientCredentialsJob, introspectionJob, loginJob, refreshJob, userinfoJob, type Load } from './jobs.ts';
 import { measure, type MeasureOptions, type Outcome } from './measure.ts';
 import { elapsed } from './progress.ts';
+import { attachBenchAction, detachBenchAction } from './actions.ts';
 import { loadFor, Sessions, type Target } from './targets.ts';
 
 export const SCENARIOS = {
@@ -11,6 +12,7 @@ export const SCENARIOS = {
   'cc-opaque': 'client credentials, opaque token',
   'cc-jwt': 'client credentials, JWT token',
   login: 'full password login (argon2id) + code + token',
+  'login-action': 'login as above, with one complement-token action (sandboxed script) on the org',
   'login-totp': 'full password + TOTP login + code + token',
   refresh: 'refresh token grant (rotation)',
   userinfo: 'userinfo',
@@ -120,6 +122,10 @@ async function scenarioJob(
       return clientCredentialsJob(load, target.machineJwt);
     case 'login':
       return loginJob(load, target.web, target.users);
+    case 'login-action':
+      if (!target.api) return { missing: 'the bare library has no actions' };
+      await attachBenchAction(target);
+      return loginJob(load, target.web, target.users);
     case 'login-totp':
       return target.totpUsers ? loginJob(load, target.web, target.totpUsers) : { missing: 'no second factors' };
     case 'refresh': {
@@ -168,7 +174,7 @@ export async function runScenarios(
   if (warmPass) {
     const warmOptions = { ...options, timing: { warmupSeconds: 0, seconds: options.timing.warmupSeconds } };
     // Logins need no pass of their own: making the other scenarios' tokens already runs them.
-    for (const id of ids.filter((scenario) => scenario !== 'login' && scenario !== 'login-totp')) {
+    for (const id of ids.filter((scenario) => !scenario.startsWith('login'))) {
       const job = await jobFor(id);
       jobs.set(id, job);
       if (!('missing' in job)) await measure(warmOptions, job, (next) => jobs.set(id, next));
@@ -179,6 +185,7 @@ export async function runScenarios(
   for (const id of ids) {
     const job = await jobFor(id);
     const outcome = 'missing' in job ? job : await measure(options, job);
+    if (id === 'login-action' && target.api) await detachBenchAction(target);
     outcomes.set(id, outcome);
     console.log(`  ${elapsed()} ${target.server.name} · ${id}: ${summary(outcome)}`);
   }

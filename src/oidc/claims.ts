@@ -1,3 +1,4 @@
+import { complementClaims } from '../domain/actions/triggers.ts';
 import { resolveProjectAliases } from '../domain/rules/audience.ts';
 import { roleAudience, roleClaims, rolesByProject } from '../domain/rules/role-claims.ts';
 import { parseReservedScopes, splitScope } from '../domain/rules/scopes.ts';
@@ -30,14 +31,47 @@ export interface ClaimRequest {
   requestedClaims?: readonly string[];
 }
 
+/** Whether this output carries role claims: userinfo and introspection always; ID and JWT access tokens by switch. */
+function assertsRoles(request: ClaimRequest): boolean {
+  const { client, target } = request;
+  return (
+    target === 'userinfo' ||
+    target === 'introspection' ||
+    (target === 'id_token' && client.idTokenRoleAssertion) ||
+    (target === 'access_token' && client.accessTokenRoleAssertion)
+  );
+}
+
+function currentProjectOf(request: ClaimRequest): string | null {
+  return request.currentProjectId !== undefined ? request.currentProjectId : request.client.projectId;
+}
+
 /**
- * Every claim Castellan adds for a token, as ZITADEL emits it: standard claims (userinfo, introspection,
- * and the ID token with `idTokenUserinfoAssertion`), resource-owner, org and metadata claims (always when
- * scoped), and role claims (userinfo and introspection always; ID and JWT access tokens by app switch),
- * read live from the user's active grants. The only place claims are built: the ID token (oidc/accounts.ts), JWT
- * access tokens, userinfo and introspection all call it.
+ * Every claim Castellan adds for a token, then what the complement-token actions add (ZITADEL: pre-access-token
+ * creation for JWT access tokens, pre-userinfo creation for the ID token, userinfo and introspection;
+ * domain/actions/triggers.ts). The only place claims are built: the ID token (oidc/accounts.ts), JWT access tokens,
+ * userinfo and introspection all call it.
  */
 export async function buildClaims(
+  instance: ClaimInstance,
+  account: Account,
+  request: ClaimRequest,
+): Promise<Record<string, unknown>> {
+  const claims = await castellanClaims(instance, account, request);
+  const trigger = request.target === 'access_token' ? 'pre-access-token-creation' : 'pre-userinfo-creation';
+  return complementClaims(instance._id, trigger, account, claims, {
+    asserted: assertsRoles(request),
+    currentProjectId: currentProjectOf(request),
+    flat: request.client.flatRolesClaim,
+  });
+}
+
+/**
+ * The claims Castellan itself emits, as ZITADEL does: standard claims (userinfo, introspection, and the ID token with
+ * `idTokenUserinfoAssertion`), resource-owner, org and metadata claims (always when scoped), and role claims where
+ * the output asserts them, read live from the user's active grants.
+ */
+async function castellanClaims(
   instance: ClaimInstance,
   account: Account,
   request: ClaimRequest,
@@ -59,14 +93,9 @@ export async function buildClaims(
   }
   Object.assign(claims, reservedUserClaims(account.user, account.org, reserved));
 
-  const assertRoles =
-    target === 'userinfo' ||
-    target === 'introspection' ||
-    (target === 'id_token' && client.idTokenRoleAssertion) ||
-    (target === 'access_token' && client.accessTokenRoleAssertion);
-  if (!assertRoles) return claims;
+  if (!assertsRoles(request)) return claims;
 
-  const currentProjectId = request.currentProjectId !== undefined ? request.currentProjectId : client.projectId;
+  const currentProjectId = currentProjectOf(request);
   const roles = {
     currentProjectId,
     projectRoleAssertion: client.projectRoleAssertion,

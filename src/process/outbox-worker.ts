@@ -1,25 +1,27 @@
 import { deliverDueEmails, type DeliveryServices } from '../domain/email-delivery.ts';
+import { deliverDueWebhooks } from '../domain/webhooks/delivery.ts';
+import type { Logger } from '../platform/logger.ts';
 
 export interface OutboxWorker {
   /** Stops polling and waits for the pass under way, so that no lease is left behind by a clean shutdown. */
   stop(): Promise<void>;
 }
 
-/** Delivers the outbox every `email.outboxPollMs` in this process (each process runs one; they share the work). */
-export function startOutboxWorker(services: DeliveryServices): OutboxWorker {
+/** Runs `pass` every `pollMs` in this process, one pass at a time (each process runs one; they share the work). */
+function startPolling(pass: () => Promise<unknown>, pollMs: number, log: Logger, name: string): OutboxWorker {
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
-  let pass: Promise<void> = Promise.resolve();
+  let running: Promise<void> = Promise.resolve();
   const schedule = () => {
     if (stopped) return;
-    timer = setTimeout(run, services.config.email.outboxPollMs);
+    timer = setTimeout(run, pollMs);
     timer.unref();
   };
   function run(): void {
-    pass = deliverDueEmails(services).then(
+    running = pass().then(
       () => schedule(),
       (error: unknown) => {
-        services.log.warn({ err: error }, 'an outbox pass failed');
+        log.warn({ err: error }, `a pass of the ${name} failed`);
         schedule();
       },
     );
@@ -29,7 +31,22 @@ export function startOutboxWorker(services: DeliveryServices): OutboxWorker {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await pass;
+      await running;
     },
   };
+}
+
+/** Delivers the email outbox every `email.outboxPollMs` in this process. */
+export function startOutboxWorker(services: DeliveryServices): OutboxWorker {
+  return startPolling(() => deliverDueEmails(services), services.config.email.outboxPollMs, services.log, 'outbox');
+}
+
+/** Delivers the change-webhook outbox every `webhooks.pollMs` in this process. */
+export function startWebhookWorker(services: DeliveryServices): OutboxWorker {
+  return startPolling(
+    () => deliverDueWebhooks(services),
+    services.config.webhooks.pollMs,
+    services.log,
+    'webhook outbox',
+  );
 }

@@ -13,8 +13,9 @@ import { createTenant } from '../oidc/provider.ts';
 import type { Services } from '../oidc/services.ts';
 import { loadMasterKey } from '../platform/master-key.ts';
 import { TenantRegistry } from '../oidc/tenants.ts';
-import { startOutboxWorker } from './outbox-worker.ts';
+import { startOutboxWorker, startWebhookWorker } from './outbox-worker.ts';
 import { resumeInstanceRemovals } from '../domain/commands/instance-removal.ts';
+import { startActionRuntime, stopActionRuntime } from '../domain/actions/runtime.ts';
 
 export interface RunningCastellan {
   url: string;
@@ -57,6 +58,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       },
     );
     const services: Services = { config, log, masterKey, tenants };
+    const actionRuntime = startActionRuntime(config, masterKey, log);
     const app = createApp(services);
     const server = createHttpServer(config.http, app.callback());
     await new Promise<void>((resolve, reject) => {
@@ -69,6 +71,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
     await resumeInstanceRemovals((error) =>
       log.error({ err: error }, 'instance removal failed; resumed at next start'),
     );
+    const webhookWorker = startWebhookWorker(services);
     const { port } = server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,
@@ -79,6 +82,8 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
         stopSweeper();
         stopWatchingCaches();
         await outboxWorker.stop();
+        await webhookWorker.stop();
+        await stopActionRuntime(actionRuntime);
         // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -49,6 +49,12 @@ test('the OpenAPI document validates, and every route in it answers as it descri
     await post(`/orgs/${customer}/domains`, { domain: 'customer.example' });
     const smtp = { host: '127.0.0.1', port: 2525, tls: 'none', senderAddress: 'login@castellan.test' };
     assert.equal((await call(server, admin, 'PUT', '/instance/smtp', smtp)).status, 200);
+    const action = { name: 'fixtureAction', script: 'function fixtureAction(ctx, api) {}' };
+    const actionId = (await post(`/orgs/${customer}/actions`, action)).id as string;
+    const instanceActionId = (await post('/instance/actions', action)).id as string;
+    const webhook = { url: 'https://hooks.example/x', eventTypes: ['user.*'] };
+    const webhookId = (await post(`/orgs/${customer}/webhooks`, webhook)).id as string;
+    const instanceWebhookId = (await post('/instance/webhooks', webhook)).id as string;
     const customerOrg = (await call(server, admin, 'GET', `/orgs/${customer}`)).body;
     const loginName = `fixture-bot@${customerOrg.primaryDomain as string}`;
     const values: Record<string, string> = {
@@ -63,7 +69,13 @@ test('the OpenAPI document validates, and every route in it answers as it descri
       domain: 'customer.example',
       primaryDomain: customerOrg.primaryDomain as string,
       loginName,
+      actionId,
+      webhookId,
+      flowType: 'complement-token',
+      triggerType: 'pre-userinfo-creation',
     };
+    // The instance's own actions and webhooks are other resources than the org's of the same name.
+    const instanceValues: Record<string, string> = { actionId: instanceActionId, webhookId: instanceWebhookId };
 
     const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
@@ -74,7 +86,9 @@ test('the OpenAPI document validates, and every route in it answers as it descri
     assert.ok(operations.length >= 70, `${operations.length} operations`);
     for (const { path, method, operation } of operations) {
       assert.match(operation['x-permission'], /^[a-z]+(\.[a-z_]+)*$/, `${method} ${path} declares its permission`);
-      const concrete = path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(values[name] ?? 'x'));
+      const valueOf = (name: string) =>
+        (path.startsWith('/instance/') ? instanceValues[name] : undefined) ?? values[name];
+      const concrete = path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(valueOf(name) ?? 'x'));
       const response = await call(
         server,
         admin,

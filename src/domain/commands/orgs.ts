@@ -1,4 +1,5 @@
 import { Membership, Organization, Project, ProjectGrant, User } from '../../store/models/index.ts';
+import { removeOrgExtensions } from './org-extensions.ts';
 import type { OrganizationDocument } from '../../store/models/organization.ts';
 import type { ProjectDocument } from '../../store/models/project.ts';
 import type { ProjectGrantDocument } from '../../store/models/project-grant.ts';
@@ -217,6 +218,7 @@ export function removeOrg(actor: Actor, org: OrgRecord, defaultOrgId: string): P
     for (const user of await User.find({ instanceId, orgId: org._id }).lean<UserDocument[]>())
       await removeUser(actor, user, reason);
     await Membership.deleteMany({ instanceId, orgId: org._id });
+    await removeOrgExtensions(actor, org._id);
     await Organization.deleteOne({ instanceId, _id: org._id });
     await recordChange(actor, {
       orgId: org._id,

@@ -12,6 +12,7 @@ import { findScoped } from '../../store/queries/scoped.ts';
 import { dropCodes } from '../../store/queries/verification-codes.ts';
 import { dropPendingEmails } from '../../store/queries/email-outbox.ts';
 import { requireUsernameAllowed } from './org-domain-policy.ts';
+import { afterUserCreation, metadataFromPreCreation } from '../actions/triggers.ts';
 
 const DUPLICATE_USERNAME = 'the username is taken in this instance';
 
@@ -92,6 +93,8 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       ...newHumanContact(profile),
       ...(password ? { passwordHash: await hashPassword(password), passwordChangedAt: new Date() } : {}),
     };
+    const draft = { orgId, type: 'human', username: profile.username, human, metadata: metadataEntries(metadata) };
+    const fromActions = await metadataFromPreCreation(actor.instanceId, draft);
     const created = await uniquely(
       () =>
         User.create({
@@ -100,7 +103,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
           type: 'human',
           username: profile.username,
           human,
-          metadata: metadataEntries(metadata),
+          metadata: metadataEntries({ ...metadata, ...fromActions }),
         }),
       DUPLICATE_USERNAME,
     );
@@ -112,6 +115,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       resourceId: created._id,
       payload: { username: created.username, email: human.email },
     });
+    await afterUserCreation(actor.instanceId, created.toObject() as UserDocument);
     return created.toObject() as UserDocument;
   });
 }

@@ -33,6 +33,9 @@ import { smtpRoutes } from './smtp.ts';
 import { orgDomainRoutes } from './org-domains.ts';
 import { tokenLifetimeRoutes } from './token-lifetimes.ts';
 import { orgLookupRoutes } from './org-lookup.ts';
+import { actionRoutes } from './actions.ts';
+import { flowRoutes } from './flows.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -63,6 +66,9 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...smtpRoutes,
     ...tokenLifetimeRoutes,
     ...orgLookupRoutes,
+    ...actionRoutes,
+    ...flowRoutes,
+    ...webhookRoutes,
   ];
 }
 

@@ -5,6 +5,7 @@ import { emptyProgress, type LoginProgress } from '../../domain/rules/login-step
 import { findOrg } from '../../store/queries/accounts.ts';
 import { verifyPasswordUnderLockout, identifyUser, policyOf } from '../../domain/login.ts';
 import { countLogin } from '../../domain/login-audit.ts';
+import { loginDenial } from '../../domain/actions/triggers.ts';
 import { verifyPasswordOfUnknownUser } from '../../domain/password-timing.ts';
 import { passkeyLoginAllowed } from '../../domain/rules/webauthn.ts';
 import { secondFactorStepOf } from '../../domain/second-factor.ts';
@@ -100,6 +101,8 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
     if (user.state !== 'active') return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.userInactive, loginName);
     if (userOrg?.state !== 'active')
       return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.orgInactive, loginName);
+    const denial = await loginDenial(instance._id, 'pre-authentication', user);
+    if (denial) return renderLoginName(ctx, identified, 403, denial, loginName);
     return kit.advance(ctx, identified, { ...progress, userId: user._id });
   }
 

@@ -9,6 +9,7 @@ import { renderView } from '../../platform/templates.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import { findLoginUser, loginRequirementProblem, policyOf, resolveRequiredOrg } from '../../domain/login.ts';
 import { recordLogin } from '../../domain/login-audit.ts';
+import { loginDenial } from '../../domain/actions/triggers.ts';
 import type { RequestOrigin } from '../../store/queries/events.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
@@ -159,6 +160,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     );
     writeProgress(ctx, login.interaction.uid, null);
     if (problem) throw new LoginPageError(403, 'Login not possible', problem);
+    const denial = await loginDenial(login.tenant.instance._id, 'post-authentication', user);
+    if (denial) throw new LoginPageError(403, 'Login not possible', denial);
     await recordLogin(login.tenant.instance._id, user, origin(ctx, login));
     rememberAccount(ctx, login.tenant.instance._id, user._id);
     // RFC 8176 `amr` and the `acr` reached (rules/mfa.ts); the provider puts them in the session and the ID token.

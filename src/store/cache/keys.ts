@@ -41,4 +41,8 @@ export const cacheKeys = {
   hasActiveUserGrant: (userId: string, projectId: string) => key('has-active-user-grant', userId, projectId),
   hasActiveProjectGrant: (projectId: string, grantedOrgId: string) =>
     key('has-active-project-grant', projectId, grantedOrgId),
+  /** The active actions a trigger runs for an org's users (store/queries/actions.ts). */
+  triggerActions: (orgId: string, trigger: string) => key('trigger-actions', orgId, trigger),
+  /** The instance's active change-webhook subscriptions (store/queries/webhooks.ts). */
+  webhookSubscriptions: () => key('webhook-subscriptions'),
 } as const;

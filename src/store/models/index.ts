@@ -1,3 +1,4 @@
+import { Action, ActionFlow } from './action.ts';
 import { Application } from './application.ts';
 import { EmailOutbox } from './email-outbox.ts';
 import { Event } from './event.ts';
@@ -16,8 +17,11 @@ import { UserGrant } from './user-grant.ts';
 import { VerificationCode } from './verification-code.ts';
 import { WebauthnChallenge } from './webauthn-challenge.ts';
 import { PersonalAccessToken, User } from './user.ts';
+import { WebhookDelivery, WebhookSubscription } from './webhook.ts';
 
 export {
+  Action,
+  ActionFlow,
   Application,
   EmailOutbox,
   Event,
@@ -38,6 +42,8 @@ export {
   UserGrant,
   VerificationCode,
   WebauthnChallenge,
+  WebhookDelivery,
+  WebhookSubscription,
 };
 
 export const domainModels = [
@@ -61,4 +67,8 @@ export const domainModels = [
   VerificationCode,
   WebauthnChallenge,
   SamlAssertionUse,
+  Action,
+  ActionFlow,
+  WebhookSubscription,
+  WebhookDelivery,
 ];

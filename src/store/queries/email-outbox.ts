@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { EmailOutbox, type EmailOutboxDocument } from '../models/email-outbox.ts';
-import { WriteLock } from '../models/write-lock.ts';
-import { isDuplicateKeyError } from './array-rewrite.ts';
+import { releaseLease, takeLease } from './leases.ts';
 
 export type NewOutboxMessage = Pick<
   EmailOutboxDocument,
@@ -28,30 +26,13 @@ export function findOutboxMessage(id: string): Promise<EmailOutboxDocument | nul
 
 const leaseKey = (id: string) => `EmailOutbox:${id}`;
 
-/**
- * Claims a message for `leaseMs`: the holder is whoever inserts its lease document (a duplicate `_id` is refused on
- * FerretDB v1 as on MongoDB, where a conditional update is atomic only on MongoDB, docs/portable-mongodb.md). A lease
- * past its time belongs to a process that died, and is taken over (deleted by its holder's id, so a lease taken over
- * meanwhile by another is left alone). Null when another process holds it.
- */
-export async function leaseOutboxMessage(id: string, leaseMs: number): Promise<string | null> {
-  const holder = randomUUID();
-  for (let tries = 0; tries < 2; tries++) {
-    try {
-      await WriteLock.create({ _id: leaseKey(id), holder, expiresAt: new Date(Date.now() + leaseMs) });
-      return holder;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-    const held = await WriteLock.findById(leaseKey(id), { holder: 1, expiresAt: 1 }).lean();
-    if (held && held.expiresAt.getTime() > Date.now()) return null;
-    if (held) await WriteLock.deleteOne({ _id: leaseKey(id), holder: held.holder });
-  }
-  return null;
+/** Claims a message for `leaseMs` (store/queries/leases.ts); null when another process holds it. */
+export function leaseOutboxMessage(id: string, leaseMs: number): Promise<string | null> {
+  return takeLease(leaseKey(id), leaseMs);
 }
 
-export async function releaseOutboxLease(id: string, holder: string): Promise<void> {
-  await WriteLock.deleteOne({ _id: leaseKey(id), holder });
+export function releaseOutboxLease(id: string, holder: string): Promise<void> {
+  return releaseLease(leaseKey(id), holder);
 }
 
 /** The outcome of one attempt, written by the lease holder only. */

@@ -1,5 +1,7 @@
+import { newId } from '../../platform/ids.ts';
 import { Event } from '../models/index.ts';
 import { insertBatched } from './batched-insert.ts';
+import { enqueueWebhookDeliveries } from './webhooks.ts';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -21,9 +23,15 @@ export interface RequestOrigin {
   clientId: string | null;
 }
 
-/** Appends an event, through the group commit of the events collection (every login writes one or two). */
+/**
+ * Appends an event, through the group commit of the events collection (every login writes one or two), and queues it
+ * for the change webhooks that subscribe to it (store/queries/webhooks.ts).
+ */
 export async function recordEvent(input: EventInput): Promise<void> {
-  await insertBatched(Event, { ...input, payload: input.payload ?? {} });
+  const event = { ...input, payload: input.payload ?? {}, createdAt: new Date() };
+  const id = newId();
+  await insertBatched(Event, { _id: id, ...event });
+  await enqueueWebhookDeliveries({ id, ...event });
 }
 
 export interface EventFilter {

@@ -1,0 +1,149 @@
+import { counter } from '../../platform/metrics.ts';
+import type { ActionDocument } from '../../store/models/action.ts';
+import { actionsOfTrigger } from '../../store/queries/actions.ts';
+import { findOrg } from '../../store/queries/accounts.ts';
+import { findScoped } from '../../store/queries/scoped.ts';
+import { User } from '../../store/models/index.ts';
+import {
+  actionContextData,
+  type ActionContextData,
+  type ActionOrgSource,
+  type ActionUserSource,
+} from '../rules/action-context.ts';
+import {
+  applyClaimOperations,
+  deniedReason,
+  metadataOf,
+  type ActionOperation,
+  type RoleAppend,
+  type TriggerType,
+} from '../rules/action-flows.ts';
+import { DomainError } from '../errors.ts';
+import { runAction } from './run-action.ts';
+import { actionRuntime } from './runtime.ts';
+
+const runs = () =>
+  counter('castellan_action_runs_total', 'Actions run, by trigger and outcome (ok, failed, skipped)', [
+    'trigger',
+    'outcome',
+  ]);
+
+/** An action that failed and was not allowed to: the flow fails with it. */
+export class ActionFailedError extends Error {
+  readonly actionName: string;
+  constructor(actionName: string, reason: string) {
+    super(`the action ${actionName} failed: ${reason}`);
+    this.actionName = actionName;
+  }
+}
+
+export interface ActionResult {
+  action: ActionDocument;
+  operations: ActionOperation[];
+}
+
+/**
+ * Runs the trigger's actions in order. A failing action is skipped when it is `allowedToFail` (ZITADEL's flag), and
+ * otherwise fails the whole flow (ActionFailedError); a denial stops the actions after it.
+ */
+export async function runTriggerActions(
+  actions: readonly ActionDocument[],
+  trigger: TriggerType,
+  data: ActionContextData,
+): Promise<ActionResult[]> {
+  const results: ActionResult[] = [];
+  for (const action of actions) {
+    try {
+      const operations = await runAction(action, trigger, data);
+      runs().inc({ trigger, outcome: 'ok' });
+      results.push({ action, operations });
+      if (deniedReason(operations)) break;
+    } catch (error) {
+      const reason = (error as Error).message;
+      runs().inc({ trigger, outcome: action.allowedToFail ? 'skipped' : 'failed' });
+      actionRuntime().log.warn({ actionId: action._id, trigger, reason }, 'action failed');
+      if (!action.allowedToFail) throw new ActionFailedError(action.name, reason);
+    }
+  }
+  return results;
+}
+
+/** The claims after the complement-token trigger's actions (pre-userinfo or pre-access-token creation). */
+export async function complementClaims(
+  instanceId: string,
+  trigger: 'pre-userinfo-creation' | 'pre-access-token-creation',
+  account: { user: ActionUserSource & { _id: string }; org: ActionOrgSource },
+  claims: Record<string, unknown>,
+  roles: Omit<RoleAppend, 'orgId' | 'orgPrimaryDomain'>,
+): Promise<Record<string, unknown>> {
+  const actions = await actionsOfTrigger(instanceId, account.user.orgId, trigger);
+  if (actions.length === 0) return claims;
+  const results = await runTriggerActions(actions, trigger, actionContextData(account.user, account.org));
+  const target = { ...roles, orgId: account.org._id, orgPrimaryDomain: account.org.primaryDomain };
+  return results.reduce(
+    (complemented, { action, operations }) => applyClaimOperations(complemented, action.name, operations, target),
+    claims,
+  );
+}
+
+/**
+ * Why the login of `userId` is denied by the pre- or post-authentication trigger's actions, or null. A failed action
+ * that may not fail denies the login too (without its reason, which is for the operator's log).
+ */
+export async function loginDenial(
+  instanceId: string,
+  trigger: 'pre-authentication' | 'post-authentication',
+  user: { _id: string; orgId: string },
+): Promise<string | null> {
+  const actions = await actionsOfTrigger(instanceId, user.orgId, trigger);
+  if (actions.length === 0) return null;
+  const [stored, org] = await Promise.all([
+    findScoped(User, instanceId, user._id, {}, { 'human.passwordHash': 0 }),
+    findOrg(instanceId, user.orgId),
+  ]);
+  if (!stored) return null;
+  try {
+    const results = await runTriggerActions(actions, trigger, actionContextData(stored, org));
+    return results.map(({ operations }) => deniedReason(operations)).find(Boolean) ?? null;
+  } catch (error) {
+    if (error instanceof ActionFailedError) return 'The login could not be completed. Please try again later.';
+    throw error;
+  }
+}
+
+/**
+ * The pre-creation trigger for a human user about to be created: the metadata its actions add. A denial, or a failed
+ * action that may not fail, refuses the creation (400 with the reason on the API, the message on the registration).
+ */
+export async function metadataFromPreCreation(
+  instanceId: string,
+  draft: ActionUserSource,
+): Promise<Record<string, string>> {
+  const actions = await actionsOfTrigger(instanceId, draft.orgId, 'pre-creation');
+  if (actions.length === 0) return {};
+  const org = await findOrg(instanceId, draft.orgId);
+  let operations: ActionOperation[];
+  try {
+    const results = await runTriggerActions(actions, 'pre-creation', actionContextData(draft, org));
+    operations = results.flatMap((result) => result.operations);
+  } catch (error) {
+    if (error instanceof ActionFailedError) throw new DomainError('invalid', error.message);
+    throw error;
+  }
+  const denied = deniedReason(operations);
+  if (denied) throw new DomainError('invalid', denied, { deniedByAction: true });
+  return metadataOf(operations);
+}
+
+/**
+ * The post-creation trigger, for notification (scripts with `http.fetch`, targets): nothing it asks is applied, and
+ * a failure is logged only, for the user exists by then.
+ */
+export async function afterUserCreation(instanceId: string, user: ActionUserSource): Promise<void> {
+  const actions = await actionsOfTrigger(instanceId, user.orgId, 'post-creation');
+  if (actions.length === 0) return;
+  const data = actionContextData(user, await findOrg(instanceId, user.orgId));
+  await runTriggerActions(actions, 'post-creation', data).catch((error: unknown) => {
+    if (!(error instanceof ActionFailedError)) throw error;
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * What a script reads as `ctx.v1` (ZITADEL v1's read-only views: https://zitadel.com/docs/apis/actions/objects): the
+ * user, its org and its metadata, as plain data. The guest freezes them (domain/actions/guest-source.ts).
+ */
+
+type StoredBytes = { buffer: ArrayBufferLike | Uint8Array } | Uint8Array;
+
+export interface ActionUserSource {
+  _id?: string | null;
+  orgId: string;
+  type: string;
+  state?: string | null;
+  username: string;
+  human?: {
+    email?: string | null;
+    emailVerified?: boolean | null;
+    givenName?: string | null;
+    familyName?: string | null;
+    displayName?: string | null;
+    nickname?: string | null;
+    locale?: string | null;
+    phone?: string | null;
+    phoneVerified?: boolean | null;
+  } | null;
+  machine?: { name?: string | null; description?: string | null } | null;
+  metadata?: ReadonlyArray<{ key: string; value: StoredBytes }> | null;
+}
+
+export interface ActionOrgSource {
+  _id: string;
+  name: string;
+  primaryDomain: string;
+}
+
+export interface ActionContextData {
+  v1: { user: Record<string, unknown>; org: Record<string, unknown> | null };
+  metadata: Array<{ key: string; value: unknown }>;
+}
+
+function decodeMetadataValue(value: StoredBytes): unknown {
+  // A Buffer from a document, or the driver's Binary (whose `buffer` holds the bytes) from a lean read.
+  const raw = value instanceof Uint8Array ? value : value.buffer;
+  const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(raw);
+  const text = new TextDecoder().decode(bytes);
+  // ZITADEL hands a value that is JSON to the script parsed, any other value as its string.
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+export function actionUserView(user: ActionUserSource, loginName: string | null): Record<string, unknown> {
+  const human = user.human ?? null;
+  return {
+    id: user._id ?? null,
+    orgId: user.orgId,
+    type: user.type,
+    state: user.state ?? 'active',
+    username: user.username,
+    preferredLoginName: loginName,
+    email: human?.email ?? null,
+    emailVerified: human?.emailVerified ?? false,
+    firstName: human?.givenName ?? null,
+    lastName: human?.familyName ?? null,
+    displayName: human?.displayName ?? user.machine?.name ?? null,
+    nickName: human?.nickname ?? null,
+    preferredLanguage: human?.locale ?? null,
+    phone: human?.phone ?? null,
+    phoneVerified: human?.phoneVerified ?? false,
+    human: human
+      ? {
+          email: human.email ?? null,
+          isEmailVerified: human.emailVerified ?? false,
+          firstName: human.givenName ?? null,
+          lastName: human.familyName ?? null,
+          displayName: human.displayName ?? null,
+          preferredLanguage: human.locale ?? null,
+          phone: human.phone ?? null,
+          isPhoneVerified: human.phoneVerified ?? false,
+        }
+      : null,
+    machine: user.machine ? { name: user.machine.name ?? null, description: user.machine.description ?? null } : null,
+  };
+}
+
+export function actionContextData(user: ActionUserSource, org: ActionOrgSource | null): ActionContextData {
+  return {
+    v1: {
+      user: actionUserView(user, org ? `${user.username}@${org.primaryDomain}` : null),
+      org: org ? { id: org._id, name: org.name, primaryDomain: org.primaryDomain } : null,
+    },
+    metadata: (user.metadata ?? []).map((entry) => ({ key: entry.key, value: decodeMetadataValue(entry.value) })),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * What the main thread and a sandbox worker (platform/sandbox/worker.ts) exchange. The sandbox knows nothing of what it
+ * runs: a job is source code with one JSON input (`__inputJson` in the guest), a `__record(name, argsJson)` host
+ * function whose calls come back as operations, and, only for a job with allowed hosts, a synchronous
+ * `__fetch(url, optionsJson)` that answers `{status, body}` or `{error}`.
+ */
+export interface SandboxJob {
+  source: string;
+  input: unknown;
+  /** The interpreter is interrupted past this (an interrupt handler inside the worker). */
+  timeoutMs: number;
+  /** QuickJS's own heap limit. */
+  memoryBytes: number;
+  /** Hosts `__fetch` may reach (exact host names, with the port when not the scheme's); empty: no `__fetch` at all. */
+  allowedHosts: readonly string[];
+  fetchTimeoutMs: number;
+  /** Whether `__fetch` may reach private and special-use addresses (platform/outbound-address.ts). */
+  privateAddresses: boolean;
+}
+
+export interface SandboxOperation {
+  name: string;
+  args: unknown[];
+}
+
+export type SandboxOutcome =
+  { ok: true; operations: SandboxOperation[] } | { ok: false; error: string; operations: SandboxOperation[] };
+
+export interface WorkerRequest {
+  id: number;
+  job: SandboxJob;
+}
+
+export interface WorkerReply {
+  id: number;
+  outcome: SandboxOutcome;
+}
+
+/** Largest response body `__fetch` hands to a script. */
+export const MAX_FETCH_BODY_BYTES = 1024 * 1024;
+
+/** Whether `url` may be fetched: http(s) to one of the allowed hosts exactly. */
+export function fetchAllowed(url: string, allowedHosts: readonly string[]): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return (parsed.protocol === 'https:' || parsed.protocol === 'http:') && allowedHosts.includes(parsed.host);
+}

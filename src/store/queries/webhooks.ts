@@ -1,0 +1,128 @@
+import { newId } from '../../platform/ids.ts';
+import { cached } from '../cache/instance-cache.ts';
+import { cacheKeys } from '../cache/keys.ts';
+import {
+  type DELIVERY_STATES,
+  WebhookDelivery,
+  WebhookSubscription,
+  type WebhookDeliveryDocument,
+  type WebhookSubscriptionDocument,
+} from '../models/webhook.ts';
+
+/**
+ * Which audit-trail events a change webhook subscribes to: exact types (`user.human.added`), every type under a prefix
+ * (`user.grant.*`), or everything (`*`).
+ */
+export const EVENT_TYPE_PATTERN = /^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$/;
+
+export function eventTypeMatches(patterns: readonly string[], type: string): boolean {
+  return patterns.some(
+    (pattern) =>
+      pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))),
+  );
+}
+
+/** An audit-trail event as a webhook receiver gets it. */
+export interface WebhookEvent {
+  id: string;
+  instanceId: string;
+  orgId: string | null;
+  actorId: string;
+  type: string;
+  resourceType: string;
+  resourceId: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
+function activeSubscriptions(instanceId: string): Promise<WebhookSubscriptionDocument[]> {
+  return cached(instanceId, cacheKeys.webhookSubscriptions(), () =>
+    WebhookSubscription.find({ instanceId, state: 'active' }).lean<WebhookSubscriptionDocument[]>(),
+  );
+}
+
+/**
+ * Queues the event for every active subscription that sees it (its org's, or the instance's) and matches its type.
+ * Without subscriptions this is one cache hit: it runs for every event the audit trail records.
+ */
+export async function enqueueWebhookDeliveries(event: WebhookEvent): Promise<void> {
+  const subscriptions = (await activeSubscriptions(event.instanceId)).filter(
+    (subscription) =>
+      (subscription.orgId === null || subscription.orgId === event.orgId) &&
+      eventTypeMatches(subscription.eventTypes, event.type),
+  );
+  if (subscriptions.length === 0) return;
+  const { instanceId, ...body } = event;
+  const nextAttemptAt = new Date();
+  await WebhookDelivery.insertMany(
+    subscriptions.map((subscription) => ({
+      _id: newId(),
+      instanceId,
+      subscriptionId: subscription._id,
+      eventId: event.id,
+      eventType: event.type,
+      resourceId: event.resourceId,
+      event: { ...body, createdAt: event.createdAt.toISOString() },
+      nextAttemptAt,
+    })),
+  );
+}
+
+/** The (subscription, resource) queues with a delivery due, oldest first. */
+export async function dueDeliveryQueues(
+  now: Date,
+  limit: number,
+): Promise<Array<{ subscriptionId: string; resourceId: string }>> {
+  const due = await WebhookDelivery.find(
+    { state: 'pending', nextAttemptAt: { $lte: now } },
+    { subscriptionId: 1, resourceId: 1 },
+  )
+    .sort({ nextAttemptAt: 1 })
+    .limit(limit * 5)
+    .lean();
+  const queues = new Map(due.map((item) => [`${item.subscriptionId}:${item.resourceId}`, item]));
+  return [...queues.values()].slice(0, limit).map(({ subscriptionId, resourceId }) => ({ subscriptionId, resourceId }));
+}
+
+/** The oldest delivery of a queue not delivered or given up yet: the only one that may go out. */
+export function headOfQueue(subscriptionId: string, resourceId: string): Promise<WebhookDeliveryDocument | null> {
+  return WebhookDelivery.findOne({ subscriptionId, resourceId, state: 'pending' })
+    .sort({ _id: 1 })
+    .lean<WebhookDeliveryDocument>();
+}
+
+export function findSubscription(id: string): Promise<WebhookSubscriptionDocument | null> {
+  return WebhookSubscription.findById(id).lean<WebhookSubscriptionDocument>();
+}
+
+/** The outcome of one attempt, written by the queue's lease holder only. */
+export async function recordDeliveryAttempt(
+  id: string,
+  outcome:
+    | { state: 'delivered'; attempts: number }
+    | { state: 'pending'; attempts: number; nextAttemptAt: Date; error: string }
+    | { state: 'failed'; attempts: number; error: string },
+): Promise<void> {
+  const set: Record<string, unknown> = { state: outcome.state, attempts: outcome.attempts };
+  if (outcome.state === 'delivered') set.deliveredAt = new Date();
+  else set.lastError = outcome.error.slice(0, 1000);
+  if (outcome.state === 'pending') set.nextAttemptAt = outcome.nextAttemptAt;
+  await WebhookDelivery.updateOne({ _id: id }, { $set: set });
+}
+
+export function listDeliveries(
+  instanceId: string,
+  subscriptionId: string,
+  filter: { state?: (typeof DELIVERY_STATES)[number] },
+  limit: number,
+): Promise<WebhookDeliveryDocument[]> {
+  return WebhookDelivery.find({ instanceId, subscriptionId, ...(filter.state ? { state: filter.state } : {}) })
+    .sort({ _id: -1 })
+    .limit(limit)
+    .lean<WebhookDeliveryDocument[]>();
+}
+
+/** A removed subscription's deliveries not made yet are dropped. */
+export async function dropPendingDeliveries(subscriptionId: string): Promise<void> {
+  await WebhookDelivery.deleteMany({ subscriptionId, state: 'pending' });
+}

@@ -4,6 +4,7 @@ import { apiRoutes } from './api/index.ts';
 import { scimRoutes } from './scim/index.ts';
 import { systemRoutes } from './system/index.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
+import { untrustedForwardingRemoved } from './middleware/forwarded-headers.ts';
 import { addressToIssuer, tenantResolver } from './middleware/tenant.ts';
 import { providerThrottles } from './middleware/provider-throttles.ts';
 import { formPostAsGet } from './middleware/post-requests.ts';
@@ -27,6 +28,7 @@ export function createApp(services: Services): Koa {
   app.keys = instanceCookieKeys;
   // Timing every request is work for /metrics alone: none without a metrics token.
   if (services.config.metrics.token) app.use(requestMetrics());
+  app.use(untrustedForwardingRemoved(services.config.system.trustedProxies));
   app.use(securityHeaders(services.config.publicUrl));
   app.use(errorHandler(services.log));
   const health = healthRoutes();

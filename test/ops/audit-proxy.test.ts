@@ -1,5 +1,6 @@
 // Behind a TLS proxy (an https PUBLIC_URL), the audit trail takes the client's address from X-Forwarded-For; the
-// token and revocation requests are sent here as the proxy would forward them (plain HTTP on loopback).
+// token and revocation requests are sent here as the proxy would forward them (plain HTTP on loopback). A peer that is
+// not a trusted proxy (TRUSTED_PROXIES) cannot choose the address: its X-Forwarded-For is ignored.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { freeLoopbackPort } from '../../bench/lib/ports.ts';
@@ -12,10 +13,16 @@ const SECRET = 'proxied-bot-secret-0123456789abcdef';
 let fixture: OidcFixture;
 let origin: string;
 
-before(async () => {
+/** A fixture behind an https PUBLIC_URL whose trusted proxies are `trustedProxies` (the default: loopback). */
+async function proxiedFixture(trustedProxies?: string): Promise<{ fixture: OidcFixture; origin: string }> {
   const port = String(await freeLoopbackPort());
-  fixture = await startOidcFixture({ PORT: port, PUBLIC_URL: `https://localhost:${port}` });
-  origin = `http://localhost:${port}`;
+  const env = { PORT: port, PUBLIC_URL: `https://localhost:${port}` };
+  const started = await startOidcFixture(trustedProxies ? { ...env, TRUSTED_PROXIES: trustedProxies } : env);
+  return { fixture: started, origin: `http://localhost:${port}` };
+}
+
+before(async () => {
+  ({ fixture, origin } = await proxiedFixture());
 });
 after(() => fixture.server.stop());
 
@@ -33,9 +40,9 @@ async function tokenRequest(path: string, form: Record<string, string>): Promise
   });
 }
 
-it('a revocation behind the proxy is recorded with the forwarded client address', async () => {
+async function createProxiedBot(): Promise<{ _id: string }> {
   const { instanceId, orgs } = fixture;
-  const machine = await User.create({
+  return User.create({
     instanceId,
     orgId: orgs.Beta,
     type: 'machine',
@@ -46,6 +53,11 @@ it('a revocation behind the proxy is recorded with the forwarded client address'
       secretHash: secretHash(clientSecretHashKey(fixture.server.services.masterKey), SECRET),
     },
   });
+}
+
+async function revokedEventPayload(): Promise<unknown> {
+  const { instanceId, orgs } = fixture;
+  const machine = await createProxiedBot();
   const issued = await tokenRequest('/oauth/v2/token', { grant_type: 'client_credentials' });
   assert.equal(issued.status, 200, await issued.clone().text());
   const { access_token: token } = (await issued.json()) as { access_token: string };
@@ -55,10 +67,21 @@ it('a revocation behind the proxy is recorded with the forwarded client address'
   const [event] = await Event.find({ instanceId, type: 'user.token.revoked', resourceId: machine._id }).lean();
   assert.ok(event);
   assert.equal(event.orgId, orgs.Beta);
-  assert.deepEqual(event.payload, {
+  return event.payload;
+}
+
+it('a revocation behind the proxy is recorded with the forwarded client address', async () => {
+  assert.deepEqual(await revokedEventPayload(), {
     tokenKind: 'ClientCredentials',
     ip: '203.0.113.7',
     userAgent: 'audit-test/1.0',
     clientId: 'proxied-bot',
   });
+});
+
+it('a peer that is not a trusted proxy cannot choose the recorded address', async () => {
+  await fixture.server.stop();
+  ({ fixture, origin } = await proxiedFixture('192.0.2.10'));
+  const payload = (await revokedEventPayload()) as { ip: string };
+  assert.match(payload.ip, /^(::ffff:)?127\.0\.0\.1$/);
 });

@@ -6,6 +6,7 @@ import { RateLimitHit } from '../models/rate-limit-hit.ts';
 import { FactorUse } from '../models/user-factor.ts';
 import { VerificationCode } from '../models/verification-code.ts';
 import { WebauthnChallenge } from '../models/webauthn-challenge.ts';
+import { FederationState } from '../models/federation-state.ts';
 
 /**
  * FerretDB v1 deletes the documents a filter matched by listing their ids as SQL parameters, and fails
@@ -29,7 +30,8 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
 
 /**
  * Deletes expired OIDC artifacts, throttle counts, one-time codes, the write locks of holders that died and the
- * markers of used TOTP steps. The provider re-checks expiry on every read, a throttle counts only its window, a code
+ * markers of used TOTP steps and
+ * the states of external IdP round trips. The provider re-checks expiry on every read, a throttle counts only its window, a code
  * is checked for expiry when used, an expired lock is taken over anyway, and a TOTP step is refused by its factor's
  * last used step once its marker expires, so lag here is harmless.
  */
@@ -44,6 +46,7 @@ export async function sweepExpired(now = new Date()): Promise<number> {
       FactorUse,
       VerificationCode,
       WebauthnChallenge,
+      FederationState,
     ].map((model) => deleteFromCollection(model.collection, expired)),
   );
   return results.reduce((sum, count) => sum + count, 0);

@@ -14,12 +14,17 @@ import { UserGrant } from './user-grant.ts';
 import { VerificationCode } from './verification-code.ts';
 import { WebauthnChallenge } from './webauthn-challenge.ts';
 import { PersonalAccessToken, User } from './user.ts';
+import { FederationState } from './federation-state.ts';
+import { IdentityProvider } from './identity-provider.ts';
+import { UserLink } from './user-link.ts';
 
 export {
   Application,
   EmailOutbox,
   Event,
   FactorUse,
+  FederationState,
+  IdentityProvider,
   Instance,
   LoginAttempt,
   Membership,
@@ -32,6 +37,7 @@ export {
   User,
   UserFactor,
   UserGrant,
+  UserLink,
   VerificationCode,
   WebauthnChallenge,
 };
@@ -55,4 +61,7 @@ export const domainModels = [
   EmailOutbox,
   VerificationCode,
   WebauthnChallenge,
+  IdentityProvider,
+  UserLink,
+  FederationState,
 ];

@@ -13,6 +13,7 @@ import { accountRoutes } from './login/account.ts';
 import { interactionRoutes } from './login/interaction.ts';
 import { webauthnAssetRoutes } from './login/webauthn-assets.ts';
 import { emailLinkRoutes } from './login/email-link-pages.ts';
+import { federationCallbackRoutes } from './login/federation-callbacks.ts';
 import type { Services } from '../oidc/services.ts';
 import { cookieSigner } from '../platform/derived-keys.ts';
 import type { Tenant } from '../oidc/tenants.ts';
@@ -32,6 +33,7 @@ export function createApp(services: Services): Koa {
   const throttles = new Throttles(services.config.rateLimits, services.log);
   // Before the interaction routes: /ui/login/invite would otherwise be read as the login of interaction "invite".
   app.use(emailLinkRoutes(services).routes());
+  app.use(federationCallbackRoutes(services).routes());
   app.use(interactionRoutes(services, throttles).routes());
   app.use(accountRoutes(services, throttles).routes());
   app.use(webauthnAssetRoutes().routes());

@@ -1,4 +1,5 @@
 import type { ExternalIdentity } from '../federation/protocol.ts';
+import type { AuthMethod } from './mfa.ts';
 
 /**
  * Which upstream attribute fills which field of the user (issue 17: username, email and whether it is trusted as
@@ -55,10 +56,13 @@ export function externalProfile(identity: ExternalIdentity, mapping: AttributeMa
   };
 }
 
+const UPSTREAM_METHODS: readonly AuthMethod[] = ['pwd', 'otp', 'hwk', 'user'];
+
 /**
- * RFC 8176 `amr` after an external login: `fed`, and the upstream's own values where the configuration trusts them
- * (ZITADEL reports the upstream's methods only as what its own session checked).
+ * RFC 8176 `amr` after an external login: `fed`, and where the configuration trusts the upstream, the methods it
+ * reports that the login knows (so an upstream's `otp` or `hwk` counts as the second factor, and the tokens say `mfa`).
  */
-export function externalAmr(identity: ExternalIdentity, trustUpstreamAmr: boolean): string[] {
-  return trustUpstreamAmr ? [...new Set(['fed', ...identity.amr])] : ['fed'];
+export function externalAmr(identity: ExternalIdentity, trustUpstreamAmr: boolean): AuthMethod[] {
+  const upstream = trustUpstreamAmr ? UPSTREAM_METHODS.filter((method) => identity.amr.includes(method)) : [];
+  return ['fed', ...upstream];
 }

@@ -45,8 +45,9 @@ const HOUR = 3600;
 
 /**
  * ZITADEL's defaults, except: allowExternalIdp defaults to off until a policy lists IdPs (ZITADEL defaults it on, with
- * none listed, which offers nothing either); self-registration (allowRegister) too, a deliberate difference: an instance opts in to strangers creating accounts. Password reset is offered
- * as in ZITADEL (`hidePasswordReset` false), where the instance can send email (http/login/password-reset.ts).
+ * none listed, which offers nothing either); self-registration (allowRegister) too, a deliberate difference: an
+ * instance opts in to strangers creating accounts. Password reset is offered as in ZITADEL (`hidePasswordReset`
+ * false), where the instance can send email (http/login/password-reset.ts).
  */
 export const defaultLoginPolicy: LoginPolicy = {
   allowUsernamePassword: true,

@@ -21,6 +21,8 @@ export interface LoginProgress {
   secondFactor: SecondFactorStep | null;
   /** The user postponed setting up a second factor, which the policy allowed (`enroll-skippable`). */
   mfaSetupPostponed: boolean;
+  /** An external identity waiting to be linked once this login succeeds (domain/federation-state.ts handle). */
+  pendingLink: string | null;
 }
 
 export const STEP_NAMES = ['login-name', 'password', 'mfa', 'mfa-setup'] as const;
@@ -37,8 +39,9 @@ const STEPS: Step[] = [
   {
     name: 'password',
     applies: (policy) => policy.allowUsernamePassword,
-    // A passkey login (amr `user`, rules/webauthn.ts) stands for the password and the second factor.
-    done: (progress) => progress.amr.includes('pwd') || progress.amr.includes('user'),
+    // A passkey login (amr `user`, rules/webauthn.ts) stands for the password and the second factor; a login at an
+    // external IdP (`fed`) for the password.
+    done: (progress) => ['pwd', 'user', 'fed'].some((method) => progress.amr.includes(method as AuthMethod)),
   },
   {
     name: 'mfa',
@@ -62,6 +65,7 @@ export function emptyProgress(): LoginProgress {
     unknownUser: false,
     secondFactor: null,
     mfaSetupPostponed: false,
+    pendingLink: null,
   };
 }
 

@@ -30,6 +30,8 @@ import { userSessionRoutes } from './user-sessions.ts';
 import { userEmailRoutes } from './user-email.ts';
 import { smtpRoutes } from './smtp.ts';
 import { orgDomainRoutes } from './org-domains.ts';
+import { identityProviderRoutes } from './idps.ts';
+import { userLinkRoutes } from './user-links.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -57,6 +59,8 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...eventRoutes,
     ...instanceSettingsRoutes,
     ...smtpRoutes,
+    ...identityProviderRoutes,
+    ...userLinkRoutes,
   ];
 }
 

@@ -11,6 +11,8 @@ import { secondFactorStepOf } from '../../domain/second-factor.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
 import { waitText, type Throttles, type ThrottleKey } from '../middleware/rate-limit.ts';
 import { readLoginForm } from './login-page.ts';
+import { writeProgress } from './progress.ts';
+import type { IdpButton } from './external-login.ts';
 
 const MAX_LOGIN_NAME = 320;
 const MAX_PASSWORD = 1024;
@@ -22,6 +24,10 @@ export interface FirstFactorLinks {
     startsHere(ctx: Context, login: LoginContext): Promise<boolean>;
   };
   passwordReset: { offered(login: LoginContext): Promise<boolean> };
+  externalLogin: {
+    buttons(login: LoginContext): Promise<IdpButton[]>;
+    goesStraightToIdp(ctx: Context, login: LoginContext): Promise<boolean>;
+  };
 }
 
 /**
@@ -30,7 +36,7 @@ export interface FirstFactorLinks {
  * decides whether a second factor follows.
  */
 export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: FirstFactorLinks) {
-  const { registration, passwordReset } = links;
+  const { registration, passwordReset, externalLogin } = links;
 
   async function renderLoginName(
     ctx: Context,
@@ -47,6 +53,7 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
       loginName,
       passkeyUrl: passkeyLoginAllowed(login.policy) ? `/ui/login/${login.interaction.uid}/passkey` : null,
       registerOffered: await registration.offered(login),
+      idpButtons: await externalLogin.buttons(login),
     });
   }
 
@@ -62,6 +69,7 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
   async function showLoginName(ctx: Context): Promise<void> {
     const login = await kit.loadContext(ctx);
     if (await registration.startsHere(ctx, login)) return;
+    if (!login.progress.pendingLink && (await externalLogin.goesStraightToIdp(ctx, login))) return;
     await renderLoginName(ctx, login, 200, null, login.progress.loginName ?? login.loginHint ?? '');
   }
 
@@ -83,7 +91,18 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
       : null;
     const policyOrg = requiredOrg ?? userOrg;
     const identified: LoginContext = { ...login, user, policyOrg, policy: policyOf(instance, policyOrg) };
-    const progress: LoginProgress = { ...emptyProgress(), loginName, discoveredOrgId: discoveredOrg?._id ?? null };
+    const progress: LoginProgress = {
+      ...emptyProgress(),
+      loginName,
+      discoveredOrgId: discoveredOrg?._id ?? null,
+      pendingLink: login.progress.pendingLink,
+    };
+    // Domain discovery to an org that signs in through its IdP, not with passwords (issue 17).
+    if (discoveredOrg && !identified.policy.allowUsernamePassword && !login.progress.pendingLink) {
+      writeProgress(ctx, login.interaction.uid, progress);
+      if (await externalLogin.goesStraightToIdp(ctx, identified)) return;
+      return renderLoginName(ctx, identified, 200, null, loginName);
+    }
     if (!user) {
       if (identified.policy.ignoreUnknownUsernames)
         return kit.advance(ctx, identified, { ...progress, unknownUser: true });

@@ -21,6 +21,7 @@ import type { Throttles } from '../middleware/rate-limit.ts';
 import { LoginPageError, loginPage } from './login-page.ts';
 import { firstFactorPages } from './first-factor-pages.ts';
 import { readProgress, writeProgress } from './progress.ts';
+import { externalLoginPages, linkPendingIdentity } from './external-login.ts';
 
 export const EXPIRED_MESSAGE =
   'Your login has expired or was already completed. Please return to the application and sign in again.';
@@ -107,7 +108,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
   const secondFactor = secondFactorPages(kit, services, throttles);
   const passwordReset = passwordResetPages(kit, services);
   const registration = registrationPages(kit, services);
-  const firstFactor = firstFactorPages(kit, throttles, { registration, passwordReset });
+  const externalLogin = externalLoginPages(kit, services);
+  const firstFactor = firstFactorPages(kit, throttles, { registration, passwordReset, externalLogin });
 
   const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => Promise<void> | void> = {
     'login-name': (ctx, login) => firstFactor.renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
@@ -141,6 +143,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     );
     writeProgress(ctx, login.interaction.uid, null);
     if (problem) throw new LoginPageError(403, 'Login not possible', problem);
+    if (progress.pendingLink)
+      await linkPendingIdentity(login.tenant.instance._id, login.interaction.uid, progress.pendingLink, user._id);
     await recordLogin(login.tenant.instance._id, user, origin(ctx, login));
     // RFC 8176 `amr` and the `acr` reached (rules/mfa.ts); the provider puts them in the session and the ID token.
     const amr = amrOf(progress.amr);
@@ -153,6 +157,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
 
   const router = new Router({ prefix: '/ui/login/:uid' });
   const page = (handler: (ctx: Context) => Promise<void>) => loginPage(services.log, handler);
-  for (const pages of [firstFactor, secondFactor, passwordReset, registration]) pages.addRoutes(router, page);
+  for (const pages of [firstFactor, secondFactor, passwordReset, registration, externalLogin])
+    pages.addRoutes(router, page);
   return router;
 }

@@ -18,6 +18,7 @@ export function readProgress(ctx: Context, uid: string): LoginProgress {
           unknownUser: stored.unknownUser,
           secondFactor: stored.secondFactor ?? null,
           mfaSetupPostponed: stored.mfaSetupPostponed ?? false,
+          pendingLink: stored.pendingLink ?? null,
         }
       : emptyProgress();
   } catch {

@@ -29,11 +29,11 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
 }
 
 /**
- * Deletes expired OIDC artifacts, throttle counts, one-time codes, the write locks of holders that died and the
- * markers of used TOTP steps and
- * the states of external IdP round trips. The provider re-checks expiry on every read, a throttle counts only its window, a code
- * is checked for expiry when used, an expired lock is taken over anyway, and a TOTP step is refused by its factor's
- * last used step once its marker expires, so lag here is harmless.
+ * Deletes expired OIDC artifacts, throttle counts, one-time codes, the write locks of holders that died, the
+ * markers of used TOTP steps and the states of external IdP round trips (checked for expiry when used). The provider
+ * re-checks expiry on every read, a throttle counts only its window, a code is checked for expiry when used, an
+ * expired lock is taken over anyway, and a TOTP step is refused by its factor's last used step once its marker
+ * expires, so lag here is harmless.
  */
 export async function sweepExpired(now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lt: now } };

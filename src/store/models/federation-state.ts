@@ -17,8 +17,11 @@ const federationStateSchema = new Schema(
     keep: { type: Schema.Types.Mixed, default: () => ({}) },
     phase: { type: String, enum: ['started', 'finishing', 'finished'], required: true },
     handleHash: { type: String, default: null },
-    /** The identity the upstream asserted, between the callback and the login page that continues. */
-    identity: { type: Schema.Types.Mixed, default: null },
+    /**
+     * The identity the upstream asserted (JSON), between the callback and the login page that continues: a string, as
+     * upstream claim names may hold characters a document's field names may not.
+     */
+    identity: { type: String, default: null },
     expiresAt: { type: Date, required: true },
   },
   { versionKey: false, strict: 'throw', collection: 'federation_states', minimize: false },

@@ -115,6 +115,18 @@ const AUTHORIZATION: Record<string, string> = {
   'PUT /instance/smtp': 'INSTANCE iam.write',
   'DELETE /instance/smtp': 'INSTANCE iam.write',
   'POST /instance/smtp/test': 'INSTANCE iam.write',
+  'GET /idps': 'INSTANCE iam.idp.read',
+  'POST /idps': 'INSTANCE iam.idp.write',
+  'GET /idps/{idpId}': 'INSTANCE_IDP iam.idp.read',
+  'PUT /idps/{idpId}': 'INSTANCE_IDP iam.idp.write',
+  'DELETE /idps/{idpId}': 'INSTANCE_IDP iam.idp.delete',
+  'GET /orgs/{orgId}/idps': 'ORG org.idp.read',
+  'POST /orgs/{orgId}/idps': 'ORG org.idp.write',
+  'GET /orgs/{orgId}/idps/{idpId}': 'ORG_IDP org.idp.read',
+  'PUT /orgs/{orgId}/idps/{idpId}': 'ORG_IDP org.idp.write',
+  'DELETE /orgs/{orgId}/idps/{idpId}': 'ORG_IDP org.idp.delete',
+  'GET /users/{userId}/links': 'USER user.read',
+  'DELETE /users/{userId}/links/{linkId}': 'USER user.write',
 };
 
 // The routes that cannot be authorized on a located resource. Each says why in its spec.

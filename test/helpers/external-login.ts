@@ -54,7 +54,8 @@ export function idpButtons(flow: LoginFlow): string[] {
 
 /** Opens a URL of Castellan (a button, a callback) in the flow's browser; the flow stops on a page or at the RP. */
 export async function follow(server: TestServer, flow: LoginFlow, url: string): Promise<LoginFlow> {
-  return { ...flow, ...(await openPage(flow.jar, new URL(url, server.url).href, flow.redirectUri)) };
+  const next = await openPage(flow.jar, new URL(url, server.url).href, flow.redirectUri);
+  return { ...flow, page: next.page, callbackUrl: next.callbackUrl };
 }
 
 /** On the upstream's sign-in form: sign in as `sub` ('' refuses) and follow everything back to Castellan. */

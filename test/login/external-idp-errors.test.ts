@@ -162,7 +162,7 @@ describe('a GitHub-like OAuth 2.0 upstream', () => {
     assert.equal(user?.orgId, org.orgId);
     assert.equal(user?.human?.emailVerified, false, 'plain OAuth asserts nothing about the address');
     const links = await call(server, admin, 'GET', `/users/${user!._id}/links`);
-    assert.equal(links.body.links[0].externalUserId, '4242');
+    assert.equal((links.body.links as Array<{ externalUserId: string }>)[0]?.externalUserId, '4242');
 
     github.signedIn = null;
     const refused = await loginIn(org.orgId);

@@ -116,6 +116,6 @@ it('a user created just in time and a local user look the same to the management
   ];
   assert.deepEqual(Object.keys(jitView).sort(), Object.keys(localView).sort());
   assert.equal(jitView.type ?? 'human', localView.type ?? 'human');
-  assert.equal((await call(server, admin, 'GET', `/users/${jit._id}/links`)).body.links.length, 1);
+  assert.equal(((await call(server, admin, 'GET', `/users/${jit._id}/links`)).body.links as unknown[]).length, 1);
   assert.deepEqual((await call(server, admin, 'GET', `/users/${local._id}/links`)).body.links, []);
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { decodeJwt } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { User } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
 import {
@@ -26,15 +26,22 @@ let admin: string;
 let upstream: UpstreamOidc;
 const orgs: Record<string, string> = {};
 
+const pkjwtKey = await generateKeyPair('RS256', { extractable: true });
+const PKJWT_CLIENT = 'castellan-private-key-jwt';
+
 before(async () => {
   server = await startTestServer();
   admin = await bootstrapToken(server);
+  const redirectUris = [`${server.url}${CALLBACK_PATH}`];
+  const publicJwk = { ...(await exportJWK(pkjwtKey.publicKey)), kid: 'castellan-1', alg: 'RS256' };
   upstream = await startUpstreamOidc(
     [
+      { client_id: UPSTREAM_CLIENT.clientId, client_secret: UPSTREAM_CLIENT.clientSecret, redirect_uris: redirectUris },
       {
-        client_id: UPSTREAM_CLIENT.clientId,
-        ...{ client_secret: UPSTREAM_CLIENT.clientSecret },
-        redirect_uris: [`${server.url}${CALLBACK_PATH}`],
+        client_id: PKJWT_CLIENT,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [publicJwk] },
+        redirect_uris: redirectUris,
       },
     ],
     [],
@@ -182,6 +189,28 @@ describe('an instance IdP', () => {
     await offerIdps(server, admin, orgId, [instanceIdp], { forceMfa: true, forceMfaLocalOnly: false });
     const setup = await signInUpstream(await inOrg(orgId, `urn:zitadel:iam:org:idp:id:${instanceIdp}`), upstreamUser());
     assert.match(pageText(setup.page!.html), /authenticator/i, 'without forceMfaLocalOnly a second factor is set up');
+  });
+});
+
+describe('client authentication and claims', () => {
+  it('authenticates with private_key_jwt and reads the claims from userinfo', async () => {
+    const orgId = await newOrg();
+    const privateJwk = { ...(await exportJWK(pkjwtKey.privateKey)), kid: 'castellan-1', alg: 'RS256' };
+    const idp = await addOidcIdp(server, admin, orgId, upstream.issuer, {
+      settings: {
+        clientId: PKJWT_CLIENT,
+        clientSecret: undefined,
+        clientAuth: 'private_key_jwt',
+        privateKeyJwk: JSON.stringify(privateJwk),
+        claimsFrom: 'userinfo',
+      },
+    });
+    const stored = await call(server, admin, 'GET', `/orgs/${orgId}/idps/${idp}`);
+    assert.deepEqual(stored.body.secretsSet, ['privateKeyJwk'], 'the private key is a secret: never returned');
+    await offerIdps(server, admin, orgId, [idp], { allowUsernamePassword: false });
+    const sub = upstreamUser({ given_name: 'Kay' });
+    const tokens = await redeemCode(await signInUpstream(await inOrg(orgId), sub));
+    assert.equal((await User.findById(tokens.claims()!.sub).lean())?.human?.givenName, 'Kay');
   });
 });
 

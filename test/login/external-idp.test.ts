@@ -16,8 +16,17 @@ import {
   offerIdps,
   signInUpstream,
 } from '../helpers/external-login.ts';
-import { pageText, redeemCode, startLogin, submitForm, submitLoginName, submitPassword } from '../helpers/login.ts';
-import { demoLogin, orgWithUser, PASSWORD } from '../helpers/mfa.ts';
+import {
+  CookieJar,
+  openPage,
+  pageText,
+  redeemCode,
+  startLogin,
+  submitForm,
+  submitLoginName,
+  submitPassword,
+} from '../helpers/login.ts';
+import { demoLogin, orgWithUser, PASSWORD, submitFormTo } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startUpstreamOidc, type UpstreamOidc } from '../helpers/upstream-oidc.ts';
 
@@ -246,5 +255,15 @@ describe('without automatic creation', () => {
     const next = await inOrg(local.orgId);
     const tokens = await redeemCode(await signInUpstream(await follow(server, next, idpButtons(next)[0]!), sub));
     assert.equal(tokens.claims()!.sub, local.userId);
+
+    // The user sees the link on their account page and removes it.
+    const jar = new CookieJar();
+    const signIn = await openPage(jar, `${server.url}/ui/account`);
+    const account = await submitForm(signIn, { loginName: local.username, password: PASSWORD });
+    assert.match(pageText(account.page!.html), new RegExp(`Upstream: ${sub}@upstream.test`));
+    const linkId = /action="\/ui\/account\/links\/([^/]+)\/remove"/.exec(account.page!.html)![1]!;
+    const unlinked = await submitFormTo(account, `/ui/account/links/${linkId}/remove`, {});
+    assert.doesNotMatch(pageText(unlinked.page!.html), /Linked sign-ins/);
+    assert.deepEqual((await call(server, admin, 'GET', `/users/${local.userId}/links`)).body.links, []);
   });
 });

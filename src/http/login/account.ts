@@ -28,6 +28,7 @@ import {
   type AccountSession,
 } from './account-session.ts';
 import { accountWebauthnPages, mayAddWebauthn } from './account-webauthn.ts';
+import { accountLinkPages } from './account-links.ts';
 import { loginPage, readLoginForm } from './login-page.ts';
 import { setupPage } from './second-factor-pages.ts';
 
@@ -109,6 +110,7 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
       maySetUpTotp: loaded.policy.secondFactors.includes('totp'),
       mayAddWebauthn: mayAddWebauthn(loaded.policy),
       mayHaveRecoveryCodes: loaded.policy.secondFactors.includes('recovery_codes'),
+      links: await links.list(loaded),
     });
   }
 
@@ -138,6 +140,7 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
   }
   const kit = { load, render, signedInForm, secondFactorForm, completeSignIn, renderCode, backToAccount };
   const webauthn = accountWebauthnPages(kit);
+  const links = accountLinkPages(kit);
 
   async function signIn(ctx: Context): Promise<void> {
     const form = await readLoginForm(ctx);
@@ -283,5 +286,6 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
   router.post('/factors/:factorId/remove', page(removeFactor));
   router.post('/sign-out', page(signOut));
   webauthn.addRoutes(router, page);
+  links.addRoutes(router, page);
   return router;
 }

@@ -43,9 +43,19 @@ async function autoUpdate(idp: IdentityProviderDocument, user: UserDocument, pro
   return Object.keys(change).length ? changeUser(actorFor(idp), user, change) : user;
 }
 
-/** A human user whose verified address is the upstream's verified (and trusted) address, when exactly one has it. */
-async function userWithVerifiedEmail(instanceId: string, email: string): Promise<UserDocument | null> {
-  const found = await User.find({ instanceId, type: 'human', 'human.email': email, 'human.emailVerified': true })
+/**
+ * A human user whose verified address is the upstream's verified (and trusted) address, when exactly one has it. An
+ * org's own IdP reaches only that org's users: its managers must not take over another org's users by asserting their
+ * addresses; an instance IdP is trusted by the instance's managers for every org.
+ */
+async function userWithVerifiedEmail(idp: IdentityProviderDocument, email: string): Promise<UserDocument | null> {
+  const filter = {
+    instanceId: idp.instanceId,
+    type: 'human' as const,
+    'human.email': email,
+    'human.emailVerified': true,
+  };
+  const found = await User.find(idp.orgId ? { ...filter, orgId: idp.orgId } : filter)
     .limit(2)
     .lean<UserDocument[]>();
   return found.length === 1 ? found[0]! : null;
@@ -100,7 +110,7 @@ export async function resolveExternalUser(
     return { kind: 'user', user: options.isAutoUpdate ? await autoUpdate(idp, user, profile) : user };
   }
   if (options.isLinkingAllowed !== false && profile.email && profile.emailVerified) {
-    const user = await userWithVerifiedEmail(idp.instanceId, profile.email);
+    const user = await userWithVerifiedEmail(idp, profile.email);
     if (user) {
       await linkUser(idp, identity, user);
       return { kind: 'user', user: options.isAutoUpdate ? await autoUpdate(idp, user, profile) : user };

@@ -145,6 +145,21 @@ describe('ACME logs in through its upstream OpenID provider', () => {
     const tokens = await redeemCode(await signInUpstream(routed, sub));
     assert.equal((await User.findById(tokens.claims()!.sub).lean())?.orgId, orgs.ACME);
   });
+  it("never links another org's user by email through ACME's own IdP", async () => {
+    const email = `beta-${randomUUID().slice(0, 8)}@example.com`;
+    const betaUser = await call(server, admin, 'POST', `/orgs/${orgs.Beta}/users/human`, {
+      username: email,
+      email,
+      emailVerified: true,
+      givenName: 'Beta',
+      familyName: 'User',
+    });
+    assert.equal(betaUser.status, 201, JSON.stringify(betaUser.body));
+    const sub = upstreamUser({ email });
+    const tokens = await redeemCode(await signInUpstream(await inOrg(orgs.ACME!), sub));
+    assert.notEqual(tokens.claims()!.sub, betaUser.body.id);
+    assert.equal((await User.findById(tokens.claims()!.sub).lean())?.orgId, orgs.ACME);
+  });
 });
 
 describe('an instance IdP', () => {

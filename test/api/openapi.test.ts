@@ -49,6 +49,13 @@ test('the OpenAPI document validates, and every route in it answers as it descri
     await post(`/orgs/${customer}/domains`, { domain: 'customer.example' });
     const smtp = { host: '127.0.0.1', port: 2525, tls: 'none', senderAddress: 'login@castellan.test' };
     assert.equal((await call(server, admin, 'PUT', '/instance/smtp', smtp)).status, 200);
+    const idp = {
+      name: 'Corp',
+      type: 'oidc',
+      settings: { issuer: 'https://login.corp.example', clientId: 'c', clientSecret: 'client-secret' },
+    };
+    const instanceIdpId = (await post('/idps', idp)).id as string;
+    const orgIdpId = (await post(`/orgs/${customer}/idps`, idp)).id as string;
     const customerOrg = (await call(server, admin, 'GET', `/orgs/${customer}`)).body;
     const loginName = `fixture-bot@${customerOrg.primaryDomain as string}`;
     const values: Record<string, string> = {
@@ -73,7 +80,10 @@ test('the OpenAPI document validates, and every route in it answers as it descri
     assert.ok(operations.length >= 70, `${operations.length} operations`);
     for (const { path, method, operation } of operations) {
       assert.match(operation['x-permission'], /^[a-z]+(\.[a-z_]+)*$/, `${method} ${path} declares its permission`);
-      const concrete = path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(values[name] ?? 'x'));
+      // An IdP is the instance's or an org's: each path gets the fixture its owner holds.
+      const valueOf = (name: string) =>
+        name === 'idpId' ? (path.startsWith('/orgs/') ? orgIdpId : instanceIdpId) : values[name];
+      const concrete = path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(valueOf(name) ?? 'x'));
       const response = await call(
         server,
         admin,

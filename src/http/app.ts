@@ -18,6 +18,7 @@ import { interactionRoutes } from './login/interaction.ts';
 import { webauthnAssetRoutes } from './login/webauthn-assets.ts';
 import { emailLinkRoutes } from './login/email-link-pages.ts';
 import { orgSignUpRoutes } from './login/org-signup.ts';
+import { federationCallbackRoutes } from './login/federation-callbacks.ts';
 import type { Services } from '../oidc/services.ts';
 import { instanceCookieKeys } from './middleware/instance-cookies.ts';
 import type { Tenant } from '../oidc/tenants.ts';
@@ -41,6 +42,7 @@ export function createApp(services: Services): Koa {
   // Before the interaction routes: /ui/login/invite would otherwise be read as the login of interaction "invite".
   app.use(emailLinkRoutes(services).routes());
   app.use(orgSignUpRoutes(services, throttles).routes());
+  app.use(federationCallbackRoutes(services).routes());
   app.use(interactionRoutes(services, throttles).routes());
   app.use(accountRoutes(services, throttles).routes());
   app.use(webauthnAssetRoutes().routes());

@@ -56,7 +56,10 @@ test('values the login cannot honour are refused naming the field, like on the o
   });
   assert.equal(refused.status, 400);
   const fields = (refused.body.errors as Array<{ field: string }>).map((error) => error.field);
-  assert.deepEqual(fields.sort(), ['allowExternalIdp', 'secondFactors']);
+  assert.deepEqual(fields.sort(), ['secondFactors']);
+  const unknownIdp = await call(server, admin, 'PUT', '/instance/login-policy', { idps: ['no-such-idp'] });
+  assert.equal(unknownIdp.status, 400);
+  assert.equal((unknownIdp.body.errors as Array<{ field: string }>)[0]?.field, 'idps');
   const unknown = await call(server, admin, 'PUT', '/instance/login-policy', { forceMFA: true });
   assert.equal(unknown.status, 400);
   assert.deepEqual((await call(server, admin, 'GET', '/instance/login-policy')).body.override, {});

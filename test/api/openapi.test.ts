@@ -55,6 +55,13 @@ test('the OpenAPI document validates, and every route in it answers as it descri
     const webhook = { url: 'https://hooks.example/x', eventTypes: ['user.*'] };
     const webhookId = (await post(`/orgs/${customer}/webhooks`, webhook)).id as string;
     const instanceWebhookId = (await post('/instance/webhooks', webhook)).id as string;
+    const idp = {
+      name: 'Corp',
+      type: 'oidc',
+      settings: { issuer: 'https://login.corp.example', clientId: 'c', clientSecret: 'client-secret' },
+    };
+    const instanceIdpId = (await post('/idps', idp)).id as string;
+    const orgIdpId = (await post(`/orgs/${customer}/idps`, idp)).id as string;
     const customerOrg = (await call(server, admin, 'GET', `/orgs/${customer}`)).body;
     const loginName = `fixture-bot@${customerOrg.primaryDomain as string}`;
     const values: Record<string, string> = {
@@ -86,8 +93,13 @@ test('the OpenAPI document validates, and every route in it answers as it descri
     assert.ok(operations.length >= 70, `${operations.length} operations`);
     for (const { path, method, operation } of operations) {
       assert.match(operation['x-permission'], /^[a-z]+(\.[a-z_]+)*$/, `${method} ${path} declares its permission`);
+      // An IdP is the instance's or an org's: each path gets the fixture its owner holds.
       const valueOf = (name: string) =>
-        (path.startsWith('/instance/') ? instanceValues[name] : undefined) ?? values[name];
+        name === 'idpId'
+          ? path.startsWith('/orgs/')
+            ? orgIdpId
+            : instanceIdpId
+          : ((path.startsWith('/instance/') ? instanceValues[name] : undefined) ?? values[name]);
       const concrete = path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(valueOf(name) ?? 'x'));
       const response = await call(
         server,

@@ -149,6 +149,18 @@ const AUTHORIZATION: Record<string, string> = {
   'GET /instance/webhooks': 'INSTANCE_OWNED iam.action.read',
   'DELETE /instance/webhooks/{webhookId}': 'INSTANCE_OWNED iam.action.delete',
   'GET /instance/webhooks/{webhookId}/deliveries': 'INSTANCE_OWNED iam.action.read',
+  'GET /idps': 'INSTANCE iam.idp.read',
+  'POST /idps': 'INSTANCE iam.idp.write',
+  'GET /idps/{idpId}': 'INSTANCE_IDP iam.idp.read',
+  'PUT /idps/{idpId}': 'INSTANCE_IDP iam.idp.write',
+  'DELETE /idps/{idpId}': 'INSTANCE_IDP iam.idp.delete',
+  'GET /orgs/{orgId}/idps': 'ORG org.idp.read',
+  'POST /orgs/{orgId}/idps': 'ORG org.idp.write',
+  'GET /orgs/{orgId}/idps/{idpId}': 'ORG_IDP org.idp.read',
+  'PUT /orgs/{orgId}/idps/{idpId}': 'ORG_IDP org.idp.write',
+  'DELETE /orgs/{orgId}/idps/{idpId}': 'ORG_IDP org.idp.delete',
+  'GET /users/{userId}/links': 'USER user.read',
+  'DELETE /users/{userId}/links/{linkId}': 'USER user.write',
 };
 
 // The routes that cannot be authorized on a located resource. Each says why in its spec.

@@ -51,7 +51,7 @@ describe('login policy fields through the API', () => {
   it('refuses every value the login cannot honour yet, naming the field', async () => {
     const { orgId } = await orgWithUser(server, admin, {});
     const refused: Array<[string, unknown]> = [
-      ['allowExternalIdp', true],
+      ['idps', ['no-such-idp']],
       ['secondFactors', ['totp', 'otp_sms']],
     ];
     for (const [field, value] of refused) {

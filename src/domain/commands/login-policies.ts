@@ -3,6 +3,7 @@ import { DomainError } from '../errors.ts';
 import type { LoginPolicyOverride } from '../rules/login-policy.ts';
 import { unsupportedPolicySettings } from '../rules/login-policy-support.ts';
 import { asOneChange, recordChange, type Actor } from './changes.ts';
+import { refuseUnavailableIdps } from './identity-providers.ts';
 
 /**
  * Refuses (400 naming each field) a policy the login cannot honour yet, wherever a login policy is set: the
@@ -24,6 +25,7 @@ export function refuseUnsupportedPolicy(policy: LoginPolicyOverride | null): voi
 export function setInstanceLoginPolicy(actor: Actor, policy: LoginPolicyOverride): Promise<LoginPolicyOverride> {
   return asOneChange(actor, async () => {
     refuseUnsupportedPolicy(policy);
+    await refuseUnavailableIdps(actor.instanceId, null, policy.idps);
     const stored = await setStoredInstanceLoginPolicy(actor.instanceId, policy);
     await recordChange(actor, {
       orgId: null,

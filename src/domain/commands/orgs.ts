@@ -7,6 +7,7 @@ import type { UserDocument } from '../../store/models/user.ts';
 import { slug } from '../rules/org-domains.ts';
 import type { LoginPolicyOverride } from '../rules/login-policy.ts';
 import { refuseUnsupportedPolicy } from './login-policies.ts';
+import { refuseUnavailableIdps } from './identity-providers.ts';
 import { removeProjectGrant } from './project-grants.ts';
 import { removeProject } from './projects.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
@@ -179,6 +180,7 @@ export function setOrgLoginPolicy(
 ): Promise<OrgRecord> {
   return asOneChange(actor, async () => {
     refuseUnsupportedPolicy(policy);
+    await refuseUnavailableIdps(actor.instanceId, org._id, policy?.idps);
     const updated = await Organization.findOneAndUpdate(
       { instanceId: actor.instanceId, _id: org._id },
       { $set: { loginPolicy: policy } },

@@ -19,7 +19,6 @@ export interface UnsupportedSetting {
 export function unsupportedPolicySettings(policy: LoginPolicyOverride): UnsupportedSetting[] {
   const refused: UnsupportedSetting[] = [];
   const refuse = (field: string, message: string) => refused.push({ field, message });
-  if (policy.allowExternalIdp === true) refuse('allowExternalIdp', 'external identity providers are not available yet');
   const secondFactors = policy.secondFactors ?? [];
   const unavailable = secondFactors.filter((type) => !SUPPORTED_SECOND_FACTORS.includes(type));
   if (unavailable.length)

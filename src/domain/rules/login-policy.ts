@@ -13,6 +13,8 @@ export interface LoginPolicy {
   passwordlessType: (typeof PASSWORDLESS_TYPES)[number];
   allowRegister: boolean;
   allowExternalIdp: boolean;
+  /** The external IdPs the login offers (ZITADEL's login policy IdP links), with `allowExternalIdp` on. */
+  idps: string[];
   forceMfa: boolean;
   /** MFA is not forced after a login at an external identity provider (ZITADEL's `force_mfa_local_only`). */
   forceMfaLocalOnly: boolean;
@@ -55,16 +57,17 @@ export interface LoginPolicy {
 const HOUR = 3600;
 
 /**
- * ZITADEL's defaults, except where Castellan's login cannot honour them yet (domain/rules/login-policy-support.ts):
- * no external identity providers exist, so allowExternalIdp defaults to off; self-registration (allowRegister) too, a
- * deliberate difference: an instance opts in to strangers creating accounts. Password reset is offered
- * as in ZITADEL (`hidePasswordReset` false), where the instance can send email (http/login/password-reset.ts).
+ * ZITADEL's defaults, except: allowExternalIdp defaults to off until a policy lists IdPs (ZITADEL defaults it on, with
+ * none listed, which offers nothing either); self-registration (allowRegister) too, a deliberate difference: an
+ * instance opts in to strangers creating accounts. Password reset is offered as in ZITADEL (`hidePasswordReset`
+ * false), where the instance can send email (http/login/password-reset.ts).
  */
 export const defaultLoginPolicy: LoginPolicy = {
   allowUsernamePassword: true,
   passwordlessType: 'not_allowed',
   allowRegister: false,
   allowExternalIdp: false,
+  idps: [],
   forceMfa: false,
   forceMfaLocalOnly: false,
   secondFactors: ['totp', 'recovery_codes'],

@@ -23,6 +23,8 @@ export interface LoginProgress {
   mfaSetupPostponed: boolean;
   /** The user postponed changing a password that expires soon (http/login/password-change-at-login.ts). */
   passwordChangePostponed?: boolean;
+  /** An external identity waiting to be linked once this login succeeds (domain/federation-state.ts handle). */
+  pendingLink: string | null;
 }
 
 export const STEP_NAMES = ['login-name', 'password', 'mfa', 'mfa-setup'] as const;
@@ -39,8 +41,9 @@ const STEPS: Step[] = [
   {
     name: 'password',
     applies: (policy) => policy.allowUsernamePassword,
-    // A passkey login (amr `user`, rules/webauthn.ts) stands for the password and the second factor.
-    done: (progress) => progress.amr.includes('pwd') || progress.amr.includes('user'),
+    // A passkey login (amr `user`, rules/webauthn.ts) stands for the password and the second factor; a login at an
+    // external IdP (`fed`) for the password.
+    done: (progress) => ['pwd', 'user', 'fed'].some((method) => progress.amr.includes(method as AuthMethod)),
   },
   {
     name: 'mfa',
@@ -67,6 +70,7 @@ export function emptyProgress(): LoginProgress {
     unknownUser: false,
     secondFactor: null,
     mfaSetupPostponed: false,
+    pendingLink: null,
   };
 }
 

@@ -7,7 +7,8 @@ import { secondFactorAllowed } from './webauthn.ts';
  * factor were used; `hwk` for a WebAuthn credential (a proof-of-possession of a hardware-secured key) and `user`
  * when its authenticator verified the user (a passkey login). Email codes come with their factor.
  */
-export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'user';
+/** RFC 8176 methods the login records; `fed`: a login at an external identity provider (issue 17). */
+export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'user' | 'fed';
 
 export function amrOf(methods: readonly AuthMethod[]): string[] {
   const distinct = [...new Set(methods)];

@@ -36,6 +36,8 @@ import { orgLookupRoutes } from './org-lookup.ts';
 import { actionRoutes } from './actions.ts';
 import { flowRoutes } from './flows.ts';
 import { webhookRoutes } from './webhooks.ts';
+import { identityProviderRoutes } from './idps.ts';
+import { userLinkRoutes } from './user-links.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -69,6 +71,8 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...actionRoutes,
     ...flowRoutes,
     ...webhookRoutes,
+    ...identityProviderRoutes,
+    ...userLinkRoutes,
   ];
 }
 

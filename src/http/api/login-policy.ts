@@ -22,6 +22,7 @@ export const loginPolicyOverride = z.strictObject({
   passwordlessType: passwordlessType.optional(),
   allowRegister: z.boolean().optional(),
   allowExternalIdp: z.boolean().optional(),
+  idps: z.array(z.string().min(1).max(40)).max(50).optional(),
   forceMfa: z.boolean().optional(),
   forceMfaLocalOnly: z.boolean().optional(),
   secondFactors: z.array(secondFactor).max(SECOND_FACTOR_TYPES.length).optional(),
@@ -75,6 +76,7 @@ const loginPolicyView = z.object({
     passwordlessType,
     allowRegister: booleanFlag,
     allowExternalIdp: booleanFlag,
+    idps: z.array(z.string()),
     forceMfa: booleanFlag,
     forceMfaLocalOnly: booleanFlag,
     secondFactors: z.array(secondFactor),
@@ -158,7 +160,7 @@ export const loginPolicyRoutes: ApiRoute[] = [
     tag: TAG,
     summary:
       "Replace the org's override of the instance login policy; a value the login cannot honour yet is refused " +
-      '(400 naming the field: passwordlessType "allowed", allowExternalIdp, ' +
+      '(400 naming the field: passwordlessType "allowed", idps the org cannot offer, ' +
       'second factors other than totp and recovery_codes, multiFactors). Lifetimes are in seconds.',
     permission: 'policy.write',
     on: ORG,

@@ -25,6 +25,7 @@ import { accountWebauthnPages, mayAddWebauthn } from './account-webauthn.ts';
 import { accountEmailOtpPages } from './account-email-otp.ts';
 import { accountPasswordPages } from './account-password.ts';
 import { accountTotpPages } from './account-totp.ts';
+import { accountLinkPages } from './account-links.ts';
 import { loginPage, readLoginForm } from './login-page.ts';
 
 const MAX_FIELD = 1024;
@@ -110,6 +111,7 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
       mayAddWebauthn: mayAddWebauthn(loaded.policy),
       maySetUpEmailCodes: await emailOtp.maySetUp(loaded, factors),
       mayHaveRecoveryCodes: loaded.policy.secondFactors.includes('recovery_codes'),
+      links: await links.list(loaded),
     });
   }
 
@@ -142,6 +144,7 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
   const emailOtp = accountEmailOtpPages(kit, services);
   const password = accountPasswordPages(kit, throttles);
   const totp = accountTotpPages(kit, services);
+  const links = accountLinkPages(kit);
 
   async function signIn(ctx: Context): Promise<void> {
     const form = await readLoginForm(ctx);
@@ -242,5 +245,6 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
   emailOtp.addRoutes(router, page);
   password.addRoutes(router, page);
   totp.addRoutes(router, page);
+  links.addRoutes(router, page);
   return router;
 }

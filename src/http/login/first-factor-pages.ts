@@ -12,6 +12,8 @@ import { secondFactorStepOf } from '../../domain/second-factor.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
 import { waitText, type Throttles, type ThrottleKey } from '../middleware/rate-limit.ts';
 import { readLoginForm } from './login-page.ts';
+import { writeProgress } from './progress.ts';
+import type { IdpButton } from './external-login.ts';
 
 const MAX_LOGIN_NAME = 320;
 const MAX_PASSWORD = 1024;
@@ -26,6 +28,10 @@ export interface FirstFactorLinks {
   /** The account chooser of prompt=select_account (http/login/account-selection.ts). */
   accountSelection: { startsHere(ctx: Context, login: LoginContext): Promise<boolean> };
   orgSignUp: { offered(login: LoginContext): Promise<boolean> };
+  externalLogin: {
+    buttons(login: LoginContext): Promise<IdpButton[]>;
+    goesStraightToIdp(ctx: Context, login: LoginContext): Promise<boolean>;
+  };
 }
 
 /**
@@ -34,7 +40,7 @@ export interface FirstFactorLinks {
  * decides whether a second factor follows.
  */
 export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: FirstFactorLinks) {
-  const { registration, passwordReset, orgSignUp } = links;
+  const { registration, passwordReset, orgSignUp, externalLogin } = links;
 
   async function renderLoginName(
     ctx: Context,
@@ -52,6 +58,7 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
       passkeyUrl: passkeyLoginAllowed(login.policy) ? `/ui/login/${login.interaction.uid}/passkey` : null,
       registerOffered: await registration.offered(login),
       orgSignUpOffered: await orgSignUp.offered(login),
+      idpButtons: await externalLogin.buttons(login),
     });
   }
 
@@ -68,6 +75,7 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
     const login = await kit.loadContext(ctx);
     if (await registration.startsHere(ctx, login)) return;
     if (await links.accountSelection.startsHere(ctx, login)) return;
+    if (!login.progress.pendingLink && (await externalLogin.goesStraightToIdp(ctx, login))) return;
     await renderLoginName(ctx, login, 200, null, login.progress.loginName ?? login.loginHint ?? '');
   }
 
@@ -89,7 +97,18 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
       : null;
     const policyOrg = requiredOrg ?? userOrg;
     const identified: LoginContext = { ...login, user, policyOrg, policy: policyOf(instance, policyOrg) };
-    const progress: LoginProgress = { ...emptyProgress(), loginName, discoveredOrgId: discoveredOrg?._id ?? null };
+    const progress: LoginProgress = {
+      ...emptyProgress(),
+      loginName,
+      discoveredOrgId: discoveredOrg?._id ?? null,
+      pendingLink: login.progress.pendingLink,
+    };
+    // Domain discovery to an org that signs in through its IdP, not with passwords (issue 17).
+    if (discoveredOrg && !identified.policy.allowUsernamePassword && !login.progress.pendingLink) {
+      writeProgress(ctx, login.interaction.uid, progress);
+      if (await externalLogin.goesStraightToIdp(ctx, identified)) return;
+      return renderLoginName(ctx, identified, 200, null, loginName);
+    }
     if (!user) {
       if (identified.policy.ignoreUnknownUsernames)
         return kit.advance(ctx, identified, { ...progress, unknownUser: true });

@@ -26,6 +26,7 @@ import { readProgress, writeProgress } from './progress.ts';
 import { emailVerificationStep } from './email-verification-step.ts';
 import { orgSignUpPages } from './org-signup.ts';
 import { passwordChangeAtLogin } from './password-change-at-login.ts';
+import { externalLoginPages, linkPendingIdentity } from './external-login.ts';
 
 export const EXPIRED_MESSAGE =
   'Your login has expired or was already completed. Please return to the application and sign in again.';
@@ -116,7 +117,14 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
   const orgSignUp = orgSignUpPages(kit, services, throttles);
   const passwordChange = passwordChangeAtLogin(kit);
   const accountSelection = accountSelectionPages(kit);
-  const firstFactor = firstFactorPages(kit, throttles, { registration, passwordReset, orgSignUp, accountSelection });
+  const externalLogin = externalLoginPages(kit, services);
+  const firstFactor = firstFactorPages(kit, throttles, {
+    registration,
+    passwordReset,
+    orgSignUp,
+    accountSelection,
+    externalLogin,
+  });
 
   const STEP_PAGES: Record<StepName, (ctx: Context, login: LoginContext) => Promise<void> | void> = {
     'login-name': (ctx, login) => firstFactor.renderLoginName(ctx, login, 200, null, login.progress.loginName ?? ''),
@@ -162,6 +170,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     if (problem) throw new LoginPageError(403, 'Login not possible', problem);
     const denial = await loginDenial(login.tenant.instance._id, 'post-authentication', user);
     if (denial) throw new LoginPageError(403, 'Login not possible', denial);
+    if (progress.pendingLink)
+      await linkPendingIdentity(login.tenant.instance._id, login.interaction.uid, progress.pendingLink, user._id);
     await recordLogin(login.tenant.instance._id, user, origin(ctx, login));
     rememberAccount(ctx, login.tenant.instance._id, user._id);
     // RFC 8176 `amr` and the `acr` reached (rules/mfa.ts); the provider puts them in the session and the ID token.
@@ -188,6 +198,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     orgSignUp,
     passwordChange,
     accountSelection,
+    externalLogin,
   ];
   for (const pages of pageSets) pages.addRoutes(router, page);
   return router;

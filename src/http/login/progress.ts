@@ -19,6 +19,7 @@ export function readProgress(ctx: Context, uid: string): LoginProgress {
           secondFactor: stored.secondFactor ?? null,
           mfaSetupPostponed: stored.mfaSetupPostponed ?? false,
           passwordChangePostponed: stored.passwordChangePostponed ?? false,
+          pendingLink: stored.pendingLink ?? null,
         }
       : emptyProgress();
   } catch {

@@ -10,6 +10,7 @@ import { FactorUse } from '../models/user-factor.ts';
 import { VerificationCode } from '../models/verification-code.ts';
 import { WebauthnChallenge } from '../models/webauthn-challenge.ts';
 import { EmailOutbox } from '../models/email-outbox.ts';
+import { FederationState } from '../models/federation-state.ts';
 
 /**
  * FerretDB v1 deletes the documents a filter matched by listing their ids as SQL parameters, and fails
@@ -32,12 +33,13 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
 }
 
 /**
- * Deletes expired OIDC artifacts, throttle counts, one-time codes, the write locks of holders that died and the
- * markers of used TOTP steps. The provider re-checks expiry on every read, a throttle counts only its window, a code
- * is checked for expiry when used, an expired lock is taken over anyway, and a TOTP step is refused by its factor's
- * last used step once its marker expires, and a SAML assertion's replay marker outlives the time the assertion itself
- * is accepted in (store/models/saml-assertion-use.ts), so lag here is harmless. Cache revisions no poll reads any
- * more go too. With `outboxRetentionSeconds`, also the outbox's messages sent or given up that long ago (config
+ * Deletes expired OIDC artifacts, throttle counts, one-time codes, the write locks of holders that died, the
+ * markers of used TOTP steps and the states of external IdP round trips (checked for expiry when used). The provider
+ * re-checks expiry on every read, a throttle counts only its window, a code is checked for expiry when used, an
+ * expired lock is taken over anyway, a TOTP step is refused by its factor's last used step once its marker expires,
+ * and a SAML assertion's replay marker outlives the time the assertion itself is accepted in
+ * (store/models/saml-assertion-use.ts), so lag here is harmless. Cache revisions no poll reads any more go too. With
+ * `outboxRetentionSeconds`, also the outbox's messages sent or given up that long ago (config
  * `email.outboxRetentionSeconds`; never a pending one): deleted here rather than by a TTL index, which FerretDB v1
  * does not apply (docs/portable-mongodb.md).
  */
@@ -59,6 +61,7 @@ export async function sweepExpired(now = new Date(), outboxRetentionSeconds: num
       VerificationCode,
       WebauthnChallenge,
       SamlAssertionUse,
+      FederationState,
     ].map((model) => deleteFromCollection(model.collection, expired)),
     ...(outboxRetentionSeconds === null ? [] : [deleteFromCollection(EmailOutbox.collection, finishedOutbox)]),
   ]);

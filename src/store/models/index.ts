@@ -18,6 +18,9 @@ import { VerificationCode } from './verification-code.ts';
 import { WebauthnChallenge } from './webauthn-challenge.ts';
 import { PersonalAccessToken, User } from './user.ts';
 import { WebhookDelivery, WebhookSubscription } from './webhook.ts';
+import { FederationState } from './federation-state.ts';
+import { IdentityProvider } from './identity-provider.ts';
+import { UserLink } from './user-link.ts';
 
 export {
   Action,
@@ -26,6 +29,8 @@ export {
   EmailOutbox,
   Event,
   FactorUse,
+  FederationState,
+  IdentityProvider,
   Instance,
   InstanceDomain,
   LoginAttempt,
@@ -40,6 +45,7 @@ export {
   User,
   UserFactor,
   UserGrant,
+  UserLink,
   VerificationCode,
   WebauthnChallenge,
   WebhookDelivery,
@@ -71,4 +77,7 @@ export const domainModels = [
   ActionFlow,
   WebhookSubscription,
   WebhookDelivery,
+  IdentityProvider,
+  UserLink,
+  FederationState,
 ];

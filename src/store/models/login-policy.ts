@@ -27,6 +27,7 @@ export const loginPolicySchema = new Schema(
     multiFactorCheckLifetime: lifetime,
     allowRegister: Boolean,
     allowExternalIdp: Boolean,
+    idps: { type: [{ type: String, maxlength: 40 }], default: undefined },
     forceMfa: Boolean,
     hidePasswordReset: Boolean,
     ignoreUnknownUsernames: Boolean,

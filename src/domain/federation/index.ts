@@ -1,0 +1,20 @@
+import type { FederationProtocol } from './protocol.ts';
+import { oidcProtocol } from './oidc.ts';
+import { oauthProtocol } from './oauth.ts';
+
+/**
+ * Every upstream protocol the login speaks, by the configuration's `type`. SAML 2.0 (src/domain/federation/saml.ts)
+ * joins with one line here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each protocol has settings of its own type
+const PROTOCOLS: readonly FederationProtocol<any>[] = [
+  oidcProtocol,
+  oauthProtocol,
+  // The SAML 2.0 protocol (branch idp-saml) is registered here: `samlProtocol` from ./saml.ts.
+];
+
+export const PROTOCOL_TYPES = PROTOCOLS.map((protocol) => protocol.type);
+
+export function protocolOf(type: string): FederationProtocol<Record<string, unknown>> | null {
+  return PROTOCOLS.find((protocol) => protocol.type === type) ?? null;
+}

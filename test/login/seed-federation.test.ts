@@ -1,7 +1,6 @@
 // The seed article's example (issue 17): each customer organization logs in its own way. ACME's staff through ACME's
-// upstream OpenID provider, Alpha's with a password and TOTP; each user's tokens carry the roles their orgs granted.
+// upstream OpenID provider, Beta's through its SAML 2.0 IdP, Alpha's with a password and TOTP; each user's tokens carry the roles their orgs granted.
 // A user created just in time and a local user look the same to the management API, except for their links.
-// Beta through its SAML IdP joins as one more entry of LOGINS once the SAML protocol is registered.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { decodeJwt } from 'jose';
@@ -12,12 +11,15 @@ import { bootstrapToken, call } from '../api/helpers.ts';
 import { CALLBACK_PATH, UPSTREAM_CLIENT, addOidcIdp, offerIdps, signInUpstream } from '../helpers/external-login.ts';
 import { redeemCode, startLogin, submitForm, submitLoginName, submitPassword } from '../helpers/login.ts';
 import { confirmSetup, demoLogin } from '../helpers/mfa.ts';
+import { alice } from '../helpers/saml-sp.ts';
+import { startSamlIdp, type SamlIdp } from '../helpers/saml-idp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startUpstreamOidc, type UpstreamOidc } from '../helpers/upstream-oidc.ts';
 
 let server: TestServer;
 let admin: string;
 let acmeUpstream: UpstreamOidc;
+let betaIdp: SamlIdp;
 const orgs: Record<string, string> = {};
 let projectId: string;
 
@@ -42,12 +44,24 @@ before(async () => {
   // ACME: its own OpenID provider, no passwords.
   const acmeIdp = await addOidcIdp(server, admin, orgs.ACME!, acmeUpstream.issuer, { name: 'ACME Entra ID' });
   await offerIdps(server, admin, orgs.ACME!, [acmeIdp], { allowUsernamePassword: false });
+  // Beta: its own SAML 2.0 IdP, which trusts Castellan's SP metadata.
+  betaIdp = await startSamlIdp();
+  const saml = await call(server, admin, 'POST', `/orgs/${orgs.Beta}/idps`, {
+    name: 'Beta Okta',
+    type: 'saml',
+    settings: { metadataXml: betaIdp.metadataXml },
+    options: { isAutoCreation: true },
+  });
+  assert.equal(saml.status, 201, JSON.stringify(saml.body));
+  betaIdp.trust(await (await fetch(`${server.url}/idps/${saml.body.id}/saml/metadata`)).text());
+  await offerIdps(server, admin, orgs.Beta!, [saml.body.id as string], { allowUsernamePassword: false });
   // Alpha: passwords and a second factor.
   const alpha = await call(server, admin, 'PUT', `/orgs/${orgs.Alpha}/login-policy`, { forceMfa: true });
   assert.equal(alpha.status, 200);
 });
 after(async () => {
   await acmeUpstream.stop();
+  await betaIdp.close();
   await server.stop();
 });
 
@@ -57,6 +71,8 @@ interface SeedLogin {
   login(): Promise<Record<string, unknown>>;
   /** The roles the org's managers grant the user (after their first login, for a user created just in time). */
   roles: string[];
+  /** Whether the user is created just in time by their first login (else a demo user with roles already). */
+  justInTime: boolean;
 }
 
 const inOrg = (orgId: string) => startLogin(demoLogin(server, { scope: `openid urn:zitadel:iam:org:id:${orgId}` }));
@@ -66,11 +82,13 @@ const LOGINS: SeedLogin[] = [
   {
     org: 'ACME',
     roles: ['developer'],
+    justInTime: true,
     login: async () => decodeJwt((await redeemCode(await signInUpstream(await inOrg(orgs.ACME!), 'emp-1'))).id_token!),
   },
   {
     org: 'Alpha',
     roles: ['accountant'],
+    justInTime: false,
     async login() {
       const password = await submitPassword(await submitLoginName(await inOrg(orgs.Alpha!), 'alice'), DEMO_PASSWORD);
       let done;
@@ -83,7 +101,18 @@ const LOGINS: SeedLogin[] = [
       return decodeJwt((await redeemCode(done)).id_token!);
     },
   },
-  // { org: 'Beta', roles: ['developer'], login: () => … through Beta's SAML IdP … },
+  {
+    org: 'Beta',
+    roles: ['developer'],
+    justInTime: true,
+    async login() {
+      const attributes = { ...alice.attributes, username: 'sam', email: 'sam@beta-saml.test', firstName: 'Sam' };
+      betaIdp.next = { user: { nameId: 'beta-sam', attributes } };
+      const atIdp = await inOrg(orgs.Beta!);
+      assert.match(atIdp.page?.url ?? '', /\/sso/, 'Beta goes straight to its SAML IdP');
+      return decodeJwt((await redeemCode(await submitForm(atIdp, {}))).id_token!);
+    },
+  },
 ];
 
 it("each org's users log in their org's way, and their tokens carry the roles their orgs granted", async () => {
@@ -91,8 +120,8 @@ it("each org's users log in their org's way, and their tokens carry the roles th
     const first = await seed.login();
     const user = await User.findById(first.sub).lean();
     assert.equal(user?.orgId, orgs[seed.org], `${seed.org}'s user is in ${seed.org}`);
-    if (seed.org === 'ACME') {
-      const grant = await call(server, admin, 'POST', `/orgs/${orgs.ACME}/user-grants`, {
+    if (seed.justInTime) {
+      const grant = await call(server, admin, 'POST', `/orgs/${orgs[seed.org]}/user-grants`, {
         userId: first.sub,
         projectId,
         roleKeys: seed.roles,
@@ -103,7 +132,7 @@ it("each org's users log in their org's way, and their tokens carry the roles th
     assert.equal(claims.sub, first.sub);
     const roles = claims['urn:zitadel:iam:org:project:roles'] as Record<string, unknown>;
     assert.deepEqual(Object.keys(roles ?? {}), seed.roles, `${seed.org}: ${JSON.stringify(claims)}`);
-    assert.ok((claims.amr as string[]).includes(seed.org === 'ACME' ? 'fed' : 'otp'));
+    assert.ok((claims.amr as string[]).includes(seed.justInTime ? 'fed' : 'otp'));
   }
 });
 

@@ -65,15 +65,17 @@ export function idpForProtocol(
 
 /**
  * The protocol, template and complete settings of an input; a secret left out of an update keeps the stored one (as the
- * SMTP password does), so a manager can change a configuration without knowing its secrets.
+ * SMTP password does), so a manager can change a configuration without knowing its secrets, and so does a generated
+ * field (the SAML SP certificate). Any other field left out is unset: an update replaces the settings.
  */
-async function resolveSettings(input: IdpInput, stored: Record<string, string>, isNew: boolean) {
+async function resolveSettings(input: IdpInput, stored: Record<string, unknown>, isNew: boolean) {
   const template = PROVIDER_TEMPLATES[input.type];
   const protocol = protocolOf(template?.protocol ?? input.type);
   if (!protocol) throw invalidField('type', `unknown type ${input.type}`);
   const given = template ? template.settings(parseOrRefuse(template.input, input.settings)) : input.settings;
   const withSecrets = { ...given };
-  for (const field of protocol.secretFields) if (withSecrets[field] === undefined) withSecrets[field] = stored[field];
+  for (const field of [...protocol.secretFields, ...(protocol.generatedFields ?? [])])
+    if (withSecrets[field] === undefined) withSecrets[field] = stored[field];
   let settings = parseOrRefuse(protocol.settingsSchema, withSecrets);
   if (isNew && protocol.initialize) settings = await protocol.initialize(settings);
   return { protocol, template: template ? input.type : null, settings, mappingDefaults: template?.mapping ?? null };
@@ -129,7 +131,8 @@ export function changeIdentityProvider(
   input: IdpInput,
 ): Promise<IdentityProviderDocument> {
   return asOneChange(actor, async () => {
-    const resolved = await resolveSettings(input, openSecrets(masterKey, idp), false);
+    const stored = { ...(idp.settings as Record<string, unknown>), ...openSecrets(masterKey, idp) };
+    const resolved = await resolveSettings(input, stored, false);
     if (resolved.protocol.type !== idp.type) throw invalidField('type', `must stay a ${idp.type} provider`);
     const updated = await IdentityProvider.findOneAndUpdate(
       { _id: idp._id, instanceId: actor.instanceId },
@@ -137,7 +140,7 @@ export function changeIdentityProvider(
         $set: {
           template: resolved.template,
           name: input.name,
-          ...sealSettings(masterKey, { ...idp.settings, ...resolved.settings }, resolved.protocol.secretFields),
+          ...sealSettings(masterKey, resolved.settings, resolved.protocol.secretFields),
           options: input.options ?? {},
           mapping: { ...resolved.mappingDefaults, ...input.mapping },
         },

@@ -1,17 +1,11 @@
 import type { FederationProtocol } from './protocol.ts';
 import { oidcProtocol } from './oidc.ts';
 import { oauthProtocol } from './oauth.ts';
+import { samlProtocol } from './saml.ts';
 
-/**
- * Every upstream protocol the login speaks, by the configuration's `type`. SAML 2.0 (src/domain/federation/saml.ts)
- * joins with one line here.
- */
+/** Every upstream protocol the login speaks, by the configuration's `type`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each protocol has settings of its own type
-const PROTOCOLS: readonly FederationProtocol<any>[] = [
-  oidcProtocol,
-  oauthProtocol,
-  // The SAML 2.0 protocol (branch idp-saml) is registered here: `samlProtocol` from ./saml.ts.
-];
+const PROTOCOLS: readonly FederationProtocol<any>[] = [oidcProtocol, oauthProtocol, samlProtocol];
 
 export const PROTOCOL_TYPES = PROTOCOLS.map((protocol) => protocol.type);
 

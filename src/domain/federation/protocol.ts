@@ -82,6 +82,8 @@ export interface FederationProtocol<Settings> {
   callbackPath(idpId: string): string;
   /** Fills what Castellan generates for a new configuration (the SAML service provider's key and certificate). */
   initialize?(settings: Settings): Promise<Settings>;
+  /** Fields `initialize` generates that are not secrets: an update that leaves them out keeps the stored ones. */
+  generatedFields?: readonly (keyof Settings & string)[];
   /** The document that describes Castellan to the upstream (SAML SP metadata at `/idps/{id}/saml/metadata`). */
   metadata?(input: { idp: IdpForProtocol<Settings>; callbackUrl: string; issuer: string }): string;
   begin(input: BeginInput<Settings>): Promise<BeginResult>;

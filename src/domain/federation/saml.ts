@@ -33,6 +33,7 @@ export const samlProtocol: FederationProtocol<SamlSettings> = {
   type: 'saml',
   settingsSchema: samlSettingsSchema,
   secretFields: ['spPrivateKey'],
+  generatedFields: ['spCertificate'],
   callbackPath,
 
   /** A key pair of its own for each configuration, unless the admin brought one (registered at the IdP already). */

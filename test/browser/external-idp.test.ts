@@ -1,14 +1,16 @@
-// Chromium logs in through an upstream OpenID provider (issue 17): the IdP button on Castellan's login page, the
-// upstream's own sign-in page, and back to the relying party with a user created just in time.
+// Chromium logs in through an upstream OpenID provider and through a SAML 2.0 IdP (issue 17): the IdP button on
+// Castellan's login page, the upstream's own page, and back to the relying party with a user created just in time.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
 import { User } from '../../src/store/models/index.ts';
-import { bootstrapToken } from '../api/helpers.ts';
+import { bootstrapToken, call } from '../api/helpers.ts';
 import { assertAccessibleBasics } from '../helpers/browser.ts';
 import { CALLBACK_PATH, UPSTREAM_CLIENT, addOidcIdp, offerIdps } from '../helpers/external-login.ts';
+import { startSamlIdp, type SamlIdp } from '../helpers/saml-idp.ts';
+import { alice } from '../helpers/saml-sp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startUpstreamOidc, type UpstreamOidc } from '../helpers/upstream-oidc.ts';
 
@@ -16,6 +18,7 @@ const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not instal
 
 let server: TestServer;
 let upstream: UpstreamOidc;
+let samlIdp: SamlIdp;
 let browser: Browser;
 
 before(async () => {
@@ -33,7 +36,16 @@ before(async () => {
   );
   const admin = await bootstrapToken(server);
   const idp = await addOidcIdp(server, admin, null, upstream.issuer, { name: 'Corporate SSO' });
-  await offerIdps(server, admin, null, [idp]);
+  samlIdp = await startSamlIdp();
+  const saml = await call(server, admin, 'POST', '/idps', {
+    name: 'Partner SAML',
+    type: 'saml',
+    settings: { metadataXml: samlIdp.metadataXml },
+    options: { isAutoCreation: true },
+  });
+  assert.equal(saml.status, 201, JSON.stringify(saml.body));
+  samlIdp.trust(await (await fetch(`${server.url}/idps/${saml.body.id}/saml/metadata`)).text());
+  await offerIdps(server, admin, null, [idp, saml.body.id as string]);
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
@@ -42,6 +54,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await upstream?.stop();
+  await samlIdp?.close();
   await server?.stop();
 });
 
@@ -61,6 +74,26 @@ describe('a login through an upstream OpenID provider in a real browser', { skip
       assert.deepEqual(idToken.amr, ['fed']);
       const user = await User.findById(idToken.sub).lean();
       assert.equal(user?.human?.email, 'dora@upstream.test');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('goes from the SAML IdP button to the IdP, whose answer page posts back, and the new user is signed in', async () => {
+    samlIdp.next = {
+      user: { nameId: 'sally-1', attributes: { ...alice.attributes, username: 'sally', email: 'sally@partner.test' } },
+    };
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}/demo/login`);
+      await page.waitForURL(/\/ui\/login\//);
+      await page.getByRole('link', { name: 'Sign in with Partner SAML' }).click();
+      await page.waitForURL(/\/demo\/callback/);
+      const idToken = JSON.parse((await page.locator('#id-token').textContent()) ?? '{}') as Record<string, unknown>;
+      assert.ok((idToken.amr as string[]).includes('fed'));
+      const user = await User.findById(idToken.sub).lean();
+      assert.equal(user?.human?.email, 'sally@partner.test');
     } finally {
       await context.close();
     }

@@ -1,5 +1,6 @@
 // The seed article's example (issue 17): each customer organization logs in its own way. ACME's staff through ACME's
-// upstream OpenID provider, Beta's through its SAML 2.0 IdP, Alpha's with a password and TOTP; each user's tokens carry the roles their orgs granted.
+// upstream OpenID provider, Beta's through its SAML 2.0 IdP, Alpha's with a password and TOTP; each user's tokens
+// carry the roles their orgs granted.
 // A user created just in time and a local user look the same to the management API, except for their links.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';

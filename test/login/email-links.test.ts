@@ -14,6 +14,7 @@ import { bootstrapToken, call } from '../api/helpers.ts';
 import { CookieJar, openPage, pageText, redeemCode, startLogin, submitForm, type Browsing } from '../helpers/login.ts';
 import { demoLogin, orgWithUser, PASSWORD, passwordStep, submitFormTo, type OrgUser } from '../helpers/mfa.ts';
 import { withRateLimits } from '../helpers/rate-limits.ts';
+import { useTestSmtp } from '../helpers/mailing-server.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { linkIn, startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
 
@@ -32,10 +33,7 @@ after(async () => {
   await smtp.stop();
 });
 
-const setSmtp = async () => {
-  const settings = { host: '127.0.0.1', port: smtp.port, tls: 'none', senderAddress: 'login@castellan.test' };
-  assert.equal((await call(server, admin, 'PUT', '/instance/smtp', settings)).status, 200);
-};
+const setSmtp = () => useTestSmtp(server, admin, smtp);
 
 const emailOf = (user: OrgUser) => `${user.username}@example.com`;
 const stateOf = async (id: string) => {

@@ -4,27 +4,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Event, User, UserFactor, VerificationCode } from '../../src/store/models/index.ts';
-import { bootstrapToken, call } from '../api/helpers.ts';
+import { call } from '../api/helpers.ts';
 import { CookieJar, openPage, pageText, redeemCode, submitForm, type Browsing } from '../helpers/login.ts';
 import { onStep, orgWithUser, passwordStep, PASSWORD, submitFormTo, type OrgUser } from '../helpers/mfa.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import { startMailingServer, stopMailingServer } from '../helpers/mailing-server.ts';
+import { type TestServer } from '../helpers/server.ts';
+import { type TestSmtp } from '../helpers/smtp.ts';
 
 let server: TestServer;
 let admin: string;
 let smtp: TestSmtp;
 
 before(async () => {
-  smtp = await startTestSmtp();
-  server = await startTestServer({ EMAIL_OUTBOX_POLL_MS: '50' });
-  admin = await bootstrapToken(server);
-  const settings = { host: '127.0.0.1', port: smtp.port, tls: 'none', senderAddress: 'login@castellan.test' };
-  assert.equal((await call(server, admin, 'PUT', '/instance/smtp', settings)).status, 200);
+  ({ server, admin, smtp } = await startMailingServer());
 });
-after(async () => {
-  await server.stop();
-  await smtp.stop();
-});
+after(() => stopMailingServer({ server, admin, smtp }));
 
 const EMAIL_POLICY = { secondFactors: ['totp', 'otp_email', 'recovery_codes'] };
 const emailOf = (user: OrgUser) => `${user.username}@example.com`;

@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Event, Membership, Organization, RateLimitHit, User } from '../../src/store/models/index.ts';
-import { bootstrapToken, call } from '../api/helpers.ts';
+import { call } from '../api/helpers.ts';
 import { CookieJar, openPage, pageText, redeemCode, startLogin, submitForm, type LoginFlow } from '../helpers/login.ts';
 import { demoLogin } from '../helpers/mfa.ts';
 import { withRateLimits } from '../helpers/rate-limits.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { linkIn, startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import { startMailingServer, stopMailingServer } from '../helpers/mailing-server.ts';
+import { type TestServer } from '../helpers/server.ts';
+import { linkIn, type TestSmtp } from '../helpers/smtp.ts';
 
 const PASSWORD = 'Workspace-Passw0rd!';
 let server: TestServer;
@@ -19,16 +20,9 @@ let admin: string;
 let smtp: TestSmtp;
 
 before(async () => {
-  smtp = await startTestSmtp();
-  server = await startTestServer({ EMAIL_OUTBOX_POLL_MS: '50' });
-  admin = await bootstrapToken(server);
-  const settings = { host: '127.0.0.1', port: smtp.port, tls: 'none', senderAddress: 'login@castellan.test' };
-  assert.equal((await call(server, admin, 'PUT', '/instance/smtp', settings)).status, 200);
+  ({ server, admin, smtp } = await startMailingServer());
 });
-after(async () => {
-  await server.stop();
-  await smtp.stop();
-});
+after(() => stopMailingServer({ server, admin, smtp }));
 
 async function allowOrgSignUp(allowed: boolean): Promise<void> {
   const changed = await call(server, admin, 'PATCH', '/instance/settings', { features: { orgSignUp: allowed } });

@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { passwordAgeStatus } from '../../src/domain/rules/password-age.ts';
 import { User } from '../../src/store/models/index.ts';
-import { bootstrapToken, call } from '../api/helpers.ts';
+import { call } from '../api/helpers.ts';
 import { CookieJar, openPage, pageText, redeemCode, startLogin, submitForm, type LoginFlow } from '../helpers/login.ts';
 import { demoLogin, onStep, orgWithUser, PASSWORD, passwordStep } from '../helpers/mfa.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { linkIn, startTestSmtp, type ReceivedMail, type TestSmtp } from '../helpers/smtp.ts';
+import { startMailingServer, stopMailingServer } from '../helpers/mailing-server.ts';
+import { type TestServer } from '../helpers/server.ts';
+import { linkIn, type ReceivedMail, type TestSmtp } from '../helpers/smtp.ts';
 
 const DAY = 86_400_000;
 const RESET_PATH = '/ui/login/password/reset';
@@ -20,16 +21,9 @@ let admin: string;
 let smtp: TestSmtp;
 
 before(async () => {
-  smtp = await startTestSmtp();
-  server = await startTestServer({ EMAIL_OUTBOX_POLL_MS: '50' });
-  admin = await bootstrapToken(server);
-  const settings = { host: '127.0.0.1', port: smtp.port, tls: 'none', senderAddress: 'login@castellan.test' };
-  assert.equal((await call(server, admin, 'PUT', '/instance/smtp', settings)).status, 200);
+  ({ server, admin, smtp } = await startMailingServer());
 });
-after(async () => {
-  await server.stop();
-  await smtp.stop();
-});
+after(() => stopMailingServer({ server, admin, smtp }));
 
 async function userWithPasswordAged(days: number, passwordAge: Record<string, number>) {
   const user = await orgWithUser(server, admin, { passwordAge });

@@ -5,28 +5,21 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
 import { RateLimitHit } from '../../src/store/models/index.ts';
-import { bootstrapToken, call } from '../api/helpers.ts';
 import { openPage, startLogin, submitForm } from '../helpers/login.ts';
 import { demoLogin, orgWithUser } from '../helpers/mfa.ts';
 import { withRateLimits } from '../helpers/rate-limits.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import { startMailingServer, stopMailingServer } from '../helpers/mailing-server.ts';
+import { type TestServer } from '../helpers/server.ts';
+import { type TestSmtp } from '../helpers/smtp.ts';
 
 let server: TestServer;
 let admin: string;
 let smtp: TestSmtp;
 
 before(async () => {
-  smtp = await startTestSmtp();
-  server = await startTestServer({ EMAIL_OUTBOX_POLL_MS: '50' });
-  admin = await bootstrapToken(server);
-  const settings = { host: '127.0.0.1', port: smtp.port, tls: 'none', senderAddress: 'login@castellan.test' };
-  assert.equal((await call(server, admin, 'PUT', '/instance/smtp', settings)).status, 200);
+  ({ server, admin, smtp } = await startMailingServer());
 });
-after(async () => {
-  await server.stop();
-  await smtp.stop();
-});
+after(() => stopMailingServer({ server, admin, smtp }));
 
 async function requestReset(loginName: string, orgId: string): Promise<number | undefined> {
   const flow = await submitForm(

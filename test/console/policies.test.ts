@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
-import { Membership, Organization as Org, User } from '../../src/store/models/index.ts';
+import { Instance, Membership, Organization as Org, User } from '../../src/store/models/index.ts';
 import { hashPassword } from '../../src/platform/passwords.ts';
 import { CookieJar, openPage, submitLoginName, submitPassword } from '../helpers/login.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
@@ -17,30 +17,32 @@ before(async () => {
 });
 after(() => fixture.server.stop());
 
-async function viewerOfAcme(): Promise<string> {
+/** A person of ACME holding `role` on ACME (org) or on the instance; their login name. */
+async function managerOf(username: string, level: 'org' | 'instance', role: string): Promise<string> {
   const user = await User.create({
     instanceId: fixture.instanceId,
     orgId: acme,
     type: 'human',
-    username: 'acme-viewer',
+    username,
     human: {
-      email: 'acme-viewer@acme.localhost',
+      email: `${username}@acme.localhost`,
       emailVerified: true,
-      givenName: 'Vera',
-      familyName: 'Viewer',
+      givenName: username,
+      familyName: 'Manager',
       passwordHash: await hashPassword(DEMO_PASSWORD),
     },
   });
+  const resourceId = level === 'org' ? acme : fixture.instanceId;
   await Membership.create({
     instanceId: fixture.instanceId,
     userId: user._id,
-    level: 'org',
-    resourceId: acme,
-    orgId: acme,
+    level,
+    resourceId,
+    orgId: resourceId,
     projectId: null,
-    roles: ['ORG_OWNER_VIEWER'],
+    roles: [role],
   });
-  return 'acme-viewer@acme.localhost';
+  return `${username}@acme.localhost`;
 }
 
 async function consoleSession(loginName: string): Promise<{ jar: CookieJar; csrf: string }> {
@@ -138,7 +140,7 @@ describe('an org’s domains and login policy in the console', () => {
   });
 
   it('ORG_OWNER_VIEWER sees both pages without controls; a forged post changes nothing', async () => {
-    const { jar, csrf } = await consoleSession(await viewerOfAcme());
+    const { jar, csrf } = await consoleSession(await managerOf('acme-viewer', 'org', 'ORG_OWNER_VIEWER'));
     const domains = await get(jar, `/orgs/${acme}/domains`);
     assert.equal(domains.status, 200);
     assert.match(domains.html, /acme\.localhost/);
@@ -157,5 +159,30 @@ describe('an org’s domains and login policy in the console', () => {
     assert.deepEqual([forgedDomain.status, forgedPolicy.status], [403, 403]);
     const afterwards = await Org.findById(acme).lean();
     assert.deepEqual([afterwards!.domains, afterwards!.loginPolicy], [before!.domains, before!.loginPolicy]);
+  });
+
+  it('the instance login policy: IAM_OWNER saves it, ORG_OWNER neither sees nor reaches it', async () => {
+    const owner = await consoleSession(await managerOf('iam-owner', 'instance', 'IAM_OWNER'));
+    const home = await get(owner.jar, '/');
+    assert.match(home.html, /href="\/ui\/console\/instance\/login-policy"/);
+    const page = await get(owner.jar, '/instance/login-policy');
+    assert.match(page.html, />Save login policy<\/button>/);
+    assert.doesNotMatch(page.html, /Reset to the instance/, 'the instance has no policy above it');
+    const saved = await post(owner.jar, owner.csrf, '/instance/login-policy', policyForm([['minLength', '10']]));
+    assert.equal(saved.status, 303);
+    const stored = (await Instance.findById(fixture.instanceId).lean())!.loginPolicy as {
+      passwordComplexity?: { minLength?: number };
+    };
+    assert.equal(stored.passwordComplexity?.minLength, 10);
+
+    const orgOwner = await consoleSession('acme-owner@acme.localhost');
+    assert.doesNotMatch((await get(orgOwner.jar, '/')).html, /instance\/login-policy/);
+    // An instance route outside the caller's reach is 404 or 403 (api/run.ts); the console answers the same.
+    const refusedRead = (await get(orgOwner.jar, '/instance/login-policy')).status;
+    assert.ok(refusedRead === 403 || refusedRead === 404, `read refused (${refusedRead})`);
+    const forged = await post(orgOwner.jar, orgOwner.csrf, '/instance/login-policy', policyForm([['minLength', '30']]));
+    assert.ok(forged.status === 403 || forged.status === 404, `forged post refused (${forged.status})`);
+    const unchanged = (await Instance.findById(fixture.instanceId).lean())!.loginPolicy as typeof stored;
+    assert.equal(unchanged.passwordComplexity?.minLength, 10, 'the instance policy is unchanged');
   });
 });

@@ -141,6 +141,8 @@ async function navigationOf(c: Console): Promise<NavItem[]> {
   ];
   if (await c.allows('GET /instance/members'))
     items.push({ href: `${CONSOLE_PATH}/instance/managers`, label: 'Instance managers' });
+  if (await c.allows('GET /instance/login-policy'))
+    items.push({ href: `${CONSOLE_PATH}/instance/login-policy`, label: 'Instance login policy' });
   if (await c.allows('GET /events')) items.push({ href: `${CONSOLE_PATH}/audit`, label: 'Audit trail' });
   return items;
 }

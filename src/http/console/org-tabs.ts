@@ -8,6 +8,8 @@ const ORG_SECTIONS = [
   { path: '/granted-projects', label: 'Granted projects', route: 'GET /orgs/{orgId}/granted-projects' },
   { path: '/authorizations', label: 'Authorizations', route: 'GET /orgs/{orgId}/user-grants' },
   { path: '/managers', label: 'Managers', route: 'GET /orgs/{orgId}/members' },
+  { path: '/domains', label: 'Domains', route: 'GET /orgs/{orgId}' },
+  { path: '/login-policy', label: 'Login policy', route: 'GET /orgs/{orgId}/login-policy' },
   { path: '/settings', label: 'Settings', route: 'GET /orgs/{orgId}/token-lifetimes' },
   { path: '/audit', label: 'Audit trail', route: 'GET /events' },
 ] as const;

@@ -5,7 +5,9 @@ import { instanceAuditPage, orgAuditPage } from './audit.ts';
 import { grantedProjectsPage, grantPage } from './grants.ts';
 import { homePage } from './home.ts';
 import type { ConsolePage } from './kit.ts';
+import { loginPolicyPages } from './login-policy.ts';
 import { managerPages } from './managers.ts';
+import { orgDomainsPage } from './org-domains.ts';
 import { orgDeletePage, orgListPage, orgPage, orgSettingsPage } from './orgs.ts';
 import { projectDeletePage, projectListPage, projectPage } from './projects.ts';
 import { userDeletePage, userListPage, userPage } from './users.ts';
@@ -18,6 +20,8 @@ export function consolePages(): ConsolePage[] {
     orgPage,
     orgDeletePage,
     orgSettingsPage,
+    orgDomainsPage,
+    ...loginPolicyPages,
     userListPage,
     userPage,
     userDeletePage,

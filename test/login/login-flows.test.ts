@@ -13,8 +13,10 @@ import {
   submitForm,
   submitLoginName,
   submitPassword,
+  type LoginFlow,
   type LoginOptions,
 } from '../helpers/login.ts';
+import { withRateLimits } from '../helpers/rate-limits.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -219,7 +221,13 @@ describe('lockout', () => {
   it('parallel wrong passwords check at most the allowed number and lock the user', async () => {
     const id = await createUser('lockout-parallel', 'ACME');
     const flow = await submitLoginName(await startLogin(demo), 'lockout-parallel');
-    const results = await Promise.all(Array.from({ length: 12 }, () => submitPassword(flow, 'wrong')));
+    // Without the per-login-name throttle (10 failures), which otherwise may refuse all 12 guesses before any password
+    // is checked when every reservation lands before any count (it errs on the safe side): then nothing locks.
+    const unthrottled = { passwordFailuresPerLoginName: { max: 0, windowSeconds: 300 } };
+    let results: LoginFlow[] = [];
+    await withRateLimits(instanceId(), unthrottled, async () => {
+      results = await Promise.all(Array.from({ length: 12 }, () => submitPassword(flow, 'wrong')));
+    });
     const invalid = results.filter((result) =>
       pageText(result.page!.html).includes(LOGIN_MESSAGES.passwordInvalid),
     ).length;

@@ -26,6 +26,7 @@ const instanceSettingsSchema = new Schema(
     oidc: settingsGroup(['requirePkceForAllClients', 'strictClientAssertions']),
     features: settingsGroup(['tokenExchange', 'orgSignUp']),
     security: settingsGroup(['enableImpersonation']),
+    strictReservedScopes: settingsGroup(['orgId', 'orgDomainPrimary', 'projectAudience', 'roleOrgId', 'idpId']),
   },
   { _id: false, strict: 'throw', minimize: true },
 );

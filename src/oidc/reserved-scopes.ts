@@ -3,7 +3,7 @@ import { requiredOrg, withOwnOrgScopesOnly } from '../domain/rules/org-scopes.ts
 import { allowedScopes, isReservedScope, splitScope, withAssertedRoleScopes } from '../domain/rules/scopes.ts';
 import { resolveOrgScopes } from '../domain/org-scopes.ts';
 import { instanceSettings } from '../domain/commands/instance-settings.ts';
-import { keptOrgScopes, type ScopeStrictness } from '../domain/rules/scope-strictness.ts';
+import { keptOrgScopes, refusedRoleScope, type ScopeStrictness } from '../domain/rules/scope-strictness.ts';
 import { firstUnknownTarget } from '../domain/scope-targets.ts';
 import { clientInfo, type ClientInfo } from './clients.ts';
 
@@ -75,10 +75,11 @@ function requestedScope(ctx: KoaContextWithOIDC): string[] {
 /** The request's scopes as ZITADEL keeps them (docs/zitadel-behaviour.md §1.1), with the org scopes checked. */
 async function sanitizedScopes(ctx: KoaContextWithOIDC, client: Client, instanceId: string): Promise<string[]> {
   const info = clientInfo(client);
-  let scopes = allowedScopes(
-    ctx.oidc.params?.scope as string | undefined,
-    info.kind === 'machine' ? 'any' : info.projectRoleKeys,
-  );
+  const strictness = (await instanceSettings(instanceId)).strictReservedScopes;
+  const requested = splitScope(ctx.oidc.params?.scope as string | undefined);
+  let scopes = allowedScopes(requested, info.kind === 'machine' ? 'any' : info.projectRoleKeys);
+  const refusedRole = refusedRoleScope(requested, scopes, strictness);
+  if (refusedRole) throw new errors.InvalidScope("The scope names no role of the client's project", refusedRole);
   // ZITADEL issues refresh tokens for offline_access without prompt=consent (the provider drops it then).
   if (
     ctx.oidc.route === 'authorization' &&
@@ -87,7 +88,6 @@ async function sanitizedScopes(ctx: KoaContextWithOIDC, client: Client, instance
     !scopes.includes('offline_access')
   )
     scopes.push('offline_access');
-  const strictness = (await instanceSettings(instanceId)).strictReservedScopes;
   scopes = await checkOrgScopes(instanceId, scopes, info, strictness);
   await checkNamedTargets(instanceId, scopes, strictness);
   if (ctx.oidc.route !== 'token' && info.projectRoleAssertion)

@@ -31,6 +31,7 @@ const defaults = {
     projectAudience: false,
     roleOrgId: false,
     idpId: true,
+    projectRole: false,
   },
 };
 

@@ -18,6 +18,7 @@ const SCOPE = {
   aud: (projectId: string) => `urn:zitadel:iam:org:project:id:${projectId}:aud`,
   rolesOf: (orgId: string) => `urn:zitadel:iam:org:roles:id:${orgId}`,
   idp: (idpId: string) => `urn:zitadel:iam:org:idp:id:${idpId}`,
+  role: (key: string) => `urn:zitadel:iam:org:project:role:${key}`,
 };
 const MACHINE = 'strictness-bot';
 const MACHINE_SECRET = 'strictness-bot-secret-0123456789abcdef';
@@ -52,7 +53,14 @@ async function withStrictness(change: Record<string, boolean>, body: () => Promi
   try {
     await body();
   } finally {
-    await set({ orgId: true, orgDomainPrimary: true, projectAudience: false, roleOrgId: false, idpId: true });
+    await set({
+      orgId: true,
+      orgDomainPrimary: true,
+      projectAudience: false,
+      roleOrgId: false,
+      idpId: true,
+      projectRole: false,
+    });
   }
 }
 
@@ -155,6 +163,18 @@ describe('IdP scopes naming an IdP the login does not offer', () => {
       const lenient = await startLogin(options);
       assert.equal(lenient.page?.status, 200);
       assert.ok('loginName' in (parseForm(lenient.page!.html, lenient.page!.url)?.inputs ?? {}));
+    });
+  });
+});
+
+describe("role scopes naming no role of the client's project", () => {
+  it('are dropped by default and refuse the authorization with invalid_scope when strict', async () => {
+    const lenient = await demoLogin(`openid ${SCOPE.role('no-such-role')} ${SCOPE.role('developer')}`);
+    const scopes = (lenient.scope ?? '').split(' ');
+    assert.ok(scopes.includes(SCOPE.role('developer')) && !scopes.includes(SCOPE.role('no-such-role')), lenient.scope);
+    await withStrictness({ projectRole: true }, async () => {
+      await refusedWith(`openid ${SCOPE.role('no-such-role')}`, 'invalid_scope');
+      assert.ok((await demoLogin(`openid ${SCOPE.role('developer')}`)).access_token);
     });
   });
 });

@@ -45,6 +45,8 @@ export interface InstanceSettings {
     roleOrgId: boolean;
     /** `urn:zitadel:iam:org:idp:id:{id}`: an IdP the login does not offer; lenient shows the usual login. */
     idpId: boolean;
+    /** `urn:zitadel:iam:org:project:role:{key}`: no role of the client's project; lenient drops the scope. */
+    projectRole: boolean;
   };
 }
 
@@ -60,6 +62,7 @@ export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
     projectAudience: false,
     roleOrgId: false,
     idpId: true,
+    projectRole: false,
   },
 };
 

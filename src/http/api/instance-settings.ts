@@ -15,6 +15,7 @@ const strictReservedScopes = z.object({
   projectAudience: z.boolean(),
   roleOrgId: z.boolean(),
   idpId: z.boolean(),
+  projectRole: z.boolean(),
 });
 
 const settingsView = z.object({ oidc, features, security, strictReservedScopes });

@@ -2,6 +2,9 @@ import { errors, type Client, type Configuration, type KoaContextWithOIDC, type 
 import { requiredOrg, withOwnOrgScopesOnly } from '../domain/rules/org-scopes.ts';
 import { allowedScopes, isReservedScope, splitScope, withAssertedRoleScopes } from '../domain/rules/scopes.ts';
 import { resolveOrgScopes } from '../domain/org-scopes.ts';
+import { instanceSettings } from '../domain/commands/instance-settings.ts';
+import { keptOrgScopes, refusedRoleScope, type ScopeStrictness } from '../domain/rules/scope-strictness.ts';
+import { firstUnknownTarget } from '../domain/scope-targets.ts';
 import { clientInfo, type ClientInfo } from './clients.ts';
 
 type ResourceIndicators = NonNullable<NonNullable<Configuration['features']>['resourceIndicators']>;
@@ -34,20 +37,33 @@ function mayUseReservedResource(ctx: KoaContextWithOIDC): boolean {
 }
 
 /**
- * Org scopes must name one existing, active org (docs/zitadel-behaviour.md §1.3); machine users keep only their own
- * org's.
+ * Org scopes must name one existing, active org (docs/zitadel-behaviour.md §1.3), unless the instance reads them
+ * leniently (then those naming none are dropped); machine users keep only their own org's.
  */
-async function checkOrgScopes(instanceId: string, scopes: string[], info: ClientInfo): Promise<string[]> {
+async function checkOrgScopes(
+  instanceId: string,
+  scopes: string[],
+  info: ClientInfo,
+  strictness: ScopeStrictness,
+): Promise<string[]> {
   const resolved = await resolveOrgScopes(instanceId, scopes);
   if (info.kind === 'machine') return withOwnOrgScopesOnly(scopes, resolved, info.orgId);
-  const required = requiredOrg(resolved, { activeOnly: true });
+  const kept = keptOrgScopes(resolved, strictness, { activeOnly: true });
+  const required = requiredOrg(kept, { activeOnly: true });
   if (required.kind === 'unknown') throw new errors.InvalidRequest('Organisation not found');
   if (required.kind === 'conflict')
     throw new errors.InvalidScope(
       'Only one organization scope may be provided',
       scopes.find((scope) => isReservedScope(scope) && scope.includes(':org:')) ?? 'scope',
     );
-  return scopes;
+  const dropped = new Set(resolved.filter((entry) => !kept.includes(entry)).map(({ scope }) => scope));
+  return scopes.filter((scope) => !dropped.has(scope));
+}
+
+/** The `:aud` and `roles:id` scopes the instance reads strictly must name its projects and orgs. */
+async function checkNamedTargets(instanceId: string, scopes: string[], strictness: ScopeStrictness): Promise<void> {
+  const unknown = await firstUnknownTarget(instanceId, scopes, strictness);
+  if (unknown) throw new errors.InvalidScope('The scope names no project or organization of this instance', unknown);
 }
 
 /** The scope as the client sent it, before the provider's own filtering. */
@@ -59,10 +75,11 @@ function requestedScope(ctx: KoaContextWithOIDC): string[] {
 /** The request's scopes as ZITADEL keeps them (docs/zitadel-behaviour.md §1.1), with the org scopes checked. */
 async function sanitizedScopes(ctx: KoaContextWithOIDC, client: Client, instanceId: string): Promise<string[]> {
   const info = clientInfo(client);
-  let scopes = allowedScopes(
-    ctx.oidc.params?.scope as string | undefined,
-    info.kind === 'machine' ? 'any' : info.projectRoleKeys,
-  );
+  const strictness = (await instanceSettings(instanceId)).strictReservedScopes;
+  const requested = splitScope(ctx.oidc.params?.scope as string | undefined);
+  let scopes = allowedScopes(requested, info.kind === 'machine' ? 'any' : info.projectRoleKeys);
+  const refusedRole = refusedRoleScope(requested, scopes, strictness);
+  if (refusedRole) throw new errors.InvalidScope("The scope names no role of the client's project", refusedRole);
   // ZITADEL issues refresh tokens for offline_access without prompt=consent (the provider drops it then).
   if (
     ctx.oidc.route === 'authorization' &&
@@ -71,7 +88,8 @@ async function sanitizedScopes(ctx: KoaContextWithOIDC, client: Client, instance
     !scopes.includes('offline_access')
   )
     scopes.push('offline_access');
-  scopes = await checkOrgScopes(instanceId, scopes, info);
+  scopes = await checkOrgScopes(instanceId, scopes, info, strictness);
+  await checkNamedTargets(instanceId, scopes, strictness);
   if (ctx.oidc.route !== 'token' && info.projectRoleAssertion)
     scopes = withAssertedRoleScopes(scopes, info.projectRoleKeys);
   return scopes;

@@ -1,5 +1,6 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import { createMachineUser } from '../../src/domain/commands/users.ts';
 import { addMember } from '../../src/domain/commands/memberships.ts';
 import { createPersonalAccessToken } from '../../src/domain/commands/personal-access-tokens.ts';
@@ -24,6 +25,14 @@ const defaults = {
   oidc: { requirePkceForAllClients: false, strictClientAssertions: false },
   features: { tokenExchange: false, orgSignUp: false },
   security: { enableImpersonation: false },
+  strictReservedScopes: {
+    orgId: true,
+    orgDomainPrimary: true,
+    projectAudience: false,
+    roleOrgId: false,
+    idpId: true,
+    projectRole: false,
+  },
 };
 
 test('an instance starts with the defaults; a partial change keeps the other fields and is an event', async () => {
@@ -53,6 +62,28 @@ test('a field the product does not know, or a value of the wrong type, is refuse
     const refused = await call(server, admin, 'PATCH', '/instance/settings', body);
     assert.equal(refused.status, 400, JSON.stringify(body));
   }
+  assert.deepEqual((await call(server, admin, 'GET', '/instance/settings')).body, defaults);
+});
+
+test('which reserved scopes are strict: a change is an event, an unknown scope kind is refused naming the field', async () => {
+  const change = { strictReservedScopes: { orgId: false, projectAudience: true } };
+  const changed = await call(server, admin, 'PATCH', '/instance/settings', change);
+  assert.deepEqual(changed.body.strictReservedScopes, {
+    ...defaults.strictReservedScopes,
+    ...change.strictReservedScopes,
+  });
+  const events = await call(server, admin, 'GET', `/events?resourceId=${server.bootstrap.instanceId}`);
+  const recorded = (events.body.events as Array<{ type: string; payload: unknown }>).filter(
+    (e) => e.type === 'instance.settings.changed',
+  );
+  assert.ok(recorded.some((e) => isDeepStrictEqual(e.payload, { settings: change })));
+  const refused = await call(server, admin, 'PATCH', '/instance/settings', { strictReservedScopes: { roleId: true } });
+  assert.equal(refused.status, 400);
+  assert.match(JSON.stringify(refused.body), /strictReservedScopes/);
+  assert.match(JSON.stringify(refused.body), /roleId/);
+  await call(server, admin, 'PATCH', '/instance/settings', {
+    strictReservedScopes: { orgId: true, projectAudience: false },
+  });
   assert.deepEqual((await call(server, admin, 'GET', '/instance/settings')).body, defaults);
 });
 

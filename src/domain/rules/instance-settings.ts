@@ -29,6 +29,25 @@ export interface InstanceSettings {
     /** Token exchange may impersonate (ZITADEL's security policy `enable_impersonation`). */
     enableImpersonation: boolean;
   };
+  /**
+   * Which reserved scopes refuse the authorization when they name something the instance does not have (true) instead
+   * of being let through (false). The defaults are ZITADEL's (docs/zitadel-behaviour.md §1.2, §1.3); see
+   * rules/scope-strictness.ts for what each lenient scope does.
+   */
+  strictReservedScopes: {
+    /** `urn:zitadel:iam:org:id:{id}`: an unknown or inactive org; lenient drops the scope (no org restriction). */
+    orgId: boolean;
+    /** `urn:zitadel:iam:org:domain:primary:{domain}`: as `orgId`. */
+    orgDomainPrimary: boolean;
+    /** `urn:zitadel:iam:org:project:id:{id}:aud`: an unknown project; lenient puts the id in `aud` unchecked. */
+    projectAudience: boolean;
+    /** `urn:zitadel:iam:org:roles:id:{id}`: an unknown org; lenient keeps it, matching no grant. */
+    roleOrgId: boolean;
+    /** `urn:zitadel:iam:org:idp:id:{id}`: an IdP the login does not offer; lenient shows the usual login. */
+    idpId: boolean;
+    /** `urn:zitadel:iam:org:project:role:{key}`: no role of the client's project; lenient drops the scope. */
+    projectRole: boolean;
+  };
 }
 
 export type InstanceSettingsOverride = { [G in keyof InstanceSettings]?: Partial<InstanceSettings[G]> };
@@ -37,6 +56,14 @@ export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
   oidc: { requirePkceForAllClients: false, strictClientAssertions: false },
   features: { tokenExchange: false, orgSignUp: false },
   security: { enableImpersonation: false },
+  strictReservedScopes: {
+    orgId: true,
+    orgDomainPrimary: true,
+    projectAudience: false,
+    roleOrgId: false,
+    idpId: true,
+    projectRole: false,
+  },
 };
 
 /** The settings in effect: each stored field over its default. */

@@ -9,13 +9,22 @@ const TAG = 'Instance';
 const oidc = z.object({ requirePkceForAllClients: z.boolean(), strictClientAssertions: z.boolean() });
 const features = z.object({ tokenExchange: z.boolean(), orgSignUp: z.boolean() });
 const security = z.object({ enableImpersonation: z.boolean() });
+const strictReservedScopes = z.object({
+  orgId: z.boolean(),
+  orgDomainPrimary: z.boolean(),
+  projectAudience: z.boolean(),
+  roleOrgId: z.boolean(),
+  idpId: z.boolean(),
+  projectRole: z.boolean(),
+});
 
-const settingsView = z.object({ oidc, features, security });
+const settingsView = z.object({ oidc, features, security, strictReservedScopes });
 /** A change: a group or field left out keeps its value. */
 const settingsChange = z.strictObject({
   oidc: oidc.strict().partial().optional(),
   features: features.strict().partial().optional(),
   security: security.strict().partial().optional(),
+  strictReservedScopes: strictReservedScopes.strict().partial().optional(),
 });
 
 export const instanceSettingsRoutes: ApiRoute[] = [
@@ -23,7 +32,7 @@ export const instanceSettingsRoutes: ApiRoute[] = [
     method: 'get',
     path: '/instance/settings',
     tag: TAG,
-    summary: "The instance's settings in effect (OIDC, features, security)",
+    summary: "The instance's settings in effect (OIDC, features, security, reserved scopes)",
     permission: 'iam.policy.read',
     on: INSTANCE,
     response: settingsView,

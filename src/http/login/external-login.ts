@@ -5,6 +5,7 @@ import { beginFederation, keepFederatedIdentity, takeFederatedIdentity } from '.
 import { FederationError, type ExternalIdentity } from '../../domain/federation/protocol.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { findUser } from '../../domain/commands/users.ts';
+import { instanceSettings } from '../../domain/commands/instance-settings.ts';
 import { findLoginUser, policyOf } from '../../domain/login.ts';
 import { LOGIN_MESSAGES } from '../../domain/rules/login-checks.ts';
 import { externalAmr } from '../../domain/rules/external-profile.ts';
@@ -53,7 +54,8 @@ export function externalLoginPages(kit: LoginKit, services: Services) {
 
   /**
    * Sends the browser straight to an IdP, when the request names one (`urn:zitadel:iam:org:idp:id:{id}`, which must be
-   * offered here) or the login offers exactly one and no password login: true after redirecting.
+   * offered here; one that is not is ignored when the instance reads the IdP scope leniently) or the login offers
+   * exactly one and no password login: true after redirecting.
    */
   async function goesStraightToIdp(ctx: Context, login: LoginContext): Promise<boolean> {
     const requested = parseReservedScopes(String(login.interaction.params.scope ?? '')).idpIds;
@@ -61,7 +63,7 @@ export function externalLoginPages(kit: LoginKit, services: Services) {
     let target: IdentityProviderDocument | undefined;
     if (requested.length) {
       target = offered.find((idp) => requested.includes(idp._id));
-      if (!target)
+      if (!target && (await instanceSettings(login.tenant.instance._id)).strictReservedScopes.idpId)
         throw new LoginPageError(403, 'Sign-in not possible', 'The requested identity provider is not offered here.');
     } else if (!login.policy.allowUsernamePassword && offered.length === 1) target = offered[0];
     if (!target) return false;

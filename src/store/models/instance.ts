@@ -26,6 +26,14 @@ const instanceSettingsSchema = new Schema(
     oidc: settingsGroup(['requirePkceForAllClients', 'strictClientAssertions']),
     features: settingsGroup(['tokenExchange', 'orgSignUp']),
     security: settingsGroup(['enableImpersonation']),
+    strictReservedScopes: settingsGroup([
+      'orgId',
+      'orgDomainPrimary',
+      'projectAudience',
+      'roleOrgId',
+      'idpId',
+      'projectRole',
+    ]),
   },
   { _id: false, strict: 'throw', minimize: true },
 );

@@ -4,11 +4,14 @@ import { FLAT_ROLES_CLAIM, ROLES_CLAIM, projectRolesClaim, type RoleClaim } from
  * ZITADEL v1's flows and their triggers (https://zitadel.com/docs/apis/actions/introduction), by Castellan's path
  * names. `complement-token` runs while claims are built; `internal-authentication` around the login and the creation
  * of users. `pre-authentication` is Castellan's addition (ZITADEL v1 decides after the password only): it runs once the
- * user is identified, before any credential is checked. The external-authentication flow comes with external IdPs.
+ * user is identified, before any credential is checked. `external-authentication` runs after a login through an IdP
+ * (post-authentication) and around the creation of a just-in-time user from it (pre- and post-creation), in place of
+ * the internal flow's creation triggers (https://zitadel.com/docs/apis/actions/external-authentication).
  */
 export const ACTION_FLOWS = {
   'complement-token': ['pre-userinfo-creation', 'pre-access-token-creation'],
   'internal-authentication': ['pre-authentication', 'post-authentication', 'pre-creation', 'post-creation'],
+  'external-authentication': ['post-authentication', 'pre-creation', 'post-creation'],
 } as const;
 export type FlowType = keyof typeof ACTION_FLOWS;
 export type TriggerType = (typeof ACTION_FLOWS)[FlowType][number];
@@ -26,6 +29,7 @@ export const TRIGGER_API: Record<TriggerType, readonly ActionOperationName[]> = 
 export type ActionOperationName =
   'setClaim' | 'appendLogIntoClaims' | 'appendRoleToClaims' | 'setDenied' | 'appendMetadata';
 
+/** The first flow with the trigger (a trigger of several flows offers the same `api.v1` in each). */
 export function flowOfTrigger(trigger: TriggerType): FlowType {
   return (Object.keys(ACTION_FLOWS) as FlowType[]).find((flow) =>
     (ACTION_FLOWS[flow] as readonly string[]).includes(trigger),

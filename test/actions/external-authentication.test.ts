@@ -74,6 +74,7 @@ describe('the external-authentication flow', () => {
       script: `function fromIdp(ctx, api) {
         api.v1.user.appendMetadata('idp', ctx.v1.externalUser.externalIdpId + ':' + ctx.v1.externalUser.externalId);
         api.v1.user.appendMetadata('department', ctx.v1.providerInfo.given_name);
+        api.setLastName(ctx.v1.externalUser.human.lastName.toUpperCase());
       }`,
     });
     const internal = await createAction(server, admin, base, {
@@ -88,6 +89,8 @@ describe('the external-authentication flow', () => {
     assert.match(metadata.idp ?? '', new RegExp(`:${sub}$`));
     assert.equal(metadata.department, 'Sales');
     assert.equal(metadata.internal, undefined, 'the internal pre-creation does not run for a just-in-time user');
+    const { human } = (await User.findById(tokens.claims()!.sub).lean())!;
+    assert.deepEqual([human?.givenName, human?.familyName], ['Sales', 'STREAM'], 'api.setLastName is applied');
   });
 
   it("denies a login in its post-authentication, by the upstream's claims; the internal one does not run", async () => {

@@ -16,6 +16,7 @@ import {
   applyClaimOperations,
   deniedReason,
   metadataOf,
+  withNamesOf,
   type ActionOperation,
   type FlowType,
   type RoleAppend,
@@ -127,19 +128,19 @@ export async function loginDenial(
 }
 
 /**
- * The pre-creation trigger for a human user about to be created: the metadata its actions add. A denial, or a failed
- * action that may not fail, refuses the creation (400 with the reason on the API, the message on the registration).
- * A just-in-time user from an IdP (`external`) runs the external-authentication flow's pre-creation instead of the
- * internal one, as ZITADEL does: each creation runs one flow's trigger, once.
+ * The pre-creation trigger for a human user about to be created: the metadata its actions add and the names they set.
+ * A denial, or a failed action that may not fail, refuses the creation (400 with the reason on the API, the message on
+ * the registration). A just-in-time user from an IdP (`external`) runs the external-authentication flow's pre-creation
+ * instead of the internal one, as ZITADEL does: each creation runs one flow's trigger, once.
  */
-export async function metadataFromPreCreation(
+export async function preCreation<Human extends { givenName: string; familyName: string; displayName: string }>(
   instanceId: string,
-  draft: ActionUserSource,
+  draft: ActionUserSource & { human: Human },
   external?: ExternalActionContext,
-): Promise<Record<string, string>> {
+): Promise<{ metadata: Record<string, string>; human: Human }> {
   const flow = flowOf(external);
   const actions = await actionsOfTrigger(instanceId, draft.orgId, flow, 'pre-creation');
-  if (actions.length === 0) return {};
+  if (actions.length === 0) return { metadata: {}, human: draft.human };
   const org = await findOrg(instanceId, draft.orgId);
   let operations: ActionOperation[];
   try {
@@ -152,7 +153,7 @@ export async function metadataFromPreCreation(
   }
   const denied = deniedReason(operations);
   if (denied) throw new DomainError('invalid', denied, { deniedByAction: true });
-  return metadataOf(operations);
+  return { metadata: metadataOf(operations), human: withNamesOf(draft.human, operations) };
 }
 
 /**

@@ -12,7 +12,7 @@ import { findScoped } from '../../store/queries/scoped.ts';
 import { dropCodes } from '../../store/queries/verification-codes.ts';
 import { dropPendingEmails } from '../../store/queries/email-outbox.ts';
 import { requireUsernameAllowed } from './org-domain-policy.ts';
-import { afterUserCreation, metadataFromPreCreation, type ExternalActionContext } from '../actions/triggers.ts';
+import { afterUserCreation, preCreation, type ExternalActionContext } from '../actions/triggers.ts';
 
 const DUPLICATE_USERNAME = 'the username is taken in this instance';
 export function loginNameOf(user: { username: string }, org: { primaryDomain: string }): string {
@@ -94,7 +94,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       ...(password ? { passwordHash: await hashPassword(password), passwordChangedAt: new Date() } : {}),
     };
     const draft = { orgId, type: 'human', username: profile.username, human, metadata: metadataEntries(metadata) };
-    const fromActions = await metadataFromPreCreation(actor.instanceId, draft, external);
+    const fromActions = await preCreation(actor.instanceId, draft, external);
     const created = await uniquely(
       () =>
         User.create({
@@ -102,8 +102,8 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
           orgId,
           type: 'human',
           username: profile.username,
-          human,
-          metadata: metadataEntries({ ...metadata, ...fromActions }),
+          human: fromActions.human,
+          metadata: metadataEntries({ ...metadata, ...fromActions.metadata }),
         }),
       DUPLICATE_USERNAME,
     );

@@ -6,6 +6,7 @@ import { linkExternalIdentity } from './commands/user-links.ts';
 import { changeUser, createHumanUser, findUser, type UserChange } from './commands/users.ts';
 import { DomainError } from './errors.ts';
 import type { ExternalIdentity } from './federation/protocol.ts';
+import { externalActionContext, type ExternalActionContext } from './rules/action-context.ts';
 import { externalProfile, type AttributeMapping, type ExternalProfile } from './rules/external-profile.ts';
 
 /** What a login through an IdP leads to (ZITADEL's provider options decide, issue 17). */
@@ -18,6 +19,11 @@ export type ExternalUserOutcome =
   | { kind: 'refused'; message: string };
 
 const actorFor = (idp: IdentityProviderDocument) => ({ instanceId: idp.instanceId, actorId: `idp:${idp._id}` });
+
+/** What the external-authentication flow's actions read of this login (ctx.v1.externalUser, ctx.v1.providerInfo). */
+export function externalContextOf(idp: IdentityProviderDocument, identity: ExternalIdentity): ExternalActionContext {
+  return externalActionContext({ ...identity, idpId: idp._id });
+}
 
 export function profileOf(idp: IdentityProviderDocument, identity: ExternalIdentity): ExternalProfile {
   return externalProfile(identity, (idp.mapping ?? { trustEmailVerified: false }) as AttributeMapping);
@@ -86,6 +92,7 @@ export async function createExternalUser(
     emailVerified: profile.emailVerified && fields.email === profile.email,
     ...(profile.displayName ? { displayName: profile.displayName } : {}),
     ...(profile.locale ? { locale: profile.locale } : {}),
+    external: externalContextOf(idp, identity),
   });
   await linkUser(idp, identity, created);
   return created;

@@ -8,6 +8,7 @@ import { chromium, type Browser, type BrowserContext, type CDPSession, type Page
 import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
 import { Instance, UserFactor } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
+import { attach, createAction } from '../actions/helpers.ts';
 import { assertAccessibleBasics } from '../helpers/browser.ts';
 import { orgWithUser, PASSWORD, type OrgUser } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -115,6 +116,21 @@ describe('WebAuthn in a real browser', { skip }, () => {
     const claims = await idTokenClaims();
     assert.deepEqual(claims.amr, ['user', 'hwk', 'mfa']);
     assert.equal(claims.sub, user.userId);
+  });
+
+  it("runs the pre-authentication trigger for a passkey login too: the action's denial is shown", async (t) => {
+    const base = `/orgs/${user.orgId}`;
+    const script = `function noPasskeys(ctx, api) { api.v1.setDenied('No entry for ' + ctx.v1.user.username); }`;
+    const action = await createAction(server, admin, base, { name: 'noPasskeys', script });
+    await attach(server, admin, base, 'internal-authentication', 'pre-authentication', [action.id]);
+    // The later tests log in with the same user: the flow goes whatever this test's outcome.
+    t.after(async () => void (await call(server, admin, 'DELETE', `${base}/flows/internal-authentication`)));
+    await context.clearCookies();
+    await page.goto(`${server.url}/demo/login`);
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.getByText(`No entry for ${user.username}`).waitFor();
+    assert.doesNotMatch(page.url(), /\/demo\/callback/);
   });
 
   it('accepts an assertion once: its replay in the same login is refused (the challenge is used up)', async () => {

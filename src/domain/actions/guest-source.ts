@@ -31,7 +31,10 @@ const api = (() => {
     if (allowed.has(name)) v1.claims[name] = __call(name);
   if (allowed.has("appendMetadata")) v1.user.appendMetadata = __call("appendMetadata");
   if (allowed.has("setDenied")) v1.setDenied = __call("setDenied");
-  return __freeze({ v1 });
+  // ZITADEL v1's pre-creation offers the name setters on \`api\` itself, not under \`api.v1\`.
+  const top = {};
+  for (const name of ["setFirstName", "setLastName"]) if (allowed.has(name)) top[name] = __call(name);
+  return __freeze({ ...top, v1 });
 })();
 const console = __freeze({ log: __call("log") });
 const http = __freeze({

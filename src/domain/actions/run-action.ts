@@ -1,7 +1,13 @@
 import { refuseSpecialUseAddress } from '../../platform/outbound-address.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../../platform/request-signature.ts';
 import type { ActionDocument } from '../../store/models/action.ts';
-import { flowOfTrigger, TRIGGER_API, type ActionOperation, type TriggerType } from '../rules/action-flows.ts';
+import {
+  flowOfTrigger,
+  TRIGGER_API,
+  type ActionOperation,
+  type FlowType,
+  type TriggerType,
+} from '../rules/action-flows.ts';
 import type { ActionContextData } from '../rules/action-context.ts';
 import { guestInput, guestSource } from './guest-source.ts';
 import { actionRuntime, TARGET_KEY_PURPOSE, type ActionRuntime } from './runtime.ts';
@@ -12,13 +18,14 @@ const WEBHOOK_TARGET_RETRY_MS = 500;
 const MAX_CALL_RESPONSE_BYTES = 256 * 1024;
 
 /** What an HTTP target receives: the trigger and the same read-only views a script gets as `ctx.v1`. */
-function targetBody(action: ActionDocument, trigger: TriggerType, data: ActionContextData): string {
+function targetBody(action: ActionDocument, flow: FlowType, trigger: TriggerType, data: ActionContextData): string {
   return JSON.stringify({
     action: { id: action._id, name: action.name },
-    flow: flowOfTrigger(trigger),
+    flow,
     trigger,
     user: data.v1.user,
     org: data.v1.org,
+    ...(data.v1.externalUser ? { externalUser: data.v1.externalUser, providerInfo: data.v1.providerInfo } : {}),
     metadata: data.metadata,
   });
 }
@@ -105,14 +112,16 @@ export async function runAction(
   action: ActionDocument,
   trigger: TriggerType,
   data: ActionContextData,
+  flow: FlowType = flowOfTrigger(trigger),
 ): Promise<ActionOperation[]> {
   const runtime = actionRuntime();
   const allowed = new Set<string>(TRIGGER_API[trigger]);
   let operations: ActionOperation[];
   if (action.type === 'script') operations = await runScript(runtime, action, trigger, data);
-  else if (action.type === 'call') operations = await callTarget(runtime, action, targetBody(action, trigger, data));
+  else if (action.type === 'call')
+    operations = await callTarget(runtime, action, targetBody(action, flow, trigger, data));
   else {
-    notifyTarget(runtime, action, targetBody(action, trigger, data));
+    notifyTarget(runtime, action, targetBody(action, flow, trigger, data));
     operations = [];
   }
   return operations.filter((operation) => allowed.has(operation.name));

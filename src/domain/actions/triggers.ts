@@ -6,7 +6,9 @@ import { findScoped } from '../../store/queries/scoped.ts';
 import { User } from '../../store/models/index.ts';
 import {
   actionContextData,
+  withExternal,
   type ActionContextData,
+  type ExternalActionContext,
   type ActionOrgSource,
   type ActionUserSource,
 } from '../rules/action-context.ts';
@@ -14,13 +16,21 @@ import {
   applyClaimOperations,
   deniedReason,
   metadataOf,
+  withNamesOf,
   type ActionOperation,
+  type FlowType,
   type RoleAppend,
   type TriggerType,
 } from '../rules/action-flows.ts';
 import { DomainError } from '../errors.ts';
 import { runAction } from './run-action.ts';
 import { actionRuntime } from './runtime.ts';
+
+export type { ExternalActionContext };
+
+/** The internal flow's triggers, or the external-authentication flow's (with the upstream's views) after an IdP. */
+const flowOf = (external: ExternalActionContext | undefined): FlowType =>
+  external ? 'external-authentication' : 'internal-authentication';
 
 const runs = () =>
   counter('castellan_action_runs_total', 'Actions run, by trigger and outcome (ok, failed, skipped)', [
@@ -50,11 +60,12 @@ export async function runTriggerActions(
   actions: readonly ActionDocument[],
   trigger: TriggerType,
   data: ActionContextData,
+  flow: FlowType,
 ): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
   for (const action of actions) {
     try {
-      const operations = await runAction(action, trigger, data);
+      const operations = await runAction(action, trigger, data, flow);
       runs().inc({ trigger, outcome: 'ok' });
       results.push({ action, operations });
       if (deniedReason(operations)) break;
@@ -76,9 +87,10 @@ export async function complementClaims(
   claims: Record<string, unknown>,
   roles: Omit<RoleAppend, 'orgId' | 'orgPrimaryDomain'>,
 ): Promise<Record<string, unknown>> {
-  const actions = await actionsOfTrigger(instanceId, account.user.orgId, trigger);
+  const actions = await actionsOfTrigger(instanceId, account.user.orgId, 'complement-token', trigger);
   if (actions.length === 0) return claims;
-  const results = await runTriggerActions(actions, trigger, actionContextData(account.user, account.org));
+  const data = actionContextData(account.user, account.org);
+  const results = await runTriggerActions(actions, trigger, data, 'complement-token');
   const target = { ...roles, orgId: account.org._id, orgPrimaryDomain: account.org.primaryDomain };
   return results.reduce(
     (complemented, { action, operations }) => applyClaimOperations(complemented, action.name, operations, target),
@@ -88,14 +100,17 @@ export async function complementClaims(
 
 /**
  * Why the login of `userId` is denied by the pre- or post-authentication trigger's actions, or null. A failed action
- * that may not fail denies the login too (without its reason, which is for the operator's log).
+ * that may not fail denies the login too (without its reason, which is for the operator's log). With `external`, the
+ * external-authentication flow's post-authentication runs (a login through an IdP).
  */
 export async function loginDenial(
   instanceId: string,
   trigger: 'pre-authentication' | 'post-authentication',
   user: { _id: string; orgId: string },
+  external?: ExternalActionContext,
 ): Promise<string | null> {
-  const actions = await actionsOfTrigger(instanceId, user.orgId, trigger);
+  const flow = flowOf(external);
+  const actions = await actionsOfTrigger(instanceId, user.orgId, flow, trigger);
   if (actions.length === 0) return null;
   const [stored, org] = await Promise.all([
     findScoped(User, instanceId, user._id, {}, { 'human.passwordHash': 0 }),
@@ -103,7 +118,8 @@ export async function loginDenial(
   ]);
   if (!stored) return null;
   try {
-    const results = await runTriggerActions(actions, trigger, actionContextData(stored, org));
+    const data = withExternal(actionContextData(stored, org), external);
+    const results = await runTriggerActions(actions, trigger, data, flow);
     return results.map(({ operations }) => deniedReason(operations)).find(Boolean) ?? null;
   } catch (error) {
     if (error instanceof ActionFailedError) return 'The login could not be completed. Please try again later.';
@@ -112,19 +128,24 @@ export async function loginDenial(
 }
 
 /**
- * The pre-creation trigger for a human user about to be created: the metadata its actions add. A denial, or a failed
- * action that may not fail, refuses the creation (400 with the reason on the API, the message on the registration).
+ * The pre-creation trigger for a human user about to be created: the metadata its actions add and the names they set.
+ * A denial, or a failed action that may not fail, refuses the creation (400 with the reason on the API, the message on
+ * the registration). A just-in-time user from an IdP (`external`) runs the external-authentication flow's pre-creation
+ * instead of the internal one, as ZITADEL does: each creation runs one flow's trigger, once.
  */
-export async function metadataFromPreCreation(
+export async function preCreation<Human extends { givenName: string; familyName: string; displayName: string }>(
   instanceId: string,
-  draft: ActionUserSource,
-): Promise<Record<string, string>> {
-  const actions = await actionsOfTrigger(instanceId, draft.orgId, 'pre-creation');
-  if (actions.length === 0) return {};
+  draft: ActionUserSource & { human: Human },
+  external?: ExternalActionContext,
+): Promise<{ metadata: Record<string, string>; human: Human }> {
+  const flow = flowOf(external);
+  const actions = await actionsOfTrigger(instanceId, draft.orgId, flow, 'pre-creation');
+  if (actions.length === 0) return { metadata: {}, human: draft.human };
   const org = await findOrg(instanceId, draft.orgId);
   let operations: ActionOperation[];
   try {
-    const results = await runTriggerActions(actions, 'pre-creation', actionContextData(draft, org));
+    const data = withExternal(actionContextData(draft, org), external);
+    const results = await runTriggerActions(actions, 'pre-creation', data, flow);
     operations = results.flatMap((result) => result.operations);
   } catch (error) {
     if (error instanceof ActionFailedError) throw new DomainError('invalid', error.message);
@@ -132,18 +153,23 @@ export async function metadataFromPreCreation(
   }
   const denied = deniedReason(operations);
   if (denied) throw new DomainError('invalid', denied, { deniedByAction: true });
-  return metadataOf(operations);
+  return { metadata: metadataOf(operations), human: withNamesOf(draft.human, operations) };
 }
 
 /**
  * The post-creation trigger, for notification (scripts with `http.fetch`, targets): nothing it asks is applied, and
  * a failure is logged only, for the user exists by then.
  */
-export async function afterUserCreation(instanceId: string, user: ActionUserSource): Promise<void> {
-  const actions = await actionsOfTrigger(instanceId, user.orgId, 'post-creation');
+export async function afterUserCreation(
+  instanceId: string,
+  user: ActionUserSource,
+  external?: ExternalActionContext,
+): Promise<void> {
+  const flow = flowOf(external);
+  const actions = await actionsOfTrigger(instanceId, user.orgId, flow, 'post-creation');
   if (actions.length === 0) return;
-  const data = actionContextData(user, await findOrg(instanceId, user.orgId));
-  await runTriggerActions(actions, 'post-creation', data).catch((error: unknown) => {
+  const data = withExternal(actionContextData(user, await findOrg(instanceId, user.orgId)), external);
+  await runTriggerActions(actions, 'post-creation', data, flow).catch((error: unknown) => {
     if (!(error instanceof ActionFailedError)) throw error;
   });
 }

@@ -12,10 +12,9 @@ import { findScoped } from '../../store/queries/scoped.ts';
 import { dropCodes } from '../../store/queries/verification-codes.ts';
 import { dropPendingEmails } from '../../store/queries/email-outbox.ts';
 import { requireUsernameAllowed } from './org-domain-policy.ts';
-import { afterUserCreation, metadataFromPreCreation } from '../actions/triggers.ts';
+import { afterUserCreation, preCreation, type ExternalActionContext } from '../actions/triggers.ts';
 
 const DUPLICATE_USERNAME = 'the username is taken in this instance';
-
 export function loginNameOf(user: { username: string }, org: { primaryDomain: string }): string {
   return `${user.username}@${org.primaryDomain}`;
 }
@@ -63,6 +62,7 @@ export interface NewHuman extends HumanContact {
   locale?: string;
   password?: string;
   metadata?: Record<string, string>;
+  external?: ExternalActionContext; // a just-in-time user from an IdP: the external-authentication flow's triggers run
 }
 
 function metadataEntries(metadata: Record<string, string> | undefined): Array<{ key: string; value: Buffer }> {
@@ -81,7 +81,7 @@ async function requireOrgStillThere(instanceId: string, orgId: string, userId: s
 
 export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): Promise<UserDocument> {
   return asOneChange(actor, async () => {
-    const { password, metadata, ...profile } = input;
+    const { password, metadata, external, ...profile } = input;
     await requireUsernameAllowed(actor.instanceId, orgId, profile.username);
     const human = {
       email: profile.email,
@@ -94,7 +94,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       ...(password ? { passwordHash: await hashPassword(password), passwordChangedAt: new Date() } : {}),
     };
     const draft = { orgId, type: 'human', username: profile.username, human, metadata: metadataEntries(metadata) };
-    const fromActions = await metadataFromPreCreation(actor.instanceId, draft);
+    const fromActions = await preCreation(actor.instanceId, draft, external);
     const created = await uniquely(
       () =>
         User.create({
@@ -102,8 +102,8 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
           orgId,
           type: 'human',
           username: profile.username,
-          human,
-          metadata: metadataEntries({ ...metadata, ...fromActions }),
+          human: fromActions.human,
+          metadata: metadataEntries({ ...metadata, ...fromActions.metadata }),
         }),
       DUPLICATE_USERNAME,
     );
@@ -115,7 +115,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       resourceId: created._id,
       payload: { username: created.username, email: human.email },
     });
-    await afterUserCreation(actor.instanceId, created.toObject() as UserDocument);
+    await afterUserCreation(actor.instanceId, created.toObject() as UserDocument, external);
     return created.toObject() as UserDocument;
   });
 }

@@ -33,7 +33,14 @@ export interface ActionOrgSource {
 }
 
 export interface ActionContextData {
-  v1: { user: Record<string, unknown>; org: Record<string, unknown> | null };
+  v1: {
+    user: Record<string, unknown>;
+    org: Record<string, unknown> | null;
+    /** The external-authentication flow's views of the upstream's identity (ZITADEL's `externalUser`). */
+    externalUser?: Record<string, unknown>;
+    /** Every claim or attribute the upstream sent (ZITADEL's `providerInfo`). */
+    providerInfo?: Record<string, unknown>;
+  };
   metadata: Array<{ key: string; value: unknown }>;
 }
 
@@ -92,4 +99,48 @@ export function actionContextData(user: ActionUserSource, org: ActionOrgSource |
     },
     metadata: (user.metadata ?? []).map((entry) => ({ key: entry.key, value: decodeMetadataValue(entry.value) })),
   };
+}
+
+/** What the upstream said, as a script of the external-authentication flow reads it. */
+export interface ExternalLoginSource {
+  idpId: string;
+  subject: string;
+  email: string | null;
+  emailVerified: boolean;
+  givenName: string | null;
+  familyName: string | null;
+  displayName: string | null;
+  preferredUsername: string | null;
+  locale: string | null;
+  raw: Record<string, unknown>;
+}
+
+/** The context an external-authentication trigger adds (https://zitadel.com/docs/apis/actions/objects#external-user). */
+export interface ExternalActionContext {
+  externalUser: Record<string, unknown>;
+  providerInfo: Record<string, unknown>;
+}
+
+export function externalActionContext(source: ExternalLoginSource): ExternalActionContext {
+  return {
+    externalUser: {
+      externalId: source.subject,
+      externalIdpId: source.idpId,
+      human: {
+        firstName: source.givenName,
+        lastName: source.familyName,
+        displayName: source.displayName,
+        preferredUsername: source.preferredUsername,
+        preferredLanguage: source.locale,
+        email: source.email,
+        isEmailVerified: source.emailVerified,
+      },
+    },
+    providerInfo: source.raw,
+  };
+}
+
+/** The data of a trigger, with the upstream's views when the external-authentication flow runs it. */
+export function withExternal(data: ActionContextData, external: ExternalActionContext | undefined): ActionContextData {
+  return external ? { ...data, v1: { ...data.v1, ...external } } : data;
 }

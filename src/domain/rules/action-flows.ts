@@ -4,11 +4,14 @@ import { FLAT_ROLES_CLAIM, ROLES_CLAIM, projectRolesClaim, type RoleClaim } from
  * ZITADEL v1's flows and their triggers (https://zitadel.com/docs/apis/actions/introduction), by Castellan's path
  * names. `complement-token` runs while claims are built; `internal-authentication` around the login and the creation
  * of users. `pre-authentication` is Castellan's addition (ZITADEL v1 decides after the password only): it runs once the
- * user is identified, before any credential is checked. The external-authentication flow comes with external IdPs.
+ * user is identified, before any credential is checked. `external-authentication` runs after a login through an IdP
+ * (post-authentication) and around the creation of a just-in-time user from it (pre- and post-creation), in place of
+ * the internal flow's creation triggers (https://zitadel.com/docs/apis/actions/external-authentication).
  */
 export const ACTION_FLOWS = {
   'complement-token': ['pre-userinfo-creation', 'pre-access-token-creation'],
   'internal-authentication': ['pre-authentication', 'post-authentication', 'pre-creation', 'post-creation'],
+  'external-authentication': ['post-authentication', 'pre-creation', 'post-creation'],
 } as const;
 export type FlowType = keyof typeof ACTION_FLOWS;
 export type TriggerType = (typeof ACTION_FLOWS)[FlowType][number];
@@ -19,13 +22,20 @@ export const TRIGGER_API: Record<TriggerType, readonly ActionOperationName[]> = 
   'pre-access-token-creation': ['setClaim', 'appendLogIntoClaims', 'appendRoleToClaims'],
   'pre-authentication': ['setDenied'],
   'post-authentication': ['setDenied'],
-  'pre-creation': ['setDenied', 'appendMetadata'],
+  'pre-creation': ['setDenied', 'appendMetadata', 'setFirstName', 'setLastName'],
   'post-creation': [],
 };
 
 export type ActionOperationName =
-  'setClaim' | 'appendLogIntoClaims' | 'appendRoleToClaims' | 'setDenied' | 'appendMetadata';
+  | 'setClaim'
+  | 'appendLogIntoClaims'
+  | 'appendRoleToClaims'
+  | 'setDenied'
+  | 'appendMetadata'
+  | 'setFirstName'
+  | 'setLastName';
 
+/** The first flow with the trigger (a trigger of several flows offers the same `api.v1` in each). */
 export function flowOfTrigger(trigger: TriggerType): FlowType {
   return (Object.keys(ACTION_FLOWS) as FlowType[]).find((flow) =>
     (ACTION_FLOWS[flow] as readonly string[]).includes(trigger),
@@ -159,4 +169,26 @@ export function metadataOf(operations: readonly ActionOperation[]): Record<strin
     metadata[key] = typeof args[1] === 'string' ? args[1] : JSON.stringify(args[1] ?? null);
   }
   return metadata;
+}
+
+const MAX_NAME_LENGTH = 200;
+
+/**
+ * The new user's names after ZITADEL v1's pre-creation `api.setFirstName` / `api.setLastName` (the last call wins; an
+ * empty or too long name is ignored). A display name derived from the names follows them; one given explicitly stays.
+ */
+export function withNamesOf<Human extends { givenName: string; familyName: string; displayName: string }>(
+  human: Human,
+  operations: readonly ActionOperation[],
+): Human {
+  const adjusted = { ...human };
+  for (const { name, args } of operations) {
+    const value = String(args[0] ?? '').trim();
+    if (!value || value.length > MAX_NAME_LENGTH) continue;
+    if (name === 'setFirstName') adjusted.givenName = value;
+    if (name === 'setLastName') adjusted.familyName = value;
+  }
+  if (human.displayName === `${human.givenName} ${human.familyName}`)
+    adjusted.displayName = `${adjusted.givenName} ${adjusted.familyName}`;
+  return adjusted;
 }

@@ -18,7 +18,8 @@ import { route, type ApiRoute } from './route.ts';
 import { id, state } from './schemas.ts';
 
 const TAG = 'Actions';
-const TRIGGERS = Object.values(ACTION_FLOWS).flat() as [TriggerType, ...TriggerType[]];
+// A trigger of several flows (post-authentication, pre- and post-creation) is listed once.
+const TRIGGERS = [...new Set(Object.values(ACTION_FLOWS).flat())] as [TriggerType, ...TriggerType[]];
 
 const httpUrl = z
   .url({ protocol: /^https?$/ })

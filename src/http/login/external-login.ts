@@ -1,6 +1,14 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { createExternalUser, linkUser, namesOf, profileOf, resolveExternalUser } from '../../domain/external-users.ts';
+import { loginDenial } from '../../domain/actions/triggers.ts';
+import {
+  createExternalUser,
+  externalContextOf,
+  linkUser,
+  namesOf,
+  profileOf,
+  resolveExternalUser,
+} from '../../domain/external-users.ts';
 import { beginFederation, keepFederatedIdentity, takeFederatedIdentity } from '../../domain/federation-state.ts';
 import { FederationError, type ExternalIdentity } from '../../domain/federation/protocol.ts';
 import { DomainError } from '../../domain/errors.ts';
@@ -123,6 +131,8 @@ export function externalLoginPages(kit: LoginKit, services: Services) {
       throw new LoginPageError(403, 'Sign-in not possible', LOGIN_MESSAGES.notAllowedOrg, back(login));
     if (user.state !== 'active')
       throw new LoginPageError(403, 'Sign-in not possible', LOGIN_MESSAGES.userInactive, back(login));
+    const denial = await loginDenial(instanceId, 'post-authentication', user, externalContextOf(idp, identity));
+    if (denial) throw new LoginPageError(403, 'Sign-in not possible', denial, back(login));
     const loginUser = await findLoginUser(instanceId, user._id);
     const policyOrg = login.scopedOrg ?? (await findOrg(instanceId, user.orgId));
     const policy = policyOf(login.tenant.instance, policyOrg);

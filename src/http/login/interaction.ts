@@ -168,7 +168,10 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     );
     writeProgress(ctx, login.interaction.uid, null);
     if (problem) throw new LoginPageError(403, 'Login not possible', problem);
-    const denial = await loginDenial(login.tenant.instance._id, 'post-authentication', user);
+    // A login through an IdP ran the external-authentication flow's post-authentication instead (external-login.ts).
+    const denial = progress.amr.includes('fed')
+      ? null
+      : await loginDenial(login.tenant.instance._id, 'post-authentication', user);
     if (denial) throw new LoginPageError(403, 'Login not possible', denial);
     if (progress.pendingLink)
       await linkPendingIdentity(login.tenant.instance._id, login.interaction.uid, progress.pendingLink, user._id);

@@ -3,6 +3,7 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simp
 import type { Context, Middleware } from 'koa';
 import { findLoginUser, policyOf } from '../../domain/login.ts';
 import { emptyProgress } from '../../domain/rules/login-steps.ts';
+import { loginDenial } from '../../domain/actions/triggers.ts';
 import { passkeyLoginAllowed, secondFactorAllowed } from '../../domain/rules/webauthn.ts';
 import {
   beginWebauthnAuthentication,
@@ -123,6 +124,10 @@ export function webauthnLoginPages(kit: LoginKit, renderCheck: RenderCheck, rend
     const identified: LoginContext = { ...login, user, policyOrg, policy: policyOf(instance, policyOrg) };
     if (!passkeyLoginAllowed(identified.policy))
       throw new LoginPageError(403, 'Login not possible', PASSKEY_NOT_ALLOWED);
+    // The assertion is where a passkey login identifies the user: the pre-authentication trigger runs here, as after
+    // the login name of a password login (first-factor-pages.ts).
+    const denial = await loginDenial(instance._id, 'pre-authentication', user);
+    if (denial) return renderPasskey(ctx, login, 403, denial);
     return kit.advance(ctx, identified, {
       ...emptyProgress(),
       userId: user._id,

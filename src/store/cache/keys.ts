@@ -42,7 +42,7 @@ export const cacheKeys = {
   hasActiveProjectGrant: (projectId: string, grantedOrgId: string) =>
     key('has-active-project-grant', projectId, grantedOrgId),
   /** The active actions a trigger runs for an org's users (store/queries/actions.ts). */
-  triggerActions: (orgId: string, trigger: string) => key('trigger-actions', orgId, trigger),
+  triggerActions: (orgId: string, flow: string, trigger: string) => key('trigger-actions', orgId, flow, trigger),
   /** The instance's active change-webhook subscriptions (store/queries/webhooks.ts). */
   webhookSubscriptions: () => key('webhook-subscriptions'),
 } as const;

@@ -7,9 +7,14 @@ import { cacheKeys } from '../cache/keys.ts';
  * in the order its trigger lists them). Cached, since claims are built on every token, userinfo and introspection:
  * with no action attached this is one cache hit; writes to actions and flows drop the instance's cache.
  */
-export function actionsOfTrigger(instanceId: string, orgId: string, triggerType: string): Promise<ActionDocument[]> {
-  return cached(instanceId, cacheKeys.triggerActions(orgId, triggerType), async () => {
-    const flows = await ActionFlow.find({ instanceId, orgId: { $in: [null, orgId] }, triggerType }).lean();
+export function actionsOfTrigger(
+  instanceId: string,
+  orgId: string,
+  flowType: string,
+  triggerType: string,
+): Promise<ActionDocument[]> {
+  return cached(instanceId, cacheKeys.triggerActions(orgId, flowType, triggerType), async () => {
+    const flows = await ActionFlow.find({ instanceId, orgId: { $in: [null, orgId] }, flowType, triggerType }).lean();
     const ordered = [
       ...(flows.find((flow) => flow.orgId === null)?.actionIds ?? []),
       ...(flows.find((flow) => flow.orgId === orgId)?.actionIds ?? []),

@@ -75,7 +75,10 @@ function attribute(tag: string, name: string): string | undefined {
   return match ? decodeEntities(match[2] ?? match[3] ?? '') : undefined;
 }
 
-/** The first form of a page that asks for a login name (or an upstream's user name), a password or a code, with its inputs' current values. */
+/**
+ * The first form of a page that asks for a login name (or an upstream's user name), a password or a code, with its
+ * inputs' current values.
+ */
 function parseLoginForm(html: string): Form | null {
   for (const [, formTag = '', body = ''] of html.matchAll(/(<form\b[^>]*>)([\s\S]*?)<\/form>/gi)) {
     const fields = new Map<string, string>();

@@ -75,7 +75,10 @@ function attribute(tag: string, name: string): string | undefined {
   return match ? decodeEntities(match[2] ?? match[3] ?? '') : undefined;
 }
 
-/** The first form of a page that asks for a login name, a password or a code, with its inputs' current values. */
+/**
+ * The first form of a page that asks for a login name (or an upstream's user name), a password or a code, with its
+ * inputs' current values.
+ */
 function parseLoginForm(html: string): Form | null {
   for (const [, formTag = '', body = ''] of html.matchAll(/(<form\b[^>]*>)([\s\S]*?)<\/form>/gi)) {
     const fields = new Map<string, string>();
@@ -83,7 +86,7 @@ function parseLoginForm(html: string): Form | null {
       const name = attribute(input, 'name');
       if (name && !/^<button/i.test(input)) fields.set(name, attribute(input, 'value') ?? '');
     }
-    if (fields.has('loginName') || fields.has('password') || fields.has('code'))
+    if (['loginName', 'username', 'password', 'code'].some((field) => fields.has(field)))
       return {
         action: attribute(formTag, 'action') ?? '',
         method: (attribute(formTag, 'method') ?? 'get').toLowerCase(),
@@ -182,6 +185,8 @@ export async function passwordLogin(
     if (!form)
       throw new LoginFailed(`step ${step}: ${response.status} ${url} ${body.replace(/\s+/g, ' ').slice(0, 300)}`);
     if (form.fields.has('loginName')) form.fields.set('loginName', user.loginName);
+    // An upstream IdP's sign-in form (test/helpers/upstream-oidc.ts), in the login-idp scenario.
+    if (form.fields.has('username')) form.fields.set('username', user.loginName);
     if (form.fields.has('password')) form.fields.set('password', user.password);
     if (form.fields.has('code')) {
       if (!user.totpSecret) throw new LoginFailed(`step ${step}: a code is asked of a user without a second factor`);

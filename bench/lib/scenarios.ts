@@ -6,6 +6,7 @@ import { measure, type MeasureOptions, type Outcome } from './measure.ts';
 import { elapsed } from './progress.ts';
 import { attachBenchAction, detachBenchAction } from './actions.ts';
 import { loadFor, Sessions, type Target } from './targets.ts';
+import { prepareFederatedLogin, stopFederatedLogin } from './federated-login.ts';
 
 export const SCENARIOS = {
   discovery: 'discovery document (framework floor)',
@@ -14,6 +15,7 @@ export const SCENARIOS = {
   login: 'full password login (argon2id) + code + token',
   'login-action': 'login as above, with one complement-token action (sandboxed script) on the org',
   'login-totp': 'full password + TOTP login + code + token',
+  'login-idp': 'login through an upstream OIDC IdP (returning JIT user) + code + token',
   refresh: 'refresh token grant (rotation)',
   userinfo: 'userinfo',
   introspection: 'introspection',
@@ -128,6 +130,10 @@ async function scenarioJob(
       return loginJob(load, target.web, target.users);
     case 'login-totp':
       return target.totpUsers ? loginJob(load, target.web, target.totpUsers) : { missing: 'no second factors' };
+    case 'login-idp': {
+      const federated = await prepareFederatedLogin(target, load, target.users.length);
+      return 'missing' in federated ? federated : loginJob(load, federated.client, federated.users);
+    }
     case 'refresh': {
       const chains = await sessions.refreshTokens(concurrency);
       return 'missing' in chains ? chains : refreshJob(load, target.web, chains.tokens);
@@ -186,6 +192,7 @@ export async function runScenarios(
     const job = await jobFor(id);
     const outcome = 'missing' in job ? job : await measure(options, job);
     if (id === 'login-action' && target.api) await detachBenchAction(target);
+    if (id === 'login-idp') await stopFederatedLogin();
     outcomes.set(id, outcome);
     console.log(`  ${elapsed()} ${target.server.name} · ${id}: ${summary(outcome)}`);
   }

@@ -22,6 +22,7 @@ interface Answer {
 }
 const answer = (response: { body: unknown }) => response.body as Answer;
 
+const ENTRA_TENANT = '6c1a2b3d-0000-4000-8000-00000000c0de';
 let server: TestServer;
 let admin: string;
 const orgs: Record<string, string> = {};
@@ -108,9 +109,17 @@ describe('IdP configurations', () => {
     const entra = await call(server, admin, 'POST', '/idps', {
       name: 'Entra',
       type: 'azure-ad',
-      settings: { clientId: 'a', clientSecret: SECRET, tenant: 'organizations' },
+      settings: { clientId: 'a', clientSecret: SECRET, tenant: 'organizations', allowedTenants: [ENTRA_TENANT] },
     });
     assert.equal(answer(entra).settings.issuer, 'https://login.microsoftonline.com/organizations/v2.0');
+    assert.deepEqual(answer(entra).settings.allowedTenants, [ENTRA_TENANT]);
+    const badTenant = await call(server, admin, 'POST', '/idps', {
+      name: 'Entra',
+      type: 'azure-ad',
+      settings: { clientId: 'a', clientSecret: SECRET, tenant: 'common', allowedTenants: ['not/a tenant'] },
+    });
+    assert.equal(badTenant.status, 400);
+    assert.match(JSON.stringify(badTenant.body), /allowedTenants/);
     assert.equal(answer(entra).mapping.trustEmailVerified, false, "Entra's email claim is not verified");
     const github = await call(server, admin, 'POST', '/idps', {
       name: 'GitHub',

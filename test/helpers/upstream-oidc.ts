@@ -43,17 +43,25 @@ async function readForm(request: http.IncomingMessage): Promise<URLSearchParams>
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** What the upstream's users and their logins look like, shared by every provider of one upstream. */
+interface UpstreamState {
+  users: Map<string, UpstreamUser>;
+  amr: string[];
+}
+
 /**
- * An OpenID provider whose sign-in page is one form: `username` is the `sub` to log in as (empty: the user refuses,
- * `access_denied`). Claims are in the ID token (and at userinfo); its cookies have names of their own, so a test's
- * cookie jar can hold Castellan's and the upstream's side by side.
+ * One node-oidc-provider for `issuer` (its path, if any, is where it is served) as a request handler: its sign-in page
+ * is one form where `username` is the `sub` to log in as (empty: the user refuses, `access_denied`). `extraClaims` go
+ * into every user's claims (an Entra ID tenant's `tid`).
  */
-export async function startUpstreamOidc(clients: UpstreamClient[], users: UpstreamUser[]): Promise<UpstreamOidc> {
-  const port = await freeLoopbackPort();
-  const issuer = `http://127.0.0.1:${port}`;
+export async function upstreamHandler(
+  issuer: string,
+  clients: UpstreamClient[],
+  state: UpstreamState,
+  extraClaims: Record<string, string> = {},
+): Promise<http.RequestListener> {
+  const prefix = new URL(issuer).pathname.replace(/\/$/, '');
   const signingKey = await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey);
-  const byId = new Map(users.map((user) => [user.sub, user]));
-  const state = { amr: ['pwd'] as string[] };
   const configuration: Configuration = {
     jwks: { keys: [{ ...signingKey, alg: 'RS256', use: 'sig', kid: 'upstream' }] },
     clients: clients.map((client) => ({ grant_types: ['authorization_code'], ...client })) as Configuration['clients'],
@@ -61,12 +69,12 @@ export async function startUpstreamOidc(clients: UpstreamClient[], users: Upstre
       names: { session: 'up_session', interaction: 'up_interaction', resume: 'up_resume' },
       keys: ['upstream-cookie-key'],
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `${prefix}/interaction/${interaction.uid}` },
     features: { devInteractions: { enabled: false } },
     conformIdTokenClaims: false,
     // `amr` with `openid`: the library returns a claim of no scope only when the request's `claims` parameter asks.
     claims: {
-      openid: ['sub', 'amr'],
+      openid: ['sub', 'amr', ...Object.keys(extraClaims)],
       email: ['email', 'email_verified'],
       profile: ['name', 'given_name', 'family_name', 'preferred_username', 'locale'],
     },
@@ -79,8 +87,8 @@ export async function startUpstreamOidc(clients: UpstreamClient[], users: Upstre
       return grant;
     },
     async findAccount(_ctx, sub) {
-      const user = byId.get(sub);
-      return user ? { accountId: sub, claims: () => ({ ...byId.get(sub)!, sub }) } : undefined;
+      const user = state.users.get(sub);
+      return user ? { accountId: sub, claims: () => ({ ...state.users.get(sub)!, ...extraClaims, sub }) } : undefined;
     },
   };
   const provider = new Provider(issuer, configuration);
@@ -93,36 +101,57 @@ export async function startUpstreamOidc(clients: UpstreamClient[], users: Upstre
       response
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
         .end(
-          `<!doctype html><title>Upstream sign-in</title><form method="post" action="/interaction/${escape(uid)}">` +
+          '<!doctype html><title>Upstream sign-in</title>' +
+            `<form method="post" action="${prefix}/interaction/${escape(uid)}">` +
             '<label>Username <input name="username"></label><button>Sign in</button></form>',
         );
       return;
     }
     const username = (await readForm(request)).get('username') ?? '';
-    const result = byId.has(username)
+    const result = state.users.has(username)
       ? { login: { accountId: username, amr: state.amr } }
       : { error: 'access_denied', error_description: 'the user refused' };
     await provider.interactionFinished(request, response, result, { mergeWithLastSubmission: false });
   }
 
-  const server = http.createServer((request, response) => {
-    const uid = /^\/interaction\/([^/?]+)/.exec(request.url ?? '')?.[1];
-    if (!uid) return void callback(request, response);
+  return (request, response) => {
+    const uid = new RegExp(`^${prefix}/interaction/([^/?]+)`).exec(request.url ?? '')?.[1];
+    if (!uid) {
+      // The provider routes below its issuer's path (node-oidc-provider's mounting: `originalUrl` keeps the prefix).
+      Object.assign(request, { originalUrl: request.url, url: (request.url ?? '/').slice(prefix.length) || '/' });
+      return void callback(request, response);
+    }
     interaction(request, response, uid).catch((error: unknown) => {
       response.writeHead(400, { 'content-type': 'text/plain' }).end(String((error as Error).message));
     });
-  });
+  };
+}
+
+export async function listen(port: number, handler: http.RequestListener): Promise<() => Promise<void>> {
+  const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * An OpenID provider with users of its own; claims are in the ID token (and at userinfo); its cookies have names of
+ * their own, so a test's cookie jar can hold Castellan's and the upstream's side by side.
+ */
+export async function startUpstreamOidc(clients: UpstreamClient[], users: UpstreamUser[]): Promise<UpstreamOidc> {
+  const port = await freeLoopbackPort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const state: UpstreamState = { users: new Map(users.map((user) => [user.sub, user])), amr: ['pwd'] };
+  const stop = await listen(port, await upstreamHandler(issuer, clients, state));
   return {
     issuer,
-    users: byId,
+    users: state.users,
     get amr() {
       return state.amr;
     },
     set amr(value: string[]) {
       state.amr = value;
     },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop,
   };
 }
 

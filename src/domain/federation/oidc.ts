@@ -2,6 +2,7 @@ import * as client from 'openid-client';
 import { importJWK } from 'jose';
 import { z } from 'zod';
 import { FederationError, type ExternalIdentity, type FederationProtocol, type IdpForProtocol } from './protocol.ts';
+import { TENANT_ID, isTenantTemplate, templateConfiguration, tenantCodeGrant } from './oidc-tenant-issuer.ts';
 import {
   federationErrorOf,
   scopeListSchema,
@@ -26,6 +27,11 @@ export const oidcSettingsSchema = z
     usePkce: z.boolean().default(true),
     /** Where the user's claims are read: the ID token alone, or the userinfo endpoint as well. */
     claimsFrom: z.enum(['id_token', 'userinfo']).default('id_token'),
+    /**
+     * Entra ID tenants whose users may sign in (the ID token's `tid`), for a multi-tenant issuer such as
+     * `https://login.microsoftonline.com/common/v2.0`; left out, every tenant may.
+     */
+    allowedTenants: z.array(z.string().regex(TENANT_ID, 'must be a tenant id')).min(1).max(100).optional(),
   })
   .superRefine((settings, check) => {
     if (settings.clientAuth === 'private_key_jwt' && !settings.privateKeyJwk)
@@ -59,7 +65,11 @@ function configurationOf(idp: IdpForProtocol<OidcSettings>): Promise<client.Conf
   const { settings } = idp;
   const issuer = new URL(settings.issuer);
   const config = clientAuthOf(settings).then((auth) =>
-    client.discovery(issuer, settings.clientId, undefined, auth, upstreamOptions(issuer)),
+    client
+      .discovery(issuer, settings.clientId, undefined, auth, upstreamOptions(issuer))
+      .catch(
+        (error: unknown) => templateConfiguration(error, issuer, settings.clientId, auth) ?? Promise.reject(error),
+      ),
   );
   discovered.set(key, { config, until: Date.now() + DISCOVERY_CACHE_MS });
   config.catch(() => discovered.delete(key));
@@ -115,14 +125,19 @@ export const oidcProtocol: FederationProtocol<OidcSettings> = {
       const config = await configurationOf(idp);
       const current = new URL(callbackUrl);
       current.search = params.toString();
-      const tokens = await client.authorizationCodeGrant(config, current, {
+      const checks = {
         expectedState: params.get('state') ?? '',
-        expectedNonce: keep.nonce,
+        expectedNonce: keep.nonce!,
         pkceCodeVerifier: keep.codeVerifier,
-        idTokenExpected: true,
-      });
+      };
+      const tokens = isTenantTemplate(config)
+        ? await tenantCodeGrant(config, idp.settings.clientId, await clientAuthOf(idp.settings), current, checks)
+        : await client.authorizationCodeGrant(config, current, { ...checks, idTokenExpected: true });
       const idToken = tokens.claims();
       if (!idToken) throw new FederationError('invalid_response', 'The identity provider sent no ID token.');
+      const { allowedTenants } = idp.settings;
+      if (allowedTenants && !allowedTenants.includes(String(idToken.tid)))
+        throw new FederationError('tenant_not_allowed', 'Your organization may not sign in here.');
       let raw: Record<string, unknown> = { ...idToken };
       if (idp.settings.claimsFrom === 'userinfo')
         raw = { ...raw, ...(await client.fetchUserInfo(config, tokens.access_token, idToken.sub)) };

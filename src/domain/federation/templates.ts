@@ -33,11 +33,18 @@ function oidcTemplate(
   fields: z.ZodRawShape,
   issuer: (input: Record<string, unknown>) => string,
   mapping: AttributeMapping,
+  /** Template fields that are the generic protocol's settings as they are. */
+  passed: readonly string[] = [],
 ): ProviderTemplate {
   return {
     protocol: 'oidc',
     input: z.strictObject({ ...clientCredentials, ...fields }) as unknown as z.ZodType<Record<string, unknown>>,
-    settings: (input) => ({ scopes: OIDC_SCOPES, ...credentialsOf(input as Credentials), issuer: issuer(input) }),
+    settings: (input) => ({
+      scopes: OIDC_SCOPES,
+      ...credentialsOf(input as Credentials),
+      issuer: issuer(input),
+      ...Object.fromEntries(passed.filter((field) => input[field] !== undefined).map((field) => [field, input[field]])),
+    }),
     mapping,
   };
 }
@@ -49,9 +56,14 @@ export const PROVIDER_TEMPLATES: Record<string, ProviderTemplate> = {
    * so the address is not trusted; the username is the UPN (`preferred_username`).
    */
   'azure-ad': oidcTemplate(
-    { tenant: z.string().regex(/^(common|organizations|consumers|[0-9a-fA-F-]{36}|[a-z0-9.-]+)$/, 'must be a tenant') },
+    {
+      tenant: z.string().regex(/^(common|organizations|consumers|[0-9a-fA-F-]{36}|[a-z0-9.-]+)$/, 'must be a tenant'),
+      // With `common` or `organizations`: the tenants whose users may sign in (src/domain/federation/oidc.ts).
+      allowedTenants: z.array(z.string()).optional(),
+    },
     (input) => `https://login.microsoftonline.com/${String(input.tenant)}/v2.0`,
     { username: 'preferred_username', trustEmailVerified: false },
+    ['allowedTenants'],
   ),
   google: oidcTemplate({}, () => 'https://accounts.google.com', { username: 'email', trustEmailVerified: true }),
   /** Okta's org authorization server, or a custom one (`https://{domain}/oauth2/{authorizationServerId}`). */

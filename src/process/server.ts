@@ -64,6 +64,10 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, resolve);
+    }).catch(async (error: unknown) => {
+      // The port is taken: the sandbox's threads would keep the process alive.
+      await stopActionRuntime(actionRuntime);
+      throw error;
     });
     const stopSweeper = startSweeper(config.sweepIntervalSeconds, config.email.outboxRetentionSeconds, log);
     const stopWatchingCaches = watchCacheRevisions(config.cacheRevisionPollMs, log);

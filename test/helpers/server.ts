@@ -19,6 +19,19 @@ export interface TestServer extends RunningCastellan {
  * production; the demo data (the demo scenario) is loaded unless CASTELLAN_DEMO=false.
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(env);
+    } catch (error) {
+      // The port freeLoopbackPort found free may be taken by another test file's server before this one listens
+      // (test files run in parallel): try another, on a fresh database, since bootstrap wrote the issuer's port.
+      const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (!taken || env.PORT || attempt === 3) throw error;
+    }
+  }
+}
+
+async function startOnce(env: Record<string, string>): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-test-'));
   const port = env.PORT ?? String(await freeLoopbackPort());
   const config = loadConfig({
@@ -30,7 +43,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: 'warn',
     ...env,
   });
-  const running = await startCastellan(config, createLogger(config.logLevel));
+  const running = await startCastellan(config, createLogger(config.logLevel)).catch((error: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   return {
     ...running,
     config,

@@ -4,10 +4,8 @@ import type { Context } from 'koa';
 import * as client from 'openid-client';
 import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../domain/setup/demo.ts';
 import { SCOPE } from '../domain/rules/scopes.ts';
-import { brandingFrom } from '../domain/rules/branding.ts';
-import { renderView } from '../platform/templates.ts';
 import { Application } from '../store/models/index.ts';
-import { policyOf } from '../domain/login.ts';
+import { renderInstancePage } from './instance-page.ts';
 import type { Services } from '../oidc/services.ts';
 import type { Tenant } from '../oidc/tenants.ts';
 
@@ -53,17 +51,6 @@ export function demoRoutes(services: Services): Router {
     return found;
   }
 
-  function render(ctx: Context, view: string, status: number, context: Record<string, unknown>): void {
-    const { tenant } = ctx.state as { tenant: Tenant };
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.set('cache-control', 'no-store');
-    ctx.body = renderView(ctx.res, view, {
-      branding: brandingFrom(policyOf(tenant.instance, null), tenant.instance.name),
-      ...context,
-    });
-  }
-
   /** The demo runs only where the demo scenario was loaded, for the instance served at PUBLIC_URL. */
   async function demoAvailable(ctx: Context): Promise<boolean> {
     const { tenant } = ctx.state as { tenant: Tenant };
@@ -74,14 +61,14 @@ export function demoRoutes(services: Services): Router {
   }
 
   function fail(ctx: Context, status: number, message: string): void {
-    render(ctx, 'error.njk', status, { title: 'Demo login failed', message, backUrl: '/' });
+    renderInstancePage(ctx, 'error.njk', status, { title: 'Demo login failed', message, backUrl: '/' });
   }
 
   const router = new Router();
 
   router.get('/', async (ctx) => {
     const available = await demoAvailable(ctx);
-    render(ctx, 'demo.njk', 200, {
+    renderInstancePage(ctx, 'demo.njk', 200, {
       title: 'Castellan',
       width: '40rem',
       available,
@@ -162,7 +149,7 @@ export function demoRoutes(services: Services): Router {
           .toString()
       : null;
     const json = (value: unknown) => JSON.stringify(value, null, 2);
-    render(ctx, 'demo-result.njk', 200, {
+    renderInstancePage(ctx, 'demo-result.njk', 200, {
       title: 'Signed in to the demo relying party',
       width: '80rem',
       panels: [

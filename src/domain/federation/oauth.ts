@@ -2,6 +2,7 @@ import * as client from 'openid-client';
 import { z } from 'zod';
 import { FederationError, type FederationProtocol } from './protocol.ts';
 import { EXTERNAL_IDP_CALLBACK_PATH } from './oidc.ts';
+import { addPkceChallenge } from './pkce.ts';
 import {
   federationErrorOf,
   scopeListSchema,
@@ -70,11 +71,7 @@ export const oauthProtocol: FederationProtocol<OauthSettings> = {
     const keep: Record<string, string> = {};
     const parameters: Record<string, string> = { redirect_uri: callbackUrl, state };
     if (idp.settings.scopes.length) parameters.scope = idp.settings.scopes.join(' ');
-    if (idp.settings.usePkce) {
-      keep.codeVerifier = client.randomPKCECodeVerifier();
-      parameters.code_challenge = await client.calculatePKCECodeChallenge(keep.codeVerifier);
-      parameters.code_challenge_method = 'S256';
-    }
+    if (idp.settings.usePkce) await addPkceChallenge(parameters, keep);
     return { request: { kind: 'redirect', url: client.buildAuthorizationUrl(config, parameters).href }, keep };
   },
 

@@ -3,6 +3,7 @@ import { importJWK } from 'jose';
 import { z } from 'zod';
 import { FederationError, type ExternalIdentity, type FederationProtocol, type IdpForProtocol } from './protocol.ts';
 import { TENANT_ID, isTenantTemplate, templateConfiguration, tenantCodeGrant } from './oidc-tenant-issuer.ts';
+import { addPkceChallenge } from './pkce.ts';
 import {
   federationErrorOf,
   scopeListSchema,
@@ -112,11 +113,7 @@ export const oidcProtocol: FederationProtocol<OidcSettings> = {
       state,
       nonce,
     };
-    if (idp.settings.usePkce) {
-      keep.codeVerifier = client.randomPKCECodeVerifier();
-      parameters.code_challenge = await client.calculatePKCECodeChallenge(keep.codeVerifier);
-      parameters.code_challenge_method = 'S256';
-    }
+    if (idp.settings.usePkce) await addPkceChallenge(parameters, keep);
     return { request: { kind: 'redirect', url: client.buildAuthorizationUrl(config, parameters).href }, keep };
   },
 

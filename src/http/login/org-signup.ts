@@ -5,13 +5,12 @@ import { signUpOrg, type OrgSignUp } from '../../domain/commands/org-signup.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { emailDeliveryAvailable } from '../../domain/emails.ts';
 import { findLoginUser, policyOf } from '../../domain/login.ts';
-import { brandingFrom } from '../../domain/rules/branding.ts';
 import { emptyProgress } from '../../domain/rules/login-steps.ts';
 import { passwordProblems } from '../../domain/rules/password-complexity.ts';
 import { secondFactorStepOf } from '../../domain/second-factor.ts';
+import { renderInstancePage } from '../instance-page.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
-import { renderView } from '../../platform/templates.ts';
 import type { Throttles } from '../middleware/rate-limit.ts';
 import { describeRules } from './email-link-pages.ts';
 import type { LoginContext, LoginKit } from './login-kit.ts';
@@ -147,17 +146,6 @@ export function orgSignUpPages(kit: LoginKit, services: Services, throttles: Thr
  * creates only what its sender could create by submitting it themselves.
  */
 export function orgSignUpRoutes(services: Services, throttles: Throttles): Router {
-  function render(ctx: Context, view: string, status: number, context: Record<string, unknown>) {
-    const { tenant } = ctx.state as { tenant: Tenant };
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.set('cache-control', 'no-store');
-    ctx.body = renderView(ctx.res, view, {
-      branding: brandingFrom(policyOf(tenant.instance, null), tenant.instance.name),
-      ...context,
-    });
-  }
-
   async function requireOpen(ctx: Context): Promise<Tenant> {
     const { tenant } = ctx.state as { tenant: Tenant };
     if (!(await signUpOpen(services, tenant.instance._id))) throw CLOSED;
@@ -166,7 +154,7 @@ export function orgSignUpRoutes(services: Services, throttles: Throttles): Route
 
   async function show(ctx: Context): Promise<void> {
     const tenant = await requireOpen(ctx);
-    render(ctx, 'org-signup.njk', 200, { ...formContext(tenant, {}, null), action: ORG_SIGN_UP_PATH });
+    renderInstancePage(ctx, 'org-signup.njk', 200, { ...formContext(tenant, {}, null), action: ORG_SIGN_UP_PATH });
   }
 
   async function submit(ctx: Context): Promise<void> {
@@ -174,11 +162,11 @@ export function orgSignUpRoutes(services: Services, throttles: Throttles): Route
     const tenant = await requireOpen(ctx);
     const result = await submitSignUp(ctx, services, throttles, form);
     if (!result.created)
-      return render(ctx, 'org-signup.njk', result.refusal.status, {
+      return renderInstancePage(ctx, 'org-signup.njk', result.refusal.status, {
         ...formContext(tenant, result.values, result.refusal),
         action: ORG_SIGN_UP_PATH,
       });
-    render(ctx, 'message.njk', 201, {
+    renderInstancePage(ctx, 'message.njk', 201, {
       title: 'Check your email',
       message:
         `${result.created.org.name} is created and you are its owner. We sent a link to ` +

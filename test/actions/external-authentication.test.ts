@@ -10,7 +10,7 @@ import { CALLBACK_PATH, UPSTREAM_CLIENT, addOidcIdp, offerIdps, signInUpstream }
 import { pageText, redeemCode, startLogin } from '../helpers/login.ts';
 import { demoLogin } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { startUpstreamOidc, type UpstreamOidc } from '../helpers/upstream-oidc.ts';
+import { startUpstreamOidc, type UpstreamOidc, addUpstreamUser } from '../helpers/upstream-oidc.ts';
 import { attach, createAction } from './helpers.ts';
 
 let server: TestServer;
@@ -28,19 +28,7 @@ after(async () => {
   await server.stop();
 });
 
-function upstreamUser(fields: Record<string, unknown> = {}): string {
-  const sub = `u-${randomUUID().slice(0, 8)}`;
-  upstream.users.set(sub, {
-    sub,
-    email: `${sub}@upstream.test`,
-    email_verified: true,
-    given_name: 'Una',
-    family_name: 'Stream',
-    preferred_username: sub,
-    ...fields,
-  });
-  return sub;
-}
+const upstreamUser = (fields: Record<string, unknown> = {}) => addUpstreamUser(upstream, fields);
 
 /** A new org whose only way in is its own IdP (auto-creation on): a login goes straight to the upstream. */
 async function orgWithIdp(): Promise<string> {

@@ -214,3 +214,18 @@ export async function startUpstreamOauth(client: { clientId: string; clientSecre
   upstream.stop = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return upstream;
 }
+
+/** Adds a new user with a verified address at an unrelated domain to `upstream`; returns its `sub`. */
+export function addUpstreamUser(upstream: UpstreamOidc, fields: Record<string, unknown> = {}): string {
+  const sub = `u-${randomUUID().slice(0, 8)}`;
+  upstream.users.set(sub, {
+    sub,
+    email: `${sub}@upstream.test`,
+    email_verified: true,
+    given_name: 'Una',
+    family_name: 'Stream',
+    preferred_username: sub,
+    ...fields,
+  });
+  return sub;
+}

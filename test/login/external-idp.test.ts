@@ -28,7 +28,7 @@ import {
 } from '../helpers/login.ts';
 import { demoLogin, orgWithUser, PASSWORD, submitFormTo } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { startUpstreamOidc, type UpstreamOidc } from '../helpers/upstream-oidc.ts';
+import { startUpstreamOidc, type UpstreamOidc, addUpstreamUser } from '../helpers/upstream-oidc.ts';
 
 let server: TestServer;
 let admin: string;
@@ -63,20 +63,7 @@ after(async () => {
   await server.stop();
 });
 
-/** A new upstream user with a verified address at an unrelated domain. */
-function upstreamUser(fields: Record<string, unknown> = {}): string {
-  const sub = `u-${randomUUID().slice(0, 8)}`;
-  upstream.users.set(sub, {
-    sub,
-    email: `${sub}@upstream.test`,
-    email_verified: true,
-    given_name: 'Una',
-    family_name: 'Stream',
-    preferred_username: sub,
-    ...fields,
-  });
-  return sub;
-}
+const upstreamUser = (fields: Record<string, unknown> = {}) => addUpstreamUser(upstream, fields);
 
 async function newOrg(): Promise<string> {
   const org = await call(server, admin, 'POST', '/orgs', { name: `Fed ${randomUUID().slice(0, 8)}` });

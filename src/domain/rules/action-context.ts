@@ -3,6 +3,8 @@
  * user, its org and its metadata, as plain data. The guest freezes them (domain/actions/guest-source.ts).
  */
 
+import type { ExternalIdentity } from '../federation/protocol.ts';
+
 type StoredBytes = { buffer: ArrayBufferLike | Uint8Array } | Uint8Array;
 
 export interface ActionUserSource {
@@ -101,19 +103,8 @@ export function actionContextData(user: ActionUserSource, org: ActionOrgSource |
   };
 }
 
-/** What the upstream said, as a script of the external-authentication flow reads it. */
-export interface ExternalLoginSource {
-  idpId: string;
-  subject: string;
-  email: string | null;
-  emailVerified: boolean;
-  givenName: string | null;
-  familyName: string | null;
-  displayName: string | null;
-  preferredUsername: string | null;
-  locale: string | null;
-  raw: Record<string, unknown>;
-}
+/** What the upstream said (federation/protocol.ts), as a script of the external-authentication flow reads it. */
+export type ExternalLoginSource = Omit<ExternalIdentity, 'amr'> & { idpId: string };
 
 /** The context an external-authentication trigger adds (https://zitadel.com/docs/apis/actions/objects#external-user). */
 export interface ExternalActionContext {

@@ -51,18 +51,26 @@ export function emailVerificationStep(kit: LoginKit, services: Services) {
   const flowOf = (login: LoginContext) => ({ services, instance: login.tenant.instance });
   const actorOf = (login: LoginContext) => ({ instanceId: login.tenant.instance._id, actorId: login.user!._id });
 
+  /** The posted form of this step, its login and the user's current record; null after a redirect to the start. */
+  async function loadPosted(ctx: Context) {
+    const form = await readLoginForm(ctx);
+    const login = await load(ctx);
+    if (!login) return null;
+    kit.verifyCsrf(login.interaction.uid, form);
+    const user = await findUser(login.tenant.instance._id, login.user!._id);
+    if (!user) throw new LoginPageError(400, 'Login not possible', 'This account no longer exists.');
+    return { form, login, user };
+  }
+
   async function show(ctx: Context): Promise<void> {
     const login = await load(ctx);
     if (login) render(ctx, login, 200, null, null);
   }
 
   async function submit(ctx: Context): Promise<void> {
-    const form = await readLoginForm(ctx);
-    const login = await load(ctx);
-    if (!login) return;
-    kit.verifyCsrf(login.interaction.uid, form);
-    const user = await findUser(login.tenant.instance._id, login.user!._id);
-    if (!user) throw new LoginPageError(400, 'Login not possible', 'This account no longer exists.');
+    const posted = await loadPosted(ctx);
+    if (!posted) return;
+    const { form, login, user } = posted;
     try {
       await verifyUserEmail(flowOf(login), actorOf(login), user, (form.get('code') ?? '').slice(0, MAX_CODE));
     } catch (error) {
@@ -76,12 +84,9 @@ export function emailVerificationStep(kit: LoginKit, services: Services) {
   }
 
   async function resend(ctx: Context): Promise<void> {
-    const form = await readLoginForm(ctx);
-    const login = await load(ctx);
-    if (!login) return;
-    kit.verifyCsrf(login.interaction.uid, form);
-    const user = await findUser(login.tenant.instance._id, login.user!._id);
-    if (!user) throw new LoginPageError(400, 'Login not possible', 'This account no longer exists.');
+    const posted = await loadPosted(ctx);
+    if (!posted) return;
+    const { login, user } = posted;
     try {
       await resendEmailVerification(flowOf(login), actorOf(login), user);
     } catch (error) {

@@ -3,6 +3,7 @@
 // through the API is used by the very next message.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import mongoose from 'mongoose';
 import { Instance } from '../../src/store/models/index.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
@@ -41,9 +42,8 @@ it('reads the settings from the cache, and the next message after a change goes 
   await first.waitFor('one@mail.test');
 
   // Behind the cache's back (the driver, not a model: nothing is invalidated): still the cached server.
-  await Instance.collection.updateOne({ _id: server.bootstrap.instanceId } as never, {
-    $set: { 'smtp.port': second.port },
-  });
+  const instances = mongoose.connection.db!.collection<{ _id: string }>(Instance.collection.collectionName);
+  await instances.updateOne({ _id: server.bootstrap.instanceId }, { $set: { 'smtp.port': second.port } });
   await sendTest('two@mail.test');
   await first.waitFor('two@mail.test');
   assert.equal(second.to('two@mail.test').length, 0);

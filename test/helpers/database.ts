@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { domainModels } from '../../src/store/models/index.ts';
 import { oidcPayloadModels } from '../../src/store/models/oidc-payload.ts';
+import { SystemEvent } from '../../src/store/models/system-event.ts';
 
 export function testDatabaseServer(): string {
   const uri = process.env.CASTELLAN_TEST_MONGODB_URI;
@@ -21,7 +22,7 @@ export function freshDatabaseUri(): string {
 export async function useFreshDatabase(): Promise<() => Promise<void>> {
   const uri = freshDatabaseUri();
   await mongoose.connect(uri, { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
-  await Promise.all([...domainModels, ...oidcPayloadModels()].map((model) => model.createIndexes()));
+  await Promise.all([...domainModels, SystemEvent, ...oidcPayloadModels()].map((model) => model.createIndexes()));
   return async () => {
     await mongoose.connection.db?.dropDatabase();
     await mongoose.disconnect();

@@ -2,6 +2,7 @@ import { Instance } from '../../store/models/index.ts';
 import type { InstanceDocument, INSTANCE_STATES } from '../../store/models/instance.ts';
 import type { TokenLifetimes } from '../../store/models/common.ts';
 import { claimDomains, releaseDomains } from '../../store/queries/instance-domains.ts';
+import { recordSystemEvent } from '../../store/queries/system-events.ts';
 import { conflict, invalidField, notFound } from '../errors.ts';
 import { issuerFor, normalizedDomain } from '../rules/instance-domains.ts';
 import { asOneChange, recordChange } from './changes.ts';
@@ -43,7 +44,7 @@ export function countInstances(): Promise<number> {
 }
 
 /** A removing instance can no longer be changed: only its removal finishing. */
-async function changeable(instanceId: string): Promise<InstanceRecord> {
+export async function changeableInstance(instanceId: string): Promise<InstanceRecord> {
   const instance = await findInstance(instanceId);
   if (instance.state === 'removing') throw conflict('the instance is being removed');
   return instance;
@@ -69,17 +70,40 @@ async function update(
   });
 }
 
+/**
+ * An update that changes the instance as a whole (its state or domains): also in the deployment's audit log, which
+ * outlives the instance (store/models/system-event.ts).
+ */
+async function updateAndLog(
+  actorId: string,
+  instanceId: string,
+  set: Record<string, unknown>,
+  event: { type: string; payload: Record<string, unknown> },
+): Promise<InstanceRecord> {
+  const updated = await update(actorId, instanceId, set, event);
+  await recordSystemEvent({ instanceId, actorId, ...event });
+  return updated;
+}
+
 export async function updateInstance(
   actorId: string,
   instanceId: string,
   change: { name?: string; tokenLifetimes?: Partial<TokenLifetimes> },
 ): Promise<InstanceRecord> {
-  const instance = await changeable(instanceId);
+  const instance = await changeableInstance(instanceId);
   const set: Record<string, unknown> = {};
   if (change.name !== undefined) set.name = change.name;
   if (change.tokenLifetimes) set.tokenLifetimes = { ...instance.tokenLifetimes, ...change.tokenLifetimes };
   if (Object.keys(set).length === 0) return instance;
-  return update(actorId, instanceId, { $set: set }, { type: 'instance.changed', payload: change });
+  const updated = await update(actorId, instanceId, { $set: set }, { type: 'instance.changed', payload: change });
+  if (change.name !== undefined && change.name !== instance.name)
+    await recordSystemEvent({
+      instanceId,
+      actorId,
+      type: 'instance.renamed',
+      payload: { from: instance.name, to: change.name },
+    });
+  return updated;
 }
 
 /** Deactivated, the instance answers 404 on every host; reactivated, as before (nothing is lost). */
@@ -88,19 +112,19 @@ export async function setInstanceState(
   instanceId: string,
   state: 'active' | 'inactive',
 ): Promise<InstanceRecord> {
-  const instance = await changeable(instanceId);
+  const instance = await changeableInstance(instanceId);
   if (instance.state === state) return instance;
   const type = state === 'active' ? 'instance.reactivated' : 'instance.deactivated';
-  return update(actorId, instanceId, { $set: { state } }, { type, payload: {} });
+  return updateAndLog(actorId, instanceId, { $set: { state } }, { type, payload: {} });
 }
 
 export async function addInstanceDomain(actorId: string, instanceId: string, input: string): Promise<InstanceRecord> {
   const domain = domainOf('domain', input);
-  const instance = await changeable(instanceId);
+  const instance = await changeableInstance(instanceId);
   if (instance.domains.includes(domain)) return instance;
   if ((await claimDomains(instanceId, [domain])).length)
     throw conflict(`the domain ${domain} belongs to another instance`);
-  return update(
+  return updateAndLog(
     actorId,
     instanceId,
     { $addToSet: { domains: domain } },
@@ -110,11 +134,11 @@ export async function addInstanceDomain(actorId: string, instanceId: string, inp
 
 export async function removeInstanceDomain(actorId: string, instanceId: string, input: string): Promise<void> {
   const domain = domainOf('domain', input);
-  const instance = await changeable(instanceId);
+  const instance = await changeableInstance(instanceId);
   if (!instance.domains.includes(domain)) throw notFound();
   if (instance.primaryDomain === domain)
     throw conflict('the primary domain cannot be removed: make another primary first');
-  await update(
+  await updateAndLog(
     actorId,
     instanceId,
     { $pull: { domains: domain } },
@@ -134,11 +158,11 @@ export async function setPrimaryDomain(
   publicUrl: string,
 ): Promise<InstanceRecord> {
   const domain = domainOf('domain', input);
-  const instance = await changeable(instanceId);
+  const instance = await changeableInstance(instanceId);
   if (!instance.domains.includes(domain)) throw notFound();
   if (instance.primaryDomain === domain) return instance;
   const issuer = issuerFor(domain, publicUrl);
-  const changed = await update(
+  const changed = await updateAndLog(
     actorId,
     instanceId,
     { $set: { primaryDomain: domain, issuer } },

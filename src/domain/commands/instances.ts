@@ -7,6 +7,7 @@ import { Instance, Membership, Project } from '../../store/models/index.ts';
 import type { TokenLifetimes } from '../../store/models/common.ts';
 import { claimDomains } from '../../store/queries/instance-domains.ts';
 import { ensureSigningKeys } from '../../store/queries/signing-keys.ts';
+import { recordSystemEvent } from '../../store/queries/system-events.ts';
 import { ensureConsoleApp } from '../setup/console-app.ts';
 import { conflict, invalidField } from '../errors.ts';
 import { generatedDomain, issuerFor } from '../rules/instance-domains.ts';
@@ -107,6 +108,12 @@ export async function createInstance(
   try {
     const created = await asOneChange(actor, () => populate(services, actor, input, domains, primaryDomain));
     await Instance.updateOne({ _id: instanceId, state: 'creating' }, { $set: { state: 'active' } });
+    await recordSystemEvent({
+      instanceId,
+      actorId,
+      type: 'instance.added',
+      payload: { name: input.name, domains, primaryDomain },
+    });
     return created;
   } catch (error) {
     await removeInstanceNow(instanceId);

@@ -32,7 +32,7 @@ export interface SmtpSettingsInput {
   replyTo?: string | null;
 }
 
-function toView(smtp: StoredSmtp): SmtpSettingsView {
+export function smtpView(smtp: StoredSmtp): SmtpSettingsView {
   return {
     host: smtp.host,
     port: smtp.port,
@@ -48,7 +48,7 @@ function toView(smtp: StoredSmtp): SmtpSettingsView {
 export async function smtpSettings(instanceId: string): Promise<SmtpSettingsView> {
   const smtp = await storedSmtp(instanceId);
   if (!smtp) throw notFound();
-  return toView(smtp);
+  return smtpView(smtp);
 }
 
 /** Replaces the instance's SMTP settings; the password is encrypted at rest and never in the event. */
@@ -77,7 +77,7 @@ export function setSmtpSettings(
       resourceId: actor.instanceId,
       payload: { ...rest, passwordSet: Boolean(passwordEncrypted) },
     });
-    return toView(smtp);
+    return smtpView(smtp);
   });
 }
 

@@ -4,7 +4,8 @@ import { EVENTS } from './locators.ts';
 import { route, type ApiRoute } from './route.ts';
 import { id } from './schemas.ts';
 
-const cursor = z
+/** Where the previous page of a newest-first event list ended (its `nextCursor`). */
+export const eventCursor = z
   .string()
   .max(200)
   .transform((value, ctx) => {
@@ -23,6 +24,12 @@ const cursor = z
     }
     return { createdAt: new Date(parsed.data.t), id: parsed.data.id };
   });
+
+/** The cursor of the next page, or null when this one is the last (it is not full). */
+export function nextEventCursor(events: ReadonlyArray<{ _id: string; createdAt: Date }>, limit: number): string | null {
+  const last = events.length === limit ? events.at(-1) : undefined;
+  return last ? Buffer.from(JSON.stringify({ t: last.createdAt.getTime(), id: last._id })).toString('base64url') : null;
+}
 
 const eventView = z.object({
   id: z.string(),
@@ -52,7 +59,7 @@ export const eventRoutes: ApiRoute[] = [
         .transform((value) => new Date(value))
         .optional(),
       limit: z.coerce.number().int().min(1).max(500).default(50),
-      cursor: cursor.optional(),
+      cursor: eventCursor.optional(),
     }),
     response: z.object({ events: z.array(eventView), nextCursor: z.string().nullable() }),
     async handler({ query, actor }) {
@@ -67,7 +74,6 @@ export const eventRoutes: ApiRoute[] = [
         },
         query.limit,
       );
-      const last = events.length === query.limit ? events.at(-1) : undefined;
       return {
         events: events.map((event) => ({
           id: event._id,
@@ -79,9 +85,7 @@ export const eventRoutes: ApiRoute[] = [
           payload: event.payload ?? {},
           createdAt: event.createdAt.toISOString(),
         })),
-        nextCursor: last
-          ? Buffer.from(JSON.stringify({ t: last.createdAt.getTime(), id: last._id })).toString('base64url')
-          : null,
+        nextCursor: nextEventCursor(events, query.limit),
       };
     },
   }),

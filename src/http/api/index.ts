@@ -12,6 +12,7 @@ import { applicationRoutes } from './applications.ts';
 import { eventRoutes } from './events.ts';
 import { instanceSettingsRoutes } from './instance-settings.ts';
 import { instanceLifetimeRoutes } from './instance-lifetimes.ts';
+import { instanceFeatureRoutes } from './instance-features.ts';
 import { loginPolicyRoutes } from './login-policy.ts';
 import { machineCredentialRoutes } from './machine-credentials.ts';
 import { machineKeyRoutes } from './machine-keys.ts';
@@ -65,6 +66,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...eventRoutes,
     ...instanceSettingsRoutes,
     ...instanceLifetimeRoutes,
+    ...instanceFeatureRoutes,
     ...smtpRoutes,
     ...tokenLifetimeRoutes,
     ...orgLookupRoutes,

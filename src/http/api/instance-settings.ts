@@ -18,9 +18,9 @@ const strictReservedScopes = z.object({
   projectRole: z.boolean(),
 });
 
-const settingsView = z.object({ oidc, features, security, strictReservedScopes });
+export const settingsView = z.object({ oidc, features, security, strictReservedScopes });
 /** A change: a group or field left out keeps its value. */
-const settingsChange = z.strictObject({
+export const settingsChange = z.strictObject({
   oidc: oidc.strict().partial().optional(),
   features: features.strict().partial().optional(),
   security: security.strict().partial().optional(),

@@ -13,6 +13,20 @@ const secondFactor = z.enum(SECOND_FACTOR_TYPES);
 const multiFactor = z.enum(MULTI_FACTOR_TYPES);
 const passwordlessType = z.enum(PASSWORDLESS_TYPES);
 
+/** The name and colours pages wear (ZITADEL's label policy): in a login policy, and the instance's defaults. */
+export const brandingOverride = z.strictObject({
+  displayName: z.string().max(200).optional(),
+  primaryColor: hexColor.optional(),
+  backgroundColor: hexColor.optional(),
+  fontColor: hexColor.optional(),
+});
+export const brandingView = z.object({
+  displayName: z.string().nullable(),
+  primaryColor: z.string(),
+  backgroundColor: z.string(),
+  fontColor: z.string(),
+});
+
 /**
  * An org's override of the instance login policy: every field optional, absent means inherited. Values the login
  * cannot honour yet are refused with 400 naming the field (domain/rules/login-policy-support.ts).
@@ -58,18 +72,11 @@ export const loginPolicyOverride = z.strictObject({
       expireWarnDays: z.number().int().min(0).max(3650).optional(),
     })
     .optional(),
-  branding: z
-    .strictObject({
-      displayName: z.string().max(200).optional(),
-      primaryColor: hexColor.optional(),
-      backgroundColor: hexColor.optional(),
-      fontColor: hexColor.optional(),
-    })
-    .optional(),
+  branding: brandingOverride.optional(),
 });
 
 const booleanFlag = z.boolean();
-const loginPolicyView = z.object({
+export const loginPolicyView = z.object({
   override: loginPolicyOverride.nullable(),
   effective: z.object({
     allowUsernamePassword: booleanFlag,
@@ -100,12 +107,7 @@ const loginPolicyView = z.object({
     }),
     lockout: z.object({ maxPasswordAttempts: z.number(), maxOtpAttempts: z.number() }),
     passwordAge: z.object({ maxAgeDays: z.number(), expireWarnDays: z.number() }),
-    branding: z.object({
-      displayName: z.string().nullable(),
-      primaryColor: z.string(),
-      backgroundColor: z.string(),
-      fontColor: z.string(),
-    }),
+    branding: brandingView,
   }),
 });
 
@@ -136,7 +138,7 @@ function orgPolicyView(instancePolicy: unknown, orgPolicy: unknown): z.input<typ
 }
 
 /** The instance's own policy (its fields over the built-in defaults) and the policy orgs without an override get. */
-function instancePolicyView(instancePolicy: unknown): z.input<typeof loginPolicyView> {
+export function instancePolicyView(instancePolicy: unknown): z.input<typeof loginPolicyView> {
   const override = storedPolicy(instancePolicy) ?? {};
   return { override, effective: effectiveLoginPolicy(override as LoginPolicyOverride, null) };
 }

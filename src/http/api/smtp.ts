@@ -34,7 +34,7 @@ export const smtpInput = z.strictObject({
   replyTo: address.nullable().optional(),
 });
 
-const smtpView = z.object({
+export const smtpView = z.object({
   host: z.string(),
   port: z.number(),
   tls,

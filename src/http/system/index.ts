@@ -4,10 +4,14 @@ import type { Services } from '../../oidc/services.ts';
 import { openApiPaths, problemSchema, type OpenApiRoute } from '../api/openapi.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { systemAuthenticator } from './authenticate.ts';
+import { systemEventRoutes } from './events.ts';
+import { instanceSettingsRoutes } from './instance-settings.ts';
 import { instanceRoutes } from './instances.ts';
 import { runSystemRoute, type SystemRoute } from './route.ts';
 
 export const SYSTEM_PREFIX = '/system/v1';
+
+const SYSTEM_ROUTES: readonly SystemRoute[] = [...instanceRoutes, ...instanceSettingsRoutes, ...systemEventRoutes];
 
 const ERRORS: Record<number, string> = {
   400: 'Invalid input (names the field)',
@@ -39,7 +43,8 @@ export function systemOpenApiDocument(routes: readonly SystemRoute[], serverUrl:
       title: 'Castellan System API',
       version: '1.0.0',
       description:
-        'For the operator of the whole deployment: create, change, deactivate and remove instances and their domains.',
+        'For the operator of the whole deployment: create, change, deactivate and remove instances, their domains ' +
+        'and settings; read what happened to them.',
     },
     servers: [{ url: serverUrl }],
     security: [{ systemJwt: [] }],
@@ -74,9 +79,9 @@ export function systemRoutes(services: Services): Router {
   const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: services.config.maxBodyBytes, encoding: 'utf-8' });
   const router = new Router({ prefix: SYSTEM_PREFIX });
   router.get('/openapi.json', (ctx) => {
-    ctx.body = systemOpenApiDocument(instanceRoutes, `${services.config.publicUrl}${SYSTEM_PREFIX}`);
+    ctx.body = systemOpenApiDocument(SYSTEM_ROUTES, `${services.config.publicUrl}${SYSTEM_PREFIX}`);
   });
-  for (const systemRoute of instanceRoutes) {
+  for (const systemRoute of SYSTEM_ROUTES) {
     router[systemRoute.method](koaPath(systemRoute.path), async (ctx) => {
       const caller = await authenticate(ctx);
       if (systemRoute.body) {

@@ -10,7 +10,7 @@ import {
   updateInstance,
   type InstanceRecord,
 } from '../../domain/commands/instance-admin.ts';
-import { startInstanceRemoval } from '../../domain/commands/instance-removal.ts';
+import { requestInstanceRemoval } from '../../domain/commands/instance-removal.ts';
 import { createInstance } from '../../domain/commands/instances.ts';
 import { INSTANCE_STATES } from '../../store/models/instance.ts';
 import { instanceUsage } from '../../store/queries/instance-usage.ts';
@@ -166,7 +166,7 @@ export const instanceRoutes: SystemRoute[] = [
     handler: async ({ params, caller, services }) => {
       const instance = await findInstance(instanceIdOf(params));
       services.log.info({ instanceId: instance._id, operator: caller.name }, 'instance removal started');
-      startInstanceRemoval(instance._id, (error) =>
+      await requestInstanceRemoval(`system:${caller.name}`, instance._id, (error) =>
         services.log.error({ err: error, instanceId: instance._id }, 'instance removal failed; resumed at next start'),
       );
       return view({ ...instance, state: 'removing' });

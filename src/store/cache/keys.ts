@@ -27,6 +27,8 @@ export const cacheKeys = {
   instanceRateLimits: () => key('instance-rate-limits'),
   /** The instance's settings as stored (store/queries/instance-settings.ts). */
   instanceSettings: () => key('instance-settings'),
+  /** The instance's SMTP server and sender (store/queries/smtp-settings.ts). */
+  smtp: () => key('smtp'),
   /** The instance's state, domains, issuer and login policy (store/queries/instance-settings.ts). */
   instanceRouting: () => key('instance-routing'),
   userState: (userId: string) => key('user-state', userId),

@@ -3,6 +3,7 @@ import type { Config } from '../../platform/config.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { domainModels } from '../models/index.ts';
 import { CacheRevision } from '../models/cache-revision.ts';
+import { SystemEvent } from '../models/system-event.ts';
 import { OidcConsumption, oidcPayloadModels } from '../models/oidc-payload.ts';
 import { ferretdbBinary, startFerretdb, type RunningFerretdb } from '../../platform/ferretdb.ts';
 import { failWritesOnClosedSockets } from './driver-overrides.ts';
@@ -104,7 +105,9 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
       ...driverOptions(uri),
     });
     if (measured) monitorCommands();
-    await Promise.all([...domainModels, CacheRevision, ...oidcPayloadModels()].map((model) => model.createIndexes()));
+    await Promise.all(
+      [...domainModels, CacheRevision, SystemEvent, ...oidcPayloadModels()].map((model) => model.createIndexes()),
+    );
     if (!embedded && !(await isFerretdb())) await createTtlIndexes();
   } catch (error) {
     await mongoose.disconnect().catch(() => undefined);

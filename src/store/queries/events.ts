@@ -43,6 +43,14 @@ export interface EventFilter {
   before?: { createdAt: Date; id: string };
 }
 
+/**
+ * The events after `event` in newest-first order (by `createdAt`, then `_id`); with `createdAt <= event.createdAt`
+ * beside it, so that the index on `createdAt` bounds the scan.
+ */
+export function olderThan(event: { createdAt: Date; id: string }): Array<Record<string, unknown>> {
+  return [{ createdAt: { $lt: event.createdAt } }, { createdAt: event.createdAt, _id: { $lt: event.id } }];
+}
+
 /** The audit trail, newest first (by `createdAt`, then `_id`). */
 export function listEvents(
   instanceId: string,
@@ -57,10 +65,7 @@ export function listEvents(
   if (filter.since) createdAt.$gte = filter.since;
   if (filter.before) {
     createdAt.$lte = filter.before.createdAt;
-    query.$or = [
-      { createdAt: { $lt: filter.before.createdAt } },
-      { createdAt: filter.before.createdAt, _id: { $lt: filter.before.id } },
-    ];
+    query.$or = olderThan(filter.before);
   }
   if (Object.keys(createdAt).length) query.createdAt = createdAt;
   return Event.find(query)

@@ -14,9 +14,28 @@ export function storedInstanceSettings(instanceId: string): Promise<StoredInstan
   });
 }
 
-/** Sets the given fields (`group.field` paths under `settings`); the others keep what they hold. */
+/**
+ * Sets the given switches (dotted paths in the instance record: `settings.group.field`, `loginPolicy.allowRegister`);
+ * the others keep what they hold.
+ */
 export async function setInstanceSettings(instanceId: string, fields: Record<string, boolean>): Promise<void> {
   await Instance.updateOne({ _id: instanceId }, { $set: fields }, { runValidators: true });
+}
+
+/** The stored settings and login policy, read fresh (what an instance's features are read from after a change). */
+export async function storedFeatureSources(
+  instanceId: string,
+): Promise<Pick<InstanceDocument, 'settings' | 'loginPolicy'> | null> {
+  return Instance.findById(instanceId, { settings: 1, loginPolicy: 1 }).lean();
+}
+
+/** Replaces the branding of the instance login policy (null: none, the built-in one applies); the rest is kept. */
+export async function setStoredInstanceBranding(instanceId: string, branding: object | null): Promise<void> {
+  await Instance.updateOne(
+    { _id: instanceId },
+    branding ? { $set: { 'loginPolicy.branding': branding } } : { $unset: { 'loginPolicy.branding': 1 } },
+    { runValidators: true },
+  );
 }
 
 /** What serving an instance depends on: whether it is served, where, under which issuer, with which policy. */

@@ -1,12 +1,20 @@
+import { cached } from '../cache/instance-cache.ts';
+import { cacheKeys } from '../cache/keys.ts';
 import { Instance } from '../models/index.ts';
 import type { InstanceDocument } from '../models/instance.ts';
 
 export type StoredSmtp = NonNullable<InstanceDocument['smtp']>;
 
-/** Read fresh: written rarely, read once per message sent or enqueued. */
-export async function storedSmtp(instanceId: string): Promise<StoredSmtp | null> {
-  const instance = await Instance.findById(instanceId, { smtp: 1 }).lean();
-  return instance?.smtp ?? null;
+/**
+ * Read once per message sent or enqueued and on login pages that offer email flows, written rarely: cached until the
+ * instance changes (a write through the Instance model drops it at once here, elsewhere within a revision poll). The
+ * password stays encrypted in the cache, as at rest.
+ */
+export function storedSmtp(instanceId: string): Promise<StoredSmtp | null> {
+  return cached(instanceId, cacheKeys.smtp(), async () => {
+    const instance = await Instance.findById(instanceId, { smtp: 1 }).lean();
+    return instance?.smtp ?? null;
+  });
 }
 
 export async function setStoredSmtp(instanceId: string, smtp: StoredSmtp): Promise<void> {

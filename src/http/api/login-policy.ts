@@ -161,9 +161,9 @@ export const loginPolicyRoutes: ApiRoute[] = [
     path: '/orgs/{orgId}/login-policy',
     tag: TAG,
     summary:
-      "Replace the org's override of the instance login policy; a value the login cannot honour yet is refused " +
-      '(400 naming the field: passwordlessType "allowed", idps the org cannot offer, ' +
-      'second factors other than totp and recovery_codes, multiFactors). Lifetimes are in seconds.',
+      "Replace the org's override of the instance login policy; a value the login cannot honour is refused " +
+      '(400 naming the field: idps the org cannot offer, otp_sms among the second factors, for want of an SMS ' +
+      'provider). Lifetimes are in seconds.',
     permission: 'policy.write',
     on: ORG,
     body: loginPolicyOverride,

@@ -181,15 +181,17 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     const amr = amrOf(progress.amr);
     const acr = acrOf(amr);
     const ts = Math.floor(Date.now() / 1000);
-    // The browser keeps this login beside the provider's session, to switch back to it (oidc/browser-logins.ts).
-    await keepBrowserLogin(ctx, login.tenant.instance._id, { userId: user._id, authTime: ts, amr, acr });
     // What the provider's interactionResult does, on the interaction this request already read. A login is also the
     // answer to prompt=select_account (the user chose to sign in), else the provider would ask for a choice again.
     login.interaction.result = {
       login: { accountId: user._id, amr, acr, ts },
       select_account: {},
     } satisfies InteractionResults;
-    await login.interaction.save(login.interaction.exp - Math.floor(Date.now() / 1000));
+    // The browser keeps this login beside the provider's session, to switch back to it (oidc/browser-logins.ts).
+    await Promise.all([
+      keepBrowserLogin(ctx, login.tenant.instance._id, { userId: user._id, authTime: ts, amr, acr }),
+      login.interaction.save(login.interaction.exp - Math.floor(Date.now() / 1000)),
+    ]);
     ctx.status = 303;
     ctx.redirect(login.interaction.returnTo);
   }

@@ -1,4 +1,5 @@
 import { User } from '../store/models/index.ts';
+import { endBrowserLoginsOfUser } from '../store/queries/browser-logins.ts';
 import { claimLockout } from '../store/queries/login-attempts.ts';
 import { recordEvent, SYSTEM_ACTOR, type RequestOrigin } from '../store/queries/events.ts';
 
@@ -17,6 +18,8 @@ export async function lockUser(
   const locked = await User.updateOne({ instanceId, _id: user._id, state: 'active' }, { $set: { state: 'locked' } });
   // One event per lockout, also when parallel attempts all saw the user active (FerretDB v1: see claimLockout).
   const kind = 'failedOtpAttempts' in attempts ? 'otp' : 'password';
+  // The logins browsers keep of a locked user end: after an unlock, the user signs in again.
+  if (locked.modifiedCount === 1) await endBrowserLoginsOfUser(instanceId, user._id);
   if (locked.modifiedCount === 1 && (await claimLockout(instanceId, user._id, kind))) {
     await recordEvent({
       instanceId,

@@ -115,7 +115,7 @@ export async function verifySecondFactor(
 /** What the login asks of `user` after the password (rules/mfa.ts), from their factors and the request. */
 export async function secondFactorStepOf(
   instanceId: string,
-  user: { _id: string; human?: { mfaInitSkippedAt?: Date | null } | null },
+  user: { _id: string; human?: { mfaInitSkippedAt?: Date | null; emailVerified?: boolean | null } | null },
   policy: LoginPolicy,
   acrValues: unknown,
 ): Promise<SecondFactorStep> {
@@ -124,6 +124,7 @@ export async function secondFactorStepOf(
     factors: await findUserFactors(instanceId, user._id),
     requestAsksForMfa: acrValuesAskForMfa(acrValues),
     mfaInitSkippedAt: user.human?.mfaInitSkippedAt ?? null,
+    emailVerified: user.human?.emailVerified === true,
     now: new Date(),
   });
 }

@@ -1,6 +1,8 @@
 import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import { sessionNeedsFreshLogin, type LoginInstance } from '../domain/login.ts';
+import { rememberedAccounts } from '../domain/browser-logins.ts';
+import { resolveRequiredOrg, sessionNeedsFreshLogin, type LoginInstance } from '../domain/login.ts';
 import { sessionMeetsLoginPolicy } from '../domain/second-factor.ts';
+import { readBrowserId } from './browser-id.ts';
 
 const { Check, Prompt, base } = interactionPolicy;
 
@@ -61,11 +63,40 @@ export function castellanInteractionPolicy(instance: LoginInstance): interaction
   // `offline_access` (OpenID Connect Core 1.0 §11, lib/actions/authorization/scopes.js).
   policy.get('consent')!.checks.remove('consent_prompt');
   failWhenLoginCannotSatisfy(login);
-  // prompt=select_account (OpenID Connect Core 1.0 §3.1.2.1): requestable, answered by the login's account chooser
-  // (http/login/account-selection.ts), whose result names it.
-  policy.add(new Prompt({ name: 'select_account', requestable: true }), 0);
+  policy.add(selectAccountPrompt(instance), 0);
   policy.add(createPrompt(), 0);
   return policy;
+}
+
+/**
+ * prompt=select_account (OpenID Connect Core 1.0 §3.1.2.1): requestable, answered by the login's account chooser
+ * (http/login/account-selection.ts), whose result names it. As in ZITADEL's login (internal/auth/repository/
+ * eventsourcing/eventstore/auth_request.go `nextSteps`), the chooser also answers a request without any `prompt`
+ * when the browser keeps logins of several accounts (of the requested org, oidc/browser-logins.ts); a request naming
+ * its user (`login_hint`, `id_token_hint`) or keeping one account goes on as before.
+ */
+function selectAccountPrompt(instance: LoginInstance): interactionPolicy.Prompt {
+  const selectAccount = new Prompt({ name: 'select_account', requestable: true });
+  selectAccount.checks.add(
+    new Check(
+      'castellan_several_accounts',
+      'several accounts are signed in in this browser',
+      'account_selection_required',
+      async (ctx) => {
+        const params = ctx.oidc.params ?? {};
+        if (ctx.oidc.result || params.prompt !== undefined || params.login_hint || params.id_token_hint)
+          return Check.NO_NEED_TO_PROMPT;
+        const browserId = readBrowserId(ctx);
+        if (!browserId) return Check.NO_NEED_TO_PROMPT;
+        const required = await resolveRequiredOrg(instance._id, params.scope);
+        // A request naming an unknown org goes to the login page, which explains.
+        if (!required.ok) return Check.NO_NEED_TO_PROMPT;
+        const accounts = await rememberedAccounts(instance._id, browserId, required.org?._id ?? null);
+        return accounts.length > 1 ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+      },
+    ),
+  );
+  return selectAccount;
 }
 
 /**

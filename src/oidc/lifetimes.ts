@@ -2,6 +2,9 @@ import type { Client, Configuration } from 'oidc-provider';
 import type { TokenLifetimes } from '../store/models/common.ts';
 import { clientInfo } from './clients.ts';
 
+/** The absolute lifetime of a browser session, and of the logins a browser keeps (oidc/browser-logins.ts). */
+export const SESSION_SECONDS = 14 * 24 * 3600;
+
 function lifetimesOf(client: Client | undefined, fallback: TokenLifetimes): TokenLifetimes {
   return client ? clientInfo(client).lifetimes : fallback;
 }
@@ -26,6 +29,6 @@ export function tokenLifetimes(instanceLifetimes: TokenLifetimes): NonNullable<C
     AuthorizationCode: 60,
     DeviceCode: 300,
     Interaction: 3600,
-    Session: 14 * 24 * 3600,
+    Session: SESSION_SECONDS,
   };
 }

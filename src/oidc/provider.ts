@@ -7,12 +7,14 @@
  *    (oidc/adapter.ts);
  * 3. library overrides (oidc/library-overrides.ts): the library methods and endpoints Castellan replaces;
  * 4. observation (oidc/observe.ts): token metrics and the audit events of logouts and revocations; back-channel
- *    logout deliveries (oidc/backchannel-logout.ts, which also sets how the provider reaches apps);
+ *    logout deliveries (oidc/backchannel-logout.ts, which also sets how the provider reaches apps); a logout ends
+ *    the logins the browser keeps (oidc/browser-logins.ts);
  * 5. grants of Castellan's own (oidc/grants/): token exchange and the JWT bearer grant of machine users.
  */
 import Provider from 'oidc-provider';
 import { clientSecretHashKey } from '../platform/derived-keys.ts';
 import { observeBackchannelLogout, outboundFetch } from './backchannel-logout.ts';
+import { endBrowserLoginsAtLogout } from './browser-logins.ts';
 import { providerConfiguration } from './configuration.ts';
 import { registerJwtBearerGrant } from './grants/jwt-bearer.ts';
 import { registerTokenExchange } from './grants/token-exchange.ts';
@@ -35,6 +37,7 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   provider.on('server_error', answerWhenUnavailable);
   observeProvider(provider, instance, services.log);
   observeBackchannelLogout(provider, instance._id, services.log);
+  endBrowserLoginsAtLogout(provider, instance._id);
   registerTokenExchange(provider, { instance, keys });
   registerJwtBearerGrant(provider, instance);
   return { instance, provider, handle: provider.callback(), cookieKeys: keys.cookieKeys };

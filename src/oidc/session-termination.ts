@@ -1,5 +1,6 @@
 import { errors, type Client } from 'oidc-provider';
 import type Provider from 'oidc-provider';
+import { endBrowserLoginsOfUser } from '../store/queries/browser-logins.ts';
 import { sessionIdsOfAccount } from '../store/queries/oidc-sessions.ts';
 import { notifyBackchannelLogout } from './backchannel-logout.ts';
 
@@ -30,9 +31,11 @@ async function revokeGrant(provider: Provider, grantId: string): Promise<void> {
 /**
  * Ends every provider session of a user in the instance: the session goes, the tokens of its grants are revoked,
  * then each app that took part in it and registered a back-channel logout URI gets a logout token (with the sid
- * it knows the session by). Returns how many sessions were ended.
+ * it knows the session by). The logins browsers keep of the user end too (oidc/browser-logins.ts), so no browser
+ * switches back to the user without a password. Returns how many sessions were ended.
  */
 export async function endAccountSessions(provider: Provider, instanceId: string, accountId: string): Promise<number> {
+  await endBrowserLoginsOfUser(instanceId, accountId);
   const ended = await Promise.all(
     (await sessionIdsOfAccount(instanceId, accountId)).map(async (id) => {
       const session = await provider.Session.find(id);

@@ -43,6 +43,7 @@ describe('which second factor step a login takes', () => {
     factors: [],
     requestAsksForMfa: false,
     mfaInitSkippedAt: null,
+    emailVerified: false,
     now: new Date('2026-11-29T12:00:00Z'),
     ...over,
   });
@@ -65,11 +66,15 @@ describe('which second factor step a login takes', () => {
   it('forced MFA sets up an authenticator app or a security key, whichever the policy allows', () => {
     const keysOnly = effectiveLoginPolicy({ forceMfa: true, secondFactors: ['u2f'], mfaInitSkipLifetime: 0 }, null);
     assert.equal(secondFactorStep(situation({ policy: keysOnly })), 'enroll');
-    assert.deepEqual(enrollableSecondFactors(keysOnly), ['u2f']);
-    assert.deepEqual(enrollableSecondFactors(forced), ['totp']);
-    const both = effectiveLoginPolicy({ secondFactors: ['otp_email', 'u2f', 'totp'] }, null);
-    assert.deepEqual(enrollableSecondFactors(both), ['totp', 'u2f'], 'codes by email are set up on /ui/account');
+    assert.deepEqual(enrollableSecondFactors(keysOnly, true), ['u2f']);
+    assert.deepEqual(enrollableSecondFactors(forced, true), ['totp']);
+  });
+  it('forced MFA sets up codes by email where the policy allows them, for a user with a verified address', () => {
+    const all = effectiveLoginPolicy({ secondFactors: ['otp_email', 'u2f', 'totp'] }, null);
+    assert.deepEqual(enrollableSecondFactors(all, true), ['totp', 'u2f', 'otp_email']);
+    assert.deepEqual(enrollableSecondFactors(all, false), ['totp', 'u2f'], 'no verified address: no codes by email');
     const emailOnly = effectiveLoginPolicy({ forceMfa: true, secondFactors: ['otp_email'] }, null);
+    assert.equal(secondFactorStep(situation({ policy: emailOnly, emailVerified: true })), 'enroll-skippable');
     assert.equal(secondFactorStep(situation({ policy: emailOnly })), 'impossible');
   });
   it('forced MFA: set-up, postponable within mfaInitSkipLifetime from the first postponement; 0 never', () => {

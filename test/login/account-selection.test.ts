@@ -1,6 +1,6 @@
-// prompt=select_account (OpenID Connect Core 1.0 §3.1.2.1): the login shows the account of the browser's session and
-// the accounts signed in recently in this browser, plus "Use another account". The session's account continues without
-// a password while its checks are within the login policy's lifetimes; any other account is asked for its password.
+// prompt=select_account (OpenID Connect Core 1.0 §3.1.2.1): the login shows the accounts signed in in this browser,
+// plus "Use another account". An account continues without a password while its own login's checks are within the
+// login policy's lifetimes (test/login/browser-accounts.test.ts has the switching between accounts).
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -58,7 +58,7 @@ describe('prompt=select_account', () => {
     assert.deepEqual(claims.amr, ['pwd']);
   });
 
-  it('"Use another account" starts the login; then both accounts are offered, the other one with its password', async () => {
+  it('"Use another account" starts the login; then both accounts are offered, the other one without a password', async () => {
     const alice = await orgWithUser(server, admin, {});
     const bob = await orgWithUser(server, admin, {});
     const jar = new CookieJar();
@@ -72,11 +72,8 @@ describe('prompt=select_account', () => {
 
     flow = await startLogin(demoLogin(server, { jar, extraParams: SELECT }));
     assert.deepEqual(shownAccounts(flow).sort(), [alice.username, bob.username].sort());
-    flow = await pick(flow, alice.username);
-    assert.match(flow.page!.html, /name="password"/, 'an account that is not the session one gives its password');
-    assert.match(pageText(flow.page!.html), new RegExp(alice.username));
-    flow = await throughLogout(await submitForm(flow, { password: PASSWORD }));
-    assert.equal((await redeemCode(flow)).claims()!.sub, alice.userId);
+    flow = await throughLogout(await pick(flow, alice.username));
+    assert.equal((await redeemCode(flow)).claims()!.sub, alice.userId, 'her login in this browser still counts');
   });
 
   it("asks the password again once the session's password check is older than passwordCheckLifetime", async () => {

@@ -170,3 +170,43 @@ describe('the login policy', () => {
     assert.match(JSON.stringify(sms.body), /"field":"secondFactors"/);
   });
 });
+
+describe('setting up email codes during a login that must use a second factor', () => {
+  it('offers them beside the app for a verified address; the first code confirms them and is the second factor', async () => {
+    const user = await orgWithUser(server, admin, { ...EMAIL_POLICY, forceMfa: true }, { emailVerified: true });
+    let flow = await passwordStep(server, user.username);
+    assert.ok(onStep(flow, '/mfa-setup'), 'the set-up page');
+    assert.match(flow.page!.html, /id="totp-secret"/, 'the app too');
+    flow = await submitFormTo(flow, '/mfa-setup/email', {});
+    assert.match(pageText(flow.page!.html), new RegExp(`sent a code to ${emailOf(user)}`));
+    const code = await emailedCode(user, 1);
+    const wrong = await submitForm(flow, { code: code === '000000' ? '111111' : '000000' });
+    assert.equal(wrong.page?.status, 400);
+    assert.equal(await UserFactor.countDocuments({ userId: user.userId, state: 'active' }), 0);
+    flow = await submitForm(wrong, { code });
+    const claims = (await redeemCode(flow)).claims()!;
+    assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
+    const factor = await UserFactor.findOne({ userId: user.userId, type: 'otp_email' }).lean();
+    assert.equal(factor?.state, 'active');
+
+    const next = await passwordStep(server, user.username);
+    assert.ok(onStep(next, '/mfa'), 'the next login asks for a code');
+    assert.match(next.page!.html, /Send me a code by email/);
+  });
+
+  it('not without a verified address, nor where the policy does not allow them; email alone then refuses', async () => {
+    const unverified = await orgWithUser(server, admin, { ...EMAIL_POLICY, forceMfa: true });
+    const flow = await passwordStep(server, unverified.username);
+    assert.ok(onStep(flow, '/mfa-setup'));
+    assert.doesNotMatch(flow.page!.html, /mfa-setup\/email/);
+    const forged = await submitFormTo(flow, '/mfa-setup', {});
+    assert.equal(forged.page?.status, 400, 'the app code form, without a code');
+    const emailOnly = { secondFactors: ['otp_email'], forceMfa: true };
+    const refused = await orgWithUser(server, admin, emailOnly);
+    assert.equal((await passwordStep(server, refused.username)).page?.status, 403, 'nothing it could set up');
+    const allowed = await orgWithUser(server, admin, emailOnly, { emailVerified: true });
+    const offered = await passwordStep(server, allowed.username);
+    assert.doesNotMatch(offered.page!.html, /id="totp-secret"/, 'no app where the policy does not allow one');
+    assert.match(offered.page!.html, /Send me a code by email/);
+  });
+});

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { User } from '../../store/models/index.ts';
+import { endBrowserLoginsOfUser } from '../../store/queries/browser-logins.ts';
 import type { UserDocument } from '../../store/models/user.ts';
 import { randomSecret, secretHash } from '../../platform/crypto.ts';
 import { hashPassword } from '../../platform/passwords.ts';
@@ -11,7 +12,11 @@ export async function newPasswordFields(password: string) {
   return { 'human.passwordHash': await hashPassword(password), 'human.passwordChangedAt': new Date() };
 }
 
-/** Sets a human user's password (already checked against its org's complexity); the event never carries it. */
+/**
+ * Sets a human user's password (already checked against its org's complexity); the event never carries it. The logins
+ * browsers keep of the user end (oidc/browser-logins.ts): their password check no longer counts, as ZITADEL's user
+ * sessions forget theirs on HumanPasswordChanged (internal/user/repository/view/model/user_session.go).
+ */
 export function setUserPassword(actor: Actor, user: UserDocument, password: string): Promise<void> {
   return asOneChange(actor, async () => {
     if (user.type !== 'human') throw conflict('only human users have passwords');
@@ -20,6 +25,7 @@ export function setUserPassword(actor: Actor, user: UserDocument, password: stri
       { $set: await newPasswordFields(password) },
     );
     if (updated.matchedCount === 0) throw notFound();
+    await endBrowserLoginsOfUser(actor.instanceId, user._id);
     await recordChange(actor, {
       orgId: user.orgId,
       type: 'user.password.changed',

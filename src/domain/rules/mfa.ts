@@ -49,19 +49,24 @@ export function usableSecondFactors(policy: LoginPolicy, factors: readonly Facto
 }
 
 /**
- * What the login can set up where MFA is required and the user has no factor: an authenticator app (`totp`) and a
- * security key (`u2f`), as the policy's `secondFactors` allow. Codes by email are set up on /ui/account, where the
- * first code is sent to the verified address; recovery codes come with an authenticator app.
+ * What the login can set up where MFA is required and the user has no factor, as the policy's `secondFactors` allow:
+ * an authenticator app (`totp`), a security key (`u2f`), and codes by email (`otp_email`) for a user whose address
+ * is verified (as ZITADEL requires before adding OTP email), confirmed by a first code sent there. Recovery codes
+ * come with an authenticator app.
  */
-export function enrollableSecondFactors(policy: Pick<LoginPolicy, 'secondFactors'>): Array<'totp' | 'u2f'> {
-  return (['totp', 'u2f'] as const).filter((type) => policy.secondFactors.includes(type));
+export function enrollableSecondFactors(
+  policy: Pick<LoginPolicy, 'secondFactors'>,
+  emailVerified: boolean,
+): Array<'totp' | 'u2f' | 'otp_email'> {
+  const types = emailVerified ? (['totp', 'u2f', 'otp_email'] as const) : (['totp', 'u2f'] as const);
+  return types.filter((type) => policy.secondFactors.includes(type));
 }
 
 /**
  * What a login asks after the password:
  * - `check`: the user has a usable second factor, and is always asked for it (as in ZITADEL: a set-up factor is used);
  * - `enroll` / `enroll-skippable`: MFA is required (the policy's `forceMfa`, or the request's `acr_values`) and the
- *   user has none: the login sets up an authenticator app or a security key (enrollableSecondFactors); the user may
+ *   user has none: the login sets up one (enrollableSecondFactors); the user may
  *   postpone it while `mfaInitSkipLifetime` has not run out since they first postponed it (0: never). A request that
  *   asks for MFA cannot be answered without it, so no skip then.
  * - `impossible`: MFA is required and the policy allows no second factor the user could set up (ZITADEL's
@@ -78,6 +83,8 @@ export interface SecondFactorSituation {
   requestAsksForMfa: boolean;
   /** When the user first postponed setting up a second factor, or null. */
   mfaInitSkippedAt: Date | null;
+  /** Whether the user's email address is verified (codes by email can be set up). */
+  emailVerified: boolean;
   now: Date;
 }
 
@@ -85,7 +92,7 @@ export function secondFactorStep(situation: SecondFactorSituation): SecondFactor
   const { policy, requestAsksForMfa } = situation;
   if (usableSecondFactors(policy, situation.factors).length) return 'check';
   if (!policy.forceMfa && !requestAsksForMfa) return 'none';
-  if (!enrollableSecondFactors(policy).length) return 'impossible';
+  if (!enrollableSecondFactors(policy, situation.emailVerified).length) return 'impossible';
   if (requestAsksForMfa) return 'enroll';
   return mayPostponeEnrollment(policy, situation.mfaInitSkippedAt, situation.now) ? 'enroll-skippable' : 'enroll';
 }

@@ -21,7 +21,8 @@ import { registrationPages } from './registration.ts';
 import type { Throttles } from '../middleware/rate-limit.ts';
 import { LoginPageError, loginPage } from './login-page.ts';
 import { firstFactorPages } from './first-factor-pages.ts';
-import { accountSelectionPages, rememberAccount } from './account-selection.ts';
+import { accountSelectionPages } from './account-selection.ts';
+import { keepBrowserLogin } from '../../oidc/browser-logins.ts';
 import { readProgress, writeProgress } from './progress.ts';
 import { emailVerificationStep } from './email-verification-step.ts';
 import { orgSignUpPages } from './org-signup.ts';
@@ -176,16 +177,21 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     if (progress.pendingLink)
       await linkPendingIdentity(login.tenant.instance._id, login.interaction.uid, progress.pendingLink, user._id);
     await recordLogin(login.tenant.instance._id, user, origin(ctx, login));
-    rememberAccount(ctx, login.tenant.instance._id, user._id);
     // RFC 8176 `amr` and the `acr` reached (rules/mfa.ts); the provider puts them in the session and the ID token.
     const amr = amrOf(progress.amr);
+    const acr = acrOf(amr);
+    const ts = Math.floor(Date.now() / 1000);
     // What the provider's interactionResult does, on the interaction this request already read. A login is also the
     // answer to prompt=select_account (the user chose to sign in), else the provider would ask for a choice again.
     login.interaction.result = {
-      login: { accountId: user._id, amr, acr: acrOf(amr) },
+      login: { accountId: user._id, amr, acr, ts },
       select_account: {},
     } satisfies InteractionResults;
-    await login.interaction.save(login.interaction.exp - Math.floor(Date.now() / 1000));
+    // The browser keeps this login beside the provider's session, to switch back to it (oidc/browser-logins.ts).
+    await Promise.all([
+      keepBrowserLogin(ctx, login.tenant.instance._id, { userId: user._id, authTime: ts, amr, acr }),
+      login.interaction.save(login.interaction.exp - Math.floor(Date.now() / 1000)),
+    ]);
     ctx.status = 303;
     ctx.redirect(login.interaction.returnTo);
   }

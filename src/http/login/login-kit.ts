@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type { Interaction } from 'oidc-provider';
 import type { LoginOrg, LoginUser } from '../../domain/login.ts';
 import type { LoginPolicy } from '../../domain/rules/login-policy.ts';
+import { enrollableSecondFactors } from '../../domain/rules/mfa.ts';
 import type { LoginProgress, StepName } from '../../domain/rules/login-steps.ts';
 import type { RequestOrigin } from '../../store/queries/events.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
@@ -30,4 +31,9 @@ export interface LoginKit {
   advance(ctx: Context, login: LoginContext, progress: LoginProgress): Promise<void>;
   verifyCsrf(uid: string, form: URLSearchParams): void;
   origin(ctx: Context, login: LoginContext): RequestOrigin;
+}
+
+/** What the login's forced set-up may offer its user (rules/mfa.ts): codes by email need a verified address. */
+export function enrollableOf(login: LoginContext): ReturnType<typeof enrollableSecondFactors> {
+  return enrollableSecondFactors(login.policy, login.user?.human?.emailVerified === true);
 }

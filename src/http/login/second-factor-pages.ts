@@ -9,11 +9,10 @@ import {
   type TotpEnrollment,
 } from '../../domain/commands/user-factors.ts';
 import { LOGIN_MESSAGES } from '../../domain/rules/login-checks.ts';
-import { enrollableSecondFactors } from '../../domain/rules/mfa.ts';
 import { verifySecondFactor } from '../../domain/second-factor.ts';
 import type { Services } from '../../oidc/services.ts';
 import { waitText, type Throttles } from '../middleware/rate-limit.ts';
-import type { LoginContext, LoginKit } from './login-kit.ts';
+import { enrollableOf, type LoginContext, type LoginKit } from './login-kit.ts';
 import { readLoginForm } from './login-page.ts';
 import { writeProgress } from './progress.ts';
 import { webauthnLoginPages } from './webauthn.ts';
@@ -75,10 +74,13 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
   const webauthn = webauthnLoginPages(kit, renderCheck, (ctx, login, status, keyError) =>
     renderSetup(ctx, login, status, null, null, keyError),
   );
-  const emailOtp = emailOtpLoginPages(kit, services, renderCheck);
+  const emailOtp = emailOtpLoginPages(kit, services, throttles, {
+    renderCheck,
+    renderSetup: (ctx, login, status, error) => renderSetup(ctx, login, status, error),
+  });
 
   /**
-   * The forced set-up: an authenticator app and, where the policy allows security keys, a key (rules/mfa.ts
+   * The forced set-up: what the policy allows of an authenticator app, a security key and codes by email (rules/mfa.ts
    * enrollableSecondFactors). `keyError` is the key's, after a failed registration; the app's enrollment is reused.
    */
   async function renderSetup(
@@ -89,12 +91,13 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
     pendingFactorId: string | null = null,
     keyError: string | null = null,
   ): Promise<void> {
-    const enrollable = enrollableSecondFactors(login.policy);
+    const enrollable = enrollableOf(login);
     const base = `/ui/login/${login.interaction.uid}`;
     kit.render(ctx, login, 'mfa-setup.njk', status, {
       title: 'Set up two-factor authentication',
       ...(enrollable.includes('totp') ? await appSetup(login, pendingFactorId) : {}),
       webauthn: enrollable.includes('u2f') ? await webauthn.setupForm(login, keyError) : null,
+      emailCodesAction: enrollable.includes('otp_email') ? await emailOtp.setupAction(login) : null,
       error,
       loginName: login.progress.loginName,
       forced: true,
@@ -165,7 +168,7 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
     const code = (form.get('code') ?? '').replace(/\s/g, '');
     const actor = { instanceId: login.tenant.instance._id, actorId: user._id };
     const withRecoveryCodes = login.policy.secondFactors.includes('recovery_codes');
-    const appAllowed = enrollableSecondFactors(login.policy).includes('totp');
+    const appAllowed = enrollableOf(login).includes('totp');
     const confirmed =
       appAllowed && /^\d{6}$/.test(code)
         ? await confirmTotpEnrollment(actor, user, factorId, code, masterKey, withRecoveryCodes)

@@ -9,6 +9,7 @@ import { SamlAssertionUse } from '../models/saml-assertion-use.ts';
 import { FactorUse } from '../models/user-factor.ts';
 import { VerificationCode } from '../models/verification-code.ts';
 import { WebauthnChallenge } from '../models/webauthn-challenge.ts';
+import { BrowserLogin } from '../models/browser-login.ts';
 import { EmailOutbox } from '../models/email-outbox.ts';
 import { FederationState } from '../models/federation-state.ts';
 
@@ -60,6 +61,7 @@ export async function sweepExpired(now = new Date(), outboxRetentionSeconds: num
       FactorUse,
       VerificationCode,
       WebauthnChallenge,
+      BrowserLogin,
       SamlAssertionUse,
       FederationState,
     ].map((model) => deleteFromCollection(model.collection, expired)),

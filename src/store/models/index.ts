@@ -1,5 +1,6 @@
 import { Action, ActionFlow } from './action.ts';
 import { Application } from './application.ts';
+import { BrowserLogin } from './browser-login.ts';
 import { EmailOutbox } from './email-outbox.ts';
 import { Event } from './event.ts';
 import { Instance } from './instance.ts';
@@ -26,6 +27,7 @@ export {
   Action,
   ActionFlow,
   Application,
+  BrowserLogin,
   EmailOutbox,
   Event,
   FactorUse,
@@ -72,6 +74,7 @@ export const domainModels = [
   EmailOutbox,
   VerificationCode,
   WebauthnChallenge,
+  BrowserLogin,
   SamlAssertionUse,
   Action,
   ActionFlow,

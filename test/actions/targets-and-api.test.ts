@@ -156,6 +156,24 @@ describe('the actions API', () => {
     assert.equal(unknownTrigger.status, 400);
   });
 
+  it('refuses a script that does not parse, naming the field and the line, on creation and on change', async () => {
+    const { server, orgs } = fixture;
+    const base = `/orgs/${orgs.ACME}`;
+    const broken = 'function broken(ctx, api) {\n  let x = 1;\n  x = ;\n}';
+    const created = await call(server, admin, 'POST', `${base}/actions`, { name: 'broken', script: broken });
+    assert.equal(created.status, 400, JSON.stringify(created.body));
+    assert.deepEqual(
+      (created.body.errors as Array<{ field: string; message: string }>).map((error) => error.field),
+      ['script'],
+    );
+    assert.match(JSON.stringify(created.body), /line 3: SyntaxError/);
+    // Compiled, never run: a script that would loop forever or throw at once is accepted.
+    const { id } = await createAction(server, admin, base, { name: 'parses', script: 'while (true) {}' });
+    const changed = await call(server, admin, 'PUT', `${base}/actions/${id}`, { name: 'parses', script: '}' });
+    assert.equal(changed.status, 400, JSON.stringify(changed.body));
+    assert.match(JSON.stringify(changed.body), /script: line 1: SyntaxError/);
+  });
+
   it('records every version in the audit trail; the test run reports without applying', async () => {
     const { server, orgs } = fixture;
     const base = `/orgs/${orgs.ACME}`;

@@ -1,4 +1,4 @@
-import { refuseSpecialUseAddress } from '../../platform/outbound-address.ts';
+import { guardedFetch } from '../../platform/outbound-fetch.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../../platform/request-signature.ts';
 import type { ActionDocument } from '../../store/models/action.ts';
 import {
@@ -32,8 +32,7 @@ function targetBody(action: ActionDocument, flow: FlowType, trigger: TriggerType
 
 async function post(runtime: ActionRuntime, action: ActionDocument, body: string): Promise<Response> {
   const key = runtime.masterKey.decrypt(action.signingKeyEncrypted ?? '', TARGET_KEY_PURPOSE);
-  if (!runtime.privateAddresses) await refuseSpecialUseAddress(action.endpoint ?? '');
-  return fetch(action.endpoint ?? '', {
+  return guardedFetch(runtime.outbound)(action.endpoint ?? '', {
     method: 'POST',
     headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, body) },
     body,
@@ -97,7 +96,7 @@ async function runScript(runtime: ActionRuntime, action: ActionDocument, trigger
     memoryBytes: runtime.config.memoryBytes,
     allowedHosts: action.allowedHosts,
     fetchTimeoutMs: runtime.config.fetchTimeoutMs,
-    privateAddresses: runtime.privateAddresses,
+    outbound: runtime.outbound,
   });
   if (!outcome.ok) throw new Error(outcome.error);
   return outcome.operations;

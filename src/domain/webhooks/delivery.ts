@@ -2,12 +2,13 @@ import type { Config } from '../../platform/config.ts';
 import type { MasterKey } from '../../platform/crypto.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { counter } from '../../platform/metrics.ts';
-import { refuseSpecialUseAddress } from '../../platform/outbound-address.ts';
+import { guardedFetch, outboundPolicyOf } from '../../platform/outbound-fetch.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../../platform/request-signature.ts';
 import type { WebhookDeliveryDocument, WebhookSubscriptionDocument } from '../../store/models/webhook.ts';
 import { releaseLease, takeLease } from '../../store/queries/leases.ts';
 import {
   dueDeliveryQueues,
+  fanOutPendingEvents,
   findSubscription,
   headOfQueue,
   recordDeliveryAttempt,
@@ -30,6 +31,8 @@ const deliveries = () =>
 /** How many queues (subscription × resource) one pass looks at, and how many deliveries it sends from each. */
 const QUEUES_PER_PASS = 20;
 const DELIVERIES_PER_QUEUE = 50;
+/** Events fanned out per read of the pending ones. */
+const FAN_OUT_BATCH = 100;
 
 async function post(
   services: WebhookServices,
@@ -43,8 +46,7 @@ async function post(
     event: delivery.event,
   });
   const key = services.masterKey.decrypt(subscription.signingKeyEncrypted, WEBHOOK_KEY_PURPOSE);
-  if (!services.config.outboundPrivateAddresses) await refuseSpecialUseAddress(subscription.url);
-  const response = await fetch(subscription.url, {
+  const response = await guardedFetch(outboundPolicyOf(services.config))(subscription.url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -92,6 +94,9 @@ async function attempt(services: WebhookServices, delivery: WebhookDeliveryDocum
  * of processes may run passes at once. Returns how many deliveries it attempted.
  */
 export async function deliverDueWebhooks(services: WebhookServices): Promise<number> {
+  // Every event recorded so far gets its deliveries first, oldest first: a queue's head is then never younger than a
+  // delivery still to be written for the same resource.
+  while ((await fanOutPendingEvents(FAN_OUT_BATCH)) === FAN_OUT_BATCH);
   let attempted = 0;
   for (const { subscriptionId, resourceId } of await dueDeliveryQueues(new Date(), QUEUES_PER_PASS)) {
     const leaseKey = `WebhookQueue:${subscriptionId}:${resourceId}`;

@@ -20,13 +20,12 @@ import { startReceiver } from './helpers.ts';
 
 const started: CastellanProcess[] = [];
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-outbox-crash-'));
-const uri = freshDatabaseUri();
 after(() => {
   for (const process of started) process.child.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function start(pollMs: string): Promise<CastellanProcess> {
+async function start(uri: string, pollMs: string): Promise<CastellanProcess> {
   const server = await startCastellanProcess(dataDir, {
     MONGODB_URI: uri,
     OUTBOUND_PRIVATE_ADDRESSES: 'true', // the receiver listens on loopback
@@ -47,11 +46,12 @@ async function api(url: string, token: string, method: string, route: string, bo
 
 describe('the change-webhook outbox across a crash', () => {
   it('a process killed between the event and its deliveries loses no delivery, and repeats none', async () => {
+    const uri = freshDatabaseUri();
     const receiver = await startReceiver();
     const connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
     try {
       // An outbox that never runs: the process records events, and is killed before it delivers any.
-      const first = await start('600000');
+      const first = await start(uri, '600000');
       const token = (await tokenRequest(first.url)).body.access_token!;
       const org = (await createOrg(first.url, token, 'Crashing')).body.id!;
       const subscriptionIds: string[] = [];
@@ -93,7 +93,7 @@ describe('the change-webhook outbox across a crash', () => {
         deliveredAt: null,
       });
 
-      await start('50');
+      await start(uri, '50');
       const deadline = Date.now() + 30_000;
       while (receiver.received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       await new Promise((resolve) => setTimeout(resolve, 1_000)); // a repeated delivery would arrive by now
@@ -108,6 +108,60 @@ describe('the change-webhook outbox across a crash', () => {
       await connection.dropDatabase();
       await connection.close();
       await receiver.close();
+    }
+  });
+
+  it("a webhook action target's retries survive a restart", async () => {
+    // The target is down while the first process tries it, and that process is killed; the next one delivers.
+    const closed = await startReceiver();
+    const port = Number(new URL(closed.url).port);
+    await closed.close();
+    const uri = freshDatabaseUri();
+    const first = await start(uri, '50');
+    const token = (await tokenRequest(first.url)).body.access_token!;
+    const org = (await createOrg(first.url, token, 'Notified')).body.id!;
+    const action = await api(first.url, token, 'POST', `/orgs/${org}/actions`, {
+      name: 'notify',
+      type: 'webhook',
+      endpoint: closed.url,
+    });
+    assert.equal(action.status, 201, JSON.stringify(action.body));
+    const flow = `/orgs/${org}/flows/internal-authentication/triggers/post-creation`;
+    assert.equal((await api(first.url, token, 'PUT', flow, { actionIds: [action.body.id] })).status, 204);
+    const user = await api(first.url, token, 'POST', `/orgs/${org}/users/human`, {
+      username: 'notified',
+      email: 'notified@example.com',
+      givenName: 'No',
+      familyName: 'Tified',
+      emailVerified: true,
+    });
+    assert.equal(user.status, 201, JSON.stringify(user.body));
+    const connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+    try {
+      const deliveries = connection.collection<{ _id: string; attempts: number; state: string }>('webhook_deliveries');
+      const failedOnce = async () =>
+        deliveries.findOne({ kind: 'action-target', subscriptionId: action.body.id, attempts: { $gte: 1 } });
+      const deadline = Date.now() + 30_000;
+      while (!(await failedOnce()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await failedOnce())?.state, 'pending', 'tried, failed, waiting for its retry');
+      first.child.kill('SIGKILL');
+      await first.exited;
+
+      const target = await startReceiver(undefined, port);
+      try {
+        await start(uri, '50');
+        const until = Date.now() + 30_000;
+        while (target.received.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(target.received.length, 1);
+        const body = JSON.parse(target.received[0]!.body) as { trigger: string; user: { id: string } };
+        assert.equal(body.trigger, 'post-creation');
+        assert.equal(body.user.id, user.body.userId ?? user.body.id);
+      } finally {
+        await target.close();
+      }
+    } finally {
+      await connection.dropDatabase();
+      await connection.close();
     }
   });
 });

@@ -7,6 +7,7 @@ import {
   type WebhookDeliveryDocument,
   type WebhookSubscriptionDocument,
 } from '../models/webhook.ts';
+import { newId } from '../../platform/ids.ts';
 import { Event } from '../models/index.ts';
 import { isDuplicateKeyError } from './array-rewrite.ts';
 
@@ -101,6 +102,31 @@ export async function fanOutPendingEvents(limit: number): Promise<number> {
     await Event.updateOne({ _id: event._id }, { $unset: { webhookFanOut: 1 } });
   }
   return events.length;
+}
+
+/**
+ * Queues a `webhook` action target's notification in the same durable outbox as change webhooks, so its retries
+ * survive a restart; it queues per action and user, in order.
+ */
+export async function queueTargetNotification(input: {
+  instanceId: string;
+  actionId: string;
+  trigger: string;
+  userId: string;
+  body: string;
+}): Promise<void> {
+  const id = newId();
+  await WebhookDelivery.create({
+    _id: id,
+    instanceId: input.instanceId,
+    kind: 'action-target',
+    subscriptionId: input.actionId,
+    eventId: id,
+    eventType: input.trigger,
+    resourceId: input.userId,
+    event: input.body,
+    nextAttemptAt: new Date(),
+  });
 }
 
 /** The (subscription, resource) queues with a delivery due, oldest first. */

@@ -101,14 +101,16 @@ export async function complementClaims(
 /**
  * Why the login of `userId` is denied by the pre- or post-authentication trigger's actions, or null. A failed action
  * that may not fail denies the login too (without its reason, which is for the operator's log). With `external`, the
- * external-authentication flow's post-authentication runs (a login through an IdP).
+ * external-authentication flow's post-authentication runs (a login through an IdP); `authRequest` is the login's
+ * authorization request as scripts read it (`ctx.v1.authRequest`, rules/action-context.ts authRequestView).
  */
 export async function loginDenial(
   instanceId: string,
   trigger: 'pre-authentication' | 'post-authentication',
   user: { _id: string; orgId: string },
-  external?: ExternalActionContext,
+  login: { external?: ExternalActionContext; authRequest?: Record<string, unknown> } = {},
 ): Promise<string | null> {
+  const { external, authRequest } = login;
   const flow = flowOf(external);
   const actions = await actionsOfTrigger(instanceId, user.orgId, flow, trigger);
   if (actions.length === 0) return null;
@@ -119,6 +121,7 @@ export async function loginDenial(
   if (!stored) return null;
   try {
     const data = withExternal(actionContextData(stored, org), external);
+    if (authRequest) data.v1.authRequest = authRequest;
     const results = await runTriggerActions(actions, trigger, data, flow);
     return results.map(({ operations }) => deniedReason(operations)).find(Boolean) ?? null;
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { Interaction } from 'oidc-provider';
 import type { LoginOrg, LoginUser } from '../../domain/login.ts';
+import { authRequestView } from '../../domain/rules/action-context.ts';
 import type { LoginPolicy } from '../../domain/rules/login-policy.ts';
 import type { LoginProgress, StepName } from '../../domain/rules/login-steps.ts';
 import type { RequestOrigin } from '../../store/queries/events.ts';
@@ -30,4 +31,9 @@ export interface LoginKit {
   advance(ctx: Context, login: LoginContext, progress: LoginProgress): Promise<void>;
   verifyCsrf(uid: string, form: URLSearchParams): void;
   origin(ctx: Context, login: LoginContext): RequestOrigin;
+}
+
+/** The login's authorization request as action scripts read it (`ctx.v1.authRequest`). */
+export function authRequestOf(login: LoginContext): Record<string, unknown> {
+  return authRequestView(login.interaction.uid, login.interaction.params);
 }

@@ -130,6 +130,8 @@ export function startCastellan(options: CastellanOptions): Promise<ServerProcess
       LOG_LEVEL: 'info',
       // The outbox is polled every 10 minutes: the password-reset scenario measures enqueueing, not delivery.
       EMAIL_OUTBOX_POLL_MS: '600000',
+      // The login-idp scenario's upstream IdP listens on loopback (platform/outbound-fetch.ts refuses it by default).
+      OUTBOUND_PRIVATE_ADDRESSES: 'true',
       ...(options.profileDir
         ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${options.profileDir}` }
         : {}),

@@ -11,6 +11,7 @@
 import type { Client, Configuration } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import type { Logger } from '../platform/logger.ts';
+import { guardedFetch, type OutboundPolicy } from '../platform/outbound-fetch.ts';
 import { counter } from '../platform/metrics.ts';
 
 const deliveries = counter(
@@ -26,15 +27,15 @@ interface LoggingOutClient extends Client {
 
 /**
  * The provider's outgoing requests (only back-channel logout tokens: Castellan's clients have no `jwks_uri` nor
- * `sector_identifier_uri`, and CIBA is off). The library's dispatcher refuses private, loopback and other
- * special-use addresses (SSRF protection, lib/helpers/fetch_request.js): kept unless the operator allows private
- * addresses, for apps on an internal network (OUTBOUND_PRIVATE_ADDRESSES, platform/config.ts).
+ * `sector_identifier_uri`, and CIBA is off) go through Castellan's outbound guard (platform/outbound-fetch.ts) like
+ * every other, in place of the library's SSRF dispatcher (lib/helpers/fetch_request.js), which refuses the same
+ * special-use addresses but checks the socket only after it connected, and cannot be told to allow private ones.
  */
-export function outboundFetch(allowPrivateAddresses: boolean): NonNullable<Configuration['fetch']> {
+export function providerFetch(policy: OutboundPolicy): NonNullable<Configuration['fetch']> {
+  const fetchGuarded = guardedFetch(policy);
   return (url, init) => {
-    if (!allowPrivateAddresses || !init) return fetch(url, init);
-    const { dispatcher: _ssrfGuard, ...rest } = init as RequestInit & { dispatcher?: unknown };
-    return fetch(url, rest);
+    const { dispatcher: _libraryGuard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+    return fetchGuarded(url instanceof Request ? url.url : url, rest);
   };
 }
 

@@ -13,7 +13,7 @@
  */
 import Provider from 'oidc-provider';
 import { clientSecretHashKey } from '../platform/derived-keys.ts';
-import { observeBackchannelLogout, outboundFetch } from './backchannel-logout.ts';
+import { observeBackchannelLogout, providerFetch } from './backchannel-logout.ts';
 import { endBrowserLoginsAtLogout } from './browser-logins.ts';
 import { providerConfiguration } from './configuration.ts';
 import { registerJwtBearerGrant } from './grants/jwt-bearer.ts';
@@ -23,6 +23,7 @@ import { overrideLibraryMethods } from './library-overrides.ts';
 import { observeProvider } from './observe.ts';
 import type { Services } from './services.ts';
 import { loadTenantKeys } from './tenant-keys.ts';
+import { outboundPolicyOf } from '../platform/outbound-fetch.ts';
 import type { InstanceRecord, Tenant } from './tenants.ts';
 
 export async function createTenant(instance: InstanceRecord, services: Services): Promise<Tenant> {
@@ -30,7 +31,7 @@ export async function createTenant(instance: InstanceRecord, services: Services)
   const keys = await loadTenantKeys(instance, masterKey);
   const provider = new Provider(instance.issuer, {
     ...providerConfiguration(instance, keys),
-    fetch: outboundFetch(services.config.outboundPrivateAddresses),
+    fetch: providerFetch(outboundPolicyOf(services.config)),
   });
   provider.proxy = new URL(instance.issuer).protocol === 'https:';
   overrideLibraryMethods(provider, { instance, keys, clientSecretHashKey: clientSecretHashKey(masterKey) });

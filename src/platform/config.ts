@@ -78,10 +78,12 @@ const configSchema = z.object({
       message: 'headersTimeoutMs must not exceed requestTimeoutMs',
     }),
   /**
-   * Back-channel logout tokens may be posted to private, loopback and link-local addresses (apps on an internal
-   * network); false keeps node-oidc-provider's SSRF guard, which refuses them (oidc/backchannel-logout.ts).
+   * Outbound requests (IdPs, SAML metadata, action targets and `http.fetch`, change webhooks, back-channel logout) may
+   * reach private, loopback and link-local addresses (an internal network); false refuses them (outbound-fetch.ts).
    */
   outboundPrivateAddresses: z.boolean().default(false),
+  /** DNS servers (`host:port`) outbound requests resolve names with (outbound-fetch.ts); null: the system's. */
+  outboundDnsServers: z.array(z.string().min(1)).nullable().default(null),
   /** GET /metrics answers only `Authorization: Bearer <token>`; null: no /metrics (404). */
   metrics: z.object({ token: z.string().min(16).nullable().default(null) }),
   /**
@@ -231,6 +233,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     ['CACHE_REVISION_POLL_MS', 'cacheRevisionPollMs', (raw) => Number(raw)],
     ['CASTELLAN_DEMO', 'demo', (raw, name) => parseBoolean(name, raw)],
     ['OUTBOUND_PRIVATE_ADDRESSES', 'outboundPrivateAddresses', (raw, name) => parseBoolean(name, raw)],
+    ['OUTBOUND_DNS_SERVERS', 'outboundDnsServers', (raw) => raw.split(',').map((entry) => entry.trim())],
     ['HTTP_HEADERS_TIMEOUT_MS', 'http.headersTimeoutMs', (raw) => Number(raw)],
     ['HTTP_REQUEST_TIMEOUT_MS', 'http.requestTimeoutMs', (raw) => Number(raw)],
     ['HTTP_KEEP_ALIVE_TIMEOUT_MS', 'http.keepAliveTimeoutMs', (raw) => Number(raw)],

@@ -1,10 +1,12 @@
-import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 
 /**
- * Addresses an org's HTTP targets, change webhooks and scripts' `http.fetch` may not reach unless the operator allows
- * private addresses (`OUTBOUND_PRIVATE_ADDRESSES`, as for back-channel logout): loopback, private, link-local (cloud
- * metadata), CGNAT, unspecified and their IPv6 counterparts (RFC 6890's special-purpose registries).
+ * Addresses Castellan's outbound requests (platform/outbound-fetch.ts) may not reach unless the operator allows private
+ * addresses (`OUTBOUND_PRIVATE_ADDRESSES`): RFC 6890's special-purpose addresses that reach this host, its network or
+ * its cloud provider — unspecified, loopback, private, CGNAT (also Alibaba's metadata 100.100.100.200), link-local
+ * (the cloud metadata 169.254.169.254, and AWS's fd00:ec2::254 under fc00::/7), IETF protocol assignments,
+ * benchmarking, multicast, reserved and broadcast. node:net's BlockList checks an IPv4-mapped IPv6 address
+ * (::ffff:7f00:1, in any notation) against the IPv4 rules.
  */
 const SPECIAL_USE = new BlockList();
 for (const [network, prefix] of [
@@ -14,30 +16,26 @@ for (const [network, prefix] of [
   ['127.0.0.0', 8],
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
   ['192.168.0.0', 16],
   ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
 ] as const)
   SPECIAL_USE.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
+  ['64:ff9b:1::', 48],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['ff00::', 8],
 ] as const)
   SPECIAL_USE.addSubnet(network, prefix, 'ipv6');
 
-function isSpecialUse(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return SPECIAL_USE.check(mapped, 'ipv4');
-  return SPECIAL_USE.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-}
-
-/**
- * Throws when `url`'s host is, or resolves to, a special-use address. Checked before each request; a name whose
- * records change between this check and the connection (DNS rebinding) is not caught here.
- */
-export async function refuseSpecialUseAddress(url: string): Promise<void> {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((entry) => entry.address);
-  if (addresses.some(isSpecialUse)) throw new Error(`${host} is a private or special-use address`);
+/** Whether `address` (an IP literal) is one outbound requests refuse by default. */
+export function isSpecialUseAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) throw new Error(`${address} is not an IP address`);
+  return SPECIAL_USE.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }

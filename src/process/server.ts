@@ -15,6 +15,7 @@ import { loadMasterKey } from '../platform/master-key.ts';
 import { TenantRegistry } from '../oidc/tenants.ts';
 import { startOutboxWorker, startWebhookWorker } from './outbox-worker.ts';
 import { resumeInstanceRemovals } from '../domain/commands/instance-removal.ts';
+import { outboundPolicyOf, setOutboundPolicy } from '../platform/outbound-fetch.ts';
 import { startActionRuntime, stopActionRuntime } from '../domain/actions/runtime.ts';
 
 export interface RunningCastellan {
@@ -58,6 +59,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       },
     );
     const services: Services = { config, log, masterKey, tenants };
+    setOutboundPolicy(outboundPolicyOf(config));
     const actionRuntime = startActionRuntime(config, masterKey, log);
     const app = createApp(services);
     const server = createHttpServer(config.http, app.callback());

@@ -18,7 +18,8 @@ let admin: string;
 let upstream: UpstreamOidc;
 
 before(async () => {
-  server = await startTestServer();
+  // The upstream listens on loopback.
+  server = await startTestServer({ OUTBOUND_PRIVATE_ADDRESSES: 'true' });
   admin = await bootstrapToken(server);
   const client = { client_id: UPSTREAM_CLIENT.clientId, client_secret: UPSTREAM_CLIENT.clientSecret };
   upstream = await startUpstreamOidc([{ ...client, redirect_uris: [`${server.url}${CALLBACK_PATH}`] }], []);

@@ -137,4 +137,29 @@ describe('pre-authentication (seed 003)', () => {
     assert.ok((await demoLogin('beta-owner')).claims());
     await attach(server, admin, base, 'internal-authentication', 'post-authentication', []);
   });
+
+  it('reads the authorization request as ctx.v1.authRequest (read-only)', async () => {
+    const { server, orgs, baseUrl } = fixture;
+    const base = `/orgs/${orgs.Beta}`;
+    const script = `function byRequest(ctx, api) {
+      const request = ctx.v1.authRequest;
+      try { request.applicationId = 'changed'; } catch (error) { /* frozen: strict mode throws */ }
+      if (request.uiLocales.includes('x-deny'))
+        api.v1.setDenied([request.applicationId, request.loginHint, request.prompt.join('+'),
+          request.request.scopes.join('+'), request.maxAuthAge].join(' | '));
+    }`;
+    const action = await createAction(server, admin, base, { name: 'byRequest', script });
+    await attach(server, admin, base, 'internal-authentication', 'post-authentication', [action.id]);
+    const extraParams = { ui_locales: 'de-CH x-deny', login_hint: 'bob', prompt: 'login', max_age: '600' };
+    const app = demoApp(fixture);
+    let flow = await submitLoginName(await startLogin({ baseUrl, ...app, scope: 'openid email', extraParams }), 'bob');
+    flow = await submitPassword(flow, DEMO_PASSWORD);
+    assert.equal(flow.page?.status, 403);
+    assert.match(
+      pageText(flow.page!.html),
+      new RegExp(`${app.clientId} \\| bob \\| login \\| openid\\+email[^|]* \\| 600`),
+    );
+    assert.ok((await demoLogin('beta-owner')).claims(), 'without x-deny the login goes on');
+    await attach(server, admin, base, 'internal-authentication', 'post-authentication', []);
+  });
 });

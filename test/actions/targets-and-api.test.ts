@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
 import { signatureValid, SIGNATURE_HEADER } from '../../src/platform/request-signature.ts';
-import { Action, ActionFlow, WebhookSubscription } from '../../src/store/models/index.ts';
+import { Action, ActionFlow, User, WebhookSubscription } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
 import { demoRp, startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 import { attach, createAction, startReceiver } from './helpers.ts';
@@ -126,6 +126,39 @@ describe('HTTP targets', () => {
     assert.deepEqual(metadata.body.metadata, { source: 'signup:stamped' });
     await call(server, admin, 'DELETE', `${base}/flows/internal-authentication`);
   });
+
+  it("a pre-creation script sets the new user's profile with ZITADEL's setters", async () => {
+    const { server, orgs } = fixture;
+    const base = `/orgs/${orgs.Beta}`;
+    const script = `function profile(ctx, api) {
+      api.setUsername(ctx.v1.user.username + '.set');
+      api.setFirstName('Set'); api.setLastName('Person'); api.setNickName('Setty'); api.setDisplayName('S. Person');
+      api.setPreferredLanguage('fr-ch'); api.setGender(3);
+      api.setEmail('set.person@example.com'); api.setEmailVerified(true);
+      api.setPhone('+41 44 111 22 33'); api.setPhoneVerified(true);
+    }`;
+    const action = await createAction(server, admin, base, { name: 'profile', script });
+    await attach(server, admin, base, 'internal-authentication', 'pre-creation', [action.id]);
+    const created = await call(server, admin, 'POST', `${base}/users/human`, newHuman('plain'));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    // The API's user view has no nickname nor gender: the stored user shows them all.
+    const user = await User.findById(String(created.body.id ?? created.body.userId)).lean();
+    assert.equal(user?.username, 'plain.set');
+    assert.deepEqual(user?.human, {
+      ...user?.human,
+      givenName: 'Set',
+      familyName: 'Person',
+      nickname: 'Setty',
+      displayName: 'S. Person',
+      locale: 'fr-CH',
+      gender: 'diverse',
+      email: 'set.person@example.com',
+      emailVerified: true,
+      phone: '+41 44 111 22 33',
+      phoneVerified: true,
+    });
+    await call(server, admin, 'DELETE', `${base}/flows/internal-authentication`);
+  });
 });
 
 describe('the actions API', () => {
@@ -154,6 +187,24 @@ describe('the actions API', () => {
       actionIds: [],
     });
     assert.equal(unknownTrigger.status, 400);
+  });
+
+  it('refuses a script that does not parse, naming the field and the line, on creation and on change', async () => {
+    const { server, orgs } = fixture;
+    const base = `/orgs/${orgs.ACME}`;
+    const broken = 'function broken(ctx, api) {\n  let x = 1;\n  x = ;\n}';
+    const created = await call(server, admin, 'POST', `${base}/actions`, { name: 'broken', script: broken });
+    assert.equal(created.status, 400, JSON.stringify(created.body));
+    assert.deepEqual(
+      (created.body.errors as Array<{ field: string; message: string }>).map((error) => error.field),
+      ['script'],
+    );
+    assert.match(JSON.stringify(created.body), /line 3: SyntaxError/);
+    // Compiled, never run: a script that would loop forever or throw at once is accepted.
+    const { id } = await createAction(server, admin, base, { name: 'parses', script: 'while (true) {}' });
+    const changed = await call(server, admin, 'PUT', `${base}/actions/${id}`, { name: 'parses', script: '}' });
+    assert.equal(changed.status, 400, JSON.stringify(changed.body));
+    assert.match(JSON.stringify(changed.body), /script: line 1: SyntaxError/);
   });
 
   it('records every version in the audit trail; the test run reports without applying', async () => {

@@ -34,7 +34,8 @@ const oidc = (settings: Record<string, unknown> = {}) => ({
 });
 
 before(async () => {
-  server = await startTestServer();
+  // The upstream listens on loopback.
+  server = await startTestServer({ OUTBOUND_PRIVATE_ADDRESSES: 'true' });
   admin = await bootstrapToken(server);
   for (const org of (await call(server, admin, 'GET', '/orgs')).body.orgs as Array<{ id: string; name: string }>)
     orgs[org.name] = org.id;

@@ -23,7 +23,8 @@ let browser: Browser;
 
 before(async () => {
   if (skip) return;
-  server = await startTestServer();
+  // The upstream listens on loopback.
+  server = await startTestServer({ OUTBOUND_PRIVATE_ADDRESSES: 'true' });
   upstream = await startUpstreamOidc(
     [
       {

@@ -7,6 +7,7 @@ import { samlProtocol } from '../../src/domain/federation/saml.ts';
 import { parseIdpMetadata } from '../../src/domain/federation/saml-idp-metadata.ts';
 import { samlSettingsSchema } from '../../src/domain/federation/saml-settings.ts';
 import { generateSigningCertificate } from '../../src/domain/federation/saml-sp-keys.ts';
+import { setOutboundPolicy } from '../../src/platform/outbound-fetch.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 import { startSamlIdp, type SamlIdp } from '../helpers/saml-idp.ts';
 import { configureSaml, signOnWith } from '../helpers/saml-sp.ts';
@@ -16,6 +17,8 @@ let idp: SamlIdp;
 /** A web server of its own (another origin than the IdP): `routes` say what each path answers. */
 let other: { url: string; routes: Map<string, (response: http.ServerResponse) => void>; close(): Promise<void> };
 before(async () => {
+  // The IdP and the other origin listen on loopback (platform/outbound-fetch.ts refuses it by default).
+  setOutboundPolicy({ allowPrivateAddresses: true, dnsServers: [] });
   drop = await useFreshDatabase();
   idp = await startSamlIdp();
   const routes = new Map<string, (response: http.ServerResponse) => void>();

@@ -22,7 +22,8 @@ let admin: string;
 let entra: UpstreamEntra;
 
 before(async () => {
-  server = await startTestServer();
+  // The upstream listens on loopback.
+  server = await startTestServer({ OUTBOUND_PRIVATE_ADDRESSES: 'true' });
   admin = await bootstrapToken(server);
   entra = await startUpstreamEntra(
     [

@@ -25,7 +25,8 @@ let upstream: UpstreamOidc;
 let github: UpstreamOauth;
 
 before(async () => {
-  server = await startTestServer();
+  // The upstream listens on loopback.
+  server = await startTestServer({ OUTBOUND_PRIVATE_ADDRESSES: 'true' });
   admin = await bootstrapToken(server);
   const redirectUri = `${server.url}${CALLBACK_PATH}`;
   upstream = await startUpstreamOidc(

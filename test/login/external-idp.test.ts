@@ -39,7 +39,8 @@ const pkjwtKey = await generateKeyPair('RS256', { extractable: true });
 const PKJWT_CLIENT = 'castellan-private-key-jwt';
 
 before(async () => {
-  server = await startTestServer();
+  // The upstream listens on loopback.
+  server = await startTestServer({ OUTBOUND_PRIVATE_ADDRESSES: 'true' });
   admin = await bootstrapToken(server);
   const redirectUris = [`${server.url}${CALLBACK_PATH}`];
   const publicJwk = { ...(await exportJWK(pkjwtKey.publicKey)), kid: 'castellan-1', alg: 'RS256' };

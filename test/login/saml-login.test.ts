@@ -14,7 +14,8 @@ let server: TestServer;
 let admin: string;
 let idp: SamlIdp;
 before(async () => {
-  server = await startTestServer();
+  // The upstream listens on loopback.
+  server = await startTestServer({ OUTBOUND_PRIVATE_ADDRESSES: 'true' });
   admin = await bootstrapToken(server);
   idp = await startSamlIdp();
 });

@@ -25,7 +25,8 @@ const orgs: Record<string, string> = {};
 let projectId: string;
 
 before(async () => {
-  server = await startTestServer();
+  // The upstream listens on loopback.
+  server = await startTestServer({ OUTBOUND_PRIVATE_ADDRESSES: 'true' });
   admin = await bootstrapToken(server);
   for (const org of (await call(server, admin, 'GET', '/orgs')).body.orgs as Array<{ id: string; name: string }>)
     orgs[org.name] = org.id;

@@ -1,4 +1,5 @@
 import { TRIGGER_API, type TriggerType } from '../rules/action-flows.ts';
+import { PROFILE_SETTERS } from '../rules/pre-creation-profile.ts';
 
 /**
  * The program the sandbox runs for a script action: ZITADEL v1's globals (`ctx`, `api`, `http`, `console`) built over
@@ -31,9 +32,9 @@ const api = (() => {
     if (allowed.has(name)) v1.claims[name] = __call(name);
   if (allowed.has("appendMetadata")) v1.user.appendMetadata = __call("appendMetadata");
   if (allowed.has("setDenied")) v1.setDenied = __call("setDenied");
-  // ZITADEL v1's pre-creation offers the name setters on \`api\` itself, not under \`api.v1\`.
+  // ZITADEL v1's pre-creation offers the profile setters on \`api\` itself, not under \`api.v1\`.
   const top = {};
-  for (const name of ["setFirstName", "setLastName"]) if (allowed.has(name)) top[name] = __call(name);
+  for (const name of ${JSON.stringify(PROFILE_SETTERS)}) if (allowed.has(name)) top[name] = __call(name);
   return __freeze({ ...top, v1 });
 })();
 const console = __freeze({ log: __call("log") });

@@ -1,6 +1,7 @@
-import { refuseSpecialUseAddress } from '../../platform/outbound-address.ts';
+import { guardedFetch } from '../../platform/outbound-fetch.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../../platform/request-signature.ts';
 import type { ActionDocument } from '../../store/models/action.ts';
+import { queueTargetNotification } from '../../store/queries/webhooks.ts';
 import {
   flowOfTrigger,
   TRIGGER_API,
@@ -12,9 +13,6 @@ import type { ActionContextData } from '../rules/action-context.ts';
 import { guestInput, guestSource } from './guest-source.ts';
 import { actionRuntime, TARGET_KEY_PURPOSE, type ActionRuntime } from './runtime.ts';
 
-/** Attempts of a `webhook` target: the first and two retries (in this process, not waited for). */
-const WEBHOOK_TARGET_ATTEMPTS = 3;
-const WEBHOOK_TARGET_RETRY_MS = 500;
 const MAX_CALL_RESPONSE_BYTES = 256 * 1024;
 
 /** What an HTTP target receives: the trigger and the same read-only views a script gets as `ctx.v1`. */
@@ -32,8 +30,7 @@ function targetBody(action: ActionDocument, flow: FlowType, trigger: TriggerType
 
 async function post(runtime: ActionRuntime, action: ActionDocument, body: string): Promise<Response> {
   const key = runtime.masterKey.decrypt(action.signingKeyEncrypted ?? '', TARGET_KEY_PURPOSE);
-  if (!runtime.privateAddresses) await refuseSpecialUseAddress(action.endpoint ?? '');
-  return fetch(action.endpoint ?? '', {
+  return guardedFetch(runtime.outbound)(action.endpoint ?? '', {
     method: 'POST',
     headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, body) },
     body,
@@ -71,22 +68,20 @@ async function callTarget(runtime: ActionRuntime, action: ActionDocument, body: 
   return callAnswerOperations(text ? JSON.parse(text) : {});
 }
 
-/** Fire and forget, with retries: a webhook target never holds up or fails the flow. */
-function notifyTarget(runtime: ActionRuntime, action: ActionDocument, body: string): void {
-  void (async () => {
-    for (let attempt = 1; attempt <= WEBHOOK_TARGET_ATTEMPTS; attempt++) {
-      try {
-        const response = await post(runtime, action, body);
-        await response.body?.cancel();
-        if (response.ok) return;
-        throw new Error(`the target answered ${response.status}`);
-      } catch (error) {
-        runtime.log.warn({ actionId: action._id, attempt, err: (error as Error).message }, 'webhook target failed');
-        if (attempt < WEBHOOK_TARGET_ATTEMPTS)
-          await new Promise((resolve) => setTimeout(resolve, WEBHOOK_TARGET_RETRY_MS * 2 ** (attempt - 1)));
-      }
-    }
-  })();
+/**
+ * Fire and forget: a webhook target never holds up or fails the flow. The notification goes through the change
+ * webhooks' durable outbox (domain/webhooks/delivery.ts): signed with the action's key, retried with backoff by any
+ * process, across restarts.
+ */
+async function notifyTarget(action: ActionDocument, trigger: TriggerType, data: ActionContextData, body: string) {
+  await queueTargetNotification({
+    instanceId: action.instanceId,
+    actionId: action._id,
+    trigger,
+    // A user not created yet (pre-creation) has no id: its notifications queue with the action's others.
+    userId: typeof data.v1.user.id === 'string' ? data.v1.user.id : action._id,
+    body,
+  });
 }
 
 async function runScript(runtime: ActionRuntime, action: ActionDocument, trigger: TriggerType, data: unknown) {
@@ -97,7 +92,7 @@ async function runScript(runtime: ActionRuntime, action: ActionDocument, trigger
     memoryBytes: runtime.config.memoryBytes,
     allowedHosts: action.allowedHosts,
     fetchTimeoutMs: runtime.config.fetchTimeoutMs,
-    privateAddresses: runtime.privateAddresses,
+    outbound: runtime.outbound,
   });
   if (!outcome.ok) throw new Error(outcome.error);
   return outcome.operations;
@@ -121,7 +116,7 @@ export async function runAction(
   else if (action.type === 'call')
     operations = await callTarget(runtime, action, targetBody(action, flow, trigger, data));
   else {
-    notifyTarget(runtime, action, targetBody(action, flow, trigger, data));
+    await notifyTarget(action, trigger, data, targetBody(action, flow, trigger, data));
     operations = [];
   }
   return operations.filter((operation) => allowed.has(operation.name));

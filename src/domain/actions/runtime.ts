@@ -1,6 +1,7 @@
 import type { Config } from '../../platform/config.ts';
 import type { MasterKey } from '../../platform/crypto.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { outboundPolicyOf, type OutboundPolicy } from '../../platform/outbound-fetch.ts';
 import { SandboxPool } from '../../platform/sandbox/pool.ts';
 
 /** What running actions needs of the process: the sandbox threads, the key that opens target keys, limits, a log. */
@@ -8,8 +9,8 @@ export interface ActionRuntime {
   pool: SandboxPool;
   masterKey: MasterKey;
   config: Config['actions'];
-  /** Whether targets and `http.fetch` may reach private addresses (`OUTBOUND_PRIVATE_ADDRESSES`). */
-  privateAddresses: boolean;
+  /** What targets and `http.fetch` may reach (`OUTBOUND_PRIVATE_ADDRESSES`, `OUTBOUND_DNS_SERVERS`). */
+  outbound: OutboundPolicy;
   log: Logger;
 }
 
@@ -23,7 +24,7 @@ let current: ActionRuntime | null = null;
  */
 export function startActionRuntime(config: Config, masterKey: MasterKey, log: Logger): ActionRuntime {
   const pool = new SandboxPool(config.actions.workers);
-  current = { pool, masterKey, config: config.actions, privateAddresses: config.outboundPrivateAddresses, log };
+  current = { pool, masterKey, config: config.actions, outbound: outboundPolicyOf(config), log };
   return current;
 }
 

@@ -16,12 +16,12 @@ import {
   applyClaimOperations,
   deniedReason,
   metadataOf,
-  withNamesOf,
   type ActionOperation,
   type FlowType,
   type RoleAppend,
   type TriggerType,
 } from '../rules/action-flows.ts';
+import { withProfileOf, type DraftProfile } from '../rules/pre-creation-profile.ts';
 import { DomainError } from '../errors.ts';
 import { runAction } from './run-action.ts';
 import { actionRuntime } from './runtime.ts';
@@ -101,14 +101,16 @@ export async function complementClaims(
 /**
  * Why the login of `userId` is denied by the pre- or post-authentication trigger's actions, or null. A failed action
  * that may not fail denies the login too (without its reason, which is for the operator's log). With `external`, the
- * external-authentication flow's post-authentication runs (a login through an IdP).
+ * external-authentication flow's post-authentication runs (a login through an IdP); `authRequest` is the login's
+ * authorization request as scripts read it (`ctx.v1.authRequest`, rules/action-context.ts authRequestView).
  */
 export async function loginDenial(
   instanceId: string,
   trigger: 'pre-authentication' | 'post-authentication',
   user: { _id: string; orgId: string },
-  external?: ExternalActionContext,
+  login: { external?: ExternalActionContext; authRequest?: Record<string, unknown> } = {},
 ): Promise<string | null> {
+  const { external, authRequest } = login;
   const flow = flowOf(external);
   const actions = await actionsOfTrigger(instanceId, user.orgId, flow, trigger);
   if (actions.length === 0) return null;
@@ -119,6 +121,7 @@ export async function loginDenial(
   if (!stored) return null;
   try {
     const data = withExternal(actionContextData(stored, org), external);
+    if (authRequest) data.v1.authRequest = authRequest;
     const results = await runTriggerActions(actions, trigger, data, flow);
     return results.map(({ operations }) => deniedReason(operations)).find(Boolean) ?? null;
   } catch (error) {
@@ -128,19 +131,20 @@ export async function loginDenial(
 }
 
 /**
- * The pre-creation trigger for a human user about to be created: the metadata its actions add and the names they set.
+ * The pre-creation trigger for a human user about to be created: the metadata its actions add and the profile they set
+ * (ZITADEL's setters, domain/rules/pre-creation-profile.ts: names, username, email, phone, language, gender).
  * A denial, or a failed action that may not fail, refuses the creation (400 with the reason on the API, the message on
  * the registration). A just-in-time user from an IdP (`external`) runs the external-authentication flow's pre-creation
  * instead of the internal one, as ZITADEL does: each creation runs one flow's trigger, once.
  */
-export async function preCreation<Human extends { givenName: string; familyName: string; displayName: string }>(
+export async function preCreation<Human extends DraftProfile['human']>(
   instanceId: string,
-  draft: ActionUserSource & { human: Human },
+  draft: ActionUserSource & { username: string; human: Human },
   external?: ExternalActionContext,
-): Promise<{ metadata: Record<string, string>; human: Human }> {
+): Promise<{ metadata: Record<string, string>; username: string; human: Human }> {
   const flow = flowOf(external);
   const actions = await actionsOfTrigger(instanceId, draft.orgId, flow, 'pre-creation');
-  if (actions.length === 0) return { metadata: {}, human: draft.human };
+  if (actions.length === 0) return { metadata: {}, username: draft.username, human: draft.human };
   const org = await findOrg(instanceId, draft.orgId);
   let operations: ActionOperation[];
   try {
@@ -153,7 +157,8 @@ export async function preCreation<Human extends { givenName: string; familyName:
   }
   const denied = deniedReason(operations);
   if (denied) throw new DomainError('invalid', denied, { deniedByAction: true });
-  return { metadata: metadataOf(operations), human: withNamesOf(draft.human, operations) };
+  const { username, human } = withProfileOf({ username: draft.username, human: draft.human }, operations);
+  return { metadata: metadataOf(operations), username, human };
 }
 
 /**

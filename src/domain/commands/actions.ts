@@ -2,6 +2,7 @@ import { randomSecret, type MasterKey } from '../../platform/crypto.ts';
 import { Action, ActionFlow, type ActionDocument, type ActionFlowDocument } from '../../store/models/action.ts';
 import { ACTION_FLOWS, type FlowType, type TriggerType } from '../rules/action-flows.ts';
 import { TARGET_KEY_PURPOSE } from '../actions/runtime.ts';
+import { scriptSyntaxProblem } from '../actions/syntax-check.ts';
 import { invalidField, notFound } from '../errors.ts';
 import { asOneChange, recordChange, uniquely, type Actor } from './changes.ts';
 
@@ -20,11 +21,16 @@ export interface ActionSettings {
 
 const DUPLICATE_NAME = 'an action with this name exists';
 
-/** Each field belongs to one kind of action: one given to the other kind is refused, never ignored. */
-function checkSettings(settings: ActionSettings): void {
+/**
+ * Each field belongs to one kind of action: one given to the other kind is refused, never ignored; a script that does
+ * not parse is refused with its line.
+ */
+async function checkSettings(settings: ActionSettings): Promise<void> {
   if (settings.type === 'script') {
     if (!settings.script) throw invalidField('script', 'a script action needs its script');
     if (settings.endpoint) throw invalidField('endpoint', 'a script action has no endpoint');
+    const syntaxProblem = await scriptSyntaxProblem(settings.script);
+    if (syntaxProblem) throw invalidField('script', syntaxProblem);
   } else {
     if (!settings.endpoint) throw invalidField('endpoint', `a ${settings.type} action needs its endpoint`);
     if (settings.script) throw invalidField('script', `a ${settings.type} action has no script`);
@@ -47,13 +53,13 @@ export function listActions(instanceId: string, owner: ActionOwner): Promise<Act
 }
 
 /** A new action; a target's signing key is generated here and returned this once (stored encrypted). */
-export function createAction(
+export async function createAction(
   actor: Actor,
   owner: ActionOwner,
   settings: ActionSettings,
   masterKey: MasterKey,
 ): Promise<{ action: ActionDocument; signingKey: string | null }> {
-  checkSettings(settings);
+  await checkSettings(settings);
   return asOneChange(actor, async () => {
     const signingKey = settings.type === 'script' ? null : randomSecret();
     const created = await uniquely(
@@ -79,12 +85,12 @@ export function createAction(
 }
 
 /** Replaces an action's settings (and state) as a new version; the audit trail records each version in full. */
-export function updateAction(
+export async function updateAction(
   actor: Actor,
   action: ActionDocument,
   settings: ActionSettings & { state: 'active' | 'inactive' },
 ): Promise<ActionDocument> {
-  checkSettings(settings);
+  await checkSettings(settings);
   if (settings.type !== action.type) throw invalidField('type', 'the type of an action cannot change');
   return asOneChange(actor, async () => {
     const updated = await uniquely(

@@ -82,7 +82,6 @@ async function requireOrgStillThere(instanceId: string, orgId: string, userId: s
 export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): Promise<UserDocument> {
   return asOneChange(actor, async () => {
     const { password, metadata, external, ...profile } = input;
-    await requireUsernameAllowed(actor.instanceId, orgId, profile.username);
     const human = {
       email: profile.email,
       emailVerified: profile.emailVerified ?? false,
@@ -95,13 +94,14 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
     };
     const draft = { orgId, type: 'human', username: profile.username, human, metadata: metadataEntries(metadata) };
     const fromActions = await preCreation(actor.instanceId, draft, external);
+    await requireUsernameAllowed(actor.instanceId, orgId, fromActions.username); // a pre-creation action may change it
     const created = await uniquely(
       () =>
         User.create({
           instanceId: actor.instanceId,
           orgId,
           type: 'human',
-          username: profile.username,
+          username: fromActions.username,
           human: fromActions.human,
           metadata: metadataEntries({ ...metadata, ...fromActions.metadata }),
         }),
@@ -113,7 +113,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       type: 'user.human.added',
       resourceType: 'user',
       resourceId: created._id,
-      payload: { username: created.username, email: human.email },
+      payload: { username: created.username, email: fromActions.human.email },
     });
     await afterUserCreation(actor.instanceId, created.toObject() as UserDocument, external);
     return created.toObject() as UserDocument;

@@ -8,7 +8,7 @@
 import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
 import { FederationError } from './protocol.ts';
-import { upstreamOptions } from './upstream-http.ts';
+import { upstreamFetch, upstreamOptions } from './upstream-http.ts';
 
 export const TENANT_PLACEHOLDER = '{tenantid}';
 
@@ -79,7 +79,7 @@ export async function tenantCodeGrant(
   );
   let captured: CapturedResponse | null = null;
   fetching[client.customFetch] = async (url, options) => {
-    const response = await fetch(url, options as RequestInit);
+    const response = await upstreamFetch(url, options);
     if (url !== metadata.token_endpoint) return response;
     captured = { body: await response.text(), status: response.status, headers: response.headers };
     throw new TokenResponseCaptured();

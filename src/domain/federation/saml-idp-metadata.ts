@@ -1,6 +1,7 @@
 // node-saml's own XML helpers: the same parser (errors are fatal, no external entities) that reads the responses.
 import { parseDomFromString, xpath } from '@node-saml/node-saml/lib/xml.js';
 import { FederationError } from './protocol.ts';
+import { outboundFetch } from '../../platform/outbound-fetch.ts';
 
 /** What Castellan reads from an IdP's SAML metadata (SAML metadata §2.4.3 IDPSSODescriptor). */
 export interface IdpMetadata {
@@ -77,7 +78,10 @@ async function fetchMetadataXml(url: string): Promise<string> {
   const origin = new URL(url).origin;
   let location = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
-    const response = await fetch(location, { redirect: 'manual', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    const response = await outboundFetch(location, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+    });
     const next = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && next) {
       location = new URL(next, location).toString();

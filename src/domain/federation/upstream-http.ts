@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { z } from 'zod';
+import { outboundFetch } from '../../platform/outbound-fetch.ts';
 import { FederationError } from './protocol.ts';
 
 /**
@@ -27,9 +28,27 @@ export function upstreamUrlProblem(value: string): string | null {
   return url.protocol === 'http:' && isLoopbackUrl(url) ? null : 'must be an https URL';
 }
 
-/** The request options every openid-client call to `url` gets: the timeout, and plain HTTP on loopback only. */
-export function upstreamOptions(url: URL): { timeout: number; execute: Array<(config: client.Configuration) => void> } {
-  return { timeout: UPSTREAM_TIMEOUT_SECONDS, execute: isLoopbackUrl(url) ? [client.allowInsecureRequests] : [] };
+/** openid-client's requests go through the outbound guard (private addresses, rebinding: outbound-fetch.ts). */
+export const upstreamFetch: client.CustomFetch = (url, options) => outboundFetch(url, options as RequestInit);
+
+function fetchThroughGuard(config: client.Configuration): void {
+  config[client.customFetch] = upstreamFetch;
+}
+
+/**
+ * The request options every openid-client call to `url` gets: the timeout, the outbound guard (for discovery, and on
+ * the configuration for every later request), and plain HTTP on loopback only.
+ */
+export function upstreamOptions(url: URL): {
+  timeout: number;
+  execute: Array<(config: client.Configuration) => void>;
+  [client.customFetch]: client.CustomFetch;
+} {
+  return {
+    timeout: UPSTREAM_TIMEOUT_SECONDS,
+    execute: isLoopbackUrl(url) ? [client.allowInsecureRequests, fetchThroughGuard] : [fetchThroughGuard],
+    [client.customFetch]: upstreamFetch,
+  };
 }
 
 /**

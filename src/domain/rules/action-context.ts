@@ -42,6 +42,8 @@ export interface ActionContextData {
     externalUser?: Record<string, unknown>;
     /** Every claim or attribute the upstream sent (ZITADEL's `providerInfo`). */
     providerInfo?: Record<string, unknown>;
+    /** What the app asked for, when a login runs the trigger (ZITADEL's `authRequest`): see authRequestView. */
+    authRequest?: Record<string, unknown>;
   };
   metadata: Array<{ key: string; value: unknown }>;
 }
@@ -134,4 +136,26 @@ export function externalActionContext(source: ExternalLoginSource): ExternalActi
 /** The data of a trigger, with the upstream's views when the external-authentication flow runs it. */
 export function withExternal(data: ActionContextData, external: ExternalActionContext | undefined): ActionContextData {
   return external ? { ...data, v1: { ...data.v1, ...external } } : data;
+}
+
+/**
+ * ZITADEL's `ctx.v1.authRequest` (https://zitadel.com/docs/apis/actions/objects#auth-request), from the authorization
+ * request of the login under way: its id (the interaction's), `applicationId` (client_id), `callbackUri`, `prompt`,
+ * `uiLocales`, `loginHint`, `maxAuthAge` (seconds) and `request.scopes`, as ZITADEL names them. Read-only (frozen in
+ * the guest with the rest of `ctx`).
+ */
+export function authRequestView(interactionId: string, params: Record<string, unknown>): Record<string, unknown> {
+  const text = (value: unknown) => (typeof value === 'string' && value ? value : null);
+  const words = (value: unknown) => text(value)?.split(' ').filter(Boolean) ?? [];
+  const maxAge = Number(params.max_age);
+  return {
+    id: interactionId,
+    applicationId: text(params.client_id),
+    callbackUri: text(params.redirect_uri),
+    prompt: words(params.prompt),
+    uiLocales: words(params.ui_locales),
+    loginHint: text(params.login_hint),
+    maxAuthAge: params.max_age !== undefined && Number.isFinite(maxAge) ? maxAge : null,
+    request: { scopes: words(params.scope) },
+  };
 }

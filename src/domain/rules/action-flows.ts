@@ -1,3 +1,4 @@
+import { PROFILE_SETTERS } from './pre-creation-profile.ts';
 import { FLAT_ROLES_CLAIM, ROLES_CLAIM, projectRolesClaim, type RoleClaim } from './role-claims.ts';
 
 /**
@@ -22,7 +23,7 @@ export const TRIGGER_API: Record<TriggerType, readonly ActionOperationName[]> = 
   'pre-access-token-creation': ['setClaim', 'appendLogIntoClaims', 'appendRoleToClaims'],
   'pre-authentication': ['setDenied'],
   'post-authentication': ['setDenied'],
-  'pre-creation': ['setDenied', 'appendMetadata', 'setFirstName', 'setLastName'],
+  'pre-creation': ['setDenied', 'appendMetadata', ...PROFILE_SETTERS],
   'post-creation': [],
 };
 
@@ -32,8 +33,7 @@ export type ActionOperationName =
   | 'appendRoleToClaims'
   | 'setDenied'
   | 'appendMetadata'
-  | 'setFirstName'
-  | 'setLastName';
+  | (typeof PROFILE_SETTERS)[number];
 
 /** The first flow with the trigger (a trigger of several flows offers the same `api.v1` in each). */
 export function flowOfTrigger(trigger: TriggerType): FlowType {
@@ -169,26 +169,4 @@ export function metadataOf(operations: readonly ActionOperation[]): Record<strin
     metadata[key] = typeof args[1] === 'string' ? args[1] : JSON.stringify(args[1] ?? null);
   }
   return metadata;
-}
-
-const MAX_NAME_LENGTH = 200;
-
-/**
- * The new user's names after ZITADEL v1's pre-creation `api.setFirstName` / `api.setLastName` (the last call wins; an
- * empty or too long name is ignored). A display name derived from the names follows them; one given explicitly stays.
- */
-export function withNamesOf<Human extends { givenName: string; familyName: string; displayName: string }>(
-  human: Human,
-  operations: readonly ActionOperation[],
-): Human {
-  const adjusted = { ...human };
-  for (const { name, args } of operations) {
-    const value = String(args[0] ?? '').trim();
-    if (!value || value.length > MAX_NAME_LENGTH) continue;
-    if (name === 'setFirstName') adjusted.givenName = value;
-    if (name === 'setLastName') adjusted.familyName = value;
-  }
-  if (human.displayName === `${human.givenName} ${human.familyName}`)
-    adjusted.displayName = `${adjusted.givenName} ${adjusted.familyName}`;
-  return adjusted;
 }

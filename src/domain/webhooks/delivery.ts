@@ -2,17 +2,20 @@ import type { Config } from '../../platform/config.ts';
 import type { MasterKey } from '../../platform/crypto.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { counter } from '../../platform/metrics.ts';
-import { refuseSpecialUseAddress } from '../../platform/outbound-address.ts';
+import { guardedFetch, outboundPolicyOf } from '../../platform/outbound-fetch.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../../platform/request-signature.ts';
-import type { WebhookDeliveryDocument, WebhookSubscriptionDocument } from '../../store/models/webhook.ts';
+import type { WebhookDeliveryDocument } from '../../store/models/webhook.ts';
+import { findActionById } from '../../store/queries/actions.ts';
 import { releaseLease, takeLease } from '../../store/queries/leases.ts';
 import {
   dueDeliveryQueues,
+  fanOutPendingEvents,
   findSubscription,
   headOfQueue,
   recordDeliveryAttempt,
 } from '../../store/queries/webhooks.ts';
 import { retryDelayMs } from '../rules/email-retries.ts';
+import { TARGET_KEY_PURPOSE } from '../actions/runtime.ts';
 
 export const WEBHOOK_KEY_PURPOSE = 'webhook-signing-key';
 /** Receivers deduplicate by this header (at least once: a delivery whose answer was lost is sent again). */
@@ -30,12 +33,29 @@ const deliveries = () =>
 /** How many queues (subscription × resource) one pass looks at, and how many deliveries it sends from each. */
 const QUEUES_PER_PASS = 20;
 const DELIVERIES_PER_QUEUE = 50;
+/** Events fanned out per read of the pending ones. */
+const FAN_OUT_BATCH = 100;
 
-async function post(
+/** Where a delivery goes, signed with which key, with which body; null when its subscription or action is gone. */
+interface Destination {
+  url: string;
+  key: string;
+  body: string;
+  timeoutMs: number;
+}
+
+async function destinationOf(
   services: WebhookServices,
-  subscription: WebhookSubscriptionDocument,
   delivery: WebhookDeliveryDocument,
-) {
+): Promise<Destination | null> {
+  if (delivery.kind === 'action-target') {
+    const action = await findActionById(delivery.subscriptionId);
+    if (!action || action.state !== 'active' || action.type !== 'webhook' || !action.endpoint) return null;
+    const key = services.masterKey.decrypt(action.signingKeyEncrypted ?? '', TARGET_KEY_PURPOSE);
+    return { url: action.endpoint, key, body: String(delivery.event), timeoutMs: action.timeoutMs };
+  }
+  const subscription = await findSubscription(delivery.subscriptionId);
+  if (!subscription || subscription.state !== 'active') return null;
   const body = JSON.stringify({
     deliveryId: delivery._id,
     subscriptionId: subscription._id,
@@ -43,18 +63,21 @@ async function post(
     event: delivery.event,
   });
   const key = services.masterKey.decrypt(subscription.signingKeyEncrypted, WEBHOOK_KEY_PURPOSE);
-  if (!services.config.outboundPrivateAddresses) await refuseSpecialUseAddress(subscription.url);
-  const response = await fetch(subscription.url, {
+  return { url: subscription.url, key, body, timeoutMs: services.config.webhooks.timeoutMs };
+}
+
+async function post(services: WebhookServices, destination: Destination, delivery: WebhookDeliveryDocument) {
+  const response = await guardedFetch(outboundPolicyOf(services.config))(destination.url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      [SIGNATURE_HEADER]: signatureHeader(key, body),
+      [SIGNATURE_HEADER]: signatureHeader(destination.key, destination.body),
       [DELIVERY_ID_HEADER]: delivery._id,
       'castellan-event': delivery.eventType,
     },
-    body,
+    body: destination.body,
     redirect: 'manual',
-    signal: AbortSignal.timeout(services.config.webhooks.timeoutMs),
+    signal: AbortSignal.timeout(destination.timeoutMs),
   });
   await response.body?.cancel();
   if (response.status < 200 || response.status >= 300) throw new Error(`the receiver answered ${response.status}`);
@@ -63,17 +86,17 @@ async function post(
 /** One attempt; true when the queue may go on to its next delivery (this one delivered or given up). */
 async function attempt(services: WebhookServices, delivery: WebhookDeliveryDocument): Promise<boolean> {
   const attempts = delivery.attempts + 1;
-  const subscription = await findSubscription(delivery.subscriptionId);
+  const destination = await destinationOf(services, delivery);
   try {
-    if (!subscription || subscription.state !== 'active') throw new Error('the subscription is gone or inactive');
-    await post(services, subscription, delivery);
+    if (!destination) throw new Error('the subscription or action target is gone or inactive');
+    await post(services, destination, delivery);
     await recordDeliveryAttempt(delivery._id, { state: 'delivered', attempts });
     deliveries().inc({ outcome: 'delivered' });
     return true;
   } catch (caught) {
     const error = (caught as Error).message || String(caught);
     const { maxAttempts, retryBaseMs, retryMaxMs } = services.config.webhooks;
-    const final = attempts >= maxAttempts || !subscription;
+    const final = attempts >= maxAttempts || !destination;
     const nextAttemptAt = new Date(Date.now() + retryDelayMs(attempts, retryBaseMs, retryMaxMs));
     await recordDeliveryAttempt(
       delivery._id,
@@ -92,6 +115,9 @@ async function attempt(services: WebhookServices, delivery: WebhookDeliveryDocum
  * of processes may run passes at once. Returns how many deliveries it attempted.
  */
 export async function deliverDueWebhooks(services: WebhookServices): Promise<number> {
+  // Every event recorded so far gets its deliveries first, oldest first: a queue's head is then never younger than a
+  // delivery still to be written for the same resource.
+  while ((await fanOutPendingEvents(FAN_OUT_BATCH)) === FAN_OUT_BATCH);
   let attempted = 0;
   for (const { subscriptionId, resourceId } of await dueDeliveryQueues(new Date(), QUEUES_PER_PASS)) {
     const leaseKey = `WebhookQueue:${subscriptionId}:${resourceId}`;

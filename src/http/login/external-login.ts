@@ -26,7 +26,7 @@ import type { UserDocument } from '../../store/models/user.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import { recordEvent } from '../../store/queries/events.ts';
 import { identityProvidersForOrg } from '../../store/queries/identity-providers.ts';
-import type { LoginContext, LoginKit } from './login-kit.ts';
+import { authRequestOf, type LoginContext, type LoginKit } from './login-kit.ts';
 import { LoginPageError, readLoginForm } from './login-page.ts';
 import { writeProgress } from './progress.ts';
 
@@ -131,7 +131,10 @@ export function externalLoginPages(kit: LoginKit, services: Services) {
       throw new LoginPageError(403, 'Sign-in not possible', LOGIN_MESSAGES.notAllowedOrg, back(login));
     if (user.state !== 'active')
       throw new LoginPageError(403, 'Sign-in not possible', LOGIN_MESSAGES.userInactive, back(login));
-    const denial = await loginDenial(instanceId, 'post-authentication', user, externalContextOf(idp, identity));
+    const denial = await loginDenial(instanceId, 'post-authentication', user, {
+      external: externalContextOf(idp, identity),
+      authRequest: authRequestOf(login),
+    });
     if (denial) throw new LoginPageError(403, 'Sign-in not possible', denial, back(login));
     const loginUser = await findLoginUser(instanceId, user._id);
     const policyOrg = login.scopedOrg ?? (await findOrg(instanceId, user.orgId));

@@ -9,7 +9,7 @@ import { loginDenial } from '../../domain/actions/triggers.ts';
 import { verifyPasswordOfUnknownUser } from '../../domain/password-timing.ts';
 import { passkeyLoginAllowed } from '../../domain/rules/webauthn.ts';
 import { secondFactorStepOf } from '../../domain/second-factor.ts';
-import type { LoginContext, LoginKit } from './login-kit.ts';
+import { authRequestOf, type LoginContext, type LoginKit } from './login-kit.ts';
 import { waitText, type Throttles, type ThrottleKey } from '../middleware/rate-limit.ts';
 import { readLoginForm } from './login-page.ts';
 import { writeProgress } from './progress.ts';
@@ -120,7 +120,9 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
     if (user.state !== 'active') return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.userInactive, loginName);
     if (userOrg?.state !== 'active')
       return renderLoginName(ctx, identified, 403, LOGIN_MESSAGES.orgInactive, loginName);
-    const denial = await loginDenial(instance._id, 'pre-authentication', user);
+    const denial = await loginDenial(instance._id, 'pre-authentication', user, {
+      authRequest: authRequestOf(identified),
+    });
     if (denial) return renderLoginName(ctx, identified, 403, denial, loginName);
     return kit.advance(ctx, identified, { ...progress, userId: user._id });
   }

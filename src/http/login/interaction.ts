@@ -14,7 +14,7 @@ import type { RequestOrigin } from '../../store/queries/events.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { acrOf, amrOf } from '../../domain/rules/mfa.ts';
-import type { LoginContext, LoginKit } from './login-kit.ts';
+import { authRequestOf, type LoginContext, type LoginKit } from './login-kit.ts';
 import { secondFactorPages } from './second-factor-pages.ts';
 import { passwordResetPages } from './password-reset.ts';
 import { registrationPages } from './registration.ts';
@@ -172,7 +172,9 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     // A login through an IdP ran the external-authentication flow's post-authentication instead (external-login.ts).
     const denial = progress.amr.includes('fed')
       ? null
-      : await loginDenial(login.tenant.instance._id, 'post-authentication', user);
+      : await loginDenial(login.tenant.instance._id, 'post-authentication', user, {
+          authRequest: authRequestOf(login),
+        });
     if (denial) throw new LoginPageError(403, 'Login not possible', denial);
     if (progress.pendingLink)
       await linkPendingIdentity(login.tenant.instance._id, login.interaction.uid, progress.pendingLink, user._id);

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { Interaction } from 'oidc-provider';
 import type { LoginOrg, LoginUser } from '../../domain/login.ts';
+import { authRequestView } from '../../domain/rules/action-context.ts';
 import type { LoginPolicy } from '../../domain/rules/login-policy.ts';
 import { enrollableSecondFactors } from '../../domain/rules/mfa.ts';
 import type { LoginProgress, StepName } from '../../domain/rules/login-steps.ts';
@@ -36,4 +37,9 @@ export interface LoginKit {
 /** What the login's forced set-up may offer its user (rules/mfa.ts): codes by email need a verified address. */
 export function enrollableOf(login: LoginContext): ReturnType<typeof enrollableSecondFactors> {
   return enrollableSecondFactors(login.policy, login.user?.human?.emailVerified === true);
+}
+
+/** The login's authorization request as action scripts read it (`ctx.v1.authRequest`). */
+export function authRequestOf(login: LoginContext): Record<string, unknown> {
+  return authRequestView(login.interaction.uid, login.interaction.params);
 }

@@ -14,7 +14,7 @@ import {
 } from '../../domain/webauthn.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import { findUserFactors } from '../../store/queries/user-factors.ts';
-import type { LoginContext, LoginKit } from './login-kit.ts';
+import { authRequestOf, type LoginContext, type LoginKit } from './login-kit.ts';
 import { LoginPageError, readLoginForm } from './login-page.ts';
 import { webauthnForm, webauthnResponseOf } from './webauthn-assets.ts';
 
@@ -126,7 +126,7 @@ export function webauthnLoginPages(kit: LoginKit, renderCheck: RenderCheck, rend
       throw new LoginPageError(403, 'Login not possible', PASSKEY_NOT_ALLOWED);
     // The assertion is where a passkey login identifies the user: the pre-authentication trigger runs here, as after
     // the login name of a password login (first-factor-pages.ts).
-    const denial = await loginDenial(instance._id, 'pre-authentication', user);
+    const denial = await loginDenial(instance._id, 'pre-authentication', user, { authRequest: authRequestOf(login) });
     if (denial) return renderPasskey(ctx, login, 403, denial);
     return kit.advance(ctx, identified, {
       ...emptyProgress(),

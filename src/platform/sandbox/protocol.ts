@@ -1,3 +1,5 @@
+import type { OutboundPolicy } from '../outbound-fetch.ts';
+
 /**
  * What the main thread and a sandbox worker (platform/sandbox/worker.ts) exchange. The sandbox knows nothing of what it
  * runs: a job is source code with one JSON input (`__inputJson` in the guest), a `__record(name, argsJson)` host
@@ -14,8 +16,10 @@ export interface SandboxJob {
   /** Hosts `__fetch` may reach (exact host names, with the port when not the scheme's); empty: no `__fetch` at all. */
   allowedHosts: readonly string[];
   fetchTimeoutMs: number;
-  /** Whether `__fetch` may reach private and special-use addresses (platform/outbound-address.ts). */
-  privateAddresses: boolean;
+  /** What `__fetch` may reach (platform/outbound-fetch.ts). */
+  outbound: OutboundPolicy;
+  /** Compile the source without running it: the outcome tells whether it parses (and, if not, at which line). */
+  compileOnly?: boolean;
 }
 
 export interface SandboxOperation {
@@ -24,7 +28,13 @@ export interface SandboxOperation {
 }
 
 export type SandboxOutcome =
-  { ok: true; operations: SandboxOperation[] } | { ok: false; error: string; operations: SandboxOperation[] };
+  | { ok: true; operations: SandboxOperation[] }
+  | {
+      ok: false;
+      error: string;
+      operations: SandboxOperation[];
+      /** Where the source failed, when known. */ line?: number;
+    };
 
 export interface WorkerRequest {
   id: number;

@@ -11,7 +11,7 @@ import {
   type QuickJSHandle,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten';
-import { refuseSpecialUseAddress } from '../outbound-address.ts';
+import { guardedFetch } from '../outbound-fetch.ts';
 import {
   fetchAllowed,
   MAX_FETCH_BODY_BYTES,
@@ -50,13 +50,16 @@ yieldCpuToRequests();
 let plainModule: Promise<QuickJSWASMModule> | null = newQuickJSWASMModule();
 let asyncModule: Promise<QuickJSAsyncWASMModule> | null = newQuickJSAsyncWASMModule();
 
-function describeError(context: QuickJSContext, handle: QuickJSHandle): string {
+function describeError(context: QuickJSContext, handle: QuickJSHandle): { error: string; line?: number } {
   const dumped = context.dump(handle) as unknown;
   if (dumped && typeof dumped === 'object' && 'message' in dumped) {
-    const { name, message } = dumped as { name?: string; message?: string };
-    return `${name ?? 'Error'}: ${message ?? ''}`;
+    const { name, message, lineNumber } = dumped as { name?: string; message?: string; lineNumber?: number };
+    return {
+      error: `${name ?? 'Error'}: ${message ?? ''}`,
+      ...(typeof lineNumber === 'number' ? { line: lineNumber } : {}),
+    };
   }
-  return String(dumped);
+  return { error: String(dumped) };
 }
 
 function installCommon(context: QuickJSContext, job: SandboxJob, operations: SandboxOperation[]): void {
@@ -81,8 +84,7 @@ async function guestFetch(job: SandboxJob, url: string, optionsJson: string, dea
   };
   const timeout = Math.max(1, Math.min(job.fetchTimeoutMs, deadline - Date.now()));
   try {
-    if (!job.privateAddresses) await refuseSpecialUseAddress(url);
-    const response = await fetch(url, {
+    const response = await guardedFetch(job.outbound)(url, {
       method: options.method ?? 'GET',
       headers: options.headers ?? {},
       body:
@@ -116,9 +118,9 @@ function settle(
   operations: SandboxOperation[],
 ): SandboxOutcome {
   if (result.error) {
-    const error = describeError(context, result.error);
+    const described = describeError(context, result.error);
     result.error.dispose();
-    return { ok: false, error, operations };
+    return { ok: false, ...described, operations };
   }
   result.value.dispose();
   return { ok: true, operations };
@@ -130,7 +132,9 @@ function runPlain(module: QuickJSWASMModule, job: SandboxJob): SandboxOutcome {
   try {
     limitRuntime(context, job, Date.now() + job.timeoutMs);
     installCommon(context, job, operations);
-    return settle(context, context.evalCode(job.source, 'action.js'), operations);
+    // QuickJS's compile-only evaluation parses the source into bytecode and returns it, unrun.
+    const options = job.compileOnly ? { compileOnly: true } : undefined;
+    return settle(context, context.evalCode(job.source, 'action.js', options), operations);
   } finally {
     context.dispose();
   }
@@ -163,7 +167,8 @@ async function runWithFetch(module: QuickJSAsyncWASMModule, job: SandboxJob): Pr
 
 async function run(job: SandboxJob): Promise<SandboxOutcome> {
   try {
-    if (job.allowedHosts.length === 0) return runPlain(await (plainModule ??= newQuickJSWASMModule()), job);
+    if (job.allowedHosts.length === 0 || job.compileOnly)
+      return runPlain(await (plainModule ??= newQuickJSWASMModule()), job);
     return await runWithFetch(await (asyncModule ??= newQuickJSAsyncWASMModule()), job);
   } catch (error) {
     return { ok: false, error: `sandbox: ${(error as Error).message}`, operations: [] };

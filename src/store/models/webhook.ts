@@ -26,6 +26,11 @@ webhookSubscriptionSchema.plugin(invalidateCachesOnWrite);
 export const WebhookSubscription = model('WebhookSubscription', webhookSubscriptionSchema);
 
 export const DELIVERY_STATES = ['pending', 'delivered', 'failed'] as const;
+/**
+ * What a delivery carries: an audit-trail event to a change-webhook subscription, or a `webhook` action target's
+ * notification (domain/actions/run-action.ts), whose `subscriptionId` is the action's id and `event` the exact body.
+ */
+export const DELIVERY_KINDS = ['change', 'action-target'] as const;
 
 /**
  * One event to deliver to one subscription: the durable outbox (domain/webhooks/delivery.ts). Its `_id` is the
@@ -37,6 +42,7 @@ const webhookDeliverySchema = new Schema(
     _id: idField,
     instanceId: { type: String, required: true },
     subscriptionId: { type: String, required: true },
+    kind: { type: String, enum: DELIVERY_KINDS, default: 'change', required: true },
     eventId: { type: String, required: true },
     eventType: { type: String, required: true },
     resourceId: { type: String, required: true },

@@ -2,6 +2,10 @@ import { Action, ActionFlow, type ActionDocument } from '../models/action.ts';
 import { cached } from '../cache/instance-cache.ts';
 import { cacheKeys } from '../cache/keys.ts';
 
+export function findActionById(actionId: string): Promise<ActionDocument | null> {
+  return Action.findById(actionId).lean<ActionDocument>();
+}
+
 /**
  * The active actions a trigger runs for a user of `orgId`, in order: the instance's flow first, then the org's (each
  * in the order its trigger lists them). Cached, since claims are built on every token, userinfo and introspection:

@@ -1,7 +1,7 @@
 import { newId } from '../../platform/ids.ts';
 import { Event } from '../models/index.ts';
 import { insertBatched } from './batched-insert.ts';
-import { enqueueWebhookDeliveries } from './webhooks.ts';
+import { subscriptionsSeeing } from './webhooks.ts';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -24,14 +24,15 @@ export interface RequestOrigin {
 }
 
 /**
- * Appends an event, through the group commit of the events collection (every login writes one or two), and queues it
- * for the change webhooks that subscribe to it (store/queries/webhooks.ts).
+ * Appends an event, through the group commit of the events collection (every login writes one or two). An event that
+ * change webhooks subscribe to carries their ids and the outbox's pending marker in the same write, so no crash can
+ * separate the event from its deliveries (store/queries/webhooks.ts `fanOutPendingEvents`).
  */
 export async function recordEvent(input: EventInput): Promise<void> {
-  const event = { ...input, payload: input.payload ?? {}, createdAt: new Date() };
-  const id = newId();
-  await insertBatched(Event, { _id: id, ...event });
-  await enqueueWebhookDeliveries({ id, ...event });
+  const event = { _id: newId(), ...input, payload: input.payload ?? {}, createdAt: new Date() };
+  const webhookSubscriptionIds = await subscriptionsSeeing(event);
+  const outbox = webhookSubscriptionIds.length > 0 ? { webhookFanOut: 'pending' as const, webhookSubscriptionIds } : {};
+  await insertBatched(Event, { ...event, ...outbox });
 }
 
 export interface EventFilter {

@@ -1,4 +1,3 @@
-import { newId } from '../../platform/ids.ts';
 import { cached } from '../cache/instance-cache.ts';
 import { cacheKeys } from '../cache/keys.ts';
 import {
@@ -8,6 +7,9 @@ import {
   type WebhookDeliveryDocument,
   type WebhookSubscriptionDocument,
 } from '../models/webhook.ts';
+import { newId } from '../../platform/ids.ts';
+import { Event } from '../models/index.ts';
+import { isDuplicateKeyError } from './array-rewrite.ts';
 
 /**
  * Which audit-trail events a change webhook subscribes to: exact types (`user.human.added`), every type under a prefix
@@ -42,30 +44,89 @@ function activeSubscriptions(instanceId: string): Promise<WebhookSubscriptionDoc
 }
 
 /**
- * Queues the event for every active subscription that sees it (its org's, or the instance's) and matches its type.
- * Without subscriptions this is one cache hit: it runs for every event the audit trail records.
+ * The active subscriptions that see the event (its org's, or the instance's) and match its type: written on the event
+ * itself (store/queries/events.ts). Without subscriptions this is one cache hit: it runs for every event recorded.
  */
-export async function enqueueWebhookDeliveries(event: WebhookEvent): Promise<void> {
-  const subscriptions = (await activeSubscriptions(event.instanceId)).filter(
-    (subscription) =>
-      (subscription.orgId === null || subscription.orgId === event.orgId) &&
-      eventTypeMatches(subscription.eventTypes, event.type),
-  );
-  if (subscriptions.length === 0) return;
-  const { instanceId, ...body } = event;
-  const nextAttemptAt = new Date();
-  await WebhookDelivery.insertMany(
-    subscriptions.map((subscription) => ({
-      _id: newId(),
+export async function subscriptionsSeeing(event: Pick<WebhookEvent, 'instanceId' | 'orgId' | 'type'>) {
+  return (await activeSubscriptions(event.instanceId))
+    .filter(
+      (subscription) =>
+        (subscription.orgId === null || subscription.orgId === event.orgId) &&
+        eventTypeMatches(subscription.eventTypes, event.type),
+    )
+    .map((subscription) => subscription._id);
+}
+
+/**
+ * A delivery's id: the event's and the subscription's, so that writing it twice (a fan-out that died midway and runs
+ * again) is refused as a duplicate, and the receiver sees one id; it sorts by the event's id, i.e. in event order.
+ */
+export const deliveryId = (eventId: string, subscriptionId: string) => `${eventId}:${subscriptionId}`;
+
+type PendingEvent = Omit<WebhookEvent, 'id'> & {
+  _id: string;
+  webhookFanOut?: string;
+  webhookSubscriptionIds: string[];
+};
+
+async function insertDelivery(event: PendingEvent, subscriptionId: string, nextAttemptAt: Date): Promise<void> {
+  const { _id, instanceId, webhookFanOut: _marker, webhookSubscriptionIds: _subscriptions, ...body } = event;
+  try {
+    await WebhookDelivery.create({
+      _id: deliveryId(_id, subscriptionId),
       instanceId,
-      subscriptionId: subscription._id,
-      eventId: event.id,
+      subscriptionId,
+      eventId: _id,
       eventType: event.type,
       resourceId: event.resourceId,
-      event: { ...body, createdAt: event.createdAt.toISOString() },
+      event: { ...body, id: _id, createdAt: event.createdAt.toISOString() },
       nextAttemptAt,
-    })),
-  );
+    });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+}
+
+/**
+ * The outbox's first step: events written with `webhookFanOut: 'pending'` get their deliveries, oldest event first,
+ * then lose the marker. A process that dies anywhere in between leaves the marker, and the next pass (of any process)
+ * writes the missing deliveries under the same ids: resumable and idempotent, with no transaction. Returns how many
+ * events it fanned out.
+ */
+export async function fanOutPendingEvents(limit: number): Promise<number> {
+  const events = await Event.find({ webhookFanOut: 'pending' }).sort({ _id: 1 }).limit(limit).lean<PendingEvent[]>();
+  for (const event of events) {
+    const nextAttemptAt = new Date();
+    for (const subscriptionId of event.webhookSubscriptionIds ?? [])
+      await insertDelivery(event, subscriptionId, nextAttemptAt);
+    await Event.updateOne({ _id: event._id }, { $unset: { webhookFanOut: 1 } });
+  }
+  return events.length;
+}
+
+/**
+ * Queues a `webhook` action target's notification in the same durable outbox as change webhooks, so its retries
+ * survive a restart; it queues per action and user, in order.
+ */
+export async function queueTargetNotification(input: {
+  instanceId: string;
+  actionId: string;
+  trigger: string;
+  userId: string;
+  body: string;
+}): Promise<void> {
+  const id = newId();
+  await WebhookDelivery.create({
+    _id: id,
+    instanceId: input.instanceId,
+    kind: 'action-target',
+    subscriptionId: input.actionId,
+    eventId: id,
+    eventType: input.trigger,
+    resourceId: input.userId,
+    event: input.body,
+    nextAttemptAt: new Date(),
+  });
 }
 
 /** The (subscription, resource) queues with a delivery due, oldest first. */

@@ -10,6 +10,10 @@ import { managerPages } from './managers.ts';
 import { orgDomainsPage } from './org-domains.ts';
 import { orgDeletePage, orgListPage, orgPage, orgSettingsPage } from './orgs.ts';
 import { projectDeletePage, projectListPage, projectPage } from './projects.ts';
+import { machineCredentialsPage } from './machine-credentials.ts';
+import { userFactorsPage } from './user-factors.ts';
+import { userMetadataPage } from './user-metadata.ts';
+import { userProfilePage } from './user-profile.ts';
 import { userDeletePage, userListPage, userPage } from './users.ts';
 
 /** Every console page; a page's path is relative to /ui/console. */
@@ -25,6 +29,10 @@ export function consolePages(): ConsolePage[] {
     userListPage,
     userPage,
     userDeletePage,
+    userProfilePage,
+    userFactorsPage,
+    userMetadataPage,
+    machineCredentialsPage,
     projectListPage,
     projectPage,
     projectDeletePage,

@@ -16,7 +16,7 @@ before(async () => {
 });
 after(() => fixture.server.stop());
 
-const orgRole = (orgId: string, role: string) => ({ level: 'org', resourceId: orgId, orgId, role });
+const orgRole = (orgId: string, role: string) => ({ level: 'org' as const, resourceId: orgId, orgId, role });
 const unescape = (href: string) => href.replace(/&amp;/g, '&');
 const rowsOf = (html: string) => /<tbody>[\s\S]*<\/tbody>/.exec(html)![0];
 const linkOf = (html: string, rel: 'prev' | 'next') =>

@@ -2,6 +2,7 @@
 // and the console's pages read and its forms posted with the session's cookie and CSRF token.
 import assert from 'node:assert/strict';
 import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
+import type { ManagerLevel } from '../../src/domain/rules/permissions.ts';
 import { hashPassword } from '../../src/platform/passwords.ts';
 import { Membership, User } from '../../src/store/models/index.ts';
 import { CookieJar, openPage, submitLoginName, submitPassword } from './login.ts';
@@ -19,7 +20,7 @@ export async function managerOf(
   fixture: OidcFixture,
   username: string,
   orgId: string,
-  membership: { level: string; resourceId: string; orgId: string; projectId?: string | null; role: string },
+  membership: { level: ManagerLevel; resourceId: string; orgId: string; projectId?: string | null; role: string },
 ): Promise<string> {
   const domain = `${username}.test`;
   const user = await User.create({

@@ -46,6 +46,8 @@ function managersPage(spec: ManagerLevelPage, roleNames: readonly string[]): Con
           managers,
           paging,
           roles,
+          // In a row of the table, the names alone: the descriptions are in the form to add a manager.
+          rowRoles: roles.map((role) => ({ value: role.value, label: role.value })),
           form,
           canAdd: await c.allows(`POST ${spec.api}`, params(c)),
           canChange: await c.allows(`PUT ${spec.api}/{userId}`, { ...params(c), userId: '-' }),

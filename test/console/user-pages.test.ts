@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { User, UserFactor } from '../../src/store/models/index.ts';
 import { consoleClient, managerOf } from '../helpers/console-session.ts';
-import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+import { startOidcFixture, userIdOf, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
 let acme: string;
 let person: string;
 let bot: string;
+let acmeOwner: string;
 
 before(async () => {
   fixture = await startOidcFixture();
@@ -28,12 +29,15 @@ before(async () => {
   )._id;
   bot = (await User.create({ instanceId, orgId: acme, type: 'machine', username: 'bot', machine: { name: 'Bot' } }))
     ._id;
+  acmeOwner = await userIdOf(fixture, 'acme-owner');
+  await consoleClient(fixture, 'acme-owner@acme.localhost');
 });
 after(() => fixture.server.stop());
 
-/** The target is locked and has recovery codes, so every control of the person's pages has something to act on. */
+/** The person is locked with one factor (recovery codes): every control of their pages has something to act on. */
 async function lockedWithFactor(): Promise<string> {
   await User.updateOne({ _id: person }, { $set: { state: 'locked' } });
+  await UserFactor.deleteMany({ userId: person });
   const factor = await UserFactor.create({
     instanceId: fixture.instanceId,
     userId: person,
@@ -46,24 +50,26 @@ async function lockedWithFactor(): Promise<string> {
   return factor._id;
 }
 
+// Each control, on whose page: the locked person with a factor, the machine user, or ACME's owner (signed in to the
+// console, so with a session to end).
 const CONTROLS = {
-  profile: ['/profile', '>Save profile</button>'],
-  metadata: ['/metadata', '>Set metadata</button>'],
-  removeFactor: ['/factors', '>Remove Recovery codes</button>'],
-  resetFactors: ['/factors', '>Remove all second factors</button>'],
-  endSessions: ['', '>End all sessions</button>'],
-  unlock: ['', '>Unlock user</button>'],
-  secret: ['/credentials', '>Generate a secret</button>'],
-  key: ['/credentials', '>Add key</button>'],
-  token: ['/credentials', '>Add token</button>'],
+  profile: ['person', '/profile', '>Save profile</button>'],
+  metadata: ['person', '/metadata', '>Set metadata</button>'],
+  removeFactor: ['person', '/factors', '>Remove Recovery codes</button>'],
+  resetFactors: ['person', '/factors', '>Remove all second factors</button>'],
+  unlock: ['person', '', '>Unlock user</button>'],
+  endSession: ['owner', '/sessions', '>End session</button>'],
+  endSessions: ['owner', '/sessions', '>End all sessions</button>'],
+  secret: ['bot', '/credentials', '>Generate a secret</button>'],
+  key: ['bot', '/credentials', '>Add key</button>'],
+  token: ['bot', '/credentials', '>Add token</button>'],
 } as const;
 type Control = keyof typeof CONTROLS;
-const MACHINE_ONLY: Control[] = ['secret', 'key', 'token'];
 const every = (value: boolean) =>
   Object.fromEntries(Object.keys(CONTROLS).map((control) => [control, value])) as Record<Control, boolean>;
 
 // ZITADEL's permissions per role (config/role-permissions.json): user.write (profile, metadata, factors, unlock),
-// session.delete, user.credential.write (secret, keys, tokens).
+// session.delete (end sessions), user.credential.write (secret, keys, tokens).
 const ROLES: Array<[string, Record<Control, boolean>]> = [
   ['ORG_OWNER', every(true)],
   ['ORG_USER_MANAGER', { ...every(true), secret: false, key: false, token: false }],
@@ -79,11 +85,13 @@ describe('a user’s pages in the console', () => {
       await managerOf(fixture, username, acme, { level: 'org', resourceId: acme, orgId: acme, role });
       const manager = await consoleClient(fixture, `${username}@acme.localhost`);
       const shown: Record<string, boolean> = {};
-      for (const [control, [path, label]] of Object.entries(CONTROLS)) {
-        const userId = MACHINE_ONLY.includes(control as Control) ? bot : person;
+      for (const [control, [target, path, label]] of Object.entries(CONTROLS)) {
+        const userId = { person, bot, owner: acmeOwner }[target];
         const page = await manager.get(`/users/${userId}${path}`);
-        assert.equal(page.status, 200, `${role} reads /users/${userId}${path}`);
-        shown[control] = page.html.includes(label);
+        // Viewers hold no session.read (ZITADEL's ORG_OWNER_VIEWER neither): the sessions page is refused them.
+        const readable = page.status === 200 || (path === '/sessions' && page.status === 403);
+        assert.ok(readable, `${role} reads /users/${userId}${path} (${page.status})`);
+        shown[control] = page.status === 200 && page.html.includes(label);
       }
       assert.deepEqual(shown, expected);
 
@@ -108,6 +116,7 @@ describe('a user’s pages in the console', () => {
           ],
         ]);
       if (!expected.unlock) forged.push([person, '', [['action', 'unlock']]]);
+      if (!expected.endSessions) forged.push([acmeOwner, '/sessions', [['action', 'endAll']]]);
       if (!expected.secret) forged.push([bot, '/credentials', [['action', 'secret']]]);
       if (!expected.token) forged.push([bot, '/credentials', [['action', 'addToken']]]);
       const before = await User.find({ _id: { $in: [person, bot] } }).lean();
@@ -117,7 +126,6 @@ describe('a user’s pages in the console', () => {
       }
       assert.deepEqual(await User.find({ _id: { $in: [person, bot] } }).lean(), before, 'the users are unchanged');
       if (!expected.removeFactor) assert.ok(await UserFactor.exists({ _id: factorId }), 'the factor is still there');
-      await UserFactor.deleteMany({ userId: person });
     });
 
   it('ORG_OWNER edits the profile (errors next to the field, what was typed kept) and the metadata', async () => {
@@ -212,8 +220,22 @@ describe('a user’s pages in the console', () => {
     assert.equal(await UserFactor.countDocuments({ userId: person }), 0);
     assert.equal((await owner.post(`/users/${person}`, [['action', 'unlock']])).status, 303);
     assert.equal((await User.findById(person).lean())!.state, 'active');
-    assert.equal((await owner.post(`/users/${person}`, [['action', 'endSessions']])).status, 303);
-    assert.match((await owner.get(`/users/${person}`)).html, /The user’s sessions are ended\./);
+    const sessions = await owner.get(`/users/${acmeOwner}/sessions`);
+    const sessionId = /name="sessionId" value="([^"]+)"/.exec(sessions.html)![1]!;
+    assert.equal(
+      (
+        await owner.post(`/users/${acmeOwner}/sessions`, [
+          ['action', 'end'],
+          ['sessionId', sessionId],
+        ])
+      ).status,
+      303,
+    );
+    const after = await owner.get(`/users/${acmeOwner}/sessions`);
+    assert.match(after.html, /The user’s sessions are ended\./);
+    assert.ok(!after.html.includes(sessionId), 'the session is gone');
+    assert.equal((await owner.post(`/users/${acmeOwner}/sessions`, [['action', 'endAll']])).status, 303);
+    assert.match((await owner.get(`/users/${acmeOwner}/sessions`)).html, /No sign-in session\./);
   });
 
   it('a machine user’s secret, key file and token are shown once, on the answer to the form only', async () => {

@@ -14,6 +14,7 @@ import { machineCredentialsPage } from './machine-credentials.ts';
 import { userFactorsPage } from './user-factors.ts';
 import { userMetadataPage } from './user-metadata.ts';
 import { userProfilePage } from './user-profile.ts';
+import { userSessionsPage } from './user-sessions.ts';
 import { userDeletePage, userListPage, userPage } from './users.ts';
 
 /** Every console page; a page's path is relative to /ui/console. */
@@ -32,6 +33,7 @@ export function consolePages(): ConsolePage[] {
     userProfilePage,
     userFactorsPage,
     userMetadataPage,
+    userSessionsPage,
     machineCredentialsPage,
     projectListPage,
     projectPage,

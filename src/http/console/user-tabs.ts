@@ -29,6 +29,7 @@ const USER_SECTIONS = [
   { path: '', label: 'Overview', route: 'GET /users/{userId}', types: ['human', 'machine'] },
   { path: '/profile', label: 'Profile', route: 'GET /users/{userId}', types: ['human', 'machine'] },
   { path: '/factors', label: 'Second factors', route: 'GET /users/{userId}/mfa', types: ['human'] },
+  { path: '/sessions', label: 'Sessions', route: 'GET /users/{userId}/sessions', types: ['human'] },
   { path: '/metadata', label: 'Metadata', route: 'GET /users/{userId}/metadata', types: ['human', 'machine'] },
   { path: '/credentials', label: 'Credentials', route: 'GET /users/{userId}/keys', types: ['machine'] },
 ] as const;

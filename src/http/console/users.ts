@@ -92,7 +92,6 @@ export const userPage: ConsolePage = {
         can: {
           state: await c.allows(`POST /users/{userId}/${stateAction}`, params),
           unlock: frame.user.state === 'locked' && (await c.allows('POST /users/{userId}/unlock', params)),
-          endSessions: await c.allows('DELETE /users/{userId}/sessions', params),
           remove: await c.allows('DELETE /users/{userId}', params),
         },
       },
@@ -103,11 +102,6 @@ export const userPage: ConsolePage = {
     deactivate: { route: 'POST /users/{userId}/deactivate', done: (_c, _r, params) => `/users/${params.userId}` },
     reactivate: { route: 'POST /users/{userId}/reactivate', done: (_c, _r, params) => `/users/${params.userId}` },
     unlock: { route: 'POST /users/{userId}/unlock', done: (_c, _r, params) => `/users/${params.userId}` },
-    endSessions: {
-      route: 'DELETE /users/{userId}/sessions',
-      done: (_c, _r, params) => `/users/${params.userId}`,
-      flash: 'sessionsEnded',
-    },
   },
 };
 

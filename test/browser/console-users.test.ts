@@ -66,6 +66,9 @@ describe('a user’s pages in Chromium', { skip }, () => {
       await page.getByRole('link', { name: 'Ada Acme' }).click();
       await userSections.getByRole('link', { name: 'Second factors' }).click();
       await checkConsolePage(page, 'user-factors');
+      await userSections.getByRole('link', { name: 'Sessions' }).click();
+      await page.getByRole('button', { name: 'End session' }).first().waitFor();
+      await checkConsolePage(page, 'user-sessions');
 
       await page.goto(`${fixture.baseUrl}/ui/console/orgs/${fixture.orgs.ACME}/managers`);
       await page.getByText('Change roles').first().click();

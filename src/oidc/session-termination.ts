@@ -28,18 +28,53 @@ async function revokeGrant(provider: Provider, grantId: string): Promise<void> {
   ]);
 }
 
+/** A user's sign-in session as a manager sees it: its uid (never its id, the cookie's value), when, and which apps. */
+export interface AccountSessionView {
+  id: string;
+  signedInAt: string | null;
+  expiresAt: string | null;
+  clientIds: string[];
+}
+
+const isoOf = (epochSeconds: number | undefined) => (epochSeconds ? new Date(epochSeconds * 1000).toISOString() : null);
+
+/** The user's live provider sessions in the instance (expired ones not swept yet left out, as the provider does). */
+export async function accountSessions(
+  provider: Provider,
+  instanceId: string,
+  accountId: string,
+): Promise<AccountSessionView[]> {
+  const sessions = await Promise.all(
+    (await sessionIdsOfAccount(instanceId, accountId)).map((id) => provider.Session.find(id)),
+  );
+  return sessions
+    .filter((session) => session?.accountId === accountId)
+    .map((session) => ({
+      id: session!.uid,
+      signedInAt: isoOf(session!.loginTs),
+      expiresAt: isoOf(session!.exp),
+      clientIds: Object.keys(session!.authorizations ?? {}),
+    }));
+}
+
 /**
- * Ends every provider session of a user in the instance: the session goes, the tokens of its grants are revoked,
- * then each app that took part in it and registered a back-channel logout URI gets a logout token (with the sid
- * it knows the session by). The logins browsers keep of the user end too (oidc/browser-logins.ts), so no browser
+ * Ends every provider session of a user in the instance (or the one of `sessionUid`): the session goes, the tokens of
+ * its grants are revoked, then each app that took part in it and registered a back-channel logout URI gets a logout
+ * token (with the sid it knows the session by). The logins browsers keep of the user end too, all of them even when
+ * one session ends (oidc/browser-logins.ts: a record names its browser, not the provider session), so no browser
  * switches back to the user without a password. Returns how many sessions were ended.
  */
-export async function endAccountSessions(provider: Provider, instanceId: string, accountId: string): Promise<number> {
+export async function endAccountSessions(
+  provider: Provider,
+  instanceId: string,
+  accountId: string,
+  sessionUid?: string,
+): Promise<number> {
   await endBrowserLoginsOfUser(instanceId, accountId);
   const ended = await Promise.all(
     (await sessionIdsOfAccount(instanceId, accountId)).map(async (id) => {
       const session = await provider.Session.find(id);
-      if (session?.accountId !== accountId) return false;
+      if (session?.accountId !== accountId || (sessionUid !== undefined && session.uid !== sessionUid)) return false;
       const authorizations = Object.entries(session.authorizations ?? {});
       await session.destroy();
       const notifications = await Promise.all(

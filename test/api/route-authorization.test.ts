@@ -49,6 +49,8 @@ const AUTHORIZATION: Record<string, string> = {
   'PUT /users/{userId}/metadata/{key}': 'USER user.write',
   'DELETE /users/{userId}/metadata/{key}': 'USER user.write',
   'DELETE /users/{userId}/sessions': 'USER session.delete',
+  'GET /users/{userId}/sessions': 'USER session.read',
+  'DELETE /users/{userId}/sessions/{sessionId}': 'USER session.delete',
   'GET /users/{userId}/mfa': 'USER user.read',
   'POST /users/{userId}/mfa/otp-email': 'USER user.write',
   'DELETE /users/{userId}/mfa/{factorId}': 'USER_CREDENTIALS user.write',

@@ -3,10 +3,8 @@
 // viewer is refused with nothing changed.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
-import { Instance, Membership, Organization as Org, User } from '../../src/store/models/index.ts';
-import { hashPassword } from '../../src/platform/passwords.ts';
-import { CookieJar, openPage, submitLoginName, submitPassword } from '../helpers/login.ts';
+import { Instance, Organization as Org } from '../../src/store/models/index.ts';
+import { consoleClient, managerOf } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -16,56 +14,6 @@ before(async () => {
   acme = fixture.orgs.ACME!;
 });
 after(() => fixture.server.stop());
-
-/** A person of ACME holding `role` on ACME (org) or on the instance; their login name. */
-async function managerOf(username: string, level: 'org' | 'instance', role: string): Promise<string> {
-  const user = await User.create({
-    instanceId: fixture.instanceId,
-    orgId: acme,
-    type: 'human',
-    username,
-    human: {
-      email: `${username}@acme.localhost`,
-      emailVerified: true,
-      givenName: username,
-      familyName: 'Manager',
-      passwordHash: await hashPassword(DEMO_PASSWORD),
-    },
-  });
-  const resourceId = level === 'org' ? acme : fixture.instanceId;
-  await Membership.create({
-    instanceId: fixture.instanceId,
-    userId: user._id,
-    level,
-    resourceId,
-    orgId: resourceId,
-    projectId: null,
-    roles: [role],
-  });
-  return `${username}@acme.localhost`;
-}
-
-async function consoleSession(loginName: string): Promise<{ jar: CookieJar; csrf: string }> {
-  const jar = new CookieJar();
-  let flow = await openPage(jar, `${fixture.baseUrl}/ui/console/signin`);
-  flow = await submitLoginName(flow, loginName);
-  flow = await submitPassword(flow, DEMO_PASSWORD);
-  assert.equal(flow.page?.url, `${fixture.baseUrl}/ui/console`, `${loginName} is signed in`);
-  return { jar, csrf: /name="csrf" value="([^"]+)"/.exec(flow.page.html)![1]! };
-}
-
-const get = async (jar: CookieJar, path: string) => (await openPage(jar, `${fixture.baseUrl}/ui/console${path}`)).page!;
-
-async function post(jar: CookieJar, csrf: string, path: string, fields: Array<[string, string]>) {
-  const url = new URL(`${fixture.baseUrl}/ui/console${path}`);
-  const response = await fetch(url, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: jar.header(url), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams([['csrf', csrf], ...fields]).toString(),
-  });
-  return { status: response.status, html: await response.text() };
-}
 
 /** The policy form as a browser sends it with the defaults shown, and a few changes. */
 const policyForm = (changes: Array<[string, string]>): Array<[string, string]> => [
@@ -79,39 +27,39 @@ const policyForm = (changes: Array<[string, string]>): Array<[string, string]> =
 
 describe('an org’s domains and login policy in the console', () => {
   it('ORG_OWNER adds a domain, gets its DNS token, removes it, and saves and resets the login policy', async () => {
-    const { jar, csrf } = await consoleSession('acme-owner@acme.localhost');
-    const domains = await get(jar, `/orgs/${acme}/domains`);
+    const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
+    const domains = await owner.get(`/orgs/${acme}/domains`);
     assert.equal(domains.status, 200);
     assert.match(domains.html, />Add domain<\/button>/);
     assert.match(domains.html, /href="\/ui\/console\/orgs\/[^"]+\/login-policy"/, 'the Login policy tab');
 
-    const added = await post(jar, csrf, `/orgs/${acme}/domains`, [
+    const added = await owner.post(`/orgs/${acme}/domains`, [
       ['action', 'add'],
       ['domain', 'time.acme.test'],
     ]);
     assert.equal(added.status, 303);
-    const invalid = await post(jar, csrf, `/orgs/${acme}/domains`, [
+    const invalid = await owner.post(`/orgs/${acme}/domains`, [
       ['action', 'add'],
       ['domain', 'not a domain'],
     ]);
     assert.equal(invalid.status, 400);
     assert.match(invalid.html, /id="add-domain-error"/, 'the API’s message next to the field');
 
-    const token = await post(jar, csrf, `/orgs/${acme}/domains`, [
+    const token = await owner.post(`/orgs/${acme}/domains`, [
       ['action', 'validate'],
       ['domain', 'time.acme.test'],
       ['type', 'dns'],
     ]);
     assert.equal(token.status, 200);
     assert.match(token.html, /_zitadel-challenge\.time\.acme\.test/, 'where the TXT record goes');
-    const unverified = await post(jar, csrf, `/orgs/${acme}/domains`, [
+    const unverified = await owner.post(`/orgs/${acme}/domains`, [
       ['action', 'verify'],
       ['domain', 'time.acme.test'],
     ]);
     assert.equal(unverified.status, 400, 'no TXT record: the check says so');
     assert.match(unverified.html, /role="alert"/);
 
-    const removed = await post(jar, csrf, `/orgs/${acme}/domains`, [
+    const removed = await owner.post(`/orgs/${acme}/domains`, [
       ['action', 'remove'],
       ['domain', 'time.acme.test'],
     ]);
@@ -119,68 +67,81 @@ describe('an org’s domains and login policy in the console', () => {
     const org = (await Org.findById(acme).lean())!;
     assert.ok(!org.domains.some((entry) => entry.domain === 'time.acme.test'), 'the domain is gone');
 
-    const policyPage = await get(jar, `/orgs/${acme}/login-policy`);
+    const policyPage = await owner.get(`/orgs/${acme}/login-policy`);
     assert.equal(policyPage.status, 200);
     assert.match(policyPage.html, />Save login policy<\/button>/);
-    const refused = await post(jar, csrf, `/orgs/${acme}/login-policy`, policyForm([['minLength', '0']]));
+    const refused = await owner.post(`/orgs/${acme}/login-policy`, policyForm([['minLength', '0']]));
     assert.equal(refused.status, 400);
     assert.match(refused.html, /id="save-minLength-error"/, 'the API’s 400 next to the minimum length');
-    const unsupported = await post(jar, csrf, `/orgs/${acme}/login-policy`, policyForm([['secondFactors', 'otp_sms']]));
+    const unsupported = await owner.post(`/orgs/${acme}/login-policy`, policyForm([['secondFactors', 'otp_sms']]));
     assert.equal(unsupported.status, 400, 'a setting the login cannot honour is refused by name');
     assert.match(unsupported.html, /id="save-secondFactors-error"/);
 
-    const saved = await post(jar, csrf, `/orgs/${acme}/login-policy`, policyForm([['minLength', '12']]));
+    const saved = await owner.post(`/orgs/${acme}/login-policy`, policyForm([['minLength', '12']]));
     assert.equal(saved.status, 303);
     const stored = (await Org.findById(acme).lean())!.loginPolicy as { passwordComplexity?: { minLength?: number } };
     assert.equal(stored.passwordComplexity?.minLength, 12);
-    assert.match((await get(jar, `/orgs/${acme}/login-policy`)).html, />Reset to the instance’s policy<\/button>/);
+    assert.match((await owner.get(`/orgs/${acme}/login-policy`)).html, />Reset to the instance’s policy<\/button>/);
 
-    assert.equal((await post(jar, csrf, `/orgs/${acme}/login-policy`, [['action', 'reset']])).status, 303);
+    assert.equal((await owner.post(`/orgs/${acme}/login-policy`, [['action', 'reset']])).status, 303);
     assert.equal((await Org.findById(acme).lean())!.loginPolicy ?? null, null, 'the org inherits again');
   });
 
   it('ORG_OWNER_VIEWER sees both pages without controls; a forged post changes nothing', async () => {
-    const { jar, csrf } = await consoleSession(await managerOf('acme-viewer', 'org', 'ORG_OWNER_VIEWER'));
-    const domains = await get(jar, `/orgs/${acme}/domains`);
+    await managerOf(fixture, 'acme-viewer', acme, {
+      level: 'org',
+      resourceId: acme,
+      orgId: acme,
+      role: 'ORG_OWNER_VIEWER',
+    });
+    const viewer = await consoleClient(fixture, 'acme-viewer@acme.localhost');
+    const domains = await viewer.get(`/orgs/${acme}/domains`);
     assert.equal(domains.status, 200);
     assert.match(domains.html, /acme\.localhost/);
     assert.doesNotMatch(domains.html, />(Add domain|Get verification token|Verify|Make primary|Remove)<\/button>/);
-    const policyPage = await get(jar, `/orgs/${acme}/login-policy`);
+    const policyPage = await viewer.get(`/orgs/${acme}/login-policy`);
     assert.equal(policyPage.status, 200);
     assert.match(policyPage.html, /Minimum password length/);
     assert.doesNotMatch(policyPage.html, /Save login policy|Reset to the instance/);
 
     const before = await Org.findById(acme).lean();
-    const forgedDomain = await post(jar, csrf, `/orgs/${acme}/domains`, [
+    const forgedDomain = await viewer.post(`/orgs/${acme}/domains`, [
       ['action', 'add'],
       ['domain', 'forged.test'],
     ]);
-    const forgedPolicy = await post(jar, csrf, `/orgs/${acme}/login-policy`, policyForm([['minLength', '30']]));
+    const forgedPolicy = await viewer.post(`/orgs/${acme}/login-policy`, policyForm([['minLength', '30']]));
     assert.deepEqual([forgedDomain.status, forgedPolicy.status], [403, 403]);
     const afterwards = await Org.findById(acme).lean();
     assert.deepEqual([afterwards!.domains, afterwards!.loginPolicy], [before!.domains, before!.loginPolicy]);
   });
 
   it('the instance login policy: IAM_OWNER saves it, ORG_OWNER neither sees nor reaches it', async () => {
-    const owner = await consoleSession(await managerOf('iam-owner', 'instance', 'IAM_OWNER'));
-    const home = await get(owner.jar, '/');
+    const instance = fixture.instanceId;
+    await managerOf(fixture, 'iam-owner', acme, {
+      level: 'instance',
+      resourceId: instance,
+      orgId: instance,
+      role: 'IAM_OWNER',
+    });
+    const owner = await consoleClient(fixture, 'iam-owner@acme.localhost');
+    const home = await owner.get('/');
     assert.match(home.html, /href="\/ui\/console\/instance\/login-policy"/);
-    const page = await get(owner.jar, '/instance/login-policy');
+    const page = await owner.get('/instance/login-policy');
     assert.match(page.html, />Save login policy<\/button>/);
     assert.doesNotMatch(page.html, /Reset to the instance/, 'the instance has no policy above it');
-    const saved = await post(owner.jar, owner.csrf, '/instance/login-policy', policyForm([['minLength', '10']]));
+    const saved = await owner.post('/instance/login-policy', policyForm([['minLength', '10']]));
     assert.equal(saved.status, 303);
     const stored = (await Instance.findById(fixture.instanceId).lean())!.loginPolicy as {
       passwordComplexity?: { minLength?: number };
     };
     assert.equal(stored.passwordComplexity?.minLength, 10);
 
-    const orgOwner = await consoleSession('acme-owner@acme.localhost');
-    assert.doesNotMatch((await get(orgOwner.jar, '/')).html, /instance\/login-policy/);
+    const orgOwner = await consoleClient(fixture, 'acme-owner@acme.localhost');
+    assert.doesNotMatch((await orgOwner.get('/')).html, /instance\/login-policy/);
     // An instance route outside the caller's reach is 404 or 403 (api/run.ts); the console answers the same.
-    const refusedRead = (await get(orgOwner.jar, '/instance/login-policy')).status;
+    const refusedRead = (await orgOwner.get('/instance/login-policy')).status;
     assert.ok(refusedRead === 403 || refusedRead === 404, `read refused (${refusedRead})`);
-    const forged = await post(orgOwner.jar, orgOwner.csrf, '/instance/login-policy', policyForm([['minLength', '30']]));
+    const forged = await orgOwner.post('/instance/login-policy', policyForm([['minLength', '30']]));
     assert.ok(forged.status === 403 || forged.status === 404, `forged post refused (${forged.status})`);
     const unchanged = (await Instance.findById(fixture.instanceId).lean())!.loginPolicy as typeof stored;
     assert.equal(unchanged.passwordComplexity?.minLength, 10, 'the instance policy is unchanged');

@@ -121,6 +121,37 @@ describe('a manager ends a user’s sessions', () => {
     assert.deepEqual(again.body, { terminatedSessions: 0 });
   });
 
+  it('GET /users/{userId}/sessions lists them by uid; DELETE …/sessions/{id} ends that one only', async () => {
+    const laptop = await browserSignedIn('alpha-owner', [notified, silent]);
+    const phone = await browserSignedIn('alpha-owner', [notified]);
+    const userId = await userIdOf(fixture, 'alpha-owner');
+    const listed = await call(fixture.server, admin, 'GET', `/users/${userId}/sessions`);
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    const sessions = listed.body.sessions as Array<{ id: string; clientIds: string[]; signedInAt: string }>;
+    assert.deepEqual(sessions.map((session) => session.clientIds.sort().join()).sort(), [
+      'ended-rp',
+      'ended-rp,quiet-rp',
+    ]);
+    assert.ok(sessions.every((session) => !laptop.jar.header(new URL(fixture.baseUrl)).includes(session.id)));
+    const onLaptop = sessions.find((session) => session.clientIds.includes('quiet-rp'))!;
+
+    const unknown = await call(fixture.server, admin, 'DELETE', `/users/${userId}/sessions/no-such-session`);
+    assert.equal(unknown.status, 404);
+    const ended = await call(fixture.server, admin, 'DELETE', `/users/${userId}/sessions/${onLaptop.id}`);
+    assert.equal(ended.status, 204, JSON.stringify(ended.body));
+    assert.equal(await stillSignedIn(laptop.jar, notified), false);
+    assert.equal(await stillSignedIn(phone.jar, notified), true, 'the other session stays');
+    const told = await logoutTokensOf(notified);
+    assert.deepEqual(
+      told.map((token) => token.sid),
+      [decodeJwt(laptop.tokens[0]!.id_token!).sid],
+    );
+    const event = await Event.findOne({ instanceId: fixture.instanceId, type: 'user.session.terminated' }).lean();
+    assert.deepEqual(event?.payload, { sessionId: onLaptop.id });
+    const left = await call(fixture.server, admin, 'GET', `/users/${userId}/sessions`);
+    assert.equal((left.body.sessions as unknown[]).length, 1);
+  });
+
   it('deactivating a user ends its sessions and tells the apps', async () => {
     const browser = await browserSignedIn('alice', [notified]);
     const userId = await userIdOf(fixture, 'alice');

@@ -13,6 +13,16 @@ interface EventView {
 const FILTERS = ['resourceId', 'actorId'] as const;
 
 /**
+ * GET /events pages by a cursor to older events only; the way back is the trail of the cursors of the pages before
+ * (an empty one for the newest page), carried in the links. Past MAX_TRAIL pages deep, "newer" ends at the newest.
+ */
+const MAX_TRAIL = 20;
+function trailOf(c: Console): string[] {
+  const raw = new URLSearchParams(c.ctx.querystring).getAll('trail');
+  return raw.slice(-MAX_TRAIL).map((cursor) => cursor.slice(0, 200));
+}
+
+/**
  * The audit trail (GET /events), newest first, filtered by resource and actor as the API filters it; the instance's
  * for its managers, an org's for the org's. A filter the API refuses is shown next to its field.
  */
@@ -35,11 +45,22 @@ async function renderAudit(c: Console, orgId: string | undefined, frame: Record<
   } catch (error) {
     form = formErrorOf(error, 'filter', values);
   }
-  const next = nextCursor ? new URLSearchParams({ ...(values as Record<string, string>), cursor: nextCursor }) : null;
+  const { cursor, ...filters } = values as Record<string, string>;
+  const trail = trailOf(c);
+  const linkTo = (pageCursor: string | undefined, pageTrail: string[]) => {
+    const query = new URLSearchParams(filters);
+    if (pageCursor) query.set('cursor', pageCursor);
+    for (const earlier of pageTrail) query.append('trail', earlier);
+    return `?${query}`;
+  };
+  const paging = {
+    next: nextCursor ? linkTo(nextCursor, [...trail, cursor ?? ''].slice(-MAX_TRAIL)) : null,
+    previous: cursor ? linkTo(trail.at(-1) || undefined, trail.slice(0, -1)) : null,
+  };
   await renderConsole(
     c,
     'audit.njk',
-    { title: 'Audit trail', ...frame, events, form: form ?? { action: 'filter', values, errors: {} }, next },
+    { title: 'Audit trail', ...frame, events, form: form ?? { action: 'filter', values, errors: {} }, paging },
     form?.status ?? 200,
   );
 }

@@ -1,6 +1,7 @@
 import { list } from './forms.ts';
 import { renderConsole, type Console, type ConsolePage } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
+import { pageOf } from './paging.ts';
 import { roleOptionsOf, type ProjectView } from './projects.ts';
 import { userIdByLoginName, userLabel } from './users.ts';
 
@@ -65,6 +66,24 @@ interface UserGrantView {
 }
 
 /**
+ * A row of the list: who, on what, with which roles, and the controls the API allows on it. The roles to change to
+ * are the project's (or the grant's subset) where the manager can read them, else only those held (to drop some).
+ */
+async function rowOf(c: Console, orgId: string, grant: UserGrantView, choices: ProjectChoice[]) {
+  const params = { orgId, userGrantId: grant.id };
+  const choice = choices.find((candidate) => candidate.projectId === grant.projectId);
+  const roles = choice?.roles ?? grant.roleKeys.map((key) => ({ key, displayName: key }));
+  return {
+    ...grant,
+    user: await userLabel(c, grant.userId),
+    project: choice?.label ?? grant.projectId,
+    roleOptions: roleOptionsOf(roles),
+    canChange: await c.allows('PATCH /orgs/{orgId}/user-grants/{userGrantId}', params),
+    canRemove: await c.allows('DELETE /orgs/{orgId}/user-grants/{userGrantId}', params),
+  };
+}
+
+/**
  * An org's authorizations (user grants): who holds which roles on which project. A new one names the project, the
  * roles, and the user by exact login name (seed 004: users of other orgs are never listed or searched).
  */
@@ -74,25 +93,17 @@ export const authorizationsPage: ConsolePage = {
     const orgId = c.ctx.params.orgId!;
     const frame = await orgFrame(c, orgId).catch(() => ({ org: { id: orgId, name: orgId }, tabs: [] }));
     c.brandOrgId = orgId;
-    const { userGrants } = await c.call<{ userGrants: UserGrantView[] }>(
+    const { rows: userGrants, paging } = await pageOf(
+      c,
       'GET /orgs/{orgId}/user-grants',
       { orgId },
-      undefined,
-      { limit: '500' },
+      (found) => found.userGrants as UserGrantView[],
     );
     const choices = await projectChoices(c, orgId);
     const chosenId = (form?.values.projectId as string | undefined) ?? (c.ctx.query.projectId as string | undefined);
     const chosen =
       choices.find((choice) => choice.projectId === chosenId) ?? (choices.length === 1 ? choices[0] : undefined);
-    const projectNames = new Map(choices.map((choice) => [choice.projectId, choice.label]));
-    const rows = await Promise.all(
-      userGrants.map(async (grant) => ({
-        ...grant,
-        user: await userLabel(c, grant.userId),
-        project: projectNames.get(grant.projectId) ?? grant.projectId,
-        canRemove: await c.allows('DELETE /orgs/{orgId}/user-grants/{userGrantId}', { orgId, userGrantId: grant.id }),
-      })),
-    );
+    const rows = await Promise.all(userGrants.map((grant) => rowOf(c, orgId, grant, choices)));
     await renderConsole(
       c,
       'authorizations.njk',
@@ -101,6 +112,7 @@ export const authorizationsPage: ConsolePage = {
         ...frame,
         orgId,
         rows,
+        paging,
         choices,
         chosen,
         roleOptions: chosen ? roleOptionsOf(chosen.roles) : [],
@@ -121,6 +133,13 @@ export const authorizationsPage: ConsolePage = {
         roleKeys: list(form, 'roleKeys'),
       }),
       done: (c) => `/orgs/${c.ctx.params.orgId}/authorizations`,
+    },
+    changeRoles: {
+      route: 'PATCH /orgs/{orgId}/user-grants/{userGrantId}',
+      params: (c, form) => ({ orgId: c.ctx.params.orgId!, userGrantId: form.get('userGrantId') ?? '' }),
+      body: (form) => ({ roleKeys: list(form, 'roleKeys') }),
+      done: (c) => `/orgs/${c.ctx.params.orgId}/authorizations`,
+      flash: 'rolesChanged',
     },
     remove: {
       route: 'DELETE /orgs/{orgId}/user-grants/{userGrantId}',

@@ -9,6 +9,7 @@ import { callerOf } from '../api/authenticate.ts';
 import { apiRouteTable, loadRolePermissions } from '../api/index.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { consoleSignIn, endSessionUrl, renderPublic } from './auth.ts';
+import { defaultFlashOf, isFlashCode } from './flash.ts';
 import { consolePages } from './pages.ts';
 import {
   consoleFor,
@@ -32,12 +33,21 @@ export function consoleRoutes(services: Services): Router {
   /** The signed-in manager's console, or null (no session, timed out, or the user or org is no longer active). */
   async function open(ctx: Context): Promise<Console | null> {
     const { tenant } = ctx.state as { tenant: Tenant };
-    const session = cookies.readSession(ctx, tenant.instance._id);
-    if (!session) return null;
+    const found = cookies.readSession(ctx, tenant.instance._id);
+    if (!found) return null;
+    // A success message is shown by the request that reads it, and by no other.
+    const { flash, ...session } = found;
     try {
       const caller = await callerOf(tenant, session.userId, mapping);
       cookies.touchSession(ctx, tenant.instance._id, session);
-      return consoleFor(routes, { ctx, tenant, services, session, caller });
+      return consoleFor(routes, {
+        ctx,
+        tenant,
+        services,
+        session,
+        caller,
+        flash: isFlashCode(flash) ? flash : undefined,
+      });
     } catch (error) {
       if (!(error instanceof HttpError && error.status === 401)) throw error;
       cookies.endSession(ctx);
@@ -96,6 +106,8 @@ export function consoleRoutes(services: Services): Router {
         const result = await console.call(action.route, params, body);
         const next = await action.done(console, result, params);
         if (typeof next === 'string') {
+          const flash = action.flash ?? defaultFlashOf(action.route);
+          cookies.touchSession(ctx, console.tenant.instance._id, { ...console.session, flash });
           ctx.status = 303;
           ctx.redirect(`${CONSOLE_PATH}${next}`);
         }

@@ -12,6 +12,7 @@ import type { Caller } from '../api/authenticate.ts';
 import type { ApiRoute } from '../api/route.ts';
 import { executeRoute, routePermits } from '../api/run.ts';
 import { HttpError } from '../middleware/errors.ts';
+import { FLASH_MESSAGES, type FlashCode } from './flash.ts';
 import type { ConsoleSession } from './session.ts';
 
 /** `METHOD /path` of a management API route, e.g. `POST /orgs/{orgId}/projects`. */
@@ -35,6 +36,8 @@ export interface Console {
   allows(key: RouteKey, params?: Params, body?: unknown, query?: unknown): Promise<boolean>;
   /** The org whose branding the page wears (the page's org, else the manager's own). */
   brandOrgId?: string;
+  /** The success of the action that led here (POST → redirect → GET), shown once. */
+  flash?: FlashCode;
 }
 
 export function consoleFor(routes: ReadonlyMap<RouteKey, ApiRoute>, base: Omit<Console, 'call' | 'allows'>): Console {
@@ -68,6 +71,8 @@ export interface PageAction {
   body?(form: URLSearchParams, c: Console): unknown;
   /** A console path to go to (303), or nothing when it rendered a page itself (a secret shown once). */
   done(c: Console, result: unknown, params: Params): string | void | Promise<string | void>;
+  /** The message the page it goes to shows; by default what the route's method says (flash.ts). */
+  flash?: FlashCode;
 }
 
 /** A console page: its path under /ui/console, how it renders (with a form's state after an error), its actions. */
@@ -166,6 +171,7 @@ export async function renderConsole(
     nav: await navigationOf(c),
     me: { displayName: user ? displayNameOf(user) : '' },
     current: c.ctx.path,
+    flash: c.flash ? FLASH_MESSAGES[c.flash] : undefined,
     consolePath: CONSOLE_PATH,
     ...context,
   });

@@ -3,6 +3,7 @@ import { roleFitsLevel, type ManagerLevel } from '../../domain/rules/permissions
 import { list } from './forms.ts';
 import { renderConsole, type Console, type ConsolePage, type Params } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
+import { pageOf } from './paging.ts';
 import { userIdByLoginName, userLabel } from './users.ts';
 
 interface ManagerLevelPage {
@@ -16,7 +17,8 @@ interface ManagerLevelPage {
 
 /**
  * The managers of one resource, at any of ZITADEL's four levels: who holds which roles, with ZITADEL's role names and
- * what each allows; a manager is added by exact login name (never by listing other orgs' users) and removed.
+ * what each allows; a manager is added by exact login name (never by listing other orgs' users), their roles changed
+ * in place, and removed.
  */
 function managersPage(spec: ManagerLevelPage, roleNames: readonly string[]): ConsolePage {
   const roles = roleNames
@@ -27,11 +29,11 @@ function managersPage(spec: ManagerLevelPage, roleNames: readonly string[]): Con
     path: spec.path,
     async render(c, form, status) {
       const frame = await spec.frame(c, params(c));
-      const { members } = await c.call<{ members: Array<{ userId: string; roles: string[] }> }>(
+      const { rows: members, paging } = await pageOf(
+        c,
         `GET ${spec.api}`,
         params(c),
-        undefined,
-        { limit: '500' },
+        (found) => found.members as Array<{ userId: string; roles: string[] }>,
       );
       const managers = await Promise.all(
         members.map(async (member) => ({ ...member, label: await userLabel(c, member.userId) })),
@@ -42,9 +44,13 @@ function managersPage(spec: ManagerLevelPage, roleNames: readonly string[]): Con
         {
           ...frame,
           managers,
+          paging,
           roles,
+          // In a row of the table, the names alone: the descriptions are in the form to add a manager.
+          rowRoles: roles.map((role) => ({ value: role.value, label: role.value })),
           form,
           canAdd: await c.allows(`POST ${spec.api}`, params(c)),
+          canChange: await c.allows(`PUT ${spec.api}/{userId}`, { ...params(c), userId: '-' }),
           canRemove: await c.allows(`DELETE ${spec.api}/{userId}`, { ...params(c), userId: '-' }),
         },
         status,
@@ -55,6 +61,13 @@ function managersPage(spec: ManagerLevelPage, roleNames: readonly string[]): Con
         route: `POST ${spec.api}`,
         body: async (form, c) => ({ userId: await userIdByLoginName(c, form), roles: list(form, 'roles') }),
         done: (c) => c.ctx.path.replace(/^\/ui\/console/, ''),
+      },
+      changeRoles: {
+        route: `PUT ${spec.api}/{userId}`,
+        params: (c, form) => ({ ...params(c), userId: form.get('userId') ?? '' }),
+        body: (form) => ({ roles: list(form, 'roles') }),
+        done: (c) => c.ctx.path.replace(/^\/ui\/console/, ''),
+        flash: 'rolesChanged',
       },
       remove: {
         route: `DELETE ${spec.api}/{userId}`,

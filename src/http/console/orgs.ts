@@ -1,6 +1,7 @@
 import { numberOrNull, text } from './forms.ts';
 import { renderConsole, type ConsolePage } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
+import { pageOf } from './paging.ts';
 
 interface OrgView {
   id: string;
@@ -14,11 +15,11 @@ interface OrgView {
 export const orgListPage: ConsolePage = {
   path: '/orgs',
   async render(c, form, status) {
-    const { orgs } = await c.call<{ orgs: OrgView[] }>('GET /orgs', {}, undefined, { limit: '500' });
+    const { rows: orgs, paging } = await pageOf(c, 'GET /orgs', {}, (found) => found.orgs as OrgView[]);
     await renderConsole(
       c,
       'orgs.njk',
-      { title: 'Organizations', orgs, form, canCreate: await c.allows('POST /orgs') },
+      { title: 'Organizations', orgs, paging, form, canCreate: await c.allows('POST /orgs') },
       status,
     );
   },

@@ -10,6 +10,11 @@ import { managerPages } from './managers.ts';
 import { orgDomainsPage } from './org-domains.ts';
 import { orgDeletePage, orgListPage, orgPage, orgSettingsPage } from './orgs.ts';
 import { projectDeletePage, projectListPage, projectPage } from './projects.ts';
+import { machineCredentialsPage } from './machine-credentials.ts';
+import { userFactorsPage } from './user-factors.ts';
+import { userMetadataPage } from './user-metadata.ts';
+import { userProfilePage } from './user-profile.ts';
+import { userSessionsPage } from './user-sessions.ts';
 import { userDeletePage, userListPage, userPage } from './users.ts';
 
 /** Every console page; a page's path is relative to /ui/console. */
@@ -25,6 +30,11 @@ export function consolePages(): ConsolePage[] {
     userListPage,
     userPage,
     userDeletePage,
+    userProfilePage,
+    userFactorsPage,
+    userMetadataPage,
+    userSessionsPage,
+    machineCredentialsPage,
     projectListPage,
     projectPage,
     projectDeletePage,

@@ -2,6 +2,7 @@ import { DomainError, invalidField } from '../../domain/errors.ts';
 import { checked, lines, list, text } from './forms.ts';
 import { renderConsole, type Console, type ConsolePage } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
+import { pageOf } from './paging.ts';
 
 export interface ProjectView {
   id: string;
@@ -19,14 +20,17 @@ export const projectListPage: ConsolePage = {
   async render(c, form, status) {
     const orgId = c.ctx.params.orgId!;
     const frame = await orgFrame(c, orgId);
-    const { projects } = await c.call<{ projects: ProjectView[] }>('GET /orgs/{orgId}/projects', { orgId }, undefined, {
-      limit: '500',
-    });
+    const { rows: projects, paging } = await pageOf(
+      c,
+      'GET /orgs/{orgId}/projects',
+      { orgId },
+      (found) => found.projects as ProjectView[],
+    );
     const canCreate = await c.allows('POST /orgs/{orgId}/projects', { orgId });
     await renderConsole(
       c,
       'projects.njk',
-      { title: `Projects of ${frame.org.name}`, ...frame, projects, form, canCreate },
+      { title: `Projects of ${frame.org.name}`, ...frame, projects, paging, form, canCreate },
       status,
     );
   },

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { CONSOLE_PATH } from '../../domain/setup/console-app.ts';
 import type { MasterKey } from '../../platform/crypto.ts';
 import { TokenSealer } from '../../platform/token-sealer.ts';
+import type { FlashCode } from './flash.ts';
 
 const SESSION_COOKIE = 'castellan_console';
 const FLOW_COOKIE = 'castellan_console_flow';
@@ -22,6 +23,8 @@ export interface ConsoleSession {
   csrf: string;
   signedInAt: number;
   seenAt: number;
+  /** The success message the next page shows, once (flash.ts). */
+  flash?: FlashCode;
 }
 
 /** A sign-in under way (code flow with PKCE): what the callback checks. */

@@ -2,18 +2,8 @@ import { invalidField } from '../../domain/errors.ts';
 import { checked, text } from './forms.ts';
 import { renderConsole, type Console, type ConsolePage } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
-
-interface UserView {
-  id: string;
-  orgId: string;
-  type: 'human' | 'machine';
-  username: string;
-  loginName: string;
-  displayName: string;
-  state: string;
-  human: { email: string; emailVerified: boolean; givenName: string; familyName: string } | null;
-  machine: { name: string; description: string | null; hasSecret: boolean } | null;
-}
+import { pageOf } from './paging.ts';
+import { userFrame, type UserView } from './user-tabs.ts';
 
 /**
  * The user a form names by exact login name (seed 004: users of other orgs are never listed or searched), through the
@@ -46,14 +36,17 @@ export const userListPage: ConsolePage = {
   async render(c, form, status) {
     const orgId = c.ctx.params.orgId!;
     const frame = await orgFrame(c, orgId);
-    const { users } = await c.call<{ users: UserView[] }>('GET /orgs/{orgId}/users', { orgId }, undefined, {
-      limit: '500',
-    });
+    const { rows: users, paging } = await pageOf(
+      c,
+      'GET /orgs/{orgId}/users',
+      { orgId },
+      (found) => found.users as UserView[],
+    );
     const canCreate = await c.allows('POST /orgs/{orgId}/users/human', { orgId });
     await renderConsole(
       c,
       'users.njk',
-      { title: `Users of ${frame.org.name}`, ...frame, users, form, canCreate },
+      { title: `Users of ${frame.org.name}`, ...frame, users, paging, form, canCreate },
       status,
     );
   },
@@ -82,13 +75,6 @@ export const userListPage: ConsolePage = {
   },
 };
 
-async function userFrame(c: Console) {
-  const userId = c.ctx.params.userId!;
-  const user = await c.call<UserView>('GET /users/{userId}', { userId });
-  const frame = await orgFrame(c, user.orgId).catch(() => ({ org: null, tabs: [] }));
-  return { user, ...frame };
-}
-
 export const userPage: ConsolePage = {
   path: '/users/:userId',
   async render(c, form, status) {
@@ -105,6 +91,7 @@ export const userPage: ConsolePage = {
         stateAction,
         can: {
           state: await c.allows(`POST /users/{userId}/${stateAction}`, params),
+          unlock: frame.user.state === 'locked' && (await c.allows('POST /users/{userId}/unlock', params)),
           remove: await c.allows('DELETE /users/{userId}', params),
         },
       },
@@ -114,6 +101,7 @@ export const userPage: ConsolePage = {
   actions: {
     deactivate: { route: 'POST /users/{userId}/deactivate', done: (_c, _r, params) => `/users/${params.userId}` },
     reactivate: { route: 'POST /users/{userId}/reactivate', done: (_c, _r, params) => `/users/${params.userId}` },
+    unlock: { route: 'POST /users/{userId}/unlock', done: (_c, _r, params) => `/users/${params.userId}` },
   },
 };
 

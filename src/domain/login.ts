@@ -74,9 +74,7 @@ export function findLoginUser(instanceId: string, userId: string): Promise<Login
   return findScoped(User, instanceId, userId, {}, USER_FIELDS);
 }
 
-/**
- * The ids of (at most two) human users a filter matches; cached, while the user itself is read fresh (state, password).
- */
+/** The ids of (at most two) human users a filter matches; cached. */
 function humanUserIds(instanceId: string, cacheKey: string, filter: Record<string, string>): Promise<string[]> {
   return cached(instanceId, cacheKey, async () =>
     (
@@ -87,8 +85,14 @@ function humanUserIds(instanceId: string, cacheKey: string, filter: Record<strin
   );
 }
 
+/**
+ * The user a login name names, from the cache (every write of a user drops it): the login name step only shows who
+ * cannot log in, and the password step reads the user again, fresh, before its check (http/login/interaction.ts).
+ */
 async function soleLoginUser(instanceId: string, ids: string[]): Promise<LoginUser | null> {
-  return ids.length === 1 ? findLoginUser(instanceId, ids[0]!) : null;
+  if (ids.length !== 1) return null;
+  const userId = ids[0]!;
+  return cached(instanceId, cacheKeys.loginUser(userId), () => findLoginUser(instanceId, userId));
 }
 
 export function policyOf(instance: LoginInstance, org: LoginOrg | null): LoginPolicy {

@@ -1,3 +1,5 @@
+import { cached } from '../cache/instance-cache.ts';
+import { cacheKeys } from '../cache/keys.ts';
 import { Instance } from '../models/index.ts';
 import type { InstanceDocument } from '../models/instance.ts';
 
@@ -7,6 +9,14 @@ export type StoredSmtp = NonNullable<InstanceDocument['smtp']>;
 export async function storedSmtp(instanceId: string): Promise<StoredSmtp | null> {
   const instance = await Instance.findById(instanceId, { smtp: 1 }).lean();
   return instance?.smtp ?? null;
+}
+
+/**
+ * Whether the instance has SMTP settings: asked by every password page ("Forgot password?"), so cached until the
+ * instance changes (an instance write drops its cache, store/cache/invalidate-on-write.ts).
+ */
+export function smtpConfigured(instanceId: string): Promise<boolean> {
+  return cached(instanceId, cacheKeys.smtpConfigured(), async () => (await storedSmtp(instanceId)) !== null);
 }
 
 export async function setStoredSmtp(instanceId: string, smtp: StoredSmtp): Promise<void> {

@@ -86,13 +86,16 @@ function humanUserIds(instanceId: string, cacheKey: string, filter: Record<strin
 }
 
 /**
- * The user a login name names, from the cache (every write of a user drops it): the login name step only shows who
- * cannot log in, and the password step reads the user again, fresh, before its check (http/login/interaction.ts).
+ * The user from the cache (every write of a user drops it, in other processes within a revision poll), for the steps
+ * that do not depend on the latest state: the login name step only shows who cannot log in, and the password step
+ * reads the user again, fresh, before its check (http/login/interaction.ts).
  */
-async function soleLoginUser(instanceId: string, ids: string[]): Promise<LoginUser | null> {
-  if (ids.length !== 1) return null;
-  const userId = ids[0]!;
+export function findCachedLoginUser(instanceId: string, userId: string): Promise<LoginUser | null> {
   return cached(instanceId, cacheKeys.loginUser(userId), () => findLoginUser(instanceId, userId));
+}
+
+async function soleLoginUser(instanceId: string, ids: string[]): Promise<LoginUser | null> {
+  return ids.length === 1 ? findCachedLoginUser(instanceId, ids[0]!) : null;
 }
 
 export function policyOf(instance: LoginInstance, org: LoginOrg | null): LoginPolicy {

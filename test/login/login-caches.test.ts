@@ -54,6 +54,18 @@ describe('login caches', () => {
     assert.ok(await loginFinishes(user), 'the factors were removed: the password finishes the login again');
   });
 
+  it('refuses at the code page a user deactivated after their password was checked', async () => {
+    const user = await orgWithUser(server, admin, {});
+    const secret = await enrollTotp(user);
+    // The login name step has cached the user.
+    const flow = await passwordStep(server, user.username);
+    assert.ok(onStep(flow, '/mfa'));
+    assert.equal((await call(server, admin, 'POST', `/users/${user.userId}/deactivate`)).status, 200);
+    const refused = await submitForm(flow, { code: nextStepCode(secret) });
+    assert.equal(refused.callbackUrl?.searchParams.get('code'), undefined, `no code: ${refused.callbackUrl}`);
+    assert.equal(refused.page?.status, 403, pageText(refused.page?.html ?? ''));
+  });
+
   it('refuses at the login name a user deactivated since their last login', async () => {
     const user = await orgWithUser(server, admin, {});
     assert.ok(await loginFinishes(user));

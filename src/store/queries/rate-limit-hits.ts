@@ -33,7 +33,9 @@ export async function countRateLimitHit(
     at: new Date(now),
     expiresAt: new Date(now + windowSeconds * 1000),
   });
-  const count = await RateLimitHit.countDocuments({
+  // Through the driver: every password and code check counts twice, and mongoose's casting adds nothing to a filter
+  // of strings and a date.
+  const count = await RateLimitHit.collection.countDocuments({
     instanceId,
     limit,
     key,

@@ -3,7 +3,7 @@ import type { MasterKey } from '../platform/crypto.ts';
 import { renderEmail } from '../platform/email-templates.ts';
 import { findOrg } from '../store/queries/accounts.ts';
 import { enqueueOutboxMessage } from '../store/queries/email-outbox.ts';
-import { storedSmtp } from '../store/queries/smtp-settings.ts';
+import { smtpConfigured } from '../store/queries/smtp-settings.ts';
 import { brandingFrom, type Branding } from './rules/branding.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from './rules/login-policy.ts';
 import { conflict } from './errors.ts';
@@ -23,7 +23,7 @@ export const MISSING_SMTP =
 
 /** Whether messages can go out: the instance has SMTP settings, or development mode logs them. */
 export async function emailDeliveryAvailable(config: Config, instanceId: string): Promise<boolean> {
-  return config.email.logWithoutSmtp || (await storedSmtp(instanceId)) !== null;
+  return config.email.logWithoutSmtp || smtpConfigured(instanceId);
 }
 
 /** A flow that needs email answers 409 naming the missing setting, before it changes anything. */

@@ -74,9 +74,7 @@ export function findLoginUser(instanceId: string, userId: string): Promise<Login
   return findScoped(User, instanceId, userId, {}, USER_FIELDS);
 }
 
-/**
- * The ids of (at most two) human users a filter matches; cached, while the user itself is read fresh (state, password).
- */
+/** The ids of (at most two) human users a filter matches; cached. */
 function humanUserIds(instanceId: string, cacheKey: string, filter: Record<string, string>): Promise<string[]> {
   return cached(instanceId, cacheKey, async () =>
     (
@@ -87,8 +85,17 @@ function humanUserIds(instanceId: string, cacheKey: string, filter: Record<strin
   );
 }
 
+/**
+ * The user from the cache (every write of a user drops it, in other processes within a revision poll), for the steps
+ * that do not depend on the latest state: the login name step only shows who cannot log in, and the password step
+ * reads the user again, fresh, before its check (http/login/interaction.ts).
+ */
+export function findCachedLoginUser(instanceId: string, userId: string): Promise<LoginUser | null> {
+  return cached(instanceId, cacheKeys.loginUser(userId), () => findLoginUser(instanceId, userId));
+}
+
 async function soleLoginUser(instanceId: string, ids: string[]): Promise<LoginUser | null> {
-  return ids.length === 1 ? findLoginUser(instanceId, ids[0]!) : null;
+  return ids.length === 1 ? findCachedLoginUser(instanceId, ids[0]!) : null;
 }
 
 export function policyOf(instance: LoginInstance, org: LoginOrg | null): LoginPolicy {

@@ -4,7 +4,7 @@ import type { FactorType, UserFactorDocument } from '../store/models/user-factor
 import { findScoped } from '../store/queries/scoped.ts';
 import { recordEvent, type RequestOrigin } from '../store/queries/events.ts';
 import { clearAttempts, reserveAttempt } from '../store/queries/login-attempts.ts';
-import { anyFactorUse, findUserFactors, markFactorUse, pullRecoveryCode } from '../store/queries/user-factors.ts';
+import { anyFactorUse, findLoginFactors, markFactorUse, pullRecoveryCode } from '../store/queries/user-factors.ts';
 import { openTotpSecret, recoveryCodeHash, type FactorOwner } from './commands/user-factors.ts';
 import type { CodeServices } from './codes.ts';
 import { checkEmailOtp } from './email-otp.ts';
@@ -29,7 +29,7 @@ const TOTP_CODE = /^\d{6}$/;
 async function matchCode(
   instanceId: string,
   userId: string,
-  factors: UserFactorDocument[],
+  factors: readonly UserFactorDocument[],
   code: string,
   services: CodeServices,
 ): Promise<UserFactorDocument | null> {
@@ -85,7 +85,7 @@ export async function verifySecondFactor(
     await lockUser(instanceId, user, { failedOtpAttempts: reservation.attempts }, origin);
     return { outcome: 'locked' };
   }
-  const factors = (await findUserFactors(instanceId, user._id)).filter((factor) =>
+  const factors = (await findLoginFactors(instanceId, user._id)).filter((factor) =>
     secondFactorAllowed({ secondFactors: [...options.allowed] }, factor.type),
   );
   const matched = await matchCode(instanceId, user._id, factors, code.trim(), options.services);
@@ -121,7 +121,7 @@ export async function secondFactorStepOf(
 ): Promise<SecondFactorStep> {
   return secondFactorStep({
     policy,
-    factors: await findUserFactors(instanceId, user._id),
+    factors: await findLoginFactors(instanceId, user._id),
     requestAsksForMfa: acrValuesAskForMfa(acrValues),
     mfaInitSkippedAt: user.human?.mfaInitSkippedAt ?? null,
     emailVerified: user.human?.emailVerified === true,
@@ -153,7 +153,7 @@ export async function sessionMeetsLoginPolicy(
   // A session that used a second factor needs no look-up of the user's factors.
   const hasUsableSecondFactor = amr.includes('mfa')
     ? null
-    : usableSecondFactors(policy, await findUserFactors(instance._id, accountId)).length > 0;
+    : usableSecondFactors(policy, await findLoginFactors(instance._id, accountId)).length > 0;
   return sessionSatisfies({
     policy,
     amr,

@@ -107,6 +107,9 @@ describe('"Forgot password?" on the password page', () => {
     assert.equal(forgotLink((await onPasswordPage(hidden.username)).page!.html), null, 'hidePasswordReset: hidden');
     const policy = (await call(server, admin, 'GET', `/orgs/${user.orgId}/login-policy`)).body;
     assert.equal((policy.effective as { hidePasswordReset: boolean }).hidePasswordReset, false);
+    // Whether the instance can send email is cached (store/queries/smtp-settings.ts): removing the settings is seen.
+    assert.equal((await call(server, admin, 'DELETE', '/instance/smtp')).status, 204);
+    assert.equal(forgotLink((await onPasswordPage(user.username)).page!.html), null, 'SMTP settings removed: no link');
   });
 
   it('answers a known and an unknown login name with the same page; only the known one gets an email', async () => {

@@ -7,14 +7,20 @@ import { nextStep, stepReachable, type LoginProgress, type StepName } from '../.
 import { brandingFrom } from '../../domain/rules/branding.ts';
 import { renderView } from '../../platform/templates.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
-import { findLoginUser, loginRequirementProblem, policyOf, resolveRequiredOrg } from '../../domain/login.ts';
+import {
+  findCachedLoginUser,
+  findLoginUser,
+  loginRequirementProblem,
+  policyOf,
+  resolveRequiredOrg,
+} from '../../domain/login.ts';
 import { recordLogin } from '../../domain/login-audit.ts';
 import { loginDenial } from '../../domain/actions/triggers.ts';
 import type { RequestOrigin } from '../../store/queries/events.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { acrOf, amrOf } from '../../domain/rules/mfa.ts';
-import { authRequestOf, type LoginContext, type LoginKit } from './login-kit.ts';
+import { authRequestOf, type LoadOptions, type LoginContext, type LoginKit } from './login-kit.ts';
 import { secondFactorPages } from './second-factor-pages.ts';
 import { passwordResetPages } from './password-reset.ts';
 import { registrationPages } from './registration.ts';
@@ -50,7 +56,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
       throw new LoginPageError(400, 'Form not accepted', CSRF_MESSAGE, `/ui/login/${uid}`);
   }
 
-  async function loadContext(ctx: Context): Promise<LoginContext> {
+  async function loadContext(ctx: Context, options: LoadOptions = {}): Promise<LoginContext> {
     const { tenant } = ctx.state as { tenant: Tenant };
     const uid = String(ctx.params.uid);
     let details;
@@ -64,7 +70,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     const required = await resolveRequiredOrg(instance._id, details.params.scope);
     if (!required.ok) throw new LoginPageError(400, 'Login not possible', required.message);
     const progress = readProgress(ctx, uid);
-    const user = progress.userId ? await findLoginUser(instance._id, progress.userId) : null;
+    const findUser = options.cachedUser ? findCachedLoginUser : findLoginUser;
+    const user = progress.userId ? await findUser(instance._id, progress.userId) : null;
     const policyOrgId = required.org?._id ?? progress.discoveredOrgId ?? user?.orgId ?? null;
     const policyOrg =
       policyOrgId === required.org?._id ? required.org : policyOrgId ? await findOrg(instance._id, policyOrgId) : null;
@@ -100,8 +107,8 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
   }
 
   /** The login when `step` may be shown (earlier steps done, a login name typed), else a redirect to its start. */
-  async function loadStep(ctx: Context, step: StepName): Promise<LoginContext | null> {
-    const login = await loadContext(ctx);
+  async function loadStep(ctx: Context, step: StepName, options: LoadOptions = {}): Promise<LoginContext | null> {
+    const login = await loadContext(ctx, options);
     if (!stepReachable(step, login.policy, login.progress) || login.progress.loginName === null) {
       ctx.status = 303;
       ctx.redirect(`/ui/login/${login.interaction.uid}`);

@@ -23,11 +23,19 @@ export interface LoginContext {
   loginHint: string | null;
 }
 
+/**
+ * How a request reads the login's user: fresh by default. `cachedUser`: through the per-instance cache, for a step
+ * that nothing earlier in the login wrote the user for (the second factor's check, after the password's).
+ */
+export interface LoadOptions {
+  cachedUser?: boolean;
+}
+
 /** What the pages of one step need from the login: its context, rendering, and moving on. */
 export interface LoginKit {
-  loadContext(ctx: Context): Promise<LoginContext>;
+  loadContext(ctx: Context, options?: LoadOptions): Promise<LoginContext>;
   /** The login when `step` is reachable (earlier steps done), else null after redirecting to the login's start. */
-  loadStep(ctx: Context, step: StepName): Promise<LoginContext | null>;
+  loadStep(ctx: Context, step: StepName, options?: LoadOptions): Promise<LoginContext | null>;
   render(ctx: Context, login: LoginContext, view: string, status: number, context: Record<string, unknown>): void;
   advance(ctx: Context, login: LoginContext, progress: LoginProgress): Promise<void>;
   verifyCsrf(uid: string, form: URLSearchParams): void;

@@ -117,14 +117,17 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
     return setupPage(enrollment, `/ui/login/${login.interaction.uid}/mfa-setup`);
   }
 
+  // The code step reads the user through the cache: nothing in the login wrote it since the password step read it
+  // fresh; a lock by parallel wrong codes is read fresh after the check (domain/second-factor.ts), and a change by
+  // anyone else reaches it within a revision poll, as for a reused session (domain/login.ts sessionNeedsFreshLogin).
   async function showCheck(ctx: Context): Promise<void> {
-    const login = await kit.loadStep(ctx, 'mfa');
+    const login = await kit.loadStep(ctx, 'mfa', { cachedUser: true });
     if (login) await renderCheck(ctx, login, 200, null);
   }
 
   async function submitCheck(ctx: Context): Promise<void> {
     const form = await readLoginForm(ctx);
-    const login = await kit.loadStep(ctx, 'mfa');
+    const login = await kit.loadStep(ctx, 'mfa', { cachedUser: true });
     if (!login) return;
     kit.verifyCsrf(login.interaction.uid, form);
     const code = (form.get('code') ?? '').trim();

@@ -32,6 +32,10 @@ export const cacheKeys = {
   /** The instance's state, domains, issuer and login policy (store/queries/instance-settings.ts). */
   instanceRouting: () => key('instance-routing'),
   userState: (userId: string) => key('user-state', userId),
+  /** A user as the login name step identifies them (domain/login.ts). */
+  loginUser: (userId: string) => key('login-user', userId),
+  /** A user's active factors, as the login checks them (store/queries/user-factors.ts). */
+  userFactors: (userId: string) => key('user-factors', userId),
   /** The (at most two) human users a login name can mean, by username, by username within an org, by email. */
   humanUserIdsByUsername: (username: string) => key('human-user-ids-by-username', username),
   humanUserIdsByOrgUsername: (orgId: string, username: string) =>

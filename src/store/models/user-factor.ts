@@ -1,5 +1,6 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions } from './common.ts';
+import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 
 /**
  * What a user can prove besides a password: a TOTP app, recovery codes, a WebAuthn credential (a security key or a
@@ -67,7 +68,10 @@ const userFactorSchema = new Schema(
 userFactorSchema.index({ instanceId: 1, userId: 1 });
 userFactorSchema.index({ instanceId: 1, 'webauthn.credentialId': 1 }, { sparse: true });
 
-// Not cached, so no cache invalidation: a factor is read once per login, and every accepted code writes it.
+// The login reads a user's factors through the cache (store/queries/user-factors.ts findLoginFactors): every write
+// drops it. Accepted codes write markers (FactorUse), not their factor; a WebAuthn counter moves on without the
+// model (store/queries/webauthn.ts advanceSignCount), since the cached factors' counters are never read.
+userFactorSchema.plugin(invalidateCachesOnWrite);
 export type UserFactorDocument = InferSchemaType<typeof userFactorSchema> & { _id: string; createdAt: Date };
 export const UserFactor = model('UserFactor', userFactorSchema);
 

@@ -17,6 +17,11 @@ export function storedSmtp(instanceId: string): Promise<StoredSmtp | null> {
   });
 }
 
+/** Whether the instance has SMTP settings: asked by every password page ("Forgot password?"), from the cache above. */
+export async function smtpConfigured(instanceId: string): Promise<boolean> {
+  return (await storedSmtp(instanceId)) !== null;
+}
+
 export async function setStoredSmtp(instanceId: string, smtp: StoredSmtp): Promise<void> {
   await Instance.updateOne({ _id: instanceId }, { $set: { smtp } }, { runValidators: true });
 }

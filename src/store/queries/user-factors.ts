@@ -1,3 +1,5 @@
+import { cached } from '../cache/instance-cache.ts';
+import { cacheKeys } from '../cache/keys.ts';
 import { FactorUse, UserFactor, type FactorType, type UserFactorDocument } from '../models/user-factor.ts';
 import { insertBatched } from './batched-insert.ts';
 
@@ -12,6 +14,15 @@ export function findUserFactors(
     .sort({ createdAt: 1, _id: 1 })
     .lean<UserFactorDocument[]>()
     .exec();
+}
+
+/**
+ * A user's active factors as the login reads them on every password and code (which second factor to ask, a code's
+ * factor): cached until a factor of the instance changes (the model drops the cache, store/models/user-factor.ts).
+ * Shared between requests, so not to be changed. A WebAuthn assertion reads its credential fresh (its counter).
+ */
+export function findLoginFactors(instanceId: string, userId: string): Promise<readonly UserFactorDocument[]> {
+  return cached(instanceId, cacheKeys.userFactors(userId), () => findUserFactors(instanceId, userId));
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Collection } from 'mongodb';
 import { createHash } from 'node:crypto';
 import { UserFactor, type UserFactorDocument } from '../models/user-factor.ts';
 import { WebauthnChallenge } from '../models/webauthn-challenge.ts';
@@ -92,7 +93,10 @@ export function findWebauthnFactor(
  * the meantime (a cloned authenticator, or a replay racing this one).
  */
 export async function advanceSignCount(instanceId: string, factorId: string, signCount: number): Promise<boolean> {
-  const updated = await UserFactor.updateOne(
+  // Through the driver, not the model: nothing cached reads a counter (store/models/user-factor.ts), and the model
+  // would drop the instance's caches on every security key or passkey login.
+  const factors = UserFactor.collection as unknown as Collection<{ _id: string }>;
+  const updated = await factors.updateOne(
     { instanceId, _id: factorId, 'webauthn.signCount': { $lt: signCount } },
     { $set: { 'webauthn.signCount': signCount } },
   );

@@ -35,7 +35,7 @@ export async function hydraBinary(): Promise<string> {
   const dir = path.join(peersCacheDir(), 'hydra', HYDRA_VERSION);
   const binary = path.join(dir, 'hydra');
   if (existsSync(binary)) return binary;
-  await requireCommands('Ory Hydra', ['go', 'gcc']);
+  await requireCommands(['go', 'gcc'], 'to build it from the Go module proxy');
   const wrapper = path.join(dir, 'wrapper');
   mkdirSync(wrapper, { recursive: true });
   const goEnv = { GOFLAGS: '-mod=mod', CGO_ENABLED: '1' };
@@ -66,7 +66,7 @@ export async function hydraBinary(): Promise<string> {
       { cwd: wrapper, env: goEnv },
     );
   } catch (error) {
-    throw new PeerSkipped(`Ory Hydra: the build failed: ${(error as Error).message}`);
+    throw new PeerSkipped(`the build failed: ${(error as Error).message}`);
   }
   renameSync(`${binary}.tmp`, binary);
   console.log(`  ${elapsed()} Ory Hydra: built ${binary}`);

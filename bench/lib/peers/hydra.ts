@@ -1,6 +1,6 @@
-// Ory Hydra as a peer: built once (hydra-build.ts), started on loopback with its in-memory SQLite database, with the
+// Ory Hydra as a peer: built once (hydra-build.ts), started on loopback with a fresh PostgreSQL (postgres.ts), with the
 // bench's login and consent app (hydra-login-app.ts) beside it, and given a machine client and a web client. Its CPU
-// per request is Hydra's plus the login app's.
+// per request is Hydra's plus the login app's and the database's.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Credentials } from '../login-flow.ts';
@@ -9,7 +9,8 @@ import { elapsed } from '../progress.ts';
 import type { ServerProcess } from '../processes.ts';
 import { HYDRA_VERSION, hydraBinary } from './hydra-build.ts';
 import type { PeerTarget } from './peer.ts';
-import { adminRequest, PeerSkipped, startPeerServer, waitForHttp } from './peer-process.ts';
+import { startPostgres } from './postgres.ts';
+import { adminRequest, PeerSkipped, run, startPeerServer, waitForHttp } from './peer-process.ts';
 
 const MACHINE = { clientId: 'bench-cc', clientSecret: 'bench-cc-secret-0123456789abcdef' };
 const WEB = {
@@ -27,18 +28,32 @@ function users(count: number): Credentials[] {
   }));
 }
 
-/** Hydra and its login app as one server: CPU and memory are both of theirs, stopping stops both. */
-function together(hydra: ServerProcess, loginApp: ServerProcess): ServerProcess {
+/** Hydra, its login app and its database as one server: CPU and memory are all of theirs, stopping stops all. */
+function together(hydra: ServerProcess, helpers: ServerProcess[]): ServerProcess {
+  const all = [hydra, ...helpers];
   return {
     name: hydra.name,
     url: hydra.url,
-    servingPids: () => [...hydra.servingPids(), ...loginApp.servingPids()],
-    allPids: () => [...hydra.allPids(), ...loginApp.allPids()],
-    errorLines: () => [...hydra.errorLines().splice(0), ...loginApp.errorLines().splice(0)],
+    servingPids: () => all.flatMap((server) => server.servingPids()),
+    allPids: () => all.flatMap((server) => server.allPids()),
+    errorLines: () => all.flatMap((server) => server.errorLines().splice(0)),
     stop: async () => {
-      await Promise.all([hydra.stop(), loginApp.stop()]);
+      await Promise.all([hydra.stop(), helpers[0]!.stop()]);
+      // The database last: Hydra's connections closed first make its shutdown quick.
+      await Promise.all(helpers.slice(1).map((server) => server.stop()));
     },
   };
+}
+
+async function retried<T>(attempt: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let left = attempts - 1; ; left -= 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (left === 0) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
 }
 
 async function provision(admin: string): Promise<void> {
@@ -78,6 +93,16 @@ export async function startHydra(userCount: number): Promise<PeerTarget> {
   const admin = `http://127.0.0.1:${adminPort}`;
   const app = `http://127.0.0.1:${appPort}`;
   const created = users(userCount);
+  const database = await startPostgres();
+  try {
+    // Postgres may refuse the first connections while it finishes starting.
+    await retried(() =>
+      run(binary, ['migrate', 'sql', 'up', '--read-from-env', '--yes'], { env: { DSN: database.url } }),
+    );
+  } catch (error) {
+    await database.server.stop();
+    throw new PeerSkipped(`its database migration failed: ${(error as Error).message}`);
+  }
   const loginApp = startPeerServer({
     name: 'Hydra-login-app',
     command: process.execPath,
@@ -93,7 +118,7 @@ export async function startHydra(userCount: number): Promise<PeerTarget> {
     args: ['serve', 'all', '--dev', '--sqa-opt-out'],
     // https://www.ory.sh/docs/hydra/reference/configuration (each key as an environment variable)
     env: {
-      DSN: 'memory',
+      DSN: database.url,
       SERVE_PUBLIC_HOST: '127.0.0.1',
       SERVE_PUBLIC_PORT: String(publicPort),
       SERVE_ADMIN_HOST: '127.0.0.1',
@@ -107,7 +132,7 @@ export async function startHydra(userCount: number): Promise<PeerTarget> {
     url: publicUrl,
     errorLine: /level=(error|fatal)/,
   });
-  const server = together(hydra, loginApp);
+  const server = together(hydra, [loginApp, database.server]);
   try {
     await waitForHttp(loginApp, `${app}/health`, 60_000);
     await waitForHttp(hydra, `${admin}/health/ready`, 60_000);
@@ -130,12 +155,12 @@ export async function startHydra(userCount: number): Promise<PeerTarget> {
       },
       introspectionBase: admin,
       description:
-        `Ory Hydra ${HYDRA_VERSION} (serve all --dev, in-memory SQLite, opaque HMAC-SHA256 access tokens, client ` +
-        'secrets PBKDF2-SHA256 25,000 iterations (its default); passwords argon2id 7 MiB / 5 passes / 1 lane ' +
-        "in the bench's login app, with Castellan's own function)",
+        `Ory Hydra ${HYDRA_VERSION} (serve all --dev, PostgreSQL with synchronous_commit=off, opaque ` +
+        'HMAC-SHA256 access tokens, client secrets PBKDF2-SHA256 25,000 iterations (its default); passwords ' +
+        "argon2id 7 MiB / 5 passes / 1 lane in the bench's login app, with Castellan's own function)",
     };
   } catch (error) {
     await server.stop();
-    throw error instanceof PeerSkipped ? new PeerSkipped(`Ory Hydra: ${error.message}`) : error;
+    throw error;
   }
 }

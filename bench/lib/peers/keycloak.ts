@@ -38,7 +38,7 @@ async function keycloakHome(): Promise<string> {
   const dir = path.join(peersCacheDir(), 'keycloak');
   const home = path.join(dir, `keycloak-${KEYCLOAK_VERSION}`);
   if (existsSync(path.join(home, 'bin', 'kc.sh'))) return home;
-  await requireCommands('Keycloak', ['java', 'mvn', 'tar']);
+  await requireCommands(['mvn', 'tar'], 'to download it from Maven Central');
   mkdirSync(dir, { recursive: true });
   const artifact = `org.keycloak:keycloak-quarkus-dist:${KEYCLOAK_VERSION}:tar.gz`;
   console.log(`  ${elapsed()} Keycloak: downloading ${artifact} from Maven Central (about 170 MB)`);
@@ -46,7 +46,7 @@ async function keycloakHome(): Promise<string> {
     await run('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${dir}`]);
     await run('tar', ['-xzf', path.join(dir, `keycloak-quarkus-dist-${KEYCLOAK_VERSION}.tar.gz`), '-C', dir]);
   } catch (error) {
-    throw new PeerSkipped(`Keycloak: the download failed: ${(error as Error).message}`);
+    throw new PeerSkipped(`the download failed: ${(error as Error).message}`);
   }
   return home;
 }
@@ -58,8 +58,7 @@ async function requireJava17(): Promise<void> {
     execFile('java', ['-version'], (_error, stdout, stderr) => resolve(`${stdout}${stderr}`)),
   );
   const major = Number(/version "(?:1\.)?(\d+)/.exec(banner)?.[1] ?? 0);
-  if (major < 17)
-    throw new PeerSkipped(`Keycloak: it needs Java 17 or newer; 'java -version' says ${major || 'nothing'}`);
+  if (major < 17) throw new PeerSkipped(`it needs Java 17 or newer; 'java -version' says ${major || 'nothing'}`);
 }
 
 function users(count: number): Credentials[] {
@@ -166,7 +165,7 @@ export function describeHashing(credentialData: string): string {
 
 /** Starts a fresh Keycloak on loopback and provisions the bench realm; throws PeerSkipped when it cannot. */
 export async function startKeycloak(userCount: number): Promise<PeerTarget> {
-  await requireCommands('Keycloak', ['java']);
+  await requireCommands(['java'], 'to run it');
   await requireJava17();
   const home = await keycloakHome();
   // A fresh dev database each start: no realm or session of an earlier run.
@@ -217,6 +216,6 @@ export async function startKeycloak(userCount: number): Promise<PeerTarget> {
     };
   } catch (error) {
     await server.stop();
-    throw error instanceof PeerSkipped ? new PeerSkipped(`Keycloak: ${error.message}`) : error;
+    throw error;
   }
 }

@@ -77,14 +77,24 @@ function cpuCell(figures: CombinedFigures): string {
   return `${number(figures.serverCpuMsPerRequest, 2)}${database > 0 ? ` (+${number(database, 2)})` : ''}`;
 }
 
+/** Why a contender has no figure, and samples of its errors: too long for the table. */
+function notes(report: PeersReport): string[] {
+  return report.rows.flatMap(({ scenario, outcomes }) =>
+    Object.entries(outcomes).flatMap(([name, outcome]) => {
+      if ('missing' in outcome) return [`- ${scenario} · ${name}: n/a: ${outcome.missing.slice(0, 300)}`];
+      const { errors, errorSamples } = outcome.figures;
+      return errors ? [`- ${scenario} · ${name}: ${errors} errors, e.g. ${errorSamples[0]?.slice(0, 300) ?? '?'}`] : [];
+    }),
+  );
+}
+
 export function peersTable(report: PeersReport): string {
   const [castellan] = report.contenders;
   const rows = report.rows.flatMap(({ scenario, outcomes }) =>
     report.contenders.map(({ name }, index) => {
       const outcome = outcomes[name];
       const first = index === 0 ? PEER_SCENARIOS[scenario] : '';
-      if (!outcome || 'missing' in outcome)
-        return [first, name, `n/a (${outcome?.missing.slice(0, 80) ?? 'not run'})`, '', '', '', '', ''];
+      if (!outcome || 'missing' in outcome) return [first, name, 'n/a (see below)', '', '', '', '', ''];
       const { figures } = outcome;
       return [
         first,
@@ -108,5 +118,6 @@ export function peersTable(report: PeersReport): string {
     '',
     ...report.contenders.map(({ name, description }) => `- ${name}: ${description}`),
     ...report.skipped.map(({ peer, reason }) => `- skipped ${peer}: ${reason}`),
+    ...notes(report),
   ].join('\n');
 }

@@ -24,9 +24,10 @@ export async function hasCommand(command: string): Promise<boolean> {
   return (await run('sh', ['-c', `command -v ${command}`], { quiet: true }).catch(() => null)) !== null;
 }
 
-export async function requireCommands(peer: string, commands: string[]): Promise<void> {
+/** `purpose`: what the command is for, e.g. "to build it". */
+export async function requireCommands(commands: string[], purpose: string): Promise<void> {
   for (const command of commands)
-    if (!(await hasCommand(command))) throw new PeerSkipped(`${peer}: '${command}' is not installed`);
+    if (!(await hasCommand(command))) throw new PeerSkipped(`'${command}' is not installed (needed ${purpose})`);
 }
 
 /** Runs a command to its end; resolves with its stdout, rejects with the tail of its output on failure. */

@@ -112,9 +112,10 @@ export function peersTable(report: PeersReport): string {
   return [
     `Peers, interleaved in this run (${report.rounds} round(s) of ${report.seconds}s per server and scenario after ` +
       `${report.warmupSeconds}s warm-up each, ${report.concurrency} concurrent requests; p99 = the worst round's; ` +
-      "CPU = the server's processes (+ Castellan's database, a process of its own; the peers' are in-process)):",
+      "CPU = the server's processes (+ Castellan's database, a process of its own); a peer's figure includes its " +
+      "database (Keycloak's H2 is in its JVM; Hydra's PostgreSQL and the bench's login app for Hydra are counted)):",
     '',
-    table(headers, rows),
+    rows.length ? table(headers, rows) : 'No peer ran.',
     '',
     ...report.contenders.map(({ name, description }) => `- ${name}: ${description}`),
     ...report.skipped.map(({ peer, reason }) => `- skipped ${peer}: ${reason}`),

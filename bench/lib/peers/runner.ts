@@ -117,7 +117,8 @@ export async function comparePeers(
     },
     ...peers,
   ];
-  const scenarios = Object.keys(PEER_SCENARIOS) as PeerScenarioId[];
+  // Without a peer there is nothing to compare: Castellan's figures are in the main table already.
+  const scenarios = peers.length ? (Object.keys(PEER_SCENARIOS) as PeerScenarioId[]) : [];
   const outcomes = new Map<string, Outcome[]>();
   try {
     for (const scenario of timing.warmupSeconds > 0 ? scenarios : [])

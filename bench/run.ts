@@ -15,6 +15,7 @@ import { growth, type GrowthSizes } from './lib/growth.ts';
 import type { Outcome, Timing } from './lib/measure.ts';
 import { LoadGenerator, startCastellan, type ServerProcess } from './lib/processes.ts';
 import { rssMegabytes } from './lib/proc.ts';
+import { comparePeers } from './lib/peers/runner.ts';
 import { printReport } from './lib/print-report.ts';
 import { elapsed, startedAt } from './lib/progress.ts';
 import type { Report, ScenarioResult } from './lib/report.ts';
@@ -37,6 +38,8 @@ const { values: args } = parseArgs({
      * bench/profile-summary.ts).
      */
     profile: { type: 'boolean', default: false },
+    /** Also measure Keycloak and Ory Hydra beside Castellan, interleaved (bench/lib/peers/, README "Peers"). */
+    peers: { type: 'boolean', default: false },
   },
 });
 
@@ -215,6 +218,12 @@ async function main(): Promise<void> {
             twoWorkers: twoWorkers.get(id)!,
           });
       }
+      if (args.peers)
+        report.peers = await comparePeers(target, options(server), {
+          rounds: quick ? 2 : 3,
+          seconds: quick ? timing.seconds : 10,
+          warmupSeconds: quick ? 2 : 5,
+        });
       if (!args['no-growth'])
         report.growth = await growth(target, fixture!, options(server, growthTiming), {
           sizes,

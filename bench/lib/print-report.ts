@@ -3,6 +3,7 @@ import type { Outcome } from './measure.ts';
 import type { Report } from './report.ts';
 import { measured, missingNote, number, table } from './table.ts';
 import { GROWTH_LIMIT, growthRatio, targetChecks } from './target-checks.ts';
+import { peersTable } from './peers/peer-figures.ts';
 
 function header(report: Report): string[] {
   const { machine } = report;
@@ -149,6 +150,7 @@ function scenarioNotes(report: Report): string[] {
 export function printReport(report: Report): void {
   const out = [...header(report), scenarioTable(report), ...clusterSection(report), ...growthSection(report)];
   out.push(...memorySection(report));
+  if (report.peers) out.push(`\n${peersTable(report.peers)}`);
   report.targets = targetChecks(report);
   out.push('\nTargets:\n');
   out.push(

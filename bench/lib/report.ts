@@ -1,5 +1,6 @@
 // The bench's result, as printed by print-report.ts and written as JSON.
 import type { Outcome, Timing } from './measure.ts';
+import type { PeersReport } from './peers/peer-figures.ts';
 
 export interface ScenarioResult {
   id: string;
@@ -62,6 +63,8 @@ export interface Report {
   growth: GrowthResult | null;
   memory: MemoryResult[];
   targets?: TargetCheck[];
+  /** `--peers`: Keycloak and Ory Hydra beside Castellan (bench/lib/peers/). */
+  peers?: PeersReport;
 }
 
 export interface TargetCheck {

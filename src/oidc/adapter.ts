@@ -132,6 +132,22 @@ export class MongoAdapter implements Adapter {
     return true;
   }
 
+  /**
+   * Inserts a document whose id must be new (a rotated refresh token's successor, oidc/refresh-rotation.ts) through the
+   * group commit. A taken id means another request inserted it first: this one lost the race, or is a replay.
+   */
+  async insertNew(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    if (!this.#inserts) throw new TypeError(`${this.#name} documents are not inserted through the group commit`);
+    const outcome = await this.#inserts.insert({ _id: this.#key(id), ...this.#fields(payload, expiresIn) });
+    if (outcome === 'exists') throw new ConsumedByAnotherRequest(`${this.#name} was already used`);
+  }
+
+  /** Whether a document of this model is stored under `id`, expired or not. */
+  async has(id: string): Promise<boolean> {
+    const found = await this.#read({ _id: this.#key(id) });
+    return !!found && found.kind === this.#kind;
+  }
+
   #read(filter: Record<string, string>): Promise<OidcPayloadDocument | null> {
     if (filter._id === undefined) return this.#collection.findOne(filter);
     const key = `${this.#collection.collectionName}|${filter._id}`;

@@ -142,10 +142,10 @@ export class MongoAdapter implements Adapter {
     if (outcome === 'exists') throw new ConsumedByAnotherRequest(`${this.#name} was already used`);
   }
 
-  /** Whether a document of this model is stored under `id`, expired or not. */
+  /** Whether a document of this model is stored under `id`, expired or revoked or not. */
   async has(id: string): Promise<boolean> {
     const found = await this.#read({ _id: this.#key(id) });
-    return !!found && found.kind === this.#kind;
+    return !!found && (found.kind === this.#kind || found.kind === this.#revocationKind);
   }
 
   #read(filter: Record<string, string>): Promise<OidcPayloadDocument | null> {
@@ -234,15 +234,32 @@ export class MongoAdapter implements Adapter {
     }
   }
 
+  /**
+   * A refresh token's id stays taken until it expires (oidc/refresh-rotation.ts: a successor's id, freed while its
+   * predecessor could still be presented, would let a late replay insert it again): removing one revokes it in place.
+   */
+  get #keepsIds(): boolean {
+    return this.#name === 'RefreshToken';
+  }
+
+  async #remove(filter: Record<string, string>, one: boolean): Promise<void> {
+    if (!this.#keepsIds) await (one ? this.#collection.deleteOne(filter) : this.#collection.deleteMany(filter));
+    else {
+      const revoked = { $set: { kind: this.#revocationKind, payload: '{}' } };
+      const live = { ...filter, kind: this.#name };
+      await (one ? this.#collection.updateOne(live, revoked) : this.#collection.updateMany(live, revoked));
+    }
+  }
+
   async destroy(id: string): Promise<void> {
-    await this.#collection.deleteOne({ _id: this.#key(id) });
+    await this.#remove({ _id: this.#key(id) }, true);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    // Tokens of the grant may still be on their way to the database in the group commit: they are deleted too.
+    // Tokens of the grant may still be on their way to the database in the group commit: they are revoked too.
     await this.#inserts?.settled();
     // The provider revokes per model (refresh tokens only for clients allowed to refresh): in a shared
     // collection, only this model's documents.
-    await this.#collection.deleteMany({ grantId: this.#key(grantId), ...(this.#kind ? { kind: this.#kind } : {}) });
+    await this.#remove({ grantId: this.#key(grantId), ...(this.#kind ? { kind: this.#kind } : {}) }, false);
   }
 }

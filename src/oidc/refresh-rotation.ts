@@ -11,7 +11,7 @@
  * across every process), the others are replays and revoke the grant (RFC 9700 §4.14.2), and a token whose successor
  * is stored has been used.
  */
-import type { AdapterPayload, RefreshToken } from 'oidc-provider';
+import type { AccessToken, AdapterPayload, RefreshToken } from 'oidc-provider';
 import Provider from 'oidc-provider';
 import revoke from 'oidc-provider/lib/helpers/revoke.js';
 import { ConsumedByAnotherRequest, type MongoAdapter } from './adapter.ts';
@@ -27,12 +27,17 @@ function isRotation(): boolean {
   return oidc?.route === 'token' && oidc.params?.grant_type === 'refresh_token';
 }
 
+/** Successor inserts under way, by request: the access token's save waits for its request's (below). */
+const successorInserts = new WeakMap<object, Promise<void>>();
+
 /**
  * 9.13.3 `RefreshToken#consume` and `RefreshToken#save` (lib/models/refresh_token.js, lib/models/base_model.js) when
  * the refresh grant rotates a token: `consume` writes nothing, and the successor (saved while the rotated token is the
  * `RotatedRefreshToken` entity) gets its derived id and is inserted, never upserted. It is kept at least as long as
  * its predecessor would live, so a used token never finds its successor's id free again (an idle lifetime shortened
- * since would end the successor first). Saving it calls the library's steps (`BaseModel#save`) with that insert.
+ * since would end the successor first). Saving it takes the library's steps (`BaseModel#save`) with that insert, and
+ * does not wait for it: the access token's save does (`accessTokenAwaitsSuccessor`), so that both go in one group
+ * commit. A request that fails in between still takes the replay path when its insert lost.
  */
 function saveSuccessorAsConsumption(provider: Provider, successorOf: (jti: string) => string): void {
   const { prototype } = provider.RefreshToken;
@@ -47,17 +52,45 @@ function saveSuccessorAsConsumption(provider: Provider, successorOf: (jti: strin
     this.jti = successorOf(rotated.jti);
     const ttl = this.remainingTTL;
     const { value, payload } = await this.getValueAndPayload();
-    try {
-      await (this.adapter as MongoAdapter).insertNew(this.jti, payload, Math.max(ttl, rotated.remainingTTL));
-    } catch (error) {
-      // The replay path of lib/actions/grants/refresh_token.js (`refreshToken.consumed`): the presented token goes,
-      // with every token of its grant.
-      if (error instanceof ConsumedByAnotherRequest)
-        await Promise.all([rotated.destroy(), revoke(ctx, rotated.grantId)]);
-      throw error;
-    }
-    this.emit('saved');
+    const inserted = (this.adapter as MongoAdapter)
+      .insertNew(this.jti, payload, Math.max(ttl, rotated.remainingTTL))
+      .then(
+        () => this.emit('saved'),
+        async (error: unknown) => {
+          // The replay path of lib/actions/grants/refresh_token.js (`refreshToken.consumed`): the presented token
+          // goes, with every token of its grant.
+          if (error instanceof ConsumedByAnotherRequest)
+            await Promise.all([rotated.destroy(), revoke(ctx, rotated.grantId)]);
+          throw error;
+        },
+      );
+    inserted.catch(() => undefined);
+    successorInserts.set(ctx, inserted);
     return value;
+  };
+}
+
+/**
+ * 9.13.3 `AccessToken#save` (lib/models/base_token.js): the refresh grant saves its access token right after the
+ * successor (lib/actions/grants/refresh_token.js). It waits for the successor's insert as well, and answers as that
+ * did: a lost rotation is a replay, whose access token is never handed out, and is removed (its insert may have
+ * missed the grant's revocation).
+ */
+function accessTokenAwaitsSuccessor(provider: Provider): void {
+  const { prototype } = provider.AccessToken;
+  const save = prototype.save;
+  prototype.save = async function saveAfterSuccessor(this: AccessToken) {
+    const ctx = Provider.ctx;
+    const successor = ctx && successorInserts.get(ctx);
+    if (!successor) return save.call(this);
+    successorInserts.delete(ctx);
+    const [saved, rotated] = await Promise.allSettled([save.call(this), successor]);
+    if (rotated.status === 'rejected') {
+      if (saved.status === 'fulfilled') await this.destroy();
+      throw rotated.reason;
+    }
+    if (saved.status === 'rejected') throw saved.reason;
+    return saved.value;
   };
 }
 
@@ -81,5 +114,6 @@ function consumedWhenSucceeded(provider: Provider, successorOf: (jti: string) =>
 /** Installs the rotation replacements on one instance's provider. */
 export function rotateBySuccessorInsert(provider: Provider, successorOf: (jti: string) => string): void {
   saveSuccessorAsConsumption(provider, successorOf);
+  accessTokenAwaitsSuccessor(provider);
   consumedWhenSucceeded(provider, successorOf);
 }

@@ -151,6 +151,19 @@ describe('oidc-provider storage adapter', () => {
     assert.equal(await new MongoAdapter('AccessToken', 'i1').has('successor-0'), false, "another model's document");
   });
 
+  it('revokes refresh tokens in place: their ids stay taken until they expire', async () => {
+    const refresh = new MongoAdapter('RefreshToken', 'i1');
+    await refresh.insertNew('kept-1', { grantId: 'g-kept', kind: 'RefreshToken' }, 60);
+    await refresh.insertNew('kept-2', { grantId: 'g-kept', kind: 'RefreshToken' }, 60);
+    await refresh.destroy('kept-1');
+    await refresh.revokeByGrantId('g-kept');
+    for (const id of ['kept-1', 'kept-2']) {
+      assert.equal(await refresh.find(id), undefined, `${id} is revoked`);
+      assert.equal(await refresh.has(id), true);
+      await assert.rejects(refresh.insertNew(id, { kind: 'RefreshToken' }, 60), ConsumedByAnotherRequest);
+    }
+  });
+
   it('inserts a replay record once: one of many concurrent callers, and again only once it has expired', async () => {
     const records = new MongoAdapter('ReplayDetection', 'i1');
     const attempts = await Promise.all(

@@ -51,13 +51,16 @@ describe('RefreshToken rotation (src/oidc/refresh-rotation.ts)', () => {
     return new RegExp(escaped.join('\\s*'));
   }
 
-  it('consumes the presented token right before saving its successor, with the token as RotatedRefreshToken', () => {
+  it('consumes the presented token right before saving its successor (the rotated token an entity), then the access token', () => {
     const rotation = inSequence([
       'await refreshToken.consume();',
       "ctx.oidc.entity('RotatedRefreshToken', refreshToken);",
       'refreshToken = new RefreshToken({…',
       "ctx.oidc.entity('RefreshToken', refreshToken);",
-      'refreshTokenValue = await refreshToken.save();',
+      'refreshTokenValue = await refreshToken.save();…',
+      'const at = createAccessToken(…',
+      "ctx.oidc.entity('AccessToken', at);",
+      'const accessToken = await at.save();',
     ]);
     assert.match(librarySource('actions/grants/refresh_token.js'), rotation);
     const consume = inSequence(['async consume() {', 'await this.adapter.consume(this.jti);']);

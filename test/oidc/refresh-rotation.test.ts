@@ -30,11 +30,11 @@ after(() => fixture.server.stop());
 const refresh = (token: string) => client.refreshTokenGrant(config, token);
 const isInvalidGrant = (error: client.ResponseBodyError) => error.error === 'invalid_grant';
 
-/** When the stored record of a refresh token (by its value) stops being kept. */
-async function keptUntil(token: string): Promise<number> {
+/** The stored record of a refresh token (by its value): until when it is kept, and when the token expires. */
+async function storedToken(token: string): Promise<{ keptUntil: number; expires: number }> {
   const stored = await oidcPayloadModel('RefreshToken').findById(`${fixture.instanceId}:${token}`).lean();
   assert.ok(stored?.expiresAt, 'the refresh token is stored');
-  return stored.expiresAt.getTime();
+  return { keptUntil: stored.expiresAt.getTime(), expires: (JSON.parse(stored.payload) as { exp: number }).exp * 1000 };
 }
 
 describe('refresh-token rotation', () => {
@@ -55,6 +55,20 @@ describe('refresh-token rotation', () => {
     assert.equal((await introspect(config, third.access_token)).active, false, 'and the latest access token');
   });
 
+  it('has one winner, and leaves no live token of the grant, when one refresh token is redeemed concurrently', async () => {
+    const issued = await demoLogin('alice');
+    const stored = await oidcPayloadModel('RefreshToken').findById(`${fixture.instanceId}:${issued.refresh_token}`);
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => refresh(issued.refresh_token!)));
+    assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 1, 'one winner');
+    // The losers' access tokens (JWTs, inserted after the successor's insert told them they lost) are removed too.
+    const left = await oidcPayloadModel('AccessToken').find({ grantId: stored!.grantId }, { kind: 1 }).lean();
+    assert.deepEqual(
+      left.filter((token) => !token.kind?.endsWith(':revoked')),
+      [],
+      'revoked refresh tokens keep their ids (a successor id freed could be inserted by a late racer), nothing else',
+    );
+  });
+
   it('keeps a successor at least as long as the token it replaced, even after the idle lifetime was shortened', async () => {
     const projectId = await createProject(fixture, 'Shortened idle', {
       orgId: fixture.orgs.ACME!,
@@ -69,7 +83,7 @@ describe('refresh-token rotation', () => {
     const secondLifetime = await introspect(appClient, second.refresh_token!);
     assert.equal((secondLifetime.exp as number) - (secondLifetime.iat as number), 60, 'the new idle lifetime applies');
     assert.ok(
-      (await keptUntil(second.refresh_token!)) >= (await keptUntil(first.refresh_token!)),
+      (await storedToken(second.refresh_token!)).keptUntil >= (await storedToken(first.refresh_token!)).expires,
       'the successor is kept while its predecessor could still be presented',
     );
     await assert.rejects(client.refreshTokenGrant(appClient, first.refresh_token!), isInvalidGrant);

@@ -7,10 +7,18 @@ import type { CommandStartedEvent } from 'mongodb';
 import mongoose from 'mongoose';
 import Provider from 'oidc-provider';
 import * as client from 'openid-client';
-import { demoRp, startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+import {
+  appConfig,
+  createOidcApp,
+  demoApp,
+  login,
+  startOidcFixture,
+  type OidcFixture,
+  type TestApp,
+} from '../helpers/oidc.ts';
 
+const SCOPE = 'openid profile email offline_access';
 let fixture: OidcFixture;
-const { demoLogin, demoConfig } = demoRp(() => fixture);
 
 before(async () => {
   fixture = await startOidcFixture({ METRICS_TOKEN: 'round-trips-test-metrics-token' });
@@ -33,16 +41,27 @@ async function commandsOf(work: () => Promise<unknown>): Promise<string[]> {
   return seen;
 }
 
+/** The commands of a refresh (after a first one, which fills the per-instance caches as a running server has them). */
+async function refreshCommands(app: TestApp): Promise<string[]> {
+  const config = await appConfig(fixture, app);
+  const first = await client.refreshTokenGrant(config, (await login(fixture, app, 'alice', SCOPE)).refresh_token!);
+  return commandsOf(() => client.refreshTokenGrant(config, first.refresh_token!));
+}
+
 describe('round trips of a refresh-token grant', () => {
-  it('reads the refresh token and its grant once, and inserts the new tokens only', async () => {
-    const config = await demoConfig();
-    // The first refresh fills the per-instance caches (client, account, role grants) as a running server has them.
-    const first = await client.refreshTokenGrant(config, (await demoLogin('alice')).refresh_token!);
-    const commands = await commandsOf(() => client.refreshTokenGrant(config, first.refresh_token!));
-    assert.deepEqual(
-      commands,
-      ['find oidc_tokens', 'find oidc_grants', 'insert oidc_tokens', 'insert oidc_tokens'],
-      'the refresh token, its grant, then the successor and the access token through the group commit',
-    );
+  it('reads the refresh token and its grant once, and inserts the successor and the access token together', async () => {
+    const app = await createOidcApp(fixture, fixture.demoProjectId, 'round-trips-opaque', {
+      accessTokenType: 'bearer',
+    });
+    assert.deepEqual(await refreshCommands(app), ['find oidc_tokens', 'find oidc_grants', 'insert oidc_tokens']);
+  });
+
+  it('inserts a JWT access token on its own, once it is signed', async () => {
+    assert.deepEqual(await refreshCommands(demoApp(fixture)), [
+      'find oidc_tokens',
+      'find oidc_grants',
+      'insert oidc_tokens',
+      'insert oidc_tokens',
+    ]);
   });
 });

@@ -132,6 +132,22 @@ export class MongoAdapter implements Adapter {
     return true;
   }
 
+  /**
+   * Inserts a document whose id must be new (a rotated refresh token's successor, oidc/refresh-rotation.ts) through the
+   * group commit. A taken id means another request inserted it first: this one lost the race, or is a replay.
+   */
+  async insertNew(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    if (!this.#inserts) throw new TypeError(`${this.#name} documents are not inserted through the group commit`);
+    const outcome = await this.#inserts.insert({ _id: this.#key(id), ...this.#fields(payload, expiresIn) });
+    if (outcome === 'exists') throw new ConsumedByAnotherRequest(`${this.#name} was already used`);
+  }
+
+  /** Whether a document of this model is stored under `id`, expired or revoked or not. */
+  async has(id: string): Promise<boolean> {
+    const found = await this.#read({ _id: this.#key(id) });
+    return !!found && (found.kind === this.#kind || found.kind === this.#revocationKind);
+  }
+
   #read(filter: Record<string, string>): Promise<OidcPayloadDocument | null> {
     if (filter._id === undefined) return this.#collection.findOne(filter);
     const key = `${this.#collection.collectionName}|${filter._id}`;
@@ -218,15 +234,32 @@ export class MongoAdapter implements Adapter {
     }
   }
 
+  /**
+   * A refresh token's id stays taken until it expires (oidc/refresh-rotation.ts: a successor's id, freed while its
+   * predecessor could still be presented, would let a late replay insert it again): removing one revokes it in place.
+   */
+  get #keepsIds(): boolean {
+    return this.#name === 'RefreshToken';
+  }
+
+  async #remove(filter: Record<string, string>, one: boolean): Promise<void> {
+    if (!this.#keepsIds) await (one ? this.#collection.deleteOne(filter) : this.#collection.deleteMany(filter));
+    else {
+      const revoked = { $set: { kind: this.#revocationKind, payload: '{}' } };
+      const live = { ...filter, kind: this.#name };
+      await (one ? this.#collection.updateOne(live, revoked) : this.#collection.updateMany(live, revoked));
+    }
+  }
+
   async destroy(id: string): Promise<void> {
-    await this.#collection.deleteOne({ _id: this.#key(id) });
+    await this.#remove({ _id: this.#key(id) }, true);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    // Tokens of the grant may still be on their way to the database in the group commit: they are deleted too.
+    // Tokens of the grant may still be on their way to the database in the group commit: they are revoked too.
     await this.#inserts?.settled();
     // The provider revokes per model (refresh tokens only for clients allowed to refresh): in a shared
     // collection, only this model's documents.
-    await this.#collection.deleteMany({ grantId: this.#key(grantId), ...(this.#kind ? { kind: this.#kind } : {}) });
+    await this.#remove({ grantId: this.#key(grantId), ...(this.#kind ? { kind: this.#kind } : {}) }, false);
   }
 }

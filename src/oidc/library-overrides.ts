@@ -30,6 +30,7 @@ import { clientInfo } from './clients.ts';
 import { ROUTES } from './configuration.ts';
 import { addIntrospectionClaims, replaceJwtByJti } from './introspection.ts';
 import { overrideTokenMethods } from './library-overrides-tokens.ts';
+import { rotateBySuccessorInsert } from './refresh-rotation.ts';
 import type { TenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord } from './tenants.ts';
 import { userinfo } from './userinfo.ts';
@@ -117,19 +118,18 @@ function revokeSealedTokens(provider: Provider): void {
 interface Consumable {
   grantId?: string | undefined;
   consume(): Promise<void>;
-  destroy(): Promise<void>;
 }
 
 /**
- * 9.13.3 `AuthorizationCode#consume`, `DeviceCode#consume` and `RefreshToken#consume` (lib/models/) leave it to the
- * adapter. Before calling it the grants check `consumed` and, when set, take the replay path: revoke the grant
- * (lib/helpers/revoke.js; for a code lib/helpers/grant_source.js `consumeGrantSource`, for a refresh token
- * lib/actions/grants/refresh_token.js, which also destroys it). Requests that read a code before any of them consumed
- * it all pass that check; the adapter lets exactly one win (oidc/adapter.ts `consume`), and the others, which lost to
- * a concurrent redemption, take the same replay path here, with the request's context (`Provider.ctx`).
+ * 9.13.3 `AuthorizationCode#consume` and `DeviceCode#consume` (lib/models/) leave it to the adapter. Before calling it
+ * the grants check `consumed` and, when set, take the replay path: revoke the grant (lib/helpers/revoke.js, from
+ * lib/helpers/grant_source.js `consumeGrantSource`). Requests that read a code before any of them consumed it all pass
+ * that check; the adapter lets exactly one win (oidc/adapter.ts `consume`), and the others, which lost to a concurrent
+ * redemption, take the same replay path here, with the request's context (`Provider.ctx`). A refresh token is
+ * consumed by its successor's insert instead (oidc/refresh-rotation.ts).
  */
 function revokeWhenConsumedByAnother(provider: Provider): void {
-  for (const Model of [provider.AuthorizationCode, provider.DeviceCode, provider.RefreshToken]) {
+  for (const Model of [provider.AuthorizationCode, provider.DeviceCode]) {
     const prototype = Model.prototype as Consumable;
     const consume = prototype.consume;
     prototype.consume = async function consumeOrRevoke(this: Consumable) {
@@ -137,8 +137,7 @@ function revokeWhenConsumedByAnother(provider: Provider): void {
         await consume.call(this);
       } catch (error) {
         const ctx = Provider.ctx;
-        if (error instanceof ConsumedByAnotherRequest && ctx)
-          await Promise.all([Model === provider.RefreshToken && this.destroy(), revoke(ctx, this.grantId)]);
+        if (error instanceof ConsumedByAnotherRequest && ctx) await revoke(ctx, this.grantId);
         throw error;
       }
     };
@@ -242,6 +241,8 @@ export function overrideLibraryMethods(provider: Provider, context: OverrideCont
   matchDevModeGlobs(provider);
   emitAssertedClaims(provider);
   sidInEveryIdToken(provider);
+  // Before the token methods: their `RefreshToken#save` (the kept audience and actor) wraps the successor's.
+  rotateBySuccessorInsert(provider, context.keys.refreshTokenSuccessor);
   overrideTokenMethods(provider, context);
   revokeSealedTokens(provider);
   revokeWhenConsumedByAnother(provider);

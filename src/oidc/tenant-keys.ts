@@ -1,6 +1,6 @@
 import { createLocalJWKSet, importJWK, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { MasterKey } from '../platform/crypto.ts';
-import { clientCredentialsSealer, cookieSigner } from '../platform/derived-keys.ts';
+import { clientCredentialsSealer, cookieSigner, refreshTokenSuccessor } from '../platform/derived-keys.ts';
 import type { CookieSigner } from '../platform/cookie-signer.ts';
 import { verifiedJwtId } from '../platform/jwt-id.ts';
 import type { TokenSealer } from '../platform/token-sealer.ts';
@@ -25,6 +25,8 @@ export interface TenantKeys {
   clientCredentialsSealer: TokenSealer;
   /** Signs the instance's cookies (the provider's and the login UI's). */
   cookieKeys: CookieSigner;
+  /** The id a rotated refresh token's successor gets (oidc/refresh-rotation.ts). */
+  refreshTokenSuccessor: (jti: string) => string;
 }
 
 export async function loadTenantKeys(instance: InstanceRecord, masterKey: MasterKey): Promise<TenantKeys> {
@@ -43,5 +45,6 @@ export async function loadTenantKeys(instance: InstanceRecord, masterKey: Master
     signingKid: signing.kid,
     clientCredentialsSealer: clientCredentialsSealer(masterKey, instance._id),
     cookieKeys: cookieSigner(masterKey, instance._id),
+    refreshTokenSuccessor: refreshTokenSuccessor(masterKey, instance._id),
   };
 }

@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { CookieSigner } from './cookie-signer.ts';
 import type { MasterKey } from './crypto.ts';
 import { TokenSealer } from './token-sealer.ts';
@@ -19,4 +19,14 @@ export function cookieSigner(masterKey: MasterKey, instanceId: string): CookieSi
 /** Seals one instance's self-contained client-credentials tokens (see oidc/library-overrides.ts). */
 export function clientCredentialsSealer(masterKey: MasterKey, instanceId: string): TokenSealer {
   return new TokenSealer(masterKey.derive('token-sealing:1'), `${instanceId}:ClientCredentials`);
+}
+
+/**
+ * The id of a rotated refresh token's successor, derived from its predecessor's (oidc/refresh-rotation.ts): a keyed
+ * hash, so only the server can compute it (the holder of a used token cannot guess what it was rotated into), and the
+ * same for every process of the instance, so that the successor's insert is where concurrent rotations collide.
+ */
+export function refreshTokenSuccessor(masterKey: MasterKey, instanceId: string): (jti: string) => string {
+  const key = masterKey.hmacKey('refresh-token-successor:1');
+  return (jti) => createHmac('sha256', key).update(`${instanceId}:${jti}`).digest('base64url');
 }

@@ -134,6 +134,36 @@ describe('oidc-provider storage adapter', () => {
     }
   });
 
+  it('inserts a new document once: of many concurrent callers one, the others learn they lost', async () => {
+    const refresh = new MongoAdapter('RefreshToken', 'i1');
+    for (let round = 0; round < 10; round++) {
+      const id = `successor-${round}`;
+      assert.equal(await refresh.has(id), false);
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, n) => refresh.insertNew(id, { grantId: 'g', kind: 'RefreshToken', n }, 60)),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, `round ${round}: exactly one winner`);
+      for (const result of results)
+        if (result.status === 'rejected') assert.ok(result.reason instanceof ConsumedByAnotherRequest);
+      assert.equal(await refresh.has(id), true);
+      await assert.rejects(refresh.insertNew(id, { kind: 'RefreshToken' }, 60), ConsumedByAnotherRequest, 'and later');
+    }
+    assert.equal(await new MongoAdapter('AccessToken', 'i1').has('successor-0'), false, "another model's document");
+  });
+
+  it('revokes refresh tokens in place: their ids stay taken until they expire', async () => {
+    const refresh = new MongoAdapter('RefreshToken', 'i1');
+    await refresh.insertNew('kept-1', { grantId: 'g-kept', kind: 'RefreshToken' }, 60);
+    await refresh.insertNew('kept-2', { grantId: 'g-kept', kind: 'RefreshToken' }, 60);
+    await refresh.destroy('kept-1');
+    await refresh.revokeByGrantId('g-kept');
+    for (const id of ['kept-1', 'kept-2']) {
+      assert.equal(await refresh.find(id), undefined, `${id} is revoked`);
+      assert.equal(await refresh.has(id), true);
+      await assert.rejects(refresh.insertNew(id, { kind: 'RefreshToken' }, 60), ConsumedByAnotherRequest);
+    }
+  });
+
   it('inserts a replay record once: one of many concurrent callers, and again only once it has expired', async () => {
     const records = new MongoAdapter('ReplayDetection', 'i1');
     const attempts = await Promise.all(

@@ -1,6 +1,7 @@
 import { loadRolePermissions } from '../api/index.ts';
 import { applicationPage } from './applications.ts';
 import { authorizationsPage } from './authorizations.ts';
+import { brandingPages } from './branding.ts';
 import { instanceAuditPage, orgAuditPage } from './audit.ts';
 import { grantedProjectsPage, grantPage } from './grants.ts';
 import { homePage } from './home.ts';
@@ -22,6 +23,7 @@ export function consolePages(): ConsolePage[] {
     orgSettingsPage,
     orgDomainsPage,
     ...loginPolicyPages,
+    ...brandingPages,
     userListPage,
     userPage,
     userDeletePage,

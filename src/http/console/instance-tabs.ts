@@ -1,0 +1,18 @@
+/** The instance's settings pages (IAM managers), each shown only where the API lets the manager read it. */
+const INSTANCE_SECTIONS = [
+  { path: '/instance/branding', label: 'Branding', route: 'GET /instance/login-policy' },
+] as const;
+
+/**
+ * The instance's sections the manager may read, as tabs; the first is the navigation's "Instance settings". It takes
+ * the console's `allows` (kit.ts) rather than the console, as kit.ts builds the navigation with it.
+ */
+export async function instanceTabs(
+  allows: (route: string) => Promise<boolean>,
+): Promise<Array<{ href: string; label: string }>> {
+  const allowed = await Promise.all(INSTANCE_SECTIONS.map((section) => allows(section.route)));
+  return INSTANCE_SECTIONS.filter((_, index) => allowed[index]).map((section) => ({
+    href: `/ui/console${section.path}`,
+    label: section.label,
+  }));
+}

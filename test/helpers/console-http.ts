@@ -14,13 +14,14 @@ export interface ConsoleVisitor {
   post(path: string, fields: Array<[string, string]>): Promise<{ status: number; html: string }>;
 }
 
-/** A person of `orgId` holding `role` on the org or on the instance; their login name. */
+/** A person of `orgId` holding `role` on the org, the instance or one of the org's projects; their login name. */
 export async function managerOf(
   fixture: OidcFixture,
   orgId: string,
   username: string,
-  level: 'org' | 'instance',
+  level: 'org' | 'instance' | 'project',
   role: string,
+  projectId: string | null = null,
 ): Promise<string> {
   const user = await User.create({
     instanceId: fixture.instanceId,
@@ -35,16 +36,12 @@ export async function managerOf(
       passwordHash: await hashPassword(DEMO_PASSWORD),
     },
   });
-  const resourceId = level === 'org' ? orgId : fixture.instanceId;
-  await Membership.create({
-    instanceId: fixture.instanceId,
-    userId: user._id,
-    level,
-    resourceId,
-    orgId: resourceId,
-    projectId: null,
-    roles: [role],
-  });
+  const resource = {
+    instance: { resourceId: fixture.instanceId, orgId: fixture.instanceId, projectId: null },
+    org: { resourceId: orgId, orgId, projectId: null },
+    project: { resourceId: projectId, orgId, projectId },
+  }[level];
+  await Membership.create({ instanceId: fixture.instanceId, userId: user._id, level, ...resource, roles: [role] });
   const org = await Organization.findById(orgId).lean();
   return `${username}@${org!.primaryDomain}`;
 }

@@ -10,7 +10,7 @@ import { loginPolicyPages } from './login-policy.ts';
 import { managerPages } from './managers.ts';
 import { orgDomainsPage } from './org-domains.ts';
 import { orgDeletePage, orgListPage, orgPage, orgSettingsPage } from './orgs.ts';
-import { projectDeletePage, projectListPage, projectPage } from './projects.ts';
+import { projectDeletePage, projectLifetimesPage, projectListPage, projectPage } from './projects.ts';
 import { userDeletePage, userListPage, userPage } from './users.ts';
 
 /** Every console page; a page's path is relative to /ui/console. */
@@ -30,6 +30,7 @@ export function consolePages(): ConsolePage[] {
     projectListPage,
     projectPage,
     projectDeletePage,
+    projectLifetimesPage,
     applicationPage,
     grantedProjectsPage,
     grantPage,

@@ -39,7 +39,7 @@ export async function managerOf(
   const resource = {
     instance: { resourceId: fixture.instanceId, orgId: fixture.instanceId, projectId: null },
     org: { resourceId: orgId, orgId, projectId: null },
-    project: { resourceId: projectId, orgId, projectId },
+    project: { resourceId: projectId!, orgId, projectId },
   }[level];
   await Membership.create({ instanceId: fixture.instanceId, userId: user._id, level, ...resource, roles: [role] });
   const org = await Organization.findById(orgId).lean();

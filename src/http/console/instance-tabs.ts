@@ -1,5 +1,8 @@
 /** The instance's settings pages (IAM managers), each shown only where the API lets the manager read it. */
 const INSTANCE_SECTIONS = [
+  { path: '/instance/settings', label: 'Settings', route: 'GET /instance/settings' },
+  { path: '/instance/token-lifetimes', label: 'Token lifetimes', route: 'GET /instance/token-lifetimes' },
+  { path: '/instance/smtp', label: 'Email (SMTP)', route: 'GET /instance/smtp' },
   { path: '/instance/branding', label: 'Branding', route: 'GET /instance/login-policy' },
 ] as const;
 

@@ -50,7 +50,11 @@ export function lifetimesPage(scope: LifetimesScope): ConsolePage {
     actions: {
       lifetimes: {
         route: scope.write,
-        body: (form) => Object.fromEntries(LIFETIME_FIELDS.map((field) => [field, number(form, field)])),
+        // A field left out, not sent as undefined: updateInstance spreads the change over the stored lifetimes.
+        body: (form) =>
+          Object.fromEntries(
+            LIFETIME_FIELDS.map((field) => [field, number(form, field)]).filter(([, value]) => value !== undefined),
+          ),
         done: (c) => c.ctx.path.replace(/^\/ui\/console/, ''),
       },
     },

@@ -5,6 +5,8 @@ import { brandingPages } from './branding.ts';
 import { instanceAuditPage, orgAuditPage } from './audit.ts';
 import { grantedProjectsPage, grantPage } from './grants.ts';
 import { homePage } from './home.ts';
+import { instanceLifetimesPage, instanceSettingsPage } from './instance-settings.ts';
+import { smtpPage } from './smtp.ts';
 import type { ConsolePage } from './kit.ts';
 import { loginPolicyPages } from './login-policy.ts';
 import { managerPages } from './managers.ts';
@@ -24,6 +26,9 @@ export function consolePages(): ConsolePage[] {
     orgDomainsPage,
     ...loginPolicyPages,
     ...brandingPages,
+    instanceSettingsPage,
+    instanceLifetimesPage,
+    smtpPage,
     userListPage,
     userPage,
     userDeletePage,

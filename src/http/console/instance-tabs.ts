@@ -4,6 +4,7 @@ const INSTANCE_SECTIONS = [
   { path: '/instance/token-lifetimes', label: 'Token lifetimes', route: 'GET /instance/token-lifetimes' },
   { path: '/instance/smtp', label: 'Email (SMTP)', route: 'GET /instance/smtp' },
   { path: '/instance/branding', label: 'Branding', route: 'GET /instance/login-policy' },
+  { path: '/instance/idps', label: 'Identity providers', route: 'GET /idps' },
 ] as const;
 
 /**

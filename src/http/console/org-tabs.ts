@@ -12,6 +12,7 @@ const ORG_SECTIONS = [
   { path: '/login-policy', label: 'Login policy', route: 'GET /orgs/{orgId}/login-policy' },
   { path: '/settings', label: 'Settings', route: 'GET /orgs/{orgId}/token-lifetimes' },
   { path: '/branding', label: 'Branding', route: 'GET /orgs/{orgId}/login-policy' },
+  { path: '/idps', label: 'Identity providers', route: 'GET /orgs/{orgId}/idps' },
   { path: '/audit', label: 'Audit trail', route: 'GET /events' },
 ] as const;
 

@@ -5,6 +5,7 @@ import { brandingPages } from './branding.ts';
 import { instanceAuditPage, orgAuditPage } from './audit.ts';
 import { grantedProjectsPage, grantPage } from './grants.ts';
 import { homePage } from './home.ts';
+import { identityProviderPages } from './idps.ts';
 import { instanceLifetimesPage, instanceSettingsPage } from './instance-settings.ts';
 import { smtpPage } from './smtp.ts';
 import type { ConsolePage } from './kit.ts';
@@ -29,6 +30,7 @@ export function consolePages(): ConsolePage[] {
     instanceSettingsPage,
     instanceLifetimesPage,
     smtpPage,
+    ...identityProviderPages,
     userListPage,
     userPage,
     userDeletePage,

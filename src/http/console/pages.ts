@@ -6,6 +6,7 @@ import { instanceAuditPage, orgAuditPage } from './audit.ts';
 import { grantedProjectsPage, grantPage } from './grants.ts';
 import { homePage } from './home.ts';
 import { identityProviderPages } from './idps.ts';
+import { webhookPagesOf } from './webhooks.ts';
 import { instanceLifetimesPage, instanceSettingsPage } from './instance-settings.ts';
 import { smtpPage } from './smtp.ts';
 import type { ConsolePage } from './kit.ts';
@@ -31,6 +32,7 @@ export function consolePages(): ConsolePage[] {
     instanceLifetimesPage,
     smtpPage,
     ...identityProviderPages,
+    ...webhookPagesOf,
     userListPage,
     userPage,
     userDeletePage,

@@ -5,6 +5,7 @@ const INSTANCE_SECTIONS = [
   { path: '/instance/smtp', label: 'Email (SMTP)', route: 'GET /instance/smtp' },
   { path: '/instance/branding', label: 'Branding', route: 'GET /instance/login-policy' },
   { path: '/instance/idps', label: 'Identity providers', route: 'GET /idps' },
+  { path: '/instance/actions', label: 'Actions', route: 'GET /instance/actions' },
   { path: '/instance/webhooks', label: 'Webhooks', route: 'GET /instance/webhooks' },
 ] as const;
 

@@ -7,6 +7,7 @@ import { grantedProjectsPage, grantPage } from './grants.ts';
 import { homePage } from './home.ts';
 import { identityProviderPages } from './idps.ts';
 import { webhookPagesOf } from './webhooks.ts';
+import { actionPagesOf } from './actions.ts';
 import { instanceLifetimesPage, instanceSettingsPage } from './instance-settings.ts';
 import { smtpPage } from './smtp.ts';
 import type { ConsolePage } from './kit.ts';
@@ -33,6 +34,7 @@ export function consolePages(): ConsolePage[] {
     smtpPage,
     ...identityProviderPages,
     ...webhookPagesOf,
+    ...actionPagesOf,
     userListPage,
     userPage,
     userDeletePage,

@@ -47,6 +47,7 @@ describe('the branding editor', () => {
     assert.match(login, /<style nonce="[^"]+">/, 'styled under the console page’s own CSP nonce');
     assert.match(previewed.html, /id="branding-primaryColor"[^>]*value="#aa3300"/, 'what was typed stays');
     assert.equal(await storedBranding(acme), undefined, 'a preview saves nothing');
+    assert.match(previewed.html, /<span class="brand">ACME · Console<\/span>/, 'the console keeps the stored branding');
 
     const invalid = await owner.post(`/orgs/${acme}/branding`, brandingForm('preview', { primaryColor: 'red' }));
     assert.equal(invalid.status, 400);

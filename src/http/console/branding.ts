@@ -93,7 +93,10 @@ function brandingPage(scope: BrandingScope): ConsolePage {
         'branding.njk',
         {
           ...frame,
-          ...shown,
+          // Not `branding`: the layout wears that one (the stored branding of the page's org).
+          edited: shown.branding,
+          form: shown.form,
+          previewed: shown.previewed,
           colours: COLOURS.map(([value, label]) => ({ value, label })),
           warnings: contrastWarnings(shown.branding),
           preview: loginPreview(c, policy.effective, shown.branding, frame.ownerName),

@@ -98,6 +98,8 @@ export function consoleRoutes(services: Services): Router {
           message: 'The form was not sent from this console page, or your session changed. Go back and try again.',
         });
       const name = form.get('action') ?? '';
+      if (page.previews?.includes(name))
+        return showing(console, () => page.render(console, { action: name, values: formValues(form), errors: {} }));
       const action = page.actions?.[name];
       if (!action) return showing(console, () => page.render(console, undefined, 400));
       const params = action.params?.(console, form) ?? (ctx.params as Record<string, string>);

@@ -13,6 +13,7 @@ import type { ApiRoute } from '../api/route.ts';
 import { executeRoute, routePermits } from '../api/run.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { FLASH_MESSAGES, type FlashCode } from './flash.ts';
+import { instanceTabs } from './instance-tabs.ts';
 import type { ConsoleSession } from './session.ts';
 
 /** `METHOD /path` of a management API route, e.g. `POST /orgs/{orgId}/projects`. */
@@ -80,6 +81,8 @@ export interface ConsolePage {
   path: string;
   render(c: Console, form?: FormState, status?: number): Promise<void>;
   actions?: Record<string, PageAction>;
+  /** Form actions that show the page again with what was typed (a preview): no route runs, nothing is saved. */
+  previews?: string[];
 }
 
 /** Fields a form sent, and the errors to show next to them: what the manager typed is shown again on an error. */
@@ -148,6 +151,8 @@ async function navigationOf(c: Console): Promise<NavItem[]> {
     items.push({ href: `${CONSOLE_PATH}/instance/managers`, label: 'Instance managers' });
   if (await c.allows('GET /instance/login-policy'))
     items.push({ href: `${CONSOLE_PATH}/instance/login-policy`, label: 'Instance login policy' });
+  const [instanceSettings] = await instanceTabs((route) => c.allows(route));
+  if (instanceSettings) items.push({ href: instanceSettings.href, label: 'Instance settings' });
   if (await c.allows('GET /events')) items.push({ href: `${CONSOLE_PATH}/audit`, label: 'Audit trail' });
   return items;
 }

@@ -11,6 +11,10 @@ const ORG_SECTIONS = [
   { path: '/domains', label: 'Domains', route: 'GET /orgs/{orgId}' },
   { path: '/login-policy', label: 'Login policy', route: 'GET /orgs/{orgId}/login-policy' },
   { path: '/settings', label: 'Settings', route: 'GET /orgs/{orgId}/token-lifetimes' },
+  { path: '/branding', label: 'Branding', route: 'GET /orgs/{orgId}/login-policy' },
+  { path: '/idps', label: 'Identity providers', route: 'GET /orgs/{orgId}/idps' },
+  { path: '/actions', label: 'Actions', route: 'GET /orgs/{orgId}/actions' },
+  { path: '/webhooks', label: 'Webhooks', route: 'GET /orgs/{orgId}/webhooks' },
   { path: '/audit', label: 'Audit trail', route: 'GET /events' },
 ] as const;
 

@@ -1,4 +1,5 @@
-import { numberOrNull, text } from './forms.ts';
+import { text } from './forms.ts';
+import { lifetimesPage } from './lifetimes.ts';
 import { renderConsole, type ConsolePage } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
 import { pageOf } from './paging.ts';
@@ -100,38 +101,17 @@ export const orgDeletePage: ConsolePage = {
   },
 };
 
-const LIFETIME_FIELDS = [
-  'accessTokenSeconds',
-  'idTokenSeconds',
-  'refreshTokenIdleSeconds',
-  'refreshTokenAbsoluteSeconds',
-] as const;
-
 /** The org's token lifetimes for its projects' applications; an empty field inherits the instance's. */
-export const orgSettingsPage: ConsolePage = {
+export const orgSettingsPage = lifetimesPage({
   path: `${ORG_PATH}/settings`,
-  async render(c, form, status) {
-    const orgId = c.ctx.params.orgId!;
-    const frame = await orgFrame(c, orgId);
-    const lifetimes = await c.call<Record<string, number | null>>('GET /orgs/{orgId}/token-lifetimes', { orgId });
-    await renderConsole(
-      c,
-      'org-settings.njk',
-      {
-        title: `Settings of ${frame.org.name}`,
-        ...frame,
-        lifetimes,
-        form,
-        canWrite: await c.allows('PUT /orgs/{orgId}/token-lifetimes', { orgId }),
-      },
-      status,
-    );
+  read: 'GET /orgs/{orgId}/token-lifetimes',
+  write: 'PUT /orgs/{orgId}/token-lifetimes',
+  async frame(c, params) {
+    const frame = await orgFrame(c, params.orgId!);
+    return { title: `Settings of ${frame.org.name}`, ...frame };
   },
-  actions: {
-    lifetimes: {
-      route: 'PUT /orgs/{orgId}/token-lifetimes',
-      body: (form) => Object.fromEntries(LIFETIME_FIELDS.map((field) => [field, numberOrNull(form, field)])),
-      done: (_c, _r, params) => `/orgs/${params.orgId}/settings`,
-    },
-  },
-};
+  intro:
+    'For the applications of this organization’s projects. An empty field uses the instance’s lifetime; ' +
+    'a project may set its own.',
+  inheritsFrom: 'the instance',
+});

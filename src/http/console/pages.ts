@@ -1,15 +1,21 @@
 import { loadRolePermissions } from '../api/index.ts';
 import { applicationPage } from './applications.ts';
 import { authorizationsPage } from './authorizations.ts';
+import { brandingPages } from './branding.ts';
 import { instanceAuditPage, orgAuditPage } from './audit.ts';
 import { grantedProjectsPage, grantPage } from './grants.ts';
 import { homePage } from './home.ts';
+import { identityProviderPages } from './idps.ts';
+import { webhookPagesOf } from './webhooks.ts';
+import { actionPagesOf } from './actions.ts';
+import { instanceLifetimesPage, instanceSettingsPage } from './instance-settings.ts';
+import { smtpPage } from './smtp.ts';
 import type { ConsolePage } from './kit.ts';
 import { loginPolicyPages } from './login-policy.ts';
 import { managerPages } from './managers.ts';
 import { orgDomainsPage } from './org-domains.ts';
 import { orgDeletePage, orgListPage, orgPage, orgSettingsPage } from './orgs.ts';
-import { projectDeletePage, projectListPage, projectPage } from './projects.ts';
+import { projectDeletePage, projectLifetimesPage, projectListPage, projectPage } from './projects.ts';
 import { machineCredentialsPage } from './machine-credentials.ts';
 import { userFactorsPage } from './user-factors.ts';
 import { userMetadataPage } from './user-metadata.ts';
@@ -27,6 +33,13 @@ export function consolePages(): ConsolePage[] {
     orgSettingsPage,
     orgDomainsPage,
     ...loginPolicyPages,
+    ...brandingPages,
+    instanceSettingsPage,
+    instanceLifetimesPage,
+    smtpPage,
+    ...identityProviderPages,
+    ...webhookPagesOf,
+    ...actionPagesOf,
     userListPage,
     userPage,
     userDeletePage,
@@ -38,6 +51,7 @@ export function consolePages(): ConsolePage[] {
     projectListPage,
     projectPage,
     projectDeletePage,
+    projectLifetimesPage,
     applicationPage,
     grantedProjectsPage,
     grantPage,

@@ -1,6 +1,7 @@
 import { DomainError, invalidField } from '../../domain/errors.ts';
 import { checked, lines, list, text } from './forms.ts';
 import { renderConsole, type Console, type ConsolePage } from './kit.ts';
+import { lifetimesPage } from './lifetimes.ts';
 import { orgFrame } from './org-tabs.ts';
 import { pageOf } from './paging.ts';
 
@@ -83,6 +84,11 @@ async function projectSections(c: Console, project: ProjectView) {
       grant: await c.allows('POST /projects/{projectId}/grants', params),
       managers: await c.allows('GET /projects/{projectId}/members', params),
       remove: await c.allows('DELETE /projects/{projectId}', params),
+      state: await c.allows(
+        `POST /projects/{projectId}/${project.state === 'active' ? 'deactivate' : 'reactivate'}`,
+        params,
+      ),
+      lifetimes: await c.allows('GET /projects/{projectId}/token-lifetimes', params),
     },
   };
 }
@@ -136,6 +142,8 @@ export const projectPage: ConsolePage = {
       }),
       done: here,
     },
+    deactivate: { route: 'POST /projects/{projectId}/deactivate', done: here },
+    reactivate: { route: 'POST /projects/{projectId}/reactivate', done: here },
     removeRole: {
       route: 'DELETE /projects/{projectId}/roles/{key}',
       params: (c, form) => ({ projectId: c.ctx.params.projectId!, key: form.get('key') ?? '' }),
@@ -210,3 +218,20 @@ export const projectDeletePage: ConsolePage = {
     delete: { route: 'DELETE /projects/{projectId}', done: () => '/' },
   },
 };
+
+/** A project's token lifetimes for its applications; an empty field inherits its org's. */
+export const projectLifetimesPage = lifetimesPage({
+  path: '/projects/:projectId/token-lifetimes',
+  read: 'GET /projects/{projectId}/token-lifetimes',
+  write: 'PUT /projects/{projectId}/token-lifetimes',
+  async frame(c, params) {
+    const project = await c.call<ProjectView>('GET /projects/{projectId}', params);
+    c.brandOrgId = project.orgId;
+    return {
+      title: `Token lifetimes of ${project.name}`,
+      back: { href: `/ui/console/projects/${project.id}`, label: `Back to ${project.name}` },
+    };
+  },
+  intro: 'For this project’s applications. An empty field uses the organization’s lifetime (or the instance’s).',
+  inheritsFrom: 'the organization',
+});

@@ -1,0 +1,157 @@
+import { instanceFrame } from './instance-settings.ts';
+import { IDP_KINDS, IDP_OPTIONS, idpBody, idpFormValues } from './idp-fields.ts';
+import { renderConsole, type Console, type ConsolePage, type FormState, type Params } from './kit.ts';
+import { orgFrame } from './org-tabs.ts';
+
+interface IdpView {
+  id: string;
+  name: string;
+  type: string;
+  template: string | null;
+  settings: Record<string, unknown>;
+  secretsSet: string[];
+  options: Record<string, boolean>;
+  callbackUrl: string;
+}
+interface PolicyView {
+  override: Record<string, unknown> | null;
+  effective: { idps: string[] };
+}
+
+interface IdpScope {
+  /** The console path of the list, and the API's paths of the IdPs and of the login policy that offers them. */
+  path: string;
+  api: string;
+  policy: string;
+  frame(c: Console, params: Params): Promise<{ title: string } & Record<string, unknown>>;
+}
+
+const SECRET_FIELDS = new Set(
+  Object.values(IDP_KINDS).flatMap((kind) => kind.fields.filter((field) => field.kind === 'secret').map((f) => f.name)),
+);
+/** A secret typed is never shown again, not even after a refused save. */
+const withoutSecrets = (form: FormState | undefined) =>
+  form && {
+    ...form,
+    values: Object.fromEntries(Object.entries(form.values).filter(([name]) => !SECRET_FIELDS.has(name))),
+  };
+const consolePath = (c: Console) => c.ctx.path.replace(/^\/ui\/console/, '');
+
+function idpPages(scope: IdpScope): ConsolePage[] {
+  const params = (c: Console) => c.ctx.params as Params;
+  const listPath = (c: Console) => consolePath(c).replace(/\/idps(\/.*)?$/, '/idps');
+  /** The login policy with this IdP offered or not; PUT replaces the policy, so the rest goes back as stored. */
+  const offering = async (c: Console, form: URLSearchParams, offer: boolean) => {
+    const id = form.get('idpId') ?? '';
+    const { override, effective } = await c.call<PolicyView>(`GET ${scope.policy}`, params(c));
+    const others = effective.idps.filter((offered) => offered !== id);
+    return { ...override, idps: offer ? [...others, id] : others };
+  };
+  const list: ConsolePage = {
+    path: scope.path,
+    async render(c, form, status) {
+      const frame = await scope.frame(c, params(c));
+      const { idps } = await c.call<{ idps: IdpView[] }>(`GET ${scope.api}`, params(c), undefined, { limit: '500' });
+      const policyReadable = await c.allows(`GET ${scope.policy}`, params(c));
+      const offered = policyReadable ? (await c.call<PolicyView>(`GET ${scope.policy}`, params(c))).effective.idps : [];
+      await renderConsole(
+        c,
+        'idps.njk',
+        {
+          ...frame,
+          idps: idps.map((idp) => ({ ...idp, kind: IDP_KINDS[idp.template ?? idp.type]?.label ?? idp.type })),
+          offered,
+          policyReadable,
+          kinds: Object.entries(IDP_KINDS).map(([value, kind]) => ({ value, label: kind.label })),
+          form,
+          can: {
+            create: await c.allows(`POST ${scope.api}`, params(c)),
+            offer: await c.allows(`PUT ${scope.policy}`, params(c)),
+            remove: await c.allows(`DELETE ${scope.api}/{idpId}`, { ...params(c), idpId: '-' }),
+          },
+        },
+        status,
+      );
+    },
+    actions: {
+      offer: { route: `PUT ${scope.policy}`, body: (form, c) => offering(c, form, true), done: listPath },
+      withdraw: { route: `PUT ${scope.policy}`, body: (form, c) => offering(c, form, false), done: listPath },
+      remove: {
+        route: `DELETE ${scope.api}/{idpId}`,
+        params: (c, form) => ({ ...params(c), idpId: form.get('idpId') ?? '' }),
+        done: listPath,
+      },
+    },
+  };
+
+  /** The settings form of one kind: a new IdP (`?type=`), or a stored one prefilled (secrets never). */
+  const renderForm = async (c: Console, type: string, idp: IdpView | null, form?: FormState, status?: number) => {
+    const frame = await scope.frame(c, params(c));
+    const kind = IDP_KINDS[type];
+    await renderConsole(
+      c,
+      'idp.njk',
+      {
+        ...frame,
+        title: idp ? `${idp.name} (${kind?.label ?? type})` : `Add an identity provider: ${kind?.label ?? type}`,
+        idp,
+        type,
+        fields: kind?.fields ?? [],
+        options: IDP_OPTIONS.map(([value, label]) => ({ value, label })),
+        values: idp ? { name: idp.name, ...idpFormValues(idp.settings), ...idp.options } : { usePkce: true },
+        form: withoutSecrets(form),
+        canWrite: await c.allows(idp ? `PUT ${scope.api}/{idpId}` : `POST ${scope.api}`, params(c)),
+        listUrl: `/ui/console${listPath(c)}`,
+      },
+      status,
+    );
+  };
+  const create: ConsolePage = {
+    path: `${scope.path}/new`,
+    render: (c, form, status) =>
+      renderForm(c, String(form?.values.type ?? c.ctx.query.type ?? 'oidc'), null, form, status),
+    actions: {
+      create: {
+        route: `POST ${scope.api}`,
+        body: (form) => idpBody(form.get('type') ?? '', form),
+        done: (c, result) => `${listPath(c)}/${(result as IdpView).id}`,
+      },
+    },
+  };
+  const edit: ConsolePage = {
+    path: `${scope.path}/:idpId`,
+    async render(c, form, status) {
+      const idp = await c.call<IdpView>(`GET ${scope.api}/{idpId}`, params(c));
+      await renderForm(c, idp.type, idp, form, status);
+    },
+    actions: {
+      save: {
+        route: `PUT ${scope.api}/{idpId}`,
+        body: async (form, c) => {
+          const idp = await c.call<IdpView>(`GET ${scope.api}/{idpId}`, params(c));
+          return idpBody(idp.type, form);
+        },
+        done: (c) => consolePath(c),
+      },
+    },
+  };
+  return [list, create, edit];
+}
+
+export const identityProviderPages: ConsolePage[] = [
+  ...idpPages({
+    path: '/orgs/:orgId/idps',
+    api: '/orgs/{orgId}/idps',
+    policy: '/orgs/{orgId}/login-policy',
+    async frame(c, params) {
+      const frame = await orgFrame(c, params.orgId!);
+      return { title: `Identity providers of ${frame.org.name}`, ...frame };
+    },
+  }),
+  ...idpPages({
+    path: '/instance/idps',
+    api: '/idps',
+    policy: '/instance/login-policy',
+    frame: (c) => instanceFrame(c, `Identity providers of ${c.tenant.instance.name}`),
+  }),
+];

@@ -1,0 +1,87 @@
+// Change webhooks in the console (issue 18): ORG_OWNER subscribes a URL (the signing key shown once, never again),
+// reads its deliveries and removes it; ORG_OWNER_VIEWER sees the subscriptions without controls, and a forged post of
+// theirs changes nothing.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WebhookSubscription as Webhook } from '../../src/store/models/index.ts';
+import { consoleVisitor, managerOf } from '../helpers/console-http.ts';
+import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+
+let fixture: OidcFixture;
+let acme: string;
+before(async () => {
+  fixture = await startOidcFixture();
+  acme = fixture.orgs.ACME!;
+});
+after(() => fixture.server.stop());
+
+const createForm = (url: string, eventTypes: string): Array<[string, string]> => [
+  ['action', 'create'],
+  ['url', url],
+  ['eventTypes', eventTypes],
+];
+
+describe('webhooks in the console', () => {
+  it('ORG_OWNER subscribes a URL, sees its signing key once, reads its deliveries and removes it', async () => {
+    const owner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    const list = await owner.get(`/orgs/${acme}/webhooks`);
+    assert.equal(list.status, 200);
+    assert.match(list.html, />Create webhook<\/button>/);
+    const refused = await owner.post(
+      `/orgs/${acme}/webhooks`,
+      createForm('https://hooks.acme.test/in', 'not an event'),
+    );
+    assert.equal(refused.status, 400);
+    assert.match(refused.html, /id="create-eventTypes-error"/);
+
+    const created = await owner.post(
+      `/orgs/${acme}/webhooks`,
+      createForm('https://hooks.acme.test/in', 'user.*\norg.*'),
+    );
+    assert.equal(created.status, 200);
+    const key = /<code class="secret" id="secret">([^<]+)<\/code>/.exec(created.html)?.[1];
+    assert.ok(key, 'the signing key, shown once');
+    const webhook = (await Webhook.findOne({ orgId: acme }).lean())!;
+    assert.deepEqual(webhook.eventTypes, ['user.*', 'org.*']);
+    const again = await owner.get(`/orgs/${acme}/webhooks`);
+    assert.match(again.html, /https:\/\/hooks\.acme\.test\/in/);
+    assert.ok(!again.html.includes(key), 'never shown again');
+    const deliveries = await owner.get(`/orgs/${acme}/webhooks/${webhook._id}`);
+    assert.equal(deliveries.status, 200);
+    assert.match(deliveries.html, /Deliveries, newest first/);
+
+    const removed = await owner.post(`/orgs/${acme}/webhooks`, [
+      ['action', 'remove'],
+      ['webhookId', webhook._id],
+    ]);
+    assert.equal(removed.status, 303);
+    assert.equal(await Webhook.findById(webhook._id).lean(), null);
+  });
+
+  it('ORG_OWNER_VIEWER sees the subscriptions without controls; a forged post changes nothing', async () => {
+    const owner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    await owner.post(`/orgs/${acme}/webhooks`, createForm('https://kept.acme.test/in', '*'));
+    const webhook = (await Webhook.findOne({ orgId: acme, url: 'https://kept.acme.test/in' }).lean())!;
+    const viewer = await consoleVisitor(
+      fixture,
+      await managerOf(fixture, acme, 'hook-viewer', 'org', 'ORG_OWNER_VIEWER'),
+    );
+    const list = await viewer.get(`/orgs/${acme}/webhooks`);
+    assert.equal(list.status, 200);
+    assert.match(list.html, /kept\.acme\.test/);
+    assert.doesNotMatch(list.html, /Create webhook|Remove the webhook/);
+    const forged = await Promise.all([
+      viewer.post(`/orgs/${acme}/webhooks`, [
+        ['action', 'remove'],
+        ['webhookId', webhook._id],
+      ]),
+      viewer.post(`/orgs/${acme}/webhooks`, createForm('https://forged.test/in', '*')),
+    ]);
+    assert.deepEqual(
+      forged.map((response) => response.status),
+      [403, 403],
+    );
+    assert.ok(await Webhook.findById(webhook._id).lean());
+    assert.equal(await Webhook.findOne({ url: 'https://forged.test/in' }).lean(), null);
+  });
+});

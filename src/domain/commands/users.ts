@@ -6,7 +6,7 @@ import { notFound, invalidField } from '../errors.ts';
 import { newHumanContact, phoneVerification, type HumanContact } from './user-contact.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
 import { requireUsernameAllowed } from './org-domain-policy.ts';
-import { afterUserCreation, preCreation, type ExternalActionContext } from '../actions/triggers.ts';
+import { afterUserCreation, preCreation, type LoginActionContext } from '../actions/triggers.ts';
 
 const DUPLICATE_USERNAME = 'the username is taken in this instance';
 export function loginNameOf(user: { username: string }, org: { primaryDomain: string }): string {
@@ -56,7 +56,11 @@ export interface NewHuman extends HumanContact {
   locale?: string;
   password?: string;
   metadata?: Record<string, string>;
-  external?: ExternalActionContext; // a just-in-time user from an IdP: the external-authentication flow's triggers run
+  /**
+   * Created during a login (registration, a just-in-time user from an IdP): the triggers get its authorization
+   * request, and with `external` the external-authentication flow's triggers run.
+   */
+  login?: LoginActionContext;
 }
 
 function metadataEntries(metadata: Record<string, string> | undefined): Array<{ key: string; value: Buffer }> {
@@ -75,7 +79,7 @@ async function requireOrgStillThere(instanceId: string, orgId: string, userId: s
 
 export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): Promise<UserDocument> {
   return asOneChange(actor, async () => {
-    const { password, metadata, external, ...profile } = input;
+    const { password, metadata, login, ...profile } = input;
     const human = {
       email: profile.email,
       emailVerified: profile.emailVerified ?? false,
@@ -87,7 +91,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       ...(password ? { passwordHash: await hashPassword(password), passwordChangedAt: new Date() } : {}),
     };
     const draft = { orgId, type: 'human', username: profile.username, human, metadata: metadataEntries(metadata) };
-    const fromActions = await preCreation(actor.instanceId, draft, external);
+    const fromActions = await preCreation(actor.instanceId, draft, login);
     await requireUsernameAllowed(actor.instanceId, orgId, fromActions.username); // a pre-creation action may change it
     const created = await uniquely(
       () =>
@@ -109,7 +113,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       resourceId: created._id,
       payload: { username: created.username, email: fromActions.human.email },
     });
-    await afterUserCreation(actor.instanceId, created.toObject() as UserDocument, external);
+    await afterUserCreation(actor.instanceId, created.toObject() as UserDocument, login);
     return created.toObject() as UserDocument;
   });
 }

@@ -172,7 +172,7 @@ export function externalLoginPages(kit: LoginKit, services: Services) {
     const { idp, identity } = taken;
     if (idp.orgId && login.scopedOrg && idp.orgId !== login.scopedOrg._id)
       throw new LoginPageError(403, 'Sign-in not possible', LOGIN_MESSAGES.notAllowedOrg, back(login));
-    const outcome = await resolveExternalUser(idp, identity, targetOrgId(login, idp));
+    const outcome = await resolveExternalUser(idp, identity, targetOrgId(login, idp), authRequestOf(login));
     if (outcome.kind === 'user') return continueAs(ctx, login, idp, identity, outcome.user);
     if (outcome.kind === 'refused') throw new LoginPageError(403, 'Sign-in not possible', outcome.message, back(login));
     const handle = await keepFederatedIdentity(instanceId, login.interaction.uid, idp._id, identity);
@@ -225,7 +225,7 @@ export function externalLoginPages(kit: LoginKit, services: Services) {
       return refuse(400, 'Choose a username of letters, digits and ._@+-.');
     let user;
     try {
-      user = await createExternalUser(idp, identity, targetOrgId(login, idp), fields);
+      user = await createExternalUser(idp, identity, targetOrgId(login, idp), fields, authRequestOf(login));
     } catch (error) {
       if (error instanceof DomainError && error.kind === 'conflict')
         return refuse(409, 'This username is taken. Choose another one.');

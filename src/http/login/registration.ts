@@ -10,7 +10,7 @@ import { secondFactorStepOf } from '../../domain/second-factor.ts';
 import type { Services } from '../../oidc/services.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import { describeRules } from './email-link-pages.ts';
-import type { LoginContext, LoginKit } from './login-kit.ts';
+import { authRequestOf, type LoginContext, type LoginKit } from './login-kit.ts';
 import { LoginPageError, readLoginForm } from './login-page.ts';
 import type { Throttles } from '../middleware/rate-limit.ts';
 import { refuseOverRegistrationLimit } from './registration-throttle.ts';
@@ -77,7 +77,14 @@ export function registrationPages(kit: LoginKit, services: Services, throttles: 
     await refuseOverRegistrationLimit(ctx, throttles, actor.instanceId, email);
     let created;
     try {
-      created = await createHumanUser(actor, org._id, { username: email, email, givenName, familyName, password });
+      created = await createHumanUser(actor, org._id, {
+        username: email,
+        email,
+        givenName,
+        familyName,
+        password,
+        login: { authRequest: authRequestOf(login) },
+      });
     } catch (error) {
       if (error instanceof DomainError && error.kind === 'conflict')
         return renderForm(

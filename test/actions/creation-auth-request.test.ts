@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { User } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
-import { openPage, redeemCode, startLogin, submitForm } from '../helpers/login.ts';
+import { openPage, pageText, redeemCode, startLogin, submitForm } from '../helpers/login.ts';
 import { demoLogin } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { attach, createAction, startReceiver } from './helpers.ts';
@@ -23,14 +23,40 @@ before(async () => {
 });
 after(() => server.stop());
 
+async function orgAllowingRegistration(): Promise<string> {
+  const org = await call(server, admin, 'POST', '/orgs', { name: `Reg ${randomUUID().slice(0, 8)}` });
+  const orgId = org.body.id as string;
+  assert.equal((await call(server, admin, 'PUT', `/orgs/${orgId}/login-policy`, { allowRegister: true })).status, 200);
+  return orgId;
+}
+
+/** The registration form of a login into the org, the interaction's uid (its authRequest id) from the link. */
+async function registrationForm(orgId: string, uiLocales: string) {
+  const options = demoLogin(server, {
+    scope: `openid email urn:zitadel:iam:org:id:${orgId}`,
+    extraParams: { ui_locales: uiLocales },
+  });
+  const flow = await startLogin(options);
+  const match = /href="(\/ui\/login\/([^/"]+)\/register)"/.exec(flow.page!.html);
+  assert.ok(match, 'the login-name page offers "Register"');
+  const page = await openPage(flow.jar, `${server.url}${match[1]}`);
+  return { options, link: { uid: match[2] }, form: { ...flow, page: page.page } };
+}
+
+const registrationFields = (email: string) => ({
+  givenName: 'Ada',
+  familyName: 'Request',
+  email,
+  password: PASSWORD,
+  passwordConfirmation: PASSWORD,
+});
+
 describe('pre- and post-creation at registration in the login', () => {
   it('read the authorization request as ctx.v1.authRequest', async () => {
     const receiver = await startReceiver();
     try {
-      const org = await call(server, admin, 'POST', '/orgs', { name: `Reg ${randomUUID().slice(0, 8)}` });
-      const orgId = org.body.id as string;
+      const orgId = await orgAllowingRegistration();
       const base = `/orgs/${orgId}`;
-      assert.equal((await call(server, admin, 'PUT', `${base}/login-policy`, { allowRegister: true })).status, 200);
       const stamp = await createAction(server, admin, base, {
         name: 'stampRequest',
         script: `function stampRequest(ctx, api) {
@@ -50,28 +76,45 @@ describe('pre- and post-creation at registration in the login', () => {
       await attach(server, admin, base, 'internal-authentication', 'pre-creation', [stamp.id]);
       await attach(server, admin, base, 'internal-authentication', 'post-creation', [tell.id]);
 
-      const options = demoLogin(server, {
-        scope: `openid email urn:zitadel:iam:org:id:${orgId}`,
-        extraParams: { ui_locales: 'de-CH fr' },
-      });
-      const flow = await startLogin(options);
-      const link = /href="(\/ui\/login\/([^/"]+)\/register)"/.exec(flow.page!.html);
-      assert.ok(link, 'the login-name page offers "Register"');
-      const form = await openPage(flow.jar, `${server.url}${link[1]}`);
+      const { options, link, form } = await registrationForm(orgId, 'de-CH fr');
       const email = `actions-${orgId}@example.com`;
-      const done = await submitForm(
-        { ...flow, page: form.page },
-        { givenName: 'Ada', familyName: 'Request', email, password: PASSWORD, passwordConfirmation: PASSWORD },
-      );
+      const done = await submitForm(form, registrationFields(email));
       assert.ok((await redeemCode(done)).claims(), 'the registration signs the new user in');
 
       const user = await User.findOne({ orgId, username: email }).lean();
       const metadata = await call(server, admin, 'GET', `/users/${user!._id}/metadata`);
-      assert.deepEqual(metadata.body.metadata, { request: `${link[2]} ${options.clientId} de-CH+fr true` });
+      assert.deepEqual(metadata.body.metadata, { request: `${link.uid} ${options.clientId} de-CH+fr true` });
       const told = receiver.received.map((request) => JSON.parse(request.body) as Record<string, unknown>);
       assert.deepEqual(told, [{ user: email, applicationId: options.clientId }]);
     } finally {
       await receiver.close();
     }
+  });
+
+  it('a pre-creation denial is shown on the form (400); a failed action only as "try again later"', async () => {
+    const orgId = await orgAllowingRegistration();
+    const base = `/orgs/${orgId}`;
+    const gate = await createAction(server, admin, base, {
+      name: 'gate',
+      script: `function gate(ctx, api) {
+        if (ctx.v1.authRequest.uiLocales.includes('x-deny')) api.v1.setDenied('Registration is closed for this app');
+        if (ctx.v1.authRequest.uiLocales.includes('x-fail')) throw new Error('internal detail');
+      }`,
+    });
+    await attach(server, admin, base, 'internal-authentication', 'pre-creation', [gate.id]);
+    const denied = await submitForm(
+      (await registrationForm(orgId, 'x-deny')).form,
+      registrationFields(`denied-${orgId}@example.com`),
+    );
+    assert.equal(denied.page?.status, 400);
+    assert.match(pageText(denied.page!.html), /Registration is closed for this app/);
+    const failed = await submitForm(
+      (await registrationForm(orgId, 'x-fail')).form,
+      registrationFields(`failed-${orgId}@example.com`),
+    );
+    assert.equal(failed.page?.status, 400);
+    assert.match(pageText(failed.page!.html), /could not be completed/);
+    assert.doesNotMatch(pageText(failed.page!.html), /internal detail/);
+    assert.equal(await User.countDocuments({ orgId }), 0);
   });
 });

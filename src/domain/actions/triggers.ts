@@ -153,7 +153,7 @@ export async function preCreation<Human extends DraftProfile['human']>(
     const results = await runTriggerActions(actions, 'pre-creation', data, flow);
     operations = results.flatMap((result) => result.operations);
   } catch (error) {
-    if (error instanceof ActionFailedError) throw new DomainError('invalid', error.message);
+    if (error instanceof ActionFailedError) throw new DomainError('invalid', error.message, { actionFailed: true });
     throw error;
   }
   const denied = deniedReason(operations);

@@ -78,12 +78,16 @@ export async function linkUser(idp: IdentityProviderDocument, identity: External
   });
 }
 
-/** Creates the user in `orgId` with the mapped attributes (and the given corrections) and links the identity. */
+/**
+ * Creates the user in `orgId` with the mapped attributes (and the given corrections) and links the identity;
+ * `authRequest` is the login's authorization request, for the creation triggers (rules/action-context.ts).
+ */
 export async function createExternalUser(
   idp: IdentityProviderDocument,
   identity: ExternalIdentity,
   orgId: string,
   fields: { username: string; email: string; givenName: string; familyName: string },
+  authRequest: Record<string, unknown>,
 ): Promise<UserDocument> {
   const profile = profileOf(idp, identity);
   const created = await createHumanUser(actorFor(idp), orgId, {
@@ -92,7 +96,7 @@ export async function createExternalUser(
     emailVerified: profile.emailVerified && fields.email === profile.email,
     ...(profile.displayName ? { displayName: profile.displayName } : {}),
     ...(profile.locale ? { locale: profile.locale } : {}),
-    external: externalContextOf(idp, identity),
+    login: { external: externalContextOf(idp, identity), authRequest },
   });
   await linkUser(idp, identity, created);
   return created;
@@ -102,11 +106,13 @@ export async function createExternalUser(
  * The user an external identity logs in as: the linked one (updated when `isAutoUpdate`); else the one user with the
  * same verified address (when the IdP's address is trusted and `isLinkingAllowed`), linked now; else a new user in
  * `targetOrgId` (`isCreationAllowed` with `isAutoCreation`), or the registration form, or a password login to link.
+ * `authRequest` is the login's authorization request, for the creation triggers.
  */
 export async function resolveExternalUser(
   idp: IdentityProviderDocument,
   identity: ExternalIdentity,
   targetOrgId: string,
+  authRequest: Record<string, unknown>,
 ): Promise<ExternalUserOutcome> {
   const options = idp.options ?? {};
   const profile = profileOf(idp, identity);
@@ -131,7 +137,7 @@ export async function resolveExternalUser(
   if (!options.isAutoCreation || !profile.email || !profile.username) return { kind: 'register', profile };
   try {
     const fields = { username: profile.username, email: profile.email, ...namesOf(profile) };
-    return { kind: 'user', user: await createExternalUser(idp, identity, targetOrgId, fields) };
+    return { kind: 'user', user: await createExternalUser(idp, identity, targetOrgId, fields, authRequest) };
   } catch (error) {
     // The username is taken (by someone who may be this person): they link by signing in, or register another.
     if (error instanceof DomainError && error.kind === 'conflict')

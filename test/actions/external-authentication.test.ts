@@ -1,6 +1,7 @@
 // ZITADEL v1's external-authentication flow (issue 20): after a login through an IdP (post-authentication, which can
 // deny) and around the creation of a just-in-time user (pre-creation, which runs instead of the internal flow's, once),
-// with the upstream's identity as ctx.v1.externalUser and its claims as ctx.v1.providerInfo.
+// with the upstream's identity as ctx.v1.externalUser and its claims as ctx.v1.providerInfo (and the login's
+// authorization request as ctx.v1.authRequest).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -63,6 +64,7 @@ describe('the external-authentication flow', () => {
       script: `function fromIdp(ctx, api) {
         api.v1.user.appendMetadata('idp', ctx.v1.externalUser.externalIdpId + ':' + ctx.v1.externalUser.externalId);
         api.v1.user.appendMetadata('department', ctx.v1.providerInfo.given_name);
+        api.v1.user.appendMetadata('app', ctx.v1.authRequest.applicationId);
         api.setLastName(ctx.v1.externalUser.human.lastName.toUpperCase());
       }`,
     });
@@ -77,6 +79,7 @@ describe('the external-authentication flow', () => {
     const metadata = await metadataOf(tokens.claims()!.sub);
     assert.match(metadata.idp ?? '', new RegExp(`:${sub}$`));
     assert.equal(metadata.department, 'Sales');
+    assert.equal(metadata.app, demoLogin(server).clientId, "the login's authorization request, as ctx.v1.authRequest");
     assert.equal(metadata.internal, undefined, 'the internal pre-creation does not run for a just-in-time user');
     const { human } = (await User.findById(tokens.claims()!.sub).lean())!;
     assert.deepEqual([human?.givenName, human?.familyName], ['Sales', 'STREAM'], 'api.setLastName is applied');

@@ -4,7 +4,8 @@ import { Instance, User, Membership, Organization } from '../../src/store/models
 import type { UserDocument } from '../../src/store/models/user.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { addMember, changeMember, removeMember } from '../../src/domain/commands/memberships.ts';
-import { createMachineUser, removeUser, setUserState } from '../../src/domain/commands/users.ts';
+import { createMachineUser } from '../../src/domain/commands/users.ts';
+import { removeUser, setUserState } from '../../src/domain/commands/user-lifecycle.ts';
 import { createOrg, removeOrg, setOrgState, type OrgRecord } from '../../src/domain/commands/orgs.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { bootstrapToken, call } from './helpers.ts';

@@ -6,9 +6,10 @@ import { findScoped } from '../../store/queries/scoped.ts';
 import { User } from '../../store/models/index.ts';
 import {
   actionContextData,
-  withExternal,
+  withLogin,
   type ActionContextData,
   type ExternalActionContext,
+  type LoginActionContext,
   type ActionOrgSource,
   type ActionUserSource,
 } from '../rules/action-context.ts';
@@ -26,7 +27,7 @@ import { DomainError } from '../errors.ts';
 import { runAction } from './run-action.ts';
 import { actionRuntime } from './runtime.ts';
 
-export type { ExternalActionContext };
+export type { ExternalActionContext, LoginActionContext };
 
 /** The internal flow's triggers, or the external-authentication flow's (with the upstream's views) after an IdP. */
 const flowOf = (external: ExternalActionContext | undefined): FlowType =>
@@ -108,10 +109,9 @@ export async function loginDenial(
   instanceId: string,
   trigger: 'pre-authentication' | 'post-authentication',
   user: { _id: string; orgId: string },
-  login: { external?: ExternalActionContext; authRequest?: Record<string, unknown> } = {},
+  login: LoginActionContext = {},
 ): Promise<string | null> {
-  const { external, authRequest } = login;
-  const flow = flowOf(external);
+  const flow = flowOf(login.external);
   const actions = await actionsOfTrigger(instanceId, user.orgId, flow, trigger);
   if (actions.length === 0) return null;
   const [stored, org] = await Promise.all([
@@ -120,8 +120,7 @@ export async function loginDenial(
   ]);
   if (!stored) return null;
   try {
-    const data = withExternal(actionContextData(stored, org), external);
-    if (authRequest) data.v1.authRequest = authRequest;
+    const data = withLogin(actionContextData(stored, org), login);
     const results = await runTriggerActions(actions, trigger, data, flow);
     return results.map(({ operations }) => deniedReason(operations)).find(Boolean) ?? null;
   } catch (error) {
@@ -134,25 +133,27 @@ export async function loginDenial(
  * The pre-creation trigger for a human user about to be created: the metadata its actions add and the profile they set
  * (ZITADEL's setters, domain/rules/pre-creation-profile.ts: names, username, email, phone, language, gender).
  * A denial, or a failed action that may not fail, refuses the creation (400 with the reason on the API, the message on
- * the registration). A just-in-time user from an IdP (`external`) runs the external-authentication flow's pre-creation
- * instead of the internal one, as ZITADEL does: each creation runs one flow's trigger, once.
+ * the registration). A just-in-time user from an IdP (`login.external`) runs the external-authentication flow's
+ * pre-creation instead of the internal one, as ZITADEL does: each creation runs one flow's trigger, once. A creation
+ * during a login (registration, just-in-time) gives the scripts the login's authorization request too, as ZITADEL's
+ * pre-creation does (https://zitadel.com/docs/apis/actions/internal-authentication).
  */
 export async function preCreation<Human extends DraftProfile['human']>(
   instanceId: string,
   draft: ActionUserSource & { username: string; human: Human },
-  external?: ExternalActionContext,
+  login: LoginActionContext = {},
 ): Promise<{ metadata: Record<string, string>; username: string; human: Human }> {
-  const flow = flowOf(external);
+  const flow = flowOf(login.external);
   const actions = await actionsOfTrigger(instanceId, draft.orgId, flow, 'pre-creation');
   if (actions.length === 0) return { metadata: {}, username: draft.username, human: draft.human };
   const org = await findOrg(instanceId, draft.orgId);
   let operations: ActionOperation[];
   try {
-    const data = withExternal(actionContextData(draft, org), external);
+    const data = withLogin(actionContextData(draft, org), login);
     const results = await runTriggerActions(actions, 'pre-creation', data, flow);
     operations = results.flatMap((result) => result.operations);
   } catch (error) {
-    if (error instanceof ActionFailedError) throw new DomainError('invalid', error.message);
+    if (error instanceof ActionFailedError) throw new DomainError('invalid', error.message, { actionFailed: true });
     throw error;
   }
   const denied = deniedReason(operations);
@@ -163,17 +164,17 @@ export async function preCreation<Human extends DraftProfile['human']>(
 
 /**
  * The post-creation trigger, for notification (scripts with `http.fetch`, targets): nothing it asks is applied, and
- * a failure is logged only, for the user exists by then.
+ * a failure is logged only, for the user exists by then. `login` as for preCreation.
  */
 export async function afterUserCreation(
   instanceId: string,
   user: ActionUserSource,
-  external?: ExternalActionContext,
+  login: LoginActionContext = {},
 ): Promise<void> {
-  const flow = flowOf(external);
+  const flow = flowOf(login.external);
   const actions = await actionsOfTrigger(instanceId, user.orgId, flow, 'post-creation');
   if (actions.length === 0) return;
-  const data = withExternal(actionContextData(user, await findOrg(instanceId, user.orgId)), external);
+  const data = withLogin(actionContextData(user, await findOrg(instanceId, user.orgId)), login);
   await runTriggerActions(actions, 'post-creation', data, flow).catch((error: unknown) => {
     if (!(error instanceof ActionFailedError)) throw error;
   });

@@ -11,7 +11,7 @@ import { refuseUnavailableIdps } from './identity-providers.ts';
 import { removeProjectGrant } from './project-grants.ts';
 import { removeProject } from './projects.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
-import { removeUser } from './users.ts';
+import { removeUser } from './user-lifecycle.ts';
 import { keepingAnIamOwner } from './iam-owners.ts';
 import { asOneChange, concurrentChange, recordChange, changeArray, uniquely, type Actor } from './changes.ts';
 import { notFound, conflict } from '../errors.ts';

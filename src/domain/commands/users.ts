@@ -1,18 +1,12 @@
-import { Membership, Organization, PersonalAccessToken, User } from '../../store/models/index.ts';
+import { Organization, User } from '../../store/models/index.ts';
 import type { UserDocument } from '../../store/models/user.ts';
-import type { MembershipDocument } from '../../store/models/membership.ts';
 import { hashPassword } from '../../platform/passwords.ts';
-import { clearAllAttempts } from '../../store/queries/login-attempts.ts';
-import { removeUserGrantsWhere } from './user-grants.ts';
 import { asOneChange, recordChange, changeArray, uniquely, type Actor } from './changes.ts';
-import { includesUser, keepingAnIamOwner, restoreMembership } from './iam-owners.ts';
 import { notFound, invalidField } from '../errors.ts';
 import { newHumanContact, phoneVerification, type HumanContact } from './user-contact.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
-import { dropCodes } from '../../store/queries/verification-codes.ts';
-import { dropPendingEmails } from '../../store/queries/email-outbox.ts';
 import { requireUsernameAllowed } from './org-domain-policy.ts';
-import { afterUserCreation, preCreation, type ExternalActionContext } from '../actions/triggers.ts';
+import { afterUserCreation, preCreation, type LoginActionContext } from '../actions/triggers.ts';
 
 const DUPLICATE_USERNAME = 'the username is taken in this instance';
 export function loginNameOf(user: { username: string }, org: { primaryDomain: string }): string {
@@ -62,7 +56,11 @@ export interface NewHuman extends HumanContact {
   locale?: string;
   password?: string;
   metadata?: Record<string, string>;
-  external?: ExternalActionContext; // a just-in-time user from an IdP: the external-authentication flow's triggers run
+  /**
+   * Created during a login (registration, a just-in-time user from an IdP): the triggers get its authorization
+   * request, and with `external` the external-authentication flow's triggers run.
+   */
+  login?: LoginActionContext;
 }
 
 function metadataEntries(metadata: Record<string, string> | undefined): Array<{ key: string; value: Buffer }> {
@@ -81,7 +79,7 @@ async function requireOrgStillThere(instanceId: string, orgId: string, userId: s
 
 export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): Promise<UserDocument> {
   return asOneChange(actor, async () => {
-    const { password, metadata, external, ...profile } = input;
+    const { password, metadata, login, ...profile } = input;
     const human = {
       email: profile.email,
       emailVerified: profile.emailVerified ?? false,
@@ -93,7 +91,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       ...(password ? { passwordHash: await hashPassword(password), passwordChangedAt: new Date() } : {}),
     };
     const draft = { orgId, type: 'human', username: profile.username, human, metadata: metadataEntries(metadata) };
-    const fromActions = await preCreation(actor.instanceId, draft, external);
+    const fromActions = await preCreation(actor.instanceId, draft, login);
     await requireUsernameAllowed(actor.instanceId, orgId, fromActions.username); // a pre-creation action may change it
     const created = await uniquely(
       () =>
@@ -115,7 +113,7 @@ export function createHumanUser(actor: Actor, orgId: string, input: NewHuman): P
       resourceId: created._id,
       payload: { username: created.username, email: fromActions.human.email },
     });
-    await afterUserCreation(actor.instanceId, created.toObject() as UserDocument, external);
+    await afterUserCreation(actor.instanceId, created.toObject() as UserDocument, login);
     return created.toObject() as UserDocument;
   });
 }
@@ -191,67 +189,6 @@ export function changeUser(actor: Actor, user: UserDocument, change: UserChange)
       payload: { ...change },
     });
     return updated;
-  });
-}
-
-export function setUserState(
-  actor: Actor,
-  user: UserDocument,
-  state: 'active' | 'inactive',
-  eventType: string,
-): Promise<UserDocument> {
-  return asOneChange(actor, async () => {
-    const filter = { instanceId: actor.instanceId, _id: user._id };
-    const update = () =>
-      User.findOneAndUpdate(filter, { $set: { state } }, { returnDocument: 'after' }).lean<UserDocument>();
-    // Deactivating an active IAM owner must leave one (iam-owners.ts); it was active, so reactivating undoes it.
-    const guarded =
-      state === 'inactive' &&
-      (await Membership.exists({ instanceId: actor.instanceId, level: 'instance', userId: user._id }));
-    const updated = guarded
-      ? await keepingAnIamOwner(actor.instanceId, includesUser(user._id), update, () =>
-          User.updateOne(filter, { $set: { state: 'active' } }),
-        )
-      : await update();
-    if (!updated) throw notFound();
-    // Reactivating a locked user unlocks it: its failed password and code attempts are forgotten, or the next one
-    // would lock it again.
-    if (state === 'active') await clearAllAttempts(actor.instanceId, user._id);
-    await recordChange(actor, { orgId: user.orgId, type: eventType, resourceType: 'user', resourceId: user._id });
-    return updated;
-  });
-}
-
-/** Deletes a user with its credentials, manager roles and user grants (before the user, and once more after). */
-export function removeUser(actor: Actor, user: UserDocument, reason = 'user.removed'): Promise<void> {
-  return asOneChange(actor, async () => {
-    const { instanceId } = actor;
-    // An active IAM owner's instance role goes first, where it can still be undone (iam-owners.ts).
-    if (await Membership.exists({ instanceId, level: 'instance', userId: user._id }))
-      await keepingAnIamOwner(
-        instanceId,
-        includesUser(user._id),
-        () =>
-          Membership.findOneAndDelete({ instanceId, level: 'instance', userId: user._id }).lean<MembershipDocument>(),
-        restoreMembership,
-      );
-    const sweep = async () => {
-      await PersonalAccessToken.deleteMany({ instanceId, userId: user._id });
-      await dropCodes(instanceId, user._id);
-      await dropPendingEmails(instanceId, user._id);
-      await Membership.deleteMany({ instanceId, userId: user._id });
-      await removeUserGrantsWhere(actor, { userId: user._id }, { reason, removedUserId: user._id });
-    };
-    await sweep();
-    await User.deleteOne({ instanceId, _id: user._id });
-    await sweep();
-    await recordChange(actor, {
-      orgId: user.orgId,
-      type: reason === 'user.removed' ? reason : 'user.cascade.removed',
-      resourceType: 'user',
-      resourceId: user._id,
-      payload: { username: user.username },
-    });
   });
 }
 

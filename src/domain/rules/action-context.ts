@@ -133,9 +133,18 @@ export function externalActionContext(source: ExternalLoginSource): ExternalActi
   };
 }
 
-/** The data of a trigger, with the upstream's views when the external-authentication flow runs it. */
-export function withExternal(data: ActionContextData, external: ExternalActionContext | undefined): ActionContextData {
-  return external ? { ...data, v1: { ...data.v1, ...external } } : data;
+/**
+ * What a trigger run during a login adds to its data: the upstream's views when the external-authentication flow
+ * runs it (a login through an IdP), and the login's authorization request (authRequestView).
+ */
+export interface LoginActionContext {
+  external?: ExternalActionContext;
+  authRequest?: Record<string, unknown>;
+}
+
+/** The data of a trigger, with what the login under way adds (none outside a login: the API, SCIM, setup). */
+export function withLogin(data: ActionContextData, { external, authRequest }: LoginActionContext): ActionContextData {
+  return { ...data, v1: { ...data.v1, ...external, ...(authRequest ? { authRequest } : {}) } };
 }
 
 /**

@@ -3,7 +3,9 @@ import type { UserGrantDocument } from '../../store/models/user-grant.ts';
 import { userGrantsGivenBy } from '../../store/queries/scim-users.ts';
 import type { Actor } from '../commands/changes.ts';
 import type { OrgRecord } from '../commands/orgs.ts';
-import { changeUser, createHumanUser, removeUser, setUserState, type UserChange } from '../commands/users.ts';
+import { changeUser, createHumanUser, type UserChange } from '../commands/users.ts';
+import { deactivateUser, removeUser, setUserState } from '../commands/user-lifecycle.ts';
+import type { SessionEnder } from '../commands/user-sessions.ts';
 import { changeUserEmail, type EmailFlow } from '../commands/user-email.ts';
 import { setUserPassword } from '../commands/user-credentials.ts';
 import { EXTERNAL_ID_TAKEN, findUserByExternalId, setUserExternalId } from '../commands/user-external-ids.ts';
@@ -32,6 +34,8 @@ export interface Provisioning {
   org: OrgRecord;
   instanceLoginPolicy: unknown;
   emailFlow: EmailFlow;
+  /** Ends a user's sign-in sessions, when SCIM deactivates or deletes it (as the management API does). */
+  endSessions: SessionEnder;
 }
 
 const grantsField = `${GRANTS_SCHEMA}:grants`;
@@ -123,7 +127,7 @@ export async function createScimUser(run: Provisioning, input: ScimUserInput): P
     await removeUser(run.actor, user);
     throw error;
   }
-  if (!input.active) user = await setUserState(run.actor, user, 'inactive', 'user.deactivated');
+  if (!input.active) user = await deactivateUser(run.actor, user, run.endSessions);
   await applyGrants(run, user._id, grants);
   return user;
 }
@@ -154,12 +158,9 @@ export async function updateScimUser(run: Provisioning, user: UserDocument, desi
   if (desired.email !== facts.human.email) await changeUserEmail(run.emailFlow, run.actor, user, desired.email, true);
   if (desired.externalId !== (facts.externalId ?? null)) await setUserExternalId(run.actor, user, desired.externalId);
   if (desired.password !== undefined) await setUserPassword(run.actor, user, desired.password);
-  if (desired.active !== (user.state === 'active'))
-    await setUserState(
-      run.actor,
-      user,
-      desired.active ? 'active' : 'inactive',
-      desired.active ? 'user.reactivated' : 'user.deactivated',
-    );
+  if (desired.active !== (user.state === 'active')) {
+    if (desired.active) await setUserState(run.actor, user, 'active', 'user.reactivated');
+    else await deactivateUser(run.actor, user, run.endSessions);
+  }
   await applyGrants(run, user._id, grants);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { removeAllUserFactors, removeUserFactor } from '../../domain/commands/user-factors.ts';
-import { setUserState } from '../../domain/commands/users.ts';
+import { setUserState } from '../../domain/commands/user-lifecycle.ts';
 import { conflict } from '../../domain/errors.ts';
 import { addEmailOtpFactor } from '../../domain/email-otp.ts';
 import { FACTOR_TYPES, type UserFactorDocument } from '../../store/models/user-factor.ts';

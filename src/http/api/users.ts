@@ -12,9 +12,8 @@ import {
   findUserByLoginName,
   listUsers,
   loginNameOf,
-  removeUser,
-  setUserState,
 } from '../../domain/commands/users.ts';
+import { deactivateUser, deleteUser, setUserState } from '../../domain/commands/user-lifecycle.ts';
 import { setUserPassword } from '../../domain/commands/user-credentials.ts';
 import {
   changeUserEmail,
@@ -200,16 +199,11 @@ export const userRoutes: ApiRoute[] = [
       deactivate: 'Deactivate a user (cannot log in or call the API; sessions end, apps get logout tokens)',
       reactivate: 'Reactivate a deactivated or locked user',
     },
-    async change({ target, actor, tenant }, userState, action) {
-      const deactivate = action === 'deactivate';
-      const changed = await setUserState(
-        actor,
-        target,
-        userState,
-        deactivate ? 'user.deactivated' : 'user.reactivated',
-      );
-      // Beyond ZITADEL (which tells apps only of ended sessions): a deactivated user's apps are told at once.
-      if (deactivate) await sessionEnder(tenant)(target._id);
+    async change({ target, actor, tenant }, _userState, action) {
+      const changed =
+        action === 'deactivate'
+          ? await deactivateUser(actor, target, sessionEnder(tenant))
+          : await setUserState(actor, target, 'active', 'user.reactivated');
       return viewOf(actor, changed);
     },
   }),
@@ -222,8 +216,7 @@ export const userRoutes: ApiRoute[] = [
     on: USER,
     response: null,
     async handler({ target, actor, tenant }) {
-      await removeUser(actor, target);
-      await sessionEnder(tenant)(target._id);
+      await deleteUser(actor, target, sessionEnder(tenant));
     },
   }),
   route({

@@ -29,6 +29,7 @@ import { identityProvidersForOrg } from '../../store/queries/identity-providers.
 import { authRequestOf, type LoginContext, type LoginKit } from './login-kit.ts';
 import { LoginPageError, readLoginForm } from './login-page.ts';
 import { writeProgress } from './progress.ts';
+import { creationRefusal } from './registration.ts';
 
 const MAX_FIELD = 200;
 const MAX_EMAIL = 320;
@@ -172,7 +173,14 @@ export function externalLoginPages(kit: LoginKit, services: Services) {
     const { idp, identity } = taken;
     if (idp.orgId && login.scopedOrg && idp.orgId !== login.scopedOrg._id)
       throw new LoginPageError(403, 'Sign-in not possible', LOGIN_MESSAGES.notAllowedOrg, back(login));
-    const outcome = await resolveExternalUser(idp, identity, targetOrgId(login, idp));
+    const outcome = await resolveExternalUser(idp, identity, targetOrgId(login, idp), authRequestOf(login)).catch(
+      (error: unknown) => {
+        // A just-in-time user refused by a pre-creation action: a readable page, as a refused login.
+        const refusal = creationRefusal(error);
+        if (refusal) throw new LoginPageError(403, 'Sign-in not possible', refusal, back(login));
+        throw error;
+      },
+    );
     if (outcome.kind === 'user') return continueAs(ctx, login, idp, identity, outcome.user);
     if (outcome.kind === 'refused') throw new LoginPageError(403, 'Sign-in not possible', outcome.message, back(login));
     const handle = await keepFederatedIdentity(instanceId, login.interaction.uid, idp._id, identity);
@@ -225,8 +233,10 @@ export function externalLoginPages(kit: LoginKit, services: Services) {
       return refuse(400, 'Choose a username of letters, digits and ._@+-.');
     let user;
     try {
-      user = await createExternalUser(idp, identity, targetOrgId(login, idp), fields);
+      user = await createExternalUser(idp, identity, targetOrgId(login, idp), fields, authRequestOf(login));
     } catch (error) {
+      const refusal = creationRefusal(error);
+      if (refusal) return refuse(400, refusal);
       if (error instanceof DomainError && error.kind === 'conflict')
         return refuse(409, 'This username is taken. Choose another one.');
       throw error;

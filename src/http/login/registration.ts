@@ -10,7 +10,7 @@ import { secondFactorStepOf } from '../../domain/second-factor.ts';
 import type { Services } from '../../oidc/services.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import { describeRules } from './email-link-pages.ts';
-import type { LoginContext, LoginKit } from './login-kit.ts';
+import { authRequestOf, type LoginContext, type LoginKit } from './login-kit.ts';
 import { LoginPageError, readLoginForm } from './login-page.ts';
 import type { Throttles } from '../middleware/rate-limit.ts';
 import { refuseOverRegistrationLimit } from './registration-throttle.ts';
@@ -26,6 +26,16 @@ const FIELDS = ['givenName', 'familyName', 'email'] as const;
  * is the login name; the address gets a verification email; the org's password complexity applies; the login
  * continues as after a password check (so a forced second factor is set up next).
  */
+/**
+ * What a registration form shows when the new user was refused as invalid: the reason of a pre-creation action's
+ * denial (or the org's username rules), but for an action that failed only "try again later", its reason being for
+ * the operator's log, as at login (domain/actions/triggers.ts loginDenial). Null for any other error.
+ */
+export function creationRefusal(error: unknown): string | null {
+  if (!(error instanceof DomainError) || error.kind !== 'invalid') return null;
+  return error.detail.actionFailed ? 'The registration could not be completed. Please try again later.' : error.message;
+}
+
 export function registrationPages(kit: LoginKit, services: Services, throttles: Throttles) {
   async function targetOrg(login: LoginContext): Promise<LoginOrg | null> {
     return login.scopedOrg ?? (await findOrg(login.tenant.instance._id, login.tenant.instance.defaultOrgId));
@@ -77,8 +87,17 @@ export function registrationPages(kit: LoginKit, services: Services, throttles: 
     await refuseOverRegistrationLimit(ctx, throttles, actor.instanceId, email);
     let created;
     try {
-      created = await createHumanUser(actor, org._id, { username: email, email, givenName, familyName, password });
+      created = await createHumanUser(actor, org._id, {
+        username: email,
+        email,
+        givenName,
+        familyName,
+        password,
+        login: { authRequest: authRequestOf(login) },
+      });
     } catch (error) {
+      const refusal = creationRefusal(error);
+      if (refusal) return refuse(refusal);
       if (error instanceof DomainError && error.kind === 'conflict')
         return renderForm(
           ctx,

@@ -8,6 +8,7 @@ import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { HttpError } from '../middleware/errors.ts';
 import type { Caller } from '../api/authenticate.ts';
+import { sessionEnder } from '../api/user-sessions.ts';
 
 /** One SCIM request (a whole HTTP request, or one operation of a Bulk request), of an authenticated caller. */
 export interface ScimRequest {
@@ -79,6 +80,7 @@ export function provisioningOf(request: ScimRequest): Provisioning {
     org: request.org,
     instanceLoginPolicy: request.tenant.instance.loginPolicy,
     emailFlow: { services: request.services, instance: request.tenant.instance },
+    endSessions: sessionEnder(request.tenant),
   };
 }
 

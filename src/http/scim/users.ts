@@ -1,4 +1,5 @@
-import { findUser, removeUser } from '../../domain/commands/users.ts';
+import { findUser } from '../../domain/commands/users.ts';
+import { deleteUser } from '../../domain/commands/user-lifecycle.ts';
 import { notFound } from '../../domain/errors.ts';
 import { pageOf, userQueryOf, userSortOf } from '../../domain/scim/filter.ts';
 import { applyPatch, carriesGrants, patchTouchesGrants } from '../../domain/scim/patch.ts';
@@ -133,7 +134,7 @@ export const scimUserRoutes: ScimRoute[] = [
     async handler(request) {
       const user = await loadUser(request);
       requireVersion(request, await representationOf(request, user));
-      await removeUser(request.actor, user);
+      await deleteUser(request.actor, user, provisioningOf(request).endSessions);
       return { status: 204 };
     },
   },

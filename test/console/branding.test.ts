@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Instance, Organization } from '../../src/store/models/index.ts';
-import { consoleVisitor, managerOf, previewOf } from '../helpers/console-http.ts';
+import { consoleClient, membershipOn, previewOf, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -27,7 +27,7 @@ const storedBranding = async (orgId: string) =>
 
 describe('the branding editor', () => {
   it('ORG_OWNER previews unsaved colours in the login page, saves them, and resets to the instance’s', async () => {
-    const owner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
     const page = await owner.get(`/orgs/${acme}/branding`);
     assert.equal(page.status, 200);
     assert.match(page.html, />Preview<\/button>/);
@@ -79,9 +79,11 @@ describe('the branding editor', () => {
   });
 
   it('ORG_OWNER_VIEWER sees the branding and its preview without controls; a forged save changes nothing', async () => {
-    const viewer = await consoleVisitor(
+    const viewer = await signedInManager(
       fixture,
-      await managerOf(fixture, acme, 'branding-viewer', 'org', 'ORG_OWNER_VIEWER'),
+      'branding-viewer',
+      acme,
+      membershipOn(fixture, 'org', acme, 'ORG_OWNER_VIEWER'),
     );
     const page = await viewer.get(`/orgs/${acme}/branding`);
     assert.equal(page.status, 200);
@@ -94,7 +96,12 @@ describe('the branding editor', () => {
   });
 
   it('the instance’s branding: IAM_OWNER saves it from Instance settings; ORG_OWNER cannot reach it', async () => {
-    const iam = await consoleVisitor(fixture, await managerOf(fixture, acme, 'branding-iam', 'instance', 'IAM_OWNER'));
+    const iam = await signedInManager(
+      fixture,
+      'branding-iam',
+      acme,
+      membershipOn(fixture, 'instance', acme, 'IAM_OWNER'),
+    );
     const home = await iam.get('/');
     assert.match(home.html, /<a href="\/ui\/console\/instance\/[a-z-]+">Instance settings<\/a>/);
     const page = await iam.get('/instance/branding');
@@ -108,7 +115,7 @@ describe('the branding editor', () => {
       '#eeeeff',
     );
 
-    const orgOwner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    const orgOwner = await consoleClient(fixture, 'acme-owner@acme.localhost');
     assert.doesNotMatch((await orgOwner.get('/')).html, /Instance settings/);
     const read = await orgOwner.get('/instance/branding');
     assert.ok(read.status === 403 || read.status === 404, `read refused (${read.status})`);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { IdentityProvider, Organization } from '../../src/store/models/index.ts';
-import { consoleVisitor, managerOf } from '../helpers/console-http.ts';
+import { consoleClient, membershipOn, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -37,7 +37,7 @@ const offered = async () =>
 
 describe('identity providers in the console', () => {
   it('ORG_OWNER adds, edits, offers and removes an OIDC provider; its secret is never shown', async () => {
-    const owner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
     const list = await owner.get(`/orgs/${acme}/idps`);
     assert.equal(list.status, 200);
     assert.match(list.html, /<form method="get" action="\/ui\/console\/orgs\/[^/]+\/idps\/new">/);
@@ -105,12 +105,14 @@ describe('identity providers in the console', () => {
   });
 
   it('ORG_OWNER_VIEWER sees the providers without controls; a forged post changes nothing', async () => {
-    const owner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
     assert.equal((await owner.post(`/orgs/${acme}/idps/new`, oidcForm('create', { name: 'Kept SSO' }))).status, 303);
     const idp = (await IdentityProvider.findOne({ orgId: acme, name: 'Kept SSO' }).lean())!;
-    const viewer = await consoleVisitor(
+    const viewer = await signedInManager(
       fixture,
-      await managerOf(fixture, acme, 'idp-viewer', 'org', 'ORG_OWNER_VIEWER'),
+      'idp-viewer',
+      acme,
+      membershipOn(fixture, 'org', acme, 'ORG_OWNER_VIEWER'),
     );
     const list = await viewer.get(`/orgs/${acme}/idps`);
     assert.equal(list.status, 200);
@@ -137,7 +139,7 @@ describe('identity providers in the console', () => {
   });
 
   it('IAM_OWNER reaches the instance’s providers from Instance settings', async () => {
-    const iam = await consoleVisitor(fixture, await managerOf(fixture, acme, 'idp-iam', 'instance', 'IAM_OWNER'));
+    const iam = await signedInManager(fixture, 'idp-iam', acme, membershipOn(fixture, 'instance', acme, 'IAM_OWNER'));
     const page = await iam.get('/instance/idps');
     assert.equal(page.status, 200);
     assert.match(page.html, /<a href="\/ui\/console\/instance\/idps" aria-current="page">Identity providers<\/a>/);

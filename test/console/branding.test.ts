@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Instance, Organization } from '../../src/store/models/index.ts';
-import { consoleClient, membershipOn, previewOf, signedInManager } from '../helpers/console-session.ts';
+import { consoleClient, flashOf, membershipOn, previewOf, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -68,6 +68,7 @@ describe('the branding editor', () => {
       backgroundColor: '#fafafa',
       fontColor: '#000000',
     });
+    assert.equal(flashOf((await owner.get(`/orgs/${acme}/branding`)).html), 'Your changes are saved.');
     const refused = await owner.post(`/orgs/${acme}/branding`, brandingForm('save', { fontColor: 'black' }));
     assert.equal(refused.status, 400);
     assert.match(refused.html, /id="branding-fontColor-error"/, 'the API’s 400 next to the field');
@@ -76,6 +77,8 @@ describe('the branding editor', () => {
     assert.match(reset.html, />Use the instance’s branding<\/button>/);
     assert.equal((await owner.post(`/orgs/${acme}/branding`, [['action', 'reset']])).status, 303);
     assert.equal(await storedBranding(acme), undefined, 'the org wears the instance’s branding again');
+    const afterReset = (await owner.get(`/orgs/${acme}/branding`)).html;
+    assert.equal(flashOf(afterReset), 'Reset: the inherited settings apply again.');
   });
 
   it('ORG_OWNER_VIEWER sees the branding and its preview without controls; a forged save changes nothing', async () => {

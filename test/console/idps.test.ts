@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { IdentityProvider, Organization } from '../../src/store/models/index.ts';
-import { consoleClient, membershipOn, signedInManager } from '../helpers/console-session.ts';
+import { consoleClient, flashOf, membershipOn, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -58,6 +58,7 @@ describe('identity providers in the console', () => {
     const page = await owner.get(`/orgs/${acme}/idps/${idp._id}`);
     assert.equal(page.status, 200);
     assert.doesNotMatch(page.html, new RegExp(SECRET));
+    assert.equal(flashOf(page.html), 'Created.');
     assert.match(page.html, /\/ui\/login\/login\/externalidp\/callback/, 'the callback URL to register');
     assert.match(page.html, /Set; it is never shown\. Leave empty to keep it\./);
 
@@ -68,6 +69,7 @@ describe('identity providers in the console', () => {
     assert.equal(edited.status, 303);
     const stored = (await IdentityProvider.findById(idp._id).lean())!;
     assert.equal(stored.name, 'ACME SSO');
+    assert.equal(flashOf((await owner.get(`/orgs/${acme}/idps/${idp._id}`)).html), 'Your changes are saved.');
     assert.ok((stored.secrets as Record<string, string>).clientSecret, 'the secret left empty is kept');
 
     assert.equal(
@@ -80,7 +82,9 @@ describe('identity providers in the console', () => {
       303,
     );
     assert.deepEqual(await offered(), [idp._id]);
-    assert.match((await owner.get(`/orgs/${acme}/idps`)).html, />Stop offering ACME SSO<\/button>/);
+    const offeredList = (await owner.get(`/orgs/${acme}/idps`)).html;
+    assert.match(offeredList, />Stop offering ACME SSO<\/button>/);
+    assert.equal(flashOf(offeredList), 'The provider is offered at login.');
     assert.equal(
       (
         await owner.post(`/orgs/${acme}/idps`, [
@@ -91,6 +95,7 @@ describe('identity providers in the console', () => {
       303,
     );
     assert.deepEqual(await offered(), []);
+    assert.equal(flashOf((await owner.get(`/orgs/${acme}/idps`)).html), 'The provider is no longer offered at login.');
 
     assert.equal(
       (

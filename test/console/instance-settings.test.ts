@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Instance } from '../../src/store/models/index.ts';
-import { membershipOn, signedInManager } from '../helpers/console-session.ts';
+import { flashOf, membershipOn, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
 
@@ -63,6 +63,8 @@ describe('the instance settings in the console', () => {
     assert.equal(settings.oidc!.strictClientAssertions, true);
     assert.equal(settings.strictReservedScopes!.idpId, false, 'an unticked box is sent as false');
     assert.equal(settings.strictReservedScopes!.orgId, true, 'a box left ticked stays true');
+    const settingsPage = (await owner.get('/instance/settings')).html;
+    assert.equal(flashOf(settingsPage), 'Your changes are saved.');
     assert.match((await owner.get('/instance/settings')).html, /name="strictClientAssertions" value="on" checked/);
 
     const lifetimes = await owner.get('/instance/token-lifetimes');
@@ -83,6 +85,7 @@ describe('the instance settings in the console', () => {
     const after = (await instance()).tokenLifetimes!;
     assert.equal(after.accessTokenSeconds, 900);
     assert.equal(after.idTokenSeconds, before!.idTokenSeconds, 'an empty field keeps its value');
+    assert.equal(flashOf((await owner.get('/instance/token-lifetimes')).html), 'Your changes are saved.');
   });
 
   it('IAM_OWNER sets the SMTP server, never sees its password again, and sends a test message', async () => {
@@ -104,6 +107,7 @@ describe('the instance settings in the console', () => {
 
     assert.equal((await owner.post('/instance/smtp', smtpForm())).status, 303);
     const page = await owner.get('/instance/smtp');
+    assert.equal(flashOf(page.html), 'Your changes are saved.');
     assert.doesNotMatch(page.html, new RegExp(SMTP_PASSWORD));
     assert.match(page.html, /A password is set; it is never shown/);
     assert.match(page.html, /id="save-password"[^>]*value=""/);

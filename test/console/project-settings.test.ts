@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Project } from '../../src/store/models/index.ts';
-import { consoleClient, membershipOn, signedInManager } from '../helpers/console-session.ts';
+import { consoleClient, flashOf, membershipOn, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -52,12 +52,16 @@ describe('a project’s settings in the console', () => {
     assert.equal(lifetimes.accessTokenSeconds, 600);
     assert.equal(lifetimes.refreshTokenAbsoluteSeconds, 86400);
     assert.equal(lifetimes.idTokenSeconds ?? null, null, 'an empty field inherits the org’s');
+    assert.equal(flashOf((await owner.get(`/projects/${projectId}/token-lifetimes`)).html), 'Your changes are saved.');
 
     assert.equal((await owner.post(`/projects/${projectId}`, [['action', 'deactivate']])).status, 303);
     assert.equal((await stored()).state, 'inactive');
-    assert.match((await owner.get(`/projects/${projectId}`)).html, />Reactivate project<\/button>/);
+    const deactivated = (await owner.get(`/projects/${projectId}`)).html;
+    assert.match(deactivated, />Reactivate project<\/button>/);
+    assert.equal(flashOf(deactivated), 'Deactivated.');
     assert.equal((await owner.post(`/projects/${projectId}`, [['action', 'reactivate']])).status, 303);
     assert.equal((await stored()).state, 'active');
+    assert.equal(flashOf((await owner.get(`/projects/${projectId}`)).html), 'Reactivated.');
   });
 
   it('PROJECT_OWNER_VIEWER reads the lifetimes without controls; forged posts change nothing', async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebhookSubscription as Webhook } from '../../src/store/models/index.ts';
-import { consoleClient, membershipOn, signedInManager } from '../helpers/console-session.ts';
+import { consoleClient, flashOf, membershipOn, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -56,6 +56,7 @@ describe('webhooks in the console', () => {
     ]);
     assert.equal(removed.status, 303);
     assert.equal(await Webhook.findById(webhook._id).lean(), null);
+    assert.equal(flashOf((await owner.get(`/orgs/${acme}/webhooks`)).html), 'Removed.');
   });
 
   it('ORG_OWNER_VIEWER sees the subscriptions without controls; a forged post changes nothing', async () => {

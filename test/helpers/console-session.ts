@@ -122,3 +122,8 @@ export async function signedInManager(
 ): Promise<ConsoleClient> {
   return consoleClient(fixture, (await managerOf(fixture, username, orgId, membership)).loginName);
 }
+
+/** The success message a page shows once after an action (http/console/flash.ts), or null. */
+export function flashOf(html: string): string | null {
+  return /<p class="notice success" role="status">([^<]*)<\/p>/.exec(html)?.[1] ?? null;
+}

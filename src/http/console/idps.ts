@@ -74,8 +74,18 @@ function idpPages(scope: IdpScope): ConsolePage[] {
       );
     },
     actions: {
-      offer: { route: `PUT ${scope.policy}`, body: (form, c) => offering(c, form, true), done: listPath },
-      withdraw: { route: `PUT ${scope.policy}`, body: (form, c) => offering(c, form, false), done: listPath },
+      offer: {
+        route: `PUT ${scope.policy}`,
+        body: (form, c) => offering(c, form, true),
+        done: listPath,
+        flash: 'offered',
+      },
+      withdraw: {
+        route: `PUT ${scope.policy}`,
+        body: (form, c) => offering(c, form, false),
+        done: listPath,
+        flash: 'withdrawn',
+      },
       remove: {
         route: `DELETE ${scope.api}/{idpId}`,
         params: (c, form) => ({ ...params(c), idpId: form.get('idpId') ?? '' }),

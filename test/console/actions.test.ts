@@ -46,7 +46,9 @@ describe('actions in the console', () => {
     assert.equal(tried.status, 200);
     assert.match(tried.html, /&quot;greeting&quot;: &quot;hello&quot;/, 'what the action would set');
 
-    assert.equal((await owner.post(path, [['action', 'remove']])).status, 303);
+    const confirm = await owner.get(`${path}/remove`);
+    assert.match(confirm.html, /its place in every flow trigger that runs it[^]*>Delete action addGreeting<\/button>/);
+    assert.equal((await owner.post(`${path}/remove`, [['action', 'delete']])).status, 303);
     assert.equal(await Action.findById(action._id).lean(), null);
     assert.match((await owner.get(`/orgs/${acme}/actions`)).html, /role="status">Removed\.</);
   });
@@ -68,7 +70,7 @@ describe('actions in the console', () => {
     const page = await viewer.get(`/orgs/${acme}/actions/${action._id}`);
     assert.equal(page.status, 200);
     assert.doesNotMatch(page.html, /Save action|Try action|Remove action/);
-    const forged = await viewer.post(`/orgs/${acme}/actions/${action._id}`, [['action', 'remove']]);
+    const forged = await viewer.post(`/orgs/${acme}/actions/${action._id}/remove`, [['action', 'delete']]);
     assert.equal(forged.status, 403);
     assert.ok(await Action.findById(action._id).lean());
   });

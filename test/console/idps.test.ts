@@ -97,16 +97,11 @@ describe('identity providers in the console', () => {
     assert.deepEqual(await offered(), []);
     assert.equal(flashOf((await owner.get(`/orgs/${acme}/idps`)).html), 'The provider is no longer offered at login.');
 
-    assert.equal(
-      (
-        await owner.post(`/orgs/${acme}/idps`, [
-          ['action', 'remove'],
-          ['idpId', idp._id],
-        ])
-      ).status,
-      303,
-    );
+    const confirm = await owner.get(`/orgs/${acme}/idps/${idp._id}/remove`);
+    assert.match(confirm.html, /its users’ links to it[^]*its place on the login page[^]*>Delete ACME SSO<\/button>/);
+    assert.equal((await owner.post(`/orgs/${acme}/idps/${idp._id}/remove`, [['action', 'delete']])).status, 303);
     assert.equal(await IdentityProvider.findById(idp._id).lean(), null);
+    assert.equal(flashOf((await owner.get(`/orgs/${acme}/idps`)).html), 'Removed.');
   });
 
   it('ORG_OWNER_VIEWER sees the providers without controls; a forged post changes nothing', async () => {
@@ -126,12 +121,10 @@ describe('identity providers in the console', () => {
     const page = await viewer.get(`/orgs/${acme}/idps/${idp._id}`);
     assert.equal(page.status, 200);
     assert.doesNotMatch(page.html, /Save identity provider|type="password"/);
+    assert.match((await viewer.get(`/orgs/${acme}/idps/${idp._id}/remove`)).html, /You may not delete Kept SSO/);
 
     const forged = await Promise.all([
-      viewer.post(`/orgs/${acme}/idps`, [
-        ['action', 'remove'],
-        ['idpId', idp._id],
-      ]),
+      viewer.post(`/orgs/${acme}/idps/${idp._id}/remove`, [['action', 'delete']]),
       viewer.post(`/orgs/${acme}/idps/${idp._id}`, oidcForm('save', { name: 'Forged' })),
       viewer.post(`/orgs/${acme}/idps/new`, oidcForm('create', { name: 'Forged new' })),
     ]);

@@ -50,10 +50,12 @@ describe('webhooks in the console', () => {
     assert.equal(deliveries.status, 200);
     assert.match(deliveries.html, /Deliveries, newest first/);
 
-    const removed = await owner.post(`/orgs/${acme}/webhooks`, [
-      ['action', 'remove'],
-      ['webhookId', webhook._id],
-    ]);
+    const confirm = await owner.get(`/orgs/${acme}/webhooks/${webhook._id}/remove`);
+    assert.match(
+      confirm.html,
+      /its deliveries not made yet[^]*>Delete the webhook to https:\/\/hooks\.acme\.test\/in<\/button>/,
+    );
+    const removed = await owner.post(`/orgs/${acme}/webhooks/${webhook._id}/remove`, [['action', 'delete']]);
     assert.equal(removed.status, 303);
     assert.equal(await Webhook.findById(webhook._id).lean(), null);
     assert.equal(flashOf((await owner.get(`/orgs/${acme}/webhooks`)).html), 'Removed.');
@@ -74,10 +76,7 @@ describe('webhooks in the console', () => {
     assert.match(list.html, /kept\.acme\.test/);
     assert.doesNotMatch(list.html, /Create webhook|Remove the webhook/);
     const forged = await Promise.all([
-      viewer.post(`/orgs/${acme}/webhooks`, [
-        ['action', 'remove'],
-        ['webhookId', webhook._id],
-      ]),
+      viewer.post(`/orgs/${acme}/webhooks/${webhook._id}/remove`, [['action', 'delete']]),
       viewer.post(`/orgs/${acme}/webhooks`, createForm('https://forged.test/in', '*')),
     ]);
     assert.deepEqual(

@@ -1,30 +1,15 @@
 // The branding editor's preview in Chromium: a form post renders the login page with the unsaved colours in a
 // sandboxed srcdoc frame, styled under the console page's CSP (no script anywhere); axe-core checks the page.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import { describe, it } from 'node:test';
 import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
-import { checkConsolePage, launchChromium, signedInConsole } from '../helpers/console.ts';
-import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+import { checkConsolePage, chromiumMissing, consoleInChromium, signedInConsole } from '../helpers/console.ts';
 
-const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
-let fixture: OidcFixture;
-let browser: Browser;
+const shared = consoleInChromium();
 
-before(async () => {
-  if (skip) return;
-  fixture = await startOidcFixture();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await fixture?.server.stop();
-});
-
-describe('the branding preview in Chromium', { skip }, () => {
+describe('the branding preview in Chromium', { skip: chromiumMissing }, () => {
   it('shows the login page in the typed colours before anything is saved', async () => {
+    const { fixture, browser } = shared;
     const acme = fixture.orgs.ACME!;
     const { context, page } = await signedInConsole(
       browser,

@@ -1,31 +1,16 @@
 // Issue 18's leftovers in Chromium: ACME's owner gets a domain's DNS token and saves the login policy, the API's 400
 // shown next to its field; every page state checked with axe-core (test/helpers/console.ts).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import { describe, it } from 'node:test';
 import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
 import { Organization } from '../../src/store/models/index.ts';
-import { checkConsolePage, launchChromium, signedInConsole } from '../helpers/console.ts';
-import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+import { checkConsolePage, chromiumMissing, consoleInChromium, signedInConsole } from '../helpers/console.ts';
 
-const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
-let fixture: OidcFixture;
-let browser: Browser;
+const shared = consoleInChromium();
 
-before(async () => {
-  if (skip) return;
-  fixture = await startOidcFixture();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await fixture?.server.stop();
-});
-
-describe('an org’s domains and login policy in Chromium', { skip }, () => {
+describe('an org’s domains and login policy in Chromium', { skip: chromiumMissing }, () => {
   it('the owner adds a domain, reads where its token goes, and saves the policy after a refused value', async () => {
+    const { fixture, browser } = shared;
     const acme = fixture.orgs.ACME!;
     const { context, page } = await signedInConsole(
       browser,

@@ -1,30 +1,15 @@
 // Issue 18: the user sub-pages, a key file shown once, a success message and roles changed in place, in Chromium,
 // each page checked with axe-core and screenshot at 1280 and 360 px (test-results/console/, not committed).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import { describe, it } from 'node:test';
 import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
-import { checkConsolePage, launchChromium, signedInConsole } from '../helpers/console.ts';
-import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+import { checkConsolePage, chromiumMissing, consoleInChromium, signedInConsole } from '../helpers/console.ts';
 
-const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+const shared = consoleInChromium();
 
-let fixture: OidcFixture;
-let browser: Browser;
-before(async () => {
-  if (skip) return;
-  fixture = await startOidcFixture();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await fixture?.server.stop();
-});
-
-describe('a user’s pages in Chromium', { skip }, () => {
+describe('a user’s pages in Chromium', { skip: chromiumMissing }, () => {
   it('ACME’s owner creates a machine user, takes its key file once, and changes a manager’s roles', async () => {
+    const { fixture, browser } = shared;
     const { context, page } = await signedInConsole(
       browser,
       fixture.baseUrl,

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Instance, Organization } from '../../src/store/models/index.ts';
-import { consoleVisitor, managerOf, previewOf } from '../helpers/console-http.ts';
+import { consoleClient, flashOf, membershipOn, previewOf, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -27,7 +27,7 @@ const storedBranding = async (orgId: string) =>
 
 describe('the branding editor', () => {
   it('ORG_OWNER previews unsaved colours in the login page, saves them, and resets to the instance’s', async () => {
-    const owner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
     const page = await owner.get(`/orgs/${acme}/branding`);
     assert.equal(page.status, 200);
     assert.match(page.html, />Preview<\/button>/);
@@ -68,6 +68,7 @@ describe('the branding editor', () => {
       backgroundColor: '#fafafa',
       fontColor: '#000000',
     });
+    assert.equal(flashOf((await owner.get(`/orgs/${acme}/branding`)).html), 'Your changes are saved.');
     const refused = await owner.post(`/orgs/${acme}/branding`, brandingForm('save', { fontColor: 'black' }));
     assert.equal(refused.status, 400);
     assert.match(refused.html, /id="branding-fontColor-error"/, 'the API’s 400 next to the field');
@@ -76,12 +77,16 @@ describe('the branding editor', () => {
     assert.match(reset.html, />Use the instance’s branding<\/button>/);
     assert.equal((await owner.post(`/orgs/${acme}/branding`, [['action', 'reset']])).status, 303);
     assert.equal(await storedBranding(acme), undefined, 'the org wears the instance’s branding again');
+    const afterReset = (await owner.get(`/orgs/${acme}/branding`)).html;
+    assert.equal(flashOf(afterReset), 'Reset: the inherited settings apply again.');
   });
 
   it('ORG_OWNER_VIEWER sees the branding and its preview without controls; a forged save changes nothing', async () => {
-    const viewer = await consoleVisitor(
+    const viewer = await signedInManager(
       fixture,
-      await managerOf(fixture, acme, 'branding-viewer', 'org', 'ORG_OWNER_VIEWER'),
+      'branding-viewer',
+      acme,
+      membershipOn(fixture, 'org', acme, 'ORG_OWNER_VIEWER'),
     );
     const page = await viewer.get(`/orgs/${acme}/branding`);
     assert.equal(page.status, 200);
@@ -94,7 +99,12 @@ describe('the branding editor', () => {
   });
 
   it('the instance’s branding: IAM_OWNER saves it from Instance settings; ORG_OWNER cannot reach it', async () => {
-    const iam = await consoleVisitor(fixture, await managerOf(fixture, acme, 'branding-iam', 'instance', 'IAM_OWNER'));
+    const iam = await signedInManager(
+      fixture,
+      'branding-iam',
+      acme,
+      membershipOn(fixture, 'instance', acme, 'IAM_OWNER'),
+    );
     const home = await iam.get('/');
     assert.match(home.html, /<a href="\/ui\/console\/instance\/[a-z-]+">Instance settings<\/a>/);
     const page = await iam.get('/instance/branding');
@@ -108,7 +118,7 @@ describe('the branding editor', () => {
       '#eeeeff',
     );
 
-    const orgOwner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    const orgOwner = await consoleClient(fixture, 'acme-owner@acme.localhost');
     assert.doesNotMatch((await orgOwner.get('/')).html, /Instance settings/);
     const read = await orgOwner.get('/instance/branding');
     assert.ok(read.status === 403 || read.status === 404, `read refused (${read.status})`);

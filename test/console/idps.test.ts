@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { IdentityProvider, Organization } from '../../src/store/models/index.ts';
-import { consoleVisitor, managerOf } from '../helpers/console-http.ts';
+import { consoleClient, flashOf, membershipOn, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -37,7 +37,7 @@ const offered = async () =>
 
 describe('identity providers in the console', () => {
   it('ORG_OWNER adds, edits, offers and removes an OIDC provider; its secret is never shown', async () => {
-    const owner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
     const list = await owner.get(`/orgs/${acme}/idps`);
     assert.equal(list.status, 200);
     assert.match(list.html, /<form method="get" action="\/ui\/console\/orgs\/[^/]+\/idps\/new">/);
@@ -58,6 +58,7 @@ describe('identity providers in the console', () => {
     const page = await owner.get(`/orgs/${acme}/idps/${idp._id}`);
     assert.equal(page.status, 200);
     assert.doesNotMatch(page.html, new RegExp(SECRET));
+    assert.equal(flashOf(page.html), 'Created.');
     assert.match(page.html, /\/ui\/login\/login\/externalidp\/callback/, 'the callback URL to register');
     assert.match(page.html, /Set; it is never shown\. Leave empty to keep it\./);
 
@@ -68,6 +69,7 @@ describe('identity providers in the console', () => {
     assert.equal(edited.status, 303);
     const stored = (await IdentityProvider.findById(idp._id).lean())!;
     assert.equal(stored.name, 'ACME SSO');
+    assert.equal(flashOf((await owner.get(`/orgs/${acme}/idps/${idp._id}`)).html), 'Your changes are saved.');
     assert.ok((stored.secrets as Record<string, string>).clientSecret, 'the secret left empty is kept');
 
     assert.equal(
@@ -80,7 +82,9 @@ describe('identity providers in the console', () => {
       303,
     );
     assert.deepEqual(await offered(), [idp._id]);
-    assert.match((await owner.get(`/orgs/${acme}/idps`)).html, />Stop offering ACME SSO<\/button>/);
+    const offeredList = (await owner.get(`/orgs/${acme}/idps`)).html;
+    assert.match(offeredList, />Stop offering ACME SSO<\/button>/);
+    assert.equal(flashOf(offeredList), 'The provider is offered at login.');
     assert.equal(
       (
         await owner.post(`/orgs/${acme}/idps`, [
@@ -91,26 +95,24 @@ describe('identity providers in the console', () => {
       303,
     );
     assert.deepEqual(await offered(), []);
+    assert.equal(flashOf((await owner.get(`/orgs/${acme}/idps`)).html), 'The provider is no longer offered at login.');
 
-    assert.equal(
-      (
-        await owner.post(`/orgs/${acme}/idps`, [
-          ['action', 'remove'],
-          ['idpId', idp._id],
-        ])
-      ).status,
-      303,
-    );
+    const confirm = await owner.get(`/orgs/${acme}/idps/${idp._id}/remove`);
+    assert.match(confirm.html, /its users’ links to it[^]*its place on the login page[^]*>Delete ACME SSO<\/button>/);
+    assert.equal((await owner.post(`/orgs/${acme}/idps/${idp._id}/remove`, [['action', 'delete']])).status, 303);
     assert.equal(await IdentityProvider.findById(idp._id).lean(), null);
+    assert.equal(flashOf((await owner.get(`/orgs/${acme}/idps`)).html), 'Removed.');
   });
 
   it('ORG_OWNER_VIEWER sees the providers without controls; a forged post changes nothing', async () => {
-    const owner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
     assert.equal((await owner.post(`/orgs/${acme}/idps/new`, oidcForm('create', { name: 'Kept SSO' }))).status, 303);
     const idp = (await IdentityProvider.findOne({ orgId: acme, name: 'Kept SSO' }).lean())!;
-    const viewer = await consoleVisitor(
+    const viewer = await signedInManager(
       fixture,
-      await managerOf(fixture, acme, 'idp-viewer', 'org', 'ORG_OWNER_VIEWER'),
+      'idp-viewer',
+      acme,
+      membershipOn(fixture, 'org', acme, 'ORG_OWNER_VIEWER'),
     );
     const list = await viewer.get(`/orgs/${acme}/idps`);
     assert.equal(list.status, 200);
@@ -119,12 +121,10 @@ describe('identity providers in the console', () => {
     const page = await viewer.get(`/orgs/${acme}/idps/${idp._id}`);
     assert.equal(page.status, 200);
     assert.doesNotMatch(page.html, /Save identity provider|type="password"/);
+    assert.match((await viewer.get(`/orgs/${acme}/idps/${idp._id}/remove`)).html, /You may not delete Kept SSO/);
 
     const forged = await Promise.all([
-      viewer.post(`/orgs/${acme}/idps`, [
-        ['action', 'remove'],
-        ['idpId', idp._id],
-      ]),
+      viewer.post(`/orgs/${acme}/idps/${idp._id}/remove`, [['action', 'delete']]),
       viewer.post(`/orgs/${acme}/idps/${idp._id}`, oidcForm('save', { name: 'Forged' })),
       viewer.post(`/orgs/${acme}/idps/new`, oidcForm('create', { name: 'Forged new' })),
     ]);
@@ -137,7 +137,7 @@ describe('identity providers in the console', () => {
   });
 
   it('IAM_OWNER reaches the instance’s providers from Instance settings', async () => {
-    const iam = await consoleVisitor(fixture, await managerOf(fixture, acme, 'idp-iam', 'instance', 'IAM_OWNER'));
+    const iam = await signedInManager(fixture, 'idp-iam', acme, membershipOn(fixture, 'instance', acme, 'IAM_OWNER'));
     const page = await iam.get('/instance/idps');
     assert.equal(page.status, 200);
     assert.match(page.html, /<a href="\/ui\/console\/instance\/idps" aria-current="page">Identity providers<\/a>/);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Instance } from '../../src/store/models/index.ts';
-import { consoleVisitor, managerOf } from '../helpers/console-http.ts';
+import { flashOf, membershipOn, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
 
@@ -39,9 +39,11 @@ const instance = async () => (await Instance.findById(fixture.instanceId).lean()
 
 describe('the instance settings in the console', () => {
   it('IAM_OWNER changes the settings and the default token lifetimes', async () => {
-    const owner = await consoleVisitor(
+    const owner = await signedInManager(
       fixture,
-      await managerOf(fixture, acme, 'settings-iam', 'instance', 'IAM_OWNER'),
+      'settings-iam',
+      acme,
+      membershipOn(fixture, 'instance', acme, 'IAM_OWNER'),
     );
     const page = await owner.get('/instance/settings');
     assert.equal(page.status, 200);
@@ -61,6 +63,8 @@ describe('the instance settings in the console', () => {
     assert.equal(settings.oidc!.strictClientAssertions, true);
     assert.equal(settings.strictReservedScopes!.idpId, false, 'an unticked box is sent as false');
     assert.equal(settings.strictReservedScopes!.orgId, true, 'a box left ticked stays true');
+    const settingsPage = (await owner.get('/instance/settings')).html;
+    assert.equal(flashOf(settingsPage), 'Your changes are saved.');
     assert.match((await owner.get('/instance/settings')).html, /name="strictClientAssertions" value="on" checked/);
 
     const lifetimes = await owner.get('/instance/token-lifetimes');
@@ -81,10 +85,16 @@ describe('the instance settings in the console', () => {
     const after = (await instance()).tokenLifetimes!;
     assert.equal(after.accessTokenSeconds, 900);
     assert.equal(after.idTokenSeconds, before!.idTokenSeconds, 'an empty field keeps its value');
+    assert.equal(flashOf((await owner.get('/instance/token-lifetimes')).html), 'Your changes are saved.');
   });
 
   it('IAM_OWNER sets the SMTP server, never sees its password again, and sends a test message', async () => {
-    const owner = await consoleVisitor(fixture, await managerOf(fixture, acme, 'smtp-iam', 'instance', 'IAM_OWNER'));
+    const owner = await signedInManager(
+      fixture,
+      'smtp-iam',
+      acme,
+      membershipOn(fixture, 'instance', acme, 'IAM_OWNER'),
+    );
     const empty = await owner.get('/instance/smtp');
     assert.match(empty.html, /No SMTP server is set/);
     assert.doesNotMatch(empty.html, /Send test message|Remove SMTP settings/, 'nothing to test or remove yet');
@@ -97,6 +107,7 @@ describe('the instance settings in the console', () => {
 
     assert.equal((await owner.post('/instance/smtp', smtpForm())).status, 303);
     const page = await owner.get('/instance/smtp');
+    assert.equal(flashOf(page.html), 'Your changes are saved.');
     assert.doesNotMatch(page.html, new RegExp(SMTP_PASSWORD));
     assert.match(page.html, /A password is set; it is never shown/);
     assert.match(page.html, /id="save-password"[^>]*value=""/);
@@ -121,9 +132,11 @@ describe('the instance settings in the console', () => {
   });
 
   it('IAM_OWNER_VIEWER reads the settings without controls; forged posts change nothing', async () => {
-    const viewer = await consoleVisitor(
+    const viewer = await signedInManager(
       fixture,
-      await managerOf(fixture, acme, 'settings-viewer', 'instance', 'IAM_OWNER_VIEWER'),
+      'settings-viewer',
+      acme,
+      membershipOn(fixture, 'instance', acme, 'IAM_OWNER_VIEWER'),
     );
     const settings = await viewer.get('/instance/settings');
     assert.equal(settings.status, 200);

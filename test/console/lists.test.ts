@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Event, Membership, User, UserGrant } from '../../src/store/models/index.ts';
-import { consoleClient, managerOf } from '../helpers/console-session.ts';
+import { consoleClient, managerOf, membershipOn, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, userIdOf, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -16,7 +16,6 @@ before(async () => {
 });
 after(() => fixture.server.stop());
 
-const orgRole = (orgId: string, role: string) => ({ level: 'org' as const, resourceId: orgId, orgId, role });
 const unescape = (href: string) => href.replace(/&amp;/g, '&');
 const rowsOf = (html: string) => /<tbody>[\s\S]*<\/tbody>/.exec(html)![0];
 const linkOf = (html: string, rel: 'prev' | 'next') =>
@@ -33,8 +32,12 @@ describe('the console’s lists', () => {
       ...roleKeys.map((key): [string, string] => ['roleKeys', key]),
     ];
 
-    await managerOf(fixture, 'beta-viewer', beta, orgRole(beta, 'ORG_OWNER_VIEWER'));
-    const viewer = await consoleClient(fixture, 'beta-viewer@beta.localhost');
+    const viewer = await signedInManager(
+      fixture,
+      'beta-viewer',
+      beta,
+      membershipOn(fixture, 'org', beta, 'ORG_OWNER_VIEWER'),
+    );
     const seen = await viewer.get(page);
     assert.equal(seen.status, 200);
     assert.match(seen.html, /Bob Beta/);
@@ -58,8 +61,18 @@ describe('the console’s lists', () => {
   });
 
   it('a manager’s roles are changed in place by ACME’s owner, and not by a role that only reads managers', async () => {
-    const member = await managerOf(fixture, 'acme-member', acme, orgRole(acme, 'ORG_OWNER_VIEWER'));
-    await managerOf(fixture, 'acme-editor', acme, orgRole(acme, 'ORG_USER_PERMISSION_EDITOR'));
+    const { userId: member } = await managerOf(
+      fixture,
+      'acme-member',
+      acme,
+      membershipOn(fixture, 'org', acme, 'ORG_OWNER_VIEWER'),
+    );
+    const editor = await signedInManager(
+      fixture,
+      'acme-editor',
+      acme,
+      membershipOn(fixture, 'org', acme, 'ORG_USER_PERMISSION_EDITOR'),
+    );
     const page = `/orgs/${acme}/managers`;
     const change: Array<[string, string]> = [
       ['action', 'changeRoles'],
@@ -68,8 +81,6 @@ describe('the console’s lists', () => {
     ];
     const rolesOf = async () =>
       (await Membership.findOne({ instanceId: fixture.instanceId, level: 'org', userId: member }).lean())!.roles;
-
-    const editor = await consoleClient(fixture, 'acme-editor@acme.localhost');
     const seen = await editor.get(page);
     assert.equal(seen.status, 200);
     assert.doesNotMatch(seen.html, /Save roles/);

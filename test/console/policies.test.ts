@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Instance, Organization as Org } from '../../src/store/models/index.ts';
-import { consoleClient, managerOf } from '../helpers/console-session.ts';
+import { consoleClient, membershipOn, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -88,13 +88,12 @@ describe('an org’s domains and login policy in the console', () => {
   });
 
   it('ORG_OWNER_VIEWER sees both pages without controls; a forged post changes nothing', async () => {
-    await managerOf(fixture, 'acme-viewer', acme, {
-      level: 'org',
-      resourceId: acme,
-      orgId: acme,
-      role: 'ORG_OWNER_VIEWER',
-    });
-    const viewer = await consoleClient(fixture, 'acme-viewer@acme.localhost');
+    const viewer = await signedInManager(
+      fixture,
+      'acme-viewer',
+      acme,
+      membershipOn(fixture, 'org', acme, 'ORG_OWNER_VIEWER'),
+    );
     const domains = await viewer.get(`/orgs/${acme}/domains`);
     assert.equal(domains.status, 200);
     assert.match(domains.html, /acme\.localhost/);
@@ -116,14 +115,12 @@ describe('an org’s domains and login policy in the console', () => {
   });
 
   it('the instance login policy: IAM_OWNER saves it, ORG_OWNER neither sees nor reaches it', async () => {
-    const instance = fixture.instanceId;
-    await managerOf(fixture, 'iam-owner', acme, {
-      level: 'instance',
-      resourceId: instance,
-      orgId: instance,
-      role: 'IAM_OWNER',
-    });
-    const owner = await consoleClient(fixture, 'iam-owner@acme.localhost');
+    const owner = await signedInManager(
+      fixture,
+      'iam-owner',
+      acme,
+      membershipOn(fixture, 'instance', acme, 'IAM_OWNER'),
+    );
     const home = await owner.get('/');
     assert.match(home.html, /href="\/ui\/console\/instance\/login-policy"/);
     const page = await owner.get('/instance/login-policy');

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Project } from '../../src/store/models/index.ts';
-import { consoleVisitor, managerOf } from '../helpers/console-http.ts';
+import { consoleClient, flashOf, membershipOn, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -26,7 +26,7 @@ const stored = async () => (await Project.findById(projectId).lean())!;
 
 describe('a project’s settings in the console', () => {
   it('ORG_OWNER sets the token lifetimes and deactivates and reactivates the project', async () => {
-    const owner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
     const project = await owner.get(`/projects/${projectId}`);
     assert.match(project.html, new RegExp(`href="/ui/console/projects/${projectId}/token-lifetimes"`));
     assert.match(project.html, />Deactivate project<\/button>/);
@@ -52,19 +52,25 @@ describe('a project’s settings in the console', () => {
     assert.equal(lifetimes.accessTokenSeconds, 600);
     assert.equal(lifetimes.refreshTokenAbsoluteSeconds, 86400);
     assert.equal(lifetimes.idTokenSeconds ?? null, null, 'an empty field inherits the org’s');
+    assert.equal(flashOf((await owner.get(`/projects/${projectId}/token-lifetimes`)).html), 'Your changes are saved.');
 
     assert.equal((await owner.post(`/projects/${projectId}`, [['action', 'deactivate']])).status, 303);
     assert.equal((await stored()).state, 'inactive');
-    assert.match((await owner.get(`/projects/${projectId}`)).html, />Reactivate project<\/button>/);
+    const deactivated = (await owner.get(`/projects/${projectId}`)).html;
+    assert.match(deactivated, />Reactivate project<\/button>/);
+    assert.equal(flashOf(deactivated), 'Deactivated.');
     assert.equal((await owner.post(`/projects/${projectId}`, [['action', 'reactivate']])).status, 303);
     assert.equal((await stored()).state, 'active');
+    assert.equal(flashOf((await owner.get(`/projects/${projectId}`)).html), 'Reactivated.');
   });
 
   it('PROJECT_OWNER_VIEWER reads the lifetimes without controls; forged posts change nothing', async () => {
     const acme = fixture.orgs.ACME!;
-    const viewer = await consoleVisitor(
+    const viewer = await signedInManager(
       fixture,
-      await managerOf(fixture, acme, 'project-viewer', 'project', 'PROJECT_OWNER_VIEWER', projectId),
+      'project-viewer',
+      acme,
+      membershipOn(fixture, 'project', acme, 'PROJECT_OWNER_VIEWER', projectId),
     );
     const project = await viewer.get(`/projects/${projectId}`);
     assert.equal(project.status, 200);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CONSOLE_ABSOLUTE_SECONDS, CONSOLE_IDLE_SECONDS } from '../../src/http/console/session.ts';
 import { TokenSealer } from '../../src/platform/token-sealer.ts';
-import { consoleVisitor } from '../helpers/console-http.ts';
+import { consoleClient } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -16,7 +16,7 @@ before(async () => {
   // The console's sealing key and context for this instance (consoleCookies in http/console/session.ts).
   const key = fixture.server.services.masterKey.derive('console-session');
   sealer = new TokenSealer(key, `castellan-console-session:${fixture.instanceId}`);
-  const visitor = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+  const visitor = await consoleClient(fixture, 'acme-owner@acme.localhost');
   const sealed = /(?:^|; )castellan_console=([^;]+)/.exec(visitor.jar.header(new URL(`${fixture.baseUrl}/ui/console`)));
   session = sealer.open(sealed![1]!)!;
   assert.ok(session.userId, 'the session cookie opens with the test server’s key');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { User, UserFactor } from '../../src/store/models/index.ts';
-import { consoleClient, managerOf } from '../helpers/console-session.ts';
+import { consoleClient, membershipOn, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, userIdOf, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -82,8 +82,7 @@ describe('a user’s pages in the console', () => {
     it(`${role}: exactly the controls the API permits; forged posts change nothing`, async () => {
       const factorId = await lockedWithFactor();
       const username = role.toLowerCase().replace(/_/g, '-');
-      await managerOf(fixture, username, acme, { level: 'org', resourceId: acme, orgId: acme, role });
-      const manager = await consoleClient(fixture, `${username}@acme.localhost`);
+      const manager = await signedInManager(fixture, username, acme, membershipOn(fixture, 'org', acme, role));
       const shown: Record<string, boolean> = {};
       for (const [control, [target, path, label]] of Object.entries(CONTROLS)) {
         const userId = { person, bot, owner: acmeOwner }[target];

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebhookSubscription as Webhook } from '../../src/store/models/index.ts';
-import { consoleVisitor, managerOf } from '../helpers/console-http.ts';
+import { consoleClient, flashOf, membershipOn, signedInManager } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
@@ -23,7 +23,7 @@ const createForm = (url: string, eventTypes: string): Array<[string, string]> =>
 
 describe('webhooks in the console', () => {
   it('ORG_OWNER subscribes a URL, sees its signing key once, reads its deliveries and removes it', async () => {
-    const owner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
     const list = await owner.get(`/orgs/${acme}/webhooks`);
     assert.equal(list.status, 200);
     assert.match(list.html, />Create webhook<\/button>/);
@@ -50,31 +50,33 @@ describe('webhooks in the console', () => {
     assert.equal(deliveries.status, 200);
     assert.match(deliveries.html, /Deliveries, newest first/);
 
-    const removed = await owner.post(`/orgs/${acme}/webhooks`, [
-      ['action', 'remove'],
-      ['webhookId', webhook._id],
-    ]);
+    const confirm = await owner.get(`/orgs/${acme}/webhooks/${webhook._id}/remove`);
+    assert.match(
+      confirm.html,
+      /its deliveries not made yet[^]*>Delete the webhook to https:\/\/hooks\.acme\.test\/in<\/button>/,
+    );
+    const removed = await owner.post(`/orgs/${acme}/webhooks/${webhook._id}/remove`, [['action', 'delete']]);
     assert.equal(removed.status, 303);
     assert.equal(await Webhook.findById(webhook._id).lean(), null);
+    assert.equal(flashOf((await owner.get(`/orgs/${acme}/webhooks`)).html), 'Removed.');
   });
 
   it('ORG_OWNER_VIEWER sees the subscriptions without controls; a forged post changes nothing', async () => {
-    const owner = await consoleVisitor(fixture, 'acme-owner@acme.localhost');
+    const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
     await owner.post(`/orgs/${acme}/webhooks`, createForm('https://kept.acme.test/in', '*'));
     const webhook = (await Webhook.findOne({ orgId: acme, url: 'https://kept.acme.test/in' }).lean())!;
-    const viewer = await consoleVisitor(
+    const viewer = await signedInManager(
       fixture,
-      await managerOf(fixture, acme, 'hook-viewer', 'org', 'ORG_OWNER_VIEWER'),
+      'hook-viewer',
+      acme,
+      membershipOn(fixture, 'org', acme, 'ORG_OWNER_VIEWER'),
     );
     const list = await viewer.get(`/orgs/${acme}/webhooks`);
     assert.equal(list.status, 200);
     assert.match(list.html, /kept\.acme\.test/);
     assert.doesNotMatch(list.html, /Create webhook|Remove the webhook/);
     const forged = await Promise.all([
-      viewer.post(`/orgs/${acme}/webhooks`, [
-        ['action', 'remove'],
-        ['webhookId', webhook._id],
-      ]),
+      viewer.post(`/orgs/${acme}/webhooks/${webhook._id}/remove`, [['action', 'delete']]),
       viewer.post(`/orgs/${acme}/webhooks`, createForm('https://forged.test/in', '*')),
     ]);
     assert.deepEqual(

@@ -4,32 +4,57 @@ import assert from 'node:assert/strict';
 import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
 import type { ManagerLevel } from '../../src/domain/rules/permissions.ts';
 import { hashPassword } from '../../src/platform/passwords.ts';
-import { Membership, User } from '../../src/store/models/index.ts';
+import { Membership, Organization, User } from '../../src/store/models/index.ts';
 import { CookieJar, openPage, submitLoginName, submitPassword } from './login.ts';
 import type { OidcFixture } from './oidc.ts';
 
 export interface ConsoleClient {
+  jar: CookieJar;
   csrf: string;
   get(path: string): Promise<{ status: number; html: string; url: string }>;
-  /** Posts a form as the page would (the CSRF token first); a redirect is not followed. */
-  post(path: string, fields: Array<[string, string]>): Promise<{ status: number; html: string; location: string }>;
+  /** Posts a form as the page would (the session's CSRF token, or `csrf`, first); a redirect is not followed. */
+  post(
+    path: string,
+    fields: Array<[string, string]>,
+    csrf?: string,
+  ): Promise<{ status: number; html: string; location: string }>;
 }
 
-/** A person of `orgId` holding `role` on a resource (level `org`, `project`, … with the resource's ids). */
+export interface ManagerMembership {
+  level: ManagerLevel;
+  resourceId: string;
+  orgId: string;
+  projectId?: string | null;
+  role: string;
+}
+
+/** The membership of `role` on the instance, on the org `orgId` or on its project `projectId`. */
+export function membershipOn(
+  fixture: OidcFixture,
+  level: 'instance' | 'org' | 'project',
+  orgId: string,
+  role: string,
+  projectId: string | null = null,
+): ManagerMembership {
+  if (level === 'instance') return { level, resourceId: fixture.instanceId, orgId: fixture.instanceId, role };
+  if (level === 'org') return { level, resourceId: orgId, orgId, role };
+  return { level, resourceId: projectId!, orgId, projectId, role };
+}
+
+/** A person of `orgId` (demo password) holding `membership`; their id and login name. */
 export async function managerOf(
   fixture: OidcFixture,
   username: string,
   orgId: string,
-  membership: { level: ManagerLevel; resourceId: string; orgId: string; projectId?: string | null; role: string },
-): Promise<string> {
-  const domain = `${username}.test`;
+  membership: ManagerMembership,
+): Promise<{ userId: string; loginName: string }> {
   const user = await User.create({
     instanceId: fixture.instanceId,
     orgId,
     type: 'human',
     username,
     human: {
-      email: `${username}@${domain}`,
+      email: `${username}@example.com`,
       emailVerified: true,
       givenName: username,
       familyName: 'Manager',
@@ -44,7 +69,8 @@ export async function managerOf(
     ...where,
     roles: [role],
   });
-  return user._id;
+  const org = await Organization.findById(orgId).lean();
+  return { userId: user._id, loginName: `${username}@${org!.primaryDomain}` };
 }
 
 /** Signs `loginName` in to the console (demo password) and returns a client of its session. */
@@ -54,14 +80,15 @@ export async function consoleClient(fixture: OidcFixture, loginName: string): Pr
   flow = await submitLoginName(flow, loginName);
   flow = await submitPassword(flow, DEMO_PASSWORD);
   assert.equal(flow.page?.url, `${fixture.baseUrl}/ui/console`, `${loginName} is signed in to the console`);
-  const csrf = /name="csrf" value="([^"]+)"/.exec(flow.page.html)![1]!;
+  const sessionCsrf = /name="csrf" value="([^"]+)"/.exec(flow.page.html)![1]!;
   return {
-    csrf,
+    jar,
+    csrf: sessionCsrf,
     async get(path) {
       const page = (await openPage(jar, `${fixture.baseUrl}/ui/console${path}`)).page!;
       return { status: page.status, html: page.html, url: page.url };
     },
-    async post(path, fields) {
+    async post(path, fields, csrf = sessionCsrf) {
       const url = new URL(`${fixture.baseUrl}/ui/console${path}`);
       const response = await fetch(url, {
         method: 'POST',
@@ -73,4 +100,30 @@ export async function consoleClient(fixture: OidcFixture, loginName: string): Pr
       return { status: response.status, html: await response.text(), location: response.headers.get('location') ?? '' };
     },
   };
+}
+
+/** The `srcdoc` of the page's preview iframe, unescaped (the login page it shows). */
+export function previewOf(html: string): string {
+  const srcdoc = /<iframe[^>]*\ssrcdoc="([^"]*)"/.exec(html)?.[1] ?? '';
+  return srcdoc
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** A new manager (managerOf) signed in to the console. */
+export async function signedInManager(
+  fixture: OidcFixture,
+  username: string,
+  orgId: string,
+  membership: ManagerMembership,
+): Promise<ConsoleClient> {
+  return consoleClient(fixture, (await managerOf(fixture, username, orgId, membership)).loginName);
+}
+
+/** The success message a page shows once after an action (http/console/flash.ts), or null. */
+export function flashOf(html: string): string | null {
+  return /<p class="notice success" role="status">([^<]*)<\/p>/.exec(html)?.[1] ?? null;
 }

@@ -1,6 +1,7 @@
 import { ACTION_FLOWS } from '../../domain/rules/action-flows.ts';
 import { checked, lines, numberOrNull, text } from './forms.ts';
 import { renderConsole, type Console, type ConsolePage, type Params } from './kit.ts';
+import { removalPage } from './confirm-removal.ts';
 import { INSTANCE_OWNER, ORG_OWNER, type OwnerScope } from './webhooks.ts';
 
 interface ActionView {
@@ -114,10 +115,16 @@ function actionPages(scope: OwnerScope): ConsolePage[] {
           await detail.render(c);
         },
       },
-      remove: { route: `DELETE ${one}`, done: (c) => consolePath(c).replace(/\/[^/]+$/, '') },
     },
   };
-  return [list, detail];
+  const remove = removalPage({
+    path: `${scope.path}/actions/:actionId/remove`,
+    route: `DELETE ${one}`,
+    frame: (c, owner) => scope.frame(c, owner, 'Action'),
+    nameOf: async (c, owner) => `action ${(await c.call<ActionView>(`GET ${one}`, owner)).name}`,
+    cascade: ['its place in every flow trigger that runs it'],
+  });
+  return [list, detail, remove];
 }
 
 export const actionPagesOf: ConsolePage[] = [...actionPages(ORG_OWNER), ...actionPages(INSTANCE_OWNER)];

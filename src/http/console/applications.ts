@@ -1,5 +1,5 @@
 import { checked, lines, numberOrNull } from './forms.ts';
-import { renderConsole, type Console, type ConsolePage } from './kit.ts';
+import { newClientSecret, renderConsole, type Console, type ConsolePage } from './kit.ts';
 
 interface AppView {
   id: string;
@@ -54,19 +54,7 @@ export const applicationPage: ConsolePage = {
       }),
       done: appPath,
     },
-    secret: {
-      route: 'POST /projects/{projectId}/apps/{appId}/secret',
-      async done(c, result) {
-        const created = result as { clientId: string; clientSecret: string };
-        await renderConsole(c, 'secret.njk', {
-          title: 'New client secret',
-          what: 'the application',
-          clientId: created.clientId,
-          secret: created.clientSecret,
-          nextUrl: `/ui/console${appPath(c)}`,
-        });
-      },
-    },
+    secret: newClientSecret('POST /projects/{projectId}/apps/{appId}/secret', 'the application', appPath),
     deactivate: { route: 'POST /projects/{projectId}/apps/{appId}/deactivate', done: appPath },
     reactivate: { route: 'POST /projects/{projectId}/apps/{appId}/reactivate', done: appPath },
     delete: {

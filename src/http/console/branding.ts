@@ -114,7 +114,14 @@ function brandingPage(scope: BrandingScope): ConsolePage {
         done: here,
       },
       ...(scope.resettable
-        ? { reset: { route: `PUT ${scope.api}`, body: (_form, c) => withBranding(c, undefined), done: here } }
+        ? {
+            reset: {
+              route: `PUT ${scope.api}`,
+              body: (_form, c) => withBranding(c, undefined),
+              done: here,
+              flash: 'reset',
+            },
+          }
         : {}),
     },
   };

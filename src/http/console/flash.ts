@@ -13,6 +13,9 @@ export const FLASH_MESSAGES = {
   sessionsEnded: 'The user’s sessions are ended.',
   factorsReset: 'All second factors are removed.',
   rolesChanged: 'The roles are changed.',
+  reset: 'Reset: the inherited settings apply again.',
+  offered: 'The provider is offered at login.',
+  withdrawn: 'The provider is no longer offered at login.',
 } as const;
 
 export type FlashCode = keyof typeof FLASH_MESSAGES;

@@ -2,6 +2,7 @@ import { instanceFrame } from './instance-settings.ts';
 import { IDP_KINDS, IDP_OPTIONS, idpBody, idpFormValues } from './idp-fields.ts';
 import { renderConsole, type Console, type ConsolePage, type FormState, type Params } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
+import { removalPage } from './confirm-removal.ts';
 
 interface IdpView {
   id: string;
@@ -74,12 +75,17 @@ function idpPages(scope: IdpScope): ConsolePage[] {
       );
     },
     actions: {
-      offer: { route: `PUT ${scope.policy}`, body: (form, c) => offering(c, form, true), done: listPath },
-      withdraw: { route: `PUT ${scope.policy}`, body: (form, c) => offering(c, form, false), done: listPath },
-      remove: {
-        route: `DELETE ${scope.api}/{idpId}`,
-        params: (c, form) => ({ ...params(c), idpId: form.get('idpId') ?? '' }),
+      offer: {
+        route: `PUT ${scope.policy}`,
+        body: (form, c) => offering(c, form, true),
         done: listPath,
+        flash: 'offered',
+      },
+      withdraw: {
+        route: `PUT ${scope.policy}`,
+        body: (form, c) => offering(c, form, false),
+        done: listPath,
+        flash: 'withdrawn',
       },
     },
   };
@@ -135,7 +141,17 @@ function idpPages(scope: IdpScope): ConsolePage[] {
       },
     },
   };
-  return [list, create, edit];
+  const remove = removalPage({
+    path: `${scope.path}/:idpId/remove`,
+    route: `DELETE ${scope.api}/{idpId}`,
+    frame: (c, owner) => scope.frame(c, owner),
+    nameOf: async (c, owner) => (await c.call<IdpView>(`GET ${scope.api}/{idpId}`, owner)).name,
+    cascade: [
+      'its users’ links to it: they can no longer sign in through it',
+      'its place on the login page of every login policy that offers it',
+    ],
+  });
+  return [list, create, edit, remove];
 }
 
 export const identityProviderPages: ConsolePage[] = [

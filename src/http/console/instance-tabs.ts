@@ -6,6 +6,7 @@ const INSTANCE_SECTIONS = [
   { path: '/instance/branding', label: 'Branding', route: 'GET /instance/login-policy' },
   { path: '/instance/idps', label: 'Identity providers', route: 'GET /idps' },
   { path: '/instance/actions', label: 'Actions', route: 'GET /instance/actions' },
+  { path: '/instance/flows', label: 'Flows', route: 'GET /instance/flows/{flowType}' },
   { path: '/instance/webhooks', label: 'Webhooks', route: 'GET /instance/webhooks' },
 ] as const;
 

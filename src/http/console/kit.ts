@@ -181,3 +181,20 @@ export async function renderConsole(
     ...context,
   });
 }
+
+/** An action that makes a new client secret and shows it once (secret.njk), with the way back to `back`. */
+export function newClientSecret(route: RouteKey, what: string, back: (c: Console) => string): PageAction {
+  return {
+    route,
+    async done(c, result) {
+      const created = result as { clientId: string; clientSecret: string };
+      await renderConsole(c, 'secret.njk', {
+        title: 'New client secret',
+        what,
+        clientId: created.clientId,
+        secret: created.clientSecret,
+        nextUrl: `${CONSOLE_PATH}${back(c)}`,
+      });
+    },
+  };
+}

@@ -130,7 +130,7 @@ function loginPolicyPage(scope: PolicyScope): ConsolePage {
         },
         done: here,
       },
-      ...(scope.reset ? { reset: { route: scope.reset.route, done: here } } : {}),
+      ...(scope.reset ? { reset: { route: scope.reset.route, done: here, flash: 'reset' } } : {}),
     },
   };
 }

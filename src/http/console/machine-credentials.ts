@@ -1,5 +1,5 @@
 import { text } from './forms.ts';
-import { renderConsole, type Console, type ConsolePage } from './kit.ts';
+import { newClientSecret, renderConsole, type Console, type ConsolePage } from './kit.ts';
 import { userFrame } from './user-tabs.ts';
 
 interface KeyView {
@@ -63,19 +63,7 @@ export const machineCredentialsPage: ConsolePage = {
     );
   },
   actions: {
-    secret: {
-      route: 'POST /users/{userId}/secret',
-      async done(c, result) {
-        const created = result as { clientId: string; clientSecret: string };
-        await renderConsole(c, 'secret.njk', {
-          title: 'New client secret',
-          what: 'the machine user',
-          clientId: created.clientId,
-          secret: created.clientSecret,
-          nextUrl: `/ui/console${here(c)}`,
-        });
-      },
-    },
+    secret: newClientSecret('POST /users/{userId}/secret', 'the machine user', here),
     removeSecret: { route: 'DELETE /users/{userId}/secret', done: here },
     addKey: {
       route: 'POST /users/{userId}/keys',

@@ -14,6 +14,7 @@ const ORG_SECTIONS = [
   { path: '/branding', label: 'Branding', route: 'GET /orgs/{orgId}/login-policy' },
   { path: '/idps', label: 'Identity providers', route: 'GET /orgs/{orgId}/idps' },
   { path: '/actions', label: 'Actions', route: 'GET /orgs/{orgId}/actions' },
+  { path: '/flows', label: 'Flows', route: 'GET /orgs/{orgId}/flows/{flowType}' },
   { path: '/webhooks', label: 'Webhooks', route: 'GET /orgs/{orgId}/webhooks' },
   { path: '/audit', label: 'Audit trail', route: 'GET /events' },
 ] as const;

@@ -8,6 +8,7 @@ import { homePage } from './home.ts';
 import { identityProviderPages } from './idps.ts';
 import { webhookPagesOf } from './webhooks.ts';
 import { actionPagesOf } from './actions.ts';
+import { flowPages } from './flows.ts';
 import { instanceLifetimesPage, instanceSettingsPage } from './instance-settings.ts';
 import { smtpPage } from './smtp.ts';
 import type { ConsolePage } from './kit.ts';
@@ -40,6 +41,7 @@ export function consolePages(): ConsolePage[] {
     ...identityProviderPages,
     ...webhookPagesOf,
     ...actionPagesOf,
+    ...flowPages,
     userListPage,
     userPage,
     userDeletePage,

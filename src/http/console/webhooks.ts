@@ -1,3 +1,5 @@
+import { notFound } from '../../domain/errors.ts';
+import { removalPage } from './confirm-removal.ts';
 import { instanceFrame } from './instance-settings.ts';
 import { lines } from './forms.ts';
 import { renderConsole, type Console, type ConsolePage, type Params } from './kit.ts';
@@ -57,11 +59,6 @@ function webhookPages(scope: OwnerScope): ConsolePage[] {
           });
         },
       },
-      remove: {
-        route: `DELETE ${scope.api}/webhooks/{webhookId}`,
-        params: (c, form) => ({ ...params(c), webhookId: form.get('webhookId') ?? '' }),
-        done: consolePath,
-      },
     },
   };
   const deliveries: ConsolePage = {
@@ -88,7 +85,19 @@ function webhookPages(scope: OwnerScope): ConsolePage[] {
       );
     },
   };
-  return [list, deliveries];
+  const remove = removalPage({
+    path: `${scope.path}/webhooks/:webhookId/remove`,
+    route: `DELETE ${scope.api}/webhooks/{webhookId}`,
+    frame: (c, owner) => scope.frame(c, owner, 'Webhook'),
+    async nameOf(c, owner) {
+      const { webhooks } = await c.call<{ webhooks: WebhookView[] }>(`GET ${scope.api}/webhooks`, owner);
+      const found = webhooks.find((webhook) => webhook.id === owner.webhookId);
+      if (!found) throw notFound();
+      return `the webhook to ${found.url}`;
+    },
+    cascade: ['its deliveries not made yet (the ones made stay as a record)'],
+  });
+  return [list, deliveries, remove];
 }
 
 export const ORG_OWNER: OwnerScope = {

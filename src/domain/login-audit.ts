@@ -1,7 +1,7 @@
 import { counter } from '../platform/metrics.ts';
 import { User } from '../store/models/index.ts';
 import { findScoped } from '../store/queries/scoped.ts';
-import { recordEvent, type RequestOrigin } from '../store/queries/events.ts';
+import { newEvent, recordEvent, recordEvents, type NewEvent, type RequestOrigin } from '../store/queries/events.ts';
 
 const logins = counter('castellan_logins_total', 'Password logins by instance and outcome', ['instance', 'outcome']);
 
@@ -12,14 +12,18 @@ export function countLogin(instanceId: string, outcome: LoginOutcome): void {
   logins.inc({ instance: instanceId, outcome });
 }
 
-/** A finished login (every step passed and the user is allowed in): counted and in the audit trail. */
+/**
+ * A finished login (every step passed and the user is allowed in): counted and in the audit trail, in one insert with
+ * the events of its checks that were not recorded yet (a second factor's success, domain/second-factor.ts).
+ */
 export async function recordLogin(
   instanceId: string,
   user: { _id: string; orgId: string },
   origin: RequestOrigin,
+  checks: readonly NewEvent[] = [],
 ): Promise<void> {
   countLogin(instanceId, 'success');
-  await recordEvent({
+  const login = newEvent({
     instanceId,
     orgId: user.orgId,
     actorId: user._id,
@@ -28,6 +32,7 @@ export async function recordLogin(
     resourceId: user._id,
     payload: { ...origin },
   });
+  await recordEvents([...checks, login]);
 }
 
 /** A user's logout (the provider's end_session), when the session named the user. */

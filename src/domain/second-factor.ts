@@ -1,10 +1,10 @@
-import { totpStep, totpStepAcceptedUntil, totpStepsAfter } from '../platform/one-time-codes.ts';
+import { totpStep, totpStepAcceptedUntil, totpStepsBefore } from '../platform/one-time-codes.ts';
 import { User } from '../store/models/index.ts';
 import type { FactorType, UserFactorDocument } from '../store/models/user-factor.ts';
 import { findScoped } from '../store/queries/scoped.ts';
-import { recordEvent, type RequestOrigin } from '../store/queries/events.ts';
+import { newEvent, recordEvent, type NewEvent, type RequestOrigin } from '../store/queries/events.ts';
 import { clearAttempts, reserveAttempt } from '../store/queries/login-attempts.ts';
-import { anyFactorUse, findLoginFactors, markFactorUse, pullRecoveryCode } from '../store/queries/user-factors.ts';
+import { findLoginFactors, markFactorUse, markFactorUses, pullRecoveryCode } from '../store/queries/user-factors.ts';
 import { openTotpSecret, recoveryCodeHash, type FactorOwner } from './commands/user-factors.ts';
 import type { CodeServices } from './codes.ts';
 import { checkEmailOtp } from './email-otp.ts';
@@ -21,7 +21,12 @@ import { secondFactorAllowed } from './rules/webauthn.ts';
 import { policyOf, type LoginInstance } from './login.ts';
 import { findActiveAccount } from '../store/queries/accounts.ts';
 
-export type SecondFactorResult = { outcome: 'ok'; factorType: FactorType } | { outcome: 'wrong' | 'locked' };
+/**
+ * A check's outcome. A success's audit event is built, not recorded: the caller records it, with the login's success
+ * where the check finishes a login (domain/login-audit.ts recordLogin), in one insert.
+ */
+export type SecondFactorResult =
+  { outcome: 'ok'; factorType: FactorType; audit: NewEvent } | { outcome: 'wrong' } | { outcome: 'locked' };
 
 const TOTP_CODE = /^\d{6}$/;
 
@@ -38,13 +43,17 @@ async function matchCode(
     for (const factor of factors) {
       if (factor.type !== 'totp' || !factor.totp) continue;
       const step = totpStep(openTotpSecret(masterKey, factor.totp.sealedSecret), code);
-      // One step is accepted once (its marker); a code of a step before an accepted one is a replay. The markers of
-      // the later steps that could have been accepted since are kept while this step's code is (totpStepAcceptedUntil)
-      // and say so with one read, where moving `lastUsedStep` on would cost every login one more write (set up by
-      // enrollment, it still refuses the codes of the steps before it).
+      // One step is accepted once (its marker). The earlier steps whose codes are still accepted are marked in the same
+      // insert: their codes are replays from now on (totpStepsBefore), with no read, and no write moving `lastUsedStep`
+      // on (set up by enrollment, it still refuses the codes of the steps before it).
       if (step === null || step <= factor.totp.lastUsedStep) continue;
-      if (!(await markFactorUse(instanceId, factor._id, String(step), totpStepAcceptedUntil(step)))) continue;
-      if (await anyFactorUse(instanceId, factor._id, totpStepsAfter(step).map(String))) continue;
+      const steps = [...totpStepsBefore(step), step];
+      const marked = await markFactorUses(
+        instanceId,
+        factor._id,
+        steps.map((each) => ({ use: String(each), expiresAt: totpStepAcceptedUntil(each) })),
+      );
+      if (!marked.at(-1)) continue;
       return factor;
     }
     // Emailed codes have six digits as well (domain/codes.ts); only the newest one sent counts.
@@ -66,7 +75,7 @@ async function matchCode(
  * `allowed` types, under the lockout policy's `maxOtpAttempts`, counted as passwords are (domain/login.ts): every
  * attempt is reserved before it is checked, so parallel guesses run at most the allowed checks, and the last failed
  * one locks the user.
- * Every outcome is an audit event.
+ * Every outcome is an audit event (a success's is the caller's to record, SecondFactorResult).
  */
 export async function verifySecondFactor(
   instanceId: string,
@@ -97,12 +106,12 @@ export async function verifySecondFactor(
       const current = await findScoped(User, instanceId, user._id, {}, { state: 1 });
       if (current?.state !== 'active') return { outcome: 'locked' };
     }
-    await recordEvent({
+    const audit = newEvent({
       ...event,
       type: 'user.mfa.check.succeeded',
       payload: { factorId: matched._id, factorType: matched.type, ...origin },
     });
-    return { outcome: 'ok', factorType: matched.type };
+    return { outcome: 'ok', factorType: matched.type, audit };
   }
   await recordEvent({ ...event, type: 'user.mfa.check.failed', payload: { ...origin } });
   if (maxAttempts > 0 && reservation.attempts >= maxAttempts) {

@@ -31,11 +31,12 @@ export function totpStepAcceptedUntil(step: number): Date {
 }
 
 /**
- * The steps after `step` whose codes may be accepted while `step`'s still is: the acceptance windows (the drift on
- * either side of the current step) that hold `step` reach at most twice the drift beyond it.
+ * The steps before `step` whose codes may still be accepted after `step`'s was: the acceptance windows (the drift on
+ * either side of the current step) that hold `step` reach at most twice the drift before it. A code of one of them is
+ * a replay once `step`'s was accepted (RFC 6238 §5.2).
  */
-export function totpStepsAfter(step: number): number[] {
-  return Array.from({ length: 2 * DRIFT_STEPS }, (_, index) => step + 1 + index);
+export function totpStepsBefore(step: number): number[] {
+  return Array.from({ length: 2 * DRIFT_STEPS }, (_, index) => step - 2 * DRIFT_STEPS + index);
 }
 
 /** The current code of a secret (tests, and the bench's TOTP login). */

@@ -104,6 +104,18 @@ export function submitFormTo<T extends Browsing>(flow: T, action: string, fields
   return submitForm({ ...flow, page: { ...flow.page!, html: html.slice(at) } }, fields);
 }
 
+/**
+ * A user of an org forcing MFA (and `policy`) who has set up TOTP through the login, with their secret and recovery
+ * codes.
+ */
+export async function enrolledTotpUser(server: TestServer, admin: string, policy: Record<string, unknown> = {}) {
+  const user = await orgWithUser(server, admin, { forceMfa: true, ...policy });
+  const setup = await confirmSetup(await passwordStep(server, user.username));
+  const done = await submitForm(setup.flow, {});
+  if (!done.callbackUrl?.searchParams.get('code')) throw new Error('the login did not finish after the recovery codes');
+  return { ...user, secret: setup.secret, recoveryCodes: setup.codes };
+}
+
 /** Whether the flow stopped on a login page with a form posting to `action` (e.g. `/mfa-setup`). */
 export function onStep(flow: LoginFlow, action: string): boolean {
   return Boolean(flow.page && new RegExp(`action="/ui/login/[^/"]+${action}"`).test(flow.page.html));

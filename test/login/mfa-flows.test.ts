@@ -5,7 +5,16 @@ import { totpCode } from '../../src/platform/one-time-codes.ts';
 import { Event, User, UserFactor } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
 import { pageText, redeemCode, startLogin, submitForm, submitLoginName, submitPassword } from '../helpers/login.ts';
-import { confirmSetup, demoLogin, nextStepCode, onStep, orgWithUser, passwordStep, PASSWORD } from '../helpers/mfa.ts';
+import {
+  confirmSetup,
+  demoLogin,
+  enrolledTotpUser,
+  nextStepCode,
+  onStep,
+  orgWithUser,
+  passwordStep,
+  PASSWORD,
+} from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -17,12 +26,8 @@ before(async () => {
 after(() => server.stop());
 
 /** A user of an org forcing MFA who has set up TOTP (through the login), with their secret and recovery codes. */
-async function enrolledUser(policy: Record<string, unknown> = {}) {
-  const user = await orgWithUser(server, admin, { forceMfa: true, ...policy });
-  const setup = await confirmSetup(await passwordStep(server, user.username));
-  const done = await submitForm(setup.flow, {});
-  assert.ok(done.callbackUrl?.searchParams.get('code'), 'the login finished after the recovery codes');
-  return { ...user, secret: setup.secret, recoveryCodes: setup.codes };
+function enrolledUser(policy: Record<string, unknown> = {}) {
+  return enrolledTotpUser(server, admin, policy);
 }
 
 describe('forced MFA and TOTP through the login', () => {

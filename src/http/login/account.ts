@@ -11,6 +11,7 @@ import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { renderView } from '../../platform/templates.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
+import { recordEvent } from '../../store/queries/events.ts';
 import { findUserFactors } from '../../store/queries/user-factors.ts';
 import { waitText, type Throttles } from '../middleware/rate-limit.ts';
 import {
@@ -212,6 +213,7 @@ export function accountRoutes(services: Services, throttles: Throttles): Router 
     await (result.outcome === 'ok' ? attempt.succeeded() : attempt.failed());
     if (result.outcome === 'wrong') return renderCode(ctx, loaded, 401, LOGIN_MESSAGES.codeInvalid);
     if (result.outcome === 'locked') return renderCode(ctx, loaded, 403, LOGIN_MESSAGES.userLocked);
+    await recordEvent(result.audit);
     completeSignIn(ctx, loaded);
   }
 

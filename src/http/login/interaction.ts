@@ -16,7 +16,7 @@ import {
 } from '../../domain/login.ts';
 import { recordLogin } from '../../domain/login-audit.ts';
 import { loginDenial } from '../../domain/actions/triggers.ts';
-import type { RequestOrigin } from '../../store/queries/events.ts';
+import { recordEvents, type NewEvent, type RequestOrigin } from '../../store/queries/events.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { acrOf, amrOf } from '../../domain/rules/mfa.ts';
@@ -146,7 +146,29 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
    * The next step's page is the answer to the form, as in ZITADEL's and Keycloak's logins: a redirect
    * would cost the browser a round trip and the server a second read of the interaction and the user.
    */
-  async function advance(ctx: Context, login: LoginContext, progress: LoginProgress): Promise<void> {
+  async function advance(
+    ctx: Context,
+    login: LoginContext,
+    progress: LoginProgress,
+    checks: readonly NewEvent[] = [],
+  ): Promise<void> {
+    // The checks' events go into the login's success's insert (finish takes them out), else on their own, also when
+    // the login is refused.
+    const unrecorded = [...checks];
+    try {
+      await finish(ctx, login, progress, unrecorded);
+    } finally {
+      if (unrecorded.length > 0) await recordEvents(unrecorded);
+    }
+  }
+
+  /** Finishes the login when every step is done, recording `unrecorded` with it; else shows the next step. */
+  async function finish(
+    ctx: Context,
+    login: LoginContext,
+    progress: LoginProgress,
+    unrecorded: NewEvent[],
+  ): Promise<void> {
     const step = nextStep(login.policy, progress);
     if (step === 'no-method')
       throw new LoginPageError(403, 'Login not possible', LOGIN_MESSAGES.passwordLoginNotAllowed);
@@ -185,7 +207,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     if (denial) throw new LoginPageError(403, 'Login not possible', denial);
     if (progress.pendingLink)
       await linkPendingIdentity(login.tenant.instance._id, login.interaction.uid, progress.pendingLink, user._id);
-    await recordLogin(login.tenant.instance._id, user, origin(ctx, login));
+    await recordLogin(login.tenant.instance._id, user, origin(ctx, login), unrecorded.splice(0));
     // RFC 8176 `amr` and the `acr` reached (rules/mfa.ts); the provider puts them in the session and the ID token.
     const amr = amrOf(progress.amr);
     const acr = acrOf(amr);

@@ -5,7 +5,7 @@ import { authRequestView } from '../../domain/rules/action-context.ts';
 import type { LoginPolicy } from '../../domain/rules/login-policy.ts';
 import { enrollableSecondFactors } from '../../domain/rules/mfa.ts';
 import type { LoginProgress, StepName } from '../../domain/rules/login-steps.ts';
-import type { RequestOrigin } from '../../store/queries/events.ts';
+import type { NewEvent, RequestOrigin } from '../../store/queries/events.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 
 /** One login request as its pages see it (http/login/interaction.ts builds it). */
@@ -37,7 +37,8 @@ export interface LoginKit {
   /** The login when `step` is reachable (earlier steps done), else null after redirecting to the login's start. */
   loadStep(ctx: Context, step: StepName, options?: LoadOptions): Promise<LoginContext | null>;
   render(ctx: Context, login: LoginContext, view: string, status: number, context: Record<string, unknown>): void;
-  advance(ctx: Context, login: LoginContext, progress: LoginProgress): Promise<void>;
+  /** `checks`: audit events of the checks just passed, recorded with the login's success where it finishes here. */
+  advance(ctx: Context, login: LoginContext, progress: LoginProgress, checks?: readonly NewEvent[]): Promise<void>;
   verifyCsrf(uid: string, form: URLSearchParams): void;
   origin(ctx: Context, login: LoginContext): RequestOrigin;
 }

@@ -153,7 +153,7 @@ export function secondFactorPages(kit: LoginKit, services: Services, throttles: 
     await (result.outcome === 'ok' ? attempt.succeeded() : attempt.failed());
     if (result.outcome === 'wrong') return renderCheck(ctx, login, 401, LOGIN_MESSAGES.codeInvalid);
     if (result.outcome === 'locked') return renderCheck(ctx, login, 403, LOGIN_MESSAGES.userLocked);
-    return kit.advance(ctx, login, { ...login.progress, amr: [...login.progress.amr, 'otp'] });
+    return kit.advance(ctx, login, { ...login.progress, amr: [...login.progress.amr, 'otp'] }, [result.audit]);
   }
 
   async function showSetup(ctx: Context): Promise<void> {

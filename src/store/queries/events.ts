@@ -23,13 +23,31 @@ export interface RequestOrigin {
   clientId: string | null;
 }
 
+/** An event as it is stored: its id and time say when it happened, also when it is recorded later (recordEvents). */
+export interface NewEvent extends Required<EventInput> {
+  _id: string;
+  createdAt: Date;
+}
+
+export function newEvent(input: EventInput): NewEvent {
+  return { _id: newId(), ...input, payload: input.payload ?? {}, createdAt: new Date() };
+}
+
 /**
  * Appends an event, through the group commit of the events collection (every login writes one or two). An event that
  * change webhooks subscribe to carries their ids and the outbox's pending marker in the same write, so no crash can
  * separate the event from its deliveries (store/queries/webhooks.ts `fanOutPendingEvents`).
  */
 export async function recordEvent(input: EventInput): Promise<void> {
-  const event = { _id: newId(), ...input, payload: input.payload ?? {}, createdAt: new Date() };
+  await insertEvent(newEvent(input));
+}
+
+/** Appends events built earlier (newEvent) together: requested in one tick, they join one batch of the group commit. */
+export async function recordEvents(events: readonly NewEvent[]): Promise<void> {
+  await Promise.all(events.map(insertEvent));
+}
+
+async function insertEvent(event: NewEvent): Promise<void> {
   const webhookSubscriptionIds = await subscriptionsSeeing(event);
   const outbox = webhookSubscriptionIds.length > 0 ? { webhookFanOut: 'pending' as const, webhookSubscriptionIds } : {};
   await insertBatched(Event, { ...event, ...outbox });

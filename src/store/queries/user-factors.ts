@@ -41,11 +41,17 @@ export async function markFactorUse(
   );
 }
 
-/** Whether one of `uses` of a factor is marked already (markFactorUse), e.g. a later TOTP step's. */
-export async function anyFactorUse(instanceId: string, factorId: string, uses: string[]): Promise<boolean> {
-  const ids = uses.map((use) => `${factorId}:${use}`);
-  // The factor's equalities reach the index; `$in` alone would scan every marker (docs/ferretdb.md, item 2).
-  return (await FactorUse.exists({ instanceId, factorId, _id: { $in: ids } })) !== null;
+/**
+ * Marks several uses of a factor in one group-committed insert; for each, whether it was new (markFactorUse). A use
+ * whose `_id` is taken already is refused for its own insert alone.
+ */
+export function markFactorUses(
+  instanceId: string,
+  factorId: string,
+  uses: ReadonlyArray<{ use: string; expiresAt: Date }>,
+): Promise<boolean[]> {
+  // Called in one tick, so they join one batch of the group commit (store/database/insert-batcher.ts).
+  return Promise.all(uses.map(({ use, expiresAt }) => markFactorUse(instanceId, factorId, use, expiresAt)));
 }
 
 /** Moves a TOTP factor's last used step forward: codes of this step and earlier ones are refused from now on. */

@@ -71,7 +71,11 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       await stopActionRuntime(actionRuntime);
       throw error;
     });
-    const stopSweeper = startSweeper(config.sweepIntervalSeconds, config.email.outboxRetentionSeconds, log);
+    const stopSweeper = startSweeper(
+      config.sweepIntervalSeconds,
+      { outboxSeconds: config.email.outboxRetentionSeconds, systemEventDays: config.system.eventRetentionDays },
+      log,
+    );
     const stopWatchingCaches = watchCacheRevisions(config.cacheRevisionPollMs, log);
     const outboxWorker = startOutboxWorker(services);
     const stopResumingRemovals = await resumeRemovalsPeriodically(config, log);

@@ -1,6 +1,6 @@
 import { Instance } from '../../store/models/index.ts';
 import { invalidateInstanceCaches } from '../../store/cache/revisions.ts';
-import { deleteInstanceData, deleteInstanceRecord, type RemovalBatches } from '../../store/queries/instance-data.ts';
+import { deleteInstanceData, deleteInstanceRecord, type DeletionBatches } from '../../store/queries/instance-data.ts';
 import { SYSTEM_ACTOR } from '../../store/queries/events.ts';
 import { releaseLease, renewLease, takeLease } from '../../store/queries/leases.ts';
 import { recordSystemEvent } from '../../store/queries/system-events.ts';
@@ -60,7 +60,7 @@ async function removeLeased(instanceId: string, settings: RemovalSettings): Prom
   }, REMOVAL_LEASE_MS / 4);
   heartbeat.unref();
   const pacer = pacerFor(settings);
-  const batches: RemovalBatches = {
+  const batches: DeletionBatches = {
     batchSize: settings.batchSize,
     step: (work) =>
       pacer.step(() => {
@@ -76,7 +76,7 @@ async function removeLeased(instanceId: string, settings: RemovalSettings): Prom
   }
 }
 
-async function remove(instanceId: string, batches: RemovalBatches): Promise<number> {
+async function remove(instanceId: string, batches: DeletionBatches): Promise<number> {
   // No projection: FerretDB v1's findAndModify does not implement `fields`.
   const previous = await Instance.findOneAndUpdate(
     { _id: instanceId },

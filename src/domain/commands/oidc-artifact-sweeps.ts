@@ -1,4 +1,4 @@
-import { deleteOidcArtifacts, instancesBeingRemoved, type RemovalBatches } from '../../store/queries/instance-data.ts';
+import { deleteOidcArtifacts, instancesBeingRemoved, type DeletionBatches } from '../../store/queries/instance-data.ts';
 
 /**
  * Removing an instance deletes its sessions, codes and tokens by reading the provider's collections whole
@@ -14,7 +14,7 @@ export function sweepSequence(): number {
   return ++sequence;
 }
 
-function startPass(batches: RemovalBatches): Promise<number> {
+function startPass(batches: DeletionBatches): Promise<number> {
   const startedAt = sweepSequence();
   const pass = instancesBeingRemoved()
     .then((instanceIds) => deleteOidcArtifacts(instanceIds, batches))
@@ -32,7 +32,7 @@ function startPass(batches: RemovalBatches): Promise<number> {
  * finished, with what this caller's own pass deleted (0 when it joined another's). A pass it joined that failed is
  * not enough: it goes on with a pass of its own, whose failure is its own.
  */
-export async function sweepOidcArtifactsAfter(markedAt: number, batches: RemovalBatches): Promise<number> {
+export async function sweepOidcArtifactsAfter(markedAt: number, batches: DeletionBatches): Promise<number> {
   while (lastFinishedStart < markedAt) {
     if (!running) return startPass(batches);
     await running.catch(() => undefined);

@@ -88,7 +88,8 @@ async function remove(instanceId: string, batches: DeletionBatches): Promise<num
   await invalidateInstanceCaches(instanceId);
   let deleted = await deleteInstanceData(instanceId, batches);
   deleted += await sweepOidcArtifactsAfter(markedAt, batches);
-  await batches.step(() => deleteInstanceRecord(instanceId));
+  // Not a paced step: no pause between the record's going (GET answers 404) and the event saying so.
+  await deleteInstanceRecord(instanceId);
   await invalidateInstanceCaches(instanceId);
   // The instance's own events went with it; the deployment's log keeps that it was removed (a creation that failed
   // half-way, or one a crash cut short, was never an instance anyone used).

@@ -16,7 +16,10 @@ export type SystemUser = z.infer<typeof systemUser>;
  * The operators of the whole deployment (ZITADEL's SystemAPIUsers) and the deployment's addressing: `audience` (null:
  * the public URL) is the `aud` their JWTs name; `baseDomain` (null: none) is where instances get a generated domain;
  * `trustedProxies` are the peer addresses whose X-Forwarded-Host selects the instance; providers of instances are
- * built on first use, at most `maxActiveProviders` kept, each dropped after `providerIdleSeconds` unused.
+ * built on first use, at most `maxActiveProviders` kept, each dropped after `providerIdleSeconds` unused. An instance's
+ * removal deletes `batchSize` documents per step and works `dutyCycle` of the wall time (a pause of at most
+ * `maxPauseMs` after each step, platform/pacer.ts), so other instances keep their latency. The deployment's audit log
+ * keeps `eventRetentionDays` of events.
  */
 export const systemSchema = z.object({
   audience: z.string().min(1).nullable().default(null),
@@ -30,4 +33,11 @@ export const systemSchema = z.object({
   trustedProxies: z.array(z.string().min(1)),
   maxActiveProviders: z.number().int().min(1).max(100_000),
   providerIdleSeconds: z.number().int().min(1).max(86_400),
+  removal: z.object({
+    batchSize: z.number().int().min(1).max(5_000),
+    dutyCycle: z.number().gt(0).max(1),
+    // Below the removal's lease (domain/commands/instance-removal.ts), renewed after every step.
+    maxPauseMs: z.number().int().min(0).max(10_000),
+  }),
+  eventRetentionDays: z.number().int().min(1).max(36_500),
 });

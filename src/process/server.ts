@@ -71,12 +71,14 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       await stopActionRuntime(actionRuntime);
       throw error;
     });
-    const stopSweeper = startSweeper(config.sweepIntervalSeconds, config.email.outboxRetentionSeconds, log);
+    const stopSweeper = startSweeper(
+      config.sweepIntervalSeconds,
+      { outboxSeconds: config.email.outboxRetentionSeconds, systemEventDays: config.system.eventRetentionDays },
+      log,
+    );
     const stopWatchingCaches = watchCacheRevisions(config.cacheRevisionPollMs, log);
     const outboxWorker = startOutboxWorker(services);
-    await resumeInstanceRemovals((error) =>
-      log.error({ err: error }, 'instance removal failed; resumed at next start'),
-    );
+    const stopResumingRemovals = await resumeRemovalsPeriodically(config, log);
     const webhookWorker = startWebhookWorker(services);
     const { port } = server.address() as AddressInfo;
     return {
@@ -86,6 +88,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       bootstrap,
       async close() {
         stopSweeper();
+        stopResumingRemovals();
         stopWatchingCaches();
         await outboxWorker.stop();
         await webhookWorker.stop();
@@ -103,4 +106,21 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
     await database.close();
     throw error;
   }
+}
+
+/**
+ * Finishes the instance removals a stop or crash interrupted, at start and then every sweep interval: a process that
+ * died mid-removal leaves its lease to expire, and another process (or its replacement) takes over.
+ */
+async function resumeRemovalsPeriodically(config: Config, log: Logger): Promise<() => void> {
+  const resume = (): Promise<number> =>
+    resumeInstanceRemovals(config.system.removal, (error) =>
+      log.error({ err: error }, 'instance removal failed; resumed at the next look for unfinished removals'),
+    );
+  await resume();
+  const timer = setInterval(() => {
+    resume().catch((error: unknown) => log.warn({ err: error }, 'looking for unfinished instance removals failed'));
+  }, config.sweepIntervalSeconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
 }

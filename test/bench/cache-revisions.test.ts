@@ -10,7 +10,7 @@ import { User } from '../../src/store/models/index.ts';
 import type { Actor } from '../../src/domain/commands/changes.ts';
 import { createPersonalAccessToken } from '../../src/domain/commands/personal-access-tokens.ts';
 import { createMachineUser } from '../../src/domain/commands/users.ts';
-import { setUserState } from '../../src/domain/commands/user-lifecycle.ts';
+import { deactivateUser } from '../../src/domain/commands/user-lifecycle.ts';
 import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { startCastellan } from '../../bench/lib/processes.ts';
 import { freshDatabaseUri } from '../helpers/database.ts';
@@ -106,7 +106,7 @@ it('a domain command called outside any route (no HTTP request) reaches the cach
     const { token } = await createPersonalAccessToken(admin, probe, new Date(Date.now() + 3600_000), hashKey);
     assert.deepEqual(await answers(url, token), new Set([200]));
 
-    await setUserState(admin, probe, 'inactive', 'user.deactivated');
+    await deactivateUser(admin, probe, async () => 0);
     const deactivatedAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     assert.deepEqual(await answers(url, token), new Set([401]), `answers ${Date.now() - deactivatedAt} ms after`);

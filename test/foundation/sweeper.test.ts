@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sweepExpired } from '../../src/store/database/sweeper.ts';
 import { EmailOutbox } from '../../src/store/models/email-outbox.ts';
+import { SystemEvent } from '../../src/store/models/system-event.ts';
 import { oidcPayloadModel } from '../../src/store/models/oidc-payload.ts';
 import { useFreshDatabase } from '../helpers/database.ts';
 
@@ -69,10 +70,33 @@ it('removes outbox messages sent or given up longer ago than the retention, neve
     4,
     `without a retention the outbox is left alone (${withoutRetention})`,
   );
-  assert.equal(await sweepExpired(new Date(now), 7 * 86_400), 2);
+  assert.equal(await sweepExpired(new Date(now), { outboxSeconds: 7 * 86_400 }), 2);
   const left = await EmailOutbox.find({}, { _id: 1 }).sort({ _id: 1 }).lean();
   assert.deepEqual(
     left.map((document) => document._id),
     ['pending-old', 'sent-recent'],
+  );
+});
+
+it('keeps the deployment’s audit log for its retention: older events go in small batches, newer ones stay', async () => {
+  const day = 86_400_000;
+  const now = Date.now();
+  const event = (id: string, agoMs: number) => ({
+    _id: id,
+    instanceId: 'instance',
+    actorId: 'system',
+    type: 'instance.added',
+    payload: {},
+    createdAt: new Date(now - agoMs),
+  });
+  // More than one batch of old events, written straight to the collection with the dates they would have.
+  const old = Array.from({ length: 250 }, (_, index) => event(`old-${String(index).padStart(3, '0')}`, 91 * day));
+  await SystemEvent.collection.insertMany([...old, event('recent', 89 * day)] as never[]);
+  assert.equal(await sweepExpired(new Date(now)), 0, 'without a retention the audit log is left alone');
+  assert.equal(await SystemEvent.countDocuments({}), 251);
+  assert.equal(await sweepExpired(new Date(now), { systemEventDays: 90 }), 250);
+  assert.deepEqual(
+    (await SystemEvent.find({}, { _id: 1 }).lean()).map((document) => document._id),
+    ['recent'],
   );
 });

@@ -8,7 +8,7 @@ import { createProjectGrant } from '../../src/domain/commands/project-grants.ts'
 import { addProjectRole, createProject, findProject, removeProject } from '../../src/domain/commands/projects.ts';
 import { createUserGrant } from '../../src/domain/commands/user-grants.ts';
 import { createHumanUser } from '../../src/domain/commands/users.ts';
-import { setUserState } from '../../src/domain/commands/user-lifecycle.ts';
+import { reactivateUser } from '../../src/domain/commands/user-lifecycle.ts';
 import { MasterKey } from '../../src/platform/crypto.ts';
 import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
 import { cached } from '../../src/store/cache/instance-cache.ts';
@@ -59,7 +59,7 @@ describe('unit of change: one cache revision per domain command', () => {
     const load = async () => ++loads;
     await cached(actor.instanceId, 'probe', load);
 
-    assert.equal(await publishesDuring(() => removeOrg(actor, org, 'another-default-org')), 1);
+    assert.equal(await publishesDuring(() => removeOrg(actor, org, 'another-default-org', async () => 0)), 1);
     assert.equal(await cached(actor.instanceId, 'probe', load), 2, 'the cache was dropped');
   });
 
@@ -87,7 +87,7 @@ describe('unit of change: one cache revision per domain command', () => {
       User.updateOne({ instanceId: actor.instanceId, _id: user._id, state: 'active' }, { state: 'locked' });
     assert.equal(await publishesDuring(lock), 1);
     assert.equal(await publishesDuring(lock), 0, 'a user already locked is not locked again');
-    assert.equal(await publishesDuring(() => setUserState(actor, user, 'active', 'user.unlocked')), 1);
+    assert.equal(await publishesDuring(() => reactivateUser(actor, user, 'user.unlocked')), 1);
   });
 
   it('publishes an insertMany outside any command once per instance it wrote to', async () => {

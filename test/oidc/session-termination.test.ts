@@ -179,4 +179,24 @@ describe('a manager ends a user’s sessions', () => {
     ]);
     assert.equal(await stillSignedIn(browser.jar, notified), false);
   });
+
+  it('removing an org ends the sessions of its users and tells the apps', async () => {
+    const org = await call(fixture.server, admin, 'POST', '/orgs', { name: 'Closing Down' });
+    assert.equal(org.status, 201, JSON.stringify(org.body));
+    const created = await call(fixture.server, admin, 'POST', `/orgs/${org.body.id as string}/users/human`, {
+      username: 'closing',
+      email: 'closing@example.com',
+      givenName: 'Clo',
+      familyName: 'Sing',
+      password: DEMO_PASSWORD,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const browser = await browserSignedIn('closing', [notified, silent]);
+    assert.equal((await call(fixture.server, admin, 'DELETE', `/orgs/${org.body.id as string}`)).status, 204);
+    assert.deepEqual(await logoutTokensOf(notified), [
+      { sub: created.body.id as string, sid: decodeJwt(browser.tokens[0]!.id_token!).sid },
+    ]);
+    assert.equal(await stillSignedIn(browser.jar, notified), false);
+    assert.equal(await refreshFails(silent, browser.tokens[1]!.refresh_token!), true);
+  });
 });

@@ -3,6 +3,7 @@
 // the instance's audit trail (the operator as actor), the SMTP password written but never read back.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { updateInstance } from '../../src/domain/commands/instance-admin.ts';
 import { Event, Instance } from '../../src/store/models/index.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { newInstanceBody, newOperator, systemCall, systemJwt, systemUsersEnv } from './helpers.ts';
@@ -165,6 +166,26 @@ describe('instance settings through the System API', () => {
     }
     const after = await Instance.findById(instanceId).lean();
     assert.deepEqual({ ...after, updatedAt: undefined }, { ...before, updatedAt: undefined }, 'nothing was written');
+  });
+
+  it('changes only the token lifetimes given: one left out, or present but undefined, keeps its value', async () => {
+    const lifetimesOf = async (): Promise<Record<string, number>> => {
+      const answer = await systemCall(server.url, viewerToken, 'GET', `/instances/${instanceId}`);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      return answer.body.tokenLifetimes as Record<string, number>;
+    };
+    const before = await lifetimesOf();
+    const patched = await systemCall(server.url, ownerToken, 'PATCH', `/instances/${instanceId}`, {
+      tokenLifetimes: { idTokenSeconds: 1800 },
+    });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.deepEqual(await lifetimesOf(), { ...before, idTokenSeconds: 1800 });
+    // JSON cannot say `undefined`; the commands' own callers can (Partial<TokenLifetimes>, as the settings change
+    // passes it on): such a key must not wipe the stored value.
+    await updateInstance('system:settings-owner', instanceId, {
+      tokenLifetimes: { accessTokenSeconds: undefined, refreshTokenIdleSeconds: 7200 },
+    });
+    assert.deepEqual(await lifetimesOf(), { ...before, idTokenSeconds: 1800, refreshTokenIdleSeconds: 7200 });
   });
 
   it('answers 404 for an unknown instance, 409 for one being removed', async () => {

@@ -9,6 +9,8 @@ import { TenantRegistry } from '../../src/oidc/tenants.ts';
 import { domainModels, Instance, InstanceDomain, User } from '../../src/store/models/index.ts';
 import { oidcPayloadModel } from '../../src/store/models/oidc-payload.ts';
 import { CacheRevision } from '../../src/store/models/cache-revision.ts';
+import { WriteLock } from '../../src/store/models/write-lock.ts';
+import { takeLease } from '../../src/store/queries/leases.ts';
 import { REVISION_RETENTION_MS } from '../../src/store/cache/revisions.ts';
 import { sweepExpired } from '../../src/store/database/sweeper.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -69,11 +71,50 @@ describe('removing an instance', () => {
     // As a crash would leave it: marked removing, part of its data deleted already.
     await Instance.updateOne({ _id: instanceId }, { $set: { state: 'removing' } });
     await User.deleteMany({ instanceId, type: 'machine' });
-    const [first, joined] = [removeInstanceNow(instanceId), removeInstanceNow(instanceId)];
+    const settings = server.config.system.removal;
+    const [first, joined] = [removeInstanceNow(instanceId, settings), removeInstanceNow(instanceId, settings)];
     assert.equal(first, joined, 'a second request joins the running removal');
     assert.ok((await first) > 0);
     assert.equal(await documentsOf(instanceId), 0);
-    assert.equal(await removeInstanceNow(instanceId), 0);
+    assert.equal(await removeInstanceNow(instanceId, settings), 0);
+  });
+
+  it('leaves an instance another process is removing to it, and takes over once that one died', async () => {
+    const instanceId = await create('Leased', 'leased.test');
+    await Instance.updateOne({ _id: instanceId }, { $set: { state: 'removing' } });
+    const before = await documentsOf(instanceId);
+    const otherProcess = await takeLease(`instance-removal:${instanceId}`, 60_000);
+    assert.ok(otherProcess);
+    assert.equal(await removeInstanceNow(instanceId, server.config.system.removal), 0);
+    assert.equal(await documentsOf(instanceId), before, 'nothing deleted twice');
+    // The other process died: its lease expires.
+    await WriteLock.updateOne({ _id: `instance-removal:${instanceId}` }, { $set: { expiresAt: new Date(0) } });
+    assert.ok((await removeInstanceNow(instanceId, server.config.system.removal)) > 0);
+    assert.equal(await documentsOf(instanceId), 0);
+  });
+
+  it('works in small paced batches, other instances answered meanwhile; removals at once share passes', async () => {
+    const [busy, alsoBusy] = [await create('Busy', 'busy.test'), await create('AlsoBusy', 'also-busy.test')];
+    const sessions = oidcPayloadModel('Session');
+    for (const instanceId of [busy, alsoBusy])
+      await sessions.insertMany(
+        Array.from({ length: 40 }, (_, index) => ({ _id: `${instanceId}:session-${index}`, payload: '{}' })),
+      );
+    const settings = { batchSize: 5, dutyCycle: 0.5, maxPauseMs: 1000 };
+    let finished = false;
+    const removals = Promise.all([removeInstanceNow(busy, settings), removeInstanceNow(alsoBusy, settings)]);
+    void removals.finally(() => (finished = true));
+    let answeredMeanwhile = 0;
+    while (!finished) {
+      const discovery = await fetch(`${server.url}/.well-known/openid-configuration`);
+      assert.equal(discovery.status, 200);
+      if (!finished) answeredMeanwhile++;
+    }
+    const [busyDeleted, alsoBusyDeleted] = await removals;
+    assert.ok(answeredMeanwhile >= 2, `${answeredMeanwhile} requests answered during the removal`);
+    assert.equal(await documentsOf(busy), 0);
+    assert.equal(await documentsOf(alsoBusy), 0);
+    assert.ok(busyDeleted + alsoBusyDeleted > 80);
   });
 });
 

@@ -93,7 +93,11 @@ export async function updateInstance(
   const instance = await changeableInstance(instanceId);
   const set: Record<string, unknown> = {};
   if (change.name !== undefined) set.name = change.name;
-  if (change.tokenLifetimes) set.tokenLifetimes = { ...instance.tokenLifetimes, ...change.tokenLifetimes };
+  if (change.tokenLifetimes) {
+    // A lifetime left out keeps its value, and so does one present but undefined (a spread would store it as missing).
+    const given = Object.entries(change.tokenLifetimes).filter(([, seconds]) => seconds !== undefined);
+    set.tokenLifetimes = { ...instance.tokenLifetimes, ...Object.fromEntries(given) };
+  }
   if (Object.keys(set).length === 0) return instance;
   const updated = await update(actorId, instanceId, { $set: set }, { type: 'instance.changed', payload: change });
   if (change.name !== undefined && change.name !== instance.name)

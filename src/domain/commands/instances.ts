@@ -116,7 +116,7 @@ export async function createInstance(
     });
     return created;
   } catch (error) {
-    await removeInstanceNow(instanceId);
+    await removeInstanceNow(instanceId, config.system.removal);
     throw error;
   }
 }

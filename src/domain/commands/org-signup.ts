@@ -68,7 +68,8 @@ export function signUpOrg(
         password: input.password,
       });
     } catch (error) {
-      await removeOrg(actor, org, instance.defaultOrgId);
+      // The org was created a moment ago and its first user was refused: nobody of it has a session to end.
+      await removeOrg(actor, org, instance.defaultOrgId, async () => 0);
       throw asSignUpConflict(error, 'email');
     }
     const owned = await setOrgLoginPolicy(actor, org, { requireEmailVerification: true });

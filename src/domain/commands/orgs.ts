@@ -11,7 +11,8 @@ import { refuseUnavailableIdps } from './identity-providers.ts';
 import { removeProjectGrant } from './project-grants.ts';
 import { removeProject } from './projects.ts';
 import { removeUserGrantsWhere } from './user-grants.ts';
-import { removeUser } from './user-lifecycle.ts';
+import { deleteUser } from './user-lifecycle.ts';
+import type { SessionEnder } from './user-sessions.ts';
 import { keepingAnIamOwner } from './iam-owners.ts';
 import { asOneChange, concurrentChange, recordChange, changeArray, uniquely, type Actor } from './changes.ts';
 import { notFound, conflict } from '../errors.ts';
@@ -201,10 +202,16 @@ export function setOrgLoginPolicy(
 /**
  * Deletes an org and everything that hangs on it. The org is deactivated first (its users stop
  * logging in); then its projects (with their grants, user grants and apps), the grants it received
- * (with the user grants it made through them), the user grants it made, its users and its managers;
- * the org record goes last. Each step is idempotent, so re-running after a crash completes it.
+ * (with the user grants it made through them), the user grants it made, its users (whose sign-in sessions end, as
+ * when a manager deletes a user: deleteUser) and its managers; the org record goes last. Each step is idempotent, so
+ * re-running after a crash completes it.
  */
-export function removeOrg(actor: Actor, org: OrgRecord, defaultOrgId: string): Promise<void> {
+export function removeOrg(
+  actor: Actor,
+  org: OrgRecord,
+  defaultOrgId: string,
+  endSessions: SessionEnder,
+): Promise<void> {
   return asOneChange(actor, async () => {
     refuseDefaultOrg(org, defaultOrgId, 'removed');
     const { instanceId } = actor;
@@ -218,7 +225,7 @@ export function removeOrg(actor: Actor, org: OrgRecord, defaultOrgId: string): P
       await removeProjectGrant(actor, grant, reason);
     await removeUserGrantsWhere(actor, { orgId: org._id }, { reason, removedOrgId: org._id });
     for (const user of await User.find({ instanceId, orgId: org._id }).lean<UserDocument[]>())
-      await removeUser(actor, user, reason);
+      await deleteUser(actor, user, endSessions, reason);
     await Membership.deleteMany({ instanceId, orgId: org._id });
     await removeOrgExtensions(actor, org._id);
     await Organization.deleteOne({ instanceId, _id: org._id });

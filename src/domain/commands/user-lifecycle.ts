@@ -11,10 +11,10 @@ import { removeUserGrantsWhere } from './user-grants.ts';
 import type { SessionEnder } from './user-sessions.ts';
 
 // A user's state over its life: active, inactive, removed. Whoever deactivates or deletes a user on a manager's
-// behalf (the management API, SCIM and its Bulk) goes through deactivateUser/deleteUser, so the user's sign-in
-// sessions always end with it.
+// behalf (the management API, SCIM and its Bulk, an org's removal) goes through deactivateUser/deleteUser, so the
+// user's sign-in sessions always end with it: setUserState is not exported.
 
-export function setUserState(
+function setUserState(
   actor: Actor,
   user: UserDocument,
   state: 'active' | 'inactive',
@@ -75,6 +75,15 @@ export function removeUser(actor: Actor, user: UserDocument, reason = 'user.remo
   });
 }
 
+/** A manager reactivates a deactivated user, or unlocks a locked one (`eventType` user.unlocked). */
+export function reactivateUser(
+  actor: Actor,
+  user: UserDocument,
+  eventType: 'user.reactivated' | 'user.unlocked' = 'user.reactivated',
+): Promise<UserDocument> {
+  return setUserState(actor, user, 'active', eventType);
+}
+
 /**
  * A manager (management API, SCIM) deactivates a user: it can no longer sign in, and its sign-in sessions end at once
  * (tokens revoked, apps told by back-channel logout) — beyond ZITADEL, which tells apps only of ended sessions.
@@ -89,8 +98,16 @@ export async function deactivateUser(
   return deactivated;
 }
 
-/** A manager (management API, SCIM) deletes a user: its data goes (removeUser), then its sign-in sessions end. */
-export async function deleteUser(actor: Actor, user: UserDocument, endSessions: SessionEnder): Promise<void> {
-  await removeUser(actor, user);
+/**
+ * A manager (management API, SCIM) deletes a user, or a cascade does (an org's removal: `reason` names it): its data
+ * goes (removeUser), then its sign-in sessions end.
+ */
+export async function deleteUser(
+  actor: Actor,
+  user: UserDocument,
+  endSessions: SessionEnder,
+  reason = 'user.removed',
+): Promise<void> {
+  await removeUser(actor, user, reason);
   await endSessions(user._id);
 }

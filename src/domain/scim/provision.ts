@@ -4,7 +4,7 @@ import { userGrantsGivenBy } from '../../store/queries/scim-users.ts';
 import type { Actor } from '../commands/changes.ts';
 import type { OrgRecord } from '../commands/orgs.ts';
 import { changeUser, createHumanUser, type UserChange } from '../commands/users.ts';
-import { deactivateUser, removeUser, setUserState } from '../commands/user-lifecycle.ts';
+import { deactivateUser, reactivateUser, removeUser } from '../commands/user-lifecycle.ts';
 import type { SessionEnder } from '../commands/user-sessions.ts';
 import { changeUserEmail, type EmailFlow } from '../commands/user-email.ts';
 import { setUserPassword } from '../commands/user-credentials.ts';
@@ -159,7 +159,7 @@ export async function updateScimUser(run: Provisioning, user: UserDocument, desi
   if (desired.externalId !== (facts.externalId ?? null)) await setUserExternalId(run.actor, user, desired.externalId);
   if (desired.password !== undefined) await setUserPassword(run.actor, user, desired.password);
   if (desired.active !== (user.state === 'active')) {
-    if (desired.active) await setUserState(run.actor, user, 'active', 'user.reactivated');
+    if (desired.active) await reactivateUser(run.actor, user);
     else await deactivateUser(run.actor, user, run.endSessions);
   }
   await applyGrants(run, user._id, grants);

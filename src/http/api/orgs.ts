@@ -12,6 +12,7 @@ import {
 } from '../../domain/commands/orgs.ts';
 import { INSTANCE, ORG } from './locators.ts';
 import { route, stateRoutes, type ApiRoute } from './route.ts';
+import { sessionEnder } from './user-sessions.ts';
 import { domain, name, page, state } from './schemas.ts';
 
 export const orgView = z.object({
@@ -109,7 +110,8 @@ export const orgRoutes: ApiRoute[] = [
     permission: 'org.delete',
     on: ORG,
     response: null,
-    handler: ({ target, actor, tenant }) => removeOrg(actor, target, tenant.instance.defaultOrgId),
+    handler: ({ target, actor, tenant }) =>
+      removeOrg(actor, target, tenant.instance.defaultOrgId, sessionEnder(tenant)),
   }),
   route({
     method: 'post',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { removeAllUserFactors, removeUserFactor } from '../../domain/commands/user-factors.ts';
-import { setUserState } from '../../domain/commands/user-lifecycle.ts';
+import { reactivateUser } from '../../domain/commands/user-lifecycle.ts';
 import { conflict } from '../../domain/errors.ts';
 import { addEmailOtpFactor } from '../../domain/email-otp.ts';
 import { FACTOR_TYPES, type UserFactorDocument } from '../../store/models/user-factor.ts';
@@ -99,7 +99,7 @@ export const userMfaRoutes: ApiRoute[] = [
     response: z.object({ id: z.string(), state: z.enum(['active', 'inactive', 'locked']) }),
     async handler({ target, actor }) {
       if (target.state !== 'locked') throw conflict('the user is not locked');
-      const unlocked = await setUserState(actor, target, 'active', 'user.unlocked');
+      const unlocked = await reactivateUser(actor, target, 'user.unlocked');
       return { id: unlocked._id, state: unlocked.state };
     },
   }),

@@ -13,7 +13,7 @@ import {
   listUsers,
   loginNameOf,
 } from '../../domain/commands/users.ts';
-import { deactivateUser, deleteUser, setUserState } from '../../domain/commands/user-lifecycle.ts';
+import { deactivateUser, deleteUser, reactivateUser } from '../../domain/commands/user-lifecycle.ts';
 import { setUserPassword } from '../../domain/commands/user-credentials.ts';
 import {
   changeUserEmail,
@@ -203,7 +203,7 @@ export const userRoutes: ApiRoute[] = [
       const changed =
         action === 'deactivate'
           ? await deactivateUser(actor, target, sessionEnder(tenant))
-          : await setUserState(actor, target, 'active', 'user.reactivated');
+          : await reactivateUser(actor, target);
       return viewOf(actor, changed);
     },
   }),

@@ -166,7 +166,7 @@ export const instanceRoutes: SystemRoute[] = [
     handler: async ({ params, caller, services }) => {
       const instance = await findInstance(instanceIdOf(params));
       services.log.info({ instanceId: instance._id, operator: caller.name }, 'instance removal started');
-      await requestInstanceRemoval(`system:${caller.name}`, instance._id, (error) =>
+      await requestInstanceRemoval(`system:${caller.name}`, instance._id, services.config.system.removal, (error) =>
         services.log.error({ err: error, instanceId: instance._id }, 'instance removal failed; resumed at next start'),
       );
       return view({ ...instance, state: 'removing' });

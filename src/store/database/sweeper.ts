@@ -12,6 +12,14 @@ import { WebauthnChallenge } from '../models/webauthn-challenge.ts';
 import { BrowserLogin } from '../models/browser-login.ts';
 import { EmailOutbox } from '../models/email-outbox.ts';
 import { FederationState } from '../models/federation-state.ts';
+import { deleteSystemEventsBefore } from '../queries/system-events.ts';
+
+/** How long finished outbox messages (config `email.outboxRetentionSeconds`) and the deployment's audit log (config
+ * `system.eventRetentionDays`) are kept; absent: kept. */
+export interface Retention {
+  outboxSeconds?: number;
+  systemEventDays?: number;
+}
 
 /**
  * FerretDB v1 deletes the documents a filter matched by listing their ids as SQL parameters, and fails
@@ -40,17 +48,18 @@ export async function deleteFromCollection(collection: Collection, filter: Recor
  * expired lock is taken over anyway, a TOTP step is refused by its factor's last used step once its marker expires,
  * and a SAML assertion's replay marker outlives the time the assertion itself is accepted in
  * (store/models/saml-assertion-use.ts), so lag here is harmless. Cache revisions no poll reads any more go too. With
- * `outboxRetentionSeconds`, also the outbox's messages sent or given up that long ago (config
- * `email.outboxRetentionSeconds`; never a pending one): deleted here rather than by a TTL index, which FerretDB v1
- * does not apply (docs/portable-mongodb.md).
+ * a retention, also the outbox's messages sent or given up that long ago (never a pending one) and the deployment's
+ * audit log's older events: deleted here rather than by a TTL index, which FerretDB v1 does not apply
+ * (docs/portable-mongodb.md).
  */
-export async function sweepExpired(now = new Date(), outboxRetentionSeconds: number | null = null): Promise<number> {
+export async function sweepExpired(now = new Date(), retention: Retention = {}): Promise<number> {
   const expired = { expiresAt: { $lt: now } };
   const staleRevisions = { changedAt: { $lt: new Date(now.getTime() - REVISION_RETENTION_MS) } };
   const finishedOutbox = {
     state: { $in: ['sent', 'failed'] },
-    updatedAt: { $lt: new Date(now.getTime() - (outboxRetentionSeconds ?? 0) * 1000) },
+    updatedAt: { $lt: new Date(now.getTime() - (retention.outboxSeconds ?? 0) * 1000) },
   };
+  const { systemEventDays } = retention;
   const results = await Promise.all([
     deleteFromCollection(CacheRevision.collection, staleRevisions),
     ...[
@@ -65,14 +74,17 @@ export async function sweepExpired(now = new Date(), outboxRetentionSeconds: num
       SamlAssertionUse,
       FederationState,
     ].map((model) => deleteFromCollection(model.collection, expired)),
-    ...(outboxRetentionSeconds === null ? [] : [deleteFromCollection(EmailOutbox.collection, finishedOutbox)]),
+    ...(retention.outboxSeconds === undefined ? [] : [deleteFromCollection(EmailOutbox.collection, finishedOutbox)]),
+    ...(systemEventDays === undefined
+      ? []
+      : [deleteSystemEventsBefore(new Date(now.getTime() - systemEventDays * 86_400_000))]),
   ]);
   return results.reduce((sum, count) => sum + count, 0);
 }
 
-export function startSweeper(intervalSeconds: number, outboxRetentionSeconds: number, log: Logger): () => void {
+export function startSweeper(intervalSeconds: number, retention: Retention, log: Logger): () => void {
   const timer = setInterval(() => {
-    sweepExpired(new Date(), outboxRetentionSeconds).then(
+    sweepExpired(new Date(), retention).then(
       (deleted) => deleted && log.debug({ deleted }, 'expired OIDC artifacts swept'),
       (error: unknown) => log.warn({ err: error }, 'sweep of expired OIDC artifacts failed'),
     );

@@ -1,54 +1,41 @@
-import type { Collection, Document, Filter } from 'mongodb';
-import type { Model } from 'mongoose';
 import { domainModels, Instance, InstanceDomain } from '../models/index.ts';
 import { oidcPayloadModels } from '../models/oidc-payload.ts';
+import { deleteStreamed, keyedCollection, type DeletionBatches } from './batched-deletes.ts';
 
-/** Documents deleted per round trip: small enough that other instances' requests interleave with a removal. */
-export const REMOVAL_BATCH_SIZE = 500;
-
-/** Deletes the matching documents a batch at a time (`pause` between batches); returns how many went. */
-async function deleteInBatches(
-  collection: Collection,
-  filter: Filter<Document>,
-  pause: () => Promise<void>,
-): Promise<number> {
-  let deleted = 0;
-  for (;;) {
-    const batch = await collection
-      .find(filter, { projection: { _id: 1 } })
-      .limit(REMOVAL_BATCH_SIZE)
-      .toArray();
-    if (batch.length === 0) return deleted;
-    const result = await collection.deleteMany({ _id: { $in: batch.map((document) => document._id) } });
-    deleted += result.deletedCount;
-    await pause();
-  }
-}
-
-/** The driver's collection under a model: a removal filters and deletes by `_id` alone, whatever the schema. */
-function rawCollection(model: Pick<Model<unknown>, 'collection'>): Collection {
-  return model.collection as unknown as Collection;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+export type { DeletionBatches, DeletionStep } from './batched-deletes.ts';
 
 /**
- * Deletes everything stored for the instance but its record and its domain claims: every collection keyed by
- * `instanceId`, and the provider's sessions, codes and tokens (their `_id` starts with `{instanceId}:`,
- * oidc/adapter.ts). Safe to run again after an interruption: it deletes what is left.
+ * Deletes everything stored for the instance in the collections keyed by `instanceId` (served from their indexes),
+ * but its record and its domain claims. Safe to run again after an interruption: it deletes what is left.
  */
-export async function deleteInstanceData(instanceId: string, pause: () => Promise<void>): Promise<number> {
+export async function deleteInstanceData(instanceId: string, batches: DeletionBatches): Promise<number> {
   let deleted = 0;
   const keptToTheEnd: unknown[] = [Instance, InstanceDomain];
   for (const model of domainModels) {
     if (keptToTheEnd.includes(model)) continue;
-    deleted += await deleteInBatches(rawCollection(model), { instanceId }, pause);
+    deleted += await deleteStreamed(keyedCollection(model), { instanceId }, () => true, batches);
   }
-  const ownKeys: Filter<Document> = { _id: new RegExp(`^${escapeRegExp(instanceId)}:`) };
-  for (const model of oidcPayloadModels()) deleted += await deleteInBatches(rawCollection(model), ownKeys, pause);
   return deleted;
+}
+
+/**
+ * Deletes the provider's sessions, codes and tokens of these instances: their `_id` starts with `{instanceId}:`
+ * (oidc/adapter.ts), which no index serves, so each collection is read once, whole, for all of them together.
+ */
+export async function deleteOidcArtifacts(instanceIds: readonly string[], batches: DeletionBatches): Promise<number> {
+  if (instanceIds.length === 0) return 0;
+  const prefixes = new Set(instanceIds.map((instanceId) => `${instanceId}:`));
+  const belongs = (id: string): boolean => prefixes.has(id.slice(0, id.indexOf(':') + 1));
+  let deleted = 0;
+  for (const model of oidcPayloadModels())
+    deleted += await deleteStreamed(keyedCollection(model), {}, belongs, batches);
+  return deleted;
+}
+
+/** The instances being removed (or whose creation is being undone), by any process. */
+export async function instancesBeingRemoved(): Promise<string[]> {
+  const removing = await Instance.find({ state: 'removing' }, { _id: 1 }).lean();
+  return removing.map(({ _id }) => _id);
 }
 
 /**

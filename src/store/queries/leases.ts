@@ -27,3 +27,12 @@ export async function takeLease(key: string, leaseMs: number): Promise<string | 
 export async function releaseLease(key: string, holder: string): Promise<void> {
   await WriteLock.deleteOne({ _id: key, holder });
 }
+
+/** Extends a lease its holder still has; false when it expired and another process took it over. */
+export async function renewLease(key: string, holder: string, leaseMs: number): Promise<boolean> {
+  const renewed = await WriteLock.updateOne(
+    { _id: key, holder },
+    { $set: { expiresAt: new Date(Date.now() + leaseMs) } },
+  );
+  return renewed.matchedCount === 1;
+}

@@ -22,6 +22,7 @@ import { federationCallbackRoutes } from './login/federation-callbacks.ts';
 import type { Services } from '../oidc/services.ts';
 import { instanceCookieKeys } from './middleware/instance-cookies.ts';
 import type { Tenant } from '../oidc/tenants.ts';
+import { skipRoutersOnOtherPaths } from './router-paths.ts';
 
 export function createApp(services: Services): Koa {
   const app = new Koa({ proxy: new URL(services.config.publicUrl).protocol === 'https:' });
@@ -59,5 +60,6 @@ export function createApp(services: Services): Koa {
     addressToIssuer(ctx.req, tenant.instance.issuer);
     await tenant.handle(ctx.req, ctx.res);
   });
+  skipRoutersOnOtherPaths(app);
   return app;
 }

@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import type { Collection } from 'mongodb';
 import mongoose from 'mongoose';
 import { ReadBatcher } from '../../src/store/database/read-batcher.ts';
-import { useFreshDatabase } from '../helpers/database.ts';
+import { testDatabaseServer, useFreshDatabase } from '../helpers/database.ts';
 
 interface Stored {
   _id: string;
@@ -16,15 +16,16 @@ before(async () => {
 });
 after(() => drop());
 
-/** The real collection, with its `find` calls counted. */
+/** The real collection, with its `find` and `findOne` calls counted. */
 function counted(collection: Collection<Stored>): { collection: Collection<Stored>; finds: () => number } {
   let finds = 0;
   const proxy = new Proxy(collection, {
     get(target, property, receiver) {
-      if (property !== 'find') return Reflect.get(target, property, receiver) as unknown;
-      return (...args: Parameters<typeof target.find>) => {
+      const method = Reflect.get(target, property, receiver) as unknown;
+      if ((property !== 'find' && property !== 'findOne') || typeof method !== 'function') return method;
+      return (...args: unknown[]) => {
         finds += 1;
-        return target.find(...args);
+        return (method as (...args: unknown[]) => unknown).apply(target, args);
       };
     },
   });
@@ -64,6 +65,23 @@ it('a read sees every write that completed before it was requested: it never joi
   assert.equal((await batcher.read('late'))?.n, 2);
 });
 
+it('answers a batch in one reply, with no getMore (more ids than the default first batch of 101)', async () => {
+  const monitored = new mongoose.mongo.MongoClient(testDatabaseServer(), { monitorCommands: true });
+  await monitored.connect();
+  try {
+    const stored = monitored.db(mongoose.connection.name).collection<Stored>('one_reply_reads');
+    await stored.insertMany(Array.from({ length: 300 }, (_, n) => ({ _id: `o-${n}`, n })));
+    const commands: string[] = [];
+    monitored.on('commandStarted', (event) => commands.push(event.commandName));
+    const batcher = new ReadBatcher(stored);
+    const found = await Promise.all(Array.from({ length: 300 }, (_, n) => batcher.read(`o-${n}`)));
+    assert.ok(found.every((document, n) => document?.n === n));
+    assert.deepEqual(commands, ['find']);
+  } finally {
+    await monitored.close();
+  }
+});
+
 it('more ids than one command takes go in several, each answered', async () => {
   const stored = mongoose.connection.db!.collection<Stored>('many_reads');
   await stored.insertMany(Array.from({ length: 1_200 }, (_, n) => ({ _id: `m-${n}`, n })));
@@ -80,6 +98,7 @@ it('a read the database refuses is rejected with its batch, and later reads go o
   let refuse = true;
   const failing = new Proxy(stored, {
     get(target, property, receiver) {
+      if (property === 'findOne' && refuse) return () => Promise.reject(new Error('refused'));
       if (property !== 'find' || !refuse) return Reflect.get(target, property, receiver) as unknown;
       return () => ({ toArray: () => Promise.reject(new Error('refused')) });
     },

@@ -60,9 +60,18 @@ export class ReadBatcher<T extends { _id: string }> {
   }
 
   async #find(ids: string[]): Promise<Map<string, T>> {
-    // One id is the common case of an idle server: the plain equality, which every database answers from its index.
-    const filter = (ids.length === 1 ? { _id: ids[0] } : { _id: { $in: ids } }) as Parameters<Collection<T>['find']>[0];
-    const documents = (await this.#collection.find(filter).toArray()) as T[];
+    type Filter = Parameters<Collection<T>['find']>[0];
+    // One id is the common case of an idle server: the plain `findOne` by `_id`, which every database answers from its
+    // index and may stop after one document.
+    if (ids.length === 1) {
+      const document = (await this.#collection.findOne({ _id: ids[0] } as Filter)) as T | null;
+      return new Map(document ? [[document._id, document]] : []);
+    }
+    // All in the first reply: the server's default batch is 101 documents, and a full batch leaves the cursor open
+    // (FerretDB), either way costing a `getMore`; one more than the ids can match lets it close the cursor at once.
+    const documents = (await this.#collection
+      .find({ _id: { $in: ids } } as Filter, { batchSize: ids.length + 1 })
+      .toArray()) as T[];
     return new Map(documents.map((document) => [document._id, document]));
   }
 }

@@ -8,7 +8,6 @@ import { untrustedForwardingRemoved } from './middleware/forwarded-headers.ts';
 import { addressToIssuer, tenantResolver } from './middleware/tenant.ts';
 import { providerThrottles } from './middleware/provider-throttles.ts';
 import { formPostAsGet } from './middleware/post-requests.ts';
-import { prefixedRoutes } from './middleware/prefixed-routes.ts';
 import { Throttles } from './middleware/rate-limit.ts';
 import { demoRoutes } from './demo.ts';
 import { consoleRoutes } from './console/index.ts';
@@ -23,6 +22,7 @@ import { federationCallbackRoutes } from './login/federation-callbacks.ts';
 import type { Services } from '../oidc/services.ts';
 import { instanceCookieKeys } from './middleware/instance-cookies.ts';
 import type { Tenant } from '../oidc/tenants.ts';
+import { skipRoutersOnOtherPaths } from './router-paths.ts';
 
 export function createApp(services: Services): Koa {
   const app = new Koa({ proxy: new URL(services.config.publicUrl).protocol === 'https:' });
@@ -37,20 +37,20 @@ export function createApp(services: Services): Koa {
   app.use(health.routes());
   app.use(metricsEndpoint(services.config.metrics.token, services.log));
   // The System API is the deployment's, not an instance's: it answers on any host, to operators only.
-  app.use(prefixedRoutes(systemRoutes(services)));
+  app.use(systemRoutes(services).routes());
   app.use(tenantResolver(services.tenants, services.config.system.trustedProxies));
   const throttles = new Throttles(services.config.rateLimits, services.log);
   // Before the interaction routes: /ui/login/invite would otherwise be read as the login of interaction "invite".
   app.use(emailLinkRoutes(services).routes());
   app.use(orgSignUpRoutes(services, throttles).routes());
   app.use(federationCallbackRoutes(services).routes());
-  app.use(prefixedRoutes(interactionRoutes(services, throttles)));
-  app.use(prefixedRoutes(accountRoutes(services, throttles)));
-  app.use(prefixedRoutes(webauthnAssetRoutes()));
+  app.use(interactionRoutes(services, throttles).routes());
+  app.use(accountRoutes(services, throttles).routes());
+  app.use(webauthnAssetRoutes().routes());
   app.use(demoRoutes(services).routes());
-  app.use(prefixedRoutes(consoleRoutes(services)));
-  app.use(prefixedRoutes(apiRoutes(services, throttles)));
-  app.use(prefixedRoutes(scimRoutes(services, throttles)));
+  app.use(consoleRoutes(services).routes());
+  app.use(apiRoutes(services, throttles).routes());
+  app.use(scimRoutes(services, throttles).routes());
   app.use(formPostAsGet());
   app.use(providerThrottles(throttles));
   // Whatever no route of ours answered belongs to the instance's OIDC provider (discovery, authorize, token, …).
@@ -60,5 +60,6 @@ export function createApp(services: Services): Koa {
     addressToIssuer(ctx.req, tenant.instance.issuer);
     await tenant.handle(ctx.req, ctx.res);
   });
+  skipRoutersOnOtherPaths(app);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { batcherFor, type InsertBatcher } from '../store/database/insert-batcher.ts';
+import { readBatcherFor, type ReadBatcher } from '../store/database/read-batcher.ts';
 import { isCompactJwt } from '../platform/jwt-id.ts';
 import type { TokenSealer } from '../platform/token-sealer.ts';
 import {
@@ -24,8 +25,6 @@ const WRITTEN_ONCE = new Set([
 ]);
 // mongoose types every collection by Document; this one holds what its schema says.
 const consumptionMarkers = OidcConsumption.collection as unknown as Collection<{ _id: string; expiresAt: Date }>;
-/** Reads by `_id` under way, per collection: the same look-up made by several models at once is made once. */
-const readsInFlight = new Map<string, Promise<OidcPayloadDocument | null>>();
 
 /** A stored document of this kind that has not expired. */
 function isLive(found: OidcPayloadDocument | null, kind: string | undefined): found is OidcPayloadDocument {
@@ -65,6 +64,11 @@ export class MongoAdapter implements Adapter {
   readonly #resolveJwt: JwtResolver | null;
   readonly #sealer: TokenSealer | null;
   readonly #inserts: InsertBatcher | null;
+  /**
+   * Reads by `_id` of one turn of the event loop, shared by every model of the collection: one command under load,
+   * and the same look-up made by several models at once (introspection's three token models) is made once.
+   */
+  readonly #reads: ReadBatcher<OidcPayloadDocument>;
   /** Set when the model shares its collection: documents carry it, and other models' documents are not ours. */
   readonly #kind: string | undefined;
 
@@ -77,6 +81,7 @@ export class MongoAdapter implements Adapter {
     this.#resolveJwt = formats.resolveJwt ?? null;
     this.#sealer = formats.sealer ?? null;
     this.#inserts = WRITTEN_ONCE.has(name) ? batcherFor(collection) : null;
+    this.#reads = readBatcherFor(this.#collection);
     this.#kind = isSharedCollection(name) ? name : undefined;
   }
 
@@ -149,15 +154,7 @@ export class MongoAdapter implements Adapter {
   }
 
   #read(filter: Record<string, string>): Promise<OidcPayloadDocument | null> {
-    if (filter._id === undefined) return this.#collection.findOne(filter);
-    const key = `${this.#collection.collectionName}|${filter._id}`;
-    let read = readsInFlight.get(key);
-    if (!read) {
-      read = this.#collection.findOne(filter);
-      readsInFlight.set(key, read);
-      void read.finally(() => readsInFlight.delete(key)).catch(() => undefined);
-    }
-    return read;
+    return filter._id === undefined ? this.#collection.findOne(filter) : this.#reads.read(filter._id);
   }
 
   async #findOne(filter: Record<string, string>): Promise<AdapterPayload | undefined> {

@@ -120,6 +120,25 @@ describe('oidc-provider storage adapter', () => {
     assert.equal((await refresh.find('shared-rt'))?.kind, 'RefreshToken');
   });
 
+  it('answers reads made together (one command per collection) each with its own instance and id', async () => {
+    const mine = new MongoAdapter('Session', 'i1');
+    const theirs = new MongoAdapter('Session', 'i2');
+    await Promise.all([mine.upsert('same', { uid: 'mine' }, 60), theirs.upsert('same', { uid: 'theirs' }, 60)]);
+    await mine.upsert('expired', { uid: 'gone' }, 60);
+    await oidcPayloadModel('Session').updateOne({ _id: 'i1:expired' }, { $set: { expiresAt: new Date(0) } });
+    const found = await Promise.all([
+      mine.find('same'),
+      theirs.find('same'),
+      mine.find('missing'),
+      mine.find('expired'),
+      mine.find('same'),
+    ]);
+    assert.deepEqual(
+      found.map((session) => session?.uid),
+      ['mine', 'theirs', undefined, undefined, 'mine'],
+    );
+  });
+
   it('lets exactly one of many concurrent consumers consume a code', async () => {
     const codes = new MongoAdapter('AuthorizationCode', 'i1');
     for (let round = 0; round < 10; round++) {

@@ -85,6 +85,33 @@ describe('equality on indexed fields (FerretDB: pushed down to SQLite)', () => {
   });
 });
 
+describe('$in on indexed fields (FerretDB: pushed down to SQLite)', () => {
+  it('returns exactly what the whole filter matches', async () => {
+    const collection = mongoose.connection.db!.collection<Doc>('pushdown');
+    assert.deepEqual(ids(await collection.find({ _id: { $in: ['a', 'd', 'missing'] } }).toArray()), ['a', 'd']);
+    assert.deepEqual(ids(await collection.find({ _id: { $in: ['a', 'd'] }, n: 4 }).toArray()), ['d']);
+    assert.deepEqual(ids(await collection.find({ instanceId: { $in: ['i1', 'i3'] }, userId: 'u2' }).toArray()), ['b']);
+    // A number among the string ids.
+    const untyped = mongoose.connection.db!.collection<{ _id: string | number }>('pushdown');
+    assert.deepEqual(
+      (await untyped.find({ _id: { $in: ['a', 4] } }).toArray()).map((doc) => doc._id),
+      ['a'],
+      'a list with other values than strings is evaluated as before',
+    );
+    assert.deepEqual(ids(await collection.find({ tags: { $in: ['y'] } }).toArray()), ['a'], 'arrays of _multikey');
+    assert.equal((await collection.deleteMany({ _id: { $in: ['d', 'missing'] } })).deletedCount, 1);
+    assert.deepEqual(ids(await collection.find({}).toArray()), ['a', 'b']);
+  });
+
+  it('reads `_id` lists through the `_id` index', async (t) => {
+    const plan = await ferretdbPlan('pushdown', { _id: { $in: ['a', 'b'] } });
+    if (plan === null) return t.skip('the plan is FerretDB-specific');
+    assert.match(plan, /SEARCH \w+ USING INDEX \w+_id_ \(<expr>=\?\)/);
+    const indexed = await ferretdbPlan('pushdown', { instanceId: { $in: ['i1', 'i2'] }, userId: 'u1' });
+    assert.match(indexed!, /SEARCH \w+ USING INDEX \w+_instanceId_1_userId_1 \(<expr>=\? AND <expr>=\?\)/);
+  });
+});
+
 /** The top-level paths of a model's schema that hold arrays. */
 function arrayPaths(model: Model<never>): Set<string> {
   const paths = new Set<string>();

@@ -1,0 +1,54 @@
+import type Router from '@koa/router';
+import type Koa from 'koa';
+
+/** What @koa/router's `routes()` returns: the dispatching middleware, which names its router. */
+type RouterMiddleware = Koa.Middleware & { router?: Router };
+
+/** Where a path-to-regexp path stops being literal (parameters, wildcards, groups, modifiers). */
+const PATTERN_START = /[:*({?+]/;
+
+/**
+ * A quick test that says "no route of this router can match" for most paths: the literal paths of its routes and the
+ * literal beginnings of the others, compared without case (routers match without case unless told otherwise) and
+ * without trailing slashes (non-strict routers accept one). It may say yes where the router finds nothing (its own
+ * match decides then), never no where a route matches. Null when a route's path is not a string (a RegExp).
+ */
+function couldMatch(router: Router): ((path: string) => boolean) | null {
+  const literal = new Set<string>();
+  const beginnings: string[] = [];
+  for (const layer of router.stack) {
+    // Middleware layers (`router.use`) run only along a route that matched (@koa/router `Router#match`).
+    if (layer.methods.length === 0) continue;
+    if (typeof layer.path !== 'string') return null;
+    const path = layer.path.toLowerCase();
+    const patternAt = path.search(PATTERN_START);
+    if (patternAt < 0) literal.add(path.replace(/\/+$/, ''));
+    // An optional group may begin with the slash (`/users{/:id}` matches `/users`): the beginning without it.
+    else beginnings.push(path.slice(0, patternAt).replace(/\/+$/, ''));
+  }
+  return (requestPath) => {
+    const path = requestPath.toLowerCase();
+    return literal.has(path.replace(/\/+$/, '')) || beginnings.some((beginning) => path.startsWith(beginning));
+  };
+}
+
+/**
+ * Lets each router of the app see only the requests one of its routes could match. @koa/router tests a request
+ * against every route's regular expression, so a request for the instance's provider (token, introspection, userinfo,
+ * answered at the end of the chain, http/app.ts) went through every route of every router first: 4% of a worker's
+ * CPU under the refresh bench (bench/README.md, "Refresh"). A router that matches nothing calls the next middleware
+ * and records nothing Castellan reads (only `_matchedRoute`, set on a match, http/metrics.ts), so skipping it changes
+ * no answer. Applies to the routers mounted so far.
+ */
+export function skipRoutersOnOtherPaths(app: Koa): void {
+  app.middleware = app.middleware.map((middleware: RouterMiddleware) => {
+    const router = middleware.router;
+    if (!router) return middleware;
+    let test: ((path: string) => boolean) | null | undefined;
+    return (ctx, next) => {
+      // Decided at the first request, once every route is registered.
+      if (test === undefined) test = couldMatch(router);
+      return test === null || test(ctx.path) ? middleware(ctx, next) : next();
+    };
+  });
+}

@@ -167,6 +167,16 @@ describe('branding logos', () => {
       assert.equal((await fetchLogo(path)).status, 404, path);
   });
 
+  it('an org’s logos go with the org when it is removed', async () => {
+    const created = await call(server, admin, 'POST', '/orgs', { name: 'Short-lived' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const orgId = created.body.id as string;
+    const { logo } = (await upload(`/orgs/${orgId}/branding/logo`, GIF)).body as unknown as LogosView;
+    assert.equal((await call(server, admin, 'DELETE', `/orgs/${orgId}`)).status, 204);
+    assert.equal(await BrandingAsset.countDocuments({ policyId: orgId }), 0);
+    assert.equal((await fetchLogo(logo!.url)).status, 404);
+  });
+
   it('an instance’s logo is never served on another instance’s host', async () => {
     const systemToken = await systemJwt(operator, { audience: server.config.publicUrl });
     const created = await systemCall(

@@ -19,9 +19,9 @@ import { route, type ApiRoute, type Locator } from './route.ts';
  */
 export const logoUpload = z.strictObject({
   image: z
-    .string()
+    .base64('must be the image’s bytes in base64')
     .max(Math.ceil(MAX_LOGO_BYTES / 3) * 4, `the image may hold at most ${MAX_LOGO_BYTES / 1024} KB`)
-    .pipe(z.base64('must be the image’s bytes in base64')),
+    .describe('The image file’s bytes, base64: PNG, JPEG, GIF, WebP or SVG by its content'),
 });
 
 const logoView = z

@@ -3,8 +3,9 @@ import { cacheKeys } from '../store/cache/keys.ts';
 import { LOGIN_MESSAGES, loginProblem, type LoginMessage } from './rules/login-checks.ts';
 import { verifyPassword } from '../platform/passwords.ts';
 import { wrongPasswordTime } from './password-timing.ts';
-import { effectiveLoginPolicy, type LoginPolicy, type LoginPolicyOverride } from './rules/login-policy.ts';
+import { effectiveLoginPolicy, type LoginPolicy } from './rules/login-policy.ts';
 import { requiredOrg } from './rules/org-scopes.ts';
+import { policyWithOwnLogos } from './rules/branding-logos.ts';
 import { resolveOrgScopes } from './org-scopes.ts';
 import { Application, Project, ProjectGrant, User, UserGrant } from '../store/models/index.ts';
 import { findActiveAccount, findOrg } from '../store/queries/accounts.ts';
@@ -18,7 +19,9 @@ import { findScoped } from '../store/queries/scoped.ts';
 export interface LoginInstance {
   _id: string;
   name: string;
+  issuer: string;
   loginPolicy?: unknown;
+  brandingLogos?: unknown;
 }
 
 export interface LoginOrg {
@@ -26,6 +29,7 @@ export interface LoginOrg {
   name: string;
   state: string;
   loginPolicy?: unknown;
+  brandingLogos?: unknown;
 }
 
 export interface LoginUser {
@@ -99,10 +103,8 @@ async function soleLoginUser(instanceId: string, ids: string[]): Promise<LoginUs
 }
 
 export function policyOf(instance: LoginInstance, org: LoginOrg | null): LoginPolicy {
-  return effectiveLoginPolicy(
-    instance.loginPolicy as LoginPolicyOverride | null,
-    org?.loginPolicy as LoginPolicyOverride | null,
-  );
+  const ownPolicy = (owner: LoginInstance | LoginOrg) => policyWithOwnLogos(instance.issuer, owner);
+  return effectiveLoginPolicy(ownPolicy(instance), org ? ownPolicy(org) : null);
 }
 
 export interface IdentifiedUser {

@@ -16,6 +16,7 @@ import { metricsEndpoint, requestMetrics } from './metrics.ts';
 import { accountRoutes } from './login/account.ts';
 import { interactionRoutes } from './login/interaction.ts';
 import { webauthnAssetRoutes } from './login/webauthn-assets.ts';
+import { brandingAssetRoutes } from './branding-assets.ts';
 import { emailLinkRoutes } from './login/email-link-pages.ts';
 import { orgSignUpRoutes } from './login/org-signup.ts';
 import { federationCallbackRoutes } from './login/federation-callbacks.ts';
@@ -47,6 +48,7 @@ export function createApp(services: Services): Koa {
   app.use(interactionRoutes(services, throttles).routes());
   app.use(accountRoutes(services, throttles).routes());
   app.use(webauthnAssetRoutes().routes());
+  app.use(brandingAssetRoutes().routes());
   app.use(demoRoutes(services).routes());
   app.use(consoleRoutes(services).routes());
   app.use(apiRoutes(services, throttles).routes());

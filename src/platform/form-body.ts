@@ -51,3 +51,45 @@ export async function providerBoundForm(req: IncomingMessage): Promise<URLSearch
 export function handOnForm(req: IncomingMessage, form: URLSearchParams): void {
   (req as RequestWithBody).body = form.toString();
 }
+
+/** A multipart form (a file upload) may be larger: its files' own limits are the routes' to check and explain. */
+export const MAX_MULTIPART_BYTES = 1024 * 1024;
+
+export interface UploadForm {
+  form: URLSearchParams;
+  /** Each file field's bytes (an empty one when no file was chosen). */
+  files: Map<string, Buffer>;
+}
+
+/**
+ * Reads a `multipart/form-data` body (RFC 7578) with the platform's own parser (the Fetch API's `formData()`, in Node
+ * since 18): the text fields as a form, the files as bytes; null when it is no such body. Larger than
+ * MAX_MULTIPART_BYTES: FormTooLargeError.
+ */
+export async function readMultipartForm(req: IncomingMessage): Promise<UploadForm | null> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_MULTIPART_BYTES) throw new FormTooLargeError();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_MULTIPART_BYTES) throw new FormTooLargeError();
+    chunks.push(chunk);
+  }
+  let parsed: FormData;
+  try {
+    parsed = await new Response(Buffer.concat(chunks), {
+      headers: { 'content-type': req.headers['content-type'] ?? '' },
+    }).formData();
+  } catch {
+    return null;
+  }
+  const form = new URLSearchParams();
+  const files = new Map<string, Buffer>();
+  const entries: Array<[string, FormDataEntryValue]> = [];
+  parsed.forEach((value, name) => entries.push([name, value]));
+  for (const [name, value] of entries) {
+    if (typeof value === 'string') form.append(name, value);
+    else files.set(name, Buffer.from(await value.arrayBuffer()));
+  }
+  return { form, files };
+}

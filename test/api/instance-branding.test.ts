@@ -8,7 +8,14 @@ import { demoLogin } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { bootstrapToken, call } from './helpers.ts';
 
-const DEFAULTS = { displayName: null, primaryColor: '#5469d4', backgroundColor: '#fafafa', fontColor: '#000000' };
+const DEFAULTS = {
+  displayName: null,
+  primaryColor: '#5469d4',
+  backgroundColor: '#fafafa',
+  fontColor: '#000000',
+  logoUrl: null,
+  logoDarkUrl: null,
+};
 
 let server: TestServer;
 let admin: string;

@@ -167,6 +167,16 @@ const AUTHORIZATION: Record<string, string> = {
   'DELETE /orgs/{orgId}/idps/{idpId}': 'ORG_IDP org.idp.delete',
   'GET /users/{userId}/links': 'USER user.read',
   'DELETE /users/{userId}/links/{linkId}': 'USER user.write',
+  'GET /orgs/{orgId}/branding/logos': 'ORG policy.read',
+  'PUT /orgs/{orgId}/branding/logo': 'ORG policy.write',
+  'DELETE /orgs/{orgId}/branding/logo': 'ORG policy.delete',
+  'PUT /orgs/{orgId}/branding/logo-dark': 'ORG policy.write',
+  'DELETE /orgs/{orgId}/branding/logo-dark': 'ORG policy.delete',
+  'GET /instance/branding/logos': 'INSTANCE iam.policy.read',
+  'PUT /instance/branding/logo': 'INSTANCE iam.policy.write',
+  'DELETE /instance/branding/logo': 'INSTANCE iam.policy.delete',
+  'PUT /instance/branding/logo-dark': 'INSTANCE iam.policy.write',
+  'DELETE /instance/branding/logo-dark': 'INSTANCE iam.policy.delete',
 };
 
 // The routes that cannot be authorized on a located resource. Each says why in its spec.

@@ -92,6 +92,8 @@ describe('instance settings through the System API', () => {
       primaryColor: '#0a0b0c',
       backgroundColor: '#fafafa',
       fontColor: '#000000',
+      logoUrl: null,
+      logoDarkUrl: null,
     });
     assert.deepEqual(body.features, {
       registration: true,

@@ -5,12 +5,15 @@ export interface Branding {
   primaryColor: string;
   backgroundColor: string;
   fontColor: string;
+  /** Shown instead of the name (which becomes its alt text); the dark one where the browser prefers dark. */
+  logoUrl: string | null;
+  logoDarkUrl: string | null;
 }
 
 /** The branding a page shows: the policy's display name, else the name of the org (or instance) it belongs to. */
 export function brandingFrom(policy: LoginPolicy, fallbackName: string): Branding {
-  const { displayName, primaryColor, backgroundColor, fontColor } = policy.branding;
-  return { name: displayName ?? fallbackName, primaryColor, backgroundColor, fontColor };
+  const { displayName, ...shown } = policy.branding;
+  return { name: displayName ?? fallbackName, ...shown };
 }
 
 /** WCAG 2.2 relative luminance of a #rrggbb colour (https://www.w3.org/TR/WCAG22/#dfn-relative-luminance). */
@@ -36,7 +39,7 @@ export const MINIMUM_TEXT_CONTRAST = 4.5;
  * the primary colour, and the header's text colour on the background. A warning, not a refusal: the API stores what
  * an org chose, and ZITADEL does not check either.
  */
-export function contrastWarnings(branding: Omit<Branding, 'name'>): string[] {
+export function contrastWarnings(branding: Pick<Branding, 'primaryColor' | 'backgroundColor' | 'fontColor'>): string[] {
   const pairs = [
     ['Button text (white) on the primary colour', '#ffffff', branding.primaryColor],
     ['The text colour on the background', branding.fontColor, branding.backgroundColor],

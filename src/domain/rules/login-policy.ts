@@ -51,7 +51,15 @@ export interface LoginPolicy {
    * expires); `expireWarnDays` before that, the login says when it will expire (0: no warning).
    */
   passwordAge: { maxAgeDays: number; expireWarnDays: number };
-  branding: { displayName: string | null; primaryColor: string; backgroundColor: string; fontColor: string };
+  /** The logos' URLs come from the owners' stored logos, not from the policy document (rules/branding-logos.ts). */
+  branding: {
+    displayName: string | null;
+    primaryColor: string;
+    backgroundColor: string;
+    fontColor: string;
+    logoUrl: string | null;
+    logoDarkUrl: string | null;
+  };
 }
 
 const HOUR = 3600;
@@ -91,7 +99,14 @@ export const defaultLoginPolicy: LoginPolicy = {
   },
   lockout: { maxPasswordAttempts: 0, maxOtpAttempts: 0 },
   passwordAge: { maxAgeDays: 0, expireWarnDays: 0 },
-  branding: { displayName: null, primaryColor: '#5469d4', backgroundColor: '#fafafa', fontColor: '#000000' },
+  branding: {
+    displayName: null,
+    primaryColor: '#5469d4',
+    backgroundColor: '#fafafa',
+    fontColor: '#000000',
+    logoUrl: null,
+    logoDarkUrl: null,
+  },
 };
 
 export type LoginPolicyOverride = {

@@ -39,6 +39,7 @@ import { flowRoutes } from './flows.ts';
 import { webhookRoutes } from './webhooks.ts';
 import { identityProviderRoutes } from './idps.ts';
 import { userLinkRoutes } from './user-links.ts';
+import { brandingLogoRoutes } from './branding-logos.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -75,6 +76,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...webhookRoutes,
     ...identityProviderRoutes,
     ...userLinkRoutes,
+    ...brandingLogoRoutes,
   ];
 }
 

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { brandingDefaultsOf, setInstanceBranding } from '../../domain/commands/instance-branding.ts';
 import { instanceFeatures, setInstanceFeatures } from '../../domain/commands/instance-features.ts';
 import type { InstanceFeatures } from '../../domain/rules/instance-features.ts';
-import type { LoginPolicyOverride } from '../../domain/rules/login-policy.ts';
 import { brandingOverride, brandingView } from './login-policy.ts';
 import { INSTANCE } from './locators.ts';
 import { route, type ApiRoute } from './route.ts';
@@ -57,7 +56,7 @@ export const instanceFeatureRoutes: ApiRoute[] = [
     permission: 'iam.policy.read',
     on: INSTANCE,
     response: brandingView,
-    handler: async ({ tenant }) => brandingDefaultsOf(tenant.instance.loginPolicy as LoginPolicyOverride),
+    handler: async ({ tenant }) => brandingDefaultsOf(tenant.instance),
   }),
   route({
     method: 'put',
@@ -70,6 +69,7 @@ export const instanceFeatureRoutes: ApiRoute[] = [
     on: INSTANCE,
     body: brandingOverride,
     response: brandingView,
-    handler: ({ actor, body }) => setInstanceBranding(actor, body),
+    handler: async ({ actor, body, tenant }) =>
+      brandingDefaultsOf(tenant.instance, { branding: await setInstanceBranding(actor, body) }),
   }),
 ];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { setOrgLoginPolicy } from '../../domain/commands/orgs.ts';
 import { setInstanceLoginPolicy } from '../../domain/commands/login-policies.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../domain/rules/login-policy.ts';
+import { policyWithOwnLogos, type BrandingOwner } from '../../domain/rules/branding-logos.ts';
 import { MULTI_FACTOR_TYPES, PASSWORDLESS_TYPES, SECOND_FACTOR_TYPES } from '../../store/models/login-policy.ts';
 import { INSTANCE, ORG } from './locators.ts';
 import { route, type ApiRoute } from './route.ts';
@@ -25,6 +26,9 @@ export const brandingView = z.object({
   primaryColor: z.string(),
   backgroundColor: z.string(),
   fontColor: z.string(),
+  /** The logos it wears (its own, else the instance's), set through `…/branding/logo` and `…/branding/logo-dark`. */
+  logoUrl: z.string().nullable(),
+  logoDarkUrl: z.string().nullable(),
 });
 
 /**
@@ -125,22 +129,27 @@ function storedPolicy(policy: unknown): z.output<typeof loginPolicyOverride> | n
   return (clean(policy) as z.output<typeof loginPolicyOverride> | undefined) ?? {};
 }
 
+/** The instance, whose issuer the logos' URLs are under. */
+type BrandedInstance = BrandingOwner & { issuer: string };
+
+/** The stored policy with the owner's logos' URLs in its branding: the effective policy reports them. */
+const withLogos = (instance: BrandedInstance, owner: BrandingOwner) =>
+  policyWithOwnLogos(instance.issuer, owner, storedPolicy(owner.loginPolicy));
+
 /** An org's override (null: none) and the policy the login applies in the org. */
-function orgPolicyView(instancePolicy: unknown, orgPolicy: unknown): z.input<typeof loginPolicyView> {
-  const override = storedPolicy(orgPolicy);
+function orgPolicyView(instance: BrandedInstance, org: BrandingOwner): z.input<typeof loginPolicyView> {
   return {
-    override,
-    effective: effectiveLoginPolicy(
-      storedPolicy(instancePolicy) as LoginPolicyOverride,
-      override as LoginPolicyOverride,
-    ),
+    override: storedPolicy(org.loginPolicy),
+    effective: effectiveLoginPolicy(withLogos(instance, instance), withLogos(instance, org)),
   };
 }
 
 /** The instance's own policy (its fields over the built-in defaults) and the policy orgs without an override get. */
-export function instancePolicyView(instancePolicy: unknown): z.input<typeof loginPolicyView> {
-  const override = storedPolicy(instancePolicy) ?? {};
-  return { override, effective: effectiveLoginPolicy(override as LoginPolicyOverride, null) };
+export function instancePolicyView(instance: BrandedInstance): z.input<typeof loginPolicyView> {
+  return {
+    override: storedPolicy(instance.loginPolicy) ?? {},
+    effective: effectiveLoginPolicy(withLogos(instance, instance), null),
+  };
 }
 
 const TAG = 'Organizations';
@@ -154,7 +163,7 @@ export const loginPolicyRoutes: ApiRoute[] = [
     permission: 'policy.read',
     on: ORG,
     response: loginPolicyView,
-    handler: async ({ target, tenant }) => orgPolicyView(tenant.instance.loginPolicy, target.loginPolicy),
+    handler: async ({ target, tenant }) => orgPolicyView(tenant.instance, target),
   }),
   route({
     method: 'put',
@@ -169,10 +178,7 @@ export const loginPolicyRoutes: ApiRoute[] = [
     body: loginPolicyOverride,
     response: loginPolicyView,
     handler: async ({ target, body, actor, tenant }) =>
-      orgPolicyView(
-        tenant.instance.loginPolicy,
-        (await setOrgLoginPolicy(actor, target, body as LoginPolicyOverride)).loginPolicy,
-      ),
+      orgPolicyView(tenant.instance, await setOrgLoginPolicy(actor, target, body as LoginPolicyOverride)),
   }),
   route({
     method: 'delete',
@@ -194,7 +200,7 @@ export const loginPolicyRoutes: ApiRoute[] = [
     permission: 'iam.policy.read',
     on: INSTANCE,
     response: loginPolicyView,
-    handler: async ({ tenant }) => instancePolicyView(tenant.instance.loginPolicy),
+    handler: async ({ tenant }) => instancePolicyView(tenant.instance),
   }),
   route({
     method: 'put',
@@ -207,7 +213,10 @@ export const loginPolicyRoutes: ApiRoute[] = [
     on: INSTANCE,
     body: loginPolicyOverride,
     response: loginPolicyView,
-    handler: async ({ body, actor }) =>
-      instancePolicyView(await setInstanceLoginPolicy(actor, body as LoginPolicyOverride)),
+    handler: async ({ body, actor, tenant }) =>
+      instancePolicyView({
+        ...tenant.instance,
+        loginPolicy: await setInstanceLoginPolicy(actor, body as LoginPolicyOverride),
+      }),
   }),
 ];

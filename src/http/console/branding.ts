@@ -4,6 +4,7 @@ import { renderView } from '../../platform/templates.ts';
 import { loginPolicyOverride } from '../api/login-policy.ts';
 import { parseWith } from '../api/run.ts';
 import { text } from './forms.ts';
+import { ACCEPTED_IMAGE_TYPES, logoActions, logosSection } from './branding-logos.ts';
 import { instanceTabs } from './instance-tabs.ts';
 import { formErrorOf, renderConsole, type Console, type ConsolePage, type FormState, type Params } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
@@ -66,6 +67,8 @@ interface BrandingScope {
   path: string;
   /** The API's path of the login policy the branding is part of. */
   api: string;
+  /** The API's path of the branding's logos. */
+  logosApi: string;
   frame(c: Console, params: Params): Promise<{ title: string; ownerName: string } & Record<string, unknown>>;
   /** Only an org's branding can fall back to one above it (the instance's). */
   resettable: boolean;
@@ -88,6 +91,7 @@ function brandingPage(scope: BrandingScope): ConsolePage {
       const canWrite = await c.allows(`PUT ${scope.api}`, params(c));
       const shown = previewOf(policy.effective.branding, canWrite ? form : undefined);
       const ownBranding = Boolean(policy.override?.branding);
+      const logos = await logosSection(c, scope.logosApi, params(c));
       await renderConsole(
         c,
         'branding.njk',
@@ -103,11 +107,14 @@ function brandingPage(scope: BrandingScope): ConsolePage {
           canWrite,
           inherited: scope.resettable && !ownBranding,
           canReset: scope.resettable && ownBranding && canWrite,
+          logos,
+          acceptedImageTypes: ACCEPTED_IMAGE_TYPES,
         },
         status ?? (shown.form?.errors && Object.keys(shown.form.errors).length ? 400 : 200),
       );
     },
     actions: {
+      ...logoActions(scope.logosApi, here),
       save: {
         route: `PUT ${scope.api}`,
         body: (form, c) => withBranding(c, typedBranding(form)),
@@ -131,6 +138,7 @@ export const brandingPages: ConsolePage[] = [
   brandingPage({
     path: '/orgs/:orgId/branding',
     api: '/orgs/{orgId}/login-policy',
+    logosApi: '/orgs/{orgId}/branding',
     async frame(c, params) {
       const frame = await orgFrame(c, params.orgId!);
       return { title: `Branding of ${frame.org.name}`, ownerName: frame.org.name, ...frame };
@@ -140,6 +148,7 @@ export const brandingPages: ConsolePage[] = [
   brandingPage({
     path: '/instance/branding',
     api: '/instance/login-policy',
+    logosApi: '/instance/branding',
     frame: async (c) => ({
       title: `Branding of ${c.tenant.instance.name}`,
       ownerName: c.tenant.instance.name,

@@ -4,7 +4,13 @@ import { CONSOLE_PATH } from '../../domain/setup/console-app.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { Services } from '../../oidc/services.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
-import { FormTooLargeError, readForm } from '../../platform/form-body.ts';
+import {
+  FormTooLargeError,
+  MAX_MULTIPART_BYTES,
+  readForm,
+  readMultipartForm,
+  type UploadForm,
+} from '../../platform/form-body.ts';
 import { callerOf } from '../api/authenticate.ts';
 import { apiRouteTable, loadRolePermissions } from '../api/index.ts';
 import { HttpError } from '../middleware/errors.ts';
@@ -21,6 +27,8 @@ import {
   type ConsolePage,
 } from './kit.ts';
 import { consoleCookies, csrfMatches } from './session.ts';
+
+const TOO_LARGE_MESSAGE = `The form was too large (at most ${MAX_MULTIPART_BYTES / 1024} KB): nothing was saved.`;
 
 /** The manager console under /ui/console (issue 18): server-rendered pages over the management API's routes. */
 export function consoleRoutes(services: Services): Router {
@@ -71,6 +79,20 @@ export function consoleRoutes(services: Services): Router {
     }
   }
 
+  /** A page's form: urlencoded, or multipart where it uploads a file (a logo); 'too-large' past the limit. */
+  async function readPageForm(ctx: Context): Promise<UploadForm | 'too-large' | null> {
+    if (!ctx.is('multipart/form-data')) {
+      const form = await readFormOrRefuse(ctx);
+      return form && { form, files: new Map() };
+    }
+    try {
+      return await readMultipartForm(ctx.req);
+    } catch (error) {
+      if (error instanceof FormTooLargeError) return 'too-large';
+      throw error;
+    }
+  }
+
   router.post('/signout', async (ctx) => {
     const console = await open(ctx);
     const form = await readFormOrRefuse(ctx);
@@ -91,7 +113,13 @@ export function consoleRoutes(services: Services): Router {
     target.post(page.path, async (ctx) => {
       const console = await open(ctx);
       if (!console) return signInPage(ctx, 401);
-      const form = await readFormOrRefuse(ctx);
+      const read = await readPageForm(ctx);
+      // Nothing of a form too large was read, not even its CSRF token: the page is shown again, unchanged.
+      if (read === 'too-large')
+        return showing(console, () =>
+          page.render(console, { action: '', values: {}, errors: {}, message: TOO_LARGE_MESSAGE }, 413),
+        );
+      const { form, files } = read ?? { form: null, files: new Map<string, Buffer>() };
       if (!form || !csrfMatches(console.session, form.get('csrf') ?? undefined))
         return renderPublic(ctx, 403, {
           title: 'Form not accepted',
@@ -104,7 +132,7 @@ export function consoleRoutes(services: Services): Router {
       if (!action) return showing(console, () => page.render(console, undefined, 400));
       const params = action.params?.(console, form) ?? (ctx.params as Record<string, string>);
       try {
-        const body = await action.body?.(form, console);
+        const body = await action.body?.(form, console, files);
         const result = await console.call(action.route, params, body);
         const next = await action.done(console, result, params);
         if (typeof next === 'string') {

@@ -69,7 +69,8 @@ export interface PageAction {
   route: RouteKey;
   /** The route's path parameters; the page's own by default. */
   params?(c: Console, form: URLSearchParams): Params;
-  body?(form: URLSearchParams, c: Console): unknown;
+  /** `files`: the bytes of a multipart form's file fields (a logo upload), else none. */
+  body?(form: URLSearchParams, c: Console, files: ReadonlyMap<string, Buffer>): unknown;
   /** A console path to go to (303), or nothing when it rendered a page itself (a secret shown once). */
   done(c: Console, result: unknown, params: Params): string | void | Promise<string | void>;
   /** The message the page it goes to shows; by default what the route's method says (flash.ts). */

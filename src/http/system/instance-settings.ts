@@ -49,8 +49,8 @@ function view(instance: InstanceRecord): z.input<typeof instanceSettingsView> {
   const settings = effectiveInstanceSettings(instance.settings as InstanceSettingsOverride);
   return {
     tokenLifetimes: instance.tokenLifetimes as TokenLifetimes,
-    loginPolicy: instancePolicyView(instance.loginPolicy),
-    branding: brandingDefaultsOf(loginPolicy),
+    loginPolicy: instancePolicyView(instance),
+    branding: brandingDefaultsOf(instance),
     features: featuresOf(instance.settings as InstanceSettingsOverride, loginPolicy),
     oidc: settings.oidc,
     strictReservedScopes: settings.strictReservedScopes,

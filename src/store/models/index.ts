@@ -1,5 +1,6 @@
 import { Action, ActionFlow } from './action.ts';
 import { Application } from './application.ts';
+import { BrandingAsset } from './branding-asset.ts';
 import { BrowserLogin } from './browser-login.ts';
 import { EmailOutbox } from './email-outbox.ts';
 import { Event } from './event.ts';
@@ -27,6 +28,7 @@ export {
   Action,
   ActionFlow,
   Application,
+  BrandingAsset,
   BrowserLogin,
   EmailOutbox,
   Event,
@@ -83,4 +85,5 @@ export const domainModels = [
   IdentityProvider,
   UserLink,
   FederationState,
+  BrandingAsset,
 ];

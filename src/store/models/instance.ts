@@ -1,6 +1,7 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions, tokenLifetimesSchema } from './common.ts';
 import { loginPolicySchema } from './login-policy.ts';
+import { brandingLogosSchema } from './branding-asset.ts';
 import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 import { RATE_LIMIT_BOUNDS, RATE_LIMIT_NAMES } from '../../platform/config.ts';
 
@@ -74,6 +75,8 @@ const instanceSchema = new Schema(
     defaultOrgId: { type: String, required: true },
     tokenLifetimes: { type: tokenLifetimesSchema, required: true },
     loginPolicy: { type: loginPolicySchema, default: () => ({}) },
+    /** The branding's own logos (branding-asset.ts); a slot not set inherits, as the login policy's fields do. */
+    brandingLogos: { type: brandingLogosSchema, default: undefined },
     rateLimits: { type: rateLimitsSchema, default: undefined },
     settings: { type: instanceSettingsSchema, default: undefined },
     smtp: { type: smtpSchema, default: undefined },

@@ -1,6 +1,7 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, metadataSchema, schemaOptions, stateField, tokenLifetimesSchema } from './common.ts';
 import { loginPolicySchema } from './login-policy.ts';
+import { brandingLogosSchema } from './branding-asset.ts';
 import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
 
 const domainSchema = new Schema(
@@ -32,6 +33,8 @@ const organizationSchema = new Schema(
     /** Partial override of the instance's login policy; absent fields inherit. */
     loginPolicy: { type: loginPolicySchema, default: null },
     tokenLifetimes: { type: tokenLifetimesSchema, default: null },
+    /** The branding's own logos (branding-asset.ts); a slot not set inherits, as the login policy's fields do. */
+    brandingLogos: { type: brandingLogosSchema, default: undefined },
     metadata: { type: [metadataSchema], default: [] },
   },
   { ...schemaOptions, collection: 'organizations' },

@@ -12,10 +12,12 @@ export interface OrgSummary {
   state: 'active' | 'inactive';
   /** The org's override of the instance login policy, if any. */
   loginPolicy?: unknown;
+  /** The org's own logos (store/models/branding-asset.ts), which its login pages wear. */
+  brandingLogos?: unknown;
 }
 
 /** What claims, token checks and the login read of an org. */
-export const ORG_SUMMARY_FIELDS = { name: 1, primaryDomain: 1, state: 1, loginPolicy: 1 } as const;
+export const ORG_SUMMARY_FIELDS = { name: 1, primaryDomain: 1, state: 1, loginPolicy: 1, brandingLogos: 1 } as const;
 
 /**
  * What the hot paths (claims, token checks, login, API authentication) read of an org, cached: orgs change rarely, and

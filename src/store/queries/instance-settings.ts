@@ -41,7 +41,7 @@ export async function setStoredInstanceBranding(instanceId: string, branding: ob
 /** What serving an instance depends on: whether it is served, where, under which issuer, with which policy. */
 export type InstanceRouting = Pick<
   InstanceDocument,
-  'state' | 'issuer' | 'domains' | 'primaryDomain' | 'name' | 'tokenLifetimes' | 'loginPolicy'
+  'state' | 'issuer' | 'domains' | 'primaryDomain' | 'name' | 'tokenLifetimes' | 'loginPolicy' | 'brandingLogos'
 >;
 
 /**
@@ -58,6 +58,7 @@ export function storedInstanceRouting(instanceId: string): Promise<InstanceRouti
       name: 1,
       tokenLifetimes: 1,
       loginPolicy: 1,
+      brandingLogos: 1,
     }).lean<InstanceRouting>(),
   );
 }

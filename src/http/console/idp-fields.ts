@@ -176,7 +176,7 @@ export function idpBody(type: string, form: URLSearchParams, stored?: StoredIdp)
   };
 }
 
-/** The stored settings as the form shows them: lists joined as typed, nested ones flat, secrets never (not returned). */
+/** The stored settings as the form shows them: lists as typed, nested ones flat, secrets never (not returned). */
 export function idpFormValues(type: string, settings: Record<string, unknown>): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const field of IDP_KINDS[type]?.fields ?? []) {

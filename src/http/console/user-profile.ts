@@ -66,7 +66,10 @@ function machineChange(form: URLSearchParams): Record<string, unknown> {
   };
 }
 
-/** A user's profile: a person's names, email, phone, postal address, preferred language; a machine's name, description, token type. */
+/**
+ * A user's profile: a person's names, email, phone, postal address, preferred language; a machine's name, description,
+ * token type.
+ */
 export const userProfilePage: ConsolePage = {
   path: '/users/:userId/profile',
   async render(c, form, status) {

@@ -24,7 +24,7 @@ const human = (orgId: string, username: string, givenName: string, familyName: s
 before(async () => {
   fixture = await startOidcFixture();
   acme = fixture.orgs.ACME!;
-  await User.create([
+  await User.insertMany([
     human(acme, 'zed-one', 'Zed', 'Quill'),
     human(acme, 'zed-two', 'Zed', 'Marsh', { state: 'inactive' }),
     {

@@ -1,8 +1,4 @@
-import {
-  DEFAULT_ATTRIBUTE_MAPPING,
-  NAME_ID_FORMATS as NAME_ID_FORMAT_URIS,
-  type AttributeField,
-} from '../../domain/federation/saml-settings.ts';
+import { NAME_ID_FORMATS as NAME_ID_FORMAT_URIS, type AttributeField } from '../../domain/federation/saml-settings.ts';
 import { checked, lines, numberOrNull, text } from './forms.ts';
 
 // The settings fields of each kind of identity provider, as POST/PUT /idps take them (api/idps.ts SETTINGS_HELP, the
@@ -29,17 +25,16 @@ const credentials = [clientId, clientSecret];
 /** SAML 2.0 core §8.3's NameID formats the API takes (domain/federation/saml-settings.ts NAME_ID_FORMATS). */
 const NAME_ID_FORMATS = Object.entries(NAME_ID_FORMAT_URIS).map(([label, value]) => ({ value, label }));
 
-/** Each user field, read from the first of these attributes the assertion carries (empty: the defaults). */
+/**
+ * Each user field, read from the first of these attributes the assertion carries; empty: the defaults, Entra ID's,
+ * Okta's, Keycloak's and LDAP's names (DEFAULT_ATTRIBUTE_MAPPING).
+ */
 const attributeField = (name: AttributeField, label: string): IdpField => ({
   name,
   label: `${label} attributes`,
   kind: 'lines',
   within: 'attributeMapping',
-  hint: `One attribute name per line, the first present wins; empty reads the usual ones (${DEFAULT_ATTRIBUTE_MAPPING[
-    name
-  ]
-    .slice(0, 2)
-    .join(', ')}, …).`,
+  hint: 'One attribute name per line, the first the assertion carries wins; empty reads the usual names.',
 });
 
 const samlFields: IdpField[] = [

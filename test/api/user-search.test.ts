@@ -2,6 +2,8 @@
 // paging, regex metacharacters taken literally, and never another organization's users (seed 004).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { User } from '../../src/store/models/index.ts';
+import { fillMissingSearchKeys } from '../../src/store/queries/user-search.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { bootstrapToken, call } from './helpers.ts';
 
@@ -112,6 +114,24 @@ describe('user search: text fields and methods', () => {
     assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
     assert.deepEqual(await usernames([text('lastName', 'equalsIgnoreCase', 'GREEN')]), ['bob']);
     assert.deepEqual(await usernames([text('lastName', 'equalsIgnoreCase', 'brown')]), []);
+  });
+
+  it('a user stored before the search keys existed is found by name once they are filled at start', async () => {
+    await User.collection.insertOne({
+      _id: 'legacy-user' as never,
+      instanceId: server.bootstrap.instanceId,
+      orgId: org,
+      type: 'human',
+      username: 'legacy',
+      state: 'active',
+      human: { email: 'legacy@mail.example', givenName: 'Lena', familyName: 'Legacy', displayName: 'Lena Legacy' },
+    });
+    assert.deepEqual(await usernames([text('lastName', 'equalsIgnoreCase', 'legacy')]), []);
+    assert.ok((await fillMissingSearchKeys()) >= 1);
+    assert.deepEqual(await usernames([text('lastName', 'equalsIgnoreCase', 'legacy')]), ['legacy']);
+    assert.deepEqual(await usernames([text('displayName', 'startsWith', 'Lena L')]), ['legacy']);
+    assert.equal(await fillMissingSearchKeys(), 0, 'nothing left to fill');
+    await User.deleteOne({ _id: 'legacy-user' });
   });
 
   it('regex metacharacters in a value are matched literally', async () => {

@@ -25,12 +25,12 @@ const SOURCES = {
 
 const lower = (value: unknown): string | undefined => (typeof value === 'string' ? value.toLowerCase() : undefined);
 
-interface Named {
+export interface Named {
   human?: { displayName?: string | null; givenName?: string | null; familyName?: string | null } | null;
   machine?: { name?: string | null } | null;
 }
 
-function searchKeysOf(user: Named): Record<string, string | undefined> {
+export function searchKeysOf(user: Named): Record<string, string | undefined> {
   return {
     displayName: lower(user.human?.displayName ?? user.machine?.name),
     givenName: lower(user.human?.givenName),

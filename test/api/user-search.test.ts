@@ -117,21 +117,21 @@ describe('user search: text fields and methods', () => {
   });
 
   it('a user stored before the search keys existed is found by name once they are filled at start', async () => {
-    await User.collection.insertOne({
-      _id: 'legacy-user' as never,
+    const legacy = await User.create({
       instanceId: server.bootstrap.instanceId,
       orgId: org,
       type: 'human',
       username: 'legacy',
-      state: 'active',
       human: { email: 'legacy@mail.example', givenName: 'Lena', familyName: 'Legacy', displayName: 'Lena Legacy' },
     });
+    // As an older Castellan stored it: no search keys.
+    await User.updateOne({ _id: legacy._id }, { $unset: { search: 1 } });
     assert.deepEqual(await usernames([text('lastName', 'equalsIgnoreCase', 'legacy')]), []);
     assert.ok((await fillMissingSearchKeys()) >= 1);
     assert.deepEqual(await usernames([text('lastName', 'equalsIgnoreCase', 'legacy')]), ['legacy']);
     assert.deepEqual(await usernames([text('displayName', 'startsWith', 'Lena L')]), ['legacy']);
     assert.equal(await fillMissingSearchKeys(), 0, 'nothing left to fill');
-    await User.deleteOne({ _id: 'legacy-user' });
+    await User.deleteOne({ _id: legacy._id });
   });
 
   it('regex metacharacters in a value are matched literally', async () => {

@@ -6,6 +6,7 @@ import { loadDemo } from '../domain/setup/demo.ts';
 import { bootstrapInstance, type BootstrapResult } from '../domain/setup/instance.ts';
 import type { Config } from '../platform/config.ts';
 import { openDatabase, type Database } from '../store/database/connection.ts';
+import { fillMissingSearchKeys } from '../store/queries/user-search.ts';
 import { startSweeper } from '../store/database/sweeper.ts';
 import type { MasterKey } from '../platform/crypto.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -38,6 +39,8 @@ export async function openAndBootstrap(config: Config, log: Logger): Promise<Pre
   const database = await openDatabase(config, log);
   try {
     const bootstrap = await bootstrapInstance(config, masterKey);
+    const searchKeysFilled = await fillMissingSearchKeys();
+    if (searchKeysFilled) log.info({ users: searchKeysFilled }, 'user search keys filled');
     if (config.demo ?? database.kind === 'ferretdb') await loadDemo(config, bootstrap.instanceId, masterKey);
     return { masterKey, database, bootstrap };
   } catch (error) {

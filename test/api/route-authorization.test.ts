@@ -26,6 +26,7 @@ const AUTHORIZATION: Record<string, string> = {
   'POST /orgs/{orgId}/users/human': 'ORG user.write',
   'POST /orgs/{orgId}/users/machine': 'ORG user.write',
   'GET /orgs/{orgId}/users': 'ORG user.read',
+  'POST /orgs/{orgId}/users/_search': 'ORG user.read',
   'GET /users/_by-login-name/{loginName}': 'custom user.global.read',
   'GET /users/{userId}': 'USER user.read',
   'PATCH /users/{userId}': 'USER user.write',

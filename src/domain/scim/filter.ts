@@ -1,4 +1,5 @@
 import { filter as matcherOf, parse, type Filter } from 'scim2-parse-filter';
+import { escapeRegex } from '../rules/user-search.ts';
 import { SCIM_LIMITS, scimInvalid } from './protocol.ts';
 
 /** A MongoDB query document, of the operators FerretDB v1 executes too ($and, $or, $nor, comparisons, $regex). */
@@ -25,8 +26,6 @@ const ATTRIBUTES: Record<string, { field: string; kind: Kind }> = {
   'meta.lastmodified': { field: 'updatedAt', kind: 'date' },
 };
 const CORE_PREFIX = 'urn:ietf:params:scim:schemas:core:2.0:user:';
-
-const escapeRegex = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function attributeOf(attrPath: string): { field: string; kind: Kind } {
   const lower = attrPath.toLowerCase();

@@ -28,6 +28,7 @@ import { userGrantRoutes } from './user-grants.ts';
 import { userMfaRoutes } from './user-mfa.ts';
 import { userMetadataRoutes } from './user-metadata.ts';
 import { userRoutes } from './users.ts';
+import { userSearchRoutes } from './user-search.ts';
 import { userSessionRoutes } from './user-sessions.ts';
 import { userEmailRoutes } from './user-email.ts';
 import { smtpRoutes } from './smtp.ts';
@@ -51,6 +52,7 @@ export function apiRouteTable(mapping: RolePermissions): ApiRoute[] {
     ...loginPolicyRoutes,
     ...orgDomainRoutes,
     ...userRoutes,
+    ...userSearchRoutes,
     ...userEmailRoutes,
     ...machineCredentialRoutes,
     ...machineKeyRoutes,

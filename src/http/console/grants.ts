@@ -1,6 +1,7 @@
 import { list } from './forms.ts';
 import { renderConsole, type Console, type ConsolePage } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
+import { pageOf } from './paging.ts';
 
 interface GrantedProjectView {
   id: string;
@@ -19,16 +20,16 @@ export const grantedProjectsPage: ConsolePage = {
   async render(c, form, status) {
     const orgId = c.ctx.params.orgId!;
     const frame = await orgFrame(c, orgId);
-    const { grants } = await c.call<{ grants: GrantedProjectView[] }>(
+    const { rows: grants, paging } = await pageOf(
+      c,
       'GET /orgs/{orgId}/granted-projects',
       { orgId },
-      undefined,
-      { limit: '500' },
+      (found) => found.grants as GrantedProjectView[],
     );
     await renderConsole(
       c,
       'granted-projects.njk',
-      { title: `Projects granted to ${frame.org.name}`, ...frame, grants, form },
+      { title: `Projects granted to ${frame.org.name}`, ...frame, grants, paging, form },
       status,
     );
   },

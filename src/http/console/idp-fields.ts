@@ -1,4 +1,5 @@
-import { checked, text } from './forms.ts';
+import { NAME_ID_FORMATS as NAME_ID_FORMAT_URIS, type AttributeField } from '../../domain/federation/saml-settings.ts';
+import { checked, lines, numberOrNull, text } from './forms.ts';
 
 // The settings fields of each kind of identity provider, as POST/PUT /idps take them (api/idps.ts SETTINGS_HELP, the
 // protocols' schemas in domain/federation/): what a form shows and how it becomes the API's `settings`.
@@ -6,9 +7,12 @@ import { checked, text } from './forms.ts';
 interface IdpField {
   name: string;
   label: string;
-  kind: 'text' | 'secret' | 'scopes' | 'checkbox' | 'textarea' | 'select';
+  /** `lines`: a list, one value per line; `number`: an integer, sent as typed when it is not one (the API refuses). */
+  kind: 'text' | 'secret' | 'scopes' | 'checkbox' | 'textarea' | 'select' | 'lines' | 'number';
   options?: Array<{ value: string; label: string }>;
   hint?: string;
+  /** The settings object the field belongs to (`attributeMapping` of SAML), else the settings themselves. */
+  within?: string;
 }
 
 const choices = (...values: string[]) => values.map((value) => ({ value, label: value }));
@@ -17,6 +21,39 @@ const clientId: IdpField = { name: 'clientId', label: 'Client ID', kind: 'text' 
 const clientSecret: IdpField = { name: 'clientSecret', label: 'Client secret', kind: 'secret' };
 const scopes: IdpField = { name: 'scopes', label: 'Scopes', kind: 'scopes', hint: 'Separated by spaces.' };
 const credentials = [clientId, clientSecret];
+
+/** SAML 2.0 core §8.3's NameID formats the API takes (domain/federation/saml-settings.ts NAME_ID_FORMATS). */
+const NAME_ID_FORMATS = Object.entries(NAME_ID_FORMAT_URIS).map(([label, value]) => ({ value, label }));
+
+/**
+ * Each user field, read from the first of these attributes the assertion carries; empty: the defaults, Entra ID's,
+ * Okta's, Keycloak's and LDAP's names (DEFAULT_ATTRIBUTE_MAPPING).
+ */
+const attributeField = (name: AttributeField, label: string): IdpField => ({
+  name,
+  label: `${label} attributes`,
+  kind: 'lines',
+  within: 'attributeMapping',
+  hint: 'One attribute name per line, the first the assertion carries wins; empty reads the usual names.',
+});
+
+const samlFields: IdpField[] = [
+  { name: 'nameIdFormat', label: 'NameID format', kind: 'select', options: NAME_ID_FORMATS },
+  {
+    name: 'transientMappingAttribute',
+    label: 'Attribute naming the user (with transient NameIDs)',
+    kind: 'text',
+    hint: 'Required with the transient format: its NameID changes at every login.',
+  },
+  { name: 'signRequests', label: 'Sign authentication requests', kind: 'checkbox' },
+  { name: 'clockSkewSeconds', label: 'Clock skew allowed (seconds, at most 300)', kind: 'number' },
+  attributeField('preferredUsername', 'Username'),
+  attributeField('email', 'Email'),
+  attributeField('givenName', 'Given name'),
+  attributeField('familyName', 'Family name'),
+  attributeField('displayName', 'Display name'),
+  attributeField('locale', 'Language'),
+];
 
 export const IDP_KINDS: Record<string, { label: string; fields: IdpField[] }> = {
   oidc: {
@@ -46,6 +83,7 @@ export const IDP_KINDS: Record<string, { label: string; fields: IdpField[] }> = 
       { name: 'metadataUrl', label: 'Metadata URL', kind: 'text', hint: 'Or paste the metadata below.' },
       { name: 'metadataXml', label: 'Metadata XML', kind: 'textarea' },
       { name: 'binding', label: 'Request binding', kind: 'select', options: choices('redirect', 'post') },
+      ...samlFields,
     ],
   },
   google: { label: 'Google', fields: credentials },
@@ -77,32 +115,70 @@ export const IDP_OPTIONS = [
   ['isLinkingAllowed', 'Existing users may link this provider'],
   ['isAutoCreation', 'Create the user without asking'],
   ['isAutoUpdate', 'Update the user’s profile at each login'],
+  ['trustUpstreamAmr', 'Trust the provider’s report of how the user authenticated (a second factor there counts here)'],
 ] as const;
+
+/** A stored configuration as the API returns it (api/idps.ts idpView): settings without secrets, the mapping. */
+export interface StoredIdp {
+  settings: Record<string, unknown>;
+  mapping: Record<string, unknown>;
+}
+
+/** A field's value as the API takes it, or undefined to leave it out (so the protocol's default applies). */
+function valueOf(field: IdpField, form: URLSearchParams): unknown {
+  switch (field.kind) {
+    case 'checkbox':
+      return checked(form, field.name);
+    case 'scopes': {
+      const list = (form.get(field.name) ?? '').split(/\s+/).filter(Boolean);
+      return list.length ? list : undefined;
+    }
+    case 'lines': {
+      const list = lines(form, field.name);
+      return list.length ? list : undefined;
+    }
+    case 'number':
+      return numberOrNull(form, field.name) ?? undefined;
+    default:
+      return text(form, field.name);
+  }
+}
 
 /**
  * The API body from the form. An empty field is left out, so the protocol's default applies and a secret, which is
- * never shown, is kept on a replacement (the API's rule).
+ * never shown, is kept on a replacement (the API's rule). A replacement replaces everything, so what the form does
+ * not show of the `stored` configuration goes back as stored: settings it has no field for (OIDC's clientAuth,
+ * allowedTenants) and the attribute mapping (issue 17).
  */
-export function idpBody(type: string, form: URLSearchParams) {
-  const settings: Record<string, unknown> = {};
-  for (const field of IDP_KINDS[type]?.fields ?? []) {
-    if (field.kind === 'checkbox') settings[field.name] = checked(form, field.name);
-    else if (field.kind === 'scopes') {
-      const list = (form.get(field.name) ?? '').split(/\s+/).filter(Boolean);
-      if (list.length) settings[field.name] = list;
-    } else if (text(form, field.name) !== undefined) settings[field.name] = text(form, field.name);
+export function idpBody(type: string, form: URLSearchParams, stored?: StoredIdp) {
+  const fields = IDP_KINDS[type]?.fields ?? [];
+  const shown = new Set(fields.map((field) => field.within ?? field.name));
+  const settings: Record<string, unknown> = Object.fromEntries(
+    Object.entries(stored?.settings ?? {}).filter(([name]) => !shown.has(name)),
+  );
+  for (const field of fields) {
+    const value = valueOf(field, form);
+    if (value === undefined) continue;
+    if (!field.within) settings[field.name] = value;
+    else settings[field.within] = { ...(settings[field.within] as object), [field.name]: value };
   }
   return {
     name: form.get('name') ?? '',
     type,
     settings,
     options: Object.fromEntries(IDP_OPTIONS.map(([name]) => [name, checked(form, name)])),
+    ...(stored ? { mapping: stored.mapping } : {}),
   };
 }
 
-/** The stored settings as the form shows them: scopes joined, secrets never (the API does not return them). */
-export function idpFormValues(settings: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(settings).map(([name, value]) => [name, Array.isArray(value) ? value.join(' ') : value]),
-  );
+/** The stored settings as the form shows them: lists as typed, nested ones flat, secrets never (not returned). */
+export function idpFormValues(type: string, settings: Record<string, unknown>): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const field of IDP_KINDS[type]?.fields ?? []) {
+    const source = field.within ? ((settings[field.within] ?? {}) as Record<string, unknown>) : settings;
+    const value = source[field.name];
+    if (value === undefined) continue;
+    shown[field.name] = Array.isArray(value) ? value.join(field.kind === 'lines' ? '\n' : ' ') : value;
+  }
+  return shown;
 }

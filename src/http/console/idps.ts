@@ -12,6 +12,7 @@ interface IdpView {
   settings: Record<string, unknown>;
   secretsSet: string[];
   options: Record<string, boolean>;
+  mapping: Record<string, unknown>;
   callbackUrl: string;
 }
 interface PolicyView {
@@ -104,7 +105,9 @@ function idpPages(scope: IdpScope): ConsolePage[] {
         type,
         fields: kind?.fields ?? [],
         options: IDP_OPTIONS.map(([value, label]) => ({ value, label })),
-        values: idp ? { name: idp.name, ...idpFormValues(idp.settings), ...idp.options } : { usePkce: true },
+        values: idp
+          ? { name: idp.name, ...idpFormValues(type, idp.settings), ...idp.options }
+          : { usePkce: true, signRequests: true },
         form: withoutSecrets(form),
         canWrite: await c.allows(idp ? `PUT ${scope.api}/{idpId}` : `POST ${scope.api}`, params(c)),
         listUrl: `/ui/console${listPath(c)}`,
@@ -135,7 +138,7 @@ function idpPages(scope: IdpScope): ConsolePage[] {
         route: `PUT ${scope.api}/{idpId}`,
         body: async (form, c) => {
           const idp = await c.call<IdpView>(`GET ${scope.api}/{idpId}`, params(c));
-          return idpBody(idp.type, form);
+          return idpBody(idp.type, form, idp);
         },
         done: (c) => consolePath(c),
       },

@@ -12,17 +12,28 @@ export interface Paging {
   to: number;
 }
 
-function offsetOf(c: Console): number {
-  const raw = c.ctx.query.offset;
+/** A list that could not be read (a refused search): nothing to page. */
+export const NO_PAGES: Paging = { previous: null, next: null, from: 0, to: 0 };
+
+function offsetOf(c: Console, name: string): number {
+  const raw = c.ctx.query[name];
   return typeof raw === 'string' && /^\d{1,7}$/.test(raw) ? Number(raw) : 0;
 }
 
-function linkTo(c: Console, offset: number): string {
+function linkTo(c: Console, name: string, offset: number): string {
   const query = new URLSearchParams(c.ctx.querystring);
-  if (offset > 0) query.set('offset', String(offset));
-  else query.delete('offset');
+  if (offset > 0) query.set(name, String(offset));
+  else query.delete(name);
   const text = query.toString();
   return text ? `?${text}` : '?';
+}
+
+export interface PageRequest {
+  query?: Record<string, string>;
+  /** A search route's body (POST …/_search): limit and offset go in it instead of the query. */
+  body?: Record<string, unknown>;
+  /** The page's query parameter of this list's offset, when a page shows more than one list. */
+  offsetParam?: string;
 }
 
 /**
@@ -34,21 +45,20 @@ export async function pageOf<T>(
   key: RouteKey,
   params: Params,
   rowsOf: (body: Record<string, unknown>) => T[],
-  query: Record<string, string> = {},
+  { query = {}, body, offsetParam = 'offset' }: PageRequest = {},
 ): Promise<{ rows: T[]; paging: Paging }> {
-  const offset = offsetOf(c);
-  const body = await c.call(key, params, undefined, {
-    ...query,
-    limit: String(PAGE_SIZE + 1),
-    offset: String(offset),
-  });
-  const fetched = rowsOf(body);
+  const offset = offsetOf(c, offsetParam);
+  const window = { limit: PAGE_SIZE + 1, offset };
+  const found = body
+    ? await c.call(key, params, { ...body, ...window }, query)
+    : await c.call(key, params, undefined, { ...query, limit: String(window.limit), offset: String(offset) });
+  const fetched = rowsOf(found);
   const rows = fetched.slice(0, PAGE_SIZE);
   return {
     rows,
     paging: {
-      previous: offset > 0 ? linkTo(c, Math.max(0, offset - PAGE_SIZE)) : null,
-      next: fetched.length > PAGE_SIZE ? linkTo(c, offset + PAGE_SIZE) : null,
+      previous: offset > 0 ? linkTo(c, offsetParam, Math.max(0, offset - PAGE_SIZE)) : null,
+      next: fetched.length > PAGE_SIZE ? linkTo(c, offsetParam, offset + PAGE_SIZE) : null,
       from: rows.length ? offset + 1 : 0,
       to: offset + rows.length,
     },

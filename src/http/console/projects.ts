@@ -64,18 +64,22 @@ interface GrantView {
 
 async function projectSections(c: Console, project: ProjectView) {
   const params = { projectId: project.id };
-  const readable = async <T>(key: string, pick: (found: Record<string, unknown>) => T, fallback: T) =>
-    (await c.allows(key, params)) ? pick(await c.call(key, params, undefined, { limit: '500' })) : fallback;
-  const grants = await readable<GrantView[] | null>(
-    'GET /projects/{projectId}/grants',
-    (found) => found.grants as GrantView[],
-    null,
-  );
+  /** One page of a list the manager may read, else none; each list pages on its own query parameter. */
+  const readable = async <T>(key: string, list: string, offsetParam: string) =>
+    (await c.allows(key, params))
+      ? pageOf(c, key, params, (found) => found[list] as T[], { offsetParam })
+      : { rows: null, paging: null };
+  const apps = await readable<AppView>('GET /projects/{projectId}/apps', 'apps', 'appsOffset');
+  const grants = await readable<GrantView>('GET /projects/{projectId}/grants', 'grants', 'grantsOffset');
   return {
-    apps: await readable<AppView[] | null>('GET /projects/{projectId}/apps', (found) => found.apps as AppView[], null),
+    apps: apps.rows,
+    appsPaging: apps.paging,
+    grantsPaging: grants.paging,
     grants:
-      grants &&
-      (await Promise.all(grants.map(async (grant) => ({ ...grant, orgName: await orgNameOf(c, grant.grantedOrgId) })))),
+      grants.rows &&
+      (await Promise.all(
+        grants.rows.map(async (grant) => ({ ...grant, orgName: await orgNameOf(c, grant.grantedOrgId) })),
+      )),
     can: {
       write: await c.allows('PATCH /projects/{projectId}', params),
       addRole: await c.allows('POST /projects/{projectId}/roles', params),

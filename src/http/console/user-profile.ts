@@ -7,6 +7,16 @@ const ACCESS_TOKEN_TYPES = [
   { value: 'jwt', label: 'JWT' },
 ];
 
+/** A postal address's fields as the API names them (api/user-contact.ts), in the order an address is written. */
+const ADDRESS_FIELDS = [
+  { name: 'streetAddress', label: 'Street address' },
+  { name: 'postalCode', label: 'Postal code' },
+  { name: 'locality', label: 'Locality (city)' },
+  { name: 'region', label: 'Region (state, canton)' },
+  { name: 'country', label: 'Country' },
+  { name: 'formatted', label: 'Full address as displayed' },
+];
+
 /** The user the form changes, as the API shows it now: what is unchanged is not sent again. */
 const currentUser = (c: Console) => c.call<UserView>('GET /users/{userId}', { userId: c.ctx.params.userId! });
 
@@ -30,7 +40,21 @@ function humanChange(form: URLSearchParams, user: UserView): Record<string, unkn
   const phone = (form.get('phone') ?? '').trim();
   if (phone !== (human.phone ?? ''))
     Object.assign(body, phone ? { phone, phoneVerified: checked(form, 'phoneVerified') } : { phone: null });
+  const address = addressChange(form, human.address);
+  if (address !== undefined) body.address = address;
   return body;
+}
+
+/**
+ * The postal address when any of its fields changed: the fields typed (the API trims and checks them), or null when
+ * every field was emptied, which removes it. The API replaces the whole address, so every field is sent.
+ */
+function addressChange(form: URLSearchParams, stored: Record<string, string> | null) {
+  const typed = Object.fromEntries(
+    ADDRESS_FIELDS.flatMap(({ name }) => (text(form, name) === undefined ? [] : [[name, text(form, name)!]])),
+  );
+  if (ADDRESS_FIELDS.every(({ name }) => (typed[name] ?? '').trim() === (stored?.[name] ?? ''))) return undefined;
+  return Object.keys(typed).length ? typed : null;
 }
 
 function machineChange(form: URLSearchParams): Record<string, unknown> {
@@ -42,7 +66,10 @@ function machineChange(form: URLSearchParams): Record<string, unknown> {
   };
 }
 
-/** A user's profile: a person's names, email, phone, preferred language; a machine's name, description, token type. */
+/**
+ * A user's profile: a person's names, email, phone, postal address, preferred language; a machine's name, description,
+ * token type.
+ */
 export const userProfilePage: ConsolePage = {
   path: '/users/:userId/profile',
   async render(c, form, status) {
@@ -55,6 +82,7 @@ export const userProfilePage: ConsolePage = {
         ...frame,
         form,
         accessTokenTypes: ACCESS_TOKEN_TYPES,
+        addressFields: ADDRESS_FIELDS,
         canWrite: await c.allows('PATCH /users/{userId}', { userId: frame.user.id }),
       },
       status,

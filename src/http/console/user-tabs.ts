@@ -20,6 +20,8 @@ export interface UserView {
     locale: string | null;
     phone: string | null;
     phoneVerified: boolean;
+    /** OpenID Connect Core 1.0 §5.1.1's fields that are set (api/user-contact.ts). */
+    address: Record<string, string> | null;
   } | null;
   machine: { name: string; description: string | null; accessTokenType: 'bearer' | 'jwt'; hasSecret: boolean } | null;
 }

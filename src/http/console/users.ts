@@ -1,8 +1,9 @@
 import { invalidField } from '../../domain/errors.ts';
 import { checked, text } from './forms.ts';
-import { renderConsole, type Console, type ConsolePage } from './kit.ts';
+import { formErrorOf, renderConsole, type Console, type ConsolePage } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
-import { pageOf } from './paging.ts';
+import { NO_PAGES, pageOf, type Paging } from './paging.ts';
+import { userSearchOf, userSearchOptions } from './user-search.ts';
 import { userFrame, type UserView } from './user-tabs.ts';
 
 /**
@@ -36,18 +37,34 @@ export const userListPage: ConsolePage = {
   async render(c, form, status) {
     const orgId = c.ctx.params.orgId!;
     const frame = await orgFrame(c, orgId);
-    const { rows: users, paging } = await pageOf(
-      c,
-      'GET /orgs/{orgId}/users',
-      { orgId },
-      (found) => found.users as UserView[],
-    );
+    const search = userSearchOf(c);
+    let found: { rows: UserView[]; paging: Paging } = { rows: [], paging: NO_PAGES };
+    let shownStatus = status;
+    try {
+      found = await pageOf(c, 'POST /orgs/{orgId}/users/_search', { orgId }, (body) => body.users as UserView[], {
+        body: search.body,
+      });
+    } catch (error) {
+      // A search the API refuses (a value too long) is shown next to its field, with no rows.
+      const refused = formErrorOf(error, 'search', search.form.values);
+      search.form = refused;
+      shownStatus = refused.status;
+    }
     const canCreate = await c.allows('POST /orgs/{orgId}/users/human', { orgId });
     await renderConsole(
       c,
       'users.njk',
-      { title: `Users of ${frame.org.name}`, ...frame, users, paging, form, canCreate },
-      status,
+      {
+        title: `Users of ${frame.org.name}`,
+        ...frame,
+        users: found.rows,
+        paging: found.paging,
+        searching: search.body.queries.length > 0,
+        search: { ...userSearchOptions, form: search.form },
+        form,
+        canCreate,
+      },
+      shownStatus,
     );
   },
   actions: {

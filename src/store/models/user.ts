@@ -1,6 +1,7 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, metadataSchema, schemaOptions } from './common.ts';
 import { invalidateCachesOnWrite } from '../cache/invalidate-on-write.ts';
+import { keepSearchKeys, searchKeysSchema } from './user-search-keys.ts';
 
 export const USER_STATES = ['active', 'inactive', 'locked'] as const;
 export const ACCESS_TOKEN_TYPES = ['bearer', 'jwt'] as const;
@@ -89,6 +90,7 @@ const userSchema = new Schema(
     human: { type: humanSchema, default: null },
     machine: { type: machineSchema, default: null },
     metadata: { type: [metadataSchema], default: [] },
+    search: { type: searchKeysSchema, default: null },
     /** The id a provisioning directory knows the user by (SCIM `externalId`, RFC 7643 §3.1); unique per org. */
     externalId: { type: String, minlength: 1, maxlength: 200 },
     /**
@@ -103,6 +105,10 @@ userSchema.index({ instanceId: 1, username: 1 }, { unique: true });
 userSchema.index({ instanceId: 1, orgId: 1 });
 userSchema.index({ instanceId: 1, 'human.email': 1 });
 userSchema.index({ externalIdKey: 1 }, { unique: true, sparse: true });
+// A user search within an org (domain/rules/user-search.ts): equality or a prefix of a lower-cased name.
+userSchema.index({ instanceId: 1, orgId: 1, 'search.displayName': 1 });
+userSchema.index({ instanceId: 1, orgId: 1, 'search.givenName': 1 });
+userSchema.index({ instanceId: 1, orgId: 1, 'search.familyName': 1 });
 userSchema.pre('validate', function requireMatchingProfile() {
   if (this.type === 'human' && !this.human) this.invalidate('human', 'a human user needs a human profile');
   if (this.type === 'machine' && !this.machine) this.invalidate('machine', 'a machine user needs a machine profile');
@@ -110,6 +116,7 @@ userSchema.pre('validate', function requireMatchingProfile() {
 });
 
 export type UserDocument = InferSchemaType<typeof userSchema> & { _id: string };
+userSchema.plugin(keepSearchKeys);
 userSchema.plugin(invalidateCachesOnWrite);
 export const User = model('User', userSchema);
 

@@ -5,6 +5,7 @@ import { workerExecArgv } from '../../src/process/cluster.ts';
 import { projectRoot } from '../../src/platform/config.ts';
 import type { LoadJob, LoadResult } from '../load.ts';
 import { childPids, commandName } from './proc.ts';
+import { MEMORY_PROBE_MODULE, MemoryProbeAnswers, type ProbeAnswer } from './memory-breakdown.ts';
 
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -19,6 +20,8 @@ export interface ServerProcess {
   /** Lines the server wrote at error level or above (the bench reports them). */
   errorLines(): string[];
   stop(): Promise<void>;
+  /** Where each serving process's memory is, now and at its peak since the last call (Castellan's: memory-probe.ts). */
+  memory?(): Promise<ProbeAnswer[]>;
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -46,6 +49,7 @@ function startNodeProcess(
   ready: RegExp,
   url: string,
   execArgv: string[] = [],
+  observe: (line: string) => void = () => {},
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...execArgv, script], {
     cwd: projectRoot,
@@ -66,6 +70,7 @@ function startNodeProcess(
       reject(error);
     };
     const onLine = (line: string): void => {
+      observe(line);
       tail = `${tail}${line}\n`.slice(-4000);
       if (/"level":(50|60)/.test(line)) errors.push(line.slice(0, 1000));
       if (!started && ready.test(line)) {
@@ -114,9 +119,15 @@ export function issuerFor(port: number): string {
   return `http://localhost:${port}`;
 }
 
-export function startCastellan(options: CastellanOptions): Promise<ServerProcess> {
+export async function startCastellan(options: CastellanOptions): Promise<ServerProcess> {
   const url = issuerFor(options.port);
-  return startNodeProcess(
+  const probe = new MemoryProbeAnswers();
+  const nodeOptions = [
+    process.env.NODE_OPTIONS ?? '',
+    `--import=${MEMORY_PROBE_MODULE}`,
+    ...(options.profileDir ? [`--cpu-prof --cpu-prof-dir=${options.profileDir}`] : []),
+  ];
+  const server = await startNodeProcess(
     `castellan (${options.workers} worker${options.workers > 1 ? 's' : ''})`,
     'src/main.ts',
     {
@@ -132,16 +143,16 @@ export function startCastellan(options: CastellanOptions): Promise<ServerProcess
       EMAIL_OUTBOX_POLL_MS: '600000',
       // The login-idp scenario's upstream IdP listens on loopback (platform/outbound-fetch.ts refuses it by default).
       OUTBOUND_PRIVATE_ADDRESSES: 'true',
-      ...(options.profileDir
-        ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${options.profileDir}` }
-        : {}),
+      NODE_OPTIONS: nodeOptions.join(' ').trim(),
       ...options.env,
     },
     /Castellan is listening/,
     url,
     // As `npm start` and cluster workers run.
     workerExecArgv(),
+    (line) => probe.observe(line),
   );
+  return { ...server, memory: () => probe.ask(server.servingPids()) };
 }
 
 export function startBareProvider(port: number): Promise<ServerProcess> {

@@ -17,6 +17,7 @@ import { startOutboxWorker, startWebhookWorker } from './outbox-worker.ts';
 import { resumeInstanceRemovals } from '../domain/commands/instance-removal.ts';
 import { outboundPolicyOf, setOutboundPolicy } from '../platform/outbound-fetch.ts';
 import { startActionRuntime, stopActionRuntime } from '../domain/actions/runtime.ts';
+import { startIdleMemoryRelease } from './idle-memory.ts';
 
 export interface RunningCastellan {
   url: string;
@@ -78,6 +79,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       log.error({ err: error }, 'instance removal failed; resumed at next start'),
     );
     const webhookWorker = startWebhookWorker(services);
+    const stopReleasingMemory = startIdleMemoryRelease();
     const { port } = server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,
@@ -87,6 +89,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       async close() {
         stopSweeper();
         stopWatchingCaches();
+        stopReleasingMemory();
         await outboxWorker.stop();
         await webhookWorker.stop();
         await stopActionRuntime(actionRuntime);

@@ -1,8 +1,10 @@
 // Where a Castellan process's resident memory is: asked of the probe (memory-probe.ts) the bench loads into it.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const MEMORY_PROBE_SIGNAL = 'SIGUSR2';
-export const MEMORY_PROBE_KEY = 'castellanMemoryProbe';
+/** The folder the probes answer in, one file per process. */
+export const MEMORY_PROBE_DIR_VARIABLE = 'CASTELLAN_MEMORY_PROBE_DIR';
 
 /** Resident memory of one process by what holds it, in MB. */
 export interface MemoryBreakdown {
@@ -32,33 +34,36 @@ export interface ProbeAnswer {
 
 export const MEMORY_PROBE_MODULE = fileURLToPath(new URL('memory-probe.ts', import.meta.url));
 const ANSWER_TIMEOUT_MS = 5_000;
+const POLL_MS = 20;
 
-/** Collects the probes' answers from a server's output lines and asks its processes by signal. */
-export class MemoryProbeAnswers {
-  readonly #waiting = new Map<number, (answer: ProbeAnswer) => void>();
+export function probeAnswerFile(dir: string, pid: number): string {
+  return path.join(dir, `${pid}.json`);
+}
 
-  observe(line: string): void {
-    if (!line.includes(MEMORY_PROBE_KEY)) return;
-    const answer = (JSON.parse(line) as Record<string, ProbeAnswer>)[MEMORY_PROBE_KEY]!;
-    this.#waiting.get(answer.pid)?.(answer);
-    this.#waiting.delete(answer.pid);
+export function probeQuestionFile(dir: string, pid: number): string {
+  return path.join(dir, `${pid}.question`);
+}
+
+function readAnswer(file: string): ProbeAnswer | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ProbeAnswer;
+  } catch {
+    return null;
   }
+}
 
-  /** Each process's answer; a process that does not answer in time (it exited) is left out. */
-  async ask(pids: number[]): Promise<ProbeAnswer[]> {
-    const answers = await Promise.all(
-      pids.map(
-        (pid) =>
-          new Promise<ProbeAnswer | null>((resolve) => {
-            const timer = setTimeout(() => resolve(null), ANSWER_TIMEOUT_MS);
-            this.#waiting.set(pid, (answer) => {
-              clearTimeout(timer);
-              resolve(answer);
-            });
-            process.kill(pid, MEMORY_PROBE_SIGNAL);
-          }),
-      ),
-    );
-    return answers.filter((answer) => answer !== null);
+/** Asks each process and waits for its answer; a process that does not answer in time (it exited) is left out. */
+export async function askMemoryProbes(dir: string, pids: number[]): Promise<ProbeAnswer[]> {
+  const files = pids.map((pid) => probeAnswerFile(dir, pid));
+  for (const file of files) rmSync(file, { force: true });
+  for (const pid of pids) writeFileSync(probeQuestionFile(dir, pid), '');
+  const answers = new Map<string, ProbeAnswer>();
+  for (const deadline = Date.now() + ANSWER_TIMEOUT_MS; answers.size < files.length && Date.now() < deadline;) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    for (const file of files) {
+      const answer = answers.has(file) ? null : readAnswer(file);
+      if (answer) answers.set(file, answer);
+    }
   }
+  return files.flatMap((file) => answers.get(file) ?? []);
 }

@@ -1,10 +1,18 @@
 // Loaded into every Castellan process of a bench run (`node --import`, inherited by cluster workers through
-// NODE_OPTIONS): the bench sends SIGUSR2 and the process answers on stdout with where its resident memory is (V8
-// heap, memory outside it, the binary's pages), now and at its highest resident sample since the last question.
+// NODE_OPTIONS): the bench leaves a question file in the folder named by MEMORY_PROBE_DIR_VARIABLE, and at its next
+// sample the process answers in a file there with where its resident memory is (V8 heap, memory outside it, the
+// binary's pages), now and at its highest resident sample since the last question. Files, not a signal: SIGUSR2 is
+// Node's diagnostic-report signal (`--report-on-signal`), and no other is free for certain.
 // The product itself carries no such hook: RSS alone says that memory grew, not whether V8 or malloc holds it.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
-import { MEMORY_PROBE_KEY, MEMORY_PROBE_SIGNAL, type MemoryBreakdown, type ProbeAnswer } from './memory-breakdown.ts';
+import {
+  MEMORY_PROBE_DIR_VARIABLE,
+  probeAnswerFile,
+  probeQuestionFile,
+  type MemoryBreakdown,
+  type ProbeAnswer,
+} from './memory-breakdown.ts';
 
 const SAMPLE_INTERVAL_MS = 100;
 const MB = 2 ** 20;
@@ -32,15 +40,17 @@ function breakdown(): MemoryBreakdown {
   };
 }
 
+const dir = process.env[MEMORY_PROBE_DIR_VARIABLE]!;
 let peak = breakdown();
 setInterval(() => {
   const now = breakdown();
   if (now.rss > peak.rss) peak = now;
-}, SAMPLE_INTERVAL_MS).unref();
-
-process.on(MEMORY_PROBE_SIGNAL, () => {
-  const now = breakdown();
-  const answer: ProbeAnswer = { pid: process.pid, now, peak: now.rss > peak.rss ? now : peak };
+  if (!existsSync(probeQuestionFile(dir, process.pid))) return;
+  rmSync(probeQuestionFile(dir, process.pid), { force: true });
+  const answer: ProbeAnswer = { pid: process.pid, now, peak };
   peak = now;
-  process.stdout.write(`${JSON.stringify({ [MEMORY_PROBE_KEY]: answer })}\n`);
-});
+  // Renamed into place: the bench never reads a half-written answer.
+  const file = probeAnswerFile(dir, process.pid);
+  writeFileSync(`${file}.tmp`, JSON.stringify(answer));
+  renameSync(`${file}.tmp`, file);
+}, SAMPLE_INTERVAL_MS).unref();

@@ -1,11 +1,18 @@
 // The processes of a bench run: Castellan (single or cluster), the bare library, the load generator.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { workerExecArgv } from '../../src/process/cluster.ts';
 import { projectRoot } from '../../src/platform/config.ts';
 import type { LoadJob, LoadResult } from '../load.ts';
 import { childPids, commandName } from './proc.ts';
-import { MEMORY_PROBE_MODULE, MemoryProbeAnswers, type ProbeAnswer } from './memory-breakdown.ts';
+import {
+  askMemoryProbes,
+  MEMORY_PROBE_DIR_VARIABLE,
+  MEMORY_PROBE_MODULE,
+  type ProbeAnswer,
+} from './memory-breakdown.ts';
 
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -49,7 +56,6 @@ function startNodeProcess(
   ready: RegExp,
   url: string,
   execArgv: string[] = [],
-  observe: (line: string) => void = () => {},
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...execArgv, script], {
     cwd: projectRoot,
@@ -70,7 +76,6 @@ function startNodeProcess(
       reject(error);
     };
     const onLine = (line: string): void => {
-      observe(line);
       tail = `${tail}${line}\n`.slice(-4000);
       if (/"level":(50|60)/.test(line)) errors.push(line.slice(0, 1000));
       if (!started && ready.test(line)) {
@@ -121,7 +126,7 @@ export function issuerFor(port: number): string {
 
 export async function startCastellan(options: CastellanOptions): Promise<ServerProcess> {
   const url = issuerFor(options.port);
-  const probe = new MemoryProbeAnswers();
+  const probeDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-memory-probe-'));
   const nodeOptions = [
     process.env.NODE_OPTIONS ?? '',
     `--import=${MEMORY_PROBE_MODULE}`,
@@ -144,15 +149,19 @@ export async function startCastellan(options: CastellanOptions): Promise<ServerP
       // The login-idp scenario's upstream IdP listens on loopback (platform/outbound-fetch.ts refuses it by default).
       OUTBOUND_PRIVATE_ADDRESSES: 'true',
       NODE_OPTIONS: nodeOptions.join(' ').trim(),
+      [MEMORY_PROBE_DIR_VARIABLE]: probeDir,
       ...options.env,
     },
     /Castellan is listening/,
     url,
     // As `npm start` and cluster workers run.
     workerExecArgv(),
-    (line) => probe.observe(line),
   );
-  return { ...server, memory: () => probe.ask(server.servingPids()) };
+  return {
+    ...server,
+    memory: () => askMemoryProbes(probeDir, server.servingPids()),
+    stop: () => server.stop().finally(() => rmSync(probeDir, { recursive: true, force: true })),
+  };
 }
 
 export function startBareProvider(port: number): Promise<ServerProcess> {

@@ -15,6 +15,7 @@ import { growth, type GrowthSizes } from './lib/growth.ts';
 import type { Outcome, Timing } from './lib/measure.ts';
 import { LoadGenerator, startCastellan, type ServerProcess } from './lib/processes.ts';
 import { rssMegabytes } from './lib/proc.ts';
+import type { MemoryBreakdown, ProbeAnswer } from './lib/memory-breakdown.ts';
 import { comparePeers } from './lib/peers/runner.ts';
 import { printReport } from './lib/print-report.ts';
 import { elapsed, startedAt } from './lib/progress.ts';
@@ -93,22 +94,45 @@ function machineDescription(database: BenchDatabase): Report['machine'] {
 
 /**
  * Each serving process's resident memory: warm (taken after the warm pass), peak (the highest sample under any load of
- * the run) and after (now).
+ * the run) and after (now), with where it was at each of them when the server answers the memory probe.
  */
-function memoryResults(report: Report, pids: number[], warmRss: number[]): Report['memory'] {
-  const peaks = [
+async function memoryResults(
+  report: Report,
+  server: ServerProcess,
+  pids: number[],
+  warm: WarmMemory,
+): Promise<Report['memory']> {
+  const loads = [
     ...report.scenarios.map((row) => row.castellan),
     ...(report.growth && 'points' in report.growth ? report.growth.points.flatMap((p) => [p.token, p.userinfo]) : []),
-  ];
-  return pids.map((pid, index) => ({
-    pid,
-    warmRssMb: Math.round(warmRss[index] ?? 0),
-    peakRssMb: Math.max(
-      Math.round(warmRss[index] ?? 0),
-      ...peaks.map((outcome) => ('measurement' in outcome ? (outcome.measurement.peakRssMb[index] ?? 0) : 0)),
-    ),
-    afterRssMb: Math.round(rssMegabytes(pid)),
-  }));
+  ].flatMap((outcome) => ('measurement' in outcome ? [outcome.measurement] : []));
+  const after = (await server.memory?.()) ?? [];
+  return pids.map((pid, index) => {
+    const warmRssMb = Math.round(warm.rss[index] ?? 0);
+    const breakdowns = loads.flatMap((load) => load.peakMemory?.filter((answer) => answer.pid === pid) ?? []);
+    const peak = breakdowns.reduce<ProbeAnswer | null>(
+      (top, answer) => (top && top.peak.rss >= answer.peak.rss ? top : answer),
+      null,
+    );
+    const withBreakdown = (name: 'warm' | 'peak' | 'after', value: MemoryBreakdown | undefined) =>
+      value ? { [name]: value } : {};
+    return {
+      pid,
+      warmRssMb,
+      peakRssMb: Math.max(warmRssMb, ...loads.map((load) => load.peakRssMb[index] ?? 0)),
+      afterRssMb: Math.round(rssMegabytes(pid)),
+      breakdown: {
+        ...withBreakdown('warm', warm.breakdown.find((answer) => answer.pid === pid)?.now),
+        ...withBreakdown('peak', peak?.peak),
+        ...withBreakdown('after', after.find((answer) => answer.pid === pid)?.now),
+      },
+    };
+  });
+}
+
+interface WarmMemory {
+  rss: number[];
+  breakdown: ProbeAnswer[];
 }
 
 async function main(): Promise<void> {
@@ -200,8 +224,11 @@ async function main(): Promise<void> {
             options(server),
           );
       const pids = server.servingPids();
-      let warmRss: number[] = [];
-      const outcomes = await runScenarios(selected, target, options(server), () => (warmRss = pids.map(rssMegabytes)));
+      const warm: WarmMemory = { rss: [], breakdown: [] };
+      const outcomes = await runScenarios(selected, target, options(server), async () => {
+        warm.rss = pids.map(rssMegabytes);
+        warm.breakdown = (await server.memory?.()) ?? [];
+      });
       for (const id of selected) {
         const row: ScenarioResult = {
           id,
@@ -231,7 +258,7 @@ async function main(): Promise<void> {
         });
       // Idle a moment so that what stays resident is what the process keeps, not what a request holds.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
-      report.memory = memoryResults(report, pids, warmRss);
+      report.memory = await memoryResults(report, server, pids, warm);
     } finally {
       await server.stop();
     }

@@ -4,6 +4,7 @@ import type { HttpJob, LoadJob, LoadResult } from '../load.ts';
 import { passwordLogin } from './login-flow.ts';
 import type { LoadGenerator, ServerProcess } from './processes.ts';
 import { cpuSeconds, RssSampler } from './proc.ts';
+import type { ProbeAnswer } from './memory-breakdown.ts';
 
 export interface Measurement {
   requests: number;
@@ -17,6 +18,8 @@ export interface Measurement {
   databaseCpuMsPerRequest: number;
   /** Peak resident memory of each serving process during the load, in MB. */
   peakRssMb: number[];
+  /** Where each serving process's memory was at its peak during the load (when the server has a memory probe). */
+  peakMemory?: ProbeAnswer[];
 }
 
 export type Outcome = { measurement: Measurement } | { missing: string };
@@ -91,6 +94,8 @@ export async function measure(
     timing.warmupSeconds > 0
       ? continuing(job, await load.run({ ...job, seconds: timing.warmupSeconds }), timing.seconds)
       : { ...job, seconds: timing.seconds };
+  // Asking also starts the probes' peak afresh: what the answer after the load gives is this load's.
+  await server.memory?.();
   const pids = server.allPids();
   const cpuBefore = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const databaseBefore = databasePid ? cpuSeconds(databasePid) : 0;
@@ -99,6 +104,7 @@ export async function measure(
   const peaks = sampler.stop();
   const cpu = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
   const databaseCpu = databasePid ? cpuSeconds(databasePid) - databaseBefore : 0;
+  const peakMemory = await server.memory?.();
   after?.(continuing(measured, result, timing.seconds));
   const perRequest = (seconds: number): number => (result.requests ? (seconds * 1000) / result.requests : 0);
   return {
@@ -112,6 +118,7 @@ export async function measure(
       serverCpuMsPerRequest: perRequest(cpu),
       databaseCpuMsPerRequest: perRequest(databaseCpu),
       peakRssMb: [...peaks.values()].map((mb) => Math.round(mb)),
+      ...(peakMemory ? { peakMemory } : {}),
     },
   };
 }

@@ -114,6 +114,24 @@ function growthSection(report: Report): string[] {
 
 function memorySection(report: Report): string[] {
   if (!report.memory.length) return [];
+  const points = ['warm', 'peak', 'after'] as const;
+  const breakdowns = report.memory.flatMap((worker) =>
+    points.flatMap((point) => {
+      const at = worker.breakdown?.[point];
+      if (!at) return [];
+      return [
+        [
+          `pid ${worker.pid}`,
+          point,
+          number(at.rss),
+          `${number(at.heapResident)} (${number(at.heapUsed)})`,
+          number(at.newSpace),
+          `${number(at.nativeAnonymous)} (${number(at.external)})`,
+          number(at.files),
+        ],
+      ];
+    }),
+  );
   return [
     '\nMemory per worker (resident, MB): warm = after a warm pass over every scenario, ' +
       'peak = highest sample under load, after = idle after the whole run:\n',
@@ -127,6 +145,13 @@ function memorySection(report: Report): string[] {
         worker.warmRssMb ? number(worker.afterRssMb / worker.warmRssMb, 2) : '',
       ]),
     ),
+    ...(breakdowns.length
+      ? [
+          '\nWhere it is (MB): V8 heap = resident (used); outside V8 = other anonymous memory: malloc, ' +
+            "V8's pooled free pages (of which Buffers and ArrayBuffers); files = the binary and libraries:\n",
+          table(['worker', 'point', 'RSS', 'V8 heap', 'of it young', 'outside V8', 'files'], breakdowns),
+        ]
+      : []),
   ];
 }
 

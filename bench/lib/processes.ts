@@ -1,10 +1,18 @@
 // The processes of a bench run: Castellan (single or cluster), the bare library, the load generator.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { workerExecArgv } from '../../src/process/cluster.ts';
 import { projectRoot } from '../../src/platform/config.ts';
 import type { LoadJob, LoadResult } from '../load.ts';
 import { childPids, commandName } from './proc.ts';
+import {
+  askMemoryProbes,
+  MEMORY_PROBE_DIR_VARIABLE,
+  MEMORY_PROBE_MODULE,
+  type ProbeAnswer,
+} from './memory-breakdown.ts';
 
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -19,6 +27,8 @@ export interface ServerProcess {
   /** Lines the server wrote at error level or above (the bench reports them). */
   errorLines(): string[];
   stop(): Promise<void>;
+  /** Where each serving process's memory is, now and at its peak since the last call (Castellan's: memory-probe.ts). */
+  memory?(): Promise<ProbeAnswer[]>;
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -114,9 +124,15 @@ export function issuerFor(port: number): string {
   return `http://localhost:${port}`;
 }
 
-export function startCastellan(options: CastellanOptions): Promise<ServerProcess> {
+export async function startCastellan(options: CastellanOptions): Promise<ServerProcess> {
   const url = issuerFor(options.port);
-  return startNodeProcess(
+  const probeDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-memory-probe-'));
+  const nodeOptions = [
+    process.env.NODE_OPTIONS ?? '',
+    `--import=${MEMORY_PROBE_MODULE}`,
+    ...(options.profileDir ? [`--cpu-prof --cpu-prof-dir=${options.profileDir}`] : []),
+  ];
+  const server = await startNodeProcess(
     `castellan (${options.workers} worker${options.workers > 1 ? 's' : ''})`,
     'src/main.ts',
     {
@@ -132,9 +148,8 @@ export function startCastellan(options: CastellanOptions): Promise<ServerProcess
       EMAIL_OUTBOX_POLL_MS: '600000',
       // The login-idp scenario's upstream IdP listens on loopback (platform/outbound-fetch.ts refuses it by default).
       OUTBOUND_PRIVATE_ADDRESSES: 'true',
-      ...(options.profileDir
-        ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${options.profileDir}` }
-        : {}),
+      NODE_OPTIONS: nodeOptions.join(' ').trim(),
+      [MEMORY_PROBE_DIR_VARIABLE]: probeDir,
       ...options.env,
     },
     /Castellan is listening/,
@@ -142,6 +157,11 @@ export function startCastellan(options: CastellanOptions): Promise<ServerProcess
     // As `npm start` and cluster workers run.
     workerExecArgv(),
   );
+  return {
+    ...server,
+    memory: () => askMemoryProbes(probeDir, server.servingPids()),
+    stop: () => server.stop().finally(() => rmSync(probeDir, { recursive: true, force: true })),
+  };
 }
 
 export function startBareProvider(port: number): Promise<ServerProcess> {

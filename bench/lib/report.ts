@@ -1,6 +1,7 @@
 // The bench's result, as printed by print-report.ts and written as JSON.
 import type { Outcome, Timing } from './measure.ts';
 import type { PeersReport } from './peers/peer-figures.ts';
+import type { MemoryBreakdown } from './memory-breakdown.ts';
 
 export interface ScenarioResult {
   id: string;
@@ -38,6 +39,8 @@ export interface MemoryResult {
   warmRssMb: number;
   peakRssMb: number;
   afterRssMb: number;
+  /** Where the memory was at each point (the memory probe's answers; absent where it did not answer). */
+  breakdown: { warm?: MemoryBreakdown; peak?: MemoryBreakdown; after?: MemoryBreakdown };
 }
 
 export interface Report {

@@ -169,7 +169,7 @@ export async function runScenarios(
   ids: ScenarioId[],
   target: Target,
   options: ScenarioOptions,
-  warmPass?: () => void,
+  warmPass?: () => Promise<void>,
 ): Promise<Map<ScenarioId, Outcome>> {
   const sessions = new Sessions(target, options.concurrency);
   // Jobs are made just before their first run: tokens made long before could have left the bare library's bounded
@@ -185,7 +185,7 @@ export async function runScenarios(
       jobs.set(id, job);
       if (!('missing' in job)) await measure(warmOptions, job, (next) => jobs.set(id, next));
     }
-    warmPass();
+    await warmPass();
   }
   const outcomes = new Map<ScenarioId, Outcome>();
   for (const id of ids) {

@@ -18,6 +18,7 @@ import { startOutboxWorker, startWebhookWorker } from './outbox-worker.ts';
 import { resumeInstanceRemovals } from '../domain/commands/instance-removal.ts';
 import { outboundPolicyOf, setOutboundPolicy } from '../platform/outbound-fetch.ts';
 import { startActionRuntime, stopActionRuntime } from '../domain/actions/runtime.ts';
+import { startIdleMemoryRelease } from './idle-memory.ts';
 
 export interface RunningCastellan {
   url: string;
@@ -83,6 +84,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
     const outboxWorker = startOutboxWorker(services);
     const stopResumingRemovals = await resumeRemovalsPeriodically(config, log);
     const webhookWorker = startWebhookWorker(services);
+    const stopReleasingMemory = startIdleMemoryRelease();
     const { port } = server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,
@@ -93,6 +95,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
         stopSweeper();
         stopResumingRemovals();
         stopWatchingCaches();
+        stopReleasingMemory();
         await outboxWorker.stop();
         await webhookWorker.stop();
         await stopActionRuntime(actionRuntime);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
@@ -52,6 +52,15 @@ it('WORKERS=2 serves from two worker processes sharing keys, replaces a dead wor
     // Every answer carries the same key set: the workers share the signing keys in the database.
     assert.equal(new Set(jwks.map((set) => set.keys.map((key) => key.kid).join(','))).size, 1);
     assert.ok(workers.every((pid) => cpuSeconds(pid) > 0));
+    // Workers start with the malloc and libuv settings of process/cluster.ts.
+    for (const pid of workers) {
+      const environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      assert.ok(environment.includes('MALLOC_ARENA_MAX=2') && environment.includes('UV_THREADPOOL_SIZE=2'));
+    }
+    // The bench's memory probe answers for each worker (bench/lib/memory-probe.ts).
+    const memory = await server.memory!();
+    assert.deepEqual(memory.map((answer) => answer.pid).sort(), [...workers].sort());
+    assert.ok(memory.every(({ now, peak }) => now.heapResident > 0 && now.rss <= peak.rss && now.files > 0));
 
     process.kill(workers[0]!, 'SIGKILL');
     await until(

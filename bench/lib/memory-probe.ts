@@ -1,0 +1,56 @@
+// Loaded into every Castellan process of a bench run (`node --import`, inherited by cluster workers through
+// NODE_OPTIONS): the bench leaves a question file in the folder named by MEMORY_PROBE_DIR_VARIABLE, and at its next
+// sample the process answers in a file there with where its resident memory is (V8 heap, memory outside it, the
+// binary's pages), now and at its highest resident sample since the last question. Files, not a signal: SIGUSR2 is
+// Node's diagnostic-report signal (`--report-on-signal`), and no other is free for certain.
+// The product itself carries no such hook: RSS alone says that memory grew, not whether V8 or malloc holds it.
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import {
+  MEMORY_PROBE_DIR_VARIABLE,
+  probeAnswerFile,
+  probeQuestionFile,
+  type MemoryBreakdown,
+  type ProbeAnswer,
+} from './memory-breakdown.ts';
+
+const SAMPLE_INTERVAL_MS = 100;
+const MB = 2 ** 20;
+
+function statusMegabytes(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
+function breakdown(): MemoryBreakdown {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const heap = v8.getHeapStatistics();
+  const newSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+  const usage = process.memoryUsage();
+  const anonymous = statusMegabytes(status, 'RssAnon');
+  const round = (value: number): number => Math.round(value * 10) / 10;
+  return {
+    rss: round(statusMegabytes(status, 'VmRSS')),
+    heapResident: round(heap.total_physical_size / MB),
+    heapUsed: round(heap.used_heap_size / MB),
+    newSpace: round((newSpace?.physical_space_size ?? 0) / MB),
+    external: round(usage.external / MB),
+    nativeAnonymous: round(anonymous - heap.total_physical_size / MB),
+    files: round(statusMegabytes(status, 'RssFile') + statusMegabytes(status, 'RssShmem')),
+  };
+}
+
+const dir = process.env[MEMORY_PROBE_DIR_VARIABLE]!;
+let peak = breakdown();
+setInterval(() => {
+  const now = breakdown();
+  if (now.rss > peak.rss) peak = now;
+  if (!existsSync(probeQuestionFile(dir, process.pid))) return;
+  rmSync(probeQuestionFile(dir, process.pid), { force: true });
+  const answer: ProbeAnswer = { pid: process.pid, now, peak };
+  peak = now;
+  // Renamed into place: the bench never reads a half-written answer.
+  const file = probeAnswerFile(dir, process.pid);
+  writeFileSync(`${file}.tmp`, JSON.stringify(answer));
+  renameSync(`${file}.tmp`, file);
+}, SAMPLE_INTERVAL_MS).unref();

@@ -1,6 +1,6 @@
 // The processes of a bench run: Castellan (single or cluster), the bare library, the load generator.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { workerExecArgv } from '../../src/process/cluster.ts';
@@ -127,6 +127,11 @@ export function issuerFor(port: number): string {
 export async function startCastellan(options: CastellanOptions): Promise<ServerProcess> {
   const url = issuerFor(options.port);
   const probeDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-memory-probe-'));
+  // The management API scenarios measure throughput, not the throttle: one caller makes thousands of requests a second,
+  // far past the default 1,200 a minute (config/default.json), so the bench's Castellan lifts that limit (0: none), as
+  // an operator would for a trusted integration.
+  const configFile = path.join(probeDir, 'bench-config.json');
+  writeFileSync(configFile, JSON.stringify({ rateLimits: { apiRequestsPerCaller: { max: 0, windowSeconds: 60 } } }));
   const nodeOptions = [
     process.env.NODE_OPTIONS ?? '',
     `--import=${MEMORY_PROBE_MODULE}`,
@@ -142,6 +147,7 @@ export async function startCastellan(options: CastellanOptions): Promise<ServerP
       DATA_DIR: options.dataDir,
       CASTELLAN_MASTER_KEY: options.masterKey,
       CASTELLAN_DEMO: 'false',
+      CASTELLAN_CONFIG: configFile,
       WORKERS: String(options.workers),
       LOG_LEVEL: 'info',
       // The outbox is polled every 10 minutes: the password-reset scenario measures enqueueing, not delivery.

@@ -34,7 +34,8 @@ export const systemSchema = z.object({
   maxActiveProviders: z.number().int().min(1).max(100_000),
   providerIdleSeconds: z.number().int().min(1).max(86_400),
   removal: z.object({
-    batchSize: z.number().int().min(1).max(5_000),
+    // A step deletes its batch with one `$in`, which Castellan's FerretDB serves from the index up to 1,000 ids.
+    batchSize: z.number().int().min(1).max(1_000),
     dutyCycle: z.number().gt(0).max(1),
     // Below the removal's lease (domain/commands/instance-removal.ts), renewed after every step.
     maxPauseMs: z.number().int().min(0).max(10_000),

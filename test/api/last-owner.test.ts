@@ -104,7 +104,7 @@ const RACES: Record<string, Race> = {
     removeMember(actor(), instanceTarget(), b._id),
   ],
   "deactivate one's org, delete the other user": (_a, b, orgA) => [
-    setOrgState(actor(), orgA, 'inactive', defaultOrgId),
+    setOrgState(actor(), orgA, 'inactive', defaultOrgId, noSessions),
     removeUser(actor(), b),
   ],
   "delete one's org, deactivate the other user": (_a, b, orgA) => [

@@ -85,6 +85,21 @@ async function logoutTokensOf(app: TestApp): Promise<Array<{ sub?: string; sid?:
   );
 }
 
+/** A new org with one human user of `username` (the demo password), for the org-wide cases below. */
+async function orgWithUser(orgName: string, username: string): Promise<{ orgId: string; userId: string }> {
+  const org = await call(fixture.server, admin, 'POST', '/orgs', { name: orgName });
+  assert.equal(org.status, 201, JSON.stringify(org.body));
+  const created = await call(fixture.server, admin, 'POST', `/orgs/${org.body.id as string}/users/human`, {
+    username,
+    email: `${username}@example.com`,
+    givenName: 'Org',
+    familyName: 'Member',
+    password: DEMO_PASSWORD,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return { orgId: org.body.id as string, userId: created.body.id as string };
+}
+
 describe('a manager ends a user’s sessions', () => {
   it('DELETE /users/{userId}/sessions: every session ends, its tokens are revoked and the apps are told', async () => {
     const laptop = await browserSignedIn('beta-owner', [notified, silent, unreachable]);
@@ -181,22 +196,29 @@ describe('a manager ends a user’s sessions', () => {
   });
 
   it('removing an org ends the sessions of its users and tells the apps', async () => {
-    const org = await call(fixture.server, admin, 'POST', '/orgs', { name: 'Closing Down' });
-    assert.equal(org.status, 201, JSON.stringify(org.body));
-    const created = await call(fixture.server, admin, 'POST', `/orgs/${org.body.id as string}/users/human`, {
-      username: 'closing',
-      email: 'closing@example.com',
-      givenName: 'Clo',
-      familyName: 'Sing',
-      password: DEMO_PASSWORD,
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const { orgId, userId } = await orgWithUser('Closing Down', 'closing');
     const browser = await browserSignedIn('closing', [notified, silent]);
-    assert.equal((await call(fixture.server, admin, 'DELETE', `/orgs/${org.body.id as string}`)).status, 204);
+    assert.equal((await call(fixture.server, admin, 'DELETE', `/orgs/${orgId}`)).status, 204);
     assert.deepEqual(await logoutTokensOf(notified), [
-      { sub: created.body.id as string, sid: decodeJwt(browser.tokens[0]!.id_token!).sid },
+      { sub: userId, sid: decodeJwt(browser.tokens[0]!.id_token!).sid },
     ]);
     assert.equal(await stillSignedIn(browser.jar, notified), false);
     assert.equal(await refreshFails(silent, browser.tokens[1]!.refresh_token!), true);
+  });
+
+  it('deactivating an org ends the sessions of its users and tells the apps; reactivated, they sign in again', async () => {
+    const { orgId, userId } = await orgWithUser('Pausing', 'pausing');
+    await orgWithUser('Pausing Neighbour', 'neighbouring');
+    const browser = await browserSignedIn('pausing', [notified, silent]);
+    const neighbour = await browserSignedIn('neighbouring', [notified]);
+    assert.equal((await call(fixture.server, admin, 'POST', `/orgs/${orgId}/deactivate`)).status, 200);
+    assert.deepEqual(await logoutTokensOf(notified), [
+      { sub: userId, sid: decodeJwt(browser.tokens[0]!.id_token!).sid },
+    ]);
+    assert.equal(await stillSignedIn(browser.jar, notified), false);
+    assert.equal(await refreshFails(silent, browser.tokens[1]!.refresh_token!), true);
+    assert.equal(await stillSignedIn(neighbour.jar, notified), true, "another org's user stays signed in");
+    assert.equal((await call(fixture.server, admin, 'POST', `/orgs/${orgId}/reactivate`)).status, 200);
+    await browserSignedIn('pausing', [notified]);
   });
 });

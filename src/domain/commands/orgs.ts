@@ -18,6 +18,7 @@ import { asOneChange, concurrentChange, recordChange, changeArray, uniquely, typ
 import { notFound, conflict } from '../errors.ts';
 import { findScoped } from '../../store/queries/scoped.ts';
 import { addDomainUnlessTaken, domainTaken } from '../../store/queries/org-domains.ts';
+import { signedInUsersOfOrg } from '../../store/queries/oidc-sessions.ts';
 
 export type OrgRecord = OrganizationDocument & { _id: string };
 
@@ -108,11 +109,17 @@ function deactivateKeepingAnIamOwner<T>(actor: Actor, org: OrgRecord, deactivate
   );
 }
 
+/**
+ * Deactivating an org also ends its users' sessions, as deactivating a user does (user-lifecycle.ts): their tokens
+ * already stop working (oidc/accounts.ts serves only active users of active orgs), and ending the sessions is what
+ * tells the apps, through back-channel logout, and signs the browsers out.
+ */
 export function setOrgState(
   actor: Actor,
   org: OrgRecord,
   state: 'active' | 'inactive',
   defaultOrgId: string,
+  endSessions: SessionEnder,
 ): Promise<OrgRecord> {
   return asOneChange(actor, async () => {
     if (state === 'inactive') refuseDefaultOrg(org, defaultOrgId, 'deactivated');
@@ -130,6 +137,8 @@ export function setOrgState(
       resourceType: 'org',
       resourceId: org._id,
     });
+    if (state === 'inactive')
+      for await (const userId of signedInUsersOfOrg(actor.instanceId, org._id)) await endSessions(userId);
     return updated;
   });
 }

@@ -96,11 +96,11 @@ export const orgRoutes: ApiRoute[] = [
     on: ORG,
     response: orgView,
     summaries: {
-      deactivate: 'Deactivate an organization (its users cannot log in; nothing is lost)',
+      deactivate: 'Deactivate an organization (its users cannot log in and their sessions end; nothing stored is lost)',
       reactivate: 'Reactivate an organization',
     },
     change: async ({ target, actor, tenant }, orgState) =>
-      toOrgView(await setOrgState(actor, target, orgState, tenant.instance.defaultOrgId)),
+      toOrgView(await setOrgState(actor, target, orgState, tenant.instance.defaultOrgId, sessionEnder(tenant))),
   }),
   route({
     method: 'delete',

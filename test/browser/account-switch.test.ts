@@ -2,18 +2,16 @@
 // the other account continues without a password (the provider's switch of its session included), with the keyboard
 // only, on a phone-sized screen.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import type { Browser, Page } from 'playwright-core';
 import { bootstrapToken } from '../api/helpers.ts';
-import { assertAccessibleBasics, focusedIdOnceSettled } from '../helpers/browser.ts';
+import { assertAccessibleBasics, chromiumMissing, launchChromium, typeLoginName } from '../helpers/browser.ts';
 import { clientConfig } from '../helpers/login.ts';
 import { demoLogin, orgWithUser, PASSWORD, type OrgUser } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+const skip = chromiumMissing;
 
 let server: TestServer;
 let browser: Browser;
@@ -26,7 +24,7 @@ before(async () => {
   const admin = await bootstrapToken(server);
   alice = await orgWithUser(server, admin, {});
   bob = await orgWithUser(server, admin, {});
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox'] });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -35,13 +33,7 @@ after(async () => {
 
 /** A login through the demo app (prompt=login), typed; the ID token claims its callback page shows. */
 async function signIn(page: Page, user: OrgUser): Promise<Record<string, unknown>> {
-  await page.goto(`${server.url}/demo/login`);
-  await page.waitForURL(/\/ui\/login\/[^/]+$/);
-  assert.equal(await focusedIdOnceSettled(page, 'loginName'), 'loginName');
-  await page.keyboard.type(user.username);
-  await page.keyboard.press('Enter');
-  await page.getByLabel('Password').waitFor();
-  assert.equal(await focusedIdOnceSettled(page, 'password'), 'password');
+  await typeLoginName(page, `${server.url}/demo/login`, user.username);
   await page.keyboard.type(PASSWORD);
   await page.keyboard.press('Enter');
   await page.waitForURL(/\/demo\/callback/);

@@ -2,14 +2,13 @@
 // Chromium: the 303 to the same request by GET (http/middleware/post-requests.ts) must carry the browser's
 // SameSite=Lax session cookie, so that prompt=none finds the session as it does for a GET.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import { chromiumMissing, launchChromium } from '../helpers/browser.ts';
+import type { Browser, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
 import { createOidcApp, startOidcFixture, type OidcFixture, type TestApp } from '../helpers/oidc.ts';
 
-const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+const skip = chromiumMissing;
 /** The relying party's site, served by the browser's request interception: another site than the issuer's. */
 const RP = 'http://rp.test';
 
@@ -21,7 +20,7 @@ before(async () => {
   if (skip) return;
   fixture = await startOidcFixture();
   app = await createOidcApp(fixture, fixture.demoProjectId, 'cross-site-rp', { redirectUris: [`${RP}/callback`] });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox'] });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

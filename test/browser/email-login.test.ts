@@ -5,19 +5,23 @@
 // his password from the link and logs in as bob@beta.example; Alice forgets her password, asks for a link on the
 // password page and sets a new one.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import type { Browser, Page } from 'playwright-core';
 import { Organization } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
-import { assertAccessibleBasics, focusedIdOnceSettled } from '../helpers/browser.ts';
+import {
+  assertAccessibleBasics,
+  focusedIdOnceSettled,
+  chromiumMissing,
+  launchChromium,
+  typeLoginName,
+} from '../helpers/browser.ts';
 import { startTestDns, type TestDns } from '../helpers/dns.ts';
 import { loginWithPassword } from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { linkIn, startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
 
-const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+const skip = chromiumMissing;
 const PASSWORD = 'Story-Passw0rd!';
 const NEW_PASSWORD = 'Fresh-Passw0rd!2';
 const BETA_OWNER = 'olga@beta.mail.test';
@@ -68,7 +72,7 @@ before(async () => {
     devMode: true,
   });
   consoleApp = app.body as typeof consoleApp;
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox'] });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -111,15 +115,7 @@ function authorizeUrl(): string {
 }
 
 /** Types the login name (Enter) and arrives on the password page, whose field has the focus. */
-async function toPasswordPage(page: Page, loginName: string): Promise<void> {
-  await page.goto(authorizeUrl());
-  await page.waitForURL(/\/ui\/login\/[^/]+$/);
-  assert.equal(await focusedIdOnceSettled(page, 'loginName'), 'loginName');
-  await page.keyboard.type(loginName);
-  await page.keyboard.press('Enter');
-  await page.getByLabel('Password', { exact: true }).waitFor();
-  assert.equal(await focusedIdOnceSettled(page, 'password'), 'password');
-}
+const toPasswordPage = (page: Page, loginName: string) => typeLoginName(page, authorizeUrl(), loginName);
 
 async function logsIn(page: Page, loginName: string, password: string): Promise<void> {
   await toPasswordPage(page, loginName);

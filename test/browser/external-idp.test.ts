@@ -1,20 +1,18 @@
 // Chromium logs in through an upstream OpenID provider and through a SAML 2.0 IdP (issue 17): the IdP button on
 // Castellan's login page, the upstream's own page, and back to the relying party with a user created just in time.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import type { Browser } from 'playwright-core';
 import { User } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
-import { assertAccessibleBasics } from '../helpers/browser.ts';
+import { assertAccessibleBasics, chromiumMissing, launchChromium } from '../helpers/browser.ts';
 import { CALLBACK_PATH, UPSTREAM_CLIENT, addOidcIdp, offerIdps } from '../helpers/external-login.ts';
 import { startSamlIdp, type SamlIdp } from '../helpers/saml-idp.ts';
 import { alice } from '../helpers/saml-sp.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startUpstreamOidc, type UpstreamOidc } from '../helpers/upstream-oidc.ts';
 
-const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+const skip = chromiumMissing;
 
 let server: TestServer;
 let upstream: UpstreamOidc;
@@ -47,10 +45,7 @@ before(async () => {
   assert.equal(saml.status, 201, JSON.stringify(saml.body));
   samlIdp.trust(await (await fetch(`${server.url}/idps/${saml.body.id}/saml/metadata`)).text());
   await offerIdps(server, admin, null, [idp, saml.body.id as string]);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

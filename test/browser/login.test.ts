@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
 import { LOGIN_MESSAGES } from '../../src/domain/rules/login-checks.ts';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
-import { assertAccessibleBasics, focusedIdOnceSettled } from '../helpers/browser.ts';
+import { assertAccessibleBasics, focusedIdOnceSettled, chromiumMissing, launchChromium } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 // scripts/run-tests.ts installs Chromium before the suite where it can; elsewhere these tests are skipped.
-const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+const skip = chromiumMissing;
 
 let server: TestServer;
 let browser: Browser;
@@ -17,19 +15,7 @@ let browser: Browser;
 before(async () => {
   if (skip) return;
   server = await startTestServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -2,16 +2,14 @@
 // where the policy's secondFactors allow u2f the set-up page offers a key beside the authenticator app, and a key
 // alone where the policy allows nothing else; the key set up is the login's second factor.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { bootstrapToken, call } from '../api/helpers.ts';
-import { assertAccessibleBasics } from '../helpers/browser.ts';
+import { assertAccessibleBasics, chromiumMissing, launchChromium } from '../helpers/browser.ts';
 import { orgWithUser, PASSWORD, type OrgUser } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+const skip = chromiumMissing;
 
 let server: TestServer;
 let admin: string;
@@ -21,7 +19,7 @@ before(async () => {
   if (skip) return;
   server = await startTestServer();
   admin = await bootstrapToken(server);
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox'] });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -1,17 +1,21 @@
 // Setting up and using TOTP in a real browser, with the keyboard only, on a phone-sized screen: the code is computed
 // from the secret the page shows, as a person would type it from their authenticator app.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../../src/platform/one-time-codes.ts';
 import { bootstrapToken } from '../api/helpers.ts';
-import { assertAccessibleBasics, focusedIdOnceSettled } from '../helpers/browser.ts';
+import {
+  assertAccessibleBasics,
+  focusedIdOnceSettled,
+  chromiumMissing,
+  launchChromium,
+  typeLoginName,
+} from '../helpers/browser.ts';
 import { nextStepCode, orgWithUser, PASSWORD, type OrgUser } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+const skip = chromiumMissing;
 
 let server: TestServer;
 let browser: Browser;
@@ -21,7 +25,7 @@ before(async () => {
   if (skip) return;
   server = await startTestServer();
   user = await orgWithUser(server, await bootstrapToken(server), { forceMfa: true, mfaInitSkipLifetime: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox'] });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -35,13 +39,7 @@ async function noHorizontalScrolling(page: Page): Promise<void> {
 
 /** The login name and password pages, typed with the keyboard (each field has the focus on arrival). */
 async function typeCredentials(page: Page): Promise<void> {
-  await page.goto(`${server.url}/demo/login`);
-  await page.waitForURL(/\/ui\/login\/[^/]+$/);
-  assert.equal(await focusedIdOnceSettled(page, 'loginName'), 'loginName');
-  await page.keyboard.type(user.username);
-  await page.keyboard.press('Enter');
-  await page.getByLabel('Password').waitFor();
-  assert.equal(await focusedIdOnceSettled(page, 'password'), 'password');
+  await typeLoginName(page, `${server.url}/demo/login`, user.username);
   await page.keyboard.type(PASSWORD);
   await page.keyboard.press('Enter');
 }

@@ -1,14 +1,13 @@
 // The Content-Security-Policy in a real browser: the pages keep their styles and the provider's self-submitting
 // form still submits (no violation reported), and no page can be framed.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../helpers/browser.ts';
+import type { Browser, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+const skip = chromiumMissing;
 
 let server: TestServer;
 let browser: Browser;
@@ -16,7 +15,7 @@ let browser: Browser;
 before(async () => {
   if (skip) return;
   server = await startTestServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox'] });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

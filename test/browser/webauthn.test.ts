@@ -2,18 +2,16 @@
 // stands for the key, a CTAP2 platform authenticator that keeps credentials and verifies the user. WebAuthn needs a
 // secure context; http://localhost is one, and the test server's issuer is on localhost.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { Instance, UserFactor } from '../../src/store/models/index.ts';
 import { bootstrapToken, call } from '../api/helpers.ts';
 import { attach, createAction } from '../actions/helpers.ts';
-import { assertAccessibleBasics } from '../helpers/browser.ts';
+import { assertAccessibleBasics, chromiumMissing, launchChromium } from '../helpers/browser.ts';
 import { orgWithUser, PASSWORD, type OrgUser } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-const skip = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+const skip = chromiumMissing;
 
 let server: TestServer;
 let admin: string;
@@ -35,7 +33,7 @@ before(async () => {
   server = await startTestServer();
   admin = await bootstrapToken(server);
   user = await orgWithUser(server, admin, POLICY);
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox'] });
+  browser = await launchChromium();
   // One page for the whole file: the virtual authenticator, with the credential it keeps, belongs to the page.
   context = await browser.newContext();
   page = await context.newPage();

@@ -1,6 +1,27 @@
-// What every page of the login UI must meet in a real browser (test/browser/*.test.ts).
+// Headless Chromium for the tests of pages (test/browser/*.test.ts), and what every page of the login UI must meet.
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
+
+/** Why a Chromium test is skipped (it is not installed), or false. */
+export const chromiumMissing = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
 
 /** Accessibility basics every page must meet: a language, a heading, a label for every input, alt on every image. */
 export async function assertAccessibleBasics(page: Page): Promise<void> {
@@ -48,4 +69,18 @@ export async function focusedIdOnceSettled(page: Page, expected: string): Promis
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return id;
+}
+
+/**
+ * From `startUrl` (an authorization request) to the password page, typed with the keyboard: each field has the focus
+ * on arrival, Enter submits.
+ */
+export async function typeLoginName(page: Page, startUrl: string, loginName: string): Promise<void> {
+  await page.goto(startUrl);
+  await page.waitForURL(/\/ui\/login\/[^/]+$/);
+  assert.equal(await focusedIdOnceSettled(page, 'loginName'), 'loginName');
+  await page.keyboard.type(loginName);
+  await page.keyboard.press('Enter');
+  await page.getByLabel('Password', { exact: true }).waitFor();
+  assert.equal(await focusedIdOnceSettled(page, 'password'), 'password');
 }

@@ -1,19 +1,18 @@
 // Driving the manager console in headless Chromium: sign in through the real login, check every page with axe-core
 // and the accessibility basics, and write screenshots at 1280 and 360 px to test-results/console/ (not committed).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../scripts/ensure-chromium.ts';
-import { assertAccessibleBasics } from './browser.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { assertAccessibleBasics, chromiumMissing, launchChromium } from './browser.ts';
 import { startOidcFixture, type OidcFixture } from './oidc.ts';
 
-const SCREENSHOTS = path.join(process.cwd(), 'test-results', 'console');
+// Most console tests take both from here with the console's helpers.
+export { chromiumMissing, launchChromium };
 
-/** Why a Chromium test is skipped (it is not installed), or false. */
-export const chromiumMissing = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is not installed`;
+const SCREENSHOTS = path.join(process.cwd(), 'test-results', 'console');
 
 /** A test file's fixture and Chromium: started before its tests (unless Chromium is missing), stopped after them. */
 export function consoleInChromium(): { fixture: OidcFixture; browser: Browser } {
@@ -28,22 +27,6 @@ export function consoleInChromium(): { fixture: OidcFixture; browser: Browser } 
     await shared.fixture?.server.stop();
   });
   return shared;
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
 }
 
 /**

@@ -17,7 +17,7 @@ const HARD_STOP_GRACE_MS = 1000;
  * wait for a second. Each thread costs its process about 30-45 MB resident (an isolate of its own, Node's bootstrap,
  * the TypeScript loader, QuickJS's two builds and their WebAssembly memories: bench/README.md, "Worker memory").
  */
-const SPAWN_AFTER_WAIT_MS = 250;
+const GROW_AFTER_WAIT_MS = 250;
 
 interface Pending {
   job: SandboxJob;
@@ -40,13 +40,15 @@ export interface SandboxPoolOptions {
   maxThreads: number;
   /** A thread with no job for this long ends (`actions.threadIdleSeconds`); the next job starts one again. */
   idleMs: number;
+  /** How long a job waits behind busy threads before another starts (default GROW_AFTER_WAIT_MS). */
+  growAfterWaitMs?: number;
 }
 
 /**
  * A small pool of worker threads that run sandboxed scripts (platform/sandbox/worker.ts) off the main event loop: a
  * runaway script occupies one worker for at most its timeout, never the thread that serves requests. Jobs wait in
  * order for a free worker. The pool keeps as few threads as its work needs: none until the first job, one while jobs
- * are quick, more only when a job has waited SPAWN_AFTER_WAIT_MS, and a thread ends after its idle time, which is
+ * are quick, more only when a job has waited GROW_AFTER_WAIT_MS, and a thread ends after its idle time, which is
  * what gives its WebAssembly memory (grown to the largest script's heap, never shrunk) back.
  */
 export class SandboxPool {
@@ -110,11 +112,12 @@ export class SandboxPool {
     if (this.#growTimer || this.#slots.length >= this.#options.maxThreads) return;
     if (this.#slots.some((slot) => !slot.ready)) return;
     const waited = performance.now() - Math.max(this.#queue[0]!.queuedAt, this.#lastReadyAt);
-    if (waited >= SPAWN_AFTER_WAIT_MS) return this.#spawn();
+    const patience = this.#options.growAfterWaitMs ?? GROW_AFTER_WAIT_MS;
+    if (waited >= patience) return this.#spawn();
     this.#growTimer = setTimeout(() => {
       this.#growTimer = null;
       this.#dispatch();
-    }, SPAWN_AFTER_WAIT_MS - waited);
+    }, patience - waited);
     this.#growTimer.unref();
   }
 

@@ -21,8 +21,11 @@ import {
 } from './memory-breakdown.ts';
 
 const SAMPLE_INTERVAL_MS = 100;
-/** A thread not heard from for this long has ended. */
-const THREAD_SILENT_MS = 5 * SAMPLE_INTERVAL_MS;
+/**
+ * A thread not heard from for this long has ended. Generous: the sandbox's threads run at the lowest CPU priority, and
+ * on a loaded machine their probe waits seconds for a core (observed at a load average of 17 on 2 CPUs).
+ */
+const THREAD_SILENT_MS = 5_000;
 const MB = 2 ** 20;
 const CHANNEL = 'castellan-bench-memory-probe';
 

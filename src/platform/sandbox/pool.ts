@@ -14,7 +14,7 @@ const HARD_STOP_GRACE_MS = 1000;
 /**
  * A job waits this long behind busy threads before the pool starts one more: quick scripts (a trivial one takes under a
  * millisecond) share one thread, and only a slow one, holding its thread for a good part of its timeout, makes others
- * wait for a second. Each thread costs its process about 30-45 MB resident (an isolate of its own, Node's bootstrap,
+ * wait for a second. Each thread costs its process about 35-60 MB resident (an isolate of its own, Node's bootstrap,
  * the TypeScript loader, QuickJS's two builds and their WebAssembly memories: bench/README.md, "Worker memory").
  */
 const GROW_AFTER_WAIT_MS = 250;

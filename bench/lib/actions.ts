@@ -2,7 +2,8 @@
 // management API just before the scenario is measured and detached right after, so no other scenario runs it.
 import type { Target } from './targets.ts';
 
-const SCRIPT = "function benchClaim(ctx, api) { api.v1.claims.setClaim('bench', ctx.v1.user.username); }";
+export const BENCH_ACTION_SCRIPT =
+  "function benchClaim(ctx, api) { api.v1.claims.setClaim('bench', ctx.v1.user.username); }";
 const TRIGGERS = ['pre-userinfo-creation', 'pre-access-token-creation'];
 
 async function api(target: Target, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
@@ -25,7 +26,8 @@ async function setTriggers(target: Target, actionIds: string[]): Promise<void> {
 export async function attachBenchAction(target: Target): Promise<void> {
   const existing = (await api(target, 'GET', '/actions')).actions as Array<{ id: string; name: string }>;
   const id = existing.find((action) => action.name === 'benchClaim')?.id;
-  const actionId = id ?? ((await api(target, 'POST', '/actions', { name: 'benchClaim', script: SCRIPT })).id as string);
+  const actionId =
+    id ?? ((await api(target, 'POST', '/actions', { name: 'benchClaim', script: BENCH_ACTION_SCRIPT })).id as string);
   await setTriggers(target, [actionId]);
 }
 

@@ -18,11 +18,17 @@ export interface MemoryBreakdown {
   external: number;
   /**
    * Anonymous resident memory outside V8's heap spaces: malloc's arenas (`external` included, and argon2's 7 MiB
-   * blocks), thread stacks, and the freed heap pages V8 keeps in its pool (src/process/idle-memory.ts).
+   * blocks), thread stacks, the freed heap pages V8 keeps in its pool (src/process/idle-memory.ts), and worker
+   * threads' ArrayBuffers (their heaps are `threadsHeap`).
    */
   nativeAnonymous: number;
   /** File-backed resident pages (the node binary, ICU data, shared libraries). */
   files: number;
+  /** The process's worker threads (the actions sandbox's): how many, their isolates' heaps, their ArrayBuffers. */
+  threads?: number;
+  threadsHeap?: number;
+  /** Of which QuickJS's WebAssembly memories: counted in `nativeAnonymous`, not in `threadsHeap`. */
+  threadsExternal?: number;
 }
 
 /** A probe's answer: its process's memory now, and at its highest resident sample since the previous question. */

@@ -127,6 +127,7 @@ function memorySection(report: Report): string[] {
           `${number(at.heapResident)} (${number(at.heapUsed)})`,
           number(at.newSpace),
           `${number(at.nativeAnonymous)} (${number(at.external)})`,
+          at.threads ? `${at.threads}: ${number(at.threadsHeap ?? 0)} (${number(at.threadsExternal ?? 0)})` : '0',
           number(at.files),
         ],
       ];
@@ -148,8 +149,10 @@ function memorySection(report: Report): string[] {
     ...(breakdowns.length
       ? [
           '\nWhere it is (MB): V8 heap = resident (used); outside V8 = other anonymous memory: malloc, ' +
-            "V8's pooled free pages (of which Buffers and ArrayBuffers); files = the binary and libraries:\n",
-          table(['worker', 'point', 'RSS', 'V8 heap', 'of it young', 'outside V8', 'files'], breakdowns),
+            "V8's pooled free pages, the threads' ArrayBuffers (of which the main thread's Buffers, ArrayBuffers); " +
+            "threads = the sandbox's worker threads: count: their isolates' heaps (their ArrayBuffers, QuickJS's " +
+            'WebAssembly memory among them); files = the binary and libraries:\n',
+          table(['worker', 'point', 'RSS', 'V8 heap', 'of it young', 'outside V8', 'threads', 'files'], breakdowns),
         ]
       : []),
   ];

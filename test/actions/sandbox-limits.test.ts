@@ -100,7 +100,7 @@ describe('in a real flow', () => {
     const skipped = (await demoLogin('acme-owner')).claims()!;
     assert.equal(skipped.never, undefined, 'skipped: its claim is not applied');
 
-    // Other users' logins (Alpha: no action) while userinfo requests of an ACME user keep both sandbox threads busy
+    // Other users' logins (Alpha: no action) while userinfo requests of an ACME user keep the sandbox's thread busy
     // with the runaway action (each one runs it until its timeout; the action is allowed to fail, so they succeed).
     const runawayToken = (await demoLogin('acme-owner')).access_token;
     const config = await demoConfig();

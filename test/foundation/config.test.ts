@@ -77,4 +77,11 @@ describe('configuration', () => {
     writeFileSync(file, '{ port: ');
     assert.match(problemsOf({ CASTELLAN_CONFIG: file })[0]!, /broken\.json/);
   });
+
+  it("takes the sandbox threads' idle time from ACTIONS_THREAD_IDLE_SECONDS, and refuses one out of range", () => {
+    assert.equal(loadConfig({}).actions.threadIdleSeconds, 60);
+    assert.equal(loadConfig({ ACTIONS_THREAD_IDLE_SECONDS: '5' }).actions.threadIdleSeconds, 5);
+    assert.match(problemsOf({ ACTIONS_THREAD_IDLE_SECONDS: '0' })[0]!, /^actions\.threadIdleSeconds:/);
+    assert.match(problemsOf({ ACTIONS_THREAD_IDLE_SECONDS: 'soon' })[0]!, /^actions\.threadIdleSeconds:/);
+  });
 });

@@ -23,7 +23,10 @@ let current: ActionRuntime | null = null;
  * request services reach, hence one runtime per process; a process serves one database and one master key.
  */
 export function startActionRuntime(config: Config, masterKey: MasterKey, log: Logger): ActionRuntime {
-  const pool = new SandboxPool(config.actions.workers);
+  const pool = new SandboxPool({
+    maxThreads: config.actions.workers,
+    idleMs: config.actions.threadIdleSeconds * 1000,
+  });
   current = { pool, masterKey, config: config.actions, outbound: outboundPolicyOf(config), log };
   return current;
 }

@@ -39,8 +39,11 @@ async function writesOf<T>(work: () => Promise<T>): Promise<{ result: T; writes:
   const writes: string[] = [];
   const record = (event: CommandStartedEvent) => {
     const collection = String(event.command[event.commandName]);
-    if (WATCHED.has(collection) && ['insert', 'update', 'delete'].includes(event.commandName))
-      writes.push(`${event.commandName} ${collection}`);
+    if (!WATCHED.has(collection) || !['insert', 'update', 'delete'].includes(event.commandName)) return;
+    // The batched deletion's `deleteMany` names its ids in a list (store/database/delete-batcher.ts).
+    const deletes = event.command.deletes as Array<{ q: { _id?: unknown } }> | undefined;
+    const batched = deletes?.some((operation) => typeof operation.q._id === 'object') ? ' ($in)' : '';
+    writes.push(`${event.commandName} ${collection}${batched}`);
   };
   const driver = mongoose.connection.getClient();
   driver.on('commandStarted', record);
@@ -66,7 +69,7 @@ describe('writes of a password login', () => {
     const flow: LoginFlow = password.result;
     assert.ok(flow.callbackUrl?.searchParams.get('code'), 'the login finished');
     assert.deepEqual(password.writes.sort(), [
-      'delete oidc_interactions',
+      'delete oidc_interactions ($in)',
       'insert browser_logins',
       'insert oidc_sessions',
       'update oidc_interactions',

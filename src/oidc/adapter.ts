@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { batcherFor, type InsertBatcher } from '../store/database/insert-batcher.ts';
+import { deleteBatcherFor, type DeleteBatcher } from '../store/database/delete-batcher.ts';
 import { readBatcherFor, type ReadBatcher } from '../store/database/read-batcher.ts';
 import { isCompactJwt } from '../platform/jwt-id.ts';
 import type { TokenSealer } from '../platform/token-sealer.ts';
@@ -23,6 +24,11 @@ const WRITTEN_ONCE = new Set([
   'ReplayDetection',
   'PushedAuthorizationRequest',
 ]);
+/**
+ * Saved again after they are created (an interaction's result, a session's later logins): only their first save, of a
+ * fresh id, is inserted through the group commit (`expectFirstSave`, called from oidc/library-overrides.ts).
+ */
+const SAVED_AGAIN = new Set(['Interaction', 'Session']);
 // mongoose types every collection by Document; this one holds what its schema says.
 const consumptionMarkers = OidcConsumption.collection as unknown as Collection<{ _id: string; expiresAt: Date }>;
 
@@ -64,6 +70,10 @@ export class MongoAdapter implements Adapter {
   readonly #resolveJwt: JwtResolver | null;
   readonly #sealer: TokenSealer | null;
   readonly #inserts: InsertBatcher | null;
+  /** For models saved again: the group commit their first saves go through, and the ids whose next save is one. */
+  readonly #firstSaveInserts: InsertBatcher | null;
+  readonly #firstSaves = new Set<string>();
+  readonly #deletes: DeleteBatcher;
   /**
    * Reads by `_id` of one turn of the event loop, shared by every model of the collection: one command under load,
    * and the same look-up made by several models at once (introspection's three token models) is made once.
@@ -81,6 +91,8 @@ export class MongoAdapter implements Adapter {
     this.#resolveJwt = formats.resolveJwt ?? null;
     this.#sealer = formats.sealer ?? null;
     this.#inserts = WRITTEN_ONCE.has(name) ? batcherFor(collection) : null;
+    this.#firstSaveInserts = SAVED_AGAIN.has(name) ? batcherFor(collection) : null;
+    this.#deletes = deleteBatcherFor(collection);
     this.#reads = readBatcherFor(this.#collection);
     this.#kind = isSharedCollection(name) ? name : undefined;
   }
@@ -105,8 +117,20 @@ export class MongoAdapter implements Adapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const fields = this.#fields(payload, expiresIn);
     const _id = this.#key(id);
-    if (this.#inserts && (await this.#inserts.insert({ _id, ...fields })) === 'inserted') return;
+    const inserts = this.#inserts ?? (this.#firstSaves.delete(id) ? this.#firstSaveInserts : null);
+    if (inserts && (await inserts.insert({ _id, ...fields })) === 'inserted') return;
     await this.#collection.replaceOne({ _id }, fields, { upsert: true });
+  }
+
+  /**
+   * The next save of `id` (of a model saved again) is the first of a fresh id: it is inserted through the group commit,
+   * which parallel logins share, instead of being upserted alone. Should the id be taken after all, it is replaced.
+   * `done` forgets the id when the save ended without reaching `upsert`.
+   */
+  expectFirstSave(id: string): { done(): void } {
+    if (!this.#firstSaveInserts) throw new TypeError(`${this.#name} documents are not saved again`);
+    this.#firstSaves.add(id);
+    return { done: () => this.#firstSaves.delete(id) };
   }
 
   /**
@@ -219,16 +243,12 @@ export class MongoAdapter implements Adapter {
   async consume(plainId: string): Promise<void> {
     const id = this.#key(plainId);
     await this.#collection.updateOne({ _id: id }, { $set: { consumed: true } });
-    try {
-      await consumptionMarkers.insertOne({
-        _id: `${this.#name}:${id}`,
-        expiresAt: new Date(Date.now() + CONSUMPTION_RACE_RETENTION_MS),
-      });
-    } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY)
-        throw new ConsumedByAnotherRequest(`${this.#name} was already used`);
-      throw error;
-    }
+    // Through the group commit (parallel token requests share one insert): a taken `_id` is the lost race.
+    const marker = await batcherFor(OidcConsumption.collection).insert({
+      _id: `${this.#name}:${id}`,
+      expiresAt: new Date(Date.now() + CONSUMPTION_RACE_RETENTION_MS),
+    });
+    if (marker === 'exists') throw new ConsumedByAnotherRequest(`${this.#name} was already used`);
   }
 
   /**
@@ -249,7 +269,10 @@ export class MongoAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#remove({ _id: this.#key(id) }, true);
+    // An interaction at the end of its login, a session at logout: parallel requests' deletions share one `deleteMany`
+    // (store/database/delete-batcher.ts), which resolves once the document is gone.
+    if (this.#keepsIds) await this.#remove({ _id: this.#key(id) }, true);
+    else await this.#deletes.delete([this.#key(id)]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

@@ -22,9 +22,13 @@ export function readBrowserId(ctx: CookieContext): string | null {
   return ctx.cookies.get(BROWSER_COOKIE, { signed: true }) ?? null;
 }
 
-/** The browser's id, given one first when it has none; the cookie lasts as long as a session from now. */
-export function browserIdOf(ctx: CookieContext): string {
-  const browserId = readBrowserId(ctx) ?? randomSecret(32);
+/**
+ * The browser's id, given one first when it has none (`fresh`: no login is kept under it yet); the cookie lasts as long
+ * as a session from now.
+ */
+export function browserIdOf(ctx: CookieContext): { browserId: string; fresh: boolean } {
+  const known = readBrowserId(ctx);
+  const browserId = known ?? randomSecret(32);
   ctx.cookies.set(BROWSER_COOKIE, browserId, {
     signed: true,
     httpOnly: true,
@@ -34,5 +38,5 @@ export function browserIdOf(ctx: CookieContext): string {
     overwrite: true,
     maxAge: SESSION_SECONDS * 1000,
   });
-  return browserId;
+  return { browserId, fresh: known === null };
 }

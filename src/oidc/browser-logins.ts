@@ -11,7 +11,8 @@ export async function keepBrowserLogin(
   login: BrowserLoginRecord,
 ): Promise<void> {
   const expiresAt = new Date((login.authTime + SESSION_SECONDS) * 1000);
-  await saveBrowserLogin(instanceId, browserIdOf(ctx), login, expiresAt);
+  const { browserId, fresh } = browserIdOf(ctx);
+  await saveBrowserLogin(instanceId, browserId, login, expiresAt, fresh);
 }
 
 const LOGOUT_OF_BROWSER = Symbol('logout of the browser');

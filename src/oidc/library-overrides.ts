@@ -234,6 +234,27 @@ function atomicReplayDetection(provider: Provider): void {
   };
 }
 
+/**
+ * 9.13.3 `Interaction#save` and `Session#save` (lib/models/interaction.js, session.js) upsert through the adapter on
+ * every save. A model that was never saved has no `exp` yet (lib/models/base_model.js `save` sets it) and a fresh id
+ * (the authorization request's new interaction, a new browser's session): that save is inserted through the group
+ * commit instead (oidc/adapter.ts `expectFirstSave`), which parallel logins share; later saves still replace.
+ */
+function insertFirstSaves(provider: Provider): void {
+  for (const Model of [provider.Interaction, provider.Session]) {
+    const save = Model.prototype.save;
+    Model.prototype.save = async function saveFirstByInsert(this: { exp?: number; jti: string }, ttl: number) {
+      if (this.exp !== undefined) return save.call(this, ttl);
+      const expected = (Model.adapter as MongoAdapter).expectFirstSave(this.jti);
+      try {
+        return await save.call(this, ttl);
+      } finally {
+        expected.done();
+      }
+    } as typeof save;
+  }
+}
+
 /** Installs every replacement on one instance's provider. */
 export function overrideLibraryMethods(provider: Provider, context: OverrideContext): void {
   servesInstance(provider, context.instance._id);
@@ -248,6 +269,7 @@ export function overrideLibraryMethods(provider: Provider, context: OverrideCont
   revokeWhenConsumedByAnother(provider);
   zitadelIdTokens(provider, context);
   atomicReplayDetection(provider);
+  insertFirstSaves(provider);
   hintClientFromAzp(provider);
   castellanEndpoints(provider, context);
 }

@@ -40,7 +40,7 @@ it('is the node-oidc-provider version every override names', () => {
   const { version } = JSON.parse(read('node_modules/oidc-provider/package.json')) as { version: string };
   const overrides = ['src/oidc/library-overrides.ts', 'src/oidc/library-overrides-tokens.ts'].map(read).join('\n');
   const named = [...overrides.matchAll(/(?:^ \* |oidc-provider )(\d+\.\d+\.\d+)\b/gm)].map((match) => match[1]);
-  assert.equal(named.length, 15);
+  assert.equal(named.length, 16);
   assert.deepEqual(new Set(named), new Set([version]));
 });
 
@@ -181,5 +181,31 @@ describe('ClientCredentials#destroy', () => {
     } finally {
       provider.ClientCredentials.prototype.destroy = destroy;
     }
+  });
+});
+
+describe('Interaction#save and Session#save', () => {
+  it('set `exp` on the first save, which a model found again carries; that save is of the id it was built with', async () => {
+    const { Interaction, Session } = provider;
+    assert.equal(Interaction.prototype.save.length, 1);
+    assert.equal(Session.prototype.save.length, 1);
+    // As lib/actions/authorization/interactions.js builds one (@types/oidc-provider declares no arguments).
+    const Built = Interaction as unknown as new (uid: string, payload: object) => InstanceType<typeof Interaction>;
+    const interaction = new Built('first-save-uid', { params: { client_id: CLIENT_ID }, prompt: {} });
+    const session = new Session();
+    const built = session.jti;
+    const upserted: string[] = [];
+    for (const model of [interaction, session]) {
+      assert.equal(model.exp, undefined);
+      const { adapter } = model as unknown as { adapter: { upsert(id: string, ...rest: unknown[]): Promise<void> } };
+      const upsert = adapter.upsert.bind(adapter);
+      Object.assign(adapter, { upsert: (id: string, ...rest: unknown[]) => (upserted.push(id), upsert(id, ...rest)) });
+      await model.save(60);
+      delete (adapter as { upsert?: unknown }).upsert;
+      assert.equal(typeof model.exp, 'number');
+    }
+    assert.deepEqual(upserted, ['first-save-uid', built]);
+    assert.equal(typeof (await Interaction.find('first-save-uid'))?.exp, 'number');
+    assert.equal(typeof (await Session.find(built))?.exp, 'number');
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BrowserLogin } from '../models/browser-login.ts';
+import { insertBatched } from './batched-insert.ts';
 
 /** What a browser keeps of an account's finished login (store/models/browser-login.ts). */
 export interface BrowserLoginRecord {
@@ -19,16 +20,21 @@ export function browserKeyOf(browserId: string): string {
 
 const recordId = (instanceId: string, browserKey: string, userId: string) => `${instanceId}:${browserKey}:${userId}`;
 
-/** Keeps (or replaces) the account's login in this browser until `expiresAt`. */
+/**
+ * Keeps (or replaces) the account's login in this browser until `expiresAt`. A browser id given out in this request
+ * (`freshBrowserId`) has no logins yet: its first is inserted through the group commit, which parallel logins share.
+ */
 export async function saveBrowserLogin(
   instanceId: string,
   browserId: string,
   login: BrowserLoginRecord,
   expiresAt: Date,
+  freshBrowserId = false,
 ): Promise<void> {
   const browserKey = browserKeyOf(browserId);
-  const _id = recordId(instanceId, browserKey, login.userId);
-  await BrowserLogin.replaceOne({ _id }, { _id, instanceId, browserKey, ...login, expiresAt }, { upsert: true });
+  const record = { _id: recordId(instanceId, browserKey, login.userId), instanceId, browserKey, ...login, expiresAt };
+  if (freshBrowserId && (await insertBatched(BrowserLogin, record)) === 'inserted') return;
+  await BrowserLogin.replaceOne({ _id: record._id }, record, { upsert: true });
 }
 
 /** The browser's logins that have not expired, the most recent first. */

@@ -1,0 +1,160 @@
+// `node bench/login-steps.ts [--logins=N] [--warmup=N] [--no-bare] [--profile]`: the server's CPU per HTTP request of
+// the `login` scenario (authorize, login pages, password, resume, token), Castellan (one process) next to the bare
+// library. Logins run one at a time, so each request's CPU can be read off the server's threads around it: every
+// thread's on-CPU time in nanoseconds (/proc/<pid>/task/<tid>/schedstat: the libuv threads that run argon2id and
+// V8's collector threads included), where the bench's /proc/<pid>/stat counts in 10 ms ticks.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectRoot } from '../src/platform/config.ts';
+import { MasterKey } from '../src/platform/crypto.ts';
+import { openBenchDatabase } from './lib/database.ts';
+import { seedCastellan } from './lib/dataset.ts';
+import { passwordLogin, type Credentials } from './lib/login-flow.ts';
+import { freeLoopbackPort } from './lib/ports.ts';
+import { startCastellan } from './lib/processes.ts';
+import { table } from './lib/table.ts';
+import { bareTarget, castellanTarget, type Target } from './lib/targets.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    logins: { type: 'string', default: '300' },
+    warmup: { type: 'string', default: '100' },
+    'no-bare': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+  },
+});
+
+/**
+ * After each response, how long the writes a request started without waiting for them (group commits, audit events)
+ * may take, so that their CPU counts for the request that caused them (the batchers flush within a few ms when idle).
+ */
+const SETTLE_MS = 15;
+
+/** On-CPU nanoseconds of every thread of a process so far. */
+function threadNanoseconds(pid: number | null): number {
+  if (pid === null) return 0;
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return total;
+}
+
+/** A request's name with its ids left out: the same step of every login shares it. */
+function stepName(method: string, url: URL, endpoints: Target['endpoints']): string {
+  if (url.pathname === endpoints.authorization) return `${method} authorize`;
+  if (url.pathname === endpoints.token) return `${method} token`;
+  return `${method} ${url.pathname.replace(/\/[A-Za-z0-9_-]{16,}(?=\/|$)/g, '/{id}')}`;
+}
+
+interface StepCost {
+  count: number;
+  serverNs: number;
+  databaseNs: number;
+}
+
+/** Runs logins one at a time and adds up each step's CPU. */
+async function measure(
+  target: Target,
+  databasePid: number | null,
+  logins: number,
+  warmup: number,
+): Promise<Map<string, StepCost>> {
+  const [serverPid] = target.server.servingPids();
+  const costs = new Map<string, StepCost>();
+  const realFetch = globalThis.fetch;
+  let counting = false;
+  globalThis.fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input), target.server.url);
+    const server = threadNanoseconds(serverPid!);
+    const database = threadNanoseconds(databasePid);
+    const response = await realFetch(input, init);
+    const body = await response.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    if (counting) {
+      const name = stepName(init?.method ?? 'GET', url, target.endpoints);
+      const cost = costs.get(name) ?? { count: 0, serverNs: 0, databaseNs: 0 };
+      cost.count += 1;
+      cost.serverNs += threadNanoseconds(serverPid!) - server;
+      cost.databaseNs += threadNanoseconds(databasePid) - database;
+      costs.set(name, cost);
+    }
+    return new Response(response.status === 204 || response.status === 304 ? null : body, {
+      status: response.status,
+      headers: response.headers,
+    });
+  };
+  try {
+    const users = target.users as Credentials[];
+    for (let index = 0; index < warmup + logins; index += 1) {
+      counting = index >= warmup;
+      await passwordLogin(target.server.url, target.endpoints, target.web, users[index % users.length]!);
+    }
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  return costs;
+}
+
+function rows(title: string, costs: Map<string, StepCost>, logins: number): string[][] {
+  const ms = (ns: number, count: number): string => (ns / count / 1e6).toFixed(2);
+  const total = [...costs.values()].reduce(
+    (sum, cost) => ({ serverNs: sum.serverNs + cost.serverNs, databaseNs: sum.databaseNs + cost.databaseNs }),
+    { serverNs: 0, databaseNs: 0 },
+  );
+  return [
+    [title, '', '', ''],
+    ...[...costs].map(([name, cost]) => [
+      name,
+      (cost.count / logins).toFixed(0),
+      ms(cost.serverNs, cost.count),
+      ms(cost.databaseNs, cost.count),
+    ]),
+    ['per login', '', ms(total.serverNs, logins), ms(total.databaseNs, logins)],
+  ];
+}
+
+const logins = Number(args.logins);
+const warmup = Number(args.warmup);
+const database = await openBenchDatabase();
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-login-steps-'));
+const results: string[][] = [];
+try {
+  if (!args['no-bare']) {
+    const bare = await bareTarget(await freeLoopbackPort());
+    try {
+      results.push(...rows('bare library', await measure(bare, null, logins, warmup), logins));
+    } finally {
+      await bare.server.stop();
+    }
+  }
+  const masterKey = MasterKey.generate();
+  const server = await startCastellan({
+    port: await freeLoopbackPort(),
+    workers: 1,
+    mongodbUri: database.uri,
+    dataDir,
+    masterKey: masterKey.toBase64url(),
+    profileDir: args.profile ? path.join(projectRoot, 'bench', 'results', 'profiles') : null,
+  });
+  try {
+    const target = await castellanTarget(server, await seedCastellan(server.url, masterKey, 40, 0));
+    results.push(...rows('Castellan (1 process)', await measure(target, database.pid, logins, warmup), logins));
+  } finally {
+    await server.stop();
+  }
+  console.log(
+    `${logins} logins one at a time after ${warmup} warm-up logins; CPU ms per request ` +
+      `(load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs)`,
+  );
+  console.log(table(['request', 'per login', 'server CPU ms', 'database CPU ms'], results));
+} finally {
+  await database.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,91 @@
+// The writes of a password login that parallel logins share (the round-trip budget in bench/README.md, "### Login"):
+// what is new is inserted through the group commit, what is removed by `_id` goes through the batched deletion, and
+// what is saved again is replaced. Counted with the driver's command monitoring (on when METRICS_TOKEN is set,
+// src/store/database/connection.ts).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { CommandStartedEvent } from 'mongodb';
+import mongoose from 'mongoose';
+import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/domain/setup/demo.ts';
+import {
+  CookieJar,
+  redeemCode,
+  startLogin,
+  submitLoginName,
+  submitPassword,
+  type LoginFlow,
+  type LoginOptions,
+} from '../helpers/login.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+let server: TestServer;
+let demo: LoginOptions;
+before(async () => {
+  server = await startTestServer({ METRICS_TOKEN: 'login-writes-test-metrics-token' });
+  demo = {
+    baseUrl: server.url,
+    clientId: DEMO_CLIENT_ID,
+    clientSecret: demoClientSecret(server.services.masterKey),
+    redirectUri: `${server.url}/demo/callback`,
+    scope: 'openid',
+  };
+});
+after(() => server.stop());
+
+const WATCHED = new Set(['oidc_interactions', 'oidc_sessions', 'oidc_consumptions', 'browser_logins']);
+
+/** `command collection` of the writes to the watched collections while `work` runs. */
+async function writesOf<T>(work: () => Promise<T>): Promise<{ result: T; writes: string[] }> {
+  const writes: string[] = [];
+  const record = (event: CommandStartedEvent) => {
+    const collection = String(event.command[event.commandName]);
+    if (!WATCHED.has(collection) || !['insert', 'update', 'delete'].includes(event.commandName)) return;
+    // The batched deletion's `deleteMany` names its ids in a list (store/database/delete-batcher.ts).
+    const deletes = event.command.deletes as Array<{ q: { _id?: unknown } }> | undefined;
+    const batched = deletes?.some((operation) => typeof operation.q._id === 'object') ? ' ($in)' : '';
+    writes.push(`${event.commandName} ${collection}${batched}`);
+  };
+  const driver = mongoose.connection.getClient();
+  driver.on('commandStarted', record);
+  try {
+    const result = await work();
+    // Writes a request does not wait for are on their way within a turn or two.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { result, writes };
+  } finally {
+    driver.off('commandStarted', record);
+  }
+}
+
+describe('writes of a password login', () => {
+  it('inserts the new interaction, browser login, session and consumption marker; deletes the interaction', async () => {
+    const jar = new CookieJar();
+    const authorize = await writesOf(() => startLogin({ ...demo, jar }));
+    assert.deepEqual(authorize.writes, ['insert oidc_interactions']);
+    const password = await writesOf(async () =>
+      submitPassword(await submitLoginName(authorize.result, 'alice'), DEMO_PASSWORD),
+    );
+    // The password step's answer is the redirect to the resume, which the flow follows to the callback.
+    const flow: LoginFlow = password.result;
+    assert.ok(flow.callbackUrl?.searchParams.get('code'), 'the login finished');
+    assert.deepEqual(password.writes.sort(), [
+      'delete oidc_interactions ($in)',
+      'insert browser_logins',
+      'insert oidc_sessions',
+      'update oidc_interactions',
+    ]);
+    const token = await writesOf(() => redeemCode(flow));
+    assert.ok(token.result.access_token);
+    assert.ok(token.writes.includes('insert oidc_consumptions'), token.writes.join(', '));
+
+    // The same browser again, with a new password login: what exists is replaced.
+    const again = await writesOf(async () => {
+      const started = await startLogin({ ...demo, jar, extraParams: { prompt: 'login' } });
+      return submitPassword(await submitLoginName(started, 'alice'), DEMO_PASSWORD);
+    });
+    assert.ok(again.result.callbackUrl?.searchParams.get('code'), 'the second login finished');
+    assert.ok(again.writes.includes('update browser_logins'), again.writes.join(', '));
+    assert.ok(again.writes.includes('update oidc_sessions'), again.writes.join(', '));
+    assert.ok(!again.writes.includes('insert browser_logins'), again.writes.join(', '));
+  });
+});

@@ -55,7 +55,7 @@ describe('the branding editor', () => {
     assert.match(previewOf(invalid.html), /--primary: #5469d4;/, 'an invalid value never reaches the preview’s CSS');
 
     const pale = await owner.post(`/orgs/${acme}/branding`, brandingForm('preview', { primaryColor: '#ffeb3b' }));
-    assert.match(pale.html, /Button text \(white\) on the primary colour: contrast 1\.\d:1/);
+    assert.match(pale.html, /Button text \(white\) on the primary colour \(light\): contrast 1\.\d:1/);
 
     const saved = await owner.post(
       `/orgs/${acme}/branding`,

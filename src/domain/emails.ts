@@ -6,7 +6,7 @@ import { enqueueOutboxMessage } from '../store/queries/email-outbox.ts';
 import { smtpConfigured } from '../store/queries/smtp-settings.ts';
 import { policyWithOwnLogos } from './rules/branding-logos.ts';
 import { brandingFrom, type Branding } from './rules/branding.ts';
-import { effectiveLoginPolicy, type LoginPolicyOverride } from './rules/login-policy.ts';
+import { effectiveLoginPolicy } from './rules/login-policy.ts';
 import { conflict } from './errors.ts';
 
 /** What a message is branded and addressed from: the instance (issuer, name, login policy, logos). */

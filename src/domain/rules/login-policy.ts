@@ -111,7 +111,8 @@ export const defaultLoginPolicy: LoginPolicy = {
   lockout: { maxPasswordAttempts: 0, maxOtpAttempts: 0 },
   passwordAge: { maxAgeDays: 0, expireWarnDays: 0 },
   // ZITADEL's default label policy (cmd/defaults.yaml, DefaultInstance.LabelPolicy). An unset dark colour is this
-  // built-in one, as ZITADEL's login falls back to its own dark theme (not to the light colour) where a policy has none.
+  // built-in one, as ZITADEL's login falls back to its own dark theme (not to the light colour) where a policy has
+  // none (its styling handler writes a dark variable only for a colour that is set).
   branding: {
     displayName: null,
     primaryColor: '#5469d4',

@@ -94,10 +94,10 @@ function logoRoutes(scope: Scope): ApiRoute[] {
         path: `${base}/branding/${LOGO_FILE_NAMES[slot]}`,
         tag,
         summary:
-          `Set the ${name} of ${what} (an asset of ZITADEL's label policy): \`image\` is the file's bytes in base64, a ` +
-          `PNG, JPEG, GIF, WebP or SVG image of at most ${MAX_LOGO_BYTES / 1024} KB by its content (400 naming ` +
-          '`image` otherwise). It is served under the issuer with its hash in the path (cached for a year); an SVG ' +
-          'is served as an image only, under a Content-Security-Policy that runs nothing',
+          `Set the ${name} of ${what} (an asset of ZITADEL's label policy): \`image\` is the file's bytes in ` +
+          `base64, a PNG, JPEG, GIF, WebP or SVG image of at most ${MAX_LOGO_BYTES / 1024} KB by its content ` +
+          '(400 naming `image` otherwise). It is served under the issuer with its hash in the path (cached for a ' +
+          'year); an SVG is served as an image only, under a Content-Security-Policy that runs nothing',
         permission: permissions.write,
         on,
         body: logoUpload,

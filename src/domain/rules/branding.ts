@@ -1,3 +1,4 @@
+import type { BRANDING_COLORS } from '../../store/models/login-policy.ts';
 import type { LoginPolicy } from './login-policy.ts';
 
 /**
@@ -36,17 +37,7 @@ export const MINIMUM_TEXT_CONTRAST = 4.5;
  */
 export const CARD_SURFACE = { light: '#ffffff', dark: '#1e1e24' } as const;
 
-type BrandingColors = Pick<
-  Branding,
-  | 'primaryColor'
-  | 'backgroundColor'
-  | 'warnColor'
-  | 'fontColor'
-  | 'primaryColorDark'
-  | 'backgroundColorDark'
-  | 'warnColorDark'
-  | 'fontColorDark'
->;
+type BrandingColors = Pick<Branding, (typeof BRANDING_COLORS)[number]>;
 
 /**
  * The colour pairs of the pages (views/branding-style.njk) whose text is below SC 1.4.3's contrast, in either scheme:

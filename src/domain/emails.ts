@@ -4,16 +4,18 @@ import { renderEmail } from '../platform/email-templates.ts';
 import { findOrg } from '../store/queries/accounts.ts';
 import { enqueueOutboxMessage } from '../store/queries/email-outbox.ts';
 import { smtpConfigured } from '../store/queries/smtp-settings.ts';
+import { policyWithOwnLogos } from './rules/branding-logos.ts';
 import { brandingFrom, type Branding } from './rules/branding.ts';
-import { effectiveLoginPolicy, type LoginPolicyOverride } from './rules/login-policy.ts';
+import { effectiveLoginPolicy } from './rules/login-policy.ts';
 import { conflict } from './errors.ts';
 
-/** What a message is branded and addressed from: the instance (issuer, name, login policy). */
+/** What a message is branded and addressed from: the instance (issuer, name, login policy, logos). */
 export interface EmailInstance {
   _id: string;
   name: string;
   issuer: string;
   loginPolicy?: unknown;
+  brandingLogos?: unknown;
 }
 
 export const OUTBOX_BODY_PURPOSE = 'email-outbox-body';
@@ -31,12 +33,15 @@ export async function requireEmailDelivery(config: Config, instanceId: string): 
   if (!(await emailDeliveryAvailable(config, instanceId))) throw conflict(MISSING_SMTP);
 }
 
-/** The org's login branding (its override of the instance policy), else the instance's. */
+/**
+ * The org's login branding (its override of the instance policy), else the instance's, with the logos' absolute URLs
+ * under the instance's issuer (never a request's Host): a mail client fetches them from there.
+ */
 export async function brandingOf(instance: EmailInstance, orgId: string | null): Promise<Branding> {
   const org = orgId ? await findOrg(instance._id, orgId) : null;
   const policy = effectiveLoginPolicy(
-    instance.loginPolicy as LoginPolicyOverride | null,
-    org?.loginPolicy as LoginPolicyOverride | null,
+    policyWithOwnLogos(instance.issuer, instance),
+    org ? policyWithOwnLogos(instance.issuer, org) : null,
   );
   return brandingFrom(policy, org?.name ?? instance.name);
 }

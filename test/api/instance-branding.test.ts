@@ -8,13 +8,21 @@ import { demoLogin } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { bootstrapToken, call } from './helpers.ts';
 
+/** ZITADEL's default label policy, light and dark (cmd/defaults.yaml), with no logo or icon. */
 const DEFAULTS = {
   displayName: null,
   primaryColor: '#5469d4',
   backgroundColor: '#fafafa',
+  warnColor: '#cd3d56',
   fontColor: '#000000',
+  primaryColorDark: '#2073c4',
+  backgroundColorDark: '#111827',
+  warnColorDark: '#ff3b5b',
+  fontColorDark: '#ffffff',
   logoUrl: null,
   logoDarkUrl: null,
+  iconUrl: null,
+  iconDarkUrl: null,
 };
 
 let server: TestServer;

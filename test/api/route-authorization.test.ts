@@ -173,11 +173,19 @@ const AUTHORIZATION: Record<string, string> = {
   'DELETE /orgs/{orgId}/branding/logo': 'ORG policy.delete',
   'PUT /orgs/{orgId}/branding/logo-dark': 'ORG policy.write',
   'DELETE /orgs/{orgId}/branding/logo-dark': 'ORG policy.delete',
+  'PUT /orgs/{orgId}/branding/icon': 'ORG policy.write',
+  'DELETE /orgs/{orgId}/branding/icon': 'ORG policy.delete',
+  'PUT /orgs/{orgId}/branding/icon-dark': 'ORG policy.write',
+  'DELETE /orgs/{orgId}/branding/icon-dark': 'ORG policy.delete',
   'GET /instance/branding/logos': 'INSTANCE iam.policy.read',
   'PUT /instance/branding/logo': 'INSTANCE iam.policy.write',
   'DELETE /instance/branding/logo': 'INSTANCE iam.policy.delete',
   'PUT /instance/branding/logo-dark': 'INSTANCE iam.policy.write',
   'DELETE /instance/branding/logo-dark': 'INSTANCE iam.policy.delete',
+  'PUT /instance/branding/icon': 'INSTANCE iam.policy.write',
+  'DELETE /instance/branding/icon': 'INSTANCE iam.policy.delete',
+  'PUT /instance/branding/icon-dark': 'INSTANCE iam.policy.write',
+  'DELETE /instance/branding/icon-dark': 'INSTANCE iam.policy.delete',
 };
 
 // The routes that cannot be authorized on a located resource. Each says why in its spec.

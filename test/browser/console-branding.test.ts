@@ -25,7 +25,7 @@ describe('the branding preview in Chromium', { skip: chromiumMissing }, () => {
       await page.goto(`${fixture.baseUrl}/ui/console/orgs/${acme}`);
       await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Branding' }).click();
       await page.getByLabel('Display name').fill('ACME Time');
-      await page.getByLabel('Primary colour (buttons)').fill('#aa3300');
+      await page.getByLabel('Primary colour (buttons)', { exact: true }).fill('#aa3300');
       await page.getByRole('button', { name: 'Preview' }).click();
       await page.getByText('The preview shows what you typed').waitFor();
 
@@ -36,7 +36,11 @@ describe('the branding preview in Chromium', { skip: chromiumMissing }, () => {
         .getByRole('button', { name: 'Next' })
         .evaluate((button) => getComputedStyle(button).backgroundColor);
       assert.equal(buttonColour, 'rgb(170, 51, 0)', 'the preview’s style applies under the inherited CSP');
-      assert.equal(await page.getByLabel('Primary colour (buttons)').inputValue(), '#aa3300', 'the typed value stays');
+      assert.equal(
+        await page.getByLabel('Primary colour (buttons)', { exact: true }).inputValue(),
+        '#aa3300',
+        'the typed value stays',
+      );
       assert.deepEqual(refusedByCsp, [], 'nothing refused by the Content-Security-Policy');
       // axe cannot run in a frame sandboxed without scripts: the login page it shows is checked by the login's own
       // browser tests, and the colours' contrast by the editor's warnings (domain/rules/branding.ts).

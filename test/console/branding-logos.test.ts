@@ -130,4 +130,39 @@ describe('the branding page’s logos', () => {
     assert.doesNotMatch(org.html, />Remove logo</, 'the instance’s is removed on its own page');
     assert.equal((await iam.post('/instance/branding', [['action', 'removeLogo']])).status, 303);
   });
+
+  it('ORG_OWNER uploads an icon and a dark one: the favicon links; a dark logo alone is shown in dark mode only', async () => {
+    const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
+    const page = await owner.get(`/orgs/${acme}/branding`);
+    assert.match(page.html, /<label for="uploadIcon-image">Icon image<\/label>/);
+    assert.match(page.html, /<label for="uploadIconDark-image">Icon for dark mode image<\/label>/);
+    assert.doesNotMatch(page.html, /<link rel="icon"/, 'no icon yet: the browser’s default');
+
+    assert.equal((await upload(owner, `/orgs/${acme}/branding`, 'uploadIcon', pngOf(16, 16, [1, 2, 3]))).status, 303);
+    assert.equal((await upload(owner, `/orgs/${acme}/branding`, 'uploadIconDark', SVG)).status, 303);
+    assert.equal((await upload(owner, `/orgs/${acme}/branding`, 'uploadLogoDark', SVG)).status, 303);
+    const branded = (await owner.get(`/orgs/${acme}/branding`)).html;
+    const icon = /<link rel="icon" href="([^"]+)">/.exec(branded)?.[1];
+    assert.match(icon ?? '', new RegExp(`^${fixture.baseUrl}/assets/v1/branding/${acme}/icon-[0-9a-f]{16}$`));
+    assert.match(
+      branded,
+      /<link rel="icon" href="[^"]+\/icon-dark-[0-9a-f]{16}" media="\(prefers-color-scheme: dark\)">/,
+    );
+    assert.equal((await fetch(icon!)).status, 200);
+    assert.match(
+      branded,
+      new RegExp(
+        '<span class="brand"><span class="scheme-light-only">ACME</span>' +
+          '<picture class="scheme-dark-only"><img class="logo" src="[^"]+/logo-dark-',
+      ),
+    );
+    assert.match(branded, />Remove icon<\/button>/);
+
+    for (const action of ['removeIcon', 'removeIconDark', 'removeLogoDark'])
+      assert.equal((await owner.post(`/orgs/${acme}/branding`, [['action', action]])).status, 303, action);
+    const removed = await storedLogos(acme);
+    assert.equal(removed?.icon, null);
+    assert.equal(removed?.iconDark, null);
+    assert.doesNotMatch((await owner.get(`/orgs/${acme}/branding`)).html, /<link rel="icon"/);
+  });
 });

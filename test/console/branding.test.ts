@@ -22,6 +22,9 @@ const brandingForm = (action: string, values: Record<string, string>): Array<[st
   ['fontColor', values.fontColor ?? '#000000'],
   ['action', action],
 ];
+/** The login page the dark-mode preview frame shows. */
+const darkPreviewOf = (html: string) =>
+  previewOf(html.slice(html.lastIndexOf('<iframe', html.indexOf('title="Preview of the login page in dark mode"'))));
 const storedBranding = async (orgId: string) =>
   ((await Organization.findById(orgId).lean())!.loginPolicy as { branding?: Record<string, unknown> } | null)?.branding;
 
@@ -55,7 +58,7 @@ describe('the branding editor', () => {
     assert.match(previewOf(invalid.html), /--primary: #5469d4;/, 'an invalid value never reaches the preview’s CSS');
 
     const pale = await owner.post(`/orgs/${acme}/branding`, brandingForm('preview', { primaryColor: '#ffeb3b' }));
-    assert.match(pale.html, /Button text \(white\) on the primary colour: contrast 1\.\d:1/);
+    assert.match(pale.html, /Button text \(white\) on the primary colour \(light\): contrast 1\.\d:1/);
 
     const saved = await owner.post(
       `/orgs/${acme}/branding`,
@@ -126,5 +129,46 @@ describe('the branding editor', () => {
     assert.ok(forged.status === 403 || forged.status === 404, `forged post refused (${forged.status})`);
     const unchanged = (await Instance.findById(fixture.instanceId).lean())!.loginPolicy as typeof instance.loginPolicy;
     assert.deepEqual(unchanged, instance.loginPolicy);
+  });
+
+  it('ORG_OWNER sets the dark-mode colours: errors next to the fields, both schemes previewed, saved as typed', async () => {
+    const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
+    const page = await owner.get(`/orgs/${acme}/branding`);
+    assert.match(page.html, /<legend>Dark colour scheme \(where the browser prefers dark\)<\/legend>/);
+    assert.match(page.html, /<label for="branding-primaryColorDark">Primary colour \(buttons\), dark<\/label>/);
+    assert.match(page.html, /id="branding-backgroundColorDark"[^>]*value="#111827"/, 'ZITADEL’s built-in dark colour');
+    assert.match(darkPreviewOf(page.html), /:root \{ color-scheme: dark; --primary: #2073c4;/);
+    assert.doesNotMatch(darkPreviewOf(page.html), /prefers-color-scheme/, 'the preview pins its scheme');
+
+    const dark = { primaryColorDark: '#7c3aed', backgroundColorDark: '#0b1a2a', fontColorDark: '#e6f0ff' };
+    const invalid = await owner.post(
+      `/orgs/${acme}/branding`,
+      brandingForm('preview', {}).concat([...Object.entries(dark), ['warnColorDark', 'pink']]),
+    );
+    assert.equal(invalid.status, 400);
+    assert.match(invalid.html, /id="branding-warnColorDark-error"[^>]*>must be a #rrggbb color/);
+    assert.match(invalid.html, /id="branding-warnColorDark"[^>]*value="pink"[^>]*aria-invalid="true"/);
+    assert.match(invalid.html, /id="branding-primaryColorDark"[^>]*value="#7c3aed"/, 'what was typed stays');
+
+    const previewed = await owner.post(
+      `/orgs/${acme}/branding`,
+      brandingForm('preview', {}).concat([...Object.entries(dark), ['warnColorDark', '#5a0000']]),
+    );
+    assert.equal(previewed.status, 200);
+    assert.match(darkPreviewOf(previewed.html), /--primary: #7c3aed; --background: #0b1a2a; --font: #e6f0ff;/);
+    assert.match(previewOf(previewed.html), /:root \{ color-scheme: light; --primary: #5469d4;/, 'the light preview');
+    assert.match(previewed.html, /Error text \(the warn colour\) on the page’s card \(dark\): contrast 1\.\d:1/);
+
+    const saved = await owner.post(`/orgs/${acme}/branding`, brandingForm('save', {}).concat(Object.entries(dark)));
+    assert.equal(saved.status, 303);
+    assert.deepEqual(await storedBranding(acme), {
+      primaryColor: '#5469d4',
+      backgroundColor: '#fafafa',
+      fontColor: '#000000',
+      ...dark,
+    });
+    const console_ = (await owner.get(`/orgs/${acme}/branding`)).html;
+    assert.match(console_, /@media \(prefers-color-scheme: dark\) \{ :root \{ color-scheme: dark; --primary: #7c3aed;/);
+    assert.equal((await owner.post(`/orgs/${acme}/branding`, [['action', 'reset']])).status, 303);
   });
 });

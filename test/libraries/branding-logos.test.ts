@@ -42,7 +42,11 @@ describe('logo rules', () => {
       slot: 'logoDark',
       hashPrefix: '0123456789abcdef',
     });
-    for (const name of ['logo-0123', 'logo.png', 'icon-0123456789abcdef', 'logo-0123456789ABCDEF'])
+    assert.deepEqual(parseLogoFileName('icon-dark-0123456789abcdef'), {
+      slot: 'iconDark',
+      hashPrefix: '0123456789abcdef',
+    });
+    for (const name of ['logo-0123', 'logo.png', 'favicon-0123456789abcdef', 'logo-0123456789ABCDEF', 'icon-dark'])
       assert.equal(parseLogoFileName(name), null, name);
     const ref = (hash: string) => ({ hash: hash.repeat(64), contentType: 'image/png' as const, size: 1 });
     const logos = effectiveLogos('https://id.example', [

@@ -91,9 +91,16 @@ describe('instance settings through the System API', () => {
       displayName: 'Set Inc',
       primaryColor: '#0a0b0c',
       backgroundColor: '#fafafa',
+      warnColor: '#cd3d56',
       fontColor: '#000000',
+      primaryColorDark: '#2073c4',
+      backgroundColorDark: '#111827',
+      warnColorDark: '#ff3b5b',
+      fontColorDark: '#ffffff',
       logoUrl: null,
       logoDarkUrl: null,
+      iconUrl: null,
+      iconDarkUrl: null,
     });
     assert.deepEqual(body.features, {
       registration: true,

@@ -1,6 +1,7 @@
 /**
- * The logos of a branding (ZITADEL's label policy: a logo, and one for dark mode): what an upload may be, and where
- * the pages find it. An org's logo overrides the instance's, slot by slot, as the colours do (login-policy.ts).
+ * The images of a branding (ZITADEL's label policy: a logo and an icon, each also for dark mode), all called logos
+ * here and kept in slots: what an upload may be, and where the pages find it. An org's image overrides the
+ * instance's, slot by slot, as the colours do (login-policy.ts).
  */
 
 import type { IMAGE_TYPES, LOGO_SLOTS } from '../../store/models/branding-asset.ts';
@@ -9,9 +10,15 @@ import type { LoginPolicyOverride } from './login-policy.ts';
 export type LogoSlot = (typeof LOGO_SLOTS)[number];
 export type ImageType = (typeof IMAGE_TYPES)[number];
 
-/** A slot's name in URLs, paths and the API: `logo`, `logo-dark`. */
-export const LOGO_FILE_NAMES: Record<LogoSlot, string> = { logo: 'logo', logoDark: 'logo-dark' };
+/** A slot's name in URLs, paths and the API: `logo`, `logo-dark`, `icon`, `icon-dark`. */
+export const LOGO_FILE_NAMES: Record<LogoSlot, string> = {
+  logo: 'logo',
+  logoDark: 'logo-dark',
+  icon: 'icon',
+  iconDark: 'icon-dark',
+};
 export const LOGO_SLOT_NAMES = Object.keys(LOGO_FILE_NAMES) as LogoSlot[];
+const SLOT_OF_FILE_NAME = new Map(LOGO_SLOT_NAMES.map((slot) => [LOGO_FILE_NAMES[slot], slot]));
 
 /** A logo is a small picture: 256 KiB (ZITADEL's console suggests logos well below that). */
 export const MAX_LOGO_BYTES = 256 * 1024;
@@ -78,11 +85,12 @@ export function logoPath(policyId: string, slot: LogoSlot, hash: string): string
   return `${BRANDING_ASSETS_PATH}/${policyId}/${LOGO_FILE_NAMES[slot]}-${hash.slice(0, HASH_IN_URL)}`;
 }
 
-/** The slot and hash prefix a logo's file name (`logo-…`, `logo-dark-…`) names, or null. */
+/** The slot and hash prefix a logo's file name (`logo-…`, `logo-dark-…`, `icon-…`, `icon-dark-…`) names, or null. */
 export function parseLogoFileName(name: string): { slot: LogoSlot; hashPrefix: string } | null {
-  const match = /^(logo|logo-dark)-([0-9a-f]+)$/.exec(name);
-  if (!match || match[2]!.length !== HASH_IN_URL) return null;
-  return { slot: match[1] === 'logo' ? 'logo' : 'logoDark', hashPrefix: match[2]! };
+  const match = /^([a-z-]+)-([0-9a-f]+)$/.exec(name);
+  const slot = match && SLOT_OF_FILE_NAME.get(match[1]!);
+  if (!slot || match[2]!.length !== HASH_IN_URL) return null;
+  return { slot, hashPrefix: match[2]! };
 }
 
 /** Whether `ref` is the logo version a URL's hash prefix names. */
@@ -91,8 +99,9 @@ export function isLogoVersion(ref: LogoRef | null | undefined, hashPrefix: strin
 }
 
 /**
- * The branding part of a policy with its owner's own logos as URLs (`logoUrl`, `logoDarkUrl`); a slot it has no
- * logo for is left out, so that the one above (the instance's) applies, as for a colour.
+ * The branding part of a policy with its owner's own logos as URLs (`logoUrl`, `logoDarkUrl`, `iconUrl`,
+ * `iconDarkUrl`); a slot it has no logo for is left out, so that the one above (the instance's) applies, as for a
+ * colour.
  */
 export function brandingWithLogos<P extends { branding?: object | null }>(
   policy: P | null | undefined,
@@ -151,5 +160,8 @@ export function effectiveLogos(
       url: `${issuer}${logoPath(owner.policyId, slot, hash)}`,
     };
   };
-  return { logo: pick('logo'), logoDark: pick('logoDark') };
+  return Object.fromEntries(LOGO_SLOT_NAMES.map((slot) => [slot, pick(slot)])) as Record<
+    LogoSlot,
+    EffectiveLogo | null
+  >;
 }

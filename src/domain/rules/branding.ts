@@ -1,14 +1,11 @@
+import type { BRANDING_COLORS } from '../../store/models/login-policy.ts';
 import type { LoginPolicy } from './login-policy.ts';
 
-export interface Branding {
-  name: string;
-  primaryColor: string;
-  backgroundColor: string;
-  fontColor: string;
-  /** Shown instead of the name (which becomes its alt text); the dark one where the browser prefers dark. */
-  logoUrl: string | null;
-  logoDarkUrl: string | null;
-}
+/**
+ * What a page wears: the name (shown where there is no logo, and the logos' alt text), the colours of both schemes,
+ * and the logos and icons' URLs (the dark ones where the browser prefers dark).
+ */
+export type Branding = Omit<LoginPolicy['branding'], 'displayName'> & { name: string };
 
 /** The branding a page shows: the policy's display name, else the name of the org (or instance) it belongs to. */
 export function brandingFrom(policy: LoginPolicy, fallbackName: string): Branding {
@@ -35,15 +32,34 @@ export function contrastRatio(first: string, second: string): number {
 export const MINIMUM_TEXT_CONTRAST = 4.5;
 
 /**
- * The colour pairs of the login page (views/layout.njk) whose text is below SC 1.4.3's contrast: white button text on
- * the primary colour, and the header's text colour on the background. A warning, not a refusal: the API stores what
- * an org chose, and ZITADEL does not check either.
+ * The card the pages' content sits on, in each scheme (views/branding-style.njk `--surface`): the warn colour is the
+ * error text on it.
  */
-export function contrastWarnings(branding: Pick<Branding, 'primaryColor' | 'backgroundColor' | 'fontColor'>): string[] {
-  const pairs = [
-    ['Button text (white) on the primary colour', '#ffffff', branding.primaryColor],
-    ['The text colour on the background', branding.fontColor, branding.backgroundColor],
+export const CARD_SURFACE = { light: '#ffffff', dark: '#1e1e24' } as const;
+
+type BrandingColors = Pick<Branding, (typeof BRANDING_COLORS)[number]>;
+
+/**
+ * The colour pairs of the pages (views/branding-style.njk) whose text is below SC 1.4.3's contrast, in either scheme:
+ * white button text on the primary colour, the header's text colour on the background, and error text (the warn
+ * colour) on the card. A warning, not a refusal: the API stores what an org chose, and ZITADEL does not check either.
+ */
+export function contrastWarnings(branding: BrandingColors): string[] {
+  const schemes = [
+    { scheme: 'light', primary: 'primaryColor', background: 'backgroundColor', warn: 'warnColor', font: 'fontColor' },
+    {
+      scheme: 'dark',
+      primary: 'primaryColorDark',
+      background: 'backgroundColorDark',
+      warn: 'warnColorDark',
+      font: 'fontColorDark',
+    },
   ] as const;
+  const pairs: Array<[string, string, string]> = schemes.flatMap(({ scheme, primary, background, warn, font }) => [
+    [`Button text (white) on the primary colour (${scheme})`, '#ffffff', branding[primary]],
+    [`The text colour on the background (${scheme})`, branding[font], branding[background]],
+    [`Error text (the warn colour) on the page’s card (${scheme})`, branding[warn], CARD_SURFACE[scheme]],
+  ]);
   return pairs
     .map(([what, text, background]) => ({ what, ratio: contrastRatio(text, background) }))
     .filter(({ ratio }) => ratio < MINIMUM_TEXT_CONTRAST)

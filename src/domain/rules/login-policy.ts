@@ -51,14 +51,25 @@ export interface LoginPolicy {
    * expires); `expireWarnDays` before that, the login says when it will expire (0: no warning).
    */
   passwordAge: { maxAgeDays: number; expireWarnDays: number };
-  /** The logos' URLs come from the owners' stored logos, not from the policy document (rules/branding-logos.ts). */
+  /**
+   * ZITADEL's label policy: colours for the light scheme and for the dark one (`…Dark`, applied where the browser
+   * prefers dark). The logos' and icons' URLs come from the owners' stored images, not from the policy document
+   * (rules/branding-logos.ts).
+   */
   branding: {
     displayName: string | null;
     primaryColor: string;
     backgroundColor: string;
+    warnColor: string;
     fontColor: string;
+    primaryColorDark: string;
+    backgroundColorDark: string;
+    warnColorDark: string;
+    fontColorDark: string;
     logoUrl: string | null;
     logoDarkUrl: string | null;
+    iconUrl: string | null;
+    iconDarkUrl: string | null;
   };
 }
 
@@ -99,13 +110,23 @@ export const defaultLoginPolicy: LoginPolicy = {
   },
   lockout: { maxPasswordAttempts: 0, maxOtpAttempts: 0 },
   passwordAge: { maxAgeDays: 0, expireWarnDays: 0 },
+  // ZITADEL's default label policy (cmd/defaults.yaml, DefaultInstance.LabelPolicy). An unset dark colour is this
+  // built-in one, as ZITADEL's login falls back to its own dark theme (not to the light colour) where a policy has
+  // none (its styling handler writes a dark variable only for a colour that is set).
   branding: {
     displayName: null,
     primaryColor: '#5469d4',
     backgroundColor: '#fafafa',
+    warnColor: '#cd3d56',
     fontColor: '#000000',
+    primaryColorDark: '#2073c4',
+    backgroundColorDark: '#111827',
+    warnColorDark: '#ff3b5b',
+    fontColorDark: '#ffffff',
     logoUrl: null,
     logoDarkUrl: null,
+    iconUrl: null,
+    iconDarkUrl: null,
   },
 };
 

@@ -37,6 +37,14 @@ export const brandingLogosView = z.object(
   Object.fromEntries(LOGO_SLOT_NAMES.map((slot) => [slot, logoView])) as Record<LogoSlot, typeof logoView>,
 );
 
+/** What each slot holds, in the routes' summaries (ZITADEL's label policy assets). */
+const SLOT_DESCRIPTIONS: Record<LogoSlot, string> = {
+  logo: 'logo',
+  logoDark: 'dark-mode logo',
+  icon: 'icon (a square mark, the pages’ favicon)',
+  iconDark: 'dark-mode icon',
+};
+
 interface Owner {
   _id: string;
   brandingLogos?: unknown;
@@ -55,7 +63,7 @@ function logosView(tenant: Tenant, owners: Owner[]): z.input<typeof brandingLogo
     const { url, contentType, size, policyId } = logo;
     return { url, contentType, size, inherited: policyId !== own!._id };
   };
-  return { logo: view('logo'), logoDark: view('logoDark') };
+  return Object.fromEntries(LOGO_SLOT_NAMES.map((slot) => [slot, view(slot)])) as z.input<typeof brandingLogosView>;
 }
 
 /** The owner's logos with one slot changed (the record read before the change is otherwise current). */
@@ -79,17 +87,17 @@ interface Scope {
 function logoRoutes(scope: Scope): ApiRoute[] {
   const { base, tag, on, permissions, what } = scope;
   const slotRoutes = LOGO_SLOT_NAMES.flatMap((slot) => {
-    const name = slot === 'logo' ? 'logo' : 'dark-mode logo';
+    const name = SLOT_DESCRIPTIONS[slot];
     return [
       route({
         method: 'put',
         path: `${base}/branding/${LOGO_FILE_NAMES[slot]}`,
         tag,
         summary:
-          `Set the ${name} of ${what} (ZITADEL's label policy ${name}): \`image\` is the file's bytes in base64, a ` +
-          `PNG, JPEG, GIF, WebP or SVG image of at most ${MAX_LOGO_BYTES / 1024} KB by its content (400 naming ` +
-          '`image` otherwise). It is served under the issuer with its hash in the path (cached for a year); an SVG ' +
-          'is served as an image only, under a Content-Security-Policy that runs nothing',
+          `Set the ${name} of ${what} (an asset of ZITADEL's label policy): \`image\` is the file's bytes in ` +
+          `base64, a PNG, JPEG, GIF, WebP or SVG image of at most ${MAX_LOGO_BYTES / 1024} KB by its content ` +
+          '(400 naming `image` otherwise). It is served under the issuer with its hash in the path (cached for a ' +
+          'year); an SVG is served as an image only, under a Content-Security-Policy that runs nothing',
         permission: permissions.write,
         on,
         body: logoUpload,
@@ -124,7 +132,7 @@ function logoRoutes(scope: Scope): ApiRoute[] {
       method: 'get',
       path: `${base}/branding/logos`,
       tag,
-      summary: `The logos ${what} wears, with their URLs, and whether each is inherited`,
+      summary: `The logos and icons ${what} wears, with their URLs, and whether each is inherited`,
       permission: permissions.read,
       on,
       response: brandingLogosView,

@@ -3,7 +3,12 @@ import { setOrgLoginPolicy } from '../../domain/commands/orgs.ts';
 import { setInstanceLoginPolicy } from '../../domain/commands/login-policies.ts';
 import { effectiveLoginPolicy, type LoginPolicyOverride } from '../../domain/rules/login-policy.ts';
 import { policyWithOwnLogos, type BrandingOwner } from '../../domain/rules/branding-logos.ts';
-import { MULTI_FACTOR_TYPES, PASSWORDLESS_TYPES, SECOND_FACTOR_TYPES } from '../../store/models/login-policy.ts';
+import {
+  BRANDING_COLORS,
+  MULTI_FACTOR_TYPES,
+  PASSWORDLESS_TYPES,
+  SECOND_FACTOR_TYPES,
+} from '../../store/models/login-policy.ts';
 import { INSTANCE, ORG } from './locators.ts';
 import { route, type ApiRoute } from './route.ts';
 
@@ -14,21 +19,27 @@ const secondFactor = z.enum(SECOND_FACTOR_TYPES);
 const multiFactor = z.enum(MULTI_FACTOR_TYPES);
 const passwordlessType = z.enum(PASSWORDLESS_TYPES);
 
-/** The name and colours pages wear (ZITADEL's label policy): in a login policy, and the instance's defaults. */
+type ColorShape<T> = Record<(typeof BRANDING_COLORS)[number], T>;
+const colors = <T extends z.ZodType>(schema: T) =>
+  Object.fromEntries(BRANDING_COLORS.map((field) => [field, schema])) as ColorShape<T>;
+
+/**
+ * The name and colours pages wear (ZITADEL's label policy): in a login policy, and the instance's defaults. The
+ * `…Dark` colours apply where the browser prefers a dark colour scheme; one left unset is inherited as the light
+ * ones are (org, instance, then the built-in dark colour, domain/rules/login-policy.ts).
+ */
 export const brandingOverride = z.strictObject({
   displayName: z.string().max(200).optional(),
-  primaryColor: hexColor.optional(),
-  backgroundColor: hexColor.optional(),
-  fontColor: hexColor.optional(),
+  ...colors(hexColor.optional()),
 });
 export const brandingView = z.object({
   displayName: z.string().nullable(),
-  primaryColor: z.string(),
-  backgroundColor: z.string(),
-  fontColor: z.string(),
-  /** The logos it wears (its own, else the instance's), set through `…/branding/logo` and `…/branding/logo-dark`. */
+  ...colors(z.string()),
+  /** The images it wears (its own, else the instance's), set through `…/branding/{logo,logo-dark,icon,icon-dark}`. */
   logoUrl: z.string().nullable(),
   logoDarkUrl: z.string().nullable(),
+  iconUrl: z.string().nullable(),
+  iconDarkUrl: z.string().nullable(),
 });
 
 /**

@@ -2,11 +2,27 @@ import { LOGO_FILE_NAMES, LOGO_SLOT_NAMES, type LogoSlot } from '../../domain/ru
 import { IMAGE_TYPES } from '../../store/models/branding-asset.ts';
 import type { Console, PageAction, Params } from './kit.ts';
 
-const LABELS: Record<LogoSlot, { label: string; hint: string }> = {
-  logo: { label: 'Logo', hint: 'Shown at the top of the login pages and of this console, in place of the name.' },
+/** Each slot's label, hint, and what the pages show without it. */
+const LABELS: Record<LogoSlot, { label: string; hint: string; absent: string }> = {
+  logo: {
+    label: 'Logo',
+    hint: 'Shown at the top of the login pages and of this console, in place of the name.',
+    absent: 'the name is shown (in dark mode too, unless there is a logo for dark mode)',
+  },
   logoDark: {
     label: 'Logo for dark mode',
     hint: 'Shown instead of the logo where the browser prefers a dark colour scheme.',
+    absent: 'the logo is shown in dark mode too',
+  },
+  icon: {
+    label: 'Icon',
+    hint: 'A small square mark: the browser tab’s icon (favicon) of the login pages and this console.',
+    absent: 'the browser’s default icon',
+  },
+  iconDark: {
+    label: 'Icon for dark mode',
+    hint: 'The tab’s icon instead of the icon where the browser prefers a dark colour scheme.',
+    absent: 'the icon is used in dark mode too',
   },
 };
 

@@ -9,12 +9,25 @@ import { instanceTabs } from './instance-tabs.ts';
 import { formErrorOf, renderConsole, type Console, type ConsolePage, type FormState, type Params } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
 
-/** What the login policy API stores of the branding (api/login-policy.ts): a display name and three colours. */
-const COLOURS = [
+/**
+ * What the login policy API stores of the branding (api/login-policy.ts): a display name and ZITADEL's label policy
+ * colours, four for the light colour scheme and the same four for the dark one.
+ */
+const COLOUR_LABELS = [
   ['primaryColor', 'Primary colour (buttons)'],
   ['backgroundColor', 'Background colour'],
+  ['warnColor', 'Warn colour (error messages)'],
   ['fontColor', 'Text colour on the background'],
 ] as const;
+const SCHEMES = [
+  { suffix: '', legend: 'Light colour scheme', scheme: 'light', labelEnd: '' },
+  { suffix: 'Dark', legend: 'Dark colour scheme (where the browser prefers dark)', scheme: 'dark', labelEnd: ', dark' },
+] as const;
+const COLOUR_GROUPS = SCHEMES.map(({ suffix, legend, labelEnd }) => ({
+  legend,
+  colours: COLOUR_LABELS.map(([field, label]) => ({ value: `${field}${suffix}`, label: `${label}${labelEnd}` })),
+}));
+const COLOURS = COLOUR_GROUPS.flatMap((group) => group.colours.map(({ value }) => value));
 const brandingSchema = loginPolicyOverride.shape.branding.unwrap();
 type BrandingInput = NonNullable<LoginPolicy['branding']>;
 
@@ -23,22 +36,32 @@ interface PolicyView {
   effective: LoginPolicy;
 }
 
-/** The branding as typed: an empty display name means none (the org's or instance's name is shown). */
+/**
+ * The branding as typed: an empty display name means none (the org's or instance's name is shown); a colour the form
+ * did not send is left out (inherited), one sent empty is refused as the API refuses it.
+ */
 function typedBranding(form: URLSearchParams): Record<string, string | undefined> {
   return {
     displayName: text(form, 'displayName'),
-    ...Object.fromEntries(COLOURS.map(([name]) => [name, form.get(name) ?? ''])),
+    ...Object.fromEntries(COLOURS.map((name) => [name, form.get(name) ?? undefined])),
   };
 }
 
 /**
- * The login page as it would look with this branding, rendered here for an `<iframe srcdoc sandbox>`: the console
- * carries no script, so the preview is a form post that renders the page again. A srcdoc document inherits the
- * console page's Content-Security-Policy (its nonce too), and the empty sandbox gives it an opaque origin with no
- * script and no form submission, so nothing in it can act.
+ * The login page as it would look with this branding in one colour scheme (pinned, whatever the browser prefers),
+ * rendered here for an `<iframe srcdoc sandbox>`: the console carries no script, so the preview is a form post that
+ * renders the page again. A srcdoc document inherits the console page's Content-Security-Policy (its nonce too), and
+ * the empty sandbox gives it an opaque origin with no script and no form submission, so nothing in it can act.
  */
-function loginPreview(c: Console, policy: LoginPolicy, branding: BrandingInput, ownerName: string): string {
+function loginPreview(
+  c: Console,
+  policy: LoginPolicy,
+  branding: BrandingInput,
+  ownerName: string,
+  scheme: 'light' | 'dark',
+): string {
   return renderView(c.ctx.res, 'login-name.njk', {
+    scheme,
     title: 'Sign in',
     branding: brandingFrom({ ...policy, branding }, ownerName),
     uid: 'preview',
@@ -57,7 +80,8 @@ function previewOf(stored: BrandingInput, form: FormState | undefined) {
   const typed = typedBranding(new URLSearchParams(form.values as Record<string, string>));
   try {
     const checked = parseWith(brandingSchema, typed);
-    return { branding: { ...stored, ...checked, displayName: checked.displayName ?? null }, form, previewed: true };
+    const given = Object.fromEntries(Object.entries(checked).filter(([, value]) => value !== undefined));
+    return { branding: { ...stored, ...given, displayName: checked.displayName ?? null }, form, previewed: true };
   } catch (error) {
     return { branding: stored, form: formErrorOf(error, 'preview', form.values) };
   }
@@ -101,9 +125,12 @@ function brandingPage(scope: BrandingScope): ConsolePage {
           edited: shown.branding,
           form: shown.form,
           previewed: shown.previewed,
-          colours: COLOURS.map(([value, label]) => ({ value, label })),
+          colourGroups: COLOUR_GROUPS,
           warnings: contrastWarnings(shown.branding),
-          preview: loginPreview(c, policy.effective, shown.branding, frame.ownerName),
+          previews: SCHEMES.map(({ scheme }) => ({
+            scheme,
+            html: loginPreview(c, policy.effective, shown.branding, frame.ownerName, scheme),
+          })),
           canWrite,
           inherited: scope.resettable && !ownBranding,
           canReset: scope.resettable && ownBranding && canWrite,

@@ -1,8 +1,11 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { idField, schemaOptions } from './common.ts';
 
-/** A branding's logos (ZITADEL's label policy: the logo, and the one for dark mode); domain/rules/branding-logos.ts. */
-export const LOGO_SLOTS = ['logo', 'logoDark'] as const;
+/**
+ * A branding's images (ZITADEL's label policy assets): the logo and the icon (a square mark: the favicon), each also
+ * for dark mode; domain/rules/branding-logos.ts.
+ */
+export const LOGO_SLOTS = ['logo', 'logoDark', 'icon', 'iconDark'] as const;
 /** The types a logo may be, as its bytes' magic numbers tell (domain/rules/branding-logos.ts, imageTypeOf). */
 export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/svg+xml'] as const;
 

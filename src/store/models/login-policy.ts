@@ -4,6 +4,17 @@ import { Schema } from 'mongoose';
 export const SECOND_FACTOR_TYPES = ['totp', 'recovery_codes', 'u2f', 'otp_email', 'otp_sms'] as const;
 export const MULTI_FACTOR_TYPES = ['u2f_with_verification'] as const;
 export const PASSWORDLESS_TYPES = ['not_allowed', 'allowed'] as const;
+/** The branding's colours (ZITADEL's label policy): each for the light scheme, then each for the dark one. */
+export const BRANDING_COLORS = [
+  'primaryColor',
+  'backgroundColor',
+  'warnColor',
+  'fontColor',
+  'primaryColorDark',
+  'backgroundColorDark',
+  'warnColorDark',
+  'fontColorDark',
+] as const;
 
 const color = { type: String, match: /^#[0-9a-fA-F]{6}$/ };
 /** Seconds; at most a year. */
@@ -54,7 +65,10 @@ export const loginPolicySchema = new Schema(
       { _id: false },
     ),
     branding: new Schema(
-      { displayName: { type: String, maxlength: 200 }, primaryColor: color, backgroundColor: color, fontColor: color },
+      {
+        displayName: { type: String, maxlength: 200 },
+        ...Object.fromEntries(BRANDING_COLORS.map((field) => [field, color])),
+      },
       { _id: false },
     ),
   },

@@ -18,6 +18,8 @@ export interface HttpJob extends CommonJob {
   body?: string;
   /** One body per request, each used once (unique writes); the run ends when they are used up. */
   bodies?: string[];
+  /** Bodies sent in turn, over and over (many tokens to read, none used up). */
+  bodyCycle?: string[];
   /**
    * Single-use tokens (rotating refresh tokens): one chain per connection, each request sending the
    * `field` of the previous response in place of `{token}` in `template`, starting from `initial`.
@@ -101,6 +103,7 @@ async function runHttp(job: HttpJob): Promise<LoadResult> {
     ...(job.body === undefined ? {} : { body: job.body }),
     setupRequest(request: { body?: string }) {
       if (job.bodies) request.body = bodies[nextBody++];
+      else if (job.bodyCycle) request.body = job.bodyCycle[nextBody++ % job.bodyCycle.length];
       return request;
     },
     onResponse(status: number, body: string) {
@@ -120,7 +123,7 @@ async function runHttp(job: HttpJob): Promise<LoadResult> {
   );
   instance.on('reqError', (error: Error) => recorder.error(`request error: ${error.message}`));
   const result = await instance;
-  return recorder.result(result.duration, nextBody);
+  return recorder.result(result.duration, job.bodies ? nextBody : 0);
 }
 
 /**

@@ -23,7 +23,7 @@ function clientPost(
   load: Load,
   path: string,
   client: { clientId: string; clientSecret: string },
-  rest: Pick<HttpJob, 'expect' | 'body' | 'chain'>,
+  rest: Pick<HttpJob, 'expect' | 'body' | 'bodyCycle' | 'chain'>,
 ): HttpJob {
   return {
     kind: 'http',
@@ -81,15 +81,49 @@ export function userinfoJob(load: Load, accessToken: string): HttpJob {
   };
 }
 
+/** Introspection of one token over and over, or of many in turn (so that nothing cached of one token decides). */
 export function introspectionJob(
   load: Load,
   client: { clientId: string; clientSecret: string },
-  token: string,
+  tokens: string | string[],
 ): HttpJob {
+  const bodies = [tokens].flat().map((token) => new URLSearchParams({ token }).toString());
   return clientPost(load, load.endpoints.introspection, client, {
-    body: new URLSearchParams({ token }).toString(),
+    ...(bodies.length === 1 ? { body: bodies[0] } : { bodyCycle: bodies }),
     expect: '"active":true',
   });
+}
+
+/**
+ * Access tokens from refresh-token grants: each chain rotates `perChain` times, one request after the other, and every
+ * response's access token is kept (the chains run side by side).
+ */
+export async function refreshedAccessTokens(
+  load: Load,
+  client: LoginClient,
+  refreshTokens: string[],
+  perChain: number,
+): Promise<{ tokens: string[] } | { missing: string }> {
+  const headers = { authorization: basicAuth(client.clientId, client.clientSecret), 'content-type': FORM };
+  const chain = async (first: string): Promise<string[]> => {
+    const tokens: string[] = [];
+    let refreshToken = first;
+    for (let index = 0; index < perChain; index += 1) {
+      const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
+      const response = await fetch(`${load.base}${load.endpoints.token}`, { method: 'POST', headers, body });
+      const set = (await response.json()) as Partial<TokenSet>;
+      if (!response.ok || !set.access_token || !set.refresh_token)
+        throw new Error(`refresh: ${response.status} ${JSON.stringify(set).slice(0, 200)}`);
+      tokens.push(set.access_token);
+      refreshToken = set.refresh_token;
+    }
+    return tokens;
+  };
+  try {
+    return { tokens: (await Promise.all(refreshTokens.map(chain))).flat() };
+  } catch (error) {
+    return { missing: (error as Error).message };
+  }
 }
 
 /** `count` logins, a few at a time; null (with the reason) when logging in does not work. */

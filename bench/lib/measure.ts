@@ -41,6 +41,7 @@ async function probe(job: LoadJob): Promise<string | null> {
   }
   let body = job.body;
   if (job.bodies) body = job.bodies.shift();
+  if (job.bodyCycle) body = job.bodyCycle[0];
   const token = job.chain?.initial.shift();
   if (job.chain) body = job.chain.template.replace('{token}', encodeURIComponent(token ?? ''));
   const response = await fetch(`${job.base}${job.path}`, {

@@ -19,6 +19,7 @@ export const SCENARIOS = {
   refresh: 'refresh token grant (rotation)',
   userinfo: 'userinfo',
   introspection: 'introspection',
+  'introspection-many': 'introspection of 256 distinct access tokens in turn',
   'api-write': 'management API: create user grant',
   'api-read': "management API: list a user's grants",
   'password-reset': 'password reset request (enqueue only)',
@@ -145,6 +146,12 @@ async function scenarioJob(
     case 'introspection': {
       const session = await sessions.accessToken();
       return 'missing' in session ? session : introspectionJob(load, target.web, session.token);
+    }
+    case 'introspection-many': {
+      // 256 tokens: with their refresh tokens and grants, well within the bare library's in-memory store (1,000
+      // entries, lib/adapters/memory_adapter.js), which would otherwise forget tokens during the run.
+      const many = await sessions.accessTokens(32, 8);
+      return 'missing' in many ? many : introspectionJob(load, target.web, many.tokens);
     }
     case 'api-write':
     case 'api-read':

@@ -2,7 +2,7 @@
 // and the tokens that real logins against them hand out.
 import { BARE } from './bare-clients.ts';
 import type { CastellanFixture } from './dataset.ts';
-import { logins, type Load } from './jobs.ts';
+import { logins, refreshedAccessTokens, type Load } from './jobs.ts';
 import { discoverEndpoints, type Credentials, type Endpoints, type LoginClient } from './login-flow.ts';
 import { startBareProvider, type ServerProcess } from './processes.ts';
 
@@ -42,6 +42,16 @@ export class Sessions {
       'missing' in result ? result : { token: result.tokens[0]!.access_token },
     );
     return this.#accessToken;
+  }
+
+  /**
+   * `chains × perChain` distinct access tokens, of up to `chains` users (one login each, then refresh grants). Each
+   * token stays valid: rotation replaces refresh tokens, not the access tokens issued along the way.
+   */
+  async accessTokens(chains: number, perChain: number): Promise<{ tokens: string[] } | { missing: string }> {
+    const started = await this.refreshTokens(chains);
+    if ('missing' in started) return started;
+    return refreshedAccessTokens(this.#load(), this.#target.web, started.tokens.slice(0, chains), perChain);
   }
 
   async refreshTokens(count: number): Promise<{ tokens: string[] } | { missing: string }> {

@@ -1,8 +1,9 @@
 /**
- * Every node-oidc-provider method Castellan replaces, in one place (with oidc/library-overrides-tokens.ts, the
- * token models' own, installed from here). Each was written against oidc-provider 9.13.3 (package-lock.json) and
- * names the library code whose behaviour it changes; test/oidc/library-overrides*.test.ts fail when an upgrade
- * changes that behaviour (or removes the method), and the end-to-end tests show the change.
+ * Every node-oidc-provider method Castellan replaces, in one place (with oidc/library-overrides-tokens.ts, the token
+ * models' own, and oidc/library-overrides-lookups.ts, the client and token look-ups', installed from here). Each was
+ * written against oidc-provider 9.13.3 (package-lock.json) and names the library code whose behaviour it changes;
+ * test/oidc/library-overrides*.test.ts fail when an upgrade changes that behaviour (or removes the method), and the
+ * end-to-end tests show the change.
  * Everything else Castellan does with the provider goes through its configuration (oidc/configuration.ts).
  */
 import { createHash, type KeyObject } from 'node:crypto';
@@ -29,6 +30,7 @@ import { hintNamingItsClient, rememberIssuedValue, signIdToken, type DecodedIdTo
 import { clientInfo } from './clients.ts';
 import { ROUTES } from './configuration.ts';
 import { addIntrospectionClaims, replaceJwtByJti } from './introspection.ts';
+import { overrideLookups } from './library-overrides-lookups.ts';
 import { overrideTokenMethods } from './library-overrides-tokens.ts';
 import { rotateBySuccessorInsert } from './refresh-rotation.ts';
 import type { TenantKeys } from './tenant-keys.ts';
@@ -259,6 +261,7 @@ function insertFirstSaves(provider: Provider): void {
 export function overrideLibraryMethods(provider: Provider, context: OverrideContext): void {
   servesInstance(provider, context.instance._id);
   compareHashedSecrets(provider, context.clientSecretHashKey);
+  overrideLookups(provider);
   matchDevModeGlobs(provider);
   emitAssertedClaims(provider);
   sidInEveryIdToken(provider);

@@ -50,3 +50,11 @@ declare module 'oidc-provider/lib/actions/revocation.js' {
   const middleware: typeof clientAuth;
   export default middleware;
 }
+
+// The introspection and revocation endpoints' middleware that refuses JWTs (lib/shared/reject_structured_tokens.js,
+// 9.13.3), which oidc/library-overrides-lookups.ts calls only for values a JWT could be.
+declare module 'oidc-provider/lib/shared/reject_structured_tokens.js' {
+  import type { KoaContextWithOIDC } from 'oidc-provider';
+
+  export default function rejectStructuredTokens(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void>;
+}

@@ -8,6 +8,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import type {
   AccessToken,
+  Adapter,
   Claims,
   Client,
   ClientCredentials,
@@ -56,6 +57,27 @@ export interface OverrideContext {
 function compareHashedSecrets(provider: Provider, hashKey: KeyObject): void {
   provider.Client.prototype.compareClientSecret = function compareHashedSecret(this: Client, actual: string) {
     return secretMatches(hashKey, actual, this.clientSecret ?? '');
+  };
+}
+
+/**
+ * 9.13.3 `Client.find` (lib/models/client.js) serialises and hashes the adapter's metadata on every call, to find the
+ * `Client` it built for equal metadata before (`dynamicClients`). Castellan's adapter answers from the instance cache
+ * (oidc/configuration.ts): the same metadata object until the client changes, so the client built for that object
+ * is kept with it, and only new metadata takes the library's way (every token request looked its client up so).
+ */
+function clientsByMetadataObject(provider: Provider): void {
+  const Model = provider.Client;
+  const { find } = Model;
+  const built = new WeakMap<object, Client>();
+  Model.find = async function findByMetadataObject(id: string) {
+    const metadata =
+      typeof id === 'string' && id ? await (Model as unknown as { adapter: Adapter }).adapter.find(id) : undefined;
+    const known = metadata && built.get(metadata);
+    if (known) return known;
+    const client = await find.call(Model, id);
+    if (client && metadata) built.set(metadata, client);
+    return client;
   };
 }
 
@@ -238,6 +260,7 @@ function atomicReplayDetection(provider: Provider): void {
 export function overrideLibraryMethods(provider: Provider, context: OverrideContext): void {
   servesInstance(provider, context.instance._id);
   compareHashedSecrets(provider, context.clientSecretHashKey);
+  clientsByMetadataObject(provider);
   matchDevModeGlobs(provider);
   emitAssertedClaims(provider);
   sidInEveryIdToken(provider);

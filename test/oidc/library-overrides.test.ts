@@ -40,7 +40,7 @@ it('is the node-oidc-provider version every override names', () => {
   const { version } = JSON.parse(read('node_modules/oidc-provider/package.json')) as { version: string };
   const overrides = ['src/oidc/library-overrides.ts', 'src/oidc/library-overrides-tokens.ts'].map(read).join('\n');
   const named = [...overrides.matchAll(/(?:^ \* |oidc-provider )(\d+\.\d+\.\d+)\b/gm)].map((match) => match[1]);
-  assert.equal(named.length, 15);
+  assert.equal(named.length, 16);
   assert.deepEqual(new Set(named), new Set([version]));
 });
 
@@ -64,6 +64,25 @@ describe('Client#compareClientSecret', () => {
     } finally {
       provider.Client.prototype.compareClientSecret = replaced;
     }
+  });
+});
+
+describe('Client.find', () => {
+  it('asks the adapter, and gives the Client built before for equal metadata, a new one for changed metadata', async () => {
+    // Castellan keeps the Client with the metadata object its cached adapter returned: the same answer as here.
+    const { adapter } = provider.Client as unknown as {
+      adapter: { upsert(id: string, payload: object): Promise<void> };
+    };
+    const metadata = { client_id: 'adapter-app', client_secret: 'x', redirect_uris: ['https://rp.test/cb'] };
+    await adapter.upsert('adapter-app', metadata);
+    const first = await provider.Client.find('adapter-app');
+    assert.ok(first);
+    await adapter.upsert('adapter-app', { ...metadata });
+    assert.equal(await provider.Client.find('adapter-app'), first, 'equal metadata, another object: the same Client');
+    await adapter.upsert('adapter-app', { ...metadata, redirect_uris: ['https://rp.test/other'] });
+    const changed = await provider.Client.find('adapter-app');
+    assert.notEqual(changed, first);
+    assert.deepEqual(changed?.redirectUris, ['https://rp.test/other']);
   });
 });
 

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import { errorHandler } from './middleware/errors.ts';
 import { apiRoutes } from './api/index.ts';
@@ -5,7 +6,7 @@ import { scimRoutes } from './scim/index.ts';
 import { systemRoutes } from './system/index.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { untrustedForwardingRemoved } from './middleware/forwarded-headers.ts';
-import { addressToIssuer, tenantResolver } from './middleware/tenant.ts';
+import { tenantResolver } from './middleware/tenant.ts';
 import { providerThrottles } from './middleware/provider-throttles.ts';
 import { formPostAsGet } from './middleware/post-requests.ts';
 import { Throttles } from './middleware/rate-limit.ts';
@@ -22,10 +23,19 @@ import { orgSignUpRoutes } from './login/org-signup.ts';
 import { federationCallbackRoutes } from './login/federation-callbacks.ts';
 import type { Services } from '../oidc/services.ts';
 import { instanceCookieKeys } from './middleware/instance-cookies.ts';
-import type { Tenant } from '../oidc/tenants.ts';
-import { skipRoutersOnOtherPaths } from './router-paths.ts';
+import { anyRouterCouldMatch, skipRoutersOnOtherPaths } from './router-paths.ts';
+import { answerByProvider, providerRequests } from './provider-requests.ts';
 
-export function createApp(services: Services): Koa {
+/**
+ * The HTTP server's request handler: the koa app below, with requests for the instance's provider on a lean path
+ * (http/provider-requests.ts) that skips what the app's chain would do for nothing on them.
+ */
+export function createRequestHandler(services: Services): RequestListener {
+  const { app, throttles, routeCouldMatch } = createApp(services);
+  return providerRequests({ app, routeCouldMatch }, services, throttles);
+}
+
+function createApp(services: Services): { app: Koa; throttles: Throttles; routeCouldMatch: (path: string) => boolean } {
   const app = new Koa({ proxy: new URL(services.config.publicUrl).protocol === 'https:' });
   // The request's instance's cookie keys, which its provider signs with too (interaction cookies are read here).
   app.keys = instanceCookieKeys;
@@ -56,12 +66,8 @@ export function createApp(services: Services): Koa {
   app.use(formPostAsGet());
   app.use(providerThrottles(throttles));
   // Whatever no route of ours answered belongs to the instance's OIDC provider (discovery, authorize, token, …).
-  app.use(async (ctx) => {
-    const { tenant } = ctx.state as { tenant: Tenant };
-    ctx.respond = false;
-    addressToIssuer(ctx.req, tenant.instance.issuer);
-    await tenant.handle(ctx.req, ctx.res);
-  });
+  app.use(answerByProvider);
+  const routeCouldMatch = anyRouterCouldMatch(app);
   skipRoutersOnOtherPaths(app);
-  return app;
+  return { app, throttles, routeCouldMatch };
 }

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Middleware, Next } from 'koa';
 import { ROUTES } from '../oidc/configuration.ts';
 import { collectProcessMetrics, exposition, histogram } from '../platform/metrics.ts';
@@ -18,31 +19,44 @@ const PROVIDER_ROUTES: Array<[string, string]> = [
 ];
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
+/** The name of the provider endpoint at or above the path, or 'other'. */
+function providerRouteLabel(path: string): string {
+  const found = PROVIDER_ROUTES.find(([, route]) => path === route || path.startsWith(`${route}/`));
+  return found?.[0] ?? 'other';
+}
+
 /**
  * A bounded label for the request: our routers' matched template (`/api/v1/orgs/:orgId`), the name of a provider
  * endpoint, or 'other' (unknown paths must not create series).
  */
 export function routeLabel(ctx: Context): string {
   const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
-  if (typeof matched === 'string') return matched;
-  const found = PROVIDER_ROUTES.find(([, path]) => ctx.path === path || ctx.path.startsWith(`${path}/`));
-  return found?.[0] ?? 'other';
+  return typeof matched === 'string' ? matched : providerRouteLabel(ctx.path);
+}
+
+function timeResponse(res: ServerResponse, method: string | undefined, route: () => string): void {
+  const end = requestDuration.startTimer();
+  res.once('close', () =>
+    end({
+      route: route(),
+      method: method && METHODS.has(method) ? method : 'other',
+      status: String(res.statusCode),
+    }),
+  );
 }
 
 /** Times every request until its response is sent, including those the provider answers itself (ctx.respond off). */
 export function requestMetrics(): Middleware {
   collectProcessMetrics();
   return async (ctx: Context, next: Next) => {
-    const end = requestDuration.startTimer();
-    ctx.res.once('close', () =>
-      end({
-        route: routeLabel(ctx),
-        method: METHODS.has(ctx.method) ? ctx.method : 'other',
-        status: String(ctx.res.statusCode),
-      }),
-    );
+    timeResponse(ctx.res, ctx.method, () => routeLabel(ctx));
     await next();
   };
+}
+
+/** The same for a request the provider answers without the app's middleware (http/provider-requests.ts). */
+export function timeProviderRequest(req: IncomingMessage, res: ServerResponse, path: string): void {
+  timeResponse(res, req.method, () => providerRouteLabel(path));
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();

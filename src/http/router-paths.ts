@@ -52,3 +52,20 @@ export function skipRoutersOnOtherPaths(app: Koa): void {
     };
   });
 }
+
+/**
+ * Whether a route of one of the app's routers (mounted so far, and not yet wrapped by skipRoutersOnOtherPaths) could
+ * match the path: where none can, the request is the provider's (http/provider-requests.ts). The same test as
+ * skipRoutersOnOtherPaths makes, so the two never disagree.
+ */
+export function anyRouterCouldMatch(app: Koa): (path: string) => boolean {
+  const routers = app.middleware.flatMap((middleware: RouterMiddleware) =>
+    middleware.router ? [middleware.router] : [],
+  );
+  let tests: Array<((path: string) => boolean) | null> | undefined;
+  return (path) => {
+    // Decided at the first request, once every route is registered.
+    tests ??= routers.map(couldMatch);
+    return tests.some((test) => test === null || test(path));
+  };
+}

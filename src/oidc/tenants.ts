@@ -54,10 +54,14 @@ export class TenantRegistry {
   readonly #defaultIssuer: string;
   readonly #tenants: LRUCache<string, Promise<Tenant>>;
   readonly #idByHost = new LRUCache<string, string>({ max: MAX_REMEMBERED_HOSTS });
+  readonly #defaultOnLoopback: boolean;
+  /** The record each built provider was last brought up to date with: while it is current, nothing is compared. */
+  readonly #applied = new WeakMap<Tenant, InstanceRouting>();
 
   constructor(factory: TenantFactory, defaultIssuer: string, limits: TenantLimits) {
     this.#factory = factory;
     this.#defaultIssuer = defaultIssuer;
+    this.#defaultOnLoopback = LOOPBACK_NAMES.has(new URL(defaultIssuer).hostname.toLowerCase());
     this.#tenants = new LRUCache({
       max: limits.maxActive,
       ttl: limits.idleMs,
@@ -73,8 +77,7 @@ export class TenantRegistry {
 
   async forHost(host: string): Promise<Tenant | null> {
     const hostname = hostnameOf(host);
-    const loopbackAlias =
-      LOOPBACK_NAMES.has(hostname) && LOOPBACK_NAMES.has(new URL(this.#defaultIssuer).hostname.toLowerCase());
+    const loopbackAlias = this.#defaultOnLoopback && LOOPBACK_NAMES.has(hostname);
     const remembered = this.#idByHost.get(hostname);
     const instanceId = remembered ?? (await this.#lookUp(hostname, loopbackAlias));
     if (!instanceId) return null;
@@ -100,9 +103,14 @@ export class TenantRegistry {
       return null;
     }
     let tenant = this.#tenants.get(instanceId);
-    if (tenant && current !== undefined && buildInputs((await tenant).instance) !== buildInputs(current)) {
-      this.#tenants.delete(instanceId);
-      tenant = undefined;
+    // The cached record is replaced (a new object) on every change of the instance: the same one means no change.
+    if (tenant && current !== undefined) {
+      const built = await tenant;
+      if (this.#applied.get(built) === current) return built;
+      if (buildInputs(built.instance) !== buildInputs(current)) {
+        this.#tenants.delete(instanceId);
+        tenant = undefined;
+      }
     }
     if (!tenant) {
       const instance = await Instance.findById(instanceId).lean();
@@ -113,7 +121,10 @@ export class TenantRegistry {
     }
     const built = await tenant;
     // The record the provider, the pages and the login read gets the current state, domains and login policy.
-    if (current) Object.assign(built.instance, current);
+    if (current) {
+      Object.assign(built.instance, current);
+      this.#applied.set(built, current);
+    }
     return built;
   }
 

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../http/app.ts';
+import { createRequestHandler } from '../http/app.ts';
 import { createHttpServer } from './http-server.ts';
 import { watchCacheRevisions } from '../store/cache/revisions.ts';
 import { loadDemo } from '../domain/setup/demo.ts';
@@ -65,8 +65,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
     const services: Services = { config, log, masterKey, tenants };
     setOutboundPolicy(outboundPolicyOf(config));
     const actionRuntime = startActionRuntime(config, masterKey, log);
-    const app = createApp(services);
-    const server = createHttpServer(config.http, app.callback());
+    const server = createHttpServer(config.http, createRequestHandler(services));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, resolve);

@@ -67,6 +67,25 @@ describe('Client#compareClientSecret', () => {
   });
 });
 
+describe('Client.find', () => {
+  it('asks the adapter, and gives the Client built before for equal metadata, a new one for changed metadata', async () => {
+    // Castellan keeps the Client with the metadata object its cached adapter returned: the same answer as here.
+    const { adapter } = provider.Client as unknown as {
+      adapter: { upsert(id: string, payload: object): Promise<void> };
+    };
+    const metadata = { client_id: 'adapter-app', client_secret: 'x', redirect_uris: ['https://rp.test/cb'] };
+    await adapter.upsert('adapter-app', metadata);
+    const first = await provider.Client.find('adapter-app');
+    assert.ok(first);
+    await adapter.upsert('adapter-app', { ...metadata });
+    assert.equal(await provider.Client.find('adapter-app'), first, 'equal metadata, another object: the same Client');
+    await adapter.upsert('adapter-app', { ...metadata, redirect_uris: ['https://rp.test/other'] });
+    const changed = await provider.Client.find('adapter-app');
+    assert.notEqual(changed, first);
+    assert.deepEqual(changed?.redirectUris, ['https://rp.test/other']);
+  });
+});
+
 describe('Client#redirectUriAllowed and #postLogoutRedirectUriAllowed', () => {
   it('accept only a registered URI as it is: a glob pattern matches only itself', () => {
     for (const method of ['redirectUriAllowed', 'postLogoutRedirectUriAllowed'] as const) {

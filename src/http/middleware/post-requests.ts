@@ -5,7 +5,7 @@ import { FormTooLargeError, readForm } from '../../platform/form-body.ts';
 import { HttpError } from './errors.ts';
 
 /** Endpoints a browser may reach with a form POST as well as with GET. */
-const FORM_POST_PATHS = new Set<string>([ROUTES.authorization, ROUTES.end_session]);
+export const FORM_POST_PATHS = new Set<string>([ROUTES.authorization, ROUTES.end_session]);
 
 /**
  * POST at the authorization endpoint (OpenID Connect Core 1.0 §3.1.2.1) and at the end-session endpoint

@@ -12,7 +12,7 @@ import { isDatabaseUnavailable } from '../../store/database/connection.ts';
 import { waitText, type Refusal, type ThrottleKey, type Throttles } from './rate-limit.ts';
 
 /** The provider's endpoints where a client authenticates: a 401 there is a failed client authentication. */
-const CLIENT_AUTH_PATHS = new Set<string>([
+export const CLIENT_AUTH_PATHS = new Set<string>([
   ROUTES.token,
   ROUTES.introspection,
   ROUTES.revocation,

@@ -63,6 +63,7 @@ export class Throttles {
   /** Keys that failed recently in this process, until when (ms). */
   readonly #suspects = new LRUCache<string, number>({ max: 100_000 });
   readonly #requestLimiters = new Map<string, RateLimiterMemory>();
+  readonly #merged = new WeakMap<object, RateLimits>();
 
   constructor(defaults: RateLimits, log: Logger) {
     this.#defaults = defaults;
@@ -71,8 +72,13 @@ export class Throttles {
 
   async rules(instanceId: string): Promise<RateLimits> {
     const own = await storedRateLimits(instanceId);
-    const merged = { ...this.#defaults };
-    for (const [name, rule] of Object.entries(own)) if (rule) merged[name as RateLimitName] = rule;
+    // Merged once per stored record (a new object whenever the instance changes): every token request asks twice.
+    let merged = this.#merged.get(own);
+    if (!merged) {
+      merged = { ...this.#defaults };
+      for (const [name, rule] of Object.entries(own)) if (rule) merged[name as RateLimitName] = rule;
+      this.#merged.set(own, merged);
+    }
     return merged;
   }
 

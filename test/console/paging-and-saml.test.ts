@@ -1,7 +1,7 @@
 // Issue 18: the granted projects, a project's applications and its grants are paged through the API's pagination (no
 // cap at 500; the project page's two lists each on their own offset), and the SAML IdP form takes what the API
 // accepts: NameID format, the transient mapping attribute, request signing, clock skew and the attribute mapping, with
-// the API's errors next to the fields; a save keeps what the form does not show.
+// the API's errors next to the fields; a save keeps what the form does not show (the SP certificate).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Application, IdentityProvider, Organization, Project, ProjectGrant } from '../../src/store/models/index.ts';
@@ -156,7 +156,7 @@ describe('the SAML identity provider form', () => {
     assert.equal(await IdentityProvider.countDocuments({ orgId: acme, name: 'Partner SAML' }), 0);
   });
 
-  it('stores what the form says, shows it again, and a save keeps what the form does not show', async () => {
+  it('stores what the form says, shows it again, and a save keeps the generated certificate', async () => {
     assert.equal((await owner.post(`/orgs/${acme}/idps/new`, samlForm('create'))).status, 303);
     const idp = (await IdentityProvider.findOne({ orgId: acme, name: 'Partner SAML' }).lean())!;
     const settings = idp.settings as Record<string, unknown>;
@@ -174,14 +174,24 @@ describe('the SAML identity provider form', () => {
     assert.match(page.html, /id="save-email" name="email"[^>]*>mail\nemailAddress<\/textarea>/);
     assert.match(page.html, /id="save-clockSkewSeconds" name="clockSkewSeconds" value="30"/);
 
-    // The attribute mapping of issue 17 (API only) survives a save from the console.
+    // The general attribute mapping (issue 17) is shown apart from the SAML attribute lists, and saved with them.
     await IdentityProvider.updateOne(
       { _id: idp._id },
       { $set: { mapping: { username: 'uid', trustEmailVerified: true } } },
     );
+    const mapped = (await owner.get(`/orgs/${acme}/idps/${idp._id}`)).html;
+    assert.match(mapped, /id="save-mapping\.username" name="mapping\.username" value="uid"/);
+    assert.match(mapped, /name="mapping\.trustEmailVerified" value="on" checked/);
     const saved = await owner.post(
       `/orgs/${acme}/idps/${idp._id}`,
-      samlForm('save', { name: 'Partner', email: '', signRequests: 'on', trustUpstreamAmr: 'on' }),
+      samlForm('save', {
+        name: 'Partner',
+        email: '',
+        signRequests: 'on',
+        trustUpstreamAmr: 'on',
+        'mapping.username': 'uid',
+        'mapping.trustEmailVerified': 'on',
+      }),
     );
     assert.equal(saved.status, 303);
     const after = (await IdentityProvider.findById(idp._id).lean())!;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Application, IdentityProvider, Organization, Project, ProjectGrant } from '../../src/store/models/index.ts';
-import { consoleClient, type ConsoleClient } from '../helpers/console-session.ts';
+import { consoleClient, pagerLink, walkPages, type ConsoleClient } from '../helpers/console-session.ts';
 import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
 
 const MANY = 105;
@@ -20,27 +20,7 @@ before(async () => {
 });
 after(() => fixture.server.stop());
 
-const unescape = (href: string) => href.replace(/&amp;/g, '&');
-const linkOf = (html: string, label: string, rel: 'prev' | 'next') =>
-  new RegExp(`<nav aria-label="${label} pages"[\\s\\S]*?</nav>`)
-    .exec(html)?.[0]
-    .match(new RegExp(`<a href="([^"]+)" rel="${rel}">`))?.[1] ?? null;
-
-/** Every id linked under `prefix` over all the pages of one list, following its "next" links from `path`. */
-async function walk(path: string, label: string, prefix: RegExp): Promise<{ ids: Set<string>; pages: number }> {
-  const ids = new Set<string>();
-  let pages = 0;
-  let next: string | null = path;
-  while (next) {
-    const page = await owner.get(next);
-    assert.equal(page.status, 200, next);
-    pages++;
-    for (const [, id] of page.html.matchAll(prefix)) ids.add(id!);
-    const link = linkOf(page.html, label, 'next');
-    next = link && `${path.split('?')[0]}${unescape(link)}`;
-  }
-  return { ids, pages };
-}
+const walk = (path: string, label: string, pattern: RegExp) => walkPages(owner, path, label, pattern);
 
 describe('paging of the granted lists', () => {
   it('the projects granted to an org are walked page by page', async () => {
@@ -91,10 +71,10 @@ describe('paging of the granted lists', () => {
     assert.equal(grants.ids.size, await ProjectGrant.countDocuments({ instanceId, projectId }));
 
     const first = await owner.get(path);
-    assert.equal(unescape(linkOf(first.html, 'Applications', 'next')!), '?appsOffset=100');
+    assert.equal(pagerLink(first.html, 'Applications', 'next'), '?appsOffset=100');
     const secondApps = await owner.get(`${path}?appsOffset=100`);
     assert.equal(
-      unescape(linkOf(secondApps.html, 'Grants', 'next')!),
+      pagerLink(secondApps.html, 'Grants', 'next'),
       '?appsOffset=100&grantsOffset=100',
       'the grants’ link keeps the applications’ page',
     );

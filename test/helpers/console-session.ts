@@ -127,3 +127,30 @@ export async function signedInManager(
 export function flashOf(html: string): string | null {
   return /<p class="notice success" role="status">([^<]*)<\/p>/.exec(html)?.[1] ?? null;
 }
+
+/** The previous or next link of the list labelled `label` (views/console/paging.njk), unescaped, or null. */
+export function pagerLink(html: string, label: string, rel: 'prev' | 'next'): string | null {
+  const nav = new RegExp(`<nav aria-label="${label} pages"[\\s\\S]*?</nav>`).exec(html)?.[0];
+  return nav?.match(new RegExp(`<a href="([^"]+)" rel="${rel}">`))?.[1]?.replace(/&amp;/g, '&') ?? null;
+}
+
+/** Every id `pattern` captures over all the pages of one list, following its "next" links from `path`. */
+export async function walkPages(
+  client: ConsoleClient,
+  path: string,
+  label: string,
+  pattern: RegExp,
+): Promise<{ ids: Set<string>; pages: number }> {
+  const ids = new Set<string>();
+  let pages = 0;
+  let next: string | null = path;
+  while (next) {
+    const page = await client.get(next);
+    assert.equal(page.status, 200, next);
+    pages++;
+    for (const [, id] of page.html.matchAll(pattern)) ids.add(id!);
+    const link = pagerLink(page.html, label, 'next');
+    next = link && `${path.split('?')[0]}${link}`;
+  }
+  return { ids, pages };
+}

@@ -3,11 +3,10 @@
 // the template's mapping defaults, and a replacement naming another type is refused (ZITADEL updates each template
 // through its own route); a generic OIDC provider may still become a template (ZITADEL's migration).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PROVIDER_TEMPLATES } from '../../src/domain/federation/templates.ts';
 import { IdentityProvider } from '../../src/store/models/index.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { bootstrapToken, call } from './helpers.ts';
+import { call, serverWithAdmin } from './helpers.ts';
 
 const SECRET = 'template-client-secret-123';
 const TENANT = '6c1a2b3d-0000-4000-8000-00000000c0de';
@@ -32,26 +31,20 @@ describe('a template’s fields read back from its settings', () => {
 });
 
 describe('replacing a provider made from a template', () => {
-  let server: TestServer;
-  let admin: string;
-  before(async () => {
-    server = await startTestServer();
-    admin = await bootstrapToken(server);
-  });
-  after(() => server.stop());
+  const api = serverWithAdmin();
 
   const create = async (type: string, settings: Record<string, unknown>) => {
-    const created = await call(server, admin, 'POST', '/idps', { name: type, type, settings });
+    const created = await call(api.server, api.admin, 'POST', '/idps', { name: type, type, settings });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     return created.body.id as string;
   };
 
   it('through its template keeps the secret, the mapping defaults and the template', async () => {
     const id = await create('azure-ad', { ...INPUTS['azure-ad'], clientSecret: SECRET });
-    const read = (await call(server, admin, 'GET', `/idps/${id}`)).body;
+    const read = (await call(api.server, api.admin, 'GET', `/idps/${id}`)).body;
     assert.equal(read.template, 'azure-ad');
     assert.deepEqual(read.templateSettings, { ...INPUTS['azure-ad'], scopes: ['openid', 'profile', 'email'] });
-    const replaced = await call(server, admin, 'PUT', `/idps/${id}`, {
+    const replaced = await call(api.server, api.admin, 'PUT', `/idps/${id}`, {
       name: 'Entra ID',
       type: 'azure-ad',
       settings: { ...(read.templateSettings as object), tenant: TENANT, allowedTenants: undefined },
@@ -78,7 +71,7 @@ describe('replacing a provider made from a template', () => {
       ['oidc', { issuer: 'https://accounts.google.com', clientId: 'g' }],
       ['okta', { clientId: 'g', domain: 'acme.okta.com' }],
     ] as const) {
-      const refused = await call(server, admin, 'PUT', `/idps/${id}`, { name: 'Other', type, settings });
+      const refused = await call(api.server, api.admin, 'PUT', `/idps/${id}`, { name: 'Other', type, settings });
       assert.equal(refused.status, 400, type);
       assert.deepEqual(
         (refused.body.errors as Array<{ field: string }>).map((error) => error.field),
@@ -89,12 +82,12 @@ describe('replacing a provider made from a template', () => {
   });
 
   it('a generic OIDC provider may become a template', async () => {
-    const created = await call(server, admin, 'POST', '/idps', {
+    const created = await call(api.server, api.admin, 'POST', '/idps', {
       name: 'Generic',
       type: 'oidc',
       settings: { issuer: 'https://accounts.google.com', clientId: 'g', clientSecret: SECRET },
     });
-    const migrated = await call(server, admin, 'PUT', `/idps/${created.body.id as string}`, {
+    const migrated = await call(api.server, api.admin, 'PUT', `/idps/${created.body.id as string}`, {
       name: 'Google',
       type: 'google',
       settings: { clientId: 'g' },

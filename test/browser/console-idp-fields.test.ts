@@ -3,22 +3,14 @@
 // page checked with axe-core and screenshot at 1280 and 360 px (test-results/console/, not committed).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
-import { IdentityProvider } from '../../src/store/models/index.ts';
-import { checkConsolePage, chromiumMissing, consoleInChromium, signedInConsole } from '../helpers/console.ts';
+import { insertIdps } from '../helpers/console-session.ts';
+import { asAcmeOwner, checkConsolePage, chromiumMissing, consoleInChromium } from '../helpers/console.ts';
 
 const shared = consoleInChromium();
 
 describe('IdP fields in Chromium', { skip: chromiumMissing }, () => {
   it('ACME’s owner is told what the OIDC form lacks, keeps what was typed, and edits a template provider', async () => {
-    const { fixture, browser } = shared;
-    const { context, page } = await signedInConsole(
-      browser,
-      fixture.baseUrl,
-      'acme-owner@acme.localhost',
-      DEMO_PASSWORD,
-    );
-    try {
+    await asAcmeOwner(shared, async (page, fixture) => {
       const acme = fixture.orgs.ACME!;
       const base = `${fixture.baseUrl}/ui/console/orgs/${acme}/idps`;
       await page.goto(`${base}/new?type=oidc`);
@@ -34,16 +26,7 @@ describe('IdP fields in Chromium', { skip: chromiumMissing }, () => {
       assert.equal(await page.getByLabel('Client authentication').inputValue(), 'private_key_jwt');
       await checkConsolePage(page, 'idp-oidc-form-error');
 
-      await IdentityProvider.insertMany(
-        Array.from({ length: 101 }, (_, index) => ({
-          instanceId: fixture.instanceId,
-          orgId: acme,
-          type: 'oidc',
-          template: 'google',
-          name: `Google ${String(index).padStart(3, '0')}`,
-          settings: { issuer: 'https://accounts.google.com', clientId: 'g', scopes: ['openid'] },
-        })),
-      );
+      await insertIdps(fixture, acme, 101, 'Google', 'google');
       await page.goto(base);
       await page
         .getByRole('navigation', { name: 'Identity providers pages' })
@@ -52,11 +35,9 @@ describe('IdP fields in Chromium', { skip: chromiumMissing }, () => {
       await page.waitForURL(/offset=100/);
       await checkConsolePage(page, 'idps-second-page');
       await page.getByRole('link', { name: 'Google 100' }).click();
-      assert.equal(await page.getByLabel('Client ID').inputValue(), 'g');
+      assert.equal(await page.getByLabel('Client ID').inputValue(), 'castellan');
       assert.equal(await page.getByLabel('Issuer URL').count(), 0, 'a template asks only for its own fields');
       await checkConsolePage(page, 'idp-template-form');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

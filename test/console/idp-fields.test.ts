@@ -2,25 +2,20 @@
 // tenants, every provider's attribute mapping) with the API's errors next to them and nothing typed lost, and a
 // provider made from a template edited as that template: its own fields only, type, secret and name kept on a save.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
 import { idpForProtocol } from '../../src/domain/commands/identity-providers.ts';
 import { IdentityProvider } from '../../src/store/models/index.ts';
 import type { IdentityProviderDocument } from '../../src/store/models/identity-provider.ts';
-import { consoleClient, type ConsoleClient } from '../helpers/console-session.ts';
-import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+import { fixtureOfFile, withAcmeOwner, type ConsoleClient } from '../helpers/console-session.ts';
+import { type OidcFixture } from '../helpers/oidc.ts';
 
 const TENANT = '6c1a2b3d-0000-4000-8000-00000000c0de';
 const SECRET = 'idp-fields-client-secret';
 let fixture: OidcFixture;
 let acme: string;
 let owner: ConsoleClient;
-before(async () => {
-  fixture = await startOidcFixture();
-  acme = fixture.orgs.ACME!;
-  owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
-});
-after(() => fixture.server.stop());
+fixtureOfFile(async (started) => ({ fixture, acme, owner } = await withAcmeOwner(started)));
 
 const form = (fields: Record<string, string>): Array<[string, string]> =>
   Object.entries(fields).filter(([, value]) => value !== '');

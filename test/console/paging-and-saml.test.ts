@@ -3,22 +3,17 @@
 // accepts: NameID format, the transient mapping attribute, request signing, clock skew and the attribute mapping, with
 // the API's errors next to the fields; a save keeps what the form does not show (the SP certificate).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Application, IdentityProvider, Organization, Project, ProjectGrant } from '../../src/store/models/index.ts';
-import { consoleClient, pagerLink, walkPages, type ConsoleClient } from '../helpers/console-session.ts';
-import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+import { fixtureOfFile, withAcmeOwner, pagerLink, walkPages, type ConsoleClient } from '../helpers/console-session.ts';
+import { type OidcFixture } from '../helpers/oidc.ts';
 
 const MANY = 105;
 let fixture: OidcFixture;
 let acme: string;
 let owner: ConsoleClient;
 
-before(async () => {
-  fixture = await startOidcFixture();
-  acme = fixture.orgs.ACME!;
-  owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
-});
-after(() => fixture.server.stop());
+fixtureOfFile(async (started) => ({ fixture, acme, owner } = await withAcmeOwner(started)));
 
 const walk = (path: string, label: string, pattern: RegExp) => walkPages(owner, path, label, pattern);
 

@@ -3,7 +3,7 @@
 // the projects to authorize users on (owned and granted; a project chosen on another page stays chosen), and a
 // machine user's personal access tokens.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   IdentityProvider,
   Organization,
@@ -14,39 +14,23 @@ import {
   UserGrant,
 } from '../../src/store/models/index.ts';
 import {
-  consoleClient,
-  membershipOn,
+  fixtureOfFile,
+  insertIdps,
+  withAcmeOwner,
+  instanceOwner,
   pagerLink,
-  signedInManager,
   walkPages,
   type ConsoleClient,
 } from '../helpers/console-session.ts';
-import { startOidcFixture, userIdOf, type OidcFixture } from '../helpers/oidc.ts';
+import { userIdOf, type OidcFixture } from '../helpers/oidc.ts';
 
 const MANY = 105;
 let fixture: OidcFixture;
 let acme: string;
 let owner: ConsoleClient;
-before(async () => {
-  fixture = await startOidcFixture();
-  acme = fixture.orgs.ACME!;
-  owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
-});
-after(() => fixture.server.stop());
+fixtureOfFile(async (started) => ({ fixture, acme, owner } = await withAcmeOwner(started)));
 
-/** `MANY` OIDC providers of the org `orgId` (null: the instance's), named `prefix 000`… in list order. */
-async function manyIdps(orgId: string | null, prefix: string): Promise<string[]> {
-  const created = await IdentityProvider.insertMany(
-    Array.from({ length: MANY }, (_, index) => ({
-      instanceId: fixture.instanceId,
-      orgId,
-      type: 'oidc',
-      name: `${prefix} ${String(index).padStart(3, '0')}`,
-      settings: { issuer: 'https://sso.example.test', clientId: 'castellan' },
-    })),
-  );
-  return created.map((idp) => idp._id);
-}
+const manyIdps = (orgId: string | null, prefix: string) => insertIdps(fixture, orgId, MANY, prefix);
 
 const checkedIdps = (html: string) =>
   [...html.matchAll(/name="idps" value="([^"]+)" checked/g)].map(([, id]) => id!).sort();
@@ -66,12 +50,7 @@ describe('paged console lists', () => {
 
   it('the login policy’s providers: each list on its own offset, those offered shown on every page', async () => {
     const instanceIds = await manyIdps(null, 'Instance IdP');
-    const iam = await signedInManager(
-      fixture,
-      'policy-iam',
-      acme,
-      membershipOn(fixture, 'instance', acme, 'IAM_OWNER'),
-    );
+    const iam = await instanceOwner(fixture, 'policy-iam', acme);
     const orgIds = (await IdentityProvider.find({ orgId: acme }).lean()).map((idp) => idp._id);
     // One offered from the second page of each list.
     const offered = [instanceIds.at(-1)!, orgIds.at(-1)!];

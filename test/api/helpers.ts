@@ -1,7 +1,8 @@
 import { User } from '../../src/store/models/index.ts';
 import { createPersonalAccessToken } from '../../src/domain/commands/personal-access-tokens.ts';
 import { clientSecretHashKey } from '../../src/platform/derived-keys.ts';
-import type { TestServer } from '../helpers/server.ts';
+import { after, before } from 'node:test';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 export interface ApiResponse {
   status: number;
@@ -54,4 +55,15 @@ export async function bootstrapToken(server: TestServer): Promise<string> {
     clientSecretHashKey(server.services.masterKey),
   );
   return token;
+}
+
+/** A server for the suite it is called in, with the bootstrap token (IAM_OWNER): started before, stopped after. */
+export function serverWithAdmin(): { server: TestServer; admin: string } {
+  const shared = {} as { server: TestServer; admin: string };
+  before(async () => {
+    shared.server = await startTestServer();
+    shared.admin = await bootstrapToken(shared.server);
+  });
+  after(() => shared.server?.stop());
+  return shared;
 }

@@ -2,23 +2,15 @@
 // shown next to its field; every page state checked with axe-core (test/helpers/console.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
 import { Organization } from '../../src/store/models/index.ts';
-import { checkConsolePage, chromiumMissing, consoleInChromium, signedInConsole } from '../helpers/console.ts';
+import { asAcmeOwner, checkConsolePage, chromiumMissing, consoleInChromium } from '../helpers/console.ts';
 
 const shared = consoleInChromium();
 
 describe('an org’s domains and login policy in Chromium', { skip: chromiumMissing }, () => {
   it('the owner adds a domain, reads where its token goes, and saves the policy after a refused value', async () => {
-    const { fixture, browser } = shared;
-    const acme = fixture.orgs.ACME!;
-    const { context, page } = await signedInConsole(
-      browser,
-      fixture.baseUrl,
-      'acme-owner@acme.localhost',
-      DEMO_PASSWORD,
-    );
-    try {
+    await asAcmeOwner(shared, async (page, fixture) => {
+      const acme = fixture.orgs.ACME!;
       await page.goto(`${fixture.baseUrl}/ui/console/orgs/${acme}`);
       const sections = page.getByRole('navigation', { name: 'Sections' });
       await sections.getByRole('link', { name: 'Domains', exact: true }).click();
@@ -45,8 +37,6 @@ describe('an org’s domains and login policy in Chromium', { skip: chromiumMiss
         passwordComplexity?: { minLength?: number };
       };
       assert.equal(stored.passwordComplexity?.minLength, 12);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -3,22 +3,14 @@
 // checked with axe-core and screenshot at 1280 and 360 px (test-results/console/, not committed).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
 import { User } from '../../src/store/models/index.ts';
-import { checkConsolePage, chromiumMissing, consoleInChromium, signedInConsole } from '../helpers/console.ts';
+import { asAcmeOwner, checkConsolePage, chromiumMissing, consoleInChromium } from '../helpers/console.ts';
 
 const shared = consoleInChromium();
 
 describe('search, address and SAML fields in Chromium', { skip: chromiumMissing }, () => {
   it('ACME’s owner finds a user by keyboard, edits the address, and is told what the SAML form lacks', async () => {
-    const { fixture, browser } = shared;
-    const { context, page } = await signedInConsole(
-      browser,
-      fixture.baseUrl,
-      'acme-owner@acme.localhost',
-      DEMO_PASSWORD,
-    );
-    try {
+    await asAcmeOwner(shared, async (page, fixture) => {
       const acme = fixture.orgs.ACME!;
       await page.goto(`${fixture.baseUrl}/ui/console/orgs/${acme}/users`);
       const search = page.getByRole('search', { name: 'Search users' });
@@ -61,8 +53,6 @@ describe('search, address and SAML fields in Chromium', { skip: chromiumMissing 
       await page.locator('#create-transientMappingAttribute-error').waitFor();
       assert.equal(await page.getByLabel('Email attributes').inputValue(), 'mail\nemailAddress');
       await checkConsolePage(page, 'idp-saml-form');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -2,21 +2,13 @@
 // each page checked with axe-core and screenshot at 1280 and 360 px (test-results/console/, not committed).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
-import { checkConsolePage, chromiumMissing, consoleInChromium, signedInConsole } from '../helpers/console.ts';
+import { asAcmeOwner, checkConsolePage, chromiumMissing, consoleInChromium } from '../helpers/console.ts';
 
 const shared = consoleInChromium();
 
 describe('a user’s pages in Chromium', { skip: chromiumMissing }, () => {
   it('ACME’s owner creates a machine user, takes its key file once, and changes a manager’s roles', async () => {
-    const { fixture, browser } = shared;
-    const { context, page } = await signedInConsole(
-      browser,
-      fixture.baseUrl,
-      'acme-owner@acme.localhost',
-      DEMO_PASSWORD,
-    );
-    try {
+    await asAcmeOwner(shared, async (page, fixture) => {
       const userSections = page.getByRole('navigation', { name: 'User sections' });
       await page.goto(`${fixture.baseUrl}/ui/console/orgs/${fixture.orgs.ACME}/users`);
       const create = page.locator('form', { has: page.getByRole('button', { name: 'Create machine user' }) });
@@ -62,8 +54,6 @@ describe('a user’s pages in Chromium', { skip: chromiumMissing }, () => {
         .first()
         .waitFor();
       await checkConsolePage(page, 'managers-change-roles');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

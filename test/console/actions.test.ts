@@ -2,18 +2,17 @@
 // it, tries it on a user (nothing applied) and removes it; ORG_OWNER_VIEWER reads it without controls, and a forged
 // post of theirs changes nothing; the flows page attaches actions to a trigger where the role may.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Action, ActionFlow } from '../../src/store/models/index.ts';
-import { consoleClient, membershipOn, signedInManager } from '../helpers/console-session.ts';
-import { startOidcFixture, userIdOf, type OidcFixture } from '../helpers/oidc.ts';
+import { consoleClient, fixtureOfFile, instanceOwner, orgViewer } from '../helpers/console-session.ts';
+import { userIdOf, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
 let acme: string;
-before(async () => {
-  fixture = await startOidcFixture();
-  acme = fixture.orgs.ACME!;
+fixtureOfFile((started) => {
+  fixture = started;
+  acme = started.orgs.ACME!;
 });
-after(() => fixture.server.stop());
 
 const SCRIPT = "function addGreeting(ctx, api) { api.v1.claims.setClaim('greeting', 'hello'); }";
 const actionForm = (action: string, changes: Record<string, string> = {}): Array<[string, string]> =>
@@ -60,12 +59,7 @@ describe('actions in the console', () => {
       actionForm('create', { name: 'keptAction', script: SCRIPT.replace('addGreeting', 'keptAction') }),
     );
     const action = (await Action.findOne({ orgId: acme, name: 'keptAction' }).lean())!;
-    const viewer = await signedInManager(
-      fixture,
-      'action-viewer',
-      acme,
-      membershipOn(fixture, 'org', acme, 'ORG_OWNER_VIEWER'),
-    );
+    const viewer = await orgViewer(fixture, 'action-viewer', acme);
     assert.doesNotMatch((await viewer.get(`/orgs/${acme}/actions`)).html, /Create action/);
     const page = await viewer.get(`/orgs/${acme}/actions/${action._id}`);
     assert.equal(page.status, 200);
@@ -113,12 +107,7 @@ describe('flows in the console', () => {
     assert.match(shown.html, /role="status">Your changes are saved\.</);
     assert.match(shown.html, new RegExp(`value="${action._id}" checked`), 'the attached action is ticked');
 
-    const viewer = await signedInManager(
-      fixture,
-      'flow-viewer',
-      acme,
-      membershipOn(fixture, 'org', acme, 'ORG_OWNER_VIEWER'),
-    );
+    const viewer = await orgViewer(fixture, 'flow-viewer', acme);
     const read = await viewer.get(`/orgs/${acme}/flows`);
     assert.equal(read.status, 200);
     assert.match(read.html, /flowAction/);
@@ -129,7 +118,7 @@ describe('flows in the console', () => {
   });
 
   it('IAM_OWNER attaches the instance’s actions from Instance settings', async () => {
-    const iam = await signedInManager(fixture, 'flow-iam', acme, membershipOn(fixture, 'instance', acme, 'IAM_OWNER'));
+    const iam = await instanceOwner(fixture, 'flow-iam', acme);
     const page = await iam.get('/instance/flows');
     assert.equal(page.status, 200);
     assert.match(page.html, /<a href="\/ui\/console\/instance\/flows" aria-current="page">Flows<\/a>/);

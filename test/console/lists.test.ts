@@ -1,20 +1,26 @@
 // Issue 18: roles changed in place (an authorization's, a manager's) where the API permits it, a success message after
 // each action shown once, and lists longer than a page walked with previous/next links that keep the search.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Event, Membership, User, UserGrant } from '../../src/store/models/index.ts';
-import { consoleClient, managerOf, membershipOn, signedInManager } from '../helpers/console-session.ts';
-import { startOidcFixture, userIdOf, type OidcFixture } from '../helpers/oidc.ts';
+import {
+  consoleClient,
+  fixtureOfFile,
+  managerOf,
+  membershipOn,
+  orgViewer,
+  signedInManager,
+} from '../helpers/console-session.ts';
+import { userIdOf, type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
 let acme: string;
 let beta: string;
-before(async () => {
-  fixture = await startOidcFixture();
-  acme = fixture.orgs.ACME!;
-  beta = fixture.orgs.Beta!;
+fixtureOfFile((started) => {
+  fixture = started;
+  acme = started.orgs.ACME!;
+  beta = started.orgs.Beta!;
 });
-after(() => fixture.server.stop());
 
 const unescape = (href: string) => href.replace(/&amp;/g, '&');
 const rowsOf = (html: string) => /<tbody>[\s\S]*<\/tbody>/.exec(html)![0];
@@ -32,12 +38,7 @@ describe('the console’s lists', () => {
       ...roleKeys.map((key): [string, string] => ['roleKeys', key]),
     ];
 
-    const viewer = await signedInManager(
-      fixture,
-      'beta-viewer',
-      beta,
-      membershipOn(fixture, 'org', beta, 'ORG_OWNER_VIEWER'),
-    );
+    const viewer = await orgViewer(fixture, 'beta-viewer', beta);
     const seen = await viewer.get(page);
     assert.equal(seen.status, 200);
     assert.match(seen.html, /Bob Beta/);

@@ -1,46 +1,21 @@
 // Issue 18: the granted projects, a project's applications and its grants are paged through the API's pagination (no
 // cap at 500; the project page's two lists each on their own offset), and the SAML IdP form takes what the API
 // accepts: NameID format, the transient mapping attribute, request signing, clock skew and the attribute mapping, with
-// the API's errors next to the fields; a save keeps what the form does not show.
+// the API's errors next to the fields; a save keeps what the form does not show (the SP certificate).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Application, IdentityProvider, Organization, Project, ProjectGrant } from '../../src/store/models/index.ts';
-import { consoleClient, type ConsoleClient } from '../helpers/console-session.ts';
-import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+import { fixtureOfFile, withAcmeOwner, pagerLink, walkPages, type ConsoleClient } from '../helpers/console-session.ts';
+import { type OidcFixture } from '../helpers/oidc.ts';
 
 const MANY = 105;
 let fixture: OidcFixture;
 let acme: string;
 let owner: ConsoleClient;
 
-before(async () => {
-  fixture = await startOidcFixture();
-  acme = fixture.orgs.ACME!;
-  owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
-});
-after(() => fixture.server.stop());
+fixtureOfFile(async (started) => ({ fixture, acme, owner } = await withAcmeOwner(started)));
 
-const unescape = (href: string) => href.replace(/&amp;/g, '&');
-const linkOf = (html: string, label: string, rel: 'prev' | 'next') =>
-  new RegExp(`<nav aria-label="${label} pages"[\\s\\S]*?</nav>`)
-    .exec(html)?.[0]
-    .match(new RegExp(`<a href="([^"]+)" rel="${rel}">`))?.[1] ?? null;
-
-/** Every id linked under `prefix` over all the pages of one list, following its "next" links from `path`. */
-async function walk(path: string, label: string, prefix: RegExp): Promise<{ ids: Set<string>; pages: number }> {
-  const ids = new Set<string>();
-  let pages = 0;
-  let next: string | null = path;
-  while (next) {
-    const page = await owner.get(next);
-    assert.equal(page.status, 200, next);
-    pages++;
-    for (const [, id] of page.html.matchAll(prefix)) ids.add(id!);
-    const link = linkOf(page.html, label, 'next');
-    next = link && `${path.split('?')[0]}${unescape(link)}`;
-  }
-  return { ids, pages };
-}
+const walk = (path: string, label: string, pattern: RegExp) => walkPages(owner, path, label, pattern);
 
 describe('paging of the granted lists', () => {
   it('the projects granted to an org are walked page by page', async () => {
@@ -91,10 +66,10 @@ describe('paging of the granted lists', () => {
     assert.equal(grants.ids.size, await ProjectGrant.countDocuments({ instanceId, projectId }));
 
     const first = await owner.get(path);
-    assert.equal(unescape(linkOf(first.html, 'Applications', 'next')!), '?appsOffset=100');
+    assert.equal(pagerLink(first.html, 'Applications', 'next'), '?appsOffset=100');
     const secondApps = await owner.get(`${path}?appsOffset=100`);
     assert.equal(
-      unescape(linkOf(secondApps.html, 'Grants', 'next')!),
+      pagerLink(secondApps.html, 'Grants', 'next'),
       '?appsOffset=100&grantsOffset=100',
       'the grants’ link keeps the applications’ page',
     );
@@ -156,7 +131,7 @@ describe('the SAML identity provider form', () => {
     assert.equal(await IdentityProvider.countDocuments({ orgId: acme, name: 'Partner SAML' }), 0);
   });
 
-  it('stores what the form says, shows it again, and a save keeps what the form does not show', async () => {
+  it('stores what the form says, shows it again, and a save keeps the generated certificate', async () => {
     assert.equal((await owner.post(`/orgs/${acme}/idps/new`, samlForm('create'))).status, 303);
     const idp = (await IdentityProvider.findOne({ orgId: acme, name: 'Partner SAML' }).lean())!;
     const settings = idp.settings as Record<string, unknown>;
@@ -174,14 +149,24 @@ describe('the SAML identity provider form', () => {
     assert.match(page.html, /id="save-email" name="email"[^>]*>mail\nemailAddress<\/textarea>/);
     assert.match(page.html, /id="save-clockSkewSeconds" name="clockSkewSeconds" value="30"/);
 
-    // The attribute mapping of issue 17 (API only) survives a save from the console.
+    // The general attribute mapping (issue 17) is shown apart from the SAML attribute lists, and saved with them.
     await IdentityProvider.updateOne(
       { _id: idp._id },
       { $set: { mapping: { username: 'uid', trustEmailVerified: true } } },
     );
+    const mapped = (await owner.get(`/orgs/${acme}/idps/${idp._id}`)).html;
+    assert.match(mapped, /id="save-mapping\.username" name="mapping\.username" value="uid"/);
+    assert.match(mapped, /name="mapping\.trustEmailVerified" value="on" checked/);
     const saved = await owner.post(
       `/orgs/${acme}/idps/${idp._id}`,
-      samlForm('save', { name: 'Partner', email: '', signRequests: 'on', trustUpstreamAmr: 'on' }),
+      samlForm('save', {
+        name: 'Partner',
+        email: '',
+        signRequests: 'on',
+        trustUpstreamAmr: 'on',
+        'mapping.username': 'uid',
+        'mapping.trustEmailVerified': 'on',
+      }),
     );
     assert.equal(saved.status, 303);
     const after = (await IdentityProvider.findById(idp._id).lean())!;

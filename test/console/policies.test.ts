@@ -2,18 +2,17 @@
 // API's 400s next to their fields), ORG_OWNER_VIEWER sees the same pages without controls, and a forged post of the
 // viewer is refused with nothing changed.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Instance, Organization as Org } from '../../src/store/models/index.ts';
-import { consoleClient, membershipOn, signedInManager } from '../helpers/console-session.ts';
-import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+import { assertForbidden, consoleClient, fixtureOfFile, instanceOwner, orgViewer } from '../helpers/console-session.ts';
+import { type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
 let acme: string;
-before(async () => {
-  fixture = await startOidcFixture();
-  acme = fixture.orgs.ACME!;
+fixtureOfFile((started) => {
+  fixture = started;
+  acme = started.orgs.ACME!;
 });
-after(() => fixture.server.stop());
 
 /** The policy form as a browser sends it with the defaults shown, and a few changes. */
 const policyForm = (changes: Array<[string, string]>): Array<[string, string]> => [
@@ -88,12 +87,7 @@ describe('an org’s domains and login policy in the console', () => {
   });
 
   it('ORG_OWNER_VIEWER sees both pages without controls; a forged post changes nothing', async () => {
-    const viewer = await signedInManager(
-      fixture,
-      'acme-viewer',
-      acme,
-      membershipOn(fixture, 'org', acme, 'ORG_OWNER_VIEWER'),
-    );
+    const viewer = await orgViewer(fixture, 'acme-viewer', acme);
     const domains = await viewer.get(`/orgs/${acme}/domains`);
     assert.equal(domains.status, 200);
     assert.match(domains.html, /acme\.localhost/);
@@ -104,23 +98,19 @@ describe('an org’s domains and login policy in the console', () => {
     assert.doesNotMatch(policyPage.html, /Save login policy|Reset to the instance/);
 
     const before = await Org.findById(acme).lean();
-    const forgedDomain = await viewer.post(`/orgs/${acme}/domains`, [
-      ['action', 'add'],
-      ['domain', 'forged.test'],
-    ]);
-    const forgedPolicy = await viewer.post(`/orgs/${acme}/login-policy`, policyForm([['minLength', '30']]));
-    assert.deepEqual([forgedDomain.status, forgedPolicy.status], [403, 403]);
+    await assertForbidden(
+      viewer.post(`/orgs/${acme}/domains`, [
+        ['action', 'add'],
+        ['domain', 'forged.test'],
+      ]),
+      viewer.post(`/orgs/${acme}/login-policy`, policyForm([['minLength', '30']])),
+    );
     const afterwards = await Org.findById(acme).lean();
     assert.deepEqual([afterwards!.domains, afterwards!.loginPolicy], [before!.domains, before!.loginPolicy]);
   });
 
   it('the instance login policy: IAM_OWNER saves it, ORG_OWNER neither sees nor reaches it', async () => {
-    const owner = await signedInManager(
-      fixture,
-      'iam-owner',
-      acme,
-      membershipOn(fixture, 'instance', acme, 'IAM_OWNER'),
-    );
+    const owner = await instanceOwner(fixture, 'iam-owner', acme);
     const home = await owner.get('/');
     assert.match(home.html, /href="\/ui\/console\/instance\/login-policy"/);
     const page = await owner.get('/instance/login-policy');

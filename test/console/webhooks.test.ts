@@ -2,18 +2,17 @@
 // reads its deliveries and removes it; ORG_OWNER_VIEWER sees the subscriptions without controls, and a forged post of
 // theirs changes nothing.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { WebhookSubscription as Webhook } from '../../src/store/models/index.ts';
-import { consoleClient, flashOf, membershipOn, signedInManager } from '../helpers/console-session.ts';
-import { startOidcFixture, type OidcFixture } from '../helpers/oidc.ts';
+import { assertForbidden, consoleClient, fixtureOfFile, flashOf, orgViewer } from '../helpers/console-session.ts';
+import { type OidcFixture } from '../helpers/oidc.ts';
 
 let fixture: OidcFixture;
 let acme: string;
-before(async () => {
-  fixture = await startOidcFixture();
-  acme = fixture.orgs.ACME!;
+fixtureOfFile((started) => {
+  fixture = started;
+  acme = started.orgs.ACME!;
 });
-after(() => fixture.server.stop());
 
 const createForm = (url: string, eventTypes: string): Array<[string, string]> => [
   ['action', 'create'],
@@ -65,23 +64,14 @@ describe('webhooks in the console', () => {
     const owner = await consoleClient(fixture, 'acme-owner@acme.localhost');
     await owner.post(`/orgs/${acme}/webhooks`, createForm('https://kept.acme.test/in', '*'));
     const webhook = (await Webhook.findOne({ orgId: acme, url: 'https://kept.acme.test/in' }).lean())!;
-    const viewer = await signedInManager(
-      fixture,
-      'hook-viewer',
-      acme,
-      membershipOn(fixture, 'org', acme, 'ORG_OWNER_VIEWER'),
-    );
+    const viewer = await orgViewer(fixture, 'hook-viewer', acme);
     const list = await viewer.get(`/orgs/${acme}/webhooks`);
     assert.equal(list.status, 200);
     assert.match(list.html, /kept\.acme\.test/);
     assert.doesNotMatch(list.html, /Create webhook|Remove the webhook/);
-    const forged = await Promise.all([
+    await assertForbidden(
       viewer.post(`/orgs/${acme}/webhooks/${webhook._id}/remove`, [['action', 'delete']]),
       viewer.post(`/orgs/${acme}/webhooks`, createForm('https://forged.test/in', '*')),
-    ]);
-    assert.deepEqual(
-      forged.map((response) => response.status),
-      [403, 403],
     );
     assert.ok(await Webhook.findById(webhook._id).lean());
     assert.equal(await Webhook.findOne({ url: 'https://forged.test/in' }).lean(), null);

@@ -1,12 +1,49 @@
 // The manager console driven without a browser: a person holding a manager role, signed in through the real login,
 // and the console's pages read and its forms posted with the session's cookie and CSRF token.
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
 import type { ManagerLevel } from '../../src/domain/rules/permissions.ts';
 import { hashPassword } from '../../src/platform/passwords.ts';
-import { Membership, Organization, User } from '../../src/store/models/index.ts';
+import { IdentityProvider, Membership, Organization, User } from '../../src/store/models/index.ts';
 import { CookieJar, openPage, submitLoginName, submitPassword } from './login.ts';
-import type { OidcFixture } from './oidc.ts';
+import { startOidcFixture, type OidcFixture } from './oidc.ts';
+
+/** The test file's fixture: started before its tests (then `ready` takes it, e.g. to sign in), stopped after them. */
+export function fixtureOfFile(ready: (fixture: OidcFixture) => unknown): void {
+  let started: OidcFixture | undefined;
+  before(async () => {
+    started = await startOidcFixture();
+    await ready(started);
+  });
+  after(() => started?.server.stop());
+}
+
+/** The fixture, ACME's id and ACME's owner signed in to the console: what most console test files start from. */
+export async function withAcmeOwner(fixture: OidcFixture) {
+  return { fixture, acme: fixture.orgs.ACME!, owner: await consoleClient(fixture, 'acme-owner@acme.localhost') };
+}
+
+/** `count` OIDC providers of `orgId` (null: the instance's) named `prefix 000`…, written directly; their ids. */
+export async function insertIdps(
+  fixture: OidcFixture,
+  orgId: string | null,
+  count: number,
+  prefix: string,
+  template: string | null = null,
+): Promise<string[]> {
+  const created = await IdentityProvider.insertMany(
+    Array.from({ length: count }, (_, index) => ({
+      instanceId: fixture.instanceId,
+      orgId,
+      type: 'oidc',
+      template,
+      name: `${prefix} ${String(index).padStart(3, '0')}`,
+      settings: { issuer: 'https://sso.example.test', clientId: 'castellan', scopes: ['openid'] },
+    })),
+  );
+  return created.map((idp) => idp._id);
+}
 
 export interface ConsoleClient {
   jar: CookieJar;
@@ -126,4 +163,51 @@ export async function signedInManager(
 /** The success message a page shows once after an action (http/console/flash.ts), or null. */
 export function flashOf(html: string): string | null {
   return /<p class="notice success" role="status">([^<]*)<\/p>/.exec(html)?.[1] ?? null;
+}
+
+/** The previous or next link of the list labelled `label` (views/console/paging.njk), unescaped, or null. */
+export function pagerLink(html: string, label: string, rel: 'prev' | 'next'): string | null {
+  const nav = new RegExp(`<nav aria-label="${label} pages"[\\s\\S]*?</nav>`).exec(html)?.[0];
+  return nav?.match(new RegExp(`<a href="([^"]+)" rel="${rel}">`))?.[1]?.replace(/&amp;/g, '&') ?? null;
+}
+
+/** Every id `pattern` captures over all the pages of one list, following its "next" links from `path`. */
+export async function walkPages(
+  client: ConsoleClient,
+  path: string,
+  label: string,
+  pattern: RegExp,
+): Promise<{ ids: Set<string>; pages: number }> {
+  const ids = new Set<string>();
+  let pages = 0;
+  let next: string | null = path;
+  while (next) {
+    const page = await client.get(next);
+    assert.equal(page.status, 200, next);
+    pages++;
+    for (const [, id] of page.html.matchAll(pattern)) ids.add(id!);
+    const link = pagerLink(page.html, label, 'next');
+    next = link && `${path.split('?')[0]}${link}`;
+  }
+  return { ids, pages };
+}
+
+/** A person of `orgId` holding ORG_OWNER_VIEWER there, signed in to the console: reads all, may change nothing. */
+export function orgViewer(fixture: OidcFixture, username: string, orgId: string): Promise<ConsoleClient> {
+  return signedInManager(fixture, username, orgId, membershipOn(fixture, 'org', orgId, 'ORG_OWNER_VIEWER'));
+}
+
+/** A person of `orgId` holding IAM_OWNER on the instance, signed in to the console. */
+export function instanceOwner(fixture: OidcFixture, username: string, orgId: string): Promise<ConsoleClient> {
+  return signedInManager(fixture, username, orgId, membershipOn(fixture, 'instance', orgId, 'IAM_OWNER'));
+}
+
+/** Forged posts (a control the page does not show): each is refused with 403. */
+export async function assertForbidden(...posts: Array<Promise<{ status: number }>>): Promise<void> {
+  const answers = await Promise.all(posts);
+  assert.deepEqual(
+    answers.map((answer) => answer.status),
+    posts.map(() => 403),
+    'every forged post is refused',
+  );
 }

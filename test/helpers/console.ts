@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
 import { assertAccessibleBasics, chromiumMissing, launchChromium } from './browser.ts';
 import { startOidcFixture, type OidcFixture } from './oidc.ts';
 
@@ -49,6 +50,20 @@ export async function signedInConsole(
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${baseUrl}/ui/console`);
   return { context, page };
+}
+
+/** ACME's owner signed in to the console in a fresh context of the file's Chromium, for `use`; closed after it. */
+export async function asAcmeOwner(
+  shared: { fixture: OidcFixture; browser: Browser },
+  use: (page: Page, fixture: OidcFixture) => Promise<void>,
+): Promise<void> {
+  const { fixture, browser } = shared;
+  const { context, page } = await signedInConsole(browser, fixture.baseUrl, 'acme-owner@acme.localhost', DEMO_PASSWORD);
+  try {
+    await use(page, fixture);
+  } finally {
+    await context.close();
+  }
 }
 
 /** axe-core's serious and critical violations of the page (WCAG 2.x A and AA rules). */

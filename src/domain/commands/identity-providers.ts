@@ -6,7 +6,7 @@ import { identityProvidersForOrg } from '../../store/queries/identity-providers.
 import { DomainError, invalidField, notFound } from '../errors.ts';
 import { protocolOf } from '../federation/index.ts';
 import type { IdpForProtocol } from '../federation/protocol.ts';
-import { PROVIDER_TEMPLATES } from '../federation/templates.ts';
+import { PROVIDER_TEMPLATES, TEMPLATE_SECRET_FIELDS } from '../federation/templates.ts';
 import type { AttributeMapping } from '../rules/external-profile.ts';
 import { asOneChange, recordChange, type Actor } from './changes.ts';
 
@@ -63,6 +63,13 @@ export function idpForProtocol(
   };
 }
 
+/** A template's input with each secret it leaves out taken from the stored configuration (none for a new one). */
+function withStoredSecrets(settings: Record<string, unknown>, stored: Record<string, unknown>) {
+  const complete = { ...settings };
+  for (const field of TEMPLATE_SECRET_FIELDS) if (stored[field] !== undefined) complete[field] ??= stored[field];
+  return complete;
+}
+
 /**
  * The protocol, template and complete settings of an input; a secret left out of an update keeps the stored one (as the
  * SMTP password does), so a manager can change a configuration without knowing its secrets, and so does a generated
@@ -72,7 +79,9 @@ async function resolveSettings(input: IdpInput, stored: Record<string, unknown>,
   const template = PROVIDER_TEMPLATES[input.type];
   const protocol = protocolOf(template?.protocol ?? input.type);
   if (!protocol) throw invalidField('type', `unknown type ${input.type}`);
-  const given = template ? template.settings(parseOrRefuse(template.input, input.settings)) : input.settings;
+  const given = template
+    ? template.settings(parseOrRefuse(template.input, withStoredSecrets(input.settings, stored)))
+    : input.settings;
   const withSecrets = { ...given };
   for (const field of [...protocol.secretFields, ...(protocol.generatedFields ?? [])])
     if (withSecrets[field] === undefined) withSecrets[field] = stored[field];
@@ -134,6 +143,10 @@ export function changeIdentityProvider(
     const stored = { ...(idp.settings as Record<string, unknown>), ...openSecrets(masterKey, idp) };
     const resolved = await resolveSettings(input, stored, false);
     if (resolved.protocol.type !== idp.type) throw invalidField('type', `must stay a ${idp.type} provider`);
+    // ZITADEL changes a template's provider only through that template's route (UpdateGoogleProvider…), and migrates
+    // a generic OIDC provider to a template but never back (docs: "Migrate from Generic Provider to specific IdP").
+    if (idp.template && resolved.template !== idp.template)
+      throw invalidField('type', `must stay a ${idp.template} provider (it was made from that template)`);
     const updated = await IdentityProvider.findOneAndUpdate(
       { _id: idp._id, instanceId: actor.instanceId },
       {

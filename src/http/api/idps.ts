@@ -52,6 +52,8 @@ const idpView = z.object({
   type: z.string(),
   template: z.string().nullable(),
   settings: z.record(z.string(), z.unknown()),
+  /** A template's own fields (its `type` in a replacement), read from `settings`; null for a generic provider. */
+  templateSettings: z.record(z.string(), z.unknown()).nullable(),
   /** The secret fields that are set: their values are never returned. */
   secretsSet: z.array(z.string()),
   options: z.object({
@@ -68,13 +70,16 @@ const idpView = z.object({
 
 function toIdpView(idp: IdentityProviderDocument, issuer: string): z.input<typeof idpView> {
   const protocol = protocolOf(idp.type);
+  const settings = idp.settings as Record<string, unknown>;
+  const template = idp.template ? PROVIDER_TEMPLATES[idp.template] : undefined;
   return {
     id: idp._id,
     orgId: idp.orgId ?? null,
     name: idp.name,
     type: idp.type,
     template: idp.template ?? null,
-    settings: idp.settings as Record<string, unknown>,
+    settings,
+    templateSettings: template?.fieldsOf(settings) ?? null,
     secretsSet: Object.keys((idp.secrets ?? {}) as Record<string, string>),
     options: {
       isCreationAllowed: idp.options?.isCreationAllowed ?? true,
@@ -126,7 +131,8 @@ const SETTINGS_HELP =
   'claimsFrom id_token|userinfo), oauth (authorizationEndpoint, tokenEndpoint, userEndpoint, clientId, clientSecret, ' +
   'scopes, idAttribute), or a template: azure-ad (tenant), google, okta (domain, authorizationServerId), keycloak ' +
   '(baseUrl, realm), github, each with clientId and clientSecret. Secret fields are encrypted and never returned; ' +
-  'left out of a replacement, the stored ones are kept';
+  'left out of a replacement, the stored ones are kept. A provider made from a template is replaced through that ' +
+  'template (its type and fields, as `templateSettings` shows them); a generic oidc one may become a template';
 
 /** The five routes of one owner's IdPs: the instance's (`/idps`) or an org's (`/orgs/{orgId}/idps`). */
 function idpRoutes(spec: {

@@ -21,6 +21,15 @@ const clientId: IdpField = { name: 'clientId', label: 'Client ID', kind: 'text' 
 const clientSecret: IdpField = { name: 'clientSecret', label: 'Client secret', kind: 'secret' };
 const scopes: IdpField = { name: 'scopes', label: 'Scopes', kind: 'scopes', hint: 'Separated by spaces.' };
 const credentials = [clientId, clientSecret];
+/** Entra ID tenants that may sign in through a multi-tenant issuer (domain/federation/oidc.ts `allowedTenants`). */
+const allowedTenants: IdpField = {
+  name: 'allowedTenants',
+  label: 'Tenants allowed to sign in',
+  kind: 'lines',
+  hint: 'One Entra ID tenant id per line, for the common or organizations endpoint; empty lets every tenant in.',
+};
+/** A template's client fields: the credentials and the scopes it asks for (empty: the template's own). */
+const templateCredentials = [...credentials, { ...scopes, hint: 'Separated by spaces; empty asks for the usual.' }];
 
 /** SAML 2.0 core §8.3's NameID formats the API takes (domain/federation/saml-settings.ts NAME_ID_FORMATS). */
 const NAME_ID_FORMATS = Object.entries(NAME_ID_FORMAT_URIS).map(([label, value]) => ({ value, label }));
@@ -60,10 +69,24 @@ export const IDP_KINDS: Record<string, { label: string; fields: IdpField[] }> = 
     label: 'OpenID Connect',
     fields: [
       { name: 'issuer', label: 'Issuer URL', kind: 'text' },
-      ...credentials,
+      clientId,
+      {
+        name: 'clientAuth',
+        label: 'Client authentication',
+        kind: 'select',
+        options: choices('client_secret_basic', 'client_secret_post', 'private_key_jwt'),
+      },
+      { ...clientSecret, hint: 'For client_secret_basic and client_secret_post.' },
+      {
+        name: 'privateKeyJwk',
+        label: 'Private key (JWK, JSON)',
+        kind: 'secret',
+        hint: 'For private_key_jwt: the key Castellan signs its client assertion with (RFC 7523).',
+      },
       scopes,
       { name: 'usePkce', label: 'Use PKCE', kind: 'checkbox' },
       { name: 'claimsFrom', label: 'Read the claims from', kind: 'select', options: choices('id_token', 'userinfo') },
+      allowedTenants,
     ],
   },
   oauth: {
@@ -86,18 +109,22 @@ export const IDP_KINDS: Record<string, { label: string; fields: IdpField[] }> = 
       ...samlFields,
     ],
   },
-  google: { label: 'Google', fields: credentials },
-  github: { label: 'GitHub', fields: credentials },
+  google: { label: 'Google', fields: templateCredentials },
+  github: { label: 'GitHub', fields: templateCredentials },
   'azure-ad': {
     label: 'Microsoft Entra ID',
-    fields: [{ name: 'tenant', label: 'Tenant (id, organizations or common)', kind: 'text' }, ...credentials],
+    fields: [
+      { name: 'tenant', label: 'Tenant (id, organizations or common)', kind: 'text' },
+      ...templateCredentials,
+      allowedTenants,
+    ],
   },
   okta: {
     label: 'Okta',
     fields: [
       { name: 'domain', label: 'Okta domain', kind: 'text' },
       { name: 'authorizationServerId', label: 'Authorization server (optional)', kind: 'text' },
-      ...credentials,
+      ...templateCredentials,
     ],
   },
   keycloak: {
@@ -105,7 +132,7 @@ export const IDP_KINDS: Record<string, { label: string; fields: IdpField[] }> = 
     fields: [
       { name: 'baseUrl', label: 'Base URL', kind: 'text' },
       { name: 'realm', label: 'Realm', kind: 'text' },
-      ...credentials,
+      ...templateCredentials,
     ],
   },
 };
@@ -118,7 +145,21 @@ export const IDP_OPTIONS = [
   ['trustUpstreamAmr', 'Trust the provider’s report of how the user authenticated (a second factor there counts here)'],
 ] as const;
 
-/** A stored configuration as the API returns it (api/idps.ts idpView): settings without secrets, the mapping. */
+/**
+ * The general attribute mapping (api/idps.ts `mapping`): which claim or attribute fills each user field, and whether
+ * the provider's word that an email is verified is trusted. Named by the API's path, so its 400s land next to them.
+ */
+export const MAPPING_FIELDS = [
+  ['username', 'Username'],
+  ['email', 'Email'],
+  ['givenName', 'Given name'],
+  ['familyName', 'Family name'],
+  ['displayName', 'Display name'],
+  ['locale', 'Language'],
+].map(([name, label]) => ({ name: `mapping.${name!}`, label: `${label!}: claim or attribute` }));
+export const TRUST_EMAIL_VERIFIED = 'mapping.trustEmailVerified';
+
+/** A stored configuration as the form edits it: the settings of its kind (a template's own fields), the mapping. */
 export interface StoredIdp {
   settings: Record<string, unknown>;
   mapping: Record<string, unknown>;
@@ -144,11 +185,20 @@ function valueOf(field: IdpField, form: URLSearchParams): unknown {
   }
 }
 
+/** The mapping from the form: an empty attribute is left out (the protocol's or template's standard one applies). */
+function mappingOf(form: URLSearchParams): Record<string, unknown> {
+  const mapping: Record<string, unknown> = { trustEmailVerified: checked(form, TRUST_EMAIL_VERIFIED) };
+  for (const field of MAPPING_FIELDS) {
+    const value = text(form, field.name);
+    if (value !== undefined) mapping[field.name.slice('mapping.'.length)] = value;
+  }
+  return mapping;
+}
+
 /**
  * The API body from the form. An empty field is left out, so the protocol's default applies and a secret, which is
- * never shown, is kept on a replacement (the API's rule). A replacement replaces everything, so what the form does
- * not show of the `stored` configuration goes back as stored: settings it has no field for (OIDC's clientAuth,
- * allowedTenants) and the attribute mapping (issue 17).
+ * never shown, is kept on a replacement (the API's rule). A replacement replaces everything, so settings of the
+ * `stored` configuration the form has no field for go back as stored.
  */
 export function idpBody(type: string, form: URLSearchParams, stored?: StoredIdp) {
   const fields = IDP_KINDS[type]?.fields ?? [];
@@ -167,18 +217,26 @@ export function idpBody(type: string, form: URLSearchParams, stored?: StoredIdp)
     type,
     settings,
     options: Object.fromEntries(IDP_OPTIONS.map(([name]) => [name, checked(form, name)])),
-    ...(stored ? { mapping: stored.mapping } : {}),
+    mapping: mappingOf(form),
   };
 }
 
-/** The stored settings as the form shows them: lists as typed, nested ones flat, secrets never (not returned). */
-export function idpFormValues(type: string, settings: Record<string, unknown>): Record<string, unknown> {
+/** The stored configuration as the form shows it: lists as typed, nested ones flat, secrets never (not returned). */
+export function idpFormValues(type: string, stored: StoredIdp): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const field of IDP_KINDS[type]?.fields ?? []) {
-    const source = field.within ? ((settings[field.within] ?? {}) as Record<string, unknown>) : settings;
+    const source = field.within ? ((stored.settings[field.within] ?? {}) as Record<string, unknown>) : stored.settings;
     const value = source[field.name];
     if (value === undefined) continue;
     shown[field.name] = Array.isArray(value) ? value.join(field.kind === 'lines' ? '\n' : ' ') : value;
   }
-  return shown;
+  return { ...shown, ...mappingFormValues(stored.mapping) };
+}
+
+/** A mapping as the form's fields show it (a new configuration's: its template's defaults). */
+export function mappingFormValues(mapping: Partial<Record<string, unknown>>): Record<string, unknown> {
+  return {
+    ...Object.fromEntries(MAPPING_FIELDS.map((field) => [field.name, mapping[field.name.slice('mapping.'.length)]])),
+    [TRUST_EMAIL_VERIFIED]: mapping.trustEmailVerified === true,
+  };
 }

@@ -1,7 +1,18 @@
+import { PROVIDER_TEMPLATES } from '../../domain/federation/templates.ts';
 import { instanceFrame } from './instance-settings.ts';
-import { IDP_KINDS, IDP_OPTIONS, idpBody, idpFormValues } from './idp-fields.ts';
+import {
+  IDP_KINDS,
+  IDP_OPTIONS,
+  MAPPING_FIELDS,
+  TRUST_EMAIL_VERIFIED,
+  idpBody,
+  idpFormValues,
+  mappingFormValues,
+  type StoredIdp,
+} from './idp-fields.ts';
 import { renderConsole, type Console, type ConsolePage, type FormState, type Params } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
+import { pageOf } from './paging.ts';
 import { removalPage } from './confirm-removal.ts';
 
 interface IdpView {
@@ -10,6 +21,7 @@ interface IdpView {
   type: string;
   template: string | null;
   settings: Record<string, unknown>;
+  templateSettings: Record<string, unknown> | null;
   secretsSet: string[];
   options: Record<string, boolean>;
   mapping: Record<string, unknown>;
@@ -39,6 +51,15 @@ const withoutSecrets = (form: FormState | undefined) =>
   };
 const consolePath = (c: Console) => c.ctx.path.replace(/^\/ui\/console/, '');
 
+/** The kind a stored IdP is edited as: its template (only the template's own fields), else its protocol. */
+const kindOf = (idp: IdpView) => idp.template ?? idp.type;
+const storedOf = (idp: IdpView): StoredIdp => ({
+  settings: idp.templateSettings ?? idp.settings,
+  mapping: idp.mapping,
+});
+/** The mapping's errors by the form's names (`mapping.email`), apart from the SAML attribute lists' (`email`). */
+const mappingErrorField = (path: string) => (path.startsWith('mapping.') ? path : undefined);
+
 function idpPages(scope: IdpScope): ConsolePage[] {
   const params = (c: Console) => c.ctx.params as Params;
   const listPath = (c: Console) => consolePath(c).replace(/\/idps(\/.*)?$/, '/idps');
@@ -53,7 +74,7 @@ function idpPages(scope: IdpScope): ConsolePage[] {
     path: scope.path,
     async render(c, form, status) {
       const frame = await scope.frame(c, params(c));
-      const { idps } = await c.call<{ idps: IdpView[] }>(`GET ${scope.api}`, params(c), undefined, { limit: '500' });
+      const { rows: idps, paging } = await pageOf(c, `GET ${scope.api}`, params(c), (found) => found.idps as IdpView[]);
       const policyReadable = await c.allows(`GET ${scope.policy}`, params(c));
       const offered = policyReadable ? (await c.call<PolicyView>(`GET ${scope.policy}`, params(c))).effective.idps : [];
       await renderConsole(
@@ -61,7 +82,8 @@ function idpPages(scope: IdpScope): ConsolePage[] {
         'idps.njk',
         {
           ...frame,
-          idps: idps.map((idp) => ({ ...idp, kind: IDP_KINDS[idp.template ?? idp.type]?.label ?? idp.type })),
+          idps: idps.map((idp) => ({ ...idp, kind: IDP_KINDS[kindOf(idp)]?.label ?? idp.type })),
+          paging,
           offered,
           policyReadable,
           kinds: Object.entries(IDP_KINDS).map(([value, kind]) => ({ value, label: kind.label })),
@@ -105,9 +127,11 @@ function idpPages(scope: IdpScope): ConsolePage[] {
         type,
         fields: kind?.fields ?? [],
         options: IDP_OPTIONS.map(([value, label]) => ({ value, label })),
+        mappingFields: MAPPING_FIELDS,
+        trustEmailVerified: TRUST_EMAIL_VERIFIED,
         values: idp
-          ? { name: idp.name, ...idpFormValues(type, idp.settings), ...idp.options }
-          : { usePkce: true, signRequests: true },
+          ? { name: idp.name, ...idpFormValues(type, storedOf(idp)), ...idp.options }
+          : { usePkce: true, signRequests: true, ...mappingFormValues({ ...PROVIDER_TEMPLATES[type]?.mapping }) },
         form: withoutSecrets(form),
         canWrite: await c.allows(idp ? `PUT ${scope.api}/{idpId}` : `POST ${scope.api}`, params(c)),
         listUrl: `/ui/console${listPath(c)}`,
@@ -119,6 +143,7 @@ function idpPages(scope: IdpScope): ConsolePage[] {
     path: `${scope.path}/new`,
     render: (c, form, status) =>
       renderForm(c, String(form?.values.type ?? c.ctx.query.type ?? 'oidc'), null, form, status),
+    errorField: mappingErrorField,
     actions: {
       create: {
         route: `POST ${scope.api}`,
@@ -131,14 +156,15 @@ function idpPages(scope: IdpScope): ConsolePage[] {
     path: `${scope.path}/:idpId`,
     async render(c, form, status) {
       const idp = await c.call<IdpView>(`GET ${scope.api}/{idpId}`, params(c));
-      await renderForm(c, idp.type, idp, form, status);
+      await renderForm(c, kindOf(idp), idp, form, status);
     },
+    errorField: mappingErrorField,
     actions: {
       save: {
         route: `PUT ${scope.api}/{idpId}`,
         body: async (form, c) => {
           const idp = await c.call<IdpView>(`GET ${scope.api}/{idpId}`, params(c));
-          return idpBody(idp.type, form, idp);
+          return idpBody(kindOf(idp), form, storedOf(idp));
         },
         done: (c) => consolePath(c),
       },

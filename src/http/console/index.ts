@@ -142,7 +142,7 @@ export function consoleRoutes(services: Services): Router {
           ctx.redirect(`${CONSOLE_PATH}${next}`);
         }
       } catch (error) {
-        const state = formErrorOf(error, name, formValues(form));
+        const state = formErrorOf(error, name, formValues(form), page.errorField);
         await showing(console, () => page.render(console, state, state.status));
       }
     });

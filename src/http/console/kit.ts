@@ -84,7 +84,12 @@ export interface ConsolePage {
   actions?: Record<string, PageAction>;
   /** Form actions that show the page again with what was typed (a preview): no route runs, nothing is saved. */
   previews?: string[];
+  /** The field of an API error path where the page's own names differ from the leaf names (ErrorField). */
+  errorField?: ErrorField;
 }
+
+/** The form field an API error path belongs to, or undefined for the leaf name (`fieldOf`). */
+export type ErrorField = (path: string) => string | undefined;
 
 /** Fields a form sent, and the errors to show next to them: what the manager typed is shown again on an error. */
 export interface FormState {
@@ -122,12 +127,13 @@ export function formErrorOf(
   error: unknown,
   action: string,
   values: FormState['values'],
+  errorField?: ErrorField,
 ): FormState & { status: number } {
   const status = error instanceof HttpError ? error.status : error instanceof DomainError ? statusOfDomain(error) : 0;
   if (!status) throw error;
   const detail = (error as HttpError | DomainError).detail as { errors?: Array<{ field: string; message: string }> };
   const errors: Record<string, string> = {};
-  for (const entry of detail.errors ?? []) errors[fieldOf(entry.field)] ??= entry.message;
+  for (const entry of detail.errors ?? []) errors[errorField?.(entry.field) ?? fieldOf(entry.field)] ??= entry.message;
   const message =
     REFUSALS[status] ?? (Object.keys(errors).length ? 'Please correct the marked fields.' : (error as Error).message);
   return { action, values, errors, message, status };

@@ -1,7 +1,10 @@
 import { MULTI_FACTOR_TYPES, PASSWORDLESS_TYPES, SECOND_FACTOR_TYPES } from '../../store/models/login-policy.ts';
 import { checked, list, text } from './forms.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { HttpError } from '../middleware/errors.ts';
 import { renderConsole, type Console, type ConsolePage, type Params } from './kit.ts';
 import { orgFrame } from './org-tabs.ts';
+import { pageOf } from './paging.ts';
 
 /** The policy's yes/no settings, by the API's field names (api/login-policy.ts loginPolicyOverride). */
 const FLAGS = [
@@ -75,21 +78,50 @@ interface PolicyScope {
   path: string;
   api: string;
   frame(c: Console, params: Params): Promise<{ title: string } & Record<string, unknown>>;
-  /** The API routes listing the identity providers the policy may offer. */
-  idpRoutes: string[];
+  /** The lists of identity providers the policy may offer: the API route, and the page's offset of each. */
+  idpLists: IdpList[];
   reset?: { route: string; label: string };
 }
 
-/** The IdPs the manager may list, and those the policy offers already (kept on save even when not listed). */
+interface IdpList {
+  route: string;
+  label: string;
+  offsetParam: string;
+}
+
+/** The name of an offered IdP where the manager may read it (it is in one of the lists), else null. */
+async function idpNameOf(c: Console, lists: IdpList[], params: Params, idpId: string): Promise<string | null> {
+  for (const { route } of lists) {
+    const one = { ...params, idpId };
+    if (!(await c.allows(`${route}/{idpId}`, one))) continue;
+    try {
+      return (await c.call<Idp>(`${route}/{idpId}`, one)).name;
+    } catch (error) {
+      if (!(error instanceof HttpError || error instanceof DomainError)) throw error;
+    }
+  }
+  return null;
+}
+
+/**
+ * The IdPs to choose from: a page of each list the manager may read (each on its own offset), and every IdP the policy
+ * offers already (at most 50, api/login-policy.ts), so a save keeps or drops each offered one knowingly.
+ */
 async function idpChoices(c: Console, scope: PolicyScope, params: Params, offered: string[]) {
   const choices: Array<{ value: string; label: string }> = [];
-  for (const key of scope.idpRoutes) {
-    if (!(await c.allows(key, params))) continue;
-    const { idps } = await c.call<{ idps: Idp[] }>(key, params, undefined, { limit: '500' });
-    choices.push(...idps.map((idp) => ({ value: idp.id, label: idp.name })));
+  const pagers = [];
+  for (const list of scope.idpLists) {
+    if (!(await c.allows(list.route, params))) continue;
+    const { rows, paging } = await pageOf(c, list.route, params, (found) => found.idps as Idp[], {
+      offsetParam: list.offsetParam,
+    });
+    choices.push(...rows.map((idp) => ({ value: idp.id, label: idp.name })));
+    pagers.push({ label: list.label, paging });
   }
   const listed = new Set(choices.map((choice) => choice.value));
-  return [...choices, ...offered.filter((id) => !listed.has(id)).map((id) => ({ value: id, label: id }))];
+  for (const id of offered.filter((offeredId) => !listed.has(offeredId)))
+    choices.push({ value: id, label: (await idpNameOf(c, scope.idpLists, params, id)) ?? id });
+  return { choices, pagers, paged: pagers.some(({ paging }) => paging.previous || paging.next) };
 }
 
 /** A login policy as a form over the API's GET and PUT (issue 18); read-only where PUT would be refused. */
@@ -114,7 +146,7 @@ function loginPolicyPage(scope: PolicyScope): ConsolePage {
           secondFactors: SECOND_FACTOR_TYPES.map((value) => ({ value, label: value })),
           multiFactors: MULTI_FACTOR_TYPES.map((value) => ({ value, label: value })),
           passwordlessTypes: PASSWORDLESS_TYPES.map((value) => ({ value, label: value })),
-          idps: await idpChoices(c, scope, params(c), policy.effective.idps as string[]),
+          ...(await idpChoices(c, scope, params(c), policy.effective.idps as string[])),
           canWrite: await c.allows(`PUT ${scope.api}`, params(c)),
           reset: scope.reset && (await c.allows(scope.reset.route, params(c))) ? scope.reset.label : null,
         },
@@ -143,13 +175,16 @@ export const loginPolicyPages: ConsolePage[] = [
       const frame = await orgFrame(c, params.orgId!);
       return { title: `Login policy of ${frame.org.name}`, ...frame };
     },
-    idpRoutes: ['GET /idps', 'GET /orgs/{orgId}/idps'],
+    idpLists: [
+      { route: 'GET /idps', label: 'Instance identity providers', offsetParam: 'instanceIdpsOffset' },
+      { route: 'GET /orgs/{orgId}/idps', label: 'Organization identity providers', offsetParam: 'orgIdpsOffset' },
+    ],
     reset: { route: 'DELETE /orgs/{orgId}/login-policy', label: 'Reset to the instance’s policy' },
   }),
   loginPolicyPage({
     path: '/instance/login-policy',
     api: '/instance/login-policy',
     frame: async (c) => ({ title: `Login policy of ${c.tenant.instance.name}` }),
-    idpRoutes: ['GET /idps'],
+    idpLists: [{ route: 'GET /idps', label: 'Identity providers', offsetParam: 'idpsOffset' }],
   }),
 ];

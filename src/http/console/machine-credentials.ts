@@ -1,5 +1,6 @@
 import { text } from './forms.ts';
 import { newClientSecret, renderConsole, type Console, type ConsolePage } from './kit.ts';
+import { pageOf } from './paging.ts';
 import { userFrame } from './user-tabs.ts';
 
 interface KeyView {
@@ -33,12 +34,14 @@ export const machineCredentialsPage: ConsolePage = {
   async render(c, form, status) {
     const frame = await userFrame(c);
     const params = { userId: frame.user.id };
+    // At most 20 keys a machine user (domain/rules/key-sets.ts MAX_KEYS_PER_HOLDER): the API lists them unpaged.
     const { keys } = await c.call<{ keys: KeyView[] }>('GET /users/{userId}/keys', params);
-    const { tokens } = await c.call<{ tokens: Array<{ id: string; expiresAt: string }> }>(
+    const { rows: tokens, paging: tokenPaging } = await pageOf(
+      c,
       'GET /users/{userId}/personal-access-tokens',
       params,
-      undefined,
-      { limit: '500' },
+      (found) => found.tokens as Array<{ id: string; expiresAt: string }>,
+      { offsetParam: 'tokensOffset' },
     );
     const write = (key: string, extra: Record<string, string> = {}) => c.allows(key, { ...params, ...extra });
     await renderConsole(
@@ -50,6 +53,7 @@ export const machineCredentialsPage: ConsolePage = {
         form,
         keys,
         tokens,
+        tokenPaging,
         can: {
           secret: await write('POST /users/{userId}/secret'),
           removeSecret: Boolean(frame.user.machine?.hasSecret) && (await write('DELETE /users/{userId}/secret')),

@@ -3,12 +3,17 @@
 // browser prefers dark, the light colours and the name where it prefers light, and link the icon as their favicon. The
 // editor previews both schemes. axe-core checks the console page and the login page in both schemes.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import { DEMO_CLIENT_ID, DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
-import { checkConsolePage, chromiumMissing, consoleInChromium, signedInConsole } from '../helpers/console.ts';
+import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
+import {
+  checkConsolePage,
+  chromiumMissing,
+  consoleInChromium,
+  signedInConsole,
+  orgScopedLoginUrl,
+} from '../helpers/console.ts';
 import { pngOf, SVG } from '../helpers/images.ts';
 
 const shared = consoleInChromium();
@@ -108,18 +113,7 @@ describe('dark mode in Chromium', { skip: chromiumMissing }, () => {
 
       // ACME's login page (its org scope) in a browser without a session, in both schemes.
       const login = await (await browser.newContext({ colorScheme: 'dark' })).newPage();
-      const verifier = randomBytes(32).toString('base64url');
-      const authorize = new URL(`${fixture.baseUrl}/oauth/v2/authorize`);
-      authorize.search = new URLSearchParams({
-        client_id: DEMO_CLIENT_ID,
-        redirect_uri: `${fixture.baseUrl}/demo/callback`,
-        response_type: 'code',
-        scope: `openid urn:zitadel:iam:org:id:${acme}`,
-        state: 'dark-test',
-        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-        code_challenge_method: 'S256',
-      }).toString();
-      await login.goto(authorize.toString());
+      await login.goto(orgScopedLoginUrl(fixture.baseUrl, acme, 'dark-test'));
       await login.getByLabel('Login name').waitFor();
       const loginDark = await coloursOf(login, 'button[type=submit]');
       assert.deepEqual(loginDark, {

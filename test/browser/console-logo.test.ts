@@ -3,11 +3,16 @@
 // authorization for ACME shows ACME's logo, the dark one when the browser prefers dark; a wrong file's error is next
 // to its field. axe-core checks the page.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { Locator } from 'playwright-core';
-import { DEMO_CLIENT_ID, DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
-import { checkConsolePage, chromiumMissing, consoleInChromium, signedInConsole } from '../helpers/console.ts';
+import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
+import {
+  checkConsolePage,
+  chromiumMissing,
+  consoleInChromium,
+  signedInConsole,
+  orgScopedLoginUrl,
+} from '../helpers/console.ts';
 import { pngOf, SVG } from '../helpers/images.ts';
 
 const shared = consoleInChromium();
@@ -67,18 +72,7 @@ describe('branding logos in Chromium', { skip: chromiumMissing }, () => {
       // The login page of an authorization for ACME (its org scope), in a browser without a session, wears ACME's
       // branding.
       const login = await (await browser.newContext()).newPage();
-      const verifier = randomBytes(32).toString('base64url');
-      const authorize = new URL(`${fixture.baseUrl}/oauth/v2/authorize`);
-      authorize.search = new URLSearchParams({
-        client_id: DEMO_CLIENT_ID,
-        redirect_uri: `${fixture.baseUrl}/demo/callback`,
-        response_type: 'code',
-        scope: `openid urn:zitadel:iam:org:id:${acme}`,
-        state: 'logo-test',
-        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-        code_challenge_method: 'S256',
-      }).toString();
-      await login.goto(authorize.toString());
+      await login.goto(orgScopedLoginUrl(fixture.baseUrl, acme, 'logo-test'));
       await login.getByLabel('Login name').waitFor();
       const logo = login.locator('header img.logo');
       assert.equal(await logo.getAttribute('alt'), 'ACME');

@@ -1,12 +1,13 @@
 // Driving the manager console in headless Chromium: sign in through the real login, check every page with axe-core
 // and the accessibility basics, and write screenshots at 1280 and 360 px to test-results/console/ (not committed).
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
+import { DEMO_CLIENT_ID, DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
 import { assertAccessibleBasics, chromiumMissing, launchChromium } from './browser.ts';
 import { startOidcFixture, type OidcFixture } from './oidc.ts';
 
@@ -104,4 +105,19 @@ export async function checkConsolePage(page: Page, name: string, exclude: string
   assert.equal(overflow, false, `${page.url()}: no horizontal scrolling at 360 px`);
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-360.png`), fullPage: true });
   await page.setViewportSize(size);
+}
+
+/** An authorization request of the demo app scoped to `orgId` (its login page wears that org's branding). */
+export function orgScopedLoginUrl(baseUrl: string, orgId: string, state: string): string {
+  const authorize = new URL(`${baseUrl}/oauth/v2/authorize`);
+  authorize.search = new URLSearchParams({
+    client_id: DEMO_CLIENT_ID,
+    redirect_uri: `${baseUrl}/demo/callback`,
+    response_type: 'code',
+    scope: `openid urn:zitadel:iam:org:id:${orgId}`,
+    state,
+    code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'),
+    code_challenge_method: 'S256',
+  }).toString();
+  return authorize.toString();
 }

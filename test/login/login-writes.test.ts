@@ -4,8 +4,6 @@
 // src/store/database/connection.ts).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CommandStartedEvent } from 'mongodb';
-import mongoose from 'mongoose';
 import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/domain/setup/demo.ts';
 import {
   CookieJar,
@@ -17,6 +15,7 @@ import {
   type LoginOptions,
 } from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { commandsDuring, type CommandLabel } from '../helpers/database-commands.ts';
 
 let server: TestServer;
 let demo: LoginOptions;
@@ -36,25 +35,15 @@ const WATCHED = new Set(['oidc_interactions', 'oidc_sessions', 'oidc_consumption
 
 /** `command collection` of the writes to the watched collections while `work` runs. */
 async function writesOf<T>(work: () => Promise<T>): Promise<{ result: T; writes: string[] }> {
-  const writes: string[] = [];
-  const record = (event: CommandStartedEvent) => {
-    const collection = String(event.command[event.commandName]);
-    if (!WATCHED.has(collection) || !['insert', 'update', 'delete'].includes(event.commandName)) return;
+  const watchedWrite: CommandLabel = (event, collection) => {
+    if (!WATCHED.has(collection) || !['insert', 'update', 'delete'].includes(event.commandName)) return undefined;
     // The batched deletion's `deleteMany` names its ids in a list (store/database/delete-batcher.ts).
     const deletes = event.command.deletes as Array<{ q: { _id?: unknown } }> | undefined;
     const batched = deletes?.some((operation) => typeof operation.q._id === 'object') ? ' ($in)' : '';
-    writes.push(`${event.commandName} ${collection}${batched}`);
+    return `${event.commandName} ${collection}${batched}`;
   };
-  const driver = mongoose.connection.getClient();
-  driver.on('commandStarted', record);
-  try {
-    const result = await work();
-    // Writes a request does not wait for are on their way within a turn or two.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    return { result, writes };
-  } finally {
-    driver.off('commandStarted', record);
-  }
+  const { result, commands } = await commandsDuring(work, watchedWrite, 100);
+  return { result, writes: commands };
 }
 
 describe('writes of a password login', () => {

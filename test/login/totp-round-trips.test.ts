@@ -2,12 +2,11 @@
 // counted with the driver's command monitoring (on when METRICS_TOKEN is set, src/store/database/connection.ts).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CommandStartedEvent } from 'mongodb';
-import mongoose from 'mongoose';
 import { bootstrapToken } from '../api/helpers.ts';
 import { submitForm } from '../helpers/login.ts';
 import { enrolledTotpUser, nextStepCode, onStep, passwordStep } from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { commandsDuring, type CommandLabel } from '../helpers/database-commands.ts';
 
 let server: TestServer;
 let admin: string;
@@ -22,21 +21,12 @@ const LOGIN_COLLECTIONS = new Set(['events', 'factor_uses', 'rate_limit_hits', '
 
 /** `command collection (documents)` of the commands on the login's collections while `work` runs. */
 async function commandsOf(work: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const record = (event: CommandStartedEvent) => {
-    const collection = String(event.command[event.commandName]);
-    if (!LOGIN_COLLECTIONS.has(collection)) return;
+  const onLoginCollections: CommandLabel = (event, collection) => {
+    if (!LOGIN_COLLECTIONS.has(collection)) return undefined;
     const documents = event.commandName === 'insert' ? ` (${(event.command.documents as unknown[]).length})` : '';
-    seen.push(`${event.commandName} ${collection}${documents}`);
+    return `${event.commandName} ${collection}${documents}`;
   };
-  const driver = mongoose.connection.getClient();
-  driver.on('commandStarted', record);
-  try {
-    await work();
-  } finally {
-    driver.off('commandStarted', record);
-  }
-  return seen;
+  return (await commandsDuring(work, onLoginCollections)).commands;
 }
 
 describe('round trips of the TOTP code step', () => {

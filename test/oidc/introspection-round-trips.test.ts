@@ -7,8 +7,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
-import type { CommandStartedEvent } from 'mongodb';
-import mongoose from 'mongoose';
 import * as client from 'openid-client';
 import {
   appConfig,
@@ -20,6 +18,7 @@ import {
   type OidcFixture,
   type TestApp,
 } from '../helpers/oidc.ts';
+import { commandsDuring } from '../helpers/database-commands.ts';
 
 /** As the bench's tokens: not bound to the browser session. */
 const OFFLINE = 'openid profile email offline_access';
@@ -37,17 +36,7 @@ after(() => fixture.server.stop());
 
 /** `command collection` of every database command sent while `work` runs. */
 async function commandsOf(work: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const record = (event: CommandStartedEvent) =>
-    seen.push(`${event.commandName} ${String(event.command[event.commandName])}`);
-  const driver = mongoose.connection.getClient();
-  driver.on('commandStarted', record);
-  try {
-    await work();
-  } finally {
-    driver.off('commandStarted', record);
-  }
-  return seen;
+  return (await commandsDuring(work)).commands;
 }
 
 async function warmedCommands(work: () => Promise<unknown>): Promise<string[]> {

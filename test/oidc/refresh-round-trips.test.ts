@@ -3,8 +3,6 @@
 // made on behalf of the request are counted: the pollers' (outbox, webhooks, cache revisions) run outside it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CommandStartedEvent } from 'mongodb';
-import mongoose from 'mongoose';
 import Provider from 'oidc-provider';
 import * as client from 'openid-client';
 import {
@@ -16,6 +14,7 @@ import {
   type OidcFixture,
   type TestApp,
 } from '../helpers/oidc.ts';
+import { commandAndCollection, commandsDuring, type CommandLabel } from '../helpers/database-commands.ts';
 
 const SCOPE = 'openid profile email offline_access';
 let fixture: OidcFixture;
@@ -27,18 +26,9 @@ after(() => fixture.server.stop());
 
 /** `command collection` of every database command the provider's requests make while `work` runs. */
 async function commandsOf(work: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const record = (event: CommandStartedEvent) => {
-    if (Provider.ctx) seen.push(`${event.commandName} ${String(event.command[event.commandName])}`);
-  };
-  const driver = mongoose.connection.getClient();
-  driver.on('commandStarted', record);
-  try {
-    await work();
-  } finally {
-    driver.off('commandStarted', record);
-  }
-  return seen;
+  const ofProvider: CommandLabel = (event, collection) =>
+    Provider.ctx ? commandAndCollection(event, collection) : undefined;
+  return (await commandsDuring(work, ofProvider)).commands;
 }
 
 /** The commands of a refresh (after a first one, which fills the per-instance caches as a running server has them). */

@@ -2,26 +2,18 @@
 // sandboxed srcdoc frame, styled under the console page's CSP (no script anywhere); axe-core checks the page.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
-import { checkConsolePage, chromiumMissing, consoleInChromium, signedInConsole } from '../helpers/console.ts';
+import { checkConsolePage, chromiumMissing, consoleInChromium, asAcmeOwner } from '../helpers/console.ts';
 
 const shared = consoleInChromium();
 
 describe('the branding preview in Chromium', { skip: chromiumMissing }, () => {
   it('shows the login page in the typed colours before anything is saved', async () => {
-    const { fixture, browser } = shared;
-    const acme = fixture.orgs.ACME!;
-    const { context, page } = await signedInConsole(
-      browser,
-      fixture.baseUrl,
-      'acme-owner@acme.localhost',
-      DEMO_PASSWORD,
-    );
-    const refusedByCsp: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) refusedByCsp.push(message.text());
-    });
-    try {
+    await asAcmeOwner(shared, async (page, fixture) => {
+      const acme = fixture.orgs.ACME!;
+      const refusedByCsp: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) refusedByCsp.push(message.text());
+      });
       await page.goto(`${fixture.baseUrl}/ui/console/orgs/${acme}`);
       await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Branding' }).click();
       await page.getByLabel('Display name').fill('ACME Time');
@@ -45,8 +37,6 @@ describe('the branding preview in Chromium', { skip: chromiumMissing }, () => {
       // axe cannot run in a frame sandboxed without scripts: the login page it shows is checked by the login's own
       // browser tests, and the colours' contrast by the editor's warnings (domain/rules/branding.ts).
       await checkConsolePage(page, 'org-branding-preview', ['iframe.preview']);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

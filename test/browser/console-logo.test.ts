@@ -5,13 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Locator } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
 import {
   checkConsolePage,
   chromiumMissing,
   consoleInChromium,
-  signedInConsole,
   orgScopedLoginUrl,
+  asAcmeOwner,
 } from '../helpers/console.ts';
 import { pngOf, SVG } from '../helpers/images.ts';
 
@@ -26,20 +25,14 @@ const loadedWidth = (image: Locator) =>
 
 describe('branding logos in Chromium', { skip: chromiumMissing }, () => {
   it('uploaded in the console, shown in its header, its preview and the org’s login page', async () => {
-    const { fixture, browser } = shared;
-    const acme = fixture.orgs.ACME!;
-    const { context, page } = await signedInConsole(
-      browser,
-      fixture.baseUrl,
-      'acme-owner@acme.localhost',
-      DEMO_PASSWORD,
-    );
-    const refusedByCsp: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy|Cross-Origin-Resource-Policy/i.test(message.text()))
-        refusedByCsp.push(message.text());
-    });
-    try {
+    await asAcmeOwner(shared, async (page, fixture) => {
+      const acme = fixture.orgs.ACME!;
+      const { browser } = shared;
+      const refusedByCsp: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy|Cross-Origin-Resource-Policy/i.test(message.text()))
+          refusedByCsp.push(message.text());
+      });
       await page.goto(`${fixture.baseUrl}/ui/console/orgs/${acme}/branding`);
       await page
         .getByLabel('Logo image')
@@ -81,8 +74,6 @@ describe('branding logos in Chromium', { skip: chromiumMissing }, () => {
       await login.reload();
       assert.equal(await loadedWidth(login.locator('header img.logo')), 120);
       await login.context().close();
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

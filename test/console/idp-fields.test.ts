@@ -117,6 +117,35 @@ describe('the OIDC provider’s client authentication, allowed tenants and mappi
   });
 });
 
+describe('a generic OAuth 2.0 provider', () => {
+  it('has its PKCE switch as a field: saved, shown, and cleared by a save', async () => {
+    const oauthForm = (action: string, changes: Record<string, string>) =>
+      form({
+        action,
+        type: 'oauth',
+        name: 'Plain OAuth',
+        authorizationEndpoint: 'https://oauth.example.com/authorize',
+        tokenEndpoint: 'https://oauth.example.com/token',
+        userEndpoint: 'https://oauth.example.com/user',
+        clientId: 'castellan',
+        clientSecret: SECRET,
+        scopes: 'read:user',
+        idAttribute: 'id',
+        ...changes,
+      });
+    const created = await owner.post(`/orgs/${acme}/idps/new`, oauthForm('create', { usePkce: 'on' }));
+    assert.equal(created.status, 303, created.html);
+    const idp = (await IdentityProvider.findOne({ orgId: acme, name: 'Plain OAuth' }).lean())!;
+    assert.equal((idp.settings as { usePkce: boolean }).usePkce, true);
+    assert.match((await owner.get(`/orgs/${acme}/idps/${idp._id}`)).html, /name="usePkce" value="on" checked/);
+
+    const saved = await owner.post(`/orgs/${acme}/idps/${idp._id}`, oauthForm('save', { clientSecret: '' }));
+    assert.equal(saved.status, 303, saved.html);
+    const after = (await IdentityProvider.findById(idp._id).lean())!;
+    assert.equal((after.settings as { usePkce: boolean }).usePkce, false, 'unticked: no PKCE');
+  });
+});
+
 describe('a provider made from a template', () => {
   it('is edited as its template: its own fields, and a save keeps the type, the name and the secret', async () => {
     const created = await owner.post(

@@ -64,6 +64,8 @@ const samlFields: IdpField[] = [
   attributeField('locale', 'Language'),
 ];
 
+const usePkce: IdpField = { name: 'usePkce', label: 'Use PKCE', kind: 'checkbox' };
+
 export const IDP_KINDS: Record<string, { label: string; fields: IdpField[] }> = {
   oidc: {
     label: 'OpenID Connect',
@@ -84,7 +86,7 @@ export const IDP_KINDS: Record<string, { label: string; fields: IdpField[] }> = 
         hint: 'For private_key_jwt: the key Castellan signs its client assertion with (RFC 7523).',
       },
       scopes,
-      { name: 'usePkce', label: 'Use PKCE', kind: 'checkbox' },
+      usePkce,
       { name: 'claimsFrom', label: 'Read the claims from', kind: 'select', options: choices('id_token', 'userinfo') },
       allowedTenants,
     ],
@@ -97,6 +99,7 @@ export const IDP_KINDS: Record<string, { label: string; fields: IdpField[] }> = 
       { name: 'userEndpoint', label: 'User endpoint', kind: 'text' },
       ...credentials,
       scopes,
+      usePkce,
       { name: 'idAttribute', label: 'Attribute of the user’s id', kind: 'text' },
     ],
   },

@@ -78,10 +78,18 @@ export function providerRequests(
     return tenant.handle(req, res);
   }
 
+  // Koa catches what its handlers throw; this path's own steps run outside it, and a rejection left to Node would end
+  // the process (its default for unhandled rejections): a failure here is one request's 500, as in the app.
+  function failed(req: IncomingMessage, res: ServerResponse, path: string, error: unknown): void {
+    log.error({ err: error, method: req.method, path }, 'request failed');
+    if (res.headersSent) res.destroy();
+    else res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"server_error"}');
+  }
+
   return (req, res) => {
     const path = plainPath(req.url);
     if (path === null || path === '/metrics' || routeCouldMatch(path)) return appHandler(req, res);
-    return serve(req, res, path);
+    serve(req, res, path).catch((error: unknown) => failed(req, res, path, error));
   };
 }
 

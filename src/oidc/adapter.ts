@@ -12,7 +12,6 @@ import {
   type OidcPayloadDocument,
 } from '../store/models/oidc-payload.ts';
 
-const DUPLICATE_KEY = 11000;
 const CONSUMPTION_RACE_RETENTION_MS = 3600 * 1000;
 /** Written once when issued (later writes are rare): inserted through the group commit first. */
 const WRITTEN_ONCE = new Set([
@@ -29,8 +28,13 @@ const WRITTEN_ONCE = new Set([
  * fresh id, is inserted through the group commit (`expectFirstSave`, called from oidc/library-overrides.ts).
  */
 const SAVED_AGAIN = new Set(['Interaction', 'Session']);
-// mongoose types every collection by Document; this one holds what its schema says.
-const consumptionMarkers = OidcConsumption.collection as unknown as Collection<{ _id: string; expiresAt: Date }>;
+/**
+ * Inserts a marker that decides a race (a code's consumption, an expired record's takeover): true for the one caller
+ * whose insert stored it, false where its `_id` was taken. Through the group commit: parallel requests share an insert.
+ */
+async function markerInserted(_id: string, expiresAt: Date): Promise<boolean> {
+  return (await batcherFor(OidcConsumption.collection).insert({ _id, expiresAt })) === 'inserted';
+}
 
 /** A stored document of this kind that has not expired. */
 function isLive(found: OidcPayloadDocument | null, kind: string | undefined): found is OidcPayloadDocument {
@@ -148,15 +152,8 @@ export class MongoAdapter implements Adapter {
     // only one of them wins.
     const existing = await this.#collection.findOne({ _id }, { projection: { expiresAt: 1 } });
     if (!existing?.expiresAt || existing.expiresAt > new Date()) return false;
-    try {
-      await consumptionMarkers.insertOne({
-        _id: `takeover:${_id}@${existing.expiresAt.getTime()}`,
-        expiresAt: new Date(Date.now() + expiresIn * 1000),
-      });
-    } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
-      throw error;
-    }
+    const takeover = `takeover:${_id}@${existing.expiresAt.getTime()}`;
+    if (!(await markerInserted(takeover, new Date(Date.now() + expiresIn * 1000)))) return false;
     await this.#collection.updateOne({ _id }, { $set: fields });
     return true;
   }
@@ -243,12 +240,9 @@ export class MongoAdapter implements Adapter {
   async consume(plainId: string): Promise<void> {
     const id = this.#key(plainId);
     await this.#collection.updateOne({ _id: id }, { $set: { consumed: true } });
-    // Through the group commit (parallel token requests share one insert): a taken `_id` is the lost race.
-    const marker = await batcherFor(OidcConsumption.collection).insert({
-      _id: `${this.#name}:${id}`,
-      expiresAt: new Date(Date.now() + CONSUMPTION_RACE_RETENTION_MS),
-    });
-    if (marker === 'exists') throw new ConsumedByAnotherRequest(`${this.#name} was already used`);
+    const marker = `${this.#name}:${id}`;
+    if (!(await markerInserted(marker, new Date(Date.now() + CONSUMPTION_RACE_RETENTION_MS))))
+      throw new ConsumedByAnotherRequest(`${this.#name} was already used`);
   }
 
   /**

@@ -38,4 +38,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/readyz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # tini forwards SIGTERM (graceful shutdown) and reaps the embedded FerretDB's processes; the flags are npm start's.
 ENTRYPOINT ["tini", "--"]
-CMD ["node_modules/.bin/node", "--max-old-space-size=1024", "--max-semi-space-size=4", "src/main.ts"]
+CMD ["node_modules/.bin/node", "--max-old-space-size=1024", "--max-semi-space-size=4", "--heap-growing-percent=30", "src/main.ts"]

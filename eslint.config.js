@@ -17,7 +17,8 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    // Plain JavaScript where a thread must do without Node's TypeScript loader (src/platform/sandbox/worker.mjs).
+    files: ['**/*.ts', 'src/**/*.mjs', 'bench/**/*.mjs'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',

@@ -1,9 +1,10 @@
-// `node --max-old-space-size=1024 --max-semi-space-size=4 bench/sandbox-threads.ts [threads]`: what the actions
-// sandbox's threads (src/platform/sandbox/pool.ts) cost the process that runs them, the way a worker runs them: the
-// resident memory a thread adds with its first job and after 2,000 jobs of the login-action scenario's script
-// (bench/lib/actions.ts), the first job's wait (a thread's start and QuickJS's two builds: what a job pays after the
-// pool's idle time ended its thread), and what ending the threads gives back, over five start-run-end cycles
-// (bench/README.md, "Worker memory"). Run it with MALLOC_ARENA_MAX=2, as cluster workers run (src/process/cluster.ts).
+// `node --max-old-space-size=1024 --max-semi-space-size=4 --heap-growing-percent=30 bench/sandbox-threads.ts [n]`:
+// what the actions sandbox's threads (src/platform/sandbox/pool.ts, at most n) cost the process that runs them, the way
+// a worker runs them: the resident memory a thread adds with its first job and after 2,000 jobs of the login-action
+// scenario's script (bench/lib/actions.ts), the first job's wait (a thread's start and QuickJS's plain build: what a
+// job pays after the pool's idle time ended its thread), and what ending the threads gives back, over five
+// start-run-end cycles (bench/README.md, "Worker memory"). Run it with MALLOC_ARENA_MAX=2, as cluster workers run
+// (src/process/cluster.ts).
 import { readFileSync } from 'node:fs';
 import { guestInput, guestSource } from '../src/domain/actions/guest-source.ts';
 import { SandboxPool, type SandboxJob } from '../src/platform/sandbox/pool.ts';

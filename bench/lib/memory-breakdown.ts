@@ -38,7 +38,7 @@ export interface ProbeAnswer {
   peak: MemoryBreakdown;
 }
 
-export const MEMORY_PROBE_MODULE = fileURLToPath(new URL('memory-probe.ts', import.meta.url));
+export const MEMORY_PROBE_MODULE = fileURLToPath(new URL('memory-probe.mjs', import.meta.url));
 const ANSWER_TIMEOUT_MS = 5_000;
 const POLL_MS = 20;
 

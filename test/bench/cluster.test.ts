@@ -90,10 +90,14 @@ it("adds the workers' memory flags the operator did not set, and never after the
     '--enable-source-maps',
     '--max-old-space-size=1024',
     '--max-semi-space-size=4',
+    '--heap-growing-percent=30',
   ]);
-  assert.deepEqual(workerExecArgv(['--max_old_space_size=4096'], ''), [
+  assert.deepEqual(workerExecArgv(['--max_old_space_size=4096', '--heap-growing-percent=50'], ''), [
     '--max_old_space_size=4096',
+    '--heap-growing-percent=50',
     '--max-semi-space-size=4',
   ]);
-  assert.deepEqual(workerExecArgv([], '--max-semi-space-size=16  --max-old-space-size=2048'), []);
+  assert.deepEqual(workerExecArgv([], '--max-semi-space-size=16  --max-old-space-size=2048'), [
+    '--heap-growing-percent=30',
+  ]);
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import v8 from 'node:v8';
 import { cached, dropInstanceCache } from '../../src/store/cache/instance-cache.ts';
 
 /** A loader that counts its calls and answers with the call number. */
@@ -43,5 +44,24 @@ describe('per-instance cache', () => {
       /database down/,
     );
     assert.equal(await cached('cache-f', 'k', async () => 'recovered'), 'recovered');
+  });
+
+  it('costs memory by what an instance holds, not by its cap', async () => {
+    // lru-cache allocates its arrays for `max` entries up front: 20,000 slots with their ages came to about 0.75 MB per
+    // cached instance, whatever it held (bench/README.md, "Worker memory").
+    const before = v8.getHeapStatistics().used_heap_size;
+    for (let index = 0; index < 300; index++) await cached(`cache-many-${index}`, 'k', async () => index);
+    const grown = (v8.getHeapStatistics().used_heap_size - before) / 2 ** 20;
+    assert.ok(grown < 20, `300 instances of one entry each took ${grown.toFixed(1)} MB of heap`);
+  });
+
+  it('keeps at most 20,000 entries of an instance, dropping the least recently used', async () => {
+    const { load, calls } = counter();
+    for (let index = 0; index <= 20_000; index++) await cached('cache-full', `k${index}`, load);
+    assert.equal(calls(), 20_001);
+    await cached('cache-full', 'k20000', load);
+    assert.equal(calls(), 20_001, 'the latest is kept');
+    await cached('cache-full', 'k0', load);
+    assert.equal(calls(), 20_002, 'the oldest was dropped');
   });
 });

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { SandboxJob, SandboxOutcome, WorkerReply, WorkerRequest } from './protocol.ts';
+import { guestFetch } from './guest-fetch.ts';
+import type { GuestFetchRequest, SandboxJob, SandboxOutcome, WorkerReply, WorkerRequest } from './protocol.ts';
 
 export type { SandboxJob, SandboxOperation, SandboxOutcome } from './protocol.ts';
 
@@ -14,8 +15,8 @@ const HARD_STOP_GRACE_MS = 1000;
 /**
  * A job waits this long behind busy threads before the pool starts one more: quick scripts (a trivial one takes under a
  * millisecond) share one thread, and only a slow one, holding its thread for a good part of its timeout, makes others
- * wait for a second. Each thread costs its process about 35-60 MB resident (an isolate of its own, Node's bootstrap,
- * the TypeScript loader, QuickJS's two builds and their WebAssembly memories: bench/README.md, "Worker memory").
+ * wait for a second. Each thread costs its process tens of MB resident (an isolate of its own, Node's bootstrap,
+ * QuickJS's builds and their WebAssembly memories: bench/README.md, "Worker memory").
  */
 const GROW_AFTER_WAIT_MS = 250;
 
@@ -28,7 +29,7 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  /** Its QuickJS builds are loaded: jobs (and their timers) start only then. */
+  /** Its QuickJS plain build is loaded: jobs (and their timers) start only then. */
   ready: boolean;
   running: (Pending & { id: number; timer: NodeJS.Timeout }) | null;
   /** Ends the thread once it has had no job for the pool's idle time. */
@@ -45,7 +46,7 @@ export interface SandboxPoolOptions {
 }
 
 /**
- * A small pool of worker threads that run sandboxed scripts (platform/sandbox/worker.ts) off the main event loop: a
+ * A small pool of worker threads that run sandboxed scripts (platform/sandbox/worker.mjs) off the main event loop: a
  * runaway script occupies one worker for at most its timeout, never the thread that serves requests. Jobs wait in
  * order for a free worker. The pool keeps as few threads as its work needs: none until the first job, one while jobs
  * are quick, more only when a job has waited GROW_AFTER_WAIT_MS, and a thread ends after its idle time, which is
@@ -132,18 +133,27 @@ export class SandboxPool {
   }
 
   #spawn(): void {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url));
+    const worker = new Worker(new URL('./worker.mjs', import.meta.url));
     worker.unref();
     const slot: Slot = { worker, ready: false, running: null, idleTimer: null };
-    worker.on('message', (reply: WorkerReply | { ready: true }) => {
+    worker.on('message', (reply: WorkerReply) => {
       if ('ready' in reply) {
         slot.ready = true;
         this.#lastReadyAt = performance.now();
         this.#dispatch();
-      } else if (slot.running?.id === reply.id) this.#finish(slot, reply.outcome);
+      } else if (slot.running?.id !== reply.id) return;
+      else if ('fetch' in reply) this.#fetchFor(slot, reply.id, reply.fetch);
+      else this.#finish(slot, reply.outcome);
     });
     worker.on('error', (error) => void this.#replace(slot, `sandbox worker failed: ${error.message}`));
     this.#slots.push(slot);
+  }
+
+  /** Makes the running job's fetch for its thread, which waits for the answer (unless the job ended meanwhile). */
+  #fetchFor(slot: Slot, id: number, request: GuestFetchRequest): void {
+    void guestFetch(slot.running!.job, request).then((fetched) => {
+      if (slot.running?.id === id) slot.worker.postMessage({ id, fetched } satisfies WorkerRequest);
+    });
   }
 
   #finish(slot: Slot, outcome: SandboxOutcome): void {

@@ -1,10 +1,10 @@
 import type { OutboundPolicy } from '../outbound-fetch.ts';
 
 /**
- * What the main thread and a sandbox worker (platform/sandbox/worker.ts) exchange. The sandbox knows nothing of what it
- * runs: a job is source code with one JSON input (`__inputJson` in the guest), a `__record(name, argsJson)` host
+ * What the main thread and a sandbox thread (platform/sandbox/worker.mjs) exchange. The sandbox knows nothing of what
+ * it runs: a job is source code with one JSON input (`__inputJson` in the guest), a `__record(name, argsJson)` host
  * function whose calls come back as operations, and, only for a job with allowed hosts, a synchronous
- * `__fetch(url, optionsJson)` that answers `{status, body}` or `{error}`.
+ * `__fetch(url, optionsJson)` that answers `{status, body}` or `{error}` (made by the main thread).
  */
 export interface SandboxJob {
   source: string;
@@ -36,15 +36,20 @@ export type SandboxOutcome =
       /** Where the source failed, when known. */ line?: number;
     };
 
-export interface WorkerRequest {
-  id: number;
-  job: SandboxJob;
+/** A guest's `__fetch`, which the sandbox thread asks the main thread to make (platform/sandbox/guest-fetch.ts). */
+export interface GuestFetchRequest {
+  url: string;
+  optionsJson: string;
+  /** What is left of the job's deadline, at most its `fetchTimeoutMs`. */
+  timeoutMs: number;
 }
 
-export interface WorkerReply {
-  id: number;
-  outcome: SandboxOutcome;
-}
+/** Main thread to sandbox thread: a job to run, or the answer (`{status, body}` or `{error}`, JSON) to its fetch. */
+export type WorkerRequest = { id: number; job: SandboxJob } | { id: number; fetched: string };
+
+/** Sandbox thread to main thread: it can take jobs, a job's outcome, or the running job's fetch to make. */
+export type WorkerReply =
+  { ready: true } | { id: number; outcome: SandboxOutcome } | { id: number; fetch: GuestFetchRequest };
 
 /** Largest response body `__fetch` hands to a script. */
 export const MAX_FETCH_BODY_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { AccessToken, ClientCredentials, KoaContextWithOIDC, RefreshToken } from 'oidc-provider';
 import { FormTooLargeError, handOnForm, providerBoundForm, soleValue } from '../platform/form-body.ts';
 import { isCompactJwt } from '../platform/jwt-id.ts';
 import type { JwtResolver } from './adapter.ts';
@@ -34,36 +34,39 @@ export async function replaceJwtByJti(ctx: Context, resolveJwt: JwtResolver): Pr
   return true;
 }
 
+/** What an introspection adds to the library's description of an active token. */
+export interface IntrospectionDescription {
+  sub: string | undefined;
+  aud: string | string[];
+  claims: Record<string, unknown>;
+}
+
 /**
- * After the provider answered an introspection request: an active token is described with the live claims of its
- * user (roles for the introspecting client's project, docs/zitadel-behaviour.md §6) and its ZITADEL audience; a
- * token whose user or client is no longer active is not.
+ * An active token described with the live claims of its user (roles for the introspecting client's project,
+ * docs/zitadel-behaviour.md §6) and its ZITADEL audience; null when its user or client is no longer active (the
+ * token is then not active either).
  */
-export async function addIntrospectionClaims(ctx: KoaContextWithOIDC, instance: InstanceRecord): Promise<void> {
-  const body = ctx.body as Record<string, unknown> | undefined;
+export async function introspectionClaims(
+  ctx: KoaContextWithOIDC,
+  instance: InstanceRecord,
+  token: AccessToken | ClientCredentials | RefreshToken,
+): Promise<IntrospectionDescription | null> {
   const caller = ctx.oidc.client;
-  if (!body?.active || !caller) return;
-  const { entities } = ctx.oidc;
-  const token = entities.AccessToken ?? entities.ClientCredentials ?? entities.RefreshToken;
-  const owner =
-    token?.clientId === caller.clientId ? caller : await ctx.oidc.provider.Client.find(token?.clientId ?? '');
-  const ownerInfo = owner ? clientInfo(owner) : null;
+  if (!caller) return null;
+  const owner = token.clientId === caller.clientId ? caller : await ctx.oidc.provider.Client.find(token.clientId ?? '');
+  if (!owner) return null;
+  const ownerInfo = clientInfo(owner);
   // A client-credentials token names the machine user it is bound to (oidc/token-binding.ts), not today's namesake.
-  const subject = token && 'accountId' in token ? token.accountId : token && boundUserId(token);
-  const claims =
-    token && ownerInfo
-      ? await activeAccountClaims(instance, subject, {
-          scope: token.scope,
-          target: 'introspection',
-          client: ownerInfo,
-          currentProjectId: clientInfo(caller).projectId,
-        })
-      : null;
-  if (!token || !ownerInfo || !claims) {
-    ctx.body = { active: false };
-    return;
-  }
-  body.sub = subject;
-  body.aud ??= audienceOf(instance, token, ownerInfo);
-  Object.assign(body, claims);
+  const subject = 'accountId' in token ? token.accountId : (boundUserId(token) ?? undefined);
+  const claims = await activeAccountClaims(instance, subject, {
+    scope: token.scope,
+    target: 'introspection',
+    client: ownerInfo,
+    currentProjectId: clientInfo(caller).projectId,
+  });
+  if (!claims) return null;
+  const aud =
+    ('aud' in token ? (token.aud as string | string[] | undefined) : undefined) ??
+    audienceOf(instance, token, ownerInfo);
+  return { sub: subject, aud, claims };
 }

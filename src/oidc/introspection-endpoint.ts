@@ -1,5 +1,4 @@
 import type { Context } from 'koa';
-import compose from 'koa-compose';
 import type { AccessToken, ClientCredentials, KoaContextWithOIDC, RefreshToken } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import introspectionActions from 'oidc-provider/lib/actions/introspection.js';
@@ -32,6 +31,14 @@ function libraryChecks(): Middleware[] {
   if (answer?.name !== 'renderTokenResponse')
     throw new Error('oidc-provider: the introspection endpoint no longer ends with renderTokenResponse');
   return introspectionActions.slice(0, -1);
+}
+
+/** The middlewares run in turn, each given the next, as koa runs a route's list (koa-compose: koa's dependency). */
+function inTurn(middlewares: Middleware[]): (ctx: KoaContextWithOIDC) => Promise<void> {
+  return (ctx) => {
+    const step = async (index: number): Promise<void> => middlewares[index]?.(ctx, () => step(index + 1));
+    return step(0);
+  };
 }
 
 /**
@@ -86,7 +93,7 @@ export function castellanIntrospection(provider: Provider, instance: InstanceRec
     };
   }
 
-  const handle = compose([getErrorHandler('introspection.error'), clientCors, ...libraryChecks(), describeToken]);
+  const handle = inTurn([getErrorHandler('introspection.error'), clientCors, ...libraryChecks(), describeToken]);
 
   // What the router's `ensureOIDC` (lib/helpers/initialize_app.js) does for a route: the request's OIDC context,
   // named after the route, and the request as the provider's current one (`Provider.ctx`).

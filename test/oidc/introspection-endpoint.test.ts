@@ -81,7 +81,7 @@ describe('the introspection endpoint', () => {
   it('finds access and refresh tokens whatever token_type_hint says, and describes each kind', async () => {
     const refreshToken = tokens.refresh_token!;
     for (const hint of [undefined, 'access_token', 'refresh_token', 'something_else']) {
-      const parameters = hint ? { token_type_hint: hint } : {};
+      const parameters: Record<string, string> = hint ? { token_type_hint: hint } : {};
       const access = (await client.tokenIntrospection(config, tokens.access_token, parameters)) as Record<
         string,
         unknown

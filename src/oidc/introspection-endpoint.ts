@@ -7,7 +7,7 @@ import { findToken } from 'oidc-provider/lib/helpers/token_find.js';
 import cors from 'oidc-provider/lib/shared/cors.js';
 import getErrorHandler from 'oidc-provider/lib/shared/error_handler.js';
 import { introspectionClaims } from './introspection.ts';
-import { introspectionPolicy } from './token-policies.ts';
+import { admitsIntrospectingCaller, introspectedAudience } from './token-policies.ts';
 import type { InstanceRecord } from './tenants.ts';
 
 /** The fields every introspectable model has (@types/oidc-provider declares each model on its own). */
@@ -52,14 +52,12 @@ const clientCors = cors({ allowMethods: 'POST', clientBased: true, maxAge: 3600,
  * Castellan's introspection endpoint (RFC 7662, docs/zitadel-behaviour.md §6), answered in front of the provider's
  * router as userinfo is (oidc/userinfo.ts): the library's own middlewares authenticate the client and check the
  * request, then one pass finds the token, checks it as lib/actions/introspection.js `renderTokenResponse` does (its
- * grant, the caller's audience, `features.introspection.allowedPolicy`) and describes it with the user's live claims
- * and ZITADEL audience: the library's answer and Castellan's additions (oidc/introspection.ts) without a second look-up
- * of the token's client. Of the library's checks, those of features Castellan leaves off are not repeated:
- * attestation-bound refresh tokens, pairwise subjects, rich authorization requests.
+ * grant, then the caller's audience, Castellan's `features.introspection.allowedPolicy`) and describes it with the
+ * user's live claims and ZITADEL audience: the library's answer and Castellan's additions (oidc/introspection.ts),
+ * the token's client looked up once for both. Of the library's checks, those of features Castellan leaves off are not
+ * repeated: attestation-bound refresh tokens, pairwise subjects, rich authorization requests.
  */
 export function castellanIntrospection(provider: Provider, instance: InstanceRecord): (ctx: Context) => Promise<void> {
-  const allowedPolicy = introspectionPolicy(instance);
-
   async function describeToken(ctx: KoaContextWithOIDC): Promise<void> {
     const { params, client: caller } = ctx.oidc;
     ctx.body = { active: false };
@@ -72,8 +70,11 @@ export function castellanIntrospection(provider: Provider, instance: InstanceRec
       ctx.oidc.entity('Grant', grant);
     }
     ctx.oidc.entity(token.kind, token);
-    if (!(await allowedPolicy(ctx, caller, token))) return;
-    const described = await introspectionClaims(ctx, instance, token);
+    const owner = token.clientId === caller.clientId ? caller : await provider.Client.find(token.clientId ?? '');
+    if (!owner) return;
+    const aud = introspectedAudience(instance, token, owner);
+    if (!admitsIntrospectingCaller(aud, caller)) return;
+    const described = await introspectionClaims(instance, { caller, owner }, token);
     if (!described) return;
     ctx.body = {
       active: true,
@@ -85,7 +86,7 @@ export function castellanIntrospection(provider: Provider, instance: InstanceRec
       sid: 'sid' in token ? token.sid : undefined,
       iss: provider.issuer,
       jti: token.jti !== params?.token ? token.jti : undefined,
-      aud: described.aud,
+      aud,
       scope: token.scope || undefined,
       cnf: token.isSenderConstrained() ? { 'x5t#S256': token['x5t#S256'], jkt: token.jkt } : undefined,
       token_type: token.kind !== 'RefreshToken' ? token.tokenType : undefined,

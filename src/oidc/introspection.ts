@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { AccessToken, ClientCredentials, KoaContextWithOIDC, RefreshToken } from 'oidc-provider';
+import type { AccessToken, Client, ClientCredentials, RefreshToken } from 'oidc-provider';
 import { FormTooLargeError, handOnForm, providerBoundForm, soleValue } from '../platform/form-body.ts';
 import { isCompactJwt } from '../platform/jwt-id.ts';
 import type { JwtResolver } from './adapter.ts';
@@ -7,7 +7,6 @@ import { activeAccountClaims } from './claims.ts';
 import { clientInfo } from './clients.ts';
 import type { InstanceRecord } from './tenants.ts';
 import { boundUserId } from './token-binding.ts';
-import { audienceOf } from './token-policies.ts';
 
 /**
  * Before the provider reads an introspection or revocation request: a JWT access token in `token` becomes its `jti`,
@@ -34,39 +33,23 @@ export async function replaceJwtByJti(ctx: Context, resolveJwt: JwtResolver): Pr
   return true;
 }
 
-/** What an introspection adds to the library's description of an active token. */
-export interface IntrospectionDescription {
-  sub: string | undefined;
-  aud: string | string[];
-  claims: Record<string, unknown>;
-}
-
 /**
- * An active token described with the live claims of its user (roles for the introspecting client's project,
- * docs/zitadel-behaviour.md §6) and its ZITADEL audience; null when its user or client is no longer active (the
- * token is then not active either).
+ * What an introspection adds to the library's description of an active token (docs/zitadel-behaviour.md §6): its
+ * subject and the live claims of its user, with the roles for the introspecting client's project; null when its user
+ * is no longer active (the token is then not active either).
  */
 export async function introspectionClaims(
-  ctx: KoaContextWithOIDC,
   instance: InstanceRecord,
+  { caller, owner }: { caller: Client; owner: Client },
   token: AccessToken | ClientCredentials | RefreshToken,
-): Promise<IntrospectionDescription | null> {
-  const caller = ctx.oidc.client;
-  if (!caller) return null;
-  const owner = token.clientId === caller.clientId ? caller : await ctx.oidc.provider.Client.find(token.clientId ?? '');
-  if (!owner) return null;
-  const ownerInfo = clientInfo(owner);
+): Promise<{ sub: string | undefined; claims: Record<string, unknown> } | null> {
   // A client-credentials token names the machine user it is bound to (oidc/token-binding.ts), not today's namesake.
   const subject = 'accountId' in token ? token.accountId : (boundUserId(token) ?? undefined);
   const claims = await activeAccountClaims(instance, subject, {
     scope: token.scope,
     target: 'introspection',
-    client: ownerInfo,
+    client: clientInfo(owner),
     currentProjectId: clientInfo(caller).projectId,
   });
-  if (!claims) return null;
-  const aud =
-    ('aud' in token ? (token.aud as string | string[] | undefined) : undefined) ??
-    audienceOf(instance, token, ownerInfo);
-  return { sub: subject, aud, claims };
+  return claims ? { sub: subject, claims } : null;
 }

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { AccessToken, Client, ClientCredentials, RefreshToken } from 'oidc-provider';
 import { FormTooLargeError, handOnForm, providerBoundForm, soleValue } from '../platform/form-body.ts';
 import { isCompactJwt } from '../platform/jwt-id.ts';
 import type { JwtResolver } from './adapter.ts';
@@ -7,7 +7,6 @@ import { activeAccountClaims } from './claims.ts';
 import { clientInfo } from './clients.ts';
 import type { InstanceRecord } from './tenants.ts';
 import { boundUserId } from './token-binding.ts';
-import { audienceOf } from './token-policies.ts';
 
 /**
  * Before the provider reads an introspection or revocation request: a JWT access token in `token` becomes its `jti`,
@@ -35,35 +34,22 @@ export async function replaceJwtByJti(ctx: Context, resolveJwt: JwtResolver): Pr
 }
 
 /**
- * After the provider answered an introspection request: an active token is described with the live claims of its
- * user (roles for the introspecting client's project, docs/zitadel-behaviour.md §6) and its ZITADEL audience; a
- * token whose user or client is no longer active is not.
+ * What an introspection adds to the library's description of an active token (docs/zitadel-behaviour.md §6): its
+ * subject and the live claims of its user, with the roles for the introspecting client's project; null when its user
+ * is no longer active (the token is then not active either).
  */
-export async function addIntrospectionClaims(ctx: KoaContextWithOIDC, instance: InstanceRecord): Promise<void> {
-  const body = ctx.body as Record<string, unknown> | undefined;
-  const caller = ctx.oidc.client;
-  if (!body?.active || !caller) return;
-  const { entities } = ctx.oidc;
-  const token = entities.AccessToken ?? entities.ClientCredentials ?? entities.RefreshToken;
-  const owner =
-    token?.clientId === caller.clientId ? caller : await ctx.oidc.provider.Client.find(token?.clientId ?? '');
-  const ownerInfo = owner ? clientInfo(owner) : null;
+export async function introspectionClaims(
+  instance: InstanceRecord,
+  { caller, owner }: { caller: Client; owner: Client },
+  token: AccessToken | ClientCredentials | RefreshToken,
+): Promise<{ sub: string | undefined; claims: Record<string, unknown> } | null> {
   // A client-credentials token names the machine user it is bound to (oidc/token-binding.ts), not today's namesake.
-  const subject = token && 'accountId' in token ? token.accountId : token && boundUserId(token);
-  const claims =
-    token && ownerInfo
-      ? await activeAccountClaims(instance, subject, {
-          scope: token.scope,
-          target: 'introspection',
-          client: ownerInfo,
-          currentProjectId: clientInfo(caller).projectId,
-        })
-      : null;
-  if (!token || !ownerInfo || !claims) {
-    ctx.body = { active: false };
-    return;
-  }
-  body.sub = subject;
-  body.aud ??= audienceOf(instance, token, ownerInfo);
-  Object.assign(body, claims);
+  const subject = 'accountId' in token ? token.accountId : (boundUserId(token) ?? undefined);
+  const claims = await activeAccountClaims(instance, subject, {
+    scope: token.scope,
+    target: 'introspection',
+    client: clientInfo(owner),
+    currentProjectId: clientInfo(caller).projectId,
+  });
+  return claims ? { sub: subject, claims } : null;
 }

@@ -29,7 +29,8 @@ import { ConsumedByAnotherRequest, MongoAdapter } from './adapter.ts';
 import { hintNamingItsClient, rememberIssuedValue, signIdToken, type DecodedIdToken } from './id-tokens.ts';
 import { clientInfo } from './clients.ts';
 import { ROUTES } from './configuration.ts';
-import { addIntrospectionClaims, replaceJwtByJti } from './introspection.ts';
+import { castellanIntrospection } from './introspection-endpoint.ts';
+import { replaceJwtByJti } from './introspection.ts';
 import { overrideLookups } from './library-overrides-lookups.ts';
 import { overrideTokenMethods } from './library-overrides-tokens.ts';
 import { rotateBySuccessorInsert } from './refresh-rotation.ts';
@@ -152,18 +153,17 @@ function revokeWhenConsumedByAnother(provider: Provider): void {
  *   and every ZITADEL access token has one;
  * - introspection and revocation refuse JWTs (lib/shared/reject_structured_tokens.js): a JWT access token becomes
  *   its `jti` before the provider reads the request (oidc/introspection.ts);
- * - introspection answers with the token's live claims and ZITADEL audience (oidc/introspection.ts).
+ * - introspection is answered in front of the provider's router, after the library's own checks and client
+ *   authentication, with the token's live claims and ZITADEL audience (oidc/introspection-endpoint.ts).
  */
 function castellanEndpoints(provider: Provider, { instance, keys }: OverrideContext): void {
+  const introspect = castellanIntrospection(provider, instance);
   provider.use(async (ctx, next) => {
     if (ctx.path === ROUTES.userinfo && (ctx.method === 'GET' || ctx.method === 'POST'))
       return userinfo(ctx, provider, instance);
     const tokenRequest = ctx.method === 'POST' && (ctx.path === ROUTES.introspection || ctx.path === ROUTES.revocation);
     if (tokenRequest && !(await replaceJwtByJti(ctx, keys.resolveJwt))) return;
-    await next();
-    // After `next`, the provider has set `ctx.oidc` (lib/helpers/initialize_app.js).
-    if (tokenRequest && ctx.path === ROUTES.introspection)
-      await addIntrospectionClaims(ctx as KoaContextWithOIDC, instance);
+    return tokenRequest && ctx.path === ROUTES.introspection ? introspect(ctx) : next();
   });
 }
 

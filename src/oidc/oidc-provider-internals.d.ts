@@ -58,3 +58,41 @@ declare module 'oidc-provider/lib/shared/reject_structured_tokens.js' {
 
   export default function rejectStructuredTokens(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void>;
 }
+
+// What Castellan's introspection endpoint (oidc/introspection-endpoint.ts) composes of the library's own (9.13.3): the
+// request's AsyncLocalStorage (lib/helpers/als.js, `Provider.ctx`), the token look-up by `token_type_hint`
+// (lib/helpers/token_find.js), the CORS middleware (lib/shared/cors.js) and the endpoints' error handler
+// (lib/shared/error_handler.js).
+declare module 'oidc-provider/lib/helpers/als.js' {
+  import type { AsyncLocalStorage } from 'node:async_hooks';
+
+  const als: AsyncLocalStorage<unknown>;
+  export default als;
+}
+declare module 'oidc-provider/lib/helpers/token_find.js' {
+  import type { AccessToken, ClientCredentials, RefreshToken } from 'oidc-provider';
+  import type Provider from 'oidc-provider';
+
+  export function findToken(
+    provider: Provider,
+    value: string,
+    hint: string | undefined,
+  ): Promise<AccessToken | ClientCredentials | RefreshToken | undefined>;
+}
+declare module 'oidc-provider/lib/shared/cors.js' {
+  import type { KoaContextWithOIDC } from 'oidc-provider';
+
+  export default function cors(options: {
+    allowMethods: string;
+    clientBased: boolean;
+    maxAge: number;
+    exposeHeaders: string;
+  }): (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
+}
+declare module 'oidc-provider/lib/shared/error_handler.js' {
+  import type { KoaContextWithOIDC } from 'oidc-provider';
+
+  export default function getErrorHandler(
+    eventName: string,
+  ): (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
+}

@@ -1,4 +1,4 @@
-import { errors, type Configuration } from 'oidc-provider';
+import { errors, type Client, type Configuration } from 'oidc-provider';
 import { audienceAdmits, resolveProjectAliases, tokenAudience } from '../domain/rules/audience.ts';
 import { parseReservedScopes } from '../domain/rules/scopes.ts';
 import { clientInfo, type ClientInfo } from './clients.ts';
@@ -33,14 +33,29 @@ export function keptAudience(token: object | undefined): string[] | undefined {
   return Array.isArray(aud) && aud.every((value) => typeof value === 'string') ? aud : undefined;
 }
 
+/** The audience an introspected token is described with: the one it keeps, else its owner's ZITADEL audience. */
+export function introspectedAudience(
+  instance: InstanceRecord,
+  token: AudienceSource,
+  owner: Client,
+): string | string[] {
+  return (
+    ('aud' in token ? (token.aud as string | string[] | undefined) : undefined) ??
+    audienceOf(instance, token, clientInfo(owner))
+  );
+}
+
 /** Introspection answers (active) only a caller whose client id or project id is in the token's audience. */
+export function admitsIntrospectingCaller(audience: string | string[], caller: Client): boolean {
+  return audienceAdmits(audience, { clientId: caller.clientId, projectId: clientInfo(caller).projectId });
+}
+
+/** The two above as the provider's `features.introspection.allowedPolicy` (its own endpoint's, lib/actions/). */
 export function introspectionPolicy(instance: InstanceRecord): IntrospectionPolicy {
   return async function allowedPolicy(ctx, caller, token) {
     const owner =
       token.clientId === caller.clientId ? caller : await ctx.oidc.provider.Client.find(token.clientId ?? '');
-    if (!owner) return false;
-    const audience = ('aud' in token ? token.aud : undefined) ?? audienceOf(instance, token, clientInfo(owner));
-    return audienceAdmits(audience, { clientId: caller.clientId, projectId: clientInfo(caller).projectId });
+    return !!owner && admitsIntrospectingCaller(introspectedAudience(instance, token, owner), caller);
   };
 }
 

@@ -5,14 +5,19 @@
 // development-mode globs (test/oidc/dev-mode.test.ts), ID token claims (test/oidc/assertions.test.ts), JWT and sealed
 // access tokens (test/oidc/machines.test.ts, test/oidc/sealed-tokens.test.ts, test/api/provider-tokens.test.ts),
 // userinfo and introspection (test/oidc/assertions.test.ts, test/oidc/flows.test.ts).
-// This file: the replay path (consume, revoke) and the userinfo, introspection and revocation endpoints.
+// This file: the replay path (consume, revoke) and the userinfo, introspection and revocation endpoints (Castellan's
+// introspection endpoint: test/oidc/introspection-endpoint.test.ts).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyPair, SignJWT } from 'jose';
 import Provider, { errors, type Client, type KoaContextWithOIDC } from 'oidc-provider';
 import revoke from 'oidc-provider/lib/helpers/revoke.js';
+import introspectionEndpoint from 'oidc-provider/lib/actions/introspection.js';
 import { CLIENT_ID, REGISTERED_GLOB, startBareProvider, type BareProvider } from '../helpers/bare-provider.ts';
+
+/** The headers of the introspection route's own middlewares (lib/helpers/initialize_app.js, lib/shared/cors.js). */
+const ROUTE_HEADERS = ['cache-control', 'access-control-allow-origin', 'access-control-expose-headers', 'vary'];
 
 let provider: Provider;
 let baseUrl: string;
@@ -109,6 +114,30 @@ describe('the userinfo, introspection and revocation endpoints', () => {
         exp: undefined,
         iat: undefined,
       },
+    );
+  });
+
+  it('introspection: its list ends with the answer Castellan replaces; its route adds no-store and CORS headers', async () => {
+    // oidc/introspection-endpoint.ts runs the list but its last middleware, with the route's error handler and CORS.
+    assert.equal(introspectionEndpoint.at(-1)?.name, 'renderTokenResponse');
+    const value = await storedToken({ scope: 'api', aud: CLIENT_ID });
+    const forms: Record<string, string>[] = [{ token: value }, { token: value, token_type_hint: 'refresh_token' }, {}];
+    for (const form of forms) {
+      const response = await post('/token/introspection', form);
+      assert.deepEqual(
+        ROUTE_HEADERS.map((name) => response.headers.get(name)),
+        ['no-store', '*', 'WWW-Authenticate', 'Origin'],
+      );
+    }
+    const wrongSecret = await post(
+      '/token/introspection',
+      { token: value },
+      { authorization: 'Basic YmFyZS1hcHA6eA==' },
+    );
+    assert.equal(wrongSecret.status, 401);
+    assert.match(
+      wrongSecret.headers.get('www-authenticate') ?? '',
+      /^Basic realm="http:\/\/127.0.0.1", error="invalid_client"/,
     );
   });
 });

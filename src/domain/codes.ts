@@ -3,7 +3,7 @@ import type { Config } from '../platform/config.ts';
 import { randomSecret, secretHash, secretMatches, type MasterKey } from '../platform/crypto.ts';
 import type { CodePurpose, VerificationCodeDocument } from '../store/models/verification-code.ts';
 import { storedRateLimits } from '../store/queries/instance-settings.ts';
-import { countRateLimitHit, forgetRateLimitHits } from '../store/queries/rate-limit-hits.ts';
+import { countRateLimitHits, forgetRateLimitHits } from '../store/queries/rate-limit-hits.ts';
 import { consumeCode, newestCode, replaceCode } from '../store/queries/verification-codes.ts';
 import { invalidField, throttled } from './errors.ts';
 
@@ -88,8 +88,12 @@ export async function useCode(
 ): Promise<VerificationCodeDocument> {
   const rule =
     (await storedRateLimits(instanceId)).codeFailuresPerUser ?? services.config.rateLimits.codeFailuresPerUser;
-  const hit =
-    rule.max > 0 ? await countRateLimitHit(instanceId, 'codeFailuresPerUser', userId, rule.windowSeconds) : null;
+  const [hit] =
+    rule.max > 0
+      ? await countRateLimitHits(instanceId, [
+          { limit: 'codeFailuresPerUser', rawKey: userId, windowSeconds: rule.windowSeconds },
+        ])
+      : [null];
   if (hit && hit.count > rule.max) {
     await forgetRateLimitHits([hit.id]);
     throw throttled('too many wrong codes for this user; try again later', rule.windowSeconds);

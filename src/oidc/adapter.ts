@@ -12,7 +12,10 @@ import {
   type OidcPayloadDocument,
 } from '../store/models/oidc-payload.ts';
 
-const CONSUMPTION_RACE_RETENTION_MS = 3600 * 1000;
+/** A consumption marker outlives what it marks (60 s to 10 min: oidc/lifetimes.ts, the library's defaults). */
+const CONSUMPTION_RETENTION_MS = 3600 * 1000;
+/** What the provider consumes through `consume` (lib/models/); refresh tokens: oidc/refresh-rotation.ts. */
+const CONSUMABLE = new Set(['AuthorizationCode', 'DeviceCode', 'PushedAuthorizationRequest', 'PreAuthorizedCode']);
 /** Written once when issued (later writes are rare): inserted through the group commit first. */
 const WRITTEN_ONCE = new Set([
   'AccessToken',
@@ -77,6 +80,8 @@ export class MongoAdapter implements Adapter {
   /** For models saved again: the group commit their first saves go through, and the ids whose next save is one. */
   readonly #firstSaveInserts: InsertBatcher | null;
   readonly #firstSaves = new Set<string>();
+  /** For models the provider consumes: the group commit of their consumption markers (`consume`). */
+  readonly #consumptions: InsertBatcher | null;
   readonly #deletes: DeleteBatcher;
   /**
    * Reads by `_id` of one turn of the event loop, shared by every model of the collection: one command under load,
@@ -96,6 +101,7 @@ export class MongoAdapter implements Adapter {
     this.#sealer = formats.sealer ?? null;
     this.#inserts = WRITTEN_ONCE.has(name) ? batcherFor(collection) : null;
     this.#firstSaveInserts = SAVED_AGAIN.has(name) ? batcherFor(collection) : null;
+    this.#consumptions = CONSUMABLE.has(name) ? batcherFor(collection) : null;
     this.#deletes = deleteBatcherFor(collection);
     this.#reads = readBatcherFor(this.#collection);
     this.#kind = isSharedCollection(name) ? name : undefined;
@@ -179,10 +185,15 @@ export class MongoAdapter implements Adapter {
   }
 
   async #findOne(filter: Record<string, string>): Promise<AdapterPayload | undefined> {
+    // A consumable model's consumption marker is read in the same turn as the document by `_id`: one `find($in)`.
+    const marker =
+      !!this.#consumptions && filter._id !== undefined ? this.#reads.read(this.#markerKey(filter._id)) : null;
     const found = await this.#read(filter);
     if (!isLive(found, this.#kind)) return undefined;
     const payload = JSON.parse(found.payload) as AdapterPayload;
-    return found.consumed ? { ...payload, consumed: Math.floor(Date.now() / 1000) } : payload;
+    const consumed =
+      found.consumed || (!!this.#consumptions && !!(await (marker ?? this.#reads.read(this.#markerKey(found._id)))));
+    return consumed ? { ...payload, consumed: Math.floor(Date.now() / 1000) } : payload;
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -231,18 +242,26 @@ export class MongoAdapter implements Adapter {
   }
 
   /**
-   * Atomic "mark consumed only if not yet consumed". The provider checks `consumed` and then calls
-   * this without looking at the result, so the loser of a race must fail here, not succeed silently
-   * (the Keycloak CVE-2026-1035 shape). The flag on the payload document is set first: from then on `find`
-   * shows every later request the replay. The unique consumption marker decides between the requests that
-   * read the document before the flag was set, so it only has to outlive such a race, not the token.
+   * Atomic "mark consumed only if not yet consumed". The provider checks `consumed` and then calls this without looking
+   * at the result, so the loser of a race must fail here (the Keycloak CVE-2026-1035 shape). One insert of a marker
+   * next to the document: its unique `_id` lets one of the requests that read the document unconsumed win, and `find`
+   * reads it with the document (one `find($in)`), so every later request sees the replay (no update of the document).
    */
   async consume(plainId: string): Promise<void> {
-    const id = this.#key(plainId);
-    await this.#collection.updateOne({ _id: id }, { $set: { consumed: true } });
-    const marker = `${this.#name}:${id}`;
-    if (!(await markerInserted(marker, new Date(Date.now() + CONSUMPTION_RACE_RETENTION_MS))))
+    const marker = {
+      _id: this.#markerKey(this.#key(plainId)),
+      payload: '{}',
+      kind: `${this.#name}:consumed`,
+      expiresAt: new Date(Date.now() + CONSUMPTION_RETENTION_MS),
+    };
+    if (!this.#consumptions) throw new TypeError(`${this.#name} documents are not consumed`);
+    if ((await this.#consumptions.insert(marker)) !== 'inserted')
       throw new ConsumedByAnotherRequest(`${this.#name} was already used`);
+  }
+
+  /** The consumption marker's `_id`: a kind of its own, so `find` never takes it for a code. */
+  #markerKey(key: string): string {
+    return `${key}:consumed`;
   }
 
   /**

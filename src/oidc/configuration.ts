@@ -7,6 +7,7 @@ import { cacheKeys } from '../store/cache/keys.ts';
 import type { TokenLifetimes } from '../store/models/common.ts';
 import { accountFinder } from './accounts.ts';
 import { MongoAdapter } from './adapter.ts';
+import { InteractionAdapter } from './interaction-adapter.ts';
 import { assertClientAssertion, CLOCK_TOLERANCE_SECONDS } from './client-assertions.ts';
 import { BoundTokenAdapter } from './token-binding.ts';
 import { loadClientMetadata } from './clients.ts';
@@ -68,6 +69,7 @@ export function providerConfiguration(instance: InstanceRecord, keys: TenantKeys
       // Client-credentials tokens are machine users' (only they have the grant), bound to the user (token-binding.ts).
       if (name === 'ClientCredentials')
         return new BoundTokenAdapter(name, instanceId, { resolveJwt, sealer: keys.clientCredentialsSealer });
+      if (name === 'Interaction') return new InteractionAdapter(instanceId);
       return new MongoAdapter(name, instanceId, { resolveJwt });
     },
     jwks: { keys: keys.privateJwks },

@@ -153,6 +153,20 @@ describe('oidc-provider storage adapter', () => {
     }
   });
 
+  it('shows a consumed code as consumed to every process, by its marker: not by a process memory', async () => {
+    const issuer = new MongoAdapter('AuthorizationCode', 'i1');
+    const elsewhere = new MongoAdapter('AuthorizationCode', 'i1');
+    await issuer.upsert('marked', { accountId: 'a', grantId: 'g' }, 60);
+    assert.equal((await elsewhere.find('marked'))?.consumed, undefined);
+    await issuer.consume('marked');
+    assert.ok((await elsewhere.find('marked'))?.consumed, 'read as consumed');
+    await assert.rejects(elsewhere.consume('marked'), ConsumedByAnotherRequest);
+    // The marker is never taken for a code of its own.
+    assert.equal(await elsewhere.find('marked:consumed'), undefined);
+    await issuer.destroy('marked');
+    assert.equal(await elsewhere.find('marked'), undefined);
+  });
+
   it('inserts a new document once: of many concurrent callers one, the others learn they lost', async () => {
     const refresh = new MongoAdapter('RefreshToken', 'i1');
     for (let round = 0; round < 10; round++) {

@@ -31,7 +31,7 @@ before(async () => {
 });
 after(() => server.stop());
 
-const WATCHED = new Set(['oidc_interactions', 'oidc_sessions', 'oidc_consumptions', 'browser_logins']);
+const WATCHED = new Set(['oidc_interactions', 'oidc_sessions', 'oidc_authorization_codes', 'browser_logins']);
 
 /** `command collection` of the writes to the watched collections while `work` runs. */
 async function writesOf<T>(work: () => Promise<T>): Promise<{ result: T; writes: string[] }> {
@@ -46,8 +46,15 @@ async function writesOf<T>(work: () => Promise<T>): Promise<{ result: T; writes:
   return { result, writes: commands };
 }
 
+/** The commands on the codes' collection, with how many ids a `find` asks for. */
+const codeCommand: CommandLabel = (event, collection) => {
+  if (collection !== 'oidc_authorization_codes') return undefined;
+  const ids = (event.command.filter as { _id?: { $in?: unknown[] } } | undefined)?._id?.$in;
+  return `${event.commandName} ${collection}${ids ? ` (${ids.length} ids)` : ''}`;
+};
+
 describe('writes of a password login', () => {
-  it('inserts the new interaction, browser login, session and consumption marker; deletes the interaction', async () => {
+  it('inserts the new interaction, browser login, session and the code consumption; deletes the interaction', async () => {
     const jar = new CookieJar();
     const authorize = await writesOf(() => startLogin({ ...demo, jar }));
     assert.deepEqual(authorize.writes, ['insert oidc_interactions']);
@@ -60,12 +67,15 @@ describe('writes of a password login', () => {
     assert.deepEqual(password.writes.sort(), [
       'delete oidc_interactions ($in)',
       'insert browser_logins',
+      'insert oidc_authorization_codes',
       'insert oidc_sessions',
       'update oidc_interactions',
     ]);
-    const token = await writesOf(() => redeemCode(flow));
+    // The code's consumption is one insert of its marker, next to the code (no update of the code itself), and the
+    // code is read with its marker in one `find`.
+    const token = await commandsDuring(() => redeemCode(flow), codeCommand, 100);
     assert.ok(token.result.access_token);
-    assert.ok(token.writes.includes('insert oidc_consumptions'), token.writes.join(', '));
+    assert.deepEqual(token.commands, ['find oidc_authorization_codes (2 ids)', 'insert oidc_authorization_codes']);
 
     // The same browser again, with a new password login: what exists is replaced.
     const again = await writesOf(async () => {

@@ -46,4 +46,26 @@ describe('round trips of the TOTP code step', () => {
       commands.join(', '),
     );
   });
+
+  it('counts both throttles of the password step and of the code step in one read each', async () => {
+    const user = await enrolledTotpUser(server, admin);
+    const throttleCommands = (commands: string[]) => commands.filter((command) => command.includes('rate_limit_hits'));
+    let flow;
+    const password = await commandsOf(async () => {
+      flow = await passwordStep(server, user.username);
+    });
+    assert.ok(onStep(flow!, '/mfa'));
+    // The hits of the login name and of the IP address: one insert, one read of both keys, one deletion.
+    assert.deepEqual(throttleCommands(password), [
+      'insert rate_limit_hits (2)',
+      'find rate_limit_hits',
+      'delete rate_limit_hits',
+    ]);
+    const code = await commandsOf(() => submitForm(flow!, { code: nextStepCode(user.secret) }));
+    assert.deepEqual(throttleCommands(code), [
+      'insert rate_limit_hits (2)',
+      'find rate_limit_hits',
+      'delete rate_limit_hits',
+    ]);
+  });
 });

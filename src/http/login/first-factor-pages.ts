@@ -72,7 +72,7 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
   }
 
   async function showLoginName(ctx: Context): Promise<void> {
-    const login = await kit.loadContext(ctx);
+    const login = await kit.loadContext(ctx, { forDisplay: true });
     if (await registration.startsHere(ctx, login)) return;
     if (await links.accountSelection.startsHere(ctx, login)) return;
     if (!login.progress.pendingLink && (await externalLogin.goesStraightToIdp(ctx, login))) return;
@@ -81,7 +81,8 @@ export function firstFactorPages(kit: LoginKit, throttles: Throttles, links: Fir
 
   async function submitLoginName(ctx: Context): Promise<void> {
     const form = await readLoginForm(ctx);
-    const login = await kit.loadContext(ctx);
+    // Shows the next step; a login that finishes here reads the interaction again (http/login/interaction.ts).
+    const login = await kit.loadContext(ctx, { forDisplay: true });
     kit.verifyCsrf(login.interaction.uid, form);
     const loginName = (form.get('loginName') ?? '').trim();
     if (!login.policy.allowUsernamePassword) return renderLoginName(ctx, login, 403, null, loginName);

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { InteractionResults } from 'oidc-provider';
+import type { Interaction, InteractionResults } from 'oidc-provider';
 import { LOGIN_MESSAGES } from '../../domain/rules/login-checks.ts';
 import { nextStep, stepReachable, type LoginProgress, type StepName } from '../../domain/rules/login-steps.ts';
 import { brandingFrom } from '../../domain/rules/branding.ts';
@@ -29,6 +29,7 @@ import { LoginPageError, loginPage } from './login-page.ts';
 import { firstFactorPages } from './first-factor-pages.ts';
 import { accountSelectionPages } from './account-selection.ts';
 import { keepBrowserLogin } from '../../oidc/browser-logins.ts';
+import { readForDisplay } from '../../oidc/interaction-adapter.ts';
 import { readProgress, writeProgress } from './progress.ts';
 import { emailVerificationStep } from './email-verification-step.ts';
 import { orgSignUpPages } from './org-signup.ts';
@@ -56,16 +57,25 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
       throw new LoginPageError(400, 'Form not accepted', CSRF_MESSAGE, `/ui/login/${uid}`);
   }
 
-  async function loadContext(ctx: Context, options: LoadOptions = {}): Promise<LoginContext> {
+  /** The login's interaction, named by the browser's interaction cookie (the provider checks it) and by the URL. */
+  async function readInteraction(ctx: Context, forDisplay: boolean): Promise<Interaction> {
     const { tenant } = ctx.state as { tenant: Tenant };
-    const uid = String(ctx.params.uid);
+    const read = () => tenant.provider.interactionDetails(ctx.req, ctx.res);
     let details;
     try {
-      details = await tenant.provider.interactionDetails(ctx.req, ctx.res);
+      details = await (forDisplay ? readForDisplay(read) : read());
     } catch {
       throw new LoginPageError(400, 'Login expired', EXPIRED_MESSAGE);
     }
-    if (details.uid !== uid) throw new LoginPageError(400, 'Login expired', EXPIRED_MESSAGE);
+    if (details.uid !== String(ctx.params.uid)) throw new LoginPageError(400, 'Login expired', EXPIRED_MESSAGE);
+    return details;
+  }
+
+  async function loadContext(ctx: Context, options: LoadOptions = {}): Promise<LoginContext> {
+    const { tenant } = ctx.state as { tenant: Tenant };
+    const uid = String(ctx.params.uid);
+    const forDisplay = options.forDisplay === true;
+    const details = await readInteraction(ctx, forDisplay);
     const instance = tenant.instance;
     const required = await resolveRequiredOrg(instance._id, details.params.scope);
     if (!required.ok) throw new LoginPageError(400, 'Login not possible', required.message);
@@ -85,6 +95,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
       policyOrg,
       policy: policyOf(instance, policyOrg),
       loginHint,
+      interactionForDisplay: forDisplay,
     };
   }
 
@@ -212,19 +223,21 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     const amr = amrOf(progress.amr);
     const acr = acrOf(amr);
     const ts = Math.floor(Date.now() / 1000);
-    // What the provider's interactionResult does, on the interaction this request already read. A login is also the
-    // answer to prompt=select_account (the user chose to sign in), else the provider would ask for a choice again.
-    login.interaction.result = {
+    // What the provider's interactionResult does, on the interaction this request already read (read again if it was
+    // read only to be shown: another process may have ended it). A login is also the answer to prompt=select_account
+    // (the user chose to sign in), else the provider would ask for a choice again.
+    const interaction = login.interactionForDisplay ? await readInteraction(ctx, false) : login.interaction;
+    interaction.result = {
       login: { accountId: user._id, amr, acr, ts },
       select_account: {},
     } satisfies InteractionResults;
     // The browser keeps this login beside the provider's session, to switch back to it (oidc/browser-logins.ts).
     await Promise.all([
       keepBrowserLogin(ctx, login.tenant.instance._id, { userId: user._id, authTime: ts, amr, acr }),
-      login.interaction.save(login.interaction.exp - Math.floor(Date.now() / 1000)),
+      interaction.save(interaction.exp - Math.floor(Date.now() / 1000)),
     ]);
     ctx.status = 303;
-    ctx.redirect(login.interaction.returnTo);
+    ctx.redirect(interaction.returnTo);
   }
 
   const router = new Router({ prefix: '/ui/login/:uid' });

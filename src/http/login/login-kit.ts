@@ -21,6 +21,8 @@ export interface LoginContext {
   policyOrg: LoginOrg | null;
   policy: LoginPolicy;
   loginHint: string | null;
+  /** Read only to be shown (`LoadOptions.forDisplay`): maybe this process's recent copy, read again to be written. */
+  interactionForDisplay?: boolean;
 }
 
 /**
@@ -29,6 +31,11 @@ export interface LoginContext {
  */
 export interface LoadOptions {
   cachedUser?: boolean;
+  /**
+   * The interaction may be the copy this process stored or read last (oidc/interaction-adapter.ts): for a request that
+   * shows the login (the login name page, the answer to a login name), not one that writes it.
+   */
+  forDisplay?: boolean;
 }
 
 /** What the pages of one step need from the login: its context, rendering, and moving on. */

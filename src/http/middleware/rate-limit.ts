@@ -5,7 +5,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitName, RateLimitRule, RateLimits } from '../../platform/config.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { storedRateLimits } from '../../store/queries/instance-settings.ts';
-import { countRateLimitHit, forgetRateLimitHits } from '../../store/queries/rate-limit-hits.ts';
+import { countRateLimitHits, forgetRateLimitHits } from '../../store/queries/rate-limit-hits.ts';
 
 const REJECTIONS = 'castellan_rate_limit_rejections_total';
 /** On prom-client's global register, so that one /metrics serves every metric of the process. */
@@ -103,16 +103,12 @@ export class Throttles {
     const known = await this.blocked(instanceId, keys);
     if (known) return { refusal: known, succeeded: async () => {}, failed: async () => {} };
     const rules = await this.rules(instanceId);
-    const counted = await Promise.all(
-      keys
-        .filter(([limit]) => rules[limit].max > 0)
-        .map(async ([limit, key]) => ({
-          limit,
-          key,
-          rule: rules[limit],
-          hit: await countRateLimitHit(instanceId, limit, key, rules[limit].windowSeconds),
-        })),
+    const limited = keys.filter(([limit]) => rules[limit].max > 0);
+    const hits = await countRateLimitHits(
+      instanceId,
+      limited.map(([limit, key]) => ({ limit, rawKey: key, windowSeconds: rules[limit].windowSeconds })),
     );
+    const counted = limited.map(([limit, key], index) => ({ limit, key, rule: rules[limit], hit: hits[index]! }));
     const ids = counted.map(({ hit }) => hit.id);
     const over = counted.find(({ hit, rule }) => hit.count > rule.max);
     if (over) {
@@ -140,20 +136,24 @@ export class Throttles {
   /** Counts a failure that was not counted before it was checked (see `suspected`). */
   async fail(instanceId: string, keys: ThrottleKey[]): Promise<void> {
     const rules = await this.rules(instanceId);
-    await Promise.all(
-      keys.map(async ([limit, key]) => {
-        const rule = rules[limit];
-        if (rule.max === 0) return;
-        this.#suspects.set(blockKey(instanceId, limit, key, rule), Date.now() + rule.windowSeconds * 1000);
-        try {
-          const { count } = await countRateLimitHit(instanceId, limit, key, rule.windowSeconds);
-          if (count >= rule.max) this.#block(instanceId, limit, key, rule);
-        } catch (error) {
-          // Best effort: a failed count must not turn a refused authentication into a server error.
-          this.#log.warn({ err: error, limit }, 'a throttle could not count a failure');
-        }
-      }),
-    );
+    const limited = keys.filter(([limit]) => rules[limit].max > 0);
+    for (const [limit, key] of limited)
+      this.#suspects.set(
+        blockKey(instanceId, limit, key, rules[limit]),
+        Date.now() + rules[limit].windowSeconds * 1000,
+      );
+    try {
+      const hits = await countRateLimitHits(
+        instanceId,
+        limited.map(([limit, key]) => ({ limit, rawKey: key, windowSeconds: rules[limit].windowSeconds })),
+      );
+      limited.forEach(([limit, key], index) => {
+        if (hits[index]!.count >= rules[limit].max) this.#block(instanceId, limit, key, rules[limit]);
+      });
+    } catch (error) {
+      // Best effort: a failed count must not turn a refused authentication into a server error.
+      this.#log.warn({ err: error, limits: limited.map(([limit]) => limit) }, 'a throttle could not count a failure');
+    }
   }
 
   /**

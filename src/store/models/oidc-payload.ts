@@ -115,9 +115,11 @@ export function oidcPayloadModels(): Array<Model<OidcPayloadDocument>> {
 }
 
 /**
- * One document per consumed code or token, keyed by `${model}:${id}`. Inserting it is how `consume`
- * decides a race: FerretDB v1 does not make concurrent conditional updates of one document atomic, but a
- * duplicate `_id` is refused on every MongoDB-compatible server (docs/portable-mongodb.md, "Writes").
+ * One document per race-deciding use: an expired record's takeover (oidc/adapter.ts `insertUnlessLive`), a used
+ * verification code (store/queries/verification-codes.ts); a code's consumption is marked next to the code instead
+ * (oidc/adapter.ts `consume`). Inserting it is how a race is decided: FerretDB v1 does not make concurrent conditional
+ * updates of one document atomic, but a duplicate `_id` is refused on every MongoDB-compatible server
+ * (docs/portable-mongodb.md, "Writes").
  */
 const oidcConsumptionSchema = new Schema<{ _id: string; expiresAt: Date }>(
   { _id: { type: String, required: true }, expiresAt: { type: Date, required: true } },

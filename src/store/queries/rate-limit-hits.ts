@@ -11,37 +11,51 @@ export interface CountedHit {
   count: number;
 }
 
+/** One attempt to count: the throttle, what it counts (hashed before it is stored) and its window. */
+export interface HitToCount {
+  limit: string;
+  rawKey: string;
+  windowSeconds: number;
+}
+
 /**
- * Counts one attempt of throttle `limit` for `key`: each inserts a document of its own, then counts those of the last
- * `windowSeconds`. Exact under concurrency on FerretDB v1 as on MongoDB: the k-th insert to land sees at least k.
+ * Counts one attempt for each of `hits` (a login's login name and IP address): each inserts a document of its own, then
+ * one read of the windows' hits of every key counts them. Exact under concurrency on FerretDB v1 as on MongoDB: the
+ * k-th insert to land sees at least k. One read for all the keys, not a count per key: equality and `$in` on the
+ * indexed `instanceId`, `limit` and `key` are answered from the index on both databases (tools/ferretdb/pushdown.go),
+ * where an `$or` of the pairs is not; the window is checked per hit on the few documents read (a key is blocked in
+ * memory once over its limit, so a window holds about its limit's hits and the attempts in flight).
  */
-export async function countRateLimitHit(
-  instanceId: string,
-  limit: string,
-  rawKey: string,
-  windowSeconds: number,
-): Promise<CountedHit> {
-  const key = createHash('sha256').update(rawKey).digest('base64url');
+export async function countRateLimitHits(instanceId: string, hits: HitToCount[]): Promise<CountedHit[]> {
   const now = Date.now();
-  const id = newId();
-  // Through the group commit: the two throttles of a login (and parallel logins') insert in one write.
-  await insertBatched(RateLimitHit, {
-    _id: id,
+  const counted = hits.map(({ limit, rawKey, windowSeconds }) => ({
+    _id: newId(),
     instanceId,
     limit,
-    key,
+    key: createHash('sha256').update(rawKey).digest('base64url'),
     at: new Date(now),
     expiresAt: new Date(now + windowSeconds * 1000),
-  });
-  // Through the driver: every password and code check counts twice, and mongoose's casting adds nothing to a filter
-  // of strings and a date.
-  const count = await RateLimitHit.collection.countDocuments({
-    instanceId,
-    limit,
-    key,
-    at: { $gt: new Date(now - windowSeconds * 1000) },
-  });
-  return { id, count };
+    since: now - windowSeconds * 1000,
+  }));
+  // Through the group commit: the hits of a login (and parallel logins') insert in one write.
+  await Promise.all(counted.map(({ since: _since, ...hit }) => insertBatched(RateLimitHit, hit)));
+  // Through the driver: mongoose's casting adds nothing to a filter of strings and a date.
+  const stored = await RateLimitHit.collection
+    .find(
+      {
+        instanceId,
+        limit: { $in: [...new Set(counted.map(({ limit }) => limit))] },
+        key: { $in: [...new Set(counted.map(({ key }) => key))] },
+        at: { $gt: new Date(Math.min(...counted.map(({ since }) => since))) },
+      },
+      // All in the first reply (the default batch is 101 documents; a full one leaves the cursor open on FerretDB).
+      { projection: { _id: 0, limit: 1, key: 1, at: 1 }, batchSize: 1000 },
+    )
+    .toArray();
+  return counted.map(({ _id, limit, key, since }) => ({
+    id: _id,
+    count: stored.filter((hit) => hit.limit === limit && hit.key === key && (hit.at as Date).getTime() > since).length,
+  }));
 }
 
 /**

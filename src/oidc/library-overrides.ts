@@ -32,6 +32,7 @@ import { ROUTES } from './configuration.ts';
 import { addIntrospectionClaims, replaceJwtByJti } from './introspection.ts';
 import { overrideLookups } from './library-overrides-lookups.ts';
 import { overrideTokenMethods } from './library-overrides-tokens.ts';
+import { addProviderStep, type ProviderStep } from './provider-steps.ts';
 import { rotateBySuccessorInsert } from './refresh-rotation.ts';
 import type { TenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord } from './tenants.ts';
@@ -147,7 +148,7 @@ function revokeWhenConsumedByAnother(provider: Provider): void {
 }
 
 /**
- * 9.13.3 endpoints (lib/actions/), changed by a middleware in front of the provider's router:
+ * 9.13.3 endpoints (lib/actions/), changed by steps in front of the provider's router (oidc/provider-steps.ts):
  * - userinfo is Castellan's (oidc/userinfo.ts): lib/actions/userinfo.js refuses access tokens with an audience,
  *   and every ZITADEL access token has one;
  * - introspection and revocation refuse JWTs (lib/shared/reject_structured_tokens.js): a JWT access token becomes
@@ -155,15 +156,17 @@ function revokeWhenConsumedByAnother(provider: Provider): void {
  * - introspection answers with the token's live claims and ZITADEL audience (oidc/introspection.ts).
  */
 function castellanEndpoints(provider: Provider, { instance, keys }: OverrideContext): void {
-  provider.use(async (ctx, next) => {
-    if (ctx.path === ROUTES.userinfo && (ctx.method === 'GET' || ctx.method === 'POST'))
-      return userinfo(ctx, provider, instance);
-    const tokenRequest = ctx.method === 'POST' && (ctx.path === ROUTES.introspection || ctx.path === ROUTES.revocation);
-    if (tokenRequest && !(await replaceJwtByJti(ctx, keys.resolveJwt))) return;
+  const answerUserinfo: ProviderStep = (ctx) => userinfo(ctx, provider, instance);
+  addProviderStep(provider, 'GET', ROUTES.userinfo, answerUserinfo);
+  addProviderStep(provider, 'POST', ROUTES.userinfo, answerUserinfo);
+  addProviderStep(provider, 'POST', ROUTES.introspection, async (ctx, next) => {
+    if (!(await replaceJwtByJti(ctx, keys.resolveJwt))) return;
     await next();
     // After `next`, the provider has set `ctx.oidc` (lib/helpers/initialize_app.js).
-    if (tokenRequest && ctx.path === ROUTES.introspection)
-      await addIntrospectionClaims(ctx as KoaContextWithOIDC, instance);
+    await addIntrospectionClaims(ctx as KoaContextWithOIDC, instance);
+  });
+  addProviderStep(provider, 'POST', ROUTES.revocation, async (ctx, next) => {
+    if (await replaceJwtByJti(ctx, keys.resolveJwt)) await next();
   });
 }
 

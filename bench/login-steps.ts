@@ -3,7 +3,7 @@
 // library. Logins run one at a time, so each request's CPU can be read off the server's threads around it: every
 // thread's on-CPU time in nanoseconds (/proc/<pid>/task/<tid>/schedstat: the libuv threads that run argon2id and
 // V8's collector threads included), where the bench's /proc/<pid>/stat counts in 10 ms ticks.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +13,7 @@ import { openBenchDatabase } from './lib/database.ts';
 import { seedCastellan } from './lib/dataset.ts';
 import { passwordLogin, type Credentials } from './lib/login-flow.ts';
 import { freeLoopbackPort } from './lib/ports.ts';
+import { threadNanoseconds } from './lib/proc.ts';
 import { startCastellan } from './lib/processes.ts';
 import { table } from './lib/table.ts';
 import { bareTarget, castellanTarget, type Target } from './lib/targets.ts';
@@ -31,20 +32,6 @@ const { values: args } = parseArgs({
  * may take, so that their CPU counts for the request that caused them (the batchers flush within a few ms when idle).
  */
 const SETTLE_MS = 15;
-
-/** On-CPU nanoseconds of every thread of a process so far. */
-function threadNanoseconds(pid: number | null): number {
-  if (pid === null) return 0;
-  let total = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return total;
-}
 
 /** A request's name with its ids left out: the same step of every login shares it. */
 function stepName(method: string, url: URL, endpoints: Target['endpoints']): string {

@@ -73,3 +73,20 @@ export class RssSampler {
     return this.#peak;
   }
 }
+
+/**
+ * On-CPU nanoseconds of every thread of a process so far (/proc/<pid>/task/<tid>/schedstat: the libuv threads and
+ * V8's collector threads included), where /proc/<pid>/stat counts in 10 ms ticks.
+ */
+export function threadNanoseconds(pid: number | null): number {
+  if (pid === null) return 0;
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return total;
+}

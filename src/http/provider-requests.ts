@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type Koa from 'koa';
-import { ROUTES } from '../oidc/configuration.ts';
+import { providerRoutePath, ROUTES } from '../oidc/configuration.ts';
 import type { Services } from '../oidc/services.ts';
 import type { Tenant } from '../oidc/tenants.ts';
 import { timeProviderRequest } from './metrics.ts';
@@ -69,7 +69,7 @@ export function providerRequests(
     }
     if (!tenant) return appHandler(req, res);
     if (timed) timeProviderRequest(req, res, path);
-    if (req.method === 'POST' && FRONTED_POSTS.has(path)) {
+    if (req.method === 'POST' && FRONTED_POSTS.has(providerRoutePath(path))) {
       const ctx = app.createContext(req, res);
       ctx.state.tenant = tenant;
       return (app as KoaRunner).handleRequest(ctx, front);

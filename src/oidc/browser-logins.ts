@@ -2,7 +2,9 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { endBrowserLogins, saveBrowserLogin, type BrowserLoginRecord } from '../store/queries/browser-logins.ts';
 import { browserIdOf, readBrowserId } from './browser-id.ts';
+import { ROUTES } from './configuration.ts';
 import { SESSION_SECONDS } from './lifetimes.ts';
+import { addProviderStep } from './provider-steps.ts';
 
 /** Keeps a finished login of this browser (giving the browser an id first), for as long as a session lasts. */
 export async function keepBrowserLogin(
@@ -39,7 +41,8 @@ export function endBrowserLoginsAtLogout(provider: Provider, instanceId: string)
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
     if (!isAccountSwitch(ctx)) (ctx.state as Record<symbol, boolean>)[LOGOUT_OF_BROWSER] = true;
   });
-  provider.use(async (ctx, next) => {
+  // The event's only source: the logout confirmation (lib/actions/end_session.js `endSessionConfirm`, at `/confirm`).
+  addProviderStep(provider, 'POST', `${ROUTES.end_session}/confirm`, async (ctx, next) => {
     await next();
     if (!(ctx.state as Record<symbol, boolean>)[LOGOUT_OF_BROWSER]) return;
     const browserId = readBrowserId(ctx);

@@ -35,6 +35,16 @@ export const ROUTES = {
   pushed_authorization_request: '/oauth/v2/par',
 } as const;
 
+/**
+ * The route path a request path reaches at the provider: its router (9.13.3 lib/helpers/router.js `match`) compares
+ * paths case-insensitively (ASCII: the routes are) and takes a trailing slash away when nothing matched with it. So
+ * whatever is decided for a route (a throttle, Castellan's steps) is decided for every path the provider answers it on.
+ */
+export function providerRoutePath(path: string): string {
+  const lower = path.toLowerCase();
+  return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
+}
+
 /** Models whose access tokens may be JWTs (app or machine setting): their adapters find them by `jti`. */
 const JWT_MODELS = new Set(['AccessToken', 'ClientCredentials']);
 

@@ -33,6 +33,7 @@ import { castellanIntrospection } from './introspection-endpoint.ts';
 import { replaceJwtByJti } from './introspection.ts';
 import { overrideLookups } from './library-overrides-lookups.ts';
 import { overrideTokenMethods } from './library-overrides-tokens.ts';
+import { addProviderStep, type ProviderStep } from './provider-steps.ts';
 import { rotateBySuccessorInsert } from './refresh-rotation.ts';
 import type { TenantKeys } from './tenant-keys.ts';
 import type { InstanceRecord } from './tenants.ts';
@@ -148,7 +149,7 @@ function revokeWhenConsumedByAnother(provider: Provider): void {
 }
 
 /**
- * 9.13.3 endpoints (lib/actions/), changed by a middleware in front of the provider's router:
+ * 9.13.3 endpoints (lib/actions/), changed by steps in front of the provider's router (oidc/provider-steps.ts):
  * - userinfo is Castellan's (oidc/userinfo.ts): lib/actions/userinfo.js refuses access tokens with an audience,
  *   and every ZITADEL access token has one;
  * - introspection and revocation refuse JWTs (lib/shared/reject_structured_tokens.js): a JWT access token becomes
@@ -158,12 +159,14 @@ function revokeWhenConsumedByAnother(provider: Provider): void {
  */
 function castellanEndpoints(provider: Provider, { instance, keys }: OverrideContext): void {
   const introspect = castellanIntrospection(provider, instance);
-  provider.use(async (ctx, next) => {
-    if (ctx.path === ROUTES.userinfo && (ctx.method === 'GET' || ctx.method === 'POST'))
-      return userinfo(ctx, provider, instance);
-    const tokenRequest = ctx.method === 'POST' && (ctx.path === ROUTES.introspection || ctx.path === ROUTES.revocation);
-    if (tokenRequest && !(await replaceJwtByJti(ctx, keys.resolveJwt))) return;
-    return tokenRequest && ctx.path === ROUTES.introspection ? introspect(ctx) : next();
+  const answerUserinfo: ProviderStep = (ctx) => userinfo(ctx, provider, instance);
+  addProviderStep(provider, 'GET', ROUTES.userinfo, answerUserinfo);
+  addProviderStep(provider, 'POST', ROUTES.userinfo, answerUserinfo);
+  addProviderStep(provider, 'POST', ROUTES.introspection, async (ctx) => {
+    if (await replaceJwtByJti(ctx, keys.resolveJwt)) await introspect(ctx);
+  });
+  addProviderStep(provider, 'POST', ROUTES.revocation, async (ctx, next) => {
+    if (await replaceJwtByJti(ctx, keys.resolveJwt)) await next();
   });
 }
 

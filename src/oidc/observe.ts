@@ -6,6 +6,7 @@ import { counter } from '../platform/metrics.ts';
 import type { RequestOrigin } from '../store/queries/events.ts';
 import { clientInfo } from './clients.ts';
 import { ROUTES } from './configuration.ts';
+import { addProviderStep } from './provider-steps.ts';
 import type { InstanceRecord } from './tenants.ts';
 
 const grants = counter('castellan_token_grants_total', 'Token endpoint requests by instance, grant type and outcome', [
@@ -54,10 +55,10 @@ export function observeProvider(provider: Provider, instance: InstanceRecord, lo
     const accountId = ctx.oidc.session?.accountId;
     if (accountId) void audit('a logout', recordLogout(instanceId, accountId, originOf(ctx)));
   });
-  provider.use(async (koaCtx, next) => {
+  addProviderStep(provider, 'POST', ROUTES.revocation, async (koaCtx, next) => {
     await next();
     const ctx = koaCtx as KoaContextWithOIDC;
-    if (ctx.method !== 'POST' || ctx.path !== ROUTES.revocation || ctx.status !== 200) return;
+    if (ctx.status !== 200) return;
     const { oidc } = ctx;
     const token = oidc?.entities.AccessToken ?? oidc?.entities.RefreshToken ?? oidc?.entities.ClientCredentials;
     if (!token || !oidc.client) return;

@@ -112,12 +112,13 @@ describe('the provider lean path answers as the whole app', () => {
   });
 
   it('token, introspection and revocation refuse an unknown client (throttled paths)', async () => {
-    for (const path of ['/oauth/v2/token', '/oauth/v2/introspect', '/oauth/v2/revoke']) {
+    // Also at the paths the provider's router takes for them (any case, a trailing slash: src/oidc/configuration.ts).
+    for (const path of ['/oauth/v2/token', '/oauth/v2/introspect', '/oauth/v2/revoke', '/OAuth/V2/Token/']) {
       const answer = await assertSameAnswer({
         method: 'POST',
         path,
         headers: { ...form, ...basic('no-such-client', 'secret') },
-        body: path.endsWith('token') ? 'grant_type=client_credentials' : 'token=abc',
+        body: /token\/?$/i.test(path) ? 'grant_type=client_credentials' : 'token=abc',
       });
       assert.equal(answer.status, 401, path);
     }
@@ -143,6 +144,13 @@ describe('the provider lean path answers as the whole app', () => {
       posted.headers.location,
       `${server.url}/oauth/v2/authorize?client_id=unknown&response_type=code&scope=openid`,
     );
+    const otherCase = await assertSameAnswer({
+      method: 'POST',
+      path: '/OAUTH/V2/AUTHORIZE/',
+      headers: form,
+      body: 'client_id=unknown',
+    });
+    assert.equal(otherCase.status, 303);
     const unsupported = await assertSameAnswer({
       method: 'POST',
       path: '/oauth/v2/authorize',

@@ -106,6 +106,15 @@ describe('client authentication', () => {
     assert.deepEqual(await other.json(), { active: false });
   });
 
+  it('counts the same endpoint at every path the provider answers it on (any case, a trailing slash)', async () => {
+    await limits({ clientAuthFailuresPerClient: { max: 2, windowSeconds: 60 } });
+    const wrong = { grant_type: 'client_credentials' };
+    assert.equal((await post('/OAuth/V2/Token', wrong, basic(MACHINE_ID, 'wrong-secret'))).status, 401);
+    assert.equal((await post('/oauth/v2/token/', wrong, basic(MACHINE_ID, 'wrong-secret'))).status, 401);
+    assert.equal((await post('/OAUTH/V2/TOKEN/', wrong, basic(MACHINE_ID, MACHINE_SECRET))).status, 429);
+    assert.equal((await clientCredentials(MACHINE_SECRET)).status, 429);
+  });
+
   it('counts a client id sent in the form (introspection, revocation) the same way', async () => {
     await limits({ clientAuthFailuresPerClient: { max: 2, windowSeconds: 60 } });
     const wrong = { token: 'x', client_id: DEMO_CLIENT_ID, client_secret: 'wrong' };

@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { ROUTES } from '../../oidc/configuration.ts';
+import { providerRoutePath, ROUTES } from '../../oidc/configuration.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { FormTooLargeError, readForm } from '../../platform/form-body.ts';
 import { HttpError } from './errors.ts';
@@ -19,7 +19,7 @@ export const FORM_POST_PATHS = new Set<string>([ROUTES.authorization, ROUTES.end
  */
 export function formPostAsGet() {
   return async function redirectFormPost(ctx: Context, next: Next): Promise<void> {
-    if (ctx.method !== 'POST' || !FORM_POST_PATHS.has(ctx.path)) return next();
+    if (ctx.method !== 'POST' || !FORM_POST_PATHS.has(providerRoutePath(ctx.path))) return next();
     let form = new URLSearchParams();
     if (ctx.request.length || ctx.get('content-type')) {
       if (!ctx.is('application/x-www-form-urlencoded'))

@@ -3,7 +3,7 @@ import type { Context, Next } from 'koa';
 import { decodeJwt } from 'jose';
 import { brandingFrom } from '../../domain/rules/branding.ts';
 import { policyOf } from '../../domain/login.ts';
-import { ROUTES } from '../../oidc/configuration.ts';
+import { providerRoutePath, ROUTES } from '../../oidc/configuration.ts';
 import { UNAVAILABLE_ERROR } from '../../oidc/database-unavailable.ts';
 import type { Tenant } from '../../oidc/tenants.ts';
 import { FormTooLargeError, readForm, soleValue } from '../../platform/form-body.ts';
@@ -29,8 +29,9 @@ export const CLIENT_AUTH_PATHS = new Set<string>([
 export function providerThrottles(throttles: Throttles) {
   return async function throttleProvider(ctx: Context, next: Next): Promise<void> {
     if (ctx.method !== 'POST') return next();
-    const deviceCode = ctx.path === ROUTES.code_verification;
-    if (!deviceCode && !CLIENT_AUTH_PATHS.has(ctx.path)) return next();
+    const route = providerRoutePath(ctx.path);
+    const deviceCode = route === ROUTES.code_verification;
+    if (!deviceCode && !CLIENT_AUTH_PATHS.has(route)) return next();
     try {
       await throttle(ctx, next, throttles, deviceCode);
     } catch (error) {

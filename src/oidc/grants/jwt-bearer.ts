@@ -6,6 +6,7 @@ import { buildTokenResponse } from 'oidc-provider/lib/helpers/grant_response.js'
 import { FormTooLargeError, handOnForm, providerBoundForm } from '../../platform/form-body.ts';
 import { clientInfo, JWT_BEARER_GATE_CLIENT_ID, JWT_BEARER_GRANT } from '../clients.ts';
 import { ROUTES } from '../configuration.ts';
+import { addProviderStep } from '../provider-steps.ts';
 import type { KeyBinding } from '../token-binding.ts';
 import type { InstanceRecord } from '../tenants.ts';
 import { verifyJwtProfileAssertion } from './jwt-profile-assertion.ts';
@@ -22,7 +23,6 @@ const CLIENT_CREDENTIALS = ['client_secret', 'client_assertion'] as const;
  * authenticate has the grant.
  */
 async function admitUnauthenticatedJwtBearer(ctx: Context, next: Next): Promise<void> {
-  if (ctx.method !== 'POST' || ctx.path !== ROUTES.token) return next();
   // HTTP Basic authenticates a client: the request goes on unchanged, and the provider reads its body itself, once
   // (reading and re-encoding every token request's body here cost a refresh 1% of a worker's CPU).
   if (ctx.get('authorization') || !ctx.is('application/x-www-form-urlencoded')) return next();
@@ -93,5 +93,5 @@ export function registerJwtBearerGrant(provider: Provider, instance: InstanceRec
     ['assertion', 'scope', 'resource'],
     ['resource'],
   );
-  provider.use(admitUnauthenticatedJwtBearer);
+  addProviderStep(provider, 'POST', ROUTES.token, admitUnauthenticatedJwtBearer);
 }

@@ -16,6 +16,7 @@ import { impersonationDecision, recordTokenExchange } from '../../domain/token-e
 import { accountFinder } from '../accounts.ts';
 import { clientInfo } from '../clients.ts';
 import { originOf } from '../observe.ts';
+import { addProviderStep } from '../provider-steps.ts';
 import type { TenantKeys } from '../tenant-keys.ts';
 import type { InstanceRecord } from '../tenants.ts';
 import {
@@ -252,9 +253,9 @@ async function exchangeTokens(ctx: KoaContextWithOIDC, { instance, keys }: Token
  * changes at any time.
  */
 function advertiseWhileEnabled(provider: Provider, instanceId: string): void {
-  provider.use(async (ctx, next) => {
+  addProviderStep(provider, 'GET', '/.well-known/openid-configuration', async (ctx, next) => {
     await next();
-    if (ctx.method !== 'GET' || ctx.path !== '/.well-known/openid-configuration' || ctx.status !== 200) return;
+    if (ctx.status !== 200) return;
     const body = ctx.body as { grant_types_supported?: string[] } | undefined;
     if (!body?.grant_types_supported || (await instanceSettings(instanceId)).features.tokenExchange) return;
     body.grant_types_supported = body.grant_types_supported.filter((grant) => grant !== TOKEN_EXCHANGE_GRANT);

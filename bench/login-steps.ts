@@ -7,16 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectRoot } from '../src/platform/config.ts';
-import { MasterKey } from '../src/platform/crypto.ts';
 import { openBenchDatabase } from './lib/database.ts';
-import { seedCastellan } from './lib/dataset.ts';
 import { passwordLogin, type Credentials } from './lib/login-flow.ts';
 import { freeLoopbackPort } from './lib/ports.ts';
 import { threadNanoseconds } from './lib/proc.ts';
-import { startCastellan } from './lib/processes.ts';
 import { table } from './lib/table.ts';
-import { bareTarget, castellanTarget, type Target } from './lib/targets.ts';
+import { bareTarget, oneProcessCastellan, type Target } from './lib/targets.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -121,20 +117,11 @@ try {
       await bare.server.stop();
     }
   }
-  const masterKey = MasterKey.generate();
-  const server = await startCastellan({
-    port: await freeLoopbackPort(),
-    workers: 1,
-    mongodbUri: database.uri,
-    dataDir,
-    masterKey: masterKey.toBase64url(),
-    profileDir: args.profile ? path.join(projectRoot, 'bench', 'results', 'profiles') : null,
-  });
+  const target = await oneProcessCastellan(database.uri, dataDir, Boolean(args.profile));
   try {
-    const target = await castellanTarget(server, await seedCastellan(server.url, masterKey, 40, 0));
     results.push(...rows('Castellan (1 process)', await measure(target, database.pid, logins, warmup), logins));
   } finally {
-    await server.stop();
+    await target.server.stop();
   }
   console.log(
     `${logins} logins one at a time after ${warmup} warm-up logins; CPU ms per request ` +

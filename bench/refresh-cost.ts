@@ -7,16 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectRoot } from '../src/platform/config.ts';
-import { MasterKey } from '../src/platform/crypto.ts';
 import { openBenchDatabase } from './lib/database.ts';
-import { seedCastellan } from './lib/dataset.ts';
 import { basicAuth, type TokenSet } from './lib/login-flow.ts';
 import { freeLoopbackPort } from './lib/ports.ts';
 import { threadNanoseconds } from './lib/proc.ts';
-import { startCastellan } from './lib/processes.ts';
 import { table } from './lib/table.ts';
-import { bareTarget, castellanTarget, Sessions, type Target } from './lib/targets.ts';
+import { bareTarget, oneProcessCastellan, Sessions, type Target } from './lib/targets.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -83,17 +79,8 @@ const [rounds, perRound, chainCount] = [Number(args.rounds), Number(args['per-ro
 const database = await openBenchDatabase();
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-refresh-cost-'));
 const bare = await bareTarget(await freeLoopbackPort());
-const masterKey = MasterKey.generate();
-const server = await startCastellan({
-  port: await freeLoopbackPort(),
-  workers: 1,
-  mongodbUri: database.uri,
-  dataDir,
-  masterKey: masterKey.toBase64url(),
-  profileDir: args.profile ? path.join(projectRoot, 'bench', 'results', 'profiles') : null,
-});
+const castellan = await oneProcessCastellan(database.uri, dataDir, Boolean(args.profile));
 try {
-  const castellan = await castellanTarget(server, await seedCastellan(server.url, masterKey, 40, 0));
   const sides = [await chainsOf(bare, null, chainCount), await chainsOf(castellan, database.pid, chainCount)];
   for (const side of sides) await round(side, perRound); // warm-up
   const measured = sides.map(() => [] as { server: number; database: number }[]);
@@ -122,7 +109,7 @@ try {
     ),
   );
 } finally {
-  await server.stop();
+  await castellan.server.stop();
   await bare.server.stop();
   await database.stop();
   rmSync(dataDir, { recursive: true, force: true });

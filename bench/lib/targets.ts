@@ -1,10 +1,14 @@
 // The servers under test as the scenarios see them (Castellan with its bench data set, or the bare library),
 // and the tokens that real logins against them hand out.
 import { BARE } from './bare-clients.ts';
-import type { CastellanFixture } from './dataset.ts';
+import path from 'node:path';
+import { projectRoot } from '../../src/platform/config.ts';
+import { MasterKey } from '../../src/platform/crypto.ts';
+import { seedCastellan, type CastellanFixture } from './dataset.ts';
 import { logins, refreshedAccessTokens, type Load } from './jobs.ts';
 import { discoverEndpoints, type Credentials, type Endpoints, type LoginClient } from './login-flow.ts';
-import { startBareProvider, type ServerProcess } from './processes.ts';
+import { freeLoopbackPort } from './ports.ts';
+import { startBareProvider, startCastellan, type ServerProcess } from './processes.ts';
 
 /** What a scenario needs from the server under test; absent parts make the scenario not applicable. */
 export interface Target {
@@ -95,4 +99,26 @@ export async function castellanTarget(server: ServerProcess, fixture: CastellanF
     machineJwt: fixture.machineJwt,
     api: { fixture },
   };
+}
+
+/**
+ * One seeded Castellan process (one worker) on the bench's database: what the tools that measure CPU per request next
+ * to the bare library (bench/login-steps.ts, bench/refresh-cost.ts) compare, one process against one.
+ */
+export async function oneProcessCastellan(mongodbUri: string, dataDir: string, profile: boolean): Promise<Target> {
+  const masterKey = MasterKey.generate();
+  const server = await startCastellan({
+    port: await freeLoopbackPort(),
+    workers: 1,
+    mongodbUri,
+    dataDir,
+    masterKey: masterKey.toBase64url(),
+    profileDir: profile ? path.join(projectRoot, 'bench', 'results', 'profiles') : null,
+  });
+  try {
+    return await castellanTarget(server, await seedCastellan(server.url, masterKey, 40, 0));
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { DEMO_CLIENT_ID, demoClientSecret } from '../../src/domain/setup/demo.ts';
+import { demoLogin } from '../helpers/mfa.ts';
 import { Organization } from '../../src/store/models/index.ts';
 import { pageText, startLogin, submitLoginName, submitPassword, type LoginOptions } from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -30,13 +30,7 @@ it('reactivating a locked user through the API unlocks it for good', async () =>
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const userId = created.body.id as string;
-  const demo: LoginOptions = {
-    baseUrl: server.url,
-    clientId: DEMO_CLIENT_ID,
-    clientSecret: demoClientSecret(server.services.masterKey),
-    redirectUri: `${server.url}/demo/callback`,
-    scope: 'openid',
-  };
+  const demo: LoginOptions = demoLogin(server);
 
   let flow = await submitLoginName(await startLogin(demo), 'locked-out');
   for (let attempt = 0; attempt < 3; attempt++) flow = await submitPassword(flow, 'wrong');

@@ -3,7 +3,8 @@
 // process stored or read last; every step that writes the login reads it from the database.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/domain/setup/demo.ts';
+import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
+import { demoLogin } from '../helpers/mfa.ts';
 import {
   openPage,
   pageText,
@@ -20,13 +21,7 @@ let server: TestServer;
 let demo: LoginOptions;
 before(async () => {
   server = await startTestServer({ METRICS_TOKEN: 'interaction-reads-test-metrics-token' });
-  demo = {
-    baseUrl: server.url,
-    clientId: DEMO_CLIENT_ID,
-    clientSecret: demoClientSecret(server.services.masterKey),
-    redirectUri: `${server.url}/demo/callback`,
-    scope: 'openid',
-  };
+  demo = demoLogin(server);
 });
 after(() => server.stop());
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
-import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/domain/setup/demo.ts';
+import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
+import { demoLogin } from '../helpers/mfa.ts';
 import { LOGIN_MESSAGES } from '../../src/domain/rules/login-checks.ts';
 import { Organization, User } from '../../src/store/models/index.ts';
 import { CSRF_MESSAGE, EXPIRED_MESSAGE } from '../../src/http/login/interaction.ts';
@@ -24,13 +25,7 @@ let demo: LoginOptions;
 
 before(async () => {
   server = await startTestServer();
-  demo = {
-    baseUrl: server.url,
-    clientId: DEMO_CLIENT_ID,
-    clientSecret: demoClientSecret(server.services.masterKey),
-    redirectUri: `${server.url}/demo/callback`,
-    scope: 'openid profile email',
-  };
+  demo = demoLogin(server, { scope: 'openid profile email' });
 });
 after(() => server.stop());
 

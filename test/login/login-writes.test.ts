@@ -4,7 +4,8 @@
 // src/store/database/connection.ts).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/domain/setup/demo.ts';
+import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
+import { demoLogin } from '../helpers/mfa.ts';
 import {
   CookieJar,
   redeemCode,
@@ -21,13 +22,7 @@ let server: TestServer;
 let demo: LoginOptions;
 before(async () => {
   server = await startTestServer({ METRICS_TOKEN: 'login-writes-test-metrics-token' });
-  demo = {
-    baseUrl: server.url,
-    clientId: DEMO_CLIENT_ID,
-    clientSecret: demoClientSecret(server.services.masterKey),
-    redirectUri: `${server.url}/demo/callback`,
-    scope: 'openid',
-  };
+  demo = demoLogin(server);
 });
 after(() => server.stop());
 

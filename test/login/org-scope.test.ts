@@ -2,7 +2,8 @@
 // domain discovery, and the scoped org's login policy.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_CLIENT_ID, DEMO_PASSWORD, demoClientSecret } from '../../src/domain/setup/demo.ts';
+import { DEMO_PASSWORD } from '../../src/domain/setup/demo.ts';
+import { demoLogin } from '../helpers/mfa.ts';
 import { LOGIN_MESSAGES } from '../../src/domain/rules/login-checks.ts';
 import { Organization, User } from '../../src/store/models/index.ts';
 import {
@@ -22,13 +23,7 @@ const orgs: Record<string, string> = {};
 
 before(async () => {
   server = await startTestServer();
-  demo = {
-    baseUrl: server.url,
-    clientId: DEMO_CLIENT_ID,
-    clientSecret: demoClientSecret(server.services.masterKey),
-    redirectUri: `${server.url}/demo/callback`,
-    scope: 'openid profile',
-  };
+  demo = demoLogin(server, { scope: 'openid profile' });
   for (const org of await Organization.find({ instanceId: server.bootstrap.instanceId }).lean())
     orgs[org.name] = org._id;
 });

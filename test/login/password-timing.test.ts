@@ -3,7 +3,7 @@
 // unknown login name, and a password for a user without one (a user who never set a password).
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { DEMO_CLIENT_ID, demoClientSecret } from '../../src/domain/setup/demo.ts';
+import { demoLogin } from '../helpers/mfa.ts';
 import { Instance, Organization, User } from '../../src/store/models/index.ts';
 import { startLogin, submitLoginName, submitPassword, type LoginFlow, type LoginOptions } from '../helpers/login.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -14,13 +14,7 @@ let demo: LoginOptions;
 
 before(async () => {
   server = await startTestServer();
-  demo = {
-    baseUrl: server.url,
-    clientId: DEMO_CLIENT_ID,
-    clientSecret: demoClientSecret(server.services.masterKey),
-    redirectUri: `${server.url}/demo/callback`,
-    scope: 'openid profile email',
-  };
+  demo = demoLogin(server, { scope: 'openid profile email' });
   const instanceId = server.bootstrap.instanceId;
   // Generous limits: this test measures the password check, not the throttling (test/hardening/rate-limits.test.ts).
   const plenty = { max: 10_000, windowSeconds: 60 };

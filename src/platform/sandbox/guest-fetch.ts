@@ -2,6 +2,25 @@ import { guardedFetch } from '../outbound-fetch.ts';
 import { fetchAllowed, MAX_FETCH_BODY_BYTES, type GuestFetchRequest, type SandboxJob } from './protocol.ts';
 
 /**
+ * The response's body, or null once it passes `limit` bytes (the rest is not read): this runs on the main thread,
+ * where buffering a whole answer first (`arrayBuffer()`) would let any allowed host fill the process's memory.
+ */
+async function bodyWithin(response: Response, limit: number): Promise<Buffer | null> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = response.body?.getReader();
+  for (let read = await reader?.read(); read && !read.done; read = await reader?.read()) {
+    length += read.value.byteLength;
+    if (length > limit) {
+      await reader?.cancel();
+      return null;
+    }
+    chunks.push(read.value);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
  * A guest's `http.fetch`, made on the main thread for the sandbox thread that runs the job (platform/sandbox/worker.mjs
  * asks and waits): the allowed hosts are checked here, and the request goes through the outbound policy
  * (platform/outbound-fetch.ts), without redirects. The answer is what the guest sees: `{status, body}` or `{error}`.
@@ -27,8 +46,8 @@ export async function guestFetch(job: SandboxJob, request: GuestFetchRequest): P
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const body = Buffer.from(await response.arrayBuffer());
-    if (body.length > MAX_FETCH_BODY_BYTES) return JSON.stringify({ error: 'http.fetch: response too large' });
+    const body = await bodyWithin(response, MAX_FETCH_BODY_BYTES);
+    if (!body) return JSON.stringify({ error: 'http.fetch: response too large' });
     return JSON.stringify({ status: response.status, body: body.toString('utf8') });
   } catch (error) {
     return JSON.stringify({

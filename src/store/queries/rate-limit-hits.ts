@@ -27,6 +27,8 @@ export interface HitToCount {
  * memory once over its limit, so a window holds about its limit's hits and the attempts in flight).
  */
 export async function countRateLimitHits(instanceId: string, hits: HitToCount[]): Promise<CountedHit[]> {
+  // Every throttle of the attempt switched off (`max` 0): nothing to count, and no window to read.
+  if (!hits.length) return [];
   const now = Date.now();
   const counted = hits.map(({ limit, rawKey, windowSeconds }) => ({
     _id: newId(),

@@ -11,6 +11,7 @@ import {
 import { findActiveAccount, type Account } from '../store/queries/accounts.ts';
 import type { ClientInfo } from './clients.ts';
 import { loadOrgDomains, loadRoleGrants } from '../store/queries/role-grants.ts';
+import { asProviderError } from './server-errors.ts';
 import type { InstanceRecord } from './tenants.ts';
 
 /** Where the claims go; each output has its own assertion switches (docs/zitadel-behaviour.md §3). */
@@ -49,8 +50,8 @@ function currentProjectOf(request: ClaimRequest): string | null {
 /**
  * Every claim Castellan adds for a token, then what the complement-token actions add (ZITADEL: pre-access-token
  * creation for JWT access tokens, pre-userinfo creation for the ID token, userinfo and introspection;
- * domain/actions/triggers.ts). The only place claims are built: the ID token (oidc/accounts.ts), JWT access tokens,
- * userinfo and introspection all call it.
+ * domain/actions/triggers.ts; one that fails and may not fail fails the request: oidc/server-errors.ts). The only
+ * place claims are built: the ID token (oidc/accounts.ts), JWT access tokens, userinfo and introspection all call it.
  */
 export async function buildClaims(
   instance: ClaimInstance,
@@ -59,10 +60,13 @@ export async function buildClaims(
 ): Promise<Record<string, unknown>> {
   const claims = await castellanClaims(instance, account, request);
   const trigger = request.target === 'access_token' ? 'pre-access-token-creation' : 'pre-userinfo-creation';
-  return complementClaims(instance._id, trigger, account, claims, {
+  const roles = {
     asserted: assertsRoles(request),
     currentProjectId: currentProjectOf(request),
     flat: request.client.flatRolesClaim,
+  };
+  return complementClaims(instance._id, trigger, account, claims, roles).catch((error: unknown) => {
+    throw asProviderError(error);
   });
 }
 

@@ -1,5 +1,7 @@
 import type { Context } from 'koa';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
+import getErrorHandler from 'oidc-provider/lib/shared/error_handler.js';
 import { FormTooLargeError, readForm, soleValue } from '../platform/form-body.ts';
 import { activeAccountClaims } from './claims.ts';
 import { clientInfo } from './clients.ts';
@@ -25,11 +27,29 @@ function requestedUserinfoClaims(claims: unknown): string[] {
   return userinfoMember && typeof userinfoMember === 'object' ? Object.keys(userinfoMember) : [];
 }
 
+/** 9.13.3 lib/helpers/initialize_app.js routes the library's userinfo through `error('userinfo.error')`. */
+const answerLikeLibraryUserinfo = getErrorHandler('userinfo.error');
+
 /**
  * Castellan's userinfo endpoint (docs/zitadel-behaviour.md §6): ZITADEL's access tokens carry an audience and are
- * still valid at userinfo, which the provider's own endpoint refuses. Claims are the live ones (roles always).
+ * still valid at userinfo, which the provider's own endpoint refuses. Claims are the live ones (roles always). It is a
+ * step in front of the provider's router (oidc/library-overrides.ts), outside the library's error handler: a failure
+ * (a database error, an action that may not fail) is handed to that handler as the library's own userinfo would, for
+ * an OAuth `server_error` answer and the provider's `server_error` event (logged: oidc/server-errors.ts). The request's
+ * OIDC context, which the handler reads, is made then only, as the router's `ensureOIDC` makes it.
  */
 export async function userinfo(ctx: Context, provider: Provider, instance: InstanceRecord): Promise<void> {
+  try {
+    await answerUserinfo(ctx, provider, instance);
+  } catch (error) {
+    const failed = ctx as KoaContextWithOIDC & { _matchedRouteName?: string };
+    failed._matchedRouteName = 'userinfo';
+    Object.defineProperty(failed, 'oidc', { value: new provider.OIDCContext(failed) });
+    await answerLikeLibraryUserinfo(failed, () => Promise.reject(error));
+  }
+}
+
+async function answerUserinfo(ctx: Context, provider: Provider, instance: InstanceRecord): Promise<void> {
   const fail = (status: number, error: string, description: string) =>
     bearerError(ctx, instance.issuer, status, error, description);
   ctx.set('Cache-Control', 'no-store');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { systemSchema } from './system-config.ts';
+import { cacheSettings } from './cache-config.ts';
 import { RATE_LIMIT_NAMES, rateLimitRule, type RateLimitName } from './rate-limit-config.ts';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -60,8 +61,7 @@ const configSchema = z.object({
     refreshTokenAbsoluteSeconds: z.number().int().positive(),
   }),
   sweepIntervalSeconds: z.number().int().positive(),
-  /** How often each process looks for changes made by other processes to what it caches (the staleness bound). */
-  cacheRevisionPollMs: z.number().int().min(10).max(60_000),
+  ...cacheSettings,
   maxBodyBytes: z.number().int().positive(),
   /** 1: serve in this process; more: a node:cluster primary with this many stateless worker processes. */
   workers: z.coerce.number().int().min(1).max(64),

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createRequestHandler } from '../http/app.ts';
 import { createHttpServer } from './http-server.ts';
+import { limitCachedEntries } from '../store/cache/instance-cache.ts';
 import { watchCacheRevisions } from '../store/cache/revisions.ts';
 import { loadDemo } from '../domain/setup/demo.ts';
 import { bootstrapInstance, type BootstrapResult } from '../domain/setup/instance.ts';
@@ -79,6 +80,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
       { outboxSeconds: config.email.outboxRetentionSeconds, systemEventDays: config.system.eventRetentionDays },
       log,
     );
+    limitCachedEntries(config.cacheMaxEntries);
     const stopWatchingCaches = watchCacheRevisions(config.cacheRevisionPollMs, log);
     const outboxWorker = startOutboxWorker(services);
     const stopResumingRemovals = await resumeRemovalsPeriodically(config, log);

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import v8 from 'node:v8';
-import { cached, dropInstanceCache } from '../../src/store/cache/instance-cache.ts';
+import {
+  cached,
+  cachedEntryCount,
+  dropInstanceCache,
+  limitCachedEntries,
+} from '../../src/store/cache/instance-cache.ts';
+import { ConfigError, loadConfig } from '../../src/platform/config.ts';
 
 /** A loader that counts its calls and answers with the call number. */
 function counter(): { load: () => Promise<number>; calls: () => number } {
@@ -63,5 +72,40 @@ describe('per-instance cache', () => {
     assert.equal(calls(), 20_001, 'the latest is kept');
     await cached('cache-full', 'k0', load);
     assert.equal(calls(), 20_002, 'the oldest was dropped');
+  });
+
+  it('keeps at most the process-wide number of entries, taken from the least recently used instances first', async () => {
+    const limit = 1_000;
+    limitCachedEntries(limit);
+    try {
+      assert.ok(cachedEntryCount() <= limit, 'what the tests above cached is cut to the limit at once');
+      const { load, calls } = counter();
+      for (let index = 0; index < 600; index++) await cached('process-old', `k${index}`, load);
+      for (let index = 0; index < 600; index++) await cached('process-new', `k${index}`, load);
+      assert.ok(cachedEntryCount() <= limit, `${cachedEntryCount()} entries cached, over ${limit}`);
+      const loaded = calls();
+      await cached('process-new', 'k0', load);
+      assert.equal(calls(), loaded, 'the recently used instance keeps its entries');
+      await cached('process-old', 'k599', load);
+      assert.equal(calls(), loaded, "the older instance's latest entries are kept");
+      await cached('process-old', 'k0', load);
+      assert.equal(calls(), loaded + 1, "the older instance's oldest entries went first");
+    } finally {
+      limitCachedEntries(loadConfig({}).cacheMaxEntries);
+    }
+  });
+
+  it('takes the limit from cacheMaxEntries, refusing one out of range by name', () => {
+    assert.equal(loadConfig({}).cacheMaxEntries, 50_000);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'castellan-cache-config-'));
+    for (const value of [999, 10_000_001, 1.5]) {
+      const file = path.join(dir, 'config.json');
+      writeFileSync(file, JSON.stringify({ cacheMaxEntries: value }));
+      assert.throws(
+        () => loadConfig({ CASTELLAN_CONFIG: file }),
+        (error: unknown) =>
+          error instanceof ConfigError && error.problems.some((p) => p.startsWith('cacheMaxEntries:')),
+      );
+    }
   });
 });

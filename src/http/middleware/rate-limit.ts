@@ -33,6 +33,19 @@ export interface Refusal {
   seconds: number;
 }
 
+/** Keys a throttle remembers (blocked ones, suspected ones) at most: the least recently used go first. */
+const MAX_REMEMBERED_KEYS = 100_000;
+
+/**
+ * Keys and until when (ms), at most `maxKeys`, counted as a size of 1 each rather than with `max`: lru-cache allocates
+ * its arrays for `max` entries up front, 2.6 MB for 100,000 whatever the cache holds, twice per process
+ * (bench/README.md, "Worker memory"); without `max` they grow with the entries, as the instance cache's do
+ * (store/cache/instance-cache.ts).
+ */
+function rememberedKeys(maxKeys: number): LRUCache<string, number> {
+  return new LRUCache({ maxSize: maxKeys, sizeCalculation: () => 1 });
+}
+
 /**
  * The throttles (issue 13, items 6 and 12), with the limits of config/default.json's `rateLimits`, overridden rule by
  * rule by an instance's own `rateLimits`.
@@ -59,15 +72,18 @@ export class Throttles {
   readonly #defaults: RateLimits;
   readonly #log: Logger;
   /** Blocked keys, until when (ms). Bounded: the keys are chosen by callers. */
-  readonly #blocked = new LRUCache<string, number>({ max: 100_000 });
+  readonly #blocked: LRUCache<string, number>;
   /** Keys that failed recently in this process, until when (ms). */
-  readonly #suspects = new LRUCache<string, number>({ max: 100_000 });
+  readonly #suspects: LRUCache<string, number>;
   readonly #requestLimiters = new Map<string, RateLimiterMemory>();
   readonly #merged = new WeakMap<object, RateLimits>();
 
-  constructor(defaults: RateLimits, log: Logger) {
+  /** `maxKeys`: how many blocked keys, and how many suspected ones, this process remembers at most. */
+  constructor(defaults: RateLimits, log: Logger, maxKeys = MAX_REMEMBERED_KEYS) {
     this.#defaults = defaults;
     this.#log = log;
+    this.#blocked = rememberedKeys(maxKeys);
+    this.#suspects = rememberedKeys(maxKeys);
   }
 
   async rules(instanceId: string): Promise<RateLimits> {

@@ -5,7 +5,8 @@ import { counter } from '../../platform/metrics.ts';
  * Per-instance caches of what the hot paths (token, introspection, userinfo, login, API authentication)
  * read on every request: clients, accounts, role grants, orgs, memberships. An instance's cache is dropped
  * as a whole when anything in the instance changes (cache/revisions.ts tells every process); entries
- * also age out, and the least recently used go first when an instance holds many users.
+ * also age out, and the least recently used go first when an instance holds many users, or when the process holds
+ * more than its limit across instances (`cacheMaxEntries`).
  */
 
 const MAX_ENTRIES_PER_INSTANCE = 20_000;
@@ -18,7 +19,13 @@ const MAX_AGE_MS = 5 * 60_000;
  * they grow with the entries.
  */
 function instanceEntries(): InstanceCache['entries'] {
-  return new LRUCache({ maxSize: MAX_ENTRIES_PER_INSTANCE, sizeCalculation: () => 1, ttl: MAX_AGE_MS });
+  return new LRUCache({
+    maxSize: MAX_ENTRIES_PER_INSTANCE,
+    sizeCalculation: () => 1,
+    ttl: MAX_AGE_MS,
+    // Called for every entry that leaves: replaced, evicted, expired, deleted, or cleared with its instance's cache.
+    dispose: () => entryCount--,
+  });
 }
 
 /**
@@ -41,7 +48,38 @@ const caches = new LRUCache<string, InstanceCache>({
   ttl: MAX_AGE_MS,
   updateAgeOnGet: true,
   ttlAutopurge: true,
+  dispose: (cache) => cache.entries.clear(),
 });
+
+/**
+ * Entries held across every instance's cache, and how many at most (`cacheMaxEntries`, config/default.json): the
+ * per-instance cap alone let a process hold 2,000 × 20,000 of them, about 1 KB of heap each (a user's record, measured)
+ * and more for role grants. Past the limit, entries go from the least recently used instances first, each instance's
+ * least recently used first: the instances serving now keep theirs.
+ */
+let entryCount = 0;
+let maxEntries = Number.POSITIVE_INFINITY;
+
+/** Sets the process-wide limit (process/server.ts, from the configuration), dropping entries at once if over it. */
+export function limitCachedEntries(limit: number): void {
+  maxEntries = limit;
+  dropEntriesOverLimit();
+}
+
+/** How many entries this process's instance caches hold, all instances together. */
+export function cachedEntryCount(): number {
+  return entryCount;
+}
+
+function dropEntriesOverLimit(): void {
+  if (entryCount <= maxEntries) return;
+  // rvalues: least recently used instance first (typed as possibly undefined; the live ones only, in fact).
+  for (const cache of caches.rvalues()) {
+    while (entryCount > maxEntries && cache && cache.entries.size > 0) cache.entries.pop();
+    if (entryCount <= maxEntries) return;
+  }
+}
+
 const lookups = counter('castellan_cache_lookups_total', 'Instance cache lookups by result (hit or miss)', ['result']);
 
 /** The cached value for `key` in the instance's cache, loading it once when missing; failed loads are not kept. */
@@ -60,6 +98,8 @@ export function cached<T>(instanceId: string, key: string, load: () => PromiseLi
   // A load that started before a drop belongs to the older generation, never to its successor.
   const entry = { generation, value };
   entries.set(key, entry);
+  entryCount++;
+  dropEntriesOverLimit();
   value.catch(() => {
     if (entries.peek(key) === entry) entries.delete(key);
   });

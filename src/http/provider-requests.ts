@@ -12,13 +12,21 @@ import type { Throttles } from './middleware/rate-limit.ts';
 import { securityHeaderSetter } from './middleware/security-headers.ts';
 import { addressToIssuer, servedTenantFinder } from './middleware/tenant.ts';
 
-/** Koa's own request runner (what `app.callback()` runs per request); not in koa's type declarations. */
+type ContextMiddleware = (ctx: Koa.Context) => Promise<void>;
+type ProviderHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/**
+ * Koa's own request runner (what `app.callback()` runs per request: koa 3.3 lib/application.js `callback`,
+ * `handleRequest`) and the composer it builds an app's chain with; not in koa's type declarations.
+ */
 type KoaRunner = Koa & {
-  handleRequest(ctx: Koa.Context, middleware: (ctx: Koa.Context) => Promise<void>): Promise<void>;
+  handleRequest(ctx: Koa.Context, middleware: ContextMiddleware): Promise<void>;
+  compose(middleware: Koa.Middleware[]): ContextMiddleware;
+  ctxStorage?: unknown;
 };
 
-/** POSTs the app's middleware sees before the provider: form posts made GETs, client authentication throttles. */
-const FRONTED_POSTS = new Set<string>([...FORM_POST_PATHS, ...CLIENT_AUTH_PATHS, ROUTES.code_verification]);
+/** POSTs the app's middleware sees before the provider in an app context: form posts made GETs, device codes. */
+const FRONTED_POSTS = new Set<string>([...FORM_POST_PATHS, ROUTES.code_verification]);
 
 /** Characters after which parseurl (koa's `ctx.path`) parses a URL in full rather than cutting it at `?`. */
 const NOT_PLAIN = /[\t\n\f\r #\u00a0\ufeff]/;
@@ -57,6 +65,48 @@ export function providerRequests(
   const [handleErrors, redirectFormPost, throttle] = [errorHandler(log), formPostAsGet(), providerThrottles(throttles)];
   const front = (ctx: Koa.Context) =>
     handleErrors(ctx, () => redirectFormPost(ctx, () => throttle(ctx, () => answerByProvider(ctx))));
+  const throttledHandlers = new WeakMap<Tenant, ProviderHandler | null>();
+
+  /**
+   * The client authentication throttles and the app's error handler around the provider in the provider's own koa
+   * context: one koa context where there were two (the app's, then the provider's inside it), and the same steps in
+   * the same order. The throttles (http/middleware/provider-throttles.ts) read the method, path, headers, body, client
+   * address and the answer's status, the same in either context; the provider answers as its own `callback()` does
+   * (koa 3.3 `handleRequest`: its chain, its error handling, the response sent) before they count. A request they
+   * answer themselves (refused, a body too large, the database down) is sent by the same koa code, with the status and
+   * body they set. Null (the app's context then) where the provider reads the client's address otherwise than the
+   * app (`proxy`), or runs its requests in an AsyncLocalStorage of its own.
+   */
+  function throttledHandler(tenant: Tenant): ProviderHandler | null {
+    let handler = throttledHandlers.get(tenant);
+    if (handler !== undefined) return handler;
+    const provider = tenant.provider as unknown as KoaRunner;
+    handler = null;
+    if (provider.proxy === app.proxy && !provider.ctxStorage) {
+      const answer = provider.compose(provider.middleware);
+      handler = async (req, res) => {
+        addressToIssuer(req, tenant.instance.issuer);
+        const ctx = provider.createContext(req, res);
+        ctx.state.tenant = tenant;
+        let answered = false;
+        await handleErrors(ctx, () =>
+          throttle(ctx, () => {
+            answered = true;
+            return provider.handleRequest(ctx, answer);
+          }),
+        );
+        if (answered) return;
+        // koa's runner starts every answer at 404: the status (and body) set in front are put back inside it.
+        const { status, body } = ctx;
+        await provider.handleRequest(ctx, async (inner) => {
+          inner.status = status;
+          inner.body = body;
+        });
+      };
+    }
+    throttledHandlers.set(tenant, handler);
+    return handler;
+  }
 
   async function serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     removeUntrustedForwarding(req);
@@ -69,7 +119,10 @@ export function providerRequests(
     }
     if (!tenant) return appHandler(req, res);
     if (timed) timeProviderRequest(req, res, path);
-    if (req.method === 'POST' && FRONTED_POSTS.has(providerRoutePath(path))) {
+    const route = req.method === 'POST' ? providerRoutePath(path) : null;
+    const throttled = route !== null && CLIENT_AUTH_PATHS.has(route) ? throttledHandler(tenant) : null;
+    if (throttled) return throttled(req, res);
+    if (route !== null && (FRONTED_POSTS.has(route) || CLIENT_AUTH_PATHS.has(route))) {
       const ctx = app.createContext(req, res);
       ctx.state.tenant = tenant;
       return (app as KoaRunner).handleRequest(ctx, front);

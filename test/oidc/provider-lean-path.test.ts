@@ -5,12 +5,19 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { Instance, RateLimitHit } from '../../src/store/models/index.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
+const MACHINE_ID = 'lean-path-machine';
+const MACHINE_SECRET = 'lean-path-machine-secret-0123456789';
 
 before(async () => {
-  server = await startTestServer({ METRICS_TOKEN: 'lean-path-metrics' });
+  server = await startTestServer({
+    METRICS_TOKEN: 'lean-path-metrics',
+    CASTELLAN_BOOTSTRAP_CLIENT_ID: MACHINE_ID,
+    CASTELLAN_BOOTSTRAP_CLIENT_SECRET: MACHINE_SECRET,
+  });
 });
 after(() => server.stop());
 
@@ -199,5 +206,60 @@ describe('the provider lean path answers as the whole app', () => {
     await send({ method: 'GET', path: '/oauth/v2/keys' }, false);
     await send({ method: 'GET', path: '/oauth/v2/keys' }, true);
     assert.equal((await series()) - before, 2);
+  });
+
+  it("client authentication throttles in the provider's context: a refusal, a body too large, a token", async () => {
+    const { instanceId } = server.bootstrap;
+    await Instance.updateOne(
+      { _id: instanceId },
+      { $set: { rateLimits: { clientAuthFailuresPerClient: { max: 1, windowSeconds: 60 } } } },
+    );
+    try {
+      const wrong = {
+        method: 'POST',
+        path: '/oauth/v2/token',
+        headers: { ...form, ...basic('throttled-client', 'wrong') },
+        body: 'grant_type=client_credentials',
+      };
+      assert.equal((await send(wrong, false)).status, 401);
+      // The seconds left of the block may differ by one between the two answers.
+      const seconds = (answer: Answer): Answer => ({
+        ...answer,
+        headers: { ...answer.headers, 'retry-after': 'N' },
+        body: answer.body.replace(/\d+ seconds/, 'N seconds'),
+      });
+      const [lean, whole] = [await send(wrong, false), await send(wrong, true)];
+      assert.deepEqual(comparable(seconds(lean)), comparable(seconds(whole)));
+      assert.equal(lean.status, 429);
+      assert.ok(Number(lean.headers['retry-after']) > 0);
+      assert.equal(JSON.parse(lean.body).error, 'temporarily_unavailable');
+      assert.equal(lean.headers['x-content-type-options'], 'nosniff');
+    } finally {
+      await Instance.updateOne({ _id: instanceId }, { $unset: { rateLimits: 1 } });
+      await RateLimitHit.deleteMany({});
+    }
+    const tooLarge = await assertSameAnswer({
+      method: 'POST',
+      path: '/oauth/v2/introspect',
+      headers: form,
+      body: `client_id=x&token=${'a'.repeat(60 * 1024)}`,
+    });
+    assert.equal(tooLarge.status, 400);
+    const granted = async (absolute: boolean) => {
+      const sent = {
+        method: 'POST',
+        path: '/oauth/v2/token',
+        headers: { ...form, ...basic(MACHINE_ID, MACHINE_SECRET) },
+      };
+      const answer = await send({ ...sent, body: 'grant_type=client_credentials' }, absolute);
+      const { access_token: token, ...rest } = JSON.parse(answer.body) as Record<string, unknown>;
+      assert.equal(typeof token, 'string');
+      const { 'content-length': _length, ...headers } = comparable(answer).headers;
+      return { status: answer.status, headers, rest };
+    };
+    const [lean, whole] = [await granted(false), await granted(true)];
+    assert.deepEqual(lean, whole);
+    assert.equal(lean.status, 200);
+    assert.equal(lean.headers['cache-control'], 'no-store');
   });
 });

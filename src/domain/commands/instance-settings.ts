@@ -6,9 +6,23 @@ import {
 } from '../rules/instance-settings.ts';
 import { asOneChange, recordChange, type Actor } from './changes.ts';
 
-/** The settings in effect in the actor's instance. */
+/** The settings in effect per stored record (cached, a new object whenever the instance's settings change). */
+const effectiveByStored = new WeakMap<object, InstanceSettings>();
+
+/**
+ * The settings in effect in the actor's instance, frozen: one object per stored record, as token requests read them
+ * two or three times each (merging every group anew cost 1.5 kB per request, bench/README.md "Allocations").
+ */
 export async function instanceSettings(instanceId: string): Promise<InstanceSettings> {
-  return effectiveInstanceSettings((await storedInstanceSettings(instanceId)) as InstanceSettingsOverride);
+  const stored = (await storedInstanceSettings(instanceId)) as InstanceSettingsOverride | null | undefined;
+  if (!stored || typeof stored !== 'object') return effectiveInstanceSettings(stored);
+  let effective = effectiveByStored.get(stored);
+  if (!effective) {
+    effective = effectiveInstanceSettings(stored);
+    for (const group of Object.values(effective)) Object.freeze(group);
+    effectiveByStored.set(stored, Object.freeze(effective));
+  }
+  return effective;
 }
 
 /** Changes the fields given (a partial update: a field not named keeps its value) and records the change. */

@@ -1,7 +1,8 @@
-// `node bench/login-steps.ts [--logins=N] [--warmup=N] [--no-bare] [--profile]`: the server's CPU per HTTP request of
-// the `login` scenario (authorize, login pages, password, resume, token), Castellan (one process) next to the bare
-// library. Logins run one at a time, so each request's CPU can be read off the server's threads around it: every
-// thread's on-CPU time in nanoseconds (/proc/<pid>/task/<tid>/schedstat: the libuv threads that run argon2id and
+// `node bench/login-steps.ts [--logins=N] [--warmup=N] [--no-bare] [--profile] [--totp]`: the server's CPU per HTTP
+// request of the `login` scenario (authorize, login pages, password, resume, token), Castellan (one process) next to
+// the bare library; with `--totp`, of the `login-totp` scenario (the code step after the password), Castellan alone.
+// Logins run one at a time, so each request's CPU can be read off the server's threads around it: every thread's
+// on-CPU time in nanoseconds (/proc/<pid>/task/<tid>/schedstat: the libuv threads that run argon2id and
 // V8's collector threads included), where the bench's /proc/<pid>/stat counts in 10 ms ticks.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '100' },
     'no-bare': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    totp: { type: 'boolean', default: false },
   },
 });
 
@@ -41,6 +43,12 @@ interface StepCost {
   serverNs: number;
   databaseNs: number;
 }
+
+/**
+ * Users with an authenticator app for `--totp`: each logs in at most three times in 30 seconds (one code per time
+ * step, bench/lib/login-flow.ts), and one login at a time runs about 10 a second.
+ */
+const TOTP_USERS = 300;
 
 /** Runs logins one at a time and adds up each step's CPU. */
 async function measure(
@@ -74,7 +82,7 @@ async function measure(
     });
   };
   try {
-    const users = target.users as Credentials[];
+    const users = (args.totp ? target.totpUsers : target.users) as Credentials[];
     for (let index = 0; index < warmup + logins; index += 1) {
       counting = index >= warmup;
       await passwordLogin(target.server.url, target.endpoints, target.web, users[index % users.length]!);
@@ -109,7 +117,7 @@ const database = await openBenchDatabase();
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-login-steps-'));
 const results: string[][] = [];
 try {
-  if (!args['no-bare']) {
+  if (!args['no-bare'] && !args.totp) {
     const bare = await bareTarget(await freeLoopbackPort());
     try {
       results.push(...rows('bare library', await measure(bare, null, logins, warmup), logins));
@@ -117,14 +125,14 @@ try {
       await bare.server.stop();
     }
   }
-  const target = await oneProcessCastellan(database.uri, dataDir, Boolean(args.profile));
+  const target = await oneProcessCastellan(database.uri, dataDir, Boolean(args.profile), args.totp ? TOTP_USERS : 0);
   try {
     results.push(...rows('Castellan (1 process)', await measure(target, database.pid, logins, warmup), logins));
   } finally {
     await target.server.stop();
   }
   console.log(
-    `${logins} logins one at a time after ${warmup} warm-up logins; CPU ms per request ` +
+    `${logins} ${args.totp ? 'TOTP ' : ''}logins one at a time after ${warmup} warm-up logins; CPU ms per request ` +
       `(load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs)`,
   );
   console.log(table(['request', 'per login', 'server CPU ms', 'database CPU ms'], results));

@@ -105,7 +105,12 @@ export async function castellanTarget(server: ServerProcess, fixture: CastellanF
  * One seeded Castellan process (one worker) on the bench's database: what the tools that measure CPU per request next
  * to the bare library (bench/login-steps.ts, bench/refresh-cost.ts) compare, one process against one.
  */
-export async function oneProcessCastellan(mongodbUri: string, dataDir: string, profile: boolean): Promise<Target> {
+export async function oneProcessCastellan(
+  mongodbUri: string,
+  dataDir: string,
+  profile: boolean,
+  totpUserCount = 0,
+): Promise<Target> {
   const masterKey = MasterKey.generate();
   const server = await startCastellan({
     port: await freeLoopbackPort(),
@@ -116,7 +121,7 @@ export async function oneProcessCastellan(mongodbUri: string, dataDir: string, p
     profileDir: profile ? path.join(projectRoot, 'bench', 'results', 'profiles') : null,
   });
   try {
-    return await castellanTarget(server, await seedCastellan(server.url, masterKey, 40, 0));
+    return await castellanTarget(server, await seedCastellan(server.url, masterKey, 40, totpUserCount));
   } catch (error) {
     await server.stop();
     throw error;

@@ -78,15 +78,28 @@ export function findLoginUser(instanceId: string, userId: string): Promise<Login
   return findScoped(User, instanceId, userId, {}, USER_FIELDS);
 }
 
-/** The ids of (at most two) human users a filter matches; cached. */
-function humanUserIds(instanceId: string, cacheKey: string, filter: Record<string, string>): Promise<string[]> {
-  return cached(instanceId, cacheKey, async () =>
-    (
-      await User.find({ instanceId, type: 'human', ...filter }, { _id: 1 })
-        .limit(2)
-        .lean()
-    ).map((user) => user._id),
+/**
+ * The user read fresh (the password step checks its latest hash and state), filling `findCachedLoginUser`'s entry
+ * where there is none, so the code step after it reads nothing. Set as the read starts: a drop of the cache during the
+ * read discards it (store/cache/instance-cache.ts `cached`).
+ */
+export function readLoginUserFresh(instanceId: string, userId: string): Promise<LoginUser | null> {
+  const fresh = findLoginUser(instanceId, userId);
+  void cached(instanceId, cacheKeys.loginUser(userId), () => fresh).catch(() => {});
+  return fresh;
+}
+
+/**
+ * The human user a filter matches, if exactly one does (else the login name is ambiguous); cached, with the users
+ * themselves: a login name step of a user not seen before reads once, not once for the ids and once for the user.
+ */
+async function soleHumanUser(instanceId: string, key: string, filter: object): Promise<LoginUser | null> {
+  const users = await cached(instanceId, key, () =>
+    User.find({ instanceId, type: 'human', ...filter }, USER_FIELDS, { limit: 2 })
+      .lean<LoginUser[]>()
+      .exec(),
   );
+  return users.length === 1 ? users[0]! : null;
 }
 
 /**
@@ -96,10 +109,6 @@ function humanUserIds(instanceId: string, cacheKey: string, filter: Record<strin
  */
 export function findCachedLoginUser(instanceId: string, userId: string): Promise<LoginUser | null> {
   return cached(instanceId, cacheKeys.loginUser(userId), () => findLoginUser(instanceId, userId));
-}
-
-async function soleLoginUser(instanceId: string, ids: string[]): Promise<LoginUser | null> {
-  return ids.length === 1 ? findCachedLoginUser(instanceId, ids[0]!) : null;
 }
 
 export function policyOf(instance: LoginInstance, org: LoginOrg | null): LoginPolicy {
@@ -136,28 +145,19 @@ export async function identifyUser(
   const discoveredOrg =
     !requiredOrg && domainOrg && policyOf(instance, domainOrg).allowDomainDiscovery ? domainOrg : null;
 
-  let user = await soleLoginUser(
-    instanceId,
-    await humanUserIds(instanceId, cacheKeys.humanUserIdsByUsername(name), { username: name }),
-  );
+  let user = await soleHumanUser(instanceId, cacheKeys.humanUsersByUsername(name), { username: name });
   // Where the user's org policy sets `userLoginMustBeDomain` (ZITADEL's domain policy), the bare username is no
   // login name: only `username@{verified org domain}` (below) is.
   if (user && policyOf(instance, await findOrg(instanceId, user.orgId)).userLoginMustBeDomain) user = null;
   if (!user && domainOrg) {
     const username = name.slice(0, at);
-    user = await soleLoginUser(
-      instanceId,
-      await humanUserIds(instanceId, cacheKeys.humanUserIdsByOrgUsername(domainOrg._id, username), {
-        orgId: domainOrg._id,
-        username,
-      }),
-    );
+    user = await soleHumanUser(instanceId, cacheKeys.humanUsersByOrgUsername(domainOrg._id, username), {
+      orgId: domainOrg._id,
+      username,
+    });
   }
   if (!user && at > 0) {
-    const candidate = await soleLoginUser(
-      instanceId,
-      await humanUserIds(instanceId, cacheKeys.humanUserIdsByEmail(name), { 'human.email': name }),
-    );
+    const candidate = await soleHumanUser(instanceId, cacheKeys.humanUsersByEmail(name), { 'human.email': name });
     if (candidate && !policyOf(instance, await findOrg(instanceId, candidate.orgId)).disableLoginWithEmail)
       user = candidate;
   }

@@ -12,14 +12,14 @@ describe('cache keys', () => {
 
   it('never collide whatever separators the parts hold', () => {
     const distinct = [
-      cacheKeys.humanUserIdsByOrgUsername('org:a', 'b'),
-      cacheKeys.humanUserIdsByOrgUsername('org', 'a:b'),
+      cacheKeys.humanUsersByOrgUsername('org:a', 'b'),
+      cacheKeys.humanUsersByOrgUsername('org', 'a:b'),
       cacheKeys.roleGrants('u', ['p1,p2'], []),
       cacheKeys.roleGrants('u', ['p1', 'p2'], []),
       cacheKeys.roleGrants('u', ['p1'], ['p2']),
       cacheKeys.roleGrants('u:p1', [], []),
-      cacheKeys.humanUserIdsByUsername('a"],["b'),
-      cacheKeys.humanUserIdsByUsername('a'),
+      cacheKeys.humanUsersByUsername('a"],["b'),
+      cacheKeys.humanUsersByUsername('a'),
     ];
     assert.equal(new Set(distinct).size, distinct.length);
   });

@@ -3,8 +3,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bootstrapToken } from '../api/helpers.ts';
-import { submitForm } from '../helpers/login.ts';
-import { enrolledTotpUser, nextStepCode, onStep, passwordStep } from '../helpers/mfa.ts';
+import { startLogin, submitForm, submitLoginName, submitPassword } from '../helpers/login.ts';
+import {
+  demoLogin,
+  enrolledTotpUser,
+  nextStepCode,
+  onStep,
+  orgWithUser,
+  PASSWORD,
+  passwordStep,
+} from '../helpers/mfa.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { commandsDuring, type CommandLabel } from '../helpers/database-commands.ts';
 
@@ -67,5 +75,25 @@ describe('round trips of the TOTP code step', () => {
       'find rate_limit_hits',
       'delete rate_limit_hits',
     ]);
+  });
+
+  it('reads a user the login has not seen before twice: by login name, then fresh at the password step', async () => {
+    const user = await enrolledTotpUser(server, admin);
+    // A write anywhere in the instance drops its cache (store/cache/instance-cache.ts): this login starts cold, as a
+    // user's first login does.
+    await orgWithUser(server, admin, {});
+    const userReads = async (step: () => Promise<unknown>) =>
+      (await commandsOf(step)).filter((command) => command === 'find users').length;
+    let flow = await startLogin(demoLogin(server));
+    const reads = [
+      await userReads(async () => (flow = await submitLoginName(flow, user.username))),
+      await userReads(async () => (flow = await submitPassword(flow, PASSWORD))),
+    ];
+    assert.ok(onStep(flow, '/mfa'));
+    // The code step reads the user from the cache the password step's fresh read filled; the one read is the
+    // provider's resume (followed from the code step's redirect) reading the account for the session.
+    reads.push(await userReads(async () => (flow = await submitForm(flow, { code: nextStepCode(user.secret) }))));
+    assert.ok(flow.callbackUrl?.searchParams.get('code'), 'the login finished');
+    assert.deepEqual(reads, [1, 1, 1]);
   });
 });

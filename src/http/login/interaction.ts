@@ -9,7 +9,7 @@ import { renderView } from '../../platform/templates.ts';
 import { findOrg } from '../../store/queries/accounts.ts';
 import {
   findCachedLoginUser,
-  findLoginUser,
+  readLoginUserFresh,
   loginRequirementProblem,
   policyOf,
   resolveRequiredOrg,
@@ -80,7 +80,7 @@ export function interactionRoutes(services: Services, throttles: Throttles): Rou
     const required = await resolveRequiredOrg(instance._id, details.params.scope);
     if (!required.ok) throw new LoginPageError(400, 'Login not possible', required.message);
     const progress = readProgress(ctx, uid);
-    const findUser = options.cachedUser ? findCachedLoginUser : findLoginUser;
+    const findUser = options.cachedUser ? findCachedLoginUser : readLoginUserFresh;
     const user = progress.userId ? await findUser(instance._id, progress.userId) : null;
     const policyOrgId = required.org?._id ?? progress.discoveredOrgId ?? user?.orgId ?? null;
     const policyOrg =

@@ -37,10 +37,9 @@ export const cacheKeys = {
   /** A user's active factors, as the login checks them (store/queries/user-factors.ts). */
   userFactors: (userId: string) => key('user-factors', userId),
   /** The (at most two) human users a login name can mean, by username, by username within an org, by email. */
-  humanUserIdsByUsername: (username: string) => key('human-user-ids-by-username', username),
-  humanUserIdsByOrgUsername: (orgId: string, username: string) =>
-    key('human-user-ids-by-org-username', orgId, username),
-  humanUserIdsByEmail: (email: string) => key('human-user-ids-by-email', email),
+  humanUsersByUsername: (username: string) => key('human-users-by-username', username),
+  humanUsersByOrgUsername: (orgId: string, username: string) => key('human-users-by-org-username', orgId, username),
+  humanUsersByEmail: (email: string) => key('human-users-by-email', email),
   /** What the login checks read of an app, its project, and the grants a login may require. */
   loginApplication: (clientId: string) => key('login-application', clientId),
   loginProject: (projectId: string) => key('login-project', projectId),

@@ -23,9 +23,11 @@ export interface Retention {
 
 /**
  * FerretDB v1 deletes the documents a filter matched by listing their ids as SQL parameters, and fails
- * past SQLite's limit of 32,766 (docs/portable-mongodb.md). So large deletions go in batches of ids.
+ * past SQLite's limit of 32,766 (docs/portable-mongodb.md). So large deletions go in batches of ids, no longer than
+ * the `$in` lists Castellan's FerretDB build hands to SQLite's `_id` index (`castellanMaxInValues`,
+ * tools/ferretdb/pushdown.go): a longer list made FerretDB read and decode the whole collection for every batch.
  */
-const DELETE_BATCH = 5_000;
+const DELETE_BATCH = 1_000;
 
 /** Deletes what `filter` matches in one of the provider's collections (of any instance), a batch of ids at a time. */
 export async function deleteFromCollection(collection: Collection, filter: Record<string, unknown>): Promise<number> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { sweepExpired } from '../../src/store/database/sweeper.ts';
+import { sweepExpired, sweepUnlessSweptLately } from '../../src/store/database/sweeper.ts';
 import { EmailOutbox } from '../../src/store/models/email-outbox.ts';
 import { SystemEvent } from '../../src/store/models/system-event.ts';
 import { oidcPayloadModel } from '../../src/store/models/oidc-payload.ts';
@@ -99,4 +99,20 @@ it('keeps the deployment’s audit log for its retention: older events go in sma
     (await SystemEvent.find({}, { _id: 1 }).lean()).map((document) => document._id),
     ['recent'],
   );
+});
+
+it('sweeps once per half interval for all the processes of a deployment, whichever ticks first', async () => {
+  const model = oidcPayloadModel('AccessToken');
+  const tokens = model.db.collection<{ _id: string; payload: string; kind: string; expiresAt: Date }>(
+    model.collection.name,
+  );
+  const expired = (id: string) => ({ _id: id, payload: '{}', kind: 'AccessToken', expiresAt: new Date(0) });
+  await tokens.insertOne(expired('expired-1'));
+  // Two processes whose timers fire together, with an interval of 4 s: one sweeps, the other finds the sweep taken.
+  const outcomes = await Promise.all([sweepUnlessSweptLately(4, {}), sweepUnlessSweptLately(4, {})]);
+  assert.deepEqual([...outcomes].sort(), [1, null]);
+  await tokens.insertOne(expired('expired-2'));
+  assert.equal(await sweepUnlessSweptLately(4, {}), null, 'no other sweep within half an interval');
+  await new Promise((resolve) => setTimeout(resolve, 2_100));
+  assert.equal(await sweepUnlessSweptLately(4, {}), 1, 'the next one sweeps again');
 });

@@ -8,12 +8,18 @@
 // clause only has to return a superset of the matches. It does, unless a document holds an array in such
 // a field ({f: "x"} also matches f: ["x", "y"], which `->` does not see): indexes on fields that may hold
 // arrays are named with the suffix `_multikey`, and their fields are never pushed down.
+//
+// Date ranges (`$lt`, `$lte`, `$gt`, `$gte` with a date) on any top-level field are pushed down too, indexed or
+// not: SQLite then still reads every row, but only the rows in range are decoded and filtered in Go, which is what
+// made a sweep of expired documents cost about 30 µs of FerretDB's CPU per stored document (docs/ferretdb.md).
 
 package sqlite
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/FerretDB/FerretDB/internal/backends/sqlite/metadata"
 	"github.com/FerretDB/FerretDB/internal/handler/sjson"
@@ -29,7 +35,8 @@ const castellanMultikeySuffix = "_multikey"
 const castellanMaxInValues = 1000
 
 // castellanEqualityPushdown returns a WHERE clause and its arguments for the filter's equalities and `$in`
-// lists on indexed scalar top-level fields, or an empty clause when there are none.
+// lists on indexed scalar top-level fields and its date ranges on any top-level field, or an empty clause when
+// there are none.
 func castellanEqualityPushdown(meta *metadata.Collection, filter *types.Document) (string, []any) {
 	if meta == nil || filter.Len() == 0 {
 		return "", nil
@@ -52,6 +59,13 @@ func castellanEqualityPushdown(meta *metadata.Collection, filter *types.Document
 	var args []any
 
 	for _, field := range filter.Keys() {
+		if rangeConditions, rangeArgs := castellanDateRange(field, must.NotFail(filter.Get(field))); rangeConditions != nil {
+			conditions = append(conditions, rangeConditions...)
+			args = append(args, rangeArgs...)
+
+			continue
+		}
+
 		if strings.ContainsAny(field, ".$") || !indexed[field] || mayHoldArrays[field] {
 			continue
 		}
@@ -122,4 +136,49 @@ func castellanInValues(field string, value any) []any {
 	}
 
 	return values
+}
+
+// castellanPlainField matches the field names a date range is pushed down for: written into a JSON path
+// literal, they need no quoting.
+var castellanPlainField = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// castellanRangeOperators are the comparisons a date range is made of, as SQLite writes them.
+var castellanRangeOperators = map[string]string{"$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">="}
+
+// castellanDateRange returns one condition per comparison with a date in `{f: {$lt: date, ...}}`, or nil
+// when the value is anything else (an operator other than the four, or no date at all). A date is stored as
+// its milliseconds since the epoch, a JSON integer (internal/handler/sjson), so a stored date is compared as
+// MongoDB compares it. A comparison with a date matches dates only (and arrays holding one), never a missing
+// field, null, a string, a double or an embedded document: the clause keeps the JSON integers in range (a date,
+// or a number the handler's filter then drops) and every array, a superset of the matches, as pushdown must.
+func castellanDateRange(field string, value any) ([]string, []any) {
+	condition, ok := value.(*types.Document)
+	if !ok || condition.Len() == 0 || !castellanPlainField.MatchString(field) {
+		return nil, nil
+	}
+
+	path := fmt.Sprintf("'$.%s'", field)
+
+	var conditions []string
+	var args []any
+
+	for _, operator := range condition.Keys() {
+		comparison, known := castellanRangeOperators[operator]
+		if !known {
+			return nil, nil
+		}
+
+		bound, isDate := must.NotFail(condition.Get(operator)).(time.Time)
+		if !isDate {
+			continue
+		}
+
+		conditions = append(conditions, fmt.Sprintf(
+			"(json_type(%[1]s, %[2]s) = 'array' OR (json_type(%[1]s, %[2]s) = 'integer' AND %[1]s->>%[2]s %[3]s ?))",
+			metadata.DefaultColumn, path, comparison,
+		))
+		args = append(args, bound.UnixMilli())
+	}
+
+	return conditions, args
 }

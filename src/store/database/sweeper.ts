@@ -13,6 +13,7 @@ import { BrowserLogin } from '../models/browser-login.ts';
 import { EmailOutbox } from '../models/email-outbox.ts';
 import { FederationState } from '../models/federation-state.ts';
 import { deleteSystemEventsBefore } from '../queries/system-events.ts';
+import { takeLease } from '../queries/leases.ts';
 
 /** How long finished outbox messages (config `email.outboxRetentionSeconds`) and the deployment's audit log (config
  * `system.eventRetentionDays`) are kept; absent: kept. */
@@ -23,9 +24,11 @@ export interface Retention {
 
 /**
  * FerretDB v1 deletes the documents a filter matched by listing their ids as SQL parameters, and fails
- * past SQLite's limit of 32,766 (docs/portable-mongodb.md). So large deletions go in batches of ids.
+ * past SQLite's limit of 32,766 (docs/portable-mongodb.md). So large deletions go in batches of ids, no longer than
+ * the `$in` lists Castellan's FerretDB build hands to SQLite's `_id` index (`castellanMaxInValues`,
+ * tools/ferretdb/pushdown.go): a longer list made FerretDB read and decode the whole collection for every batch.
  */
-const DELETE_BATCH = 5_000;
+const DELETE_BATCH = 1_000;
 
 /** Deletes what `filter` matches in one of the provider's collections (of any instance), a batch of ids at a time. */
 export async function deleteFromCollection(collection: Collection, filter: Record<string, unknown>): Promise<number> {
@@ -82,9 +85,26 @@ export async function sweepExpired(now = new Date(), retention: Retention = {}):
   return results.reduce((sum, count) => sum + count, 0);
 }
 
+const SWEEP_LEASE = 'Sweeper';
+
+/**
+ * Sweeps unless another process of the deployment took the sweep's lease less than half an interval ago (null then).
+ * Every process runs a sweeper, and processes started together (the workers of one server) tick together: each sweep
+ * reads every collection it sweeps, so the same sweep run by each of them multiplied that work for nothing. The lease
+ * is not given back: its expiry is when the next sweep is due, whichever process ticks first then.
+ */
+export async function sweepUnlessSweptLately(
+  intervalSeconds: number,
+  retention: Retention,
+  now = new Date(),
+): Promise<number | null> {
+  if (!(await takeLease(SWEEP_LEASE, (intervalSeconds * 1000) / 2))) return null;
+  return sweepExpired(now, retention);
+}
+
 export function startSweeper(intervalSeconds: number, retention: Retention, log: Logger): () => void {
   const timer = setInterval(() => {
-    sweepExpired(new Date(), retention).then(
+    sweepUnlessSweptLately(intervalSeconds, retention).then(
       (deleted) => deleted && log.debug({ deleted }, 'expired OIDC artifacts swept'),
       (error: unknown) => log.warn({ err: error }, 'sweep of expired OIDC artifacts failed'),
     );

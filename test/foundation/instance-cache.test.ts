@@ -95,6 +95,24 @@ describe('per-instance cache', () => {
     }
   });
 
+  it('arms no timer per look-up (a token request makes four to six)', async () => {
+    const { load } = counter();
+    await cached('cache-timers', 'k', load);
+    const armTimer = globalThis.setTimeout;
+    let timers = 0;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      timers++;
+      return armTimer(...args);
+    }) as typeof setTimeout;
+    try {
+      for (let i = 0; i < 100; i++) void cached('cache-timers', 'k', load);
+    } finally {
+      globalThis.setTimeout = armTimer;
+    }
+    // lru-cache's clock for ages may arm one timer per `ttlResolution` (1 ms), whatever the number of look-ups.
+    assert.ok(timers <= 1, `${timers} timers for 100 look-ups`);
+  });
+
   it('takes the limit from cacheMaxEntries, refusing one out of range by name', () => {
     assert.equal(loadConfig({}).cacheMaxEntries, 50_000);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'castellan-cache-config-'));

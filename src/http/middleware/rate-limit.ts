@@ -100,6 +100,8 @@ export class Throttles {
 
   /** The throttle that refuses one of `keys` for the longest, and for how many seconds; null when none does. */
   async blocked(instanceId: string, keys: ThrottleKey[]): Promise<Refusal | null> {
+    // The usual case on the hot path: nothing is blocked in this process, so there is no key to build nor rule to read.
+    if (this.#blocked.size === 0) return null;
     const rules = await this.rules(instanceId);
     let refusal: Refusal | null = null;
     for (const [limit, key] of keys) {
@@ -178,6 +180,7 @@ export class Throttles {
    * round trip: their failures are counted afterwards (`fail`).
    */
   async suspected(instanceId: string, keys: ThrottleKey[]): Promise<boolean> {
+    if (this.#suspects.size === 0) return false;
     const rules = await this.rules(instanceId);
     const now = Date.now();
     return keys.some(([limit, key]) => (this.#suspects.get(blockKey(instanceId, limit, key, rules[limit])) ?? 0) > now);

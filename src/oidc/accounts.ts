@@ -8,9 +8,9 @@ import { clientInfo } from './clients.ts';
  * claims), which `Claims#result` (oidc/library-overrides.ts) emits as they are. The provider builds one ID token per
  * request, with the request's context.
  */
-const idTokenClaims = new WeakMap<KoaContextWithOIDC, Record<string, unknown>>();
+const idTokenClaims = new WeakMap<KoaContextWithOIDC, Readonly<Record<string, unknown>>>();
 
-export function assertedIdTokenClaims(ctx: KoaContextWithOIDC | undefined): Record<string, unknown> {
+export function assertedIdTokenClaims(ctx: KoaContextWithOIDC | undefined): Readonly<Record<string, unknown>> {
   return (ctx && idTokenClaims.get(ctx)) ?? {};
 }
 
@@ -31,10 +31,9 @@ export function accountFinder(instance: ClaimInstance): FindAccount {
           ? await buildClaims(instance, account, { scope, target, client: info, requestedClaims })
           : {};
         // The provider signs an `iat` in the payload as it is: the app's clock skew moves it back (exp moves by the
-        // ttl).
+        // ttl). On a copy: the claims built are shared (oidc/claims.ts).
         const skew = use === 'id_token' && info ? info.clockSkewSeconds : 0;
-        if (skew) claims.iat = Math.floor(Date.now() / 1000) - skew;
-        idTokenClaims.set(ctx, claims);
+        idTokenClaims.set(ctx, skew ? { ...claims, iat: Math.floor(Date.now() / 1000) - skew } : claims);
         // Standard claims come only from `buildClaims`: the access token's audience disables the provider's
         // conformIdTokenClaims, so any claim offered here would reach the ID token whatever idTokenUserinfoAssertion
         // says.

@@ -8,6 +8,8 @@ import {
   scopedStandardClaims,
   standardClaims,
 } from '../domain/rules/user-claims.ts';
+import { cached, forgetCached } from '../store/cache/instance-cache.ts';
+import { cacheKeys } from '../store/cache/keys.ts';
 import { findActiveAccount, type Account } from '../store/queries/accounts.ts';
 import type { ClientInfo } from './clients.ts';
 import { loadOrgDomains, loadRoleGrants } from '../store/queries/role-grants.ts';
@@ -57,8 +59,8 @@ export async function buildClaims(
   instance: ClaimInstance,
   account: Account,
   request: ClaimRequest,
-): Promise<Record<string, unknown>> {
-  const claims = await castellanClaims(instance, account, request);
+): Promise<Readonly<Record<string, unknown>>> {
+  const claims = await memoizedClaims(instance, account, request);
   const trigger = request.target === 'access_token' ? 'pre-access-token-creation' : 'pre-userinfo-creation';
   const roles = {
     asserted: assertsRoles(request),
@@ -68,6 +70,50 @@ export async function buildClaims(
   return complementClaims(instance._id, trigger, account, claims, roles).catch((error: unknown) => {
     throw asProviderError(error);
   });
+}
+
+/**
+ * What `castellanClaims` built for this account and request, from the instance cache: everything it reads is cached
+ * there too, and dropped with it on any change in the instance (cache/instance-cache.ts, cache/revisions.ts). Deeply
+ * frozen, since every caller of `buildClaims` receives the same object (freezing costs once per build, a copy on every
+ * call). The account was read before this look-up: when a change dropped the cache in between, one of the two accounts
+ * is no longer the cached one, so an entry built from another account than the caller's is forgotten (the next
+ * look-up builds it from the account cached then) and this caller's claims are built from its own.
+ */
+async function memoizedClaims(
+  instance: ClaimInstance,
+  account: Account,
+  request: ClaimRequest,
+): Promise<Readonly<Record<string, unknown>>> {
+  const { client } = request;
+  const output = [
+    request.target,
+    request.scope ?? '',
+    currentProjectOf(request) ?? '',
+    instance.managementProjectId ?? '',
+    [
+      client.idTokenUserinfoAssertion,
+      client.idTokenRoleAssertion,
+      client.accessTokenRoleAssertion,
+      client.projectRoleAssertion,
+      client.flatRolesClaim,
+    ]
+      .map(Number)
+      .join(''),
+  ];
+  const key = cacheKeys.claims(account.user._id, account.org._id, output, request.requestedClaims ?? []);
+  const build = async () => ({ account, claims: deepFreeze(await castellanClaims(instance, account, request)) });
+  const memo = await cached(instance._id, key, build);
+  if (memo.account === account) return memo.claims;
+  forgetCached(instance._id, key);
+  return (await build()).claims;
+}
+
+/** The value with every object and array in it frozen. */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  for (const member of Object.values(value)) deepFreeze(member);
+  return Object.freeze(value);
 }
 
 /**
@@ -128,7 +174,7 @@ export async function activeAccountClaims(
   instance: ClaimInstance,
   subject: string | null | undefined,
   request: ClaimRequest,
-): Promise<Record<string, unknown> | null> {
+): Promise<Readonly<Record<string, unknown>> | null> {
   const account = subject ? await findActiveAccount(instance._id, subject) : null;
   return account ? buildClaims(instance, account, request) : null;
 }

@@ -109,6 +109,11 @@ export function cached<T>(instanceId: string, key: string, load: () => PromiseLi
   return value;
 }
 
+/** Forgets one entry of the instance's cache in this process, so that the next look-up loads it again. */
+export function forgetCached(instanceId: string, key: string): void {
+  caches.peek(instanceId)?.entries.delete(key);
+}
+
 /** Forgets everything cached for the instance in this process. */
 export function dropInstanceCache(instanceId: string): void {
   const cache = caches.peek(instanceId);

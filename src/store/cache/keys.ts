@@ -17,6 +17,13 @@ export const cacheKeys = {
   roleGrants: (userId: string, projectIds: readonly string[], roleOrgIds: readonly string[]) =>
     key('role-grants', userId, projectIds, roleOrgIds),
   memberships: (userId: string) => key('memberships', userId),
+  /**
+   * The claims Castellan builds for one output (oidc/claims.ts): the user and its org, then every other input of the
+   * build (the output, the scope string, the client's assertion switches, the current and management projects) and
+   * the claim names the request asked for.
+   */
+  claims: (userId: string, orgId: string, output: readonly string[], requestedClaims: readonly string[]) =>
+    key('claims', userId, orgId, output, requestedClaims),
   personalAccessToken: (tokenHash: string) => key('personal-access-token', tokenHash),
   /** The provider's client metadata (oidc/clients.ts). */
   client: (clientId: string) => key('client', clientId),

@@ -1,7 +1,8 @@
 // `node bench/alloc-cost.ts [--rounds=N] [--requests=N] [--concurrency=N] [--only=a,b] [--profile-out=file.json]`:
 // what one token-endpoint request allocates and costs in CPU, Castellan (one process) next to the bare library, in
-// alternating rounds of the same run (bench/README.md, "Introspection" → "Allocations"). Each round sends `requests`
-// of a scenario, `concurrency` at a time over keep-alive, and reads from the server's own probe
+// alternating rounds of the same run (bench/README.md, "Introspection" → "Allocations", "Refresh"). Each round sends
+// `requests` of a scenario (introspection, cc-opaque, discovery, refresh: each connection its own rotating chain),
+// `concurrency` at a time over keep-alive, and reads from the server's own probe
 // (bench/lib/alloc-probe.mjs) the bytes its V8 heap allocated meanwhile and where, and from /proc the CPU time of all
 // its threads. The load is generated in this process, so none of it is counted as the server's.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '4' },
     requests: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '8' },
-    only: { type: 'string', default: 'introspection,cc-opaque,discovery' },
+    only: { type: 'string', default: 'introspection,cc-opaque,discovery,refresh' },
     'profile-out': { type: 'string' },
   },
 });
@@ -33,11 +34,8 @@ interface Probe {
   inclusive: Array<[string, number]>;
 }
 
-interface Request {
-  path: string;
-  init: RequestInit;
-  expect: string;
-}
+/** Sends one request of a scenario on connection `lane` and throws unless its answer is the expected one. */
+type Send = (lane: number) => Promise<void>;
 
 const probeDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-alloc-probe-'));
 // Inherited by the servers this process starts (bench/lib/processes.ts passes its own NODE_OPTIONS on).
@@ -52,7 +50,16 @@ async function probe(pid: number, command: 'start' | 'stop'): Promise<Probe> {
   return (await response.json()) as Probe;
 }
 
-async function requestOf(target: Target, scenario: string): Promise<Request> {
+function sender(url: string, init: RequestInit, expect: string): Send {
+  return async () => {
+    const response = await fetch(url, init);
+    const text = await response.text();
+    if (!response.ok || !text.includes(expect)) throw new Error(`${url}: ${response.status} ${text}`);
+  };
+}
+
+async function senderOf(target: Target, scenario: string, concurrency: number): Promise<Send> {
+  const url = (endpoint: string): string => `${target.server.url}${endpoint}`;
   const form = (credentials: { clientId: string; clientSecret: string }, body: string): RequestInit => ({
     method: 'POST',
     headers: {
@@ -61,20 +68,26 @@ async function requestOf(target: Target, scenario: string): Promise<Request> {
     },
     body,
   });
-  if (scenario === 'discovery') return { path: '/.well-known/openid-configuration', init: {}, expect: '"issuer"' };
+  if (scenario === 'discovery') return sender(url('/.well-known/openid-configuration'), {}, '"issuer"');
   if (scenario === 'cc-opaque')
-    return {
-      path: target.endpoints.token,
-      init: form(target.machine, 'grant_type=client_credentials'),
-      expect: '"access_token"',
+    return sender(url(target.endpoints.token), form(target.machine, 'grant_type=client_credentials'), '"access_token"');
+  if (scenario === 'refresh') {
+    // As bench/refresh-cost.ts: a rotated refresh token replaces its chain's, so every connection keeps its own chain.
+    const chains = await new Sessions(target, concurrency).refreshTokens(concurrency);
+    if ('missing' in chains) throw new Error(`${target.server.name}: ${chains.missing}`);
+    const tokens = chains.tokens.slice(0, concurrency);
+    return async (lane) => {
+      const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens[lane]! }).toString();
+      const response = await fetch(url(target.endpoints.token), form(target.web, body));
+      const set = (await response.json()) as { refresh_token?: string };
+      if (!response.ok || !set.refresh_token) throw new Error(`refresh: ${response.status} ${JSON.stringify(set)}`);
+      tokens[lane] = set.refresh_token;
     };
+  }
   const session = await new Sessions(target, 4).accessToken();
   if ('missing' in session) throw new Error(`${target.server.name}: ${session.missing}`);
-  return {
-    path: target.endpoints.introspection,
-    init: form(target.web, new URLSearchParams({ token: session.token }).toString()),
-    expect: '"active":true',
-  };
+  const body = new URLSearchParams({ token: session.token }).toString();
+  return sender(url(target.endpoints.introspection), form(target.web, body), '"active":true');
 }
 
 interface Round {
@@ -83,21 +96,18 @@ interface Round {
   probe: Probe;
 }
 
-async function round(target: Target, request: Request, count: number, concurrency: number): Promise<Round> {
+async function round(target: Target, send: Send, count: number, concurrency: number): Promise<Round> {
   const [pid] = target.server.servingPids();
-  const url = `${target.server.url}${request.path}`;
   await probe(pid!, 'start');
   const cpu = threadNanoseconds(pid!);
   let sent = 0;
-  const loop = async (): Promise<void> => {
+  const loop = async (lane: number): Promise<void> => {
     while (sent < count) {
       sent += 1;
-      const response = await fetch(url, request.init);
-      const text = await response.text();
-      if (!response.ok || !text.includes(request.expect)) throw new Error(`${url}: ${response.status} ${text}`);
+      await send(lane);
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, loop));
+  await Promise.all(Array.from({ length: concurrency }, (_, lane) => loop(lane)));
   const cpuMs = (threadNanoseconds(pid!) - cpu) / count / 1e6;
   const measured = await probe(pid!, 'stop');
   return { cpuMs, kbPerRequest: measured.allocated / count / 1024, probe: measured };
@@ -119,7 +129,7 @@ try {
   const rows: string[][] = [];
   const profiles: Record<string, Probe> = {};
   for (const scenario of scenarios) {
-    const prepared = await Promise.all(sides.map((side) => requestOf(side.target, scenario)));
+    const prepared = await Promise.all(sides.map((side) => senderOf(side.target, scenario, concurrency)));
     for (const [index, side] of sides.entries()) await round(side.target, prepared[index]!, requests / 4, concurrency);
     const measured = sides.map(() => [] as Round[]);
     for (let index = 0; index < rounds; index += 1)

@@ -21,6 +21,10 @@ import (
 // of values in an `IN (…)` list or an insert, and a kept statement costs a few kB of SQLite's memory.
 const castellanCachedStatements = 64
 
+// castellanLongestCachedSQL leaves out long texts (an `IN (…)` list or an insert of a few hundred values): they
+// rarely repeat, and SQLite's memory for a statement grows with its text.
+const castellanLongestCachedSQL = 1024
+
 type castellanStatementCache struct {
 	idle  map[string]uintptr // reset statements, by the SQL text they were prepared from
 	inUse map[uintptr]string // statements handed out that may be kept when finalized
@@ -45,7 +49,7 @@ func (c *conn) castellanTake(zSQL *uintptr) uintptr {
 // castellanPrepared notes a statement just prepared from start as one to keep when it is the whole rest of the
 // text (tail at its end): the part of a text of several statements before the last one is never kept.
 func (c *conn) castellanPrepared(start, pstmt, tail uintptr) uintptr {
-	if pstmt == 0 || *(*byte)(unsafe.Pointer(tail)) != 0 {
+	if pstmt == 0 || *(*byte)(unsafe.Pointer(tail)) != 0 || tail-start > castellanLongestCachedSQL {
 		return pstmt
 	}
 	if c.castellan.inUse == nil {

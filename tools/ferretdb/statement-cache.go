@@ -64,7 +64,7 @@ func (c *conn) castellanPrepared(start, pstmt, tail uintptr) uintptr {
 func (c *conn) castellanKeep(pstmt uintptr) bool {
 	sql, cacheable := c.castellan.inUse[pstmt]
 	if !cacheable {
-		return false
+		return c.castellanIsKept(pstmt)
 	}
 	delete(c.castellan.inUse, pstmt)
 	if _, kept := c.castellan.idle[sql]; kept {
@@ -84,6 +84,19 @@ func (c *conn) castellanKeep(pstmt uintptr) bool {
 	sqlite3.Xsqlite3_clear_bindings(c.tls, pstmt)
 	c.castellan.idle[sql] = pstmt
 	return true
+}
+
+// castellanIsKept tells whether a statement is already kept: the driver's stmt.query finalizes a statement a
+// second time when newRows fails after its own Close did (sqlite.go), and a kept statement finalized would be
+// handed out again freed. Statements outside the cache are the long texts only, so this scan of at most
+// castellanCachedStatements entries is rare.
+func (c *conn) castellanIsKept(pstmt uintptr) bool {
+	for _, kept := range c.castellan.idle {
+		if kept == pstmt {
+			return true
+		}
+	}
+	return false
 }
 
 // castellanFinalizeAll finalizes the kept statements before the connection closes.

@@ -87,6 +87,11 @@ try {
   const singles = Array.from({ length: REPEAT }, () => hit('otpFailuresPerUser', 'gone'));
   await hits.insertMany(singles);
   await row('delete rate_limit_hits, 1 by _id', (index) => hits.deleteMany({ _id: { $in: [singles[index]!._id] } }));
+  const storedUses = await uses.find({}, { projection: { _id: 1 }, limit: REPEAT + 1 }).toArray();
+  await row('find factor_uses, 1 by _id', (index) => uses.find({ _id: { $in: [storedUses[index]!._id] } }).toArray());
+  await row('find factor_uses, 2 by _id', (index) =>
+    uses.find({ _id: { $in: [storedUses[index]!._id, storedUses[index + 1]!._id] } }).toArray(),
+  );
   await row('insert events, 1 document', () => events.insertOne(event()));
   await row('insert events, 2 documents', () => events.insertMany([event(), event()]));
   await hits.insertMany([hit('otpFailuresPerUser', 'user'), hit('otpFailuresPerIp', 'ip')]);

@@ -15,7 +15,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/platform/config.ts';
-import { applyPatches, FerretdbBuildError, patchesHash } from './patches.ts';
+import { applyPatches, FerretdbBuildError, patchesHash, SQLITE_DRIVER } from './patches.ts';
 
 export { FerretdbBuildError };
 
@@ -58,12 +58,22 @@ function chmodRecursive(dir: string): void {
   }
 }
 
+/** Copies a module of the Go module cache (downloaded first if missing) into `target`, writable. */
+async function copyModule(module: string, workDir: string, target: string): Promise<void> {
+  const download = JSON.parse(await run('go', ['mod', 'download', '-json', module], { cwd: workDir })) as {
+    Dir: string;
+  };
+  cpSync(download.Dir, target, { recursive: true });
+  chmodRecursive(target);
+}
+
 /**
  * Builds FerretDB from the Go module proxy into the cache folder, once; returns the binary's path.
  * Two things rule out a plain `go install module@version`: it asks the proxy for the module's version
  * list (refused by some proxies), and the published module leaves build/version/version.txt empty,
  * which FerretDB's own release build fills in (the binary panics at start without it).
  * So: download the exact version, copy its source, write version.txt, apply Castellan's patches, build that.
+ * The SQLite driver is patched too: a copy inside the source tree, which go.mod's `replace` points to.
  */
 export async function buildFerretdb(version: string, report: (line: string) => void): Promise<string> {
   const target = path.join(ferretdbCacheDir(version), 'ferretdb');
@@ -84,14 +94,13 @@ export async function buildFerretdb(version: string, report: (line: string) => v
   );
   try {
     report(`Downloading FerretDB ${version} from the Go module proxy...`);
-    const download = JSON.parse(
-      await run('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${version}`], { cwd: workDir }),
-    ) as { Dir: string };
     const sourceDir = path.join(workDir, 'src');
-    cpSync(download.Dir, sourceDir, { recursive: true });
-    chmodRecursive(sourceDir);
+    await copyModule(`github.com/FerretDB/FerretDB@${version}`, workDir, sourceDir);
+    const driver = `${SQLITE_DRIVER.module}@${SQLITE_DRIVER.version}`;
+    await copyModule(driver, workDir, path.join(sourceDir, SQLITE_DRIVER.copy));
     writeFileSync(path.join(sourceDir, 'build', 'version', 'version.txt'), `${version}\n`);
     applyPatches(sourceDir);
+    await run('go', ['mod', 'edit', `-replace=${driver}=./${SQLITE_DRIVER.copy}`], { cwd: sourceDir });
     report(`Building FerretDB ${version} into ${path.dirname(target)} (once; about two minutes)...`);
     await run('go', ['build', '-buildvcs=false', '-o', partial, './cmd/ferretdb'], {
       cwd: sourceDir,

@@ -22,6 +22,14 @@ const TRACK = 'func Track(obj any, token *Token) {\n';
 const UNTRACK = 'func Untrack(obj any, token *Token) {\n';
 const RELEASE_BUILD_RETURNS = '\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n\n';
 
+/** The SQLite driver FerretDB v1.24.2 requires, built from a patched copy in the source tree (a `replace`). */
+export const SQLITE_DRIVER = { module: 'modernc.org/sqlite', version: 'v1.32.0', copy: 'castellan/sqlite' };
+const DRIVER = `${SQLITE_DRIVER.copy}/sqlite.go`;
+const PREPARE = 'func (c *conn) prepareV2(zSQL *uintptr) (pstmt uintptr, err error) {\n';
+const PREPARED = '\t\t\t*zSQL = *(*uintptr)(unsafe.Pointer(pptail))\n';
+const FINALIZE = 'func (c *conn) finalize(pstmt uintptr) error {\n';
+const CLOSE = '\tif c.db != 0 {\n\t\tif err := c.closeV2(c.db); err != nil {';
+
 const PATCHES: SourcePatch[] = [
   // The `_id` look-up uses the `_id` index's own expression: SQLite uses an expression index only for the
   // identical expression, and FerretDB looks `_id` up with `->'$._id'` while the index is on `->"_id"`.
@@ -47,20 +55,41 @@ const PATCHES: SourcePatch[] = [
   // already does for the stacks it keeps.
   { file: 'internal/util/resource/resource.go', from: TRACK, to: TRACK + RELEASE_BUILD_RETURNS },
   { file: 'internal/util/resource/resource.go', from: UNTRACK, to: UNTRACK + RELEASE_BUILD_RETURNS },
+  // The driver keeps each connection's prepared statements for reuse instead of parsing every query again
+  // (statement-cache.go): the hooks where it prepares, finalizes and closes.
+  {
+    file: DRIVER,
+    from: '\tbeginMode       string\n}',
+    to: '\tbeginMode       string\n\tcastellan       castellanStatementCache\n}',
+  },
+  {
+    file: DRIVER,
+    from: PREPARE,
+    to: `${PREPARE}\tif pstmt = c.castellanTake(zSQL); pstmt != 0 {\n\t\treturn pstmt, nil\n\t}\n\tstart := *zSQL\n`,
+  },
+  {
+    file: DRIVER,
+    from: `${PREPARED}\t\t\treturn *(*uintptr)(unsafe.Pointer(ppstmt)), nil`,
+    to: `${PREPARED}\t\t\treturn c.castellanPrepared(start, *(*uintptr)(unsafe.Pointer(ppstmt)), *zSQL), nil`,
+  },
+  { file: DRIVER, from: FINALIZE, to: `${FINALIZE}\tif c.castellanKeep(pstmt) {\n\t\treturn nil\n\t}\n` },
+  { file: DRIVER, from: CLOSE, to: `\tc.castellanFinalizeAll()\n${CLOSE}` },
 ];
 
-/** A Go file of Castellan's own, added to the SQLite backend (its own comment says what it does). */
-const PUSHDOWN_SOURCE = path.join(import.meta.dirname, 'pushdown.go');
-const PUSHDOWN_TARGET = `${SQLITE_BACKEND}/castellan_pushdown.go`;
+/** Go files of Castellan's own, added to FerretDB's SQLite backend and to the driver (their comments say why). */
+const GO_FILES = [
+  { source: path.join(import.meta.dirname, 'pushdown.go'), target: `${SQLITE_BACKEND}/castellan_pushdown.go` },
+  {
+    source: path.join(import.meta.dirname, 'statement-cache.go'),
+    target: `${SQLITE_DRIVER.copy}/castellan_statement_cache.go`,
+  },
+];
 
 /** Names the build: a binary built with other patches lands in another cache folder. */
 export function patchesHash(): string {
-  return createHash('sha256')
-    .update(JSON.stringify(PATCHES))
-    .update('\0')
-    .update(readFileSync(PUSHDOWN_SOURCE))
-    .digest('hex')
-    .slice(0, 12);
+  const hash = createHash('sha256').update(JSON.stringify(PATCHES));
+  for (const { source } of GO_FILES) hash.update('\0').update(readFileSync(source));
+  return hash.digest('hex').slice(0, 12);
 }
 
 export function applyPatches(sourceDir: string): void {
@@ -71,5 +100,5 @@ export function applyPatches(sourceDir: string): void {
       throw new FerretdbBuildError(`Cannot patch ${target}: the FerretDB source differs from v1.24.2`);
     writeFileSync(target, source.replace(from, to));
   }
-  cpSync(PUSHDOWN_SOURCE, path.join(sourceDir, PUSHDOWN_TARGET));
+  for (const { source, target } of GO_FILES) cpSync(source, path.join(sourceDir, target));
 }

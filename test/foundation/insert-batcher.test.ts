@@ -51,6 +51,34 @@ it('inserts concurrent documents in batches, tells which ids were taken, and wri
   assert.equal((await collection.findOne({ _id: 'late' }))?.value, 99);
 });
 
+// Each insert is asked for in the microtasks right after the one before was answered (nothing else in between): it
+// must still be sent, not wait for a later caller's insert to start the next flush.
+it('a lone insert goes as one insertOne: written, or told its id was taken, or refused', async () => {
+  const collection = mongoose.connection.db!.collection<{ _id: string; value: number }>('alone');
+  await collection.insertOne({ _id: 'taken', value: -1 });
+  const calls: string[] = [];
+  const counted = new Proxy(collection, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (property !== 'insertMany' && property !== 'insertOne') return value;
+      return (...args: unknown[]) => {
+        calls.push(property);
+        return (value as (...args: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const batcher = new InsertBatcher(counted as unknown as Collection);
+  assert.equal(await batcher.insert({ _id: 'new', value: 1 }), 'inserted');
+  assert.equal(await batcher.insert({ _id: 'taken', value: 2 }), 'exists');
+  await assert.rejects(batcher.insert({ _id: 'bad', $value: 3 }));
+  assert.deepEqual(calls, ['insertOne', 'insertOne', 'insertOne']);
+  assert.deepEqual(await collection.find({}).sort({ _id: 1 }).toArray(), [
+    { _id: 'new', value: 1 },
+    { _id: 'taken', value: -1 },
+  ]);
+  await batcher.settled();
+});
+
 it('an insert the database refuses is rejected, and the rest of its batch is still written', async () => {
   const collection = mongoose.connection.db!.collection('refused');
   const batcher = new InsertBatcher(collection);

@@ -33,10 +33,19 @@ function libraryChecks(): Middleware[] {
   return introspectionActions.slice(0, -1);
 }
 
-/** The middlewares run in turn, each given the next, as koa runs a route's list (koa-compose: koa's dependency). */
+const DONE = Promise.resolve();
+
+/**
+ * The middlewares run in turn, each given the next, as koa runs a route's list (koa-compose: koa's dependency). Each
+ * step returns its middleware's own promise: an async step would add a promise of its own per middleware, eleven per
+ * introspection.
+ */
 function inTurn(middlewares: Middleware[]): (ctx: KoaContextWithOIDC) => Promise<void> {
   return (ctx) => {
-    const step = async (index: number): Promise<void> => middlewares[index]?.(ctx, () => step(index + 1));
+    const step = (index: number): Promise<void> => {
+      const middleware = middlewares[index];
+      return middleware ? middleware(ctx, () => step(index + 1)) : DONE;
+    };
     return step(0);
   };
 }

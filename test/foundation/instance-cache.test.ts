@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
+import { register } from 'prom-client';
 import {
   cached,
   cachedEntryCount,
@@ -125,5 +126,22 @@ describe('per-instance cache', () => {
           error instanceof ConfigError && error.problems.some((p) => p.startsWith('cacheMaxEntries:')),
       );
     }
+  });
+  it('counts every look-up as a hit or a miss in castellan_cache_lookups_total when the metrics are collected', async () => {
+    const lookups = async (result: string) => {
+      const metric = register.getSingleMetric('castellan_cache_lookups_total');
+      const { values } = await metric!.get();
+      return values.find((value) => value.labels.result === result)?.value ?? 0;
+    };
+    const [hits, misses] = [await lookups('hit'), await lookups('miss')];
+    const { load } = counter();
+    await cached('cache-metrics', 'a', load);
+    await cached('cache-metrics', 'a', load);
+    await cached('cache-metrics', 'a', load);
+    await cached('cache-metrics', 'b', load);
+    assert.equal((await lookups('hit')) - hits, 2);
+    assert.equal((await lookups('miss')) - misses, 2);
+    assert.equal((await lookups('hit')) - hits, 2, 'collected counts are added once');
+    assert.match(await register.metrics(), /castellan_cache_lookups_total\{result="hit"\} \d+/);
   });
 });

@@ -57,7 +57,9 @@ async function throttle(ctx: Context, next: Next, throttles: Throttles, deviceCo
     if (clientId) keys.push(['clientAuthFailuresPerClient', clientId]);
   }
   // Device codes are always counted before they are checked; client authentications only once a key has failed.
-  if (deviceCode || (await throttles.suspected(instanceId, keys))) {
+  // Neither `suspected` nor `blocked` is asked while this process holds no such key (the usual case): each would
+  // answer at once, but as a promise awaited on every client authentication.
+  if (deviceCode || (throttles.anySuspected && (await throttles.suspected(instanceId, keys)))) {
     const attempt = await throttles.attempt(instanceId, keys);
     if (attempt.refusal)
       return deviceCode
@@ -68,7 +70,7 @@ async function throttle(ctx: Context, next: Next, throttles: Throttles, deviceCo
     await ((deviceCode ? status === 400 : status === 401) ? attempt.failed() : attempt.succeeded());
     return;
   }
-  const refusal = await throttles.blocked(instanceId, keys);
+  const refusal = throttles.anyBlocked ? await throttles.blocked(instanceId, keys) : null;
   if (refusal) return refuseOAuth(ctx, throttles, refusal);
   await next();
   if (ctx.res.statusCode === 401) await throttles.fail(instanceId, keys);

@@ -98,6 +98,18 @@ export class Throttles {
     return merged;
   }
 
+  /**
+   * Whether any key is blocked, or suspected, in this process: when not, `blocked` answers null and `suspected` false
+   * for every key, and a caller on a hot path (http/middleware/provider-throttles.ts) need not ask them.
+   */
+  get anyBlocked(): boolean {
+    return this.#blocked.size > 0;
+  }
+
+  get anySuspected(): boolean {
+    return this.#suspects.size > 0;
+  }
+
   /** The throttle that refuses one of `keys` for the longest, and for how many seconds; null when none does. */
   async blocked(instanceId: string, keys: ThrottleKey[]): Promise<Refusal | null> {
     // The usual case on the hot path: nothing is blocked in this process, so there is no key to build nor rule to read.

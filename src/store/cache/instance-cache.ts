@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { counter } from '../../platform/metrics.ts';
+import { summedCounter } from '../../platform/metrics.ts';
 
 /**
  * Per-instance caches of what the hot paths (token, introspection, userinfo, login, API authentication)
@@ -83,7 +83,12 @@ function dropEntriesOverLimit(): void {
   }
 }
 
-const lookups = counter('castellan_cache_lookups_total', 'Instance cache lookups by result (hit or miss)', ['result']);
+const countLookup = summedCounter(
+  'castellan_cache_lookups_total',
+  'Instance cache lookups by result (hit or miss)',
+  'result',
+  ['hit', 'miss'],
+);
 
 /** The cached value for `key` in the instance's cache, loading it once when missing; failed loads are not kept. */
 export function cached<T>(instanceId: string, key: string, load: () => PromiseLike<T>): Promise<T> {
@@ -92,10 +97,10 @@ export function cached<T>(instanceId: string, key: string, load: () => PromiseLi
   const { generation, entries } = cache;
   const hit = entries.get(key);
   if (hit?.generation === generation) {
-    lookups.inc({ result: 'hit' });
+    countLookup('hit');
     return hit.value as Promise<T>;
   }
-  lookups.inc({ result: 'miss' });
+  countLookup('miss');
   // A real promise, settled once: a mongoose query is a thenable that runs again on every `then`.
   const value = Promise.resolve(load());
   // A load that started before a drop belongs to the older generation, never to its successor.

@@ -8,7 +8,7 @@ import { requiredOrg } from './rules/org-scopes.ts';
 import { policyWithOwnLogos } from './rules/branding-logos.ts';
 import { resolveOrgScopes } from './org-scopes.ts';
 import { Application, Project, ProjectGrant, User, UserGrant } from '../store/models/index.ts';
-import { findActiveAccount, findOrg } from '../store/queries/accounts.ts';
+import { findActiveAccount, findOrg, readUserIntoAccount } from '../store/queries/accounts.ts';
 import { findOrgWithVerifiedDomain } from '../store/queries/org-domains.ts';
 import { recordEvent, type RequestOrigin } from '../store/queries/events.ts';
 import { lockUser } from './lockout.ts';
@@ -80,11 +80,12 @@ export function findLoginUser(instanceId: string, userId: string): Promise<Login
 
 /**
  * The user read fresh (the password step checks its latest hash and state), filling `findCachedLoginUser`'s entry
- * where there is none, so the code step after it reads nothing. Set as the read starts: a drop of the cache during the
- * read discards it (store/cache/instance-cache.ts `cached`).
+ * where there is none, so the code step after it reads nothing, and the account's (whole user then, which holds the
+ * login's fields), so the resume reads nothing either. Set as the read starts: a drop of the cache during the read
+ * discards it (store/cache/instance-cache.ts `cached`).
  */
 export function readLoginUserFresh(instanceId: string, userId: string): Promise<LoginUser | null> {
-  const fresh = findLoginUser(instanceId, userId);
+  const fresh = readUserIntoAccount(instanceId, userId) ?? findLoginUser(instanceId, userId);
   void cached(instanceId, cacheKeys.loginUser(userId), () => fresh).catch(() => {});
   return fresh;
 }

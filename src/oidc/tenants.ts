@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type Provider from 'oidc-provider';
 import type { CookieSigner } from '../platform/cookie-signer.ts';
+import { sweepIdleEntries } from '../platform/idle-sweep.ts';
 import { hostnameOf } from '../domain/rules/instance-domains.ts';
 import { databaseConnected, isDatabaseUnavailable } from '../store/database/connection.ts';
 import { Instance } from '../store/models/index.ts';
@@ -57,17 +58,22 @@ export class TenantRegistry {
   readonly #defaultOnLoopback: boolean;
   /** The record each built provider was last brought up to date with: while it is current, nothing is compared. */
   readonly #applied = new WeakMap<Tenant, InstanceRouting>();
+  readonly #stopSweeping: () => void;
 
   constructor(factory: TenantFactory, defaultIssuer: string, limits: TenantLimits) {
     this.#factory = factory;
     this.#defaultIssuer = defaultIssuer;
     this.#defaultOnLoopback = LOOPBACK_NAMES.has(new URL(defaultIssuer).hostname.toLowerCase());
-    // Not lru-cache's `ttlAutopurge`: with `updateAgeOnGet` it replaces a timer on every get, a Timeout allocated per
-    // request (bench/README.md, "Allocations"). A stale provider is never served (a get finds nothing), and a sweep
-    // drops the idle ones from memory within half an idle time more.
     this.#tenants = new LRUCache({ max: limits.maxActive, ttl: limits.idleMs, updateAgeOnGet: true });
-    const tenants = this.#tenants;
-    setInterval(() => tenants.purgeStale(), Math.max(limits.idleMs / 2, 1)).unref();
+    // A stale provider is never served (a get finds nothing); the sweep drops the idle ones from memory.
+    this.#stopSweeping = sweepIdleEntries(this.#tenants, limits.idleMs);
+  }
+
+  /** Forgets every built provider and stops sweeping: a stopped server keeps none of them alive. */
+  close(): void {
+    this.#stopSweeping();
+    this.#tenants.clear();
+    this.#idByHost.clear();
   }
 
   /** How many providers are built (the bench and /metrics read it). */

@@ -106,6 +106,7 @@ export async function startCastellan(config: Config, log: Logger): Promise<Runni
         const forced = setTimeout(() => server.closeAllConnections(), 10_000);
         await closed;
         clearTimeout(forced);
+        tenants.close();
         await database.close();
       },
     };

@@ -142,5 +142,18 @@ describe('providers per instance', () => {
     assert.equal((await registry.forHost('p1.test:443'))?.instance._id, ids[0], 'rebuilt on its next request');
     await sleep(600);
     assert.equal(registry.activeProviders, 0);
+    registry.close();
+  });
+
+  it('are all forgotten when the registry closes, as a stopped server does', async () => {
+    const id = await create('P4', 'p4.test');
+    const registry = new TenantRegistry((instance) => createTenant(instance, server.services), server.url, {
+      maxActive: 2,
+      idleMs: 60_000,
+    });
+    await registry.byId(id);
+    assert.equal(registry.activeProviders, 1);
+    registry.close();
+    assert.equal(registry.activeProviders, 0);
   });
 });

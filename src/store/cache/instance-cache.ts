@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { sweepIdleEntries } from '../../platform/idle-sweep.ts';
 import { summedCounter } from '../../platform/metrics.ts';
 
 /**
@@ -49,10 +50,8 @@ const caches = new LRUCache<string, InstanceCache>({
   updateAgeOnGet: true,
   dispose: (cache) => cache.entries.clear(),
 });
-// Not lru-cache's `ttlAutopurge`: with `updateAgeOnGet` it replaces a timer on every get, four to six per token request
-// (as the provider registry found, oidc/tenants.ts). An idle instance's cache is never read (a get finds nothing once
-// stale), and this sweep frees it within half an age more.
-setInterval(() => caches.purgeStale(), MAX_AGE_MS / 2).unref();
+// An idle instance's cache is never read (a get finds nothing once stale): the sweep frees it.
+sweepIdleEntries(caches, MAX_AGE_MS);
 
 /**
  * Entries held across every instance's cache, and how many at most (`cacheMaxEntries`, config/default.json): the

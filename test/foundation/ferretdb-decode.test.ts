@@ -24,7 +24,7 @@ const awkwardValues = {
   int64Edges: [Long.fromString('9223372036854775807'), Long.fromString('-9223372036854775808'), Long.fromInt(1)],
   dates: [new Date(0), new Date(-62135596800000), new Date(1_700_000_000_123)],
   text: 'é\u2028\u2029<>&"\\/\t\u0001 😀 \ufffd',
-  escapedKeys: { 'ключ é': 'v', 'quote"d': 1, 'back\\slash': true, '<tag>': false },
+  nonAsciiKeys: { 'ключ é': 'v', '😀': new Int32(1) },
   nulls: [null, { inner: null }],
   empty: { document: {}, array: [], string: '' },
   binary: new Binary(Buffer.from([0, 1, 255]), 0),
@@ -52,6 +52,14 @@ describe('stored documents are read back as stored (FerretDB decoding)', () => {
     assert.deepEqual(byId, storedBytes(stored[1]!));
     const scanned = await docs.find({}, { raw: true, sort: { _id: 1 } }).toArray();
     assert.deepEqual(scanned, stored.map(storedBytes));
+  });
+
+  // Keys whose JSON has escapes take FerretDB's own decoder (sjson-decode.go): the same bytes must come back.
+  it('keys with escaped characters come back as stored', async () => {
+    const docs = collection('decode_escaped_keys');
+    const stored = { _id: 'escaped', inner: { 'quote"d': new Int32(1), 'back\\slash': true, '<tag>': 'x' } };
+    await docs.insertOne(stored);
+    assert.deepEqual(await docs.findOne({ _id: 'escaped' }, { raw: true }), storedBytes(stored));
   });
 
   // FerretDB v1 stores -0 as 0 (its own behaviour, with or without patch 5); the type stays a double.

@@ -28,6 +28,7 @@ const DRIVER = `${SQLITE_DRIVER.copy}/sqlite.go`;
 const PREPARE = 'func (c *conn) prepareV2(zSQL *uintptr) (pstmt uintptr, err error) {\n';
 const PREPARED = '\t\t\t*zSQL = *(*uintptr)(unsafe.Pointer(pptail))\n';
 const FINALIZE = 'func (c *conn) finalize(pstmt uintptr) error {\n';
+const SJSON_UNMARSHAL = 'func Unmarshal(data []byte) (*types.Document, error) {';
 const CLOSE = '\tif c.db != 0 {\n\t\tif err := c.closeV2(c.db); err != nil {';
 
 const PATCHES: SourcePatch[] = [
@@ -74,6 +75,13 @@ const PATCHES: SourcePatch[] = [
   },
   { file: DRIVER, from: FINALIZE, to: `${FINALIZE}\tif c.castellanKeep(pstmt) {\n\t\treturn nil\n\t}\n` },
   { file: DRIVER, from: CLOSE, to: `\tc.castellanFinalizeAll()\n${CLOSE}` },
+  // Stored documents are decoded in one pass over FerretDB's own compact output (sjson-decode.go, which defines
+  // Unmarshal); FerretDB's decoder stays for everything else.
+  {
+    file: 'internal/handler/sjson/sjson.go',
+    from: SJSON_UNMARSHAL,
+    to: SJSON_UNMARSHAL.replace('Unmarshal', 'castellanStandardUnmarshal'),
+  },
 ];
 
 /** Go files of Castellan's own, added to FerretDB's SQLite backend and to the driver (their comments say why). */
@@ -83,6 +91,7 @@ const GO_FILES = [
     source: path.join(import.meta.dirname, 'statement-cache.go'),
     target: `${SQLITE_DRIVER.copy}/castellan_statement_cache.go`,
   },
+  { source: path.join(import.meta.dirname, 'sjson-decode.go'), target: 'internal/handler/sjson/castellan_decode.go' },
 ];
 
 /** Names the build: a binary built with other patches lands in another cache folder. */

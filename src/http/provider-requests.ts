@@ -108,15 +108,24 @@ export function providerRequests(
     return handler;
   }
 
-  async function serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  /** The instance found without waiting goes on at once; else (a look-up failed too) the whole app answers. */
+  function serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     removeUntrustedForwarding(req);
     setSecurityHeaders(res);
-    let tenant: Tenant | null;
+    let found: Tenant | null | Promise<Tenant | null>;
     try {
-      tenant = await servedTenant(req);
+      found = servedTenant(req);
     } catch {
-      tenant = null;
+      found = null;
     }
+    if (!(found instanceof Promise)) return answer(req, res, path, found);
+    return found.then(
+      (tenant) => answer(req, res, path, tenant),
+      () => answer(req, res, path, null),
+    );
+  }
+
+  function answer(req: IncomingMessage, res: ServerResponse, path: string, tenant: Tenant | null): Promise<void> {
     if (!tenant) return appHandler(req, res);
     if (timed) timeProviderRequest(req, res, path);
     const route = req.method === 'POST' ? providerRoutePath(path) : null;
@@ -142,7 +151,11 @@ export function providerRequests(
   return (req, res) => {
     const path = plainPath(req.url);
     if (path === null || path === '/metrics' || routeCouldMatch(path)) return appHandler(req, res);
-    serve(req, res, path).catch((error: unknown) => failed(req, res, path, error));
+    try {
+      serve(req, res, path).catch((error: unknown) => failed(req, res, path, error));
+    } catch (error) {
+      failed(req, res, path, error);
+    }
   };
 }
 

@@ -8,6 +8,7 @@ import { register } from 'prom-client';
 import {
   cached,
   cachedEntryCount,
+  cachedNow,
   dropInstanceCache,
   limitCachedEntries,
 } from '../../src/store/cache/instance-cache.ts';
@@ -46,6 +47,23 @@ describe('per-instance cache', () => {
     assert.equal(await slow, 'before the drop');
     assert.equal(await fresh, 'after the drop');
     assert.equal(await cached('cache-e', 'k', async () => 'unused'), 'after the drop');
+  });
+
+  it('answers at once only with a value settled in the current generation', async () => {
+    let release!: (value: string) => void;
+    assert.equal(cachedNow('cache-now', 'k'), undefined, 'nothing cached');
+    const loading = cached('cache-now', 'k', () => new Promise<string>((resolve) => (release = resolve)));
+    assert.equal(cachedNow('cache-now', 'k'), undefined, 'not settled yet');
+    release('loaded');
+    assert.equal(await loading, 'loaded');
+    assert.equal(cachedNow('cache-now', 'k'), 'loaded');
+    dropInstanceCache('cache-now');
+    assert.equal(cachedNow('cache-now', 'k'), undefined, 'dropped with its instance');
+    await assert.rejects(
+      cached('cache-now', 'k', async () => Promise.reject(new Error('down'))),
+      /down/,
+    );
+    assert.equal(cachedNow('cache-now', 'k'), undefined, 'a failed load is nothing');
   });
 
   it('keeps no failed load', async () => {

@@ -15,26 +15,39 @@ function selectingHost(req: IncomingMessage, trustedProxies: ReadonlySet<string>
   return forwarded || (req.headers.host ?? '');
 }
 
-/** The request's instance when it is served (active), else null: no instance at this host, or not active. */
+function served(tenant: Tenant | null): Tenant | null {
+  return tenant && tenant.instance.state === 'active' ? tenant : null;
+}
+
+/**
+ * The request's instance when it is served (active), else null: no instance at this host, or not active. Found
+ * without a promise while nothing about it changed (TenantRegistry.forHostAtOnce), else through the async look-up.
+ */
 export function servedTenantFinder(
   tenants: TenantRegistry,
   trustedProxies: readonly string[],
-): (req: IncomingMessage) => Promise<Tenant | null> {
+): (req: IncomingMessage) => Tenant | null | Promise<Tenant | null> {
   const trusted = new Set(trustedProxies);
-  return async (req) => {
-    const tenant = await tenants.forHost(selectingHost(req, trusted));
-    return tenant && tenant.instance.state === 'active' ? tenant : null;
+  return (req) => {
+    const host = selectingHost(req, trusted);
+    const known = tenants.forHostAtOnce(host);
+    return known ? served(known) : tenants.forHost(host).then(served);
   };
 }
 
 /** Puts the request's instance (ctx.state.tenant) in place for everything below it; only an active one is served. */
 export function tenantResolver(tenants: TenantRegistry, trustedProxies: readonly string[]) {
   const servedTenant = servedTenantFinder(tenants, trustedProxies);
-  return async function resolveTenant(ctx: Context, next: Next): Promise<void> {
-    const tenant = await servedTenant(ctx.req);
+  const enter = (ctx: Context, next: Next, tenant: Tenant | null): Promise<unknown> => {
     if (!tenant) throw new HttpError(404, 'No instance is served at this host');
     ctx.state.tenant = tenant;
-    await withInstanceCookies(tenant.cookieKeys, next);
+    return withInstanceCookies(tenant.cookieKeys, next);
+  };
+  // Not async: koa's compose turns a throw into a rejection (koa-compose 4 `dispatch`), and an instance found at once
+  // goes on to the next middleware without a microtask.
+  return function resolveTenant(ctx: Context, next: Next): Promise<unknown> {
+    const found = servedTenant(ctx.req);
+    return found instanceof Promise ? found.then((tenant) => enter(ctx, next, tenant)) : enter(ctx, next, found);
   };
 }
 

@@ -1,4 +1,4 @@
-import { cached } from '../cache/instance-cache.ts';
+import { cached, cachedNow } from '../cache/instance-cache.ts';
 import { cacheKeys } from '../cache/keys.ts';
 import { Instance } from '../models/index.ts';
 import type { InstanceDocument } from '../models/instance.ts';
@@ -61,6 +61,11 @@ export function storedInstanceRouting(instanceId: string): Promise<InstanceRouti
       brandingLogos: 1,
     }).lean<InstanceRouting>(),
   );
+}
+
+/** `storedInstanceRouting` when it is loaded and current, without waiting; undefined when it is not (or is null). */
+export function storedInstanceRoutingNow(instanceId: string): InstanceRouting | null | undefined {
+  return cachedNow<InstanceRouting | null>(instanceId, cacheKeys.instanceRouting());
 }
 
 /** Replaces the instance's login policy; returns it as stored. */

@@ -180,6 +180,26 @@ func (r *castellanReader) next(c byte) bool {
 	return false
 }
 
+// fields reads the values of the schema's keys in its order, each after a comma (the first too when a key came
+// before, as "$s" does in a top-level document), then the brace that ends the data.
+func (r *castellanReader) fields(sch *schema, afterKey bool) (*types.Document, bool) {
+	doc := must.NotFail(types.NewDocument())
+	for i, key := range sch.Keys {
+		if (afterKey || i > 0) && !r.next(',') {
+			return nil, false
+		}
+
+		v, ok := r.field(key, sch.Properties[key])
+		if !ok {
+			return nil, false
+		}
+
+		doc.Set(key, v)
+	}
+
+	return doc, r.next('}') && r.pos == len(r.data)
+}
+
 func castellanUnmarshal(data []byte) (*types.Document, bool) {
 	if !json.Valid(data) || bytes.ContainsAny(data, " \t\r\n") && castellanSpaceOutsideStrings(data) {
 		return nil, false
@@ -199,21 +219,7 @@ func castellanUnmarshal(data []byte) (*types.Document, bool) {
 		return nil, false
 	}
 
-	doc := must.NotFail(types.NewDocument())
-	for _, key := range sch.Keys {
-		if !r.next(',') {
-			return nil, false
-		}
-
-		v, ok := r.field(key, sch.Properties[key])
-		if !ok {
-			return nil, false
-		}
-
-		doc.Set(key, v)
-	}
-
-	return doc, r.next('}') && r.pos == len(data)
+	return r.fields(sch, true)
 }
 
 // castellanSpaceOutsideStrings tells whether data has whitespace between tokens (not FerretDB's Marshal output).
@@ -343,21 +349,12 @@ func castellanDocument(data []byte, sch *schema) (any, bool) {
 		return nil, false
 	}
 
-	doc := must.NotFail(types.NewDocument())
-	for i, key := range sch.Keys {
-		if i > 0 && !r.next(',') {
-			return nil, false
-		}
-
-		v, ok := r.field(key, sch.Properties[key])
-		if !ok {
-			return nil, false
-		}
-
-		doc.Set(key, v)
+	doc, ok := r.fields(sch, false)
+	if !ok {
+		return nil, false
 	}
 
-	return doc, r.next('}') && r.pos == len(data)
+	return doc, true
 }
 
 func castellanArray(data []byte, items []*elem) (any, bool) {

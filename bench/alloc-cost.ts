@@ -1,10 +1,13 @@
-// `node bench/alloc-cost.ts [--rounds=N] [--requests=N] [--concurrency=N] [--only=a,b] [--profile-out=file.json]`:
+// `node bench/alloc-cost.ts [--rounds=N] [--requests=N] [--concurrency=N] [--only=a,b] [--profile-out=file.json]
+// [--storage=database|memory]`:
 // what one token-endpoint request allocates and costs in CPU, Castellan (one process) next to the bare library, in
 // alternating rounds of the same run (bench/README.md, "Introspection" → "Allocations", "Refresh"). Each round sends
 // `requests` of a scenario (introspection, cc-opaque, discovery, refresh: each connection its own rotating chain),
 // `concurrency` at a time over keep-alive, and reads from the server's own probe
 // (bench/lib/alloc-probe.mjs) the bytes its V8 heap allocated meanwhile and where, and from /proc the CPU time of all
-// its threads. The load is generated in this process, so none of it is counted as the server's.
+// its threads. The load is generated in this process, so none of it is counted as the server's, nor is the database's
+// CPU. With `--storage=memory` Castellan keeps the OIDC tokens and grants in its own process
+// (bench/lib/memory-storage.ts): the difference is what the database client costs the server.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +26,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     only: { type: 'string', default: 'introspection,cc-opaque,discovery,refresh' },
     'profile-out': { type: 'string' },
+    storage: { type: 'string', default: 'database' },
   },
 });
 
@@ -120,11 +124,21 @@ const scenarios = args.only.split(',');
 const database = await openBenchDatabase();
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-alloc-cost-'));
 const bare = await bareTarget(await freeLoopbackPort());
-const castellan = await oneProcessCastellan(database.uri, dataDir, false);
+if (!['database', 'memory'].includes(args.storage)) throw new Error('--storage is database or memory');
+// `memory`: the OIDC tokens and grants kept in the server's process, so neither the driver nor the database runs for
+// them (bench/lib/memory-storage.ts): what Castellan's own work costs next to the library's.
+const storageStandIn = path.resolve(import.meta.dirname, 'lib', 'memory-storage.mjs');
+const castellan = await oneProcessCastellan(
+  database.uri,
+  dataDir,
+  false,
+  0,
+  args.storage === 'memory' ? [storageStandIn] : [],
+);
 try {
   const sides = [
     { name: 'bare library', target: bare },
-    { name: 'Castellan (1 process)', target: castellan },
+    { name: `Castellan (1 process${args.storage === 'memory' ? ', storage in memory' : ''})`, target: castellan },
   ];
   const rows: string[][] = [];
   const profiles: Record<string, Probe> = {};

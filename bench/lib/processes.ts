@@ -118,6 +118,8 @@ export interface CastellanOptions {
   profileDir?: string | null;
   /** More environment variables (settings) for the server. */
   env?: Record<string, string>;
+  /** More modules for the server's processes to load first (`node --import`), e.g. bench/lib/memory-storage.mjs. */
+  imports?: string[];
 }
 
 export function issuerFor(port: number): string {
@@ -135,6 +137,7 @@ export async function startCastellan(options: CastellanOptions): Promise<ServerP
   const nodeOptions = [
     process.env.NODE_OPTIONS ?? '',
     `--import=${MEMORY_PROBE_MODULE}`,
+    ...(options.imports ?? []).map((module) => `--import=${module}`),
     ...(options.profileDir ? [`--cpu-prof --cpu-prof-dir=${options.profileDir}`] : []),
   ];
   const server = await startNodeProcess(

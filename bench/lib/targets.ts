@@ -110,6 +110,7 @@ export async function oneProcessCastellan(
   dataDir: string,
   profile: boolean,
   totpUserCount = 0,
+  imports: string[] = [],
 ): Promise<Target> {
   const masterKey = MasterKey.generate();
   const server = await startCastellan({
@@ -119,6 +120,7 @@ export async function oneProcessCastellan(
     dataDir,
     masterKey: masterKey.toBase64url(),
     profileDir: profile ? path.join(projectRoot, 'bench', 'results', 'profiles') : null,
+    imports,
   });
   try {
     return await castellanTarget(server, await seedCastellan(server.url, masterKey, 40, totpUserCount));

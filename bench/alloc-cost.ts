@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     storage: { type: 'string', default: 'database' },
   },
 });
+if (!['database', 'memory'].includes(args.storage)) throw new Error('--storage is database or memory');
 
 interface Probe {
   allocated: number;
@@ -124,7 +125,6 @@ const scenarios = args.only.split(',');
 const database = await openBenchDatabase();
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'castellan-alloc-cost-'));
 const bare = await bareTarget(await freeLoopbackPort());
-if (!['database', 'memory'].includes(args.storage)) throw new Error('--storage is database or memory');
 // `memory`: the OIDC tokens and grants kept in the server's process, so neither the driver nor the database runs for
 // them (bench/lib/memory-storage.ts): what Castellan's own work costs next to the library's.
 const storageStandIn = path.resolve(import.meta.dirname, 'lib', 'memory-storage.mjs');

@@ -38,16 +38,21 @@ const original = {
 /** The Map of this collection when its `filter` is by `_id` alone (a value or an `$in` list), else null. */
 function byId(collection: DriverCollection, filter: Filter): Map<string, Stored> | null {
   if (!IN_MEMORY.has(collection.collectionName) || Object.keys(filter).some((key) => key !== '_id')) return null;
-  return documents.get(collection.collectionName)!;
+  const id = filter._id;
+  const valueOrList = typeof id === 'string' || (!!id && Object.keys(id).join() === '$in' && Array.isArray(id.$in));
+  return valueOrList ? documents.get(collection.collectionName)! : null;
 }
 
 const ids = (filter: Filter): string[] =>
   typeof filter._id === 'string' ? [filter._id] : (filter._id?.$in ?? []).map(String);
 
-function insert(stored: Map<string, Stored>, document: Stored): void {
+/** Stores the documents, or none of them when an `_id` is taken (a rejection, as the driver's). */
+function insert(stored: Map<string, Stored>, batch: Stored[]): Promise<void> {
   // The bench's tokens and grants have fresh random ids; a replayed refresh token is no part of what it measures.
-  if (stored.has(document._id)) throw new Error(`memory storage: duplicate _id ${document._id}`);
-  stored.set(document._id, structuredClone(document));
+  const taken = batch.find((document) => stored.has(document._id));
+  if (taken) return Promise.reject(new Error(`memory storage: duplicate _id ${taken._id}`));
+  for (const document of batch) stored.set(document._id, structuredClone(document));
+  return Promise.resolve();
 }
 
 prototype.findOne = function findOne(this: DriverCollection, filter: Filter, ...rest: unknown[]) {
@@ -66,15 +71,13 @@ prototype.find = function find(this: DriverCollection, filter: Filter, ...rest: 
 prototype.insertOne = function insertOne(this: DriverCollection, document: Stored, ...rest: unknown[]) {
   const stored = IN_MEMORY.has(this.collectionName) ? documents.get(this.collectionName)! : null;
   if (!stored) return original.insertOne.call(this, document, ...rest);
-  insert(stored, document);
-  return Promise.resolve({ acknowledged: true, insertedId: document._id });
+  return insert(stored, [document]).then(() => ({ acknowledged: true, insertedId: document._id }));
 };
 
 prototype.insertMany = function insertMany(this: DriverCollection, batch: Stored[], ...rest: unknown[]) {
   const stored = IN_MEMORY.has(this.collectionName) ? documents.get(this.collectionName)! : null;
   if (!stored) return original.insertMany.call(this, batch, ...rest);
-  for (const document of batch) insert(stored, document);
-  return Promise.resolve({ acknowledged: true, insertedCount: batch.length });
+  return insert(stored, batch).then(() => ({ acknowledged: true, insertedCount: batch.length }));
 };
 
 prototype.replaceOne = function replaceOne(
